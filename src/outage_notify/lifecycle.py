@@ -1,0 +1,253 @@
+"""Incident phases, transitions and the updates they produce (pure).
+
+Each function takes the incident as it is and returns a `Decision`: the incident as it should
+become, the update to send (if any) and what goes on the timeline. Nothing here touches a
+database, a queue or a clock: `now` is always passed in.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from outage_notify.errors import TransitionError
+from outage_notify.models import (
+    AlertEvent,
+    AlertStatus,
+    IncidentState,
+    Phase,
+    Severity,
+    UpdateDraft,
+    UpdateKind,
+)
+
+# Reopening goes back to investigating; everything else moves forward or sideways while open.
+ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
+    Phase.DETECTED: frozenset(
+        {Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
+    ),
+    Phase.INVESTIGATING: frozenset(
+        {Phase.IDENTIFIED, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
+    ),
+    Phase.IDENTIFIED: frozenset(
+        {Phase.INVESTIGATING, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
+    ),
+    Phase.FIXING: frozenset(
+        {Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.VERIFYING, Phase.RESOLVED}
+    ),
+    Phase.VERIFYING: frozenset({Phase.INVESTIGATING, Phase.FIXING, Phase.RESOLVED}),
+    Phase.RESOLVED: frozenset({Phase.INVESTIGATING}),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    text: str
+    actor: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What should happen: the new incident state, an update to send, timeline entries."""
+
+    incident: IncidentState | None
+    update: UpdateDraft | None = None
+    timeline: tuple[TimelineEntry, ...] = ()
+
+
+def check_transition(current: Phase, target: Phase) -> None:
+    """Raise TransitionError unless the lifecycle allows `current` → `target`."""
+    if target != current and target not in ALLOWED_TRANSITIONS[current]:
+        raise TransitionError(f"an incident cannot go from {current} to {target}")
+
+
+def next_update_at(
+    severity: Severity, *, now: datetime, cadence_minutes: Mapping[Severity, int]
+) -> datetime:
+    """When stakeholders were promised the next update, by severity."""
+    return now + timedelta(minutes=cadence_minutes.get(severity, 60))
+
+
+def apply_alert(
+    incident: IncidentState | None,
+    event: AlertEvent,
+    *,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+) -> Decision:
+    """Open, grow or close an incident from one monitoring signal."""
+    alert_entry = TimelineEntry(
+        kind="alert",
+        text=f"{event.source} {event.status}: {event.summary}",
+        actor=event.source,
+        data={"group": event.group_key, "severity": event.severity, "components": list(event.components)},
+    )
+    if incident is None or incident.phase == Phase.RESOLVED:
+        if event.status == AlertStatus.RESOLVED:
+            # A resolution for something we never opened (or already closed) tells nobody.
+            return Decision(incident=None)
+        return _open_from_alert(event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
+    if event.status == AlertStatus.FIRING:
+        return _grow(incident, event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
+    return _clear_group(incident, event, now=now, entry=alert_entry)
+
+
+def _open_from_alert(
+    event: AlertEvent,
+    *,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+    entry: TimelineEntry,
+) -> Decision:
+    incident = IncidentState(
+        service=event.service,
+        title=event.summary,
+        summary=event.description,
+        severity=event.severity,
+        phase=Phase.DETECTED,
+        components=sorted(set(event.components)),
+        opened_at=now,
+        next_update_at=next_update_at(event.severity, now=now, cadence_minutes=cadence_minutes),
+        active_groups=[event.group_key],
+    )
+    return Decision(
+        incident=incident,
+        update=UpdateDraft(kind=UpdateKind.OPENED, phase=Phase.DETECTED, actor=event.source),
+        timeline=(entry, TimelineEntry("transition", "opened as detected", event.source)),
+    )
+
+
+def _grow(
+    incident: IncidentState,
+    event: AlertEvent,
+    *,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+    entry: TimelineEntry,
+) -> Decision:
+    new = copy.deepcopy(incident)
+    if event.group_key not in new.active_groups:
+        new.active_groups.append(event.group_key)
+    added = sorted(set(event.components) - set(incident.components))
+    new.components = sorted(set(incident.components) | set(event.components))
+    rose = event.severity.rank > incident.severity.rank
+    if rose:
+        new.severity = event.severity
+    if not added and not rose:
+        # A repeat or another alert about what people already know: record it, say nothing.
+        return Decision(incident=new, timeline=(entry,))
+    new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
+    changes = []
+    if rose:
+        changes.append(f"severity raised to {new.severity}")
+    if added:
+        changes.append("now also affected: " + ", ".join(added))
+    return Decision(
+        incident=new,
+        update=UpdateDraft(kind=UpdateKind.UPDATE, message="; ".join(changes), actor=event.source),
+        timeline=(entry,),
+    )
+
+
+def _clear_group(incident: IncidentState, event: AlertEvent, *, now: datetime, entry: TimelineEntry) -> Decision:
+    new = copy.deepcopy(incident)
+    if event.group_key in new.active_groups:
+        new.active_groups.remove(event.group_key)
+    if new.active_groups:
+        return Decision(incident=new, timeline=(entry,))
+    return _resolved(new, message="", actor=event.source, now=now, extra=(entry,))
+
+
+def declare(
+    *,
+    title: str,
+    summary: str,
+    severity: Severity,
+    components: list[str],
+    eta: datetime | None,
+    actor: str,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+    service: str = "email",
+) -> Decision:
+    """Staff declare an outage (e.g. from user reports); it starts as investigating."""
+    incident = IncidentState(
+        service=service,
+        title=title,
+        summary=summary,
+        severity=severity,
+        phase=Phase.INVESTIGATING,
+        components=sorted(set(components)),
+        opened_at=now,
+        eta=eta,
+        next_update_at=next_update_at(severity, now=now, cadence_minutes=cadence_minutes),
+        active_groups=[],
+    )
+    return Decision(
+        incident=incident,
+        update=UpdateDraft(
+            kind=UpdateKind.OPENED, message=summary, phase=Phase.INVESTIGATING, eta=eta, actor=actor
+        ),
+        timeline=(TimelineEntry("transition", "declared by staff as investigating", actor),),
+    )
+
+
+def staff_update(
+    incident: IncidentState,
+    *,
+    message: str,
+    phase: Phase | None,
+    eta: datetime | None,
+    audiences: tuple[str, ...] | None,
+    actor: str,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+) -> Decision:
+    """A progress update from staff, possibly with a new phase or ETA."""
+    if incident.phase == Phase.RESOLVED:
+        raise TransitionError("the incident is resolved; reopen it before sending updates")
+    if phase == Phase.RESOLVED:
+        return resolve(incident, message=message, actor=actor, now=now)
+    new = copy.deepcopy(incident)
+    entries = []
+    if phase is not None and phase != incident.phase:
+        check_transition(incident.phase, phase)
+        new.phase = phase
+        entries.append(TimelineEntry("transition", f"{incident.phase} → {phase}", actor))
+    kind = UpdateKind.UPDATE
+    if eta is not None and eta != incident.eta:
+        kind = UpdateKind.ETA_CHANGED
+        new.eta = eta
+        entries.append(TimelineEntry("eta", f"ETA set to {eta.isoformat()}", actor))
+    new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
+    draft = UpdateDraft(
+        kind=kind, message=message, phase=new.phase, eta=new.eta, audiences=audiences, actor=actor
+    )
+    return Decision(incident=new, update=draft, timeline=tuple(entries))
+
+
+def resolve(incident: IncidentState, *, message: str, actor: str, now: datetime) -> Decision:
+    """Close the incident and tell everyone who heard about it."""
+    if incident.phase == Phase.RESOLVED:
+        raise TransitionError("the incident is already resolved")
+    return _resolved(copy.deepcopy(incident), message=message, actor=actor, now=now, extra=())
+
+
+def _resolved(
+    new: IncidentState, *, message: str, actor: str, now: datetime, extra: tuple[TimelineEntry, ...]
+) -> Decision:
+    previous = new.phase
+    new.phase = Phase.RESOLVED
+    new.resolved_at = now
+    new.next_update_at = None
+    new.active_groups = []
+    return Decision(
+        incident=new,
+        update=UpdateDraft(kind=UpdateKind.RESOLVED, message=message, phase=Phase.RESOLVED, actor=actor),
+        timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
+    )

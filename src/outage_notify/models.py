@@ -1,0 +1,218 @@
+"""Typed domain models shared by the pure core and the edges.
+
+Events come in (ingest), incidents and updates are what the lifecycle decides, contacts and
+recipients are who is told, rendered messages and deliveries are what goes out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    MAJOR = "major"
+    MINOR = "minor"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 3, "major": 2, "minor": 1}[self.value]
+
+
+class Phase(StrEnum):
+    DETECTED = "detected"
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    FIXING = "fixing"
+    VERIFYING = "verifying"
+    RESOLVED = "resolved"
+
+
+class UpdateKind(StrEnum):
+    OPENED = "opened"
+    UPDATE = "update"
+    ETA_CHANGED = "eta_changed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class ChannelName(StrEnum):
+    SMS = "sms"
+    SLACK = "slack"
+    FALLBACK = "fallback"
+
+
+class DeliveryState(StrEnum):
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    SUPERSEDED = "superseded"
+
+
+FINAL_DELIVERY_STATES = frozenset(
+    {DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.SUPERSEDED}
+)
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+class AlertEvent(BaseModel):
+    """One monitoring or staff signal, normalised from whatever shape it arrived in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    # Identical deliveries of the same signal share it; the store refuses the second copy.
+    dedup_key: str
+    # The alert group this signal belongs to; an incident stays open while any group fires.
+    group_key: str
+    status: AlertStatus
+    severity: Severity
+    summary: str
+    description: str = ""
+    components: tuple[str, ...] = ()
+    service: str = "email"
+    started_at: datetime | None = None
+    url: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+# --- incidents ----------------------------------------------------------------------------
+
+
+@dataclass
+class IncidentState:
+    """What the lifecycle needs to know about one incident, free of any database."""
+
+    service: str
+    title: str
+    severity: Severity
+    phase: Phase
+    components: list[str]
+    opened_at: datetime
+    summary: str = ""
+    eta: datetime | None = None
+    next_update_at: datetime | None = None
+    resolved_at: datetime | None = None
+    active_groups: list[str] = field(default_factory=list)
+    # audience -> the tag filters it was told under ({} = the whole audience).
+    notified_audiences: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class UpdateDraft:
+    """A communication the lifecycle decided to send; planning turns it into deliveries."""
+
+    kind: UpdateKind
+    message: str = ""
+    phase: Phase | None = None
+    eta: datetime | None = None
+    # Staff may name the audiences; otherwise routing decides.
+    audiences: tuple[str, ...] | None = None
+    actor: str = "system"
+
+
+# --- contacts -----------------------------------------------------------------------------
+
+
+class Contact(BaseModel):
+    """A person and the channels to reach them, in preference order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    audience: str
+    phone: str | None = None
+    slack: str | None = None
+    fallback: str | None = None
+    locale: str = "en"
+    channels: tuple[ChannelName, ...] = (ChannelName.SMS, ChannelName.SLACK, ChannelName.FALLBACK)
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    def address(self, channel: ChannelName) -> str | None:
+        """The contact's address on one channel, if it has one."""
+        return {
+            ChannelName.SMS: self.phone,
+            ChannelName.SLACK: self.slack,
+            ChannelName.FALLBACK: self.fallback,
+        }[channel]
+
+
+class Broadcast(BaseModel):
+    """Audience-wide targets: each receives one message per update."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slack_channels: tuple[str, ...] = ()
+    fallback_urls: tuple[str, ...] = ()
+
+
+class Audience(BaseModel):
+    """A named group of contacts, plus its broadcast targets."""
+
+    name: str
+    deliver: Literal["first", "all"] = "first"
+    broadcast: Broadcast = Field(default_factory=Broadcast)
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+# --- planning and delivery ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    channel: ChannelName
+    address: str
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who one delivery goes to: a contact, or a broadcast target, with ordered routes."""
+
+    key: str
+    name: str
+    audience: str
+    locale: str
+    routes: tuple[Route, ...]
+    kind: Literal["contact", "broadcast"] = "contact"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """One body for one (audience, channel, locale) of an update."""
+
+    audience: str
+    channel: ChannelName
+    locale: str
+    body: str
+    title: str = ""
+    encoding: str = ""
+    segments: int = 0
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """What a channel sends: one body to one address."""
+
+    address: str
+    body: str
+    title: str = ""
+    # Lets a provider-side lookup (reconciliation) recognise our own message.
+    reference: str = ""

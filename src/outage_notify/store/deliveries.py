@@ -1,0 +1,210 @@
+"""Delivery rows: written in bulk by planning, claimed before a send, updated in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from outage_notify.delivery import Outcome, Step
+from outage_notify.models import DeliveryState, RenderedMessage
+from outage_notify.planning import PlannedDelivery
+from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow
+
+CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
+
+
+def insert_deliveries(
+    session: Session,
+    planned: Iterable[PlannedDelivery],
+    *,
+    update_id: int,
+    incident_id: int,
+    now: datetime,
+    chunk: int = 1000,
+) -> list[int]:
+    """Write one row per recipient in chunks; return the new ids in plan order."""
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        if rows:
+            result = session.execute(insert(DeliveryRow).returning(DeliveryRow.id), rows)
+            ids.extend(result.scalars().all())
+            rows.clear()
+
+    for item in planned:
+        recipient = item.recipient
+        rows.append({
+            "update_id": update_id,
+            "incident_id": incident_id,
+            "audience": item.audience,
+            "recipient_key": recipient.key,
+            "recipient_name": recipient.name,
+            "recipient_kind": recipient.kind,
+            "locale": recipient.locale,
+            "routes": [{"channel": r.channel.value, "address": r.address} for r in recipient.routes],
+            "route_index": 0,
+            "state": DeliveryState.PLANNED.value,
+            "created_at": now,
+            "updated_at": now,
+        })
+        if len(rows) >= chunk:
+            flush()
+    flush()
+    return ids
+
+
+def insert_messages(session: Session, messages: Iterable[RenderedMessage], *, update_id: int) -> None:
+    rows = [
+        {"update_id": update_id, "audience": m.audience, "channel": m.channel.value,
+         "locale": m.locale, "title": m.title, "body": m.body, "encoding": m.encoding,
+         "segments": m.segments}
+        for m in messages
+    ]
+    if rows:
+        session.execute(insert(MessageRow), rows)
+
+
+def claim(
+    session: Session, ids: Sequence[int], *, now: datetime
+) -> tuple[Sequence[DeliveryRow], set[int]]:
+    """Atomically mark due deliveries as sending; return those this call won, and which of
+    them had an unknown outcome before (they must be reconciled, not blindly resent)."""
+    unknown = set(session.scalars(
+        select(DeliveryRow.id).where(
+            DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.UNKNOWN.value
+        )
+    ))
+    claimed_ids = session.scalars(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(ids),
+            DeliveryRow.state.in_(CLAIMABLE),
+            or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+        )
+        .values(state=DeliveryState.SENDING.value, claimed_at=now, updated_at=now)
+        .returning(DeliveryRow.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not claimed_ids:
+        return [], set()
+    rows = session.scalars(
+        select(DeliveryRow).where(DeliveryRow.id.in_(claimed_ids)).order_by(DeliveryRow.id)
+    ).all()
+    return rows, unknown & set(claimed_ids)
+
+
+def messages_for(session: Session, deliveries: Sequence[DeliveryRow]) -> dict[tuple[int, str, str, str], MessageRow]:
+    """The rendered bodies these deliveries need, keyed by (update, audience, channel, locale)."""
+    wanted = {(d.update_id, d.audience, d.routes[d.route_index]["channel"], d.locale) for d in deliveries}
+    if not wanted:
+        return {}
+    update_ids = {key[0] for key in wanted}
+    rows = session.scalars(select(MessageRow).where(MessageRow.update_id.in_(update_ids))).all()
+    return {(m.update_id, m.audience, m.channel, m.locale): m for m in rows}
+
+
+def record(
+    session: Session, results: Iterable[tuple[Outcome, Step]], *, now: datetime
+) -> None:
+    """Write each attempt and each delivery's next state, one statement per kind of row."""
+    attempts: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    for outcome, step in results:
+        attempts.append({
+            "delivery_id": outcome.delivery_id, "channel": outcome.channel.value,
+            "address": outcome.address, "started_at": outcome.started_at,
+            "finished_at": outcome.finished_at, "outcome": outcome.result,
+            "provider_id": outcome.provider_id, "error_code": outcome.error_code,
+            "error_text": outcome.error_text,
+        })
+        change: dict[str, Any] = {
+            "id": outcome.delivery_id, "state": step.state.value, "route_index": step.route_index,
+            "attempts_on_route": step.attempts_on_route, "next_attempt_at": step.next_attempt_at,
+            "channel": outcome.channel.value, "updated_at": now,
+            "error": "" if outcome.result == "sent" else f"{outcome.error_code} {outcome.error_text}".strip(),
+        }
+        if outcome.result == "sent":
+            change["provider_id"] = outcome.provider_id
+            change["sent_at"] = outcome.finished_at
+        changes.append(change)
+    if attempts:
+        session.execute(insert(AttemptRow), attempts)
+        # Rows differ in which keys they carry; group so each executemany has one shape.
+        for keys in {tuple(sorted(c)) for c in changes}:
+            session.execute(update(DeliveryRow), [c for c in changes if tuple(sorted(c)) == keys])
+
+
+def attempts_of(session: Session, delivery_ids: Sequence[int]) -> Sequence[AttemptRow]:
+    return session.scalars(
+        select(AttemptRow).where(AttemptRow.delivery_id.in_(delivery_ids)).order_by(AttemptRow.id)
+    ).all()
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    incident_id: int,
+    state: str | None = None,
+    audience: str | None = None,
+    channel: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[Sequence[DeliveryRow], int]:
+    """A filtered page of an incident's deliveries and the total that match."""
+    conditions = [DeliveryRow.incident_id == incident_id]
+    if state:
+        conditions.append(DeliveryRow.state == state)
+    if audience:
+        conditions.append(DeliveryRow.audience == audience)
+    if channel:
+        conditions.append(DeliveryRow.channel == channel)
+    rows = session.scalars(
+        select(DeliveryRow).where(and_(*conditions)).order_by(DeliveryRow.id).limit(limit).offset(offset)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(DeliveryRow).where(and_(*conditions))) or 0
+    return rows, total
+
+
+def counts(session: Session, *, incident_id: int) -> list[tuple[str, str, str, int]]:
+    """(audience, channel, state, count) for an incident."""
+    rows = session.execute(
+        select(DeliveryRow.audience, DeliveryRow.channel, DeliveryRow.state, func.count())
+        .where(DeliveryRow.incident_id == incident_id)
+        .group_by(DeliveryRow.audience, DeliveryRow.channel, DeliveryRow.state)
+        .order_by(DeliveryRow.audience, DeliveryRow.channel, DeliveryRow.state)
+    ).all()
+    return [(a, c, s, n) for a, c, s, n in rows]
+
+
+def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int) -> Sequence[DeliveryRow]:
+    """Deliveries whose task was lost: planned and due, or sending, for longer than a while."""
+    cutoff = now - older_than
+    return session.scalars(
+        select(DeliveryRow)
+        .where(
+            DeliveryRow.updated_at < cutoff,
+            or_(
+                and_(DeliveryRow.state.in_(CLAIMABLE),
+                     or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now)),
+                DeliveryRow.state == DeliveryState.SENDING.value,
+            ),
+        )
+        .order_by(DeliveryRow.id)
+        .limit(limit)
+    ).all()
+
+
+def mark_unknown(session: Session, ids: Sequence[int], *, now: datetime) -> None:
+    """A send whose worker vanished: its outcome is unknown until reconciled."""
+    if ids:
+        session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.SENDING.value)
+            .values(state=DeliveryState.UNKNOWN.value, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )

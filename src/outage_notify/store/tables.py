@@ -1,0 +1,209 @@
+"""The database tables. The database is the truth; Redis only carries work.
+
+Alembic migrations in `store/migrations/` create exactly these; a test checks they agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Stable constraint names so migrations can refer to them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only autoincrements INTEGER PRIMARY KEY, so BIGINT becomes INTEGER there.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both backends (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class EventRow(Base):
+    """An accepted signal: committed before the API answers 2xx."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    # Events of one service are applied in id order under a per-service lock.
+    service: Mapped[str] = mapped_column(String(100), default="email")
+    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))  # alert | staff_declare | staff_update | ...
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id"), nullable=True, index=True
+    )
+    actor: Mapped[str] = mapped_column(String(100), default="system")
+
+    __table_args__ = (Index("ix_events_unprocessed", "processed_at", "received_at"),)
+
+
+class IncidentRow(Base):
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    service: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(20))
+    phase: Mapped[str] = mapped_column(String(20), index=True)
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # audience -> tag filters it was told under; resolution goes to everyone who was told.
+    notified_audiences: Mapped[dict[str, list[dict[str, str]]]] = mapped_column(JSON, default=dict)
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="system")
+
+
+class TimelineRow(Base):
+    """Everything that happened to an incident, in order, with who did it."""
+
+    __tablename__ = "timeline"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))  # alert | transition | update | note | ...
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class UpdateRow(Base):
+    """One communication to stakeholders."""
+
+    __tablename__ = "updates"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text, default="")
+    phase: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(20))
+    components: Mapped[list[str]] = mapped_column(JSON, default=list)
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    audiences: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100), default="system")
+    # Set in the same transaction that writes the update's deliveries: planning runs once.
+    planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MessageRow(Base):
+    """A body rendered once per (update, audience, channel, locale)."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("updates.id"))
+    audience: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    locale: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text)
+    encoding: Mapped[str] = mapped_column(String(10), default="")
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        UniqueConstraint("update_id", "audience", "channel", "locale", name="uq_messages_key"),
+    )
+
+
+class DeliveryRow(Base):
+    """One update to one recipient; the unique key makes 'one message per update' hold."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    update_id: Mapped[int] = mapped_column(ForeignKey("updates.id"))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    audience: Mapped[str] = mapped_column(String(100))
+    recipient_key: Mapped[str] = mapped_column(String(300))
+    recipient_name: Mapped[str] = mapped_column(String(200))
+    recipient_kind: Mapped[str] = mapped_column(String(20), default="contact")
+    locale: Mapped[str] = mapped_column(String(20))
+    # [{"channel": "sms", "address": "+55..."}, ...] in preference order.
+    routes: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    route_index: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(20), default="planned")
+    attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    provider_id: Mapped[str] = mapped_column(String(100), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        UniqueConstraint("update_id", "recipient_key", name="uq_deliveries_recipient"),
+        Index("ix_deliveries_state", "state", "updated_at"),
+    )
+
+
+class AttemptRow(Base):
+    """One try of one delivery on one channel."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20))  # sent | transient | permanent | unknown
+    provider_id: Mapped[str] = mapped_column(String(100), default="")
+    error_code: Mapped[str] = mapped_column(String(100), default="")
+    error_text: Mapped[str] = mapped_column(Text, default="")
