@@ -1,0 +1,244 @@
+"""Load and validate a contacts folder: audiences from YAML and CSV files, plus its routing.
+
+A folder holds `*.yaml`, `*.yml` and `*.csv` contact files and an optional `routing.yaml`.
+A YAML file is one audience (`audience`, `deliver`, `broadcast`, `contacts`); a CSV file has
+the header `audience,id,name,phone,slack,fallback,locale,channels,tags` (channels as
+`sms|slack`, tags as `site=rio;department=finance`, an empty cell means not set) and may hold
+several audiences. Files for the same audience merge. Entries are named `contacts[3]`
+(counting from 0, as in the YAML list) and rows `row 17` (the header is row 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from outage_notify.contacts_csv import read_csv_contacts
+from outage_notify.contacts_format import (
+    DEFAULT_LOCALES,
+    build_contact,
+    check_fallback_url,
+    check_keys,
+    check_name,
+    check_slack_channel,
+    entry_where,
+    read_yaml,
+    unknown_locale,
+)
+from outage_notify.errors import ContactsError
+from outage_notify.models import Audience, Broadcast, Contact, Recipient
+from outage_notify.routing import DEFAULT_ROUTING, Routing, load_routing, recipients
+
+ROUTING_FILES = ("routing.yaml", "routing.yml")
+CONTACT_SUFFIXES = (".yaml", ".yml", ".csv")
+AUDIENCE_KEYS = ("audience", "deliver", "broadcast", "contacts")
+BROADCAST_KEYS = ("slack_channels", "fallback_urls", "locale")
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Every audience of one contacts folder, with the routing that selects them."""
+
+    audiences: dict[str, Audience]
+    routing: Routing
+    source: Path
+    # models.Broadcast has no locale, so the locale of each audience's broadcasts lives here.
+    broadcast_locales: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    def audience(self, name: str) -> Audience | None:
+        """The audience with this name, if the folder defines it."""
+        return self.audiences.get(name)
+
+    @property
+    def contact_count(self) -> int:
+        """How many contacts all audiences hold together."""
+        return sum(len(audience.contacts) for audience in self.audiences.values())
+
+    def broadcast_locale(self, name: str) -> str:
+        """The locale an audience's broadcasts are written in."""
+        return self.broadcast_locales.get(name, "en")
+
+    def recipients(
+        self, selection: Mapping[str, tuple[dict[str, str], ...]]
+    ) -> Iterator[Recipient]:
+        """The recipients of a `select_audiences` result; unknown audiences yield nobody."""
+        for name, tag_filters in selection.items():
+            audience = self.audiences.get(name)
+            if audience is not None:
+                locale = self.broadcast_locale(name)
+                yield from recipients(audience, tag_filters=tag_filters, broadcast_locale=locale)
+
+
+@dataclass
+class _AudienceParts:
+    """One audience as it is gathered from several files."""
+
+    files: list[str] = field(default_factory=list)
+    deliver: tuple[str, str] | None = None
+    locale: tuple[str, str] | None = None
+    slack_channels: list[str] = field(default_factory=list)
+    fallback_urls: list[str] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass
+class _Loader:
+    """The audiences and contact ids seen so far while reading one folder."""
+
+    locales: frozenset[str]
+    parts: dict[str, _AudienceParts] = field(default_factory=dict)
+    seen_ids: dict[str, str] = field(default_factory=dict)
+
+    def add(self, contact: Contact, *, path: Path, where: str) -> None:
+        """Keep one contact, refusing an id some other entry already uses."""
+        first = self.seen_ids.setdefault(contact.id, f"{path.name} {where}")
+        if first != f"{path.name} {where}":
+            raise ContactsError(
+                path, where, "id", f"id '{contact.id}' is already used by {first}; ids are unique."
+            )
+        self.part(contact.audience, path).contacts.append(contact)
+
+    def part(self, audience: str, path: Path) -> _AudienceParts:
+        """The gathered audience, noting that this file contributes to it."""
+        part = self.parts.setdefault(audience, _AudienceParts())
+        if path.name not in part.files:
+            part.files.append(path.name)
+        return part
+
+
+def load_directory(path: Path, *, locales: frozenset[str] = DEFAULT_LOCALES) -> Directory:
+    """Load every contact file and the routing of one folder, validating all of it."""
+    if not path.is_dir():
+        raise ContactsError(path, "folder", "path", "the contacts folder does not exist.")
+    files = sorted(
+        file
+        for file in path.iterdir()
+        if file.is_file()
+        and file.suffix in CONTACT_SUFFIXES
+        and file.name not in ROUTING_FILES
+        and not file.name.startswith(".")
+    )
+    if not files:
+        raise ContactsError(path, "folder", "path", "the folder holds no *.yaml or *.csv files.")
+    loader = _Loader(locales)
+    for file in files:
+        if file.suffix == ".csv":
+            for contact, where in read_csv_contacts(file, locales=locales):
+                loader.add(contact, path=file, where=where)
+        else:
+            _load_yaml(file, loader)
+    routing_file = next((path / n for n in ROUTING_FILES if (path / n).is_file()), None)
+    routing = load_routing(routing_file) if routing_file else DEFAULT_ROUTING
+    audiences = {
+        name: Audience(
+            name=name,
+            deliver="all" if part.deliver and part.deliver[0] == "all" else "first",
+            broadcast=Broadcast(
+                slack_channels=tuple(part.slack_channels), fallback_urls=tuple(part.fallback_urls)
+            ),
+            contacts=part.contacts,
+        )
+        for name, part in loader.parts.items()
+    }
+    locales_by_audience = {name: p.locale[0] for name, p in loader.parts.items() if p.locale}
+    routing_name = routing_file.name if routing_file else "default routing"
+    warnings = _warnings(audiences, routing, routing_name, loader.parts)
+    return Directory(audiences, routing, path, locales_by_audience, tuple(warnings))
+
+
+def _load_yaml(path: Path, loader: _Loader) -> None:
+    """Read one YAML audience file into the loader."""
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContactsError(path, "top level", "audience", "the file must be a mapping.")
+    check_keys(data, AUDIENCE_KEYS, path=path, where="top level")
+    audience = check_name(data.get("audience"), path=path, where="top level", field="audience")
+    part = loader.part(audience, path)
+    if data.get("deliver") is not None:
+        if data["deliver"] not in ("first", "all"):
+            problem = f"'{data['deliver']}' is not a deliver mode; use first or all."
+            raise ContactsError(path, "top level", "deliver", problem)
+        part.deliver = _agree(part.deliver, str(data["deliver"]), path=path, field="deliver")
+    _load_broadcast(data.get("broadcast"), path=path, part=part, locales=loader.locales)
+    entries = data.get("contacts") or []
+    if not isinstance(entries, list):
+        raise ContactsError(path, "top level", "contacts", "'contacts' must be a list.")
+    entry_lines = lines.get("contacts", [])
+    for index, entry in enumerate(entries):
+        where = entry_where("contacts", index, entry, name_key="id", lines=entry_lines)
+        if not isinstance(entry, dict):
+            raise ContactsError(path, where, "id", "each contact must be a mapping of fields.")
+        contact = build_contact(
+            entry, audience=audience, path=path, where=where, locales=loader.locales
+        )
+        loader.add(contact, path=path, where=where)
+
+
+def _load_broadcast(
+    value: object, *, path: Path, part: _AudienceParts, locales: frozenset[str]
+) -> None:
+    """Add one file's broadcast targets to an audience, without repeating any."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise ContactsError(path, "broadcast", "broadcast", "'broadcast' must be a mapping.")
+    check_keys(value, BROADCAST_KEYS, path=path, where="broadcast")
+    for key, check, targets in (
+        ("slack_channels", check_slack_channel, part.slack_channels),
+        ("fallback_urls", check_fallback_url, part.fallback_urls),
+    ):
+        items = value.get(key) or []
+        if not isinstance(items, list):
+            raise ContactsError(path, "broadcast", key, f"'{key}' must be a list.")
+        for index, item in enumerate(items):
+            target = check(item, path=path, where="broadcast", field=f"{key}[{index}]")
+            if target not in targets:
+                targets.append(target)
+    if value.get("locale") is not None:
+        locale = str(value["locale"])
+        if locale not in locales:
+            raise ContactsError(path, "broadcast", "locale", unknown_locale(locale, locales))
+        part.locale = _agree(part.locale, locale, path=path, field="broadcast.locale")
+
+
+def _agree(
+    earlier: tuple[str, str] | None, value: str, *, path: Path, field: str
+) -> tuple[str, str]:
+    """A setting two files of one audience may both give, as long as they agree."""
+    if earlier is not None and earlier[0] != value:
+        problem = f"'{value}' disagrees with '{earlier[0]}' in {earlier[1]} for the same audience."
+        raise ContactsError(path, "top level", field, problem)
+    return earlier or (value, path.name)
+
+
+def _warnings(
+    audiences: dict[str, Audience],
+    routing: Routing,
+    routing_name: str,
+    parts: dict[str, _AudienceParts],
+) -> list[str]:
+    """Problems worth telling an operator that do not stop the service."""
+    warnings: list[str] = []
+    for index, rule in enumerate(routing.rules):
+        audience = audiences.get(rule.audience)
+        if audience is None:
+            warnings.append(
+                f"{routing_name}: rules[{index}] names audience '{rule.audience}', "
+                "which no contact file defines, so that rule tells nobody."
+            )
+        elif rule.tags and not any(rule.tags.items() <= c.tags.items() for c in audience.contacts):
+            warnings.append(
+                f"{routing_name}: rules[{index}] narrows '{rule.audience}' to tags {rule.tags}, "
+                "which no contact has."
+            )
+    for name, audience in audiences.items():
+        files = ", ".join(parts[name].files)
+        if name not in routing.audiences:
+            warnings.append(f"audience '{name}' ({files}) is never selected by {routing_name}.")
+        if not audience.contacts and not (
+            audience.broadcast.slack_channels or audience.broadcast.fallback_urls
+        ):
+            warnings.append(f"audience '{name}' ({files}) has no contacts and no broadcasts.")
+    return warnings

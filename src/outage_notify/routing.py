@@ -1,0 +1,230 @@
+"""Routing as data: which audiences hear about an incident, and who exactly that is (pure).
+
+`contacts/routing.yaml` holds a list of rules. A rule names an audience; it applies when any of
+its `when` conditions holds (no `when`: always), and only for its `kinds` of update (default:
+all). Keys inside one condition AND together. `tags` narrows the audience to the contacts whose
+tags all match, e.g. `{site: sao-paulo}` for a site relay that only Sao Paulo uses.
+
+Components are free strings, compared case-insensitively. The common vocabulary:
+
+    inbound       receiving mail from the internet (MX, SMTP in)
+    outbound      sending mail to the internet (submission, relay out)
+    webmail       the browser client            imap / pop   desktop client access
+    mobile_sync   phones (ActiveSync, EWS)      calendar     calendars and meeting invitations
+    directory     address book, authentication  spam_filter  filtering gateway
+    archive       journaling and retention      site_relay_<site>  one site's local relay
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from outage_notify.contacts_format import check_keys, entry_where, read_yaml, unknown_key
+from outage_notify.errors import ContactsError
+from outage_notify.models import Audience, ChannelName, Recipient, Route, Severity, UpdateKind
+
+USER_FACING = ("inbound", "outbound", "webmail", "imap", "pop", "mobile_sync", "calendar")
+EXTERNAL_MAIL_FLOW = ("inbound", "outbound")
+
+
+class Condition(BaseModel):
+    """One way a rule can apply; every key that is set must hold."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    components_any: tuple[str, ...] = ()
+    severity_at_least: Severity | None = None
+
+    @field_validator("components_any")
+    @classmethod
+    def _normalise(cls, components: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(component.strip().casefold() for component in components)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not self.components_any and self.severity_at_least is None:
+            raise ValueError("a condition needs components_any or severity_at_least")
+        return self
+
+    def holds(self, *, severity: Severity, components: frozenset[str]) -> bool:
+        """True when the incident meets every key this condition sets."""
+        if self.components_any and components.isdisjoint(self.components_any):
+            return False
+        return self.severity_at_least is None or severity.rank >= self.severity_at_least.rank
+
+
+class RoutingRule(BaseModel):
+    """An audience, optionally narrowed by tags, told when a condition holds."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    audience: str
+    when: tuple[Condition, ...] | None = None
+    tags: dict[str, str] = {}
+    kinds: tuple[UpdateKind, ...] = tuple(UpdateKind)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _when_not_empty(cls, when: object) -> object:
+        # Only a `when` that is written down gets here; `when:` with nothing under it is a slip.
+        if when is None or when == []:
+            raise ValueError("an empty 'when' never matches; leave it out to always apply")
+        return when
+
+    @field_validator("kinds")
+    @classmethod
+    def _kinds_not_empty(cls, kinds: tuple[UpdateKind, ...]) -> tuple[UpdateKind, ...]:
+        if not kinds:
+            raise ValueError("an empty 'kinds' never applies; leave it out for all kinds")
+        return kinds
+
+    def applies(self, *, severity: Severity, components: frozenset[str], kind: UpdateKind) -> bool:
+        """True when this rule selects its audience for this update."""
+        if kind not in self.kinds:
+            return False
+        return self.when is None or any(
+            condition.holds(severity=severity, components=components) for condition in self.when
+        )
+
+
+class Routing(BaseModel):
+    """The ordered routing rules of one contacts folder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rules: tuple[RoutingRule, ...]
+
+    @field_validator("rules")
+    @classmethod
+    def _rules_not_empty(cls, rules: tuple[RoutingRule, ...]) -> tuple[RoutingRule, ...]:
+        if not rules:
+            raise ValueError("with no rules no audience would ever be told")
+        return rules
+
+    @property
+    def audiences(self) -> frozenset[str]:
+        """Every audience some rule can select."""
+        return frozenset(rule.audience for rule in self.rules)
+
+
+DEFAULT_ROUTING = Routing(
+    rules=(
+        RoutingRule(audience="management"),
+        RoutingRule(audience="users", when=(Condition(components_any=USER_FACING),)),
+        RoutingRule(
+            audience="partners",
+            when=(
+                Condition(components_any=EXTERNAL_MAIL_FLOW),
+                Condition(severity_at_least=Severity.CRITICAL),
+            ),
+        ),
+    )
+)
+
+
+def load_routing(path: Path) -> Routing:
+    """Read and validate one routing file."""
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContactsError(path, "top level", "rules", "the file must be a mapping with 'rules'.")
+    check_keys(data, Routing.model_fields, path=path, where="top level")
+    try:
+        return Routing.model_validate(data)
+    except ValidationError as error:
+        raise _routing_error(path, error, data, lines.get("rules", [])) from None
+
+
+def select_audiences(
+    routing: Routing, *, severity: Severity, components: Iterable[str], kind: UpdateKind
+) -> dict[str, tuple[dict[str, str], ...]]:
+    """Audience name to its tag filters; `({},)` means the whole audience."""
+    affected = frozenset(component.strip().casefold() for component in components)
+    selected: dict[str, list[dict[str, str]]] = {}
+    for rule in routing.rules:
+        if rule.applies(severity=severity, components=affected, kind=kind):
+            filters = selected.setdefault(rule.audience, [])
+            if rule.tags not in filters:
+                filters.append(dict(rule.tags))
+    # Telling the whole audience already tells every narrowed part of it.
+    return {name: ({},) if {} in filters else tuple(filters) for name, filters in selected.items()}
+
+
+def recipients(
+    audience: Audience,
+    *,
+    tag_filters: tuple[dict[str, str], ...] = ({},),
+    broadcast_locale: str = "en",
+) -> Iterator[Recipient]:
+    """The recipients of one audience under some tag filters, contacts first, then broadcasts."""
+    for contact in audience.contacts:
+        if not any(tags.items() <= contact.tags.items() for tags in tag_filters):
+            continue
+        routes = [
+            Route(channel, address)
+            for channel in contact.channels
+            if (address := contact.address(channel))
+        ]
+        if audience.deliver == "first" and routes:
+            yield Recipient(
+                f"contact:{contact.id}", contact.name, audience.name, contact.locale, tuple(routes)
+            )
+        elif audience.deliver == "all":
+            for route in routes:
+                yield Recipient(
+                    f"contact:{contact.id}:{route.channel}",
+                    contact.name,
+                    audience.name,
+                    contact.locale,
+                    (route,),
+                )
+    # A broadcast reaches everyone in the channel, so a message meant for one site or
+    # department would also reach the people the routing deliberately left out.
+    if {} not in tag_filters:
+        return
+    for channel_id in audience.broadcast.slack_channels:
+        route = Route(ChannelName.SLACK, channel_id)
+        name = f"#{channel_id} broadcast"
+        yield Recipient(
+            f"slack:{channel_id}", name, audience.name, broadcast_locale, (route,), "broadcast"
+        )
+    for url in audience.broadcast.fallback_urls:
+        # Apprise URLs often carry tokens, so the display name shows only the scheme.
+        name = f"{url.split('://', 1)[0]}:// broadcast"
+        route = Route(ChannelName.FALLBACK, url)
+        yield Recipient(
+            f"fallback:{url}", name, audience.name, broadcast_locale, (route,), "broadcast"
+        )
+
+
+def _routing_error(
+    path: Path, error: ValidationError, data: dict[str, Any], lines: list[int]
+) -> ContactsError:
+    """The first validation problem as a ContactsError naming the rule and field."""
+    problems = error.errors()
+    # A misspelt key also shows up as a missing one; the spelling is the useful half.
+    first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
+    location = list(first["loc"])
+    where = "top level"
+    if len(location) >= 2 and location[0] == "rules" and isinstance(location[1], int):
+        index = location[1]
+        rules = data["rules"] if isinstance(data.get("rules"), list) else []
+        rule = rules[index] if index < len(rules) else None
+        where = entry_where("rules", index, rule, name_key="audience", lines=lines)
+        location = location[2:]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
+    field = field.lstrip(".") or "rules"
+    kind, message = first["type"], str(first["msg"]).removeprefix("Value error, ")
+    # Operators write YAML lists and mappings, not Python tuples and dictionaries.
+    message = message.replace("valid tuple", "list").replace("valid dictionary", "mapping")
+    if kind == "extra_forbidden":
+        model = Condition if "when" in location else RoutingRule
+        problem = unknown_key(location[-1], model.model_fields)
+    elif kind == "missing":
+        problem = f"'{location[-1]}' is required."
+    else:
+        problem = f"{message[0].upper()}{message[1:]} (got {first['input']!r})."
+    return ContactsError(path, where, field, problem)
