@@ -132,6 +132,8 @@ class Settings(BaseSettings):
     status_page_url: str = ""
     public_base_url: str = "http://127.0.0.1:8000"
     timezone: str = "UTC"
+    # Language of organisation-wide messages (the FALLBACK_URLS room).
+    default_locale: str = "en"
 
     severity_label: str = "severity"
     component_label: str = "component"

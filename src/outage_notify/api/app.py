@@ -1,0 +1,61 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import Celery
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import OperationalError as DatabaseError
+
+from outage_notify.api import health, incidents, webhooks
+from outage_notify.contacts import Directory, load_directory
+from outage_notify.settings import Settings
+from outage_notify.store.engine import create_session_factory, create_store_engine
+from outage_notify.worker.enqueue import Enqueuer
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, *, celery: Celery, directory: Directory | None = None
+) -> FastAPI:
+    """An API bound to `settings`, enqueueing on `celery`'s broker."""
+    app = FastAPI(
+        title="outage_notify",
+        version="0.1.0",
+        description="Keeps stakeholders informed over SMS, Slack and a fallback channel while email is down.",
+    )
+    engine = create_store_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = create_session_factory(engine)
+    app.state.enqueuer = Enqueuer(celery)
+    # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
+    app.state.directory = directory or load_directory(settings.contacts_dir)
+
+    @app.exception_handler(DatabaseError)
+    async def database_down(request: Request, error: DatabaseError) -> JSONResponse:
+        log.error("database unavailable: %s", type(error).__name__)
+        return _unavailable("database unavailable; retry later")
+
+    @app.exception_handler(BrokerError)
+    async def broker_down(request: Request, error: BrokerError) -> JSONResponse:
+        log.error("broker unavailable: %s", type(error).__name__)
+        return _unavailable("message broker unavailable; retry later")
+
+    app.include_router(health.router)
+    app.include_router(webhooks.router)
+    app.include_router(incidents.router)
+    return app
+
+
+def _unavailable(detail: str) -> JSONResponse:
+    # 503, never 429 or another 4xx: Alertmanager retries only 5xx.
+    return JSONResponse(
+        {"detail": detail},
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "5"},
+    )

@@ -1,0 +1,95 @@
+"""Rows → response bodies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from outage_notify.api.schemas import (
+    AttemptOut,
+    DeliveryCount,
+    DeliveryOut,
+    IncidentDetail,
+    IncidentOut,
+    TimelineEntryOut,
+    UpdateOut,
+)
+from outage_notify.models import Phase, Severity
+from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
+
+
+def incident(row: IncidentRow) -> IncidentOut:
+    return IncidentOut(
+        id=row.id,
+        service=row.service,
+        title=row.title,
+        summary=row.summary,
+        severity=Severity(row.severity),
+        phase=Phase(row.phase),
+        components=list(row.components),
+        eta=row.eta,
+        next_update_at=row.next_update_at,
+        opened_at=row.opened_at,
+        resolved_at=row.resolved_at,
+        notified_audiences=sorted(row.notified_audiences),
+    )
+
+
+def incident_detail(
+    row: IncidentRow, timeline: Sequence[TimelineRow], updates: Sequence[UpdateRow]
+) -> IncidentDetail:
+    return IncidentDetail(
+        **incident(row).model_dump(),
+        timeline=[
+            TimelineEntryOut(at=t.at, actor=t.actor, kind=t.kind, text=t.text) for t in timeline
+        ],
+        updates=[
+            UpdateOut(
+                id=u.id,
+                kind=u.kind,
+                message=u.message,
+                phase=u.phase,
+                eta=u.eta,
+                created_at=u.created_at,
+                created_by=u.created_by,
+                planned=u.planned_at is not None,
+            )
+            for u in updates
+        ],
+    )
+
+
+def deliveries(rows: Sequence[DeliveryRow], attempts: Sequence[AttemptRow]) -> list[DeliveryOut]:
+    by_delivery: defaultdict[int, list[AttemptOut]] = defaultdict(list)
+    for a in attempts:
+        by_delivery[a.delivery_id].append(
+            AttemptOut(
+                channel=a.channel,
+                address=a.address,
+                started_at=a.started_at,
+                outcome=a.outcome,
+                provider_id=a.provider_id,
+                error_code=a.error_code,
+                error_text=a.error_text,
+            )
+        )
+    return [
+        DeliveryOut(
+            id=r.id,
+            update_id=r.update_id,
+            audience=r.audience,
+            recipient=r.recipient_key,
+            recipient_name=r.recipient_name,
+            channel=r.channel or r.routes[r.route_index]["channel"],
+            state=r.state,
+            provider_id=r.provider_id,
+            error=r.error,
+            sent_at=r.sent_at,
+            attempts=by_delivery[r.id],
+        )
+        for r in rows
+    ]
+
+
+def counts(rows: Sequence[tuple[str, str, str, int]]) -> list[DeliveryCount]:
+    return [DeliveryCount(audience=a, channel=c or "-", state=s, count=n) for a, c, s, n in rows]

@@ -1,0 +1,90 @@
+"""Monitoring webhooks: validate, commit the event, enqueue it, then answer 2xx.
+
+Alertmanager drops any 4xx (429 included) for good and retries only 5xx, so every failure we
+can recover from (database or broker down) answers 503, and a retry of an accepted payload is
+recognised by its dedup key and answered 2xx again without a second incident or message.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Request, status
+
+from outage_notify.api.deps import Monitor
+from outage_notify.api.schemas import Accepted
+from outage_notify.ingest import alertmanager, generic, grafana, uptime_kuma
+from outage_notify.ingest.labels import LabelMapping
+from outage_notify.models import AlertEvent
+from outage_notify.store.engine import transaction
+from outage_notify.store.incidents import record_event
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+def accept(request: Request, event: AlertEvent, *, actor: str) -> Accepted:
+    """Store the event once (commit before answering) and hand it to the workers."""
+    with transaction(request.app.state.sessions) as session:
+        row, created = record_event(
+            session,
+            source=event.source,
+            service=event.service,
+            dedup_key=event.dedup_key,
+            kind="alert",
+            payload=event.model_dump(mode="json"),
+            actor=actor,
+        )
+        event_id, processed = row.id, row.processed_at is not None
+    if not processed:
+        # A duplicate of an event not yet processed is enqueued again: the first enqueue may
+        # be the one that failed (503), and processing is idempotent.
+        request.app.state.enqueuer.event(event_id)
+    log.info(
+        "webhook %s from %s: event %s (%s)",
+        event.source,
+        actor,
+        event_id,
+        "new" if created else "duplicate",
+    )
+    return Accepted(status="accepted" if created else "duplicate", event_id=event_id)
+
+
+@router.post("/alertmanager", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def alertmanager_webhook(
+    request: Request, payload: alertmanager.AlertmanagerPayload, principal: Monitor
+) -> Accepted:
+    """Prometheus Alertmanager `webhook_config` receiver (payload version 4)."""
+    mapping = LabelMapping.from_settings(request.app.state.settings)
+    return accept(request, alertmanager.to_event(payload, mapping=mapping), actor=principal.name)
+
+
+@router.post("/generic", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def generic_webhook(
+    request: Request, payload: Annotated[generic.GenericEvent, Body()], principal: Monitor
+) -> Accepted:
+    """Any monitoring tool that can post the documented generic JSON schema."""
+    return accept(request, generic.to_event(payload), actor=principal.name)
+
+
+@router.post("/grafana", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def grafana_webhook(
+    request: Request, payload: grafana.GrafanaPayload, principal: Monitor
+) -> Accepted:
+    """Grafana unified alerting webhook contact point."""
+    mapping = LabelMapping.from_settings(request.app.state.settings)
+    return accept(request, grafana.to_event(payload, mapping=mapping), actor=principal.name)
+
+
+@router.post("/uptime-kuma", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
+def uptime_kuma_webhook(
+    request: Request, payload: uptime_kuma.UptimeKumaPayload, principal: Monitor
+) -> Accepted:
+    """Uptime Kuma webhook notification (down → firing, up → resolved)."""
+    mapping = LabelMapping.from_settings(request.app.state.settings)
+    event = uptime_kuma.to_event(payload, mapping=mapping)
+    if event is None:
+        # Pending, maintenance and "test" notifications are not outages.
+        return Accepted(status="ignored")
+    return accept(request, event, actor=principal.name)

@@ -1,0 +1,170 @@
+"""Send claimed deliveries through their channels and decide what happens next.
+
+The only caller of channels. `send_jobs` sends a batch concurrently and turns every result
+into an `Outcome`; an outcome that is unknown (the request may have reached the provider) is
+reconciled with the provider before anything is resent. `next_step` is the pure rule for what
+a delivery becomes after an outcome: sent, retried later on the same route, moved to the next
+channel, or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from outage_notify.channels.base import Channel
+from outage_notify.errors import PermanentError, TransientError, UnknownOutcomeError
+from outage_notify.models import ChannelName, DeliveryState, OutboundMessage
+from outage_notify.settings import DeliverySettings
+
+log = logging.getLogger(__name__)
+
+Result = Literal["sent", "transient", "permanent", "unknown"]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One claimed delivery, ready to go out on its current route."""
+
+    delivery_id: int
+    channel: ChannelName
+    message: OutboundMessage
+    # Set when an earlier attempt's outcome is unknown: ask the provider before sending.
+    reconcile_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivery_id: int
+    channel: ChannelName
+    address: str
+    started_at: datetime
+    finished_at: datetime
+    result: Result
+    provider_id: str = ""
+    error_code: str = ""
+    error_text: str = ""
+    retry_after: float = 0.0
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a delivery becomes after one outcome."""
+
+    state: DeliveryState
+    route_index: int
+    attempts_on_route: int
+    next_attempt_at: datetime | None = None
+
+
+async def send_jobs(
+    jobs: Iterable[Job], channels: Mapping[ChannelName, Channel], *, concurrency: int
+) -> list[Outcome]:
+    """Send every job, at most `concurrency` at once; never raises for a single failure."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def run(job: Job) -> Outcome:
+        async with gate:
+            return await send_one(job, channels[job.channel])
+
+    return list(await asyncio.gather(*(run(job) for job in jobs)))
+
+
+async def send_one(job: Job, channel: Channel) -> Outcome:
+    """Send one job (reconciling first when its last outcome was unknown)."""
+    started = datetime.now(UTC)
+
+    def outcome(result: Result, **details: object) -> Outcome:
+        return Outcome(
+            job.delivery_id,
+            job.channel,
+            job.message.address,
+            started,
+            datetime.now(UTC),
+            result,
+            **details,  # type: ignore[arg-type]
+        )
+
+    try:
+        if job.reconcile_since is not None:
+            found = await channel.find_sent(job.message, job.reconcile_since)
+            if found is not None:
+                return outcome("sent", provider_id=found.provider_id, error_text="reconciled")
+        receipt = await channel.send(job.message)
+        return outcome("sent", provider_id=receipt.provider_id)
+    except TransientError as error:
+        return outcome(
+            "transient",
+            error_code=error.code,
+            error_text=error.reason,
+            retry_after=error.retry_after,
+        )
+    except PermanentError as error:
+        return outcome("permanent", error_code=error.code, error_text=error.reason)
+    except UnknownOutcomeError as error:
+        return await _reconcile(job, channel, started, error)
+
+
+async def _reconcile(
+    job: Job, channel: Channel, started: datetime, error: UnknownOutcomeError
+) -> Outcome:
+    # Blindly resending after a dropped response is how people get the same SMS twice.
+    try:
+        found = await channel.find_sent(job.message, started - timedelta(seconds=5))
+    except Exception as lookup_error:  # noqa: BLE001 - any failure here leaves it unknown
+        log.warning("reconciliation of delivery %s failed: %s", job.delivery_id, lookup_error)
+        found = None
+        result: Result = "unknown"
+    else:
+        # The provider has no record: the request never took effect, so a resend is safe.
+        result = "sent" if found is not None else "transient"
+    return Outcome(
+        job.delivery_id,
+        job.channel,
+        job.message.address,
+        started,
+        datetime.now(UTC),
+        result,
+        provider_id=found.provider_id if found is not None else "",
+        error_code=error.code or "unknown_outcome",
+        error_text=("reconciled: " if found is not None else "") + error.reason,
+        retry_after=1.0,
+    )
+
+
+def backoff_seconds(
+    attempt: int, *, retry_after: float, policy: DeliverySettings, rng: random.Random
+) -> float:
+    """Exponential backoff with full jitter, never below the provider's Retry-After."""
+    ceiling = min(policy.retry_max_seconds, policy.retry_base_seconds * (2 ** max(attempt - 1, 0)))
+    return min(policy.retry_max_seconds, max(retry_after, rng.uniform(ceiling / 2, ceiling)))
+
+
+def next_step(
+    *,
+    outcome: Outcome,
+    route_index: int,
+    route_count: int,
+    attempts_on_route: int,
+    policy: DeliverySettings,
+    now: datetime,
+    rng: random.Random,
+) -> Step:
+    """The delivery's next state after `outcome` (pure)."""
+    if outcome.result == "sent":
+        return Step(DeliveryState.SENT, route_index, attempts_on_route + 1)
+    if outcome.result == "unknown":
+        return Step(DeliveryState.UNKNOWN, route_index, attempts_on_route + 1)
+    attempts = attempts_on_route + 1
+    if outcome.result == "transient" and attempts < policy.max_attempts_per_channel:
+        delay = backoff_seconds(attempts, retry_after=outcome.retry_after, policy=policy, rng=rng)
+        return Step(DeliveryState.PLANNED, route_index, attempts, now + timedelta(seconds=delay))
+    if route_index + 1 < route_count:
+        # Permanent failure, or retries spent: the contact's next channel, right away.
+        return Step(DeliveryState.PLANNED, route_index + 1, 0)
+    return Step(DeliveryState.FAILED, route_index, attempts)

@@ -1,0 +1,93 @@
+"""Wiring one service process: store, contacts, Celery app, API, embedded worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from celery import Celery
+from fastapi import FastAPI
+from rich.console import Console
+
+from outage_notify.api.app import create_app
+from outage_notify.contacts import Directory, load_directory
+from outage_notify.rendering import Renderer
+from outage_notify.settings import Settings
+from outage_notify.store.engine import create_store_engine, upgrade
+from outage_notify.worker.celery_app import close_runtime, create_celery
+from outage_notify.worker.embedded import EmbeddedWorker
+
+
+@dataclass
+class Service:
+    settings: Settings
+    directory: Directory
+    celery: Celery
+    api: FastAPI
+    worker: EmbeddedWorker | None = None
+
+    def start_worker(self) -> None:
+        """In embedded mode, run the worker and the sweeper inside this process."""
+        if self.settings.embedded and self.worker is None:
+            self.worker = EmbeddedWorker(self.celery, concurrency=self.settings.worker_concurrency)
+            self.worker.start()
+
+    def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        close_runtime(self.celery)
+
+    def announce(self, console: Console, *, host: str, port: int) -> None:
+        """Say loudly how this process runs, and which channels only pretend."""
+        s = self.settings
+        mode = (
+            "embedded (API + worker in this process)"
+            if s.embedded
+            else f"distributed, broker {_safe(s.broker_url)}"
+        )
+        console.print(f"[bold]outage_notify[/] on http://{host}:{port} — {mode}")
+        console.print(
+            f"database {_safe(s.database_url)}; contacts {s.contacts_dir} "
+            f"({self.directory.contact_count} contacts); templates {s.templates_dir}"
+        )
+        for name, configured in (
+            ("sms", s.twilio.configured),
+            ("slack", s.slack.configured),
+            ("fallback", s.fallback.configured),
+        ):
+            if not configured:
+                console.print(
+                    f"[bold yellow]DRY RUN[/]: {name} is not configured; its messages are "
+                    "printed to the log, not sent"
+                )
+        if not s.api_tokens:
+            console.print(
+                "[bold yellow]no API_TOKENS set[/]: every API call except health checks "
+                "will be refused (401)"
+            )
+
+
+def _safe(url: str) -> str:
+    """A URL without its password, for logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a SQLAlchemy URL (e.g. redis://); strip userinfo
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def build_service(settings: Settings) -> Service:
+    """Validate configuration, migrate the schema and build the API; raises ConfigError."""
+    directory = load_directory(settings.contacts_dir)
+    problems = Renderer(settings.templates_dir).check()
+    if problems:
+        from outage_notify.errors import TemplateError
+
+        raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
+    upgrade(create_store_engine(settings.database_url))
+    celery = create_celery(settings)
+    return Service(
+        settings, directory, celery, create_app(settings, celery=celery, directory=directory)
+    )

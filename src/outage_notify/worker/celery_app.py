@@ -1,0 +1,82 @@
+"""The Celery application: broker, delivery guarantees, beat schedule, tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from outage_notify.settings import Settings
+from outage_notify.worker import names
+from outage_notify.worker.runtime import WorkerRuntime
+
+MEMORY_BROKER = "memory://"
+
+
+def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -> Celery:
+    """A Celery app for `settings`; the embedded mode uses the in-memory transport."""
+    app = Celery("outage_notify", broker=settings.broker_url or MEMORY_BROKER, set_as_current=False)
+    app.conf.update(
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        # Ack after the task returns; a worker killed mid-task gives the message back.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # One message at a time per process: a batch is a lot of work already.
+        worker_prefetch_multiplier=1,
+        task_default_queue=names.QUEUE_EVENTS,
+        # Redis hands an unacked message to another worker after this; retry countdowns stay
+        # far below it (see Settings) so a delayed task is never run twice.
+        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_seconds},
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=3,
+        # With the broker down the API must answer 503 quickly, not hang in publish retries.
+        task_publish_retry_policy={
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
+        },
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+        beat_schedule={
+            "sweep": {
+                "task": names.SWEEP,
+                "schedule": settings.sweep_interval_seconds,
+                "options": {
+                    "queue": names.QUEUE_EVENTS,
+                    "expires": settings.sweep_interval_seconds,
+                },
+            }
+        },
+    )
+    holder = _RuntimeHolder(settings, runtime)
+    app.outage_notify_runtime = holder
+    from outage_notify.worker.tasks import register_tasks
+
+    register_tasks(app, holder.get)
+    return app
+
+
+class _RuntimeHolder:
+    """Builds the worker runtime on first use, in the process that uses it."""
+
+    def __init__(self, settings: Settings, runtime: WorkerRuntime | None) -> None:
+        self.settings = settings
+        self.runtime = runtime
+
+    def get(self) -> WorkerRuntime:
+        if self.runtime is None:
+            self.runtime = WorkerRuntime(self.settings)
+        return self.runtime
+
+    def close(self) -> None:
+        if self.runtime is not None:
+            self.runtime.close()
+            self.runtime = None
+
+
+def close_runtime(app: Any) -> None:
+    """Release the runtime's connections and loop (worker shutdown, tests)."""
+    app.outage_notify_runtime.close()

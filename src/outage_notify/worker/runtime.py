@@ -1,0 +1,80 @@
+"""What a worker process holds: database, contacts, templates, and channels on an I/O loop.
+
+Built lazily in the process that uses it (after a prefork fork, never before), once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Coroutine
+from functools import cached_property
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from outage_notify.channels.base import Channel
+from outage_notify.channels.registry import build_channels, close_channels
+from outage_notify.contacts import Directory, load_directory
+from outage_notify.models import ChannelName
+from outage_notify.rendering import Renderer
+from outage_notify.settings import Settings
+from outage_notify.store.engine import create_session_factory, create_store_engine
+from outage_notify.worker.loop import LoopThread
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class WorkerRuntime:
+    """Long-lived resources of one worker process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._io: LoopThread | None = None
+        self._channels: dict[ChannelName, Channel] | None = None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return create_store_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return create_session_factory(self.engine)
+
+    @cached_property
+    def directory(self) -> Directory:
+        return load_directory(self.settings.contacts_dir)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        return Renderer(self.settings.templates_dir)
+
+    def status_callback_url(self) -> str:
+        return self.settings.public_base_url.rstrip("/") + "/api/v1/webhooks/twilio/status"
+
+    def channels(self) -> dict[ChannelName, Channel]:
+        """The channels, built on the I/O loop the first time they are needed."""
+        with self._lock:
+            if self._channels is None:
+                self._io = LoopThread()
+                self._channels = self._io.run(build_channels(self.settings))
+            return self._channels
+
+    def run_io(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the I/O loop that owns the channels."""
+        self.channels()
+        assert self._io is not None
+        return self._io.run(coroutine)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._io is not None and self._channels is not None:
+                self._io.run(close_channels(self._channels))
+                self._io.close()
+            self._io = None
+            self._channels = None
+        if "engine" in self.__dict__:
+            self.engine.dispose()

@@ -1,0 +1,3 @@
+"""Shared fixtures. Real services only: Redis, PostgreSQL, a Celery worker, fake providers."""
+
+pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.providers", "tests.fixtures.service"]

@@ -1,0 +1,59 @@
+"""What a delivery becomes after each kind of outcome (pure rules)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from outage_notify.delivery import Outcome, backoff_seconds, next_step
+from outage_notify.models import ChannelName, DeliveryState
+from outage_notify.settings import DeliverySettings
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+POLICY = DeliverySettings(max_attempts_per_channel=3, retry_base_seconds=2, retry_max_seconds=60)
+
+
+def outcome(result: str, retry_after: float = 0.0) -> Outcome:
+    return Outcome(1, ChannelName.SMS, "+5511990000001", NOW, NOW, result, retry_after=retry_after)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("result", "route_index", "routes", "attempts", "state", "next_index", "delayed"),
+    [
+        ("sent", 0, 2, 0, DeliveryState.SENT, 0, False),
+        ("permanent", 0, 2, 0, DeliveryState.PLANNED, 1, False),  # next channel at once
+        ("permanent", 1, 2, 0, DeliveryState.FAILED, 1, False),  # no channel left
+        ("transient", 0, 2, 0, DeliveryState.PLANNED, 0, True),  # retry the same route later
+        ("transient", 0, 2, 2, DeliveryState.PLANNED, 1, False),  # retries spent → next channel
+        ("transient", 0, 1, 2, DeliveryState.FAILED, 0, False),
+        ("unknown", 0, 2, 0, DeliveryState.UNKNOWN, 0, False),  # reconcile, never resend blindly
+    ],
+)
+def test_next_step(result: str, route_index: int, routes: int, attempts: int, state: DeliveryState,
+                   next_index: int, delayed: bool) -> None:
+    step = next_step(outcome=outcome(result), route_index=route_index, route_count=routes,
+                     attempts_on_route=attempts, policy=POLICY, now=NOW, rng=random.Random(1))
+    assert step.state == state
+    assert step.route_index == next_index
+    assert (step.next_attempt_at is not None) == delayed
+    if delayed:
+        assert step.next_attempt_at is not None and step.next_attempt_at > NOW
+
+
+def test_backoff_honours_retry_after_and_stays_under_the_cap() -> None:
+    rng = random.Random(7)
+    assert backoff_seconds(1, retry_after=30, policy=POLICY, rng=rng) >= 30
+    delays = [backoff_seconds(n, retry_after=0, policy=POLICY, rng=rng) for n in range(1, 12)]
+    assert all(0 < d <= POLICY.retry_max_seconds for d in delays)
+    # Exponential: the tenth attempt waits longer than the first, whatever the jitter.
+    assert delays[9] > delays[0]
+    assert backoff_seconds(1, retry_after=10_000, policy=POLICY, rng=rng) == POLICY.retry_max_seconds
+
+
+def test_transient_retry_time_is_after_the_providers_retry_after() -> None:
+    step = next_step(outcome=outcome("transient", retry_after=5), route_index=0, route_count=1,
+                     attempts_on_route=0, policy=POLICY, now=NOW, rng=random.Random(3))
+    assert step.next_attempt_at is not None
+    assert step.next_attempt_at - NOW >= timedelta(seconds=5)

@@ -1,0 +1,79 @@
+"""Settings: flat variable names into nested models, secrets, production refusals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from outage_notify.settings import Role, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def env_names(model: type, prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
+    names = set()
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        annotation = field.annotation
+        if isinstance(annotation, type) and hasattr(annotation, "model_fields") and name != "api_tokens":
+            names |= {f"{prefix}{name.upper()}_{n}" for n in env_names(annotation, "")}
+        else:
+            names.add(f"{prefix}{name.upper()}")
+    return names
+
+
+def test_env_example_documents_every_setting_and_nothing_else() -> None:
+    documented = set(re.findall(r"^(OUTAGE_NOTIFY_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert documented == env_names(Settings)
+
+
+def test_env_example_itself_loads(tmp_path: Path) -> None:
+    settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
+    assert settings.embedded
+    assert settings.twilio.validity_period_seconds == 900
+    assert [t.role for t in settings.api_tokens] == [Role.MONITOR, Role.STAFF]
+    assert settings.alternatives == ["IT hotline +55 11 4000-1234", "Slack #it-help"]
+
+
+def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        "OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID=AC123\n"
+        "OUTAGE_NOTIFY_TWILIO_AUTH_TOKEN=sekret\n"
+        "OUTAGE_NOTIFY_TWILIO_FROM_NUMBER=+15005550006\n"
+        "OUTAGE_NOTIFY_SLACK_BOT_TOKEN=xoxb-1\n"
+        "OUTAGE_NOTIFY_FALLBACK_URLS=json://a.example/x, ntfy://b.example/y\n"
+        "OUTAGE_NOTIFY_API_TOKENS=monitor:m1,staff:alice:s1\n"
+        "OUTAGE_NOTIFY_ALTERNATIVES=\"Hotline 4000-1234, option 2;Slack #it-help\"\n"
+        "OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE=50\n"
+        "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
+    )
+    settings = Settings(_env_file=env)  # type: ignore[call-arg]
+    assert settings.twilio.configured and settings.slack.configured and settings.fallback.configured
+    assert settings.twilio.auth_token.get_secret_value() == "sekret"
+    assert "sekret" not in repr(settings)
+    assert settings.fallback.urls == ["json://a.example/x", "ntfy://b.example/y"]
+    assert [(t.role, t.name) for t in settings.api_tokens] == [(Role.MONITOR, "monitor-1"), (Role.STAFF, "alice")]
+    assert settings.alternatives == ["Hotline 4000-1234, option 2", "Slack #it-help"]
+    assert settings.delivery.batch_size == 50
+    assert not settings.embedded
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({}, "BROKER_URL is empty"),
+        ({"broker_url": "redis://r"}, "API_TOKENS is empty"),
+        ({"broker_url": "redis://r", "api_tokens": "staff:changeme"}, "placeholder"),
+    ],
+)
+def test_production_refuses_placeholders(values: dict[str, str], problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        Settings(_env_file=None, environment="production", **values)  # type: ignore[call-arg, arg-type]
+
+
+def test_bad_token_entry_is_named() -> None:
+    with pytest.raises(ValidationError, match="entry 2"):
+        Settings(_env_file=None, api_tokens="staff:ok,nonsense")  # type: ignore[call-arg]
