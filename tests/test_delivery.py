@@ -31,10 +31,24 @@ def outcome(result: str, retry_after: float = 0.0) -> Outcome:
         ("unknown", 0, 2, 0, DeliveryState.UNKNOWN, 0, False),  # reconcile, never resend blindly
     ],
 )
-def test_next_step(result: str, route_index: int, routes: int, attempts: int, state: DeliveryState,
-                   next_index: int, delayed: bool) -> None:
-    step = next_step(outcome=outcome(result), route_index=route_index, route_count=routes,
-                     attempts_on_route=attempts, policy=POLICY, now=NOW, rng=random.Random(1))
+def test_next_step(
+    result: str,
+    route_index: int,
+    routes: int,
+    attempts: int,
+    state: DeliveryState,
+    next_index: int,
+    delayed: bool,
+) -> None:
+    step = next_step(
+        outcome=outcome(result),
+        route_index=route_index,
+        route_count=routes,
+        attempts_on_route=attempts,
+        policy=POLICY,
+        now=NOW,
+        rng=random.Random(1),
+    )
     assert step.state == state
     assert step.route_index == next_index
     assert (step.next_attempt_at is not None) == delayed
@@ -49,11 +63,20 @@ def test_backoff_honours_retry_after_and_stays_under_the_cap() -> None:
     assert all(0 < d <= POLICY.retry_max_seconds for d in delays)
     # Exponential: the tenth attempt waits longer than the first, whatever the jitter.
     assert delays[9] > delays[0]
-    assert backoff_seconds(1, retry_after=10_000, policy=POLICY, rng=rng) == POLICY.retry_max_seconds
+    assert (
+        backoff_seconds(1, retry_after=10_000, policy=POLICY, rng=rng) == POLICY.retry_max_seconds
+    )
 
 
 def test_transient_retry_time_is_after_the_providers_retry_after() -> None:
-    step = next_step(outcome=outcome("transient", retry_after=5), route_index=0, route_count=1,
-                     attempts_on_route=0, policy=POLICY, now=NOW, rng=random.Random(3))
+    step = next_step(
+        outcome=outcome("transient", retry_after=5),
+        route_index=0,
+        route_count=1,
+        attempts_on_route=0,
+        policy=POLICY,
+        now=NOW,
+        rng=random.Random(3),
+    )
     assert step.next_attempt_at is not None
     assert step.next_attempt_at - NOW >= timedelta(seconds=5)

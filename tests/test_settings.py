@@ -17,7 +17,11 @@ def env_names(model: type, prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
     names = set()
     for name, field in model.model_fields.items():  # type: ignore[attr-defined]
         annotation = field.annotation
-        if isinstance(annotation, type) and hasattr(annotation, "model_fields") and name != "api_tokens":
+        if (
+            isinstance(annotation, type)
+            and hasattr(annotation, "model_fields")
+            and name != "api_tokens"
+        ):
             names |= {f"{prefix}{name.upper()}_{n}" for n in env_names(annotation, "")}
         else:
             names.add(f"{prefix}{name.upper()}")
@@ -25,7 +29,9 @@ def env_names(model: type, prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
 
 
 def test_env_example_documents_every_setting_and_nothing_else() -> None:
-    documented = set(re.findall(r"^(OUTAGE_NOTIFY_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    documented = set(
+        re.findall(r"^(OUTAGE_NOTIFY_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M)
+    )
     assert documented == env_names(Settings)
 
 
@@ -46,7 +52,7 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         "OUTAGE_NOTIFY_SLACK_BOT_TOKEN=xoxb-1\n"
         "OUTAGE_NOTIFY_FALLBACK_URLS=json://a.example/x, ntfy://b.example/y\n"
         "OUTAGE_NOTIFY_API_TOKENS=monitor:m1,staff:alice:s1\n"
-        "OUTAGE_NOTIFY_ALTERNATIVES=\"Hotline 4000-1234, option 2;Slack #it-help\"\n"
+        'OUTAGE_NOTIFY_ALTERNATIVES="Hotline 4000-1234, option 2;Slack #it-help"\n'
         "OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE=50\n"
         "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
     )
@@ -55,7 +61,10 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
     assert settings.twilio.auth_token.get_secret_value() == "sekret"
     assert "sekret" not in repr(settings)
     assert settings.fallback.urls == ["json://a.example/x", "ntfy://b.example/y"]
-    assert [(t.role, t.name) for t in settings.api_tokens] == [(Role.MONITOR, "monitor-1"), (Role.STAFF, "alice")]
+    assert [(t.role, t.name) for t in settings.api_tokens] == [
+        (Role.MONITOR, "monitor-1"),
+        (Role.STAFF, "alice"),
+    ]
     assert settings.alternatives == ["Hotline 4000-1234, option 2", "Slack #it-help"]
     assert settings.delivery.batch_size == 50
     assert not settings.embedded

@@ -116,7 +116,7 @@ async def _reconcile(
     # Blindly resending after a dropped response is how people get the same SMS twice.
     try:
         found = await channel.find_sent(job.message, started - timedelta(seconds=5))
-    except Exception as lookup_error:  # noqa: BLE001 - any failure here leaves it unknown
+    except Exception as lookup_error:
         log.warning("reconciliation of delivery %s failed: %s", job.delivery_id, lookup_error)
         found = None
         result: Result = "unknown"

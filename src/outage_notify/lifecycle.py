@@ -85,7 +85,11 @@ def apply_alert(
         kind="alert",
         text=f"{event.source} {event.status}: {event.summary}",
         actor=event.source,
-        data={"group": event.group_key, "severity": event.severity, "components": list(event.components)},
+        data={
+            "group": event.group_key,
+            "severity": event.severity,
+            "components": list(event.components),
+        },
     )
     if incident is None or incident.phase == Phase.RESOLVED:
         if event.status == AlertStatus.RESOLVED:
@@ -154,7 +158,9 @@ def _grow(
     )
 
 
-def _clear_group(incident: IncidentState, event: AlertEvent, *, now: datetime, entry: TimelineEntry) -> Decision:
+def _clear_group(
+    incident: IncidentState, event: AlertEvent, *, now: datetime, entry: TimelineEntry
+) -> Decision:
     new = copy.deepcopy(incident)
     if event.group_key in new.active_groups:
         new.active_groups.remove(event.group_key)
@@ -248,6 +254,8 @@ def _resolved(
     new.active_groups = []
     return Decision(
         incident=new,
-        update=UpdateDraft(kind=UpdateKind.RESOLVED, message=message, phase=Phase.RESOLVED, actor=actor),
+        update=UpdateDraft(
+            kind=UpdateKind.RESOLVED, message=message, phase=Phase.RESOLVED, actor=actor
+        ),
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
     )

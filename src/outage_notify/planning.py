@@ -1,4 +1,4 @@
-"""Update × audiences × recipients → deliveries (pure).
+"""Update, audiences and recipients → deliveries (pure).
 
 Planning decides, for one update, which audiences hear it and with which kind (an audience that
 was never told gets `opened`, whatever the update), then streams recipients while rendering each

@@ -73,7 +73,7 @@ def _safe(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a SQLAlchemy URL (e.g. redis://); strip userinfo
+    except Exception:
         scheme, _, rest = url.partition("://")
         return f"{scheme}://{rest.rpartition('@')[2]}"
 

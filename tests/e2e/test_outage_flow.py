@@ -41,8 +41,8 @@ def selected_contacts(service: RunningService, audiences: tuple[str, ...]) -> li
 
 @pytest.fixture
 def service(service_factory: Callable[..., RunningService], postgres_url: str) -> RunningService:
-    from tests.fixtures.databases import _empty
     from outage_notify.store.engine import create_store_engine, upgrade
+    from tests.fixtures.databases import _empty
 
     engine = create_store_engine(postgres_url)
     upgrade(engine)
@@ -54,13 +54,17 @@ def service(service_factory: Callable[..., RunningService], postgres_url: str) -
 def open_incident(service: RunningService) -> int:
     response = service.call("POST", ALERTMANAGER, role="monitor", json=firing())
     assert response.status_code == 202, response.text
-    incidents = wait_for(lambda: service.call("GET", "/api/v1/incidents").json()["items"], what="incident")
+    incidents = wait_for(
+        lambda: service.call("GET", "/api/v1/incidents").json()["items"], what="incident"
+    )
     incident_id = int(incidents[0]["id"])
     wait_for(lambda: service.settled(incident_id, updates=1), timeout=60, what="opened fan-out")
     return incident_id
 
 
-def test_critical_alert_tells_every_selected_contact_once_on_first_channel(service: RunningService) -> None:
+def test_critical_alert_tells_every_selected_contact_once_on_first_channel(
+    service: RunningService,
+) -> None:
     providers: FakeProviders = service.providers
     incident_id = open_incident(service)
 
@@ -98,27 +102,39 @@ def test_locale_decides_the_language_of_each_contacts_message(service: RunningSe
     assert "e-mail" in bodies["pt-BR"].lower()
 
 
-def test_eta_update_and_resolution_reach_each_contact_exactly_once_each(service: RunningService) -> None:
+def test_eta_update_and_resolution_reach_each_contact_exactly_once_each(
+    service: RunningService,
+) -> None:
     incident_id = open_incident(service)
     providers = service.providers
     providers.reset()
     eta = (datetime.now(UTC) + timedelta(hours=2)).replace(microsecond=0)
-    response = service.call("POST", f"/api/v1/incidents/{incident_id}/updates",
-                            json={"message": "Relay disk replaced; queue draining", "phase": "fixing",
-                                  "eta": eta.isoformat()})
+    response = service.call(
+        "POST",
+        f"/api/v1/incidents/{incident_id}/updates",
+        json={
+            "message": "Relay disk replaced; queue draining",
+            "phase": "fixing",
+            "eta": eta.isoformat(),
+        },
+    )
     assert response.status_code == 202, response.text
-    wait_for(lambda: service.settled(incident_id, updates=2), timeout=60, what="eta_changed fan-out")
+    wait_for(
+        lambda: service.settled(incident_id, updates=2), timeout=60, what="eta_changed fan-out"
+    )
     eta_records = providers.records()
     contacts = selected_contacts(service, ("management", "users", "partners"))
     assert Counter((r.channel, r.to) for r in eta_records) == Counter(
-        [first_address(c) for c in contacts] + [("slack", "C0MGMTSTATUS"), ("slack", "C0ITSTATUS"),
-                                                ("fallback", "status-room")]
+        [first_address(c) for c in contacts]
+        + [("slack", "C0MGMTSTATUS"), ("slack", "C0ITSTATUS"), ("fallback", "status-room")]
     )
     updates = service.call("GET", f"/api/v1/incidents/{incident_id}").json()["updates"]
     assert [u["kind"] for u in updates] == ["opened", "eta_changed"]
 
     providers.reset()
-    response = service.call("POST", f"/api/v1/incidents/{incident_id}/resolve", json={"message": "Mail flows"})
+    response = service.call(
+        "POST", f"/api/v1/incidents/{incident_id}/resolve", json={"message": "Mail flows"}
+    )
     assert response.status_code == 202, response.text
     wait_for(lambda: service.settled(incident_id, updates=3), timeout=60, what="resolved fan-out")
     resolved = Counter((r.channel, r.to) for r in providers.records())
@@ -130,23 +146,32 @@ def test_eta_update_and_resolution_reach_each_contact_exactly_once_each(service:
 
 
 def test_permanent_sms_failure_falls_back_to_the_next_channel(service: RunningService) -> None:
-    manager = next(c for c in service.directory.audiences["management"].contacts
-                   if c.channels[:2] == ("sms", "slack"))
+    manager = next(
+        c
+        for c in service.directory.audiences["management"].contacts
+        if c.channels[:2] == ("sms", "slack")
+    )
     service.providers.add_fault("sms", to=manager.phone, twilio_code=21211)
     incident_id = open_incident(service)
 
     got = [r for r in service.providers.records() if r.to in (manager.phone, manager.slack)]
     assert [(r.channel, r.to) for r in got] == [("slack", manager.slack)]
-    page = service.call("GET", f"/api/v1/incidents/{incident_id}/deliveries",
-                        params={"audience": "management", "limit": 500}).json()
+    page = service.call(
+        "GET",
+        f"/api/v1/incidents/{incident_id}/deliveries",
+        params={"audience": "management", "limit": 500},
+    ).json()
     delivery = next(d for d in page["items"] if d["recipient"] == f"contact:{manager.id}")
     assert delivery["state"] == "sent" and delivery["channel"] == "slack"
     assert [(a["channel"], a["outcome"], a["error_code"]) for a in delivery["attempts"]] == [
-        ("sms", "permanent", "21211"), ("slack", "sent", "")
+        ("sms", "permanent", "21211"),
+        ("slack", "sent", ""),
     ]
 
 
-def test_the_same_payload_twice_is_one_incident_and_no_duplicate_message(service: RunningService) -> None:
+def test_the_same_payload_twice_is_one_incident_and_no_duplicate_message(
+    service: RunningService,
+) -> None:
     incident_id = open_incident(service)
     before = len(service.providers.records())
     again = service.call("POST", ALERTMANAGER, role="monitor", json=firing())
@@ -154,7 +179,10 @@ def test_the_same_payload_twice_is_one_incident_and_no_duplicate_message(service
     # Alertmanager's HA peer sends the same group with alerts in another order: still one event.
     reordered = firing()
     reordered["alerts"] = list(reversed(reordered["alerts"]))
-    assert service.call("POST", ALERTMANAGER, role="monitor", json=reordered).json()["status"] == "duplicate"
+    assert (
+        service.call("POST", ALERTMANAGER, role="monitor", json=reordered).json()["status"]
+        == "duplicate"
+    )
     wait_for(lambda: service.settled(incident_id, updates=1), what="settled")
     incidents = service.call("GET", "/api/v1/incidents").json()
     assert incidents["total"] == 1
@@ -187,8 +215,12 @@ def test_bad_input_is_refused_with_a_reason_and_sends_nothing(
 
 
 def test_monitor_token_cannot_act_as_staff(service: RunningService) -> None:
-    response = service.call("POST", "/api/v1/incidents", role="monitor",
-                            json={"title": "Mail down", "severity": "critical"})
+    response = service.call(
+        "POST",
+        "/api/v1/incidents",
+        role="monitor",
+        json={"title": "Mail down", "severity": "critical"},
+    )
     assert response.status_code == 403
     assert "staff" in response.json()["detail"]
     assert service.providers.records() == []

@@ -41,9 +41,14 @@ def test_migrations_match_the_tables(database_url: str) -> None:
 def test_same_dedup_key_is_stored_once(sessions) -> None:  # type: ignore[no-untyped-def]
     for expected_created in (True, False):
         with transaction(sessions) as session:
-            row, created = incident_store.record_event(
-                session, source="alertmanager", service="email", dedup_key="k1", kind="alert",
-                payload={"a": 1}, actor="monitor-1",
+            _, created = incident_store.record_event(
+                session,
+                source="alertmanager",
+                service="email",
+                dedup_key="k1",
+                kind="alert",
+                payload={"a": 1},
+                actor="monitor-1",
             )
             assert created is expected_created
     with sessions() as session:
@@ -51,11 +56,20 @@ def test_same_dedup_key_is_stored_once(sessions) -> None:  # type: ignore[no-unt
 
 
 def _open_incident(sessions):  # type: ignore[no-untyped-def]
-    decision = lifecycle.declare(title="Mail down", summary="Users cannot send", severity=Severity.CRITICAL,
-                                 components=["outbound", "inbound"], eta=NOW + timedelta(hours=1),
-                                 actor="staff-1", now=NOW, cadence_minutes=CADENCE)
+    decision = lifecycle.declare(
+        title="Mail down",
+        summary="Users cannot send",
+        severity=Severity.CRITICAL,
+        components=["outbound", "inbound"],
+        eta=NOW + timedelta(hours=1),
+        actor="staff-1",
+        now=NOW,
+        cadence_minutes=CADENCE,
+    )
     with transaction(sessions) as session:
-        row, update = incident_store.save_decision(session, decision, row=None, now=NOW, actor="staff-1")
+        row, update = incident_store.save_decision(
+            session, decision, row=None, now=NOW, actor="staff-1"
+        )
         assert row is not None and update is not None
         return row.id, update.id
 
@@ -78,14 +92,25 @@ def test_incident_round_trip_keeps_aware_times_and_lists(sessions) -> None:  # t
 def _plan(sessions, count: int) -> list[int]:  # type: ignore[no-untyped-def]
     incident_id, update_id = _open_incident(sessions)
     planned = (
-        PlannedDelivery("users", Recipient(key=f"contact:u{i}", name=f"User {i}", audience="users", locale="en",
-                                           routes=(Route(ChannelName.SMS, f"+551199000{i:04d}"),
-                                                   Route(ChannelName.SLACK, f"U{i:08d}"))))
+        PlannedDelivery(
+            "users",
+            Recipient(
+                key=f"contact:u{i}",
+                name=f"User {i}",
+                audience="users",
+                locale="en",
+                routes=(
+                    Route(ChannelName.SMS, f"+551199000{i:04d}"),
+                    Route(ChannelName.SLACK, f"U{i:08d}"),
+                ),
+            ),
+        )
         for i in range(count)
     )
     with transaction(sessions) as session:
-        return delivery_store.insert_deliveries(session, planned, update_id=update_id,
-                                                incident_id=incident_id, now=NOW, chunk=7)
+        return delivery_store.insert_deliveries(
+            session, planned, update_id=update_id, incident_id=incident_id, now=NOW, chunk=7
+        )
 
 
 def test_bulk_insert_keeps_plan_order_and_refuses_a_second_row_per_recipient(sessions) -> None:  # type: ignore[no-untyped-def]
@@ -132,11 +157,23 @@ def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # 
     ids = _plan(sessions, 2)
     now = datetime.now(UTC)
     results = [
-        (Outcome(ids[0], ChannelName.SMS, "+5511990000000", now, now, "sent", provider_id="SM1"),
-         Step(DeliveryState.SENT, 0, 1)),
-        (Outcome(ids[1], ChannelName.SMS, "+5511990000001", now, now, "permanent", error_code="21211",
-                 error_text="invalid To"),
-         Step(DeliveryState.PLANNED, 1, 0)),
+        (
+            Outcome(ids[0], ChannelName.SMS, "+5511990000000", now, now, "sent", provider_id="SM1"),
+            Step(DeliveryState.SENT, 0, 1),
+        ),
+        (
+            Outcome(
+                ids[1],
+                ChannelName.SMS,
+                "+5511990000001",
+                now,
+                now,
+                "permanent",
+                error_code="21211",
+                error_text="invalid To",
+            ),
+            Step(DeliveryState.PLANNED, 1, 0),
+        ),
     ]
     with transaction(sessions) as session:
         delivery_store.record(session, results, now=now)
@@ -144,14 +181,20 @@ def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # 
         first, second = (session.get(DeliveryRow, i) for i in ids)
         assert first is not None and second is not None
         assert (first.state, first.provider_id, first.sent_at is not None) == ("sent", "SM1", True)
-        assert (second.state, second.route_index, second.error) == ("planned", 1, "21211 invalid To")
+        assert (second.state, second.route_index, second.error) == (
+            "planned",
+            1,
+            "21211 invalid To",
+        )
         attempts = session.scalars(select(AttemptRow).order_by(AttemptRow.id)).all()
         assert [(a.delivery_id, a.outcome, a.error_code) for a in attempts] == [
-            (ids[0], "sent", ""), (ids[1], "permanent", "21211")
+            (ids[0], "sent", ""),
+            (ids[1], "permanent", "21211"),
         ]
         incident_id = first.incident_id
         assert delivery_store.counts(session, incident_id=incident_id) == [
-            ("users", "sms", "planned", 1), ("users", "sms", "sent", 1)
+            ("users", "sms", "planned", 1),
+            ("users", "sms", "sent", 1),
         ]
         page, total = delivery_store.list_deliveries(session, incident_id=incident_id, state="sent")
         assert total == 1 and page[0].id == ids[0]

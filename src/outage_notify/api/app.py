@@ -26,7 +26,10 @@ def create_app(
     app = FastAPI(
         title="outage_notify",
         version="0.1.0",
-        description="Keeps stakeholders informed over SMS, Slack and a fallback channel while email is down.",
+        description=(
+            "Keeps stakeholders informed over SMS, Slack and a fallback channel"
+            " while email is down."
+        ),
     )
     engine = create_store_engine(settings.database_url)
     app.state.settings = settings

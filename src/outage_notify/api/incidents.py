@@ -61,7 +61,7 @@ def _act(
     if update_id is not None:
         try:
             request.app.state.enqueuer.update(update_id)
-        except Exception:  # noqa: BLE001 - the update is committed; the sweeper sends it later
+        except Exception:
             log.exception("broker unreachable; update %s waits for the sweeper", update_id)
             queued = False
     return StaffActionOut(incident=out, update_id=update_id, queued=queued)
@@ -75,7 +75,8 @@ def _check_audiences(request: Request, audiences: list[str] | None) -> None:
     if unknown:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"field 'audiences': unknown audience(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+            f"field 'audiences': unknown audience(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(known))}",
         )
 
 

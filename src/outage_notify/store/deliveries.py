@@ -38,31 +38,44 @@ def insert_deliveries(
 
     for item in planned:
         recipient = item.recipient
-        rows.append({
-            "update_id": update_id,
-            "incident_id": incident_id,
-            "audience": item.audience,
-            "recipient_key": recipient.key,
-            "recipient_name": recipient.name,
-            "recipient_kind": recipient.kind,
-            "locale": recipient.locale,
-            "routes": [{"channel": r.channel.value, "address": r.address} for r in recipient.routes],
-            "route_index": 0,
-            "state": DeliveryState.PLANNED.value,
-            "created_at": now,
-            "updated_at": now,
-        })
+        rows.append(
+            {
+                "update_id": update_id,
+                "incident_id": incident_id,
+                "audience": item.audience,
+                "recipient_key": recipient.key,
+                "recipient_name": recipient.name,
+                "recipient_kind": recipient.kind,
+                "locale": recipient.locale,
+                "routes": [
+                    {"channel": r.channel.value, "address": r.address} for r in recipient.routes
+                ],
+                "route_index": 0,
+                "state": DeliveryState.PLANNED.value,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         if len(rows) >= chunk:
             flush()
     flush()
     return ids
 
 
-def insert_messages(session: Session, messages: Iterable[RenderedMessage], *, update_id: int) -> None:
+def insert_messages(
+    session: Session, messages: Iterable[RenderedMessage], *, update_id: int
+) -> None:
     rows = [
-        {"update_id": update_id, "audience": m.audience, "channel": m.channel.value,
-         "locale": m.locale, "title": m.title, "body": m.body, "encoding": m.encoding,
-         "segments": m.segments}
+        {
+            "update_id": update_id,
+            "audience": m.audience,
+            "channel": m.channel.value,
+            "locale": m.locale,
+            "title": m.title,
+            "body": m.body,
+            "encoding": m.encoding,
+            "segments": m.segments,
+        }
         for m in messages
     ]
     if rows:
@@ -74,11 +87,13 @@ def claim(
 ) -> tuple[Sequence[DeliveryRow], set[int]]:
     """Atomically mark due deliveries as sending; return those this call won, and which of
     them had an unknown outcome before (they must be reconciled, not blindly resent)."""
-    unknown = set(session.scalars(
-        select(DeliveryRow.id).where(
-            DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.UNKNOWN.value
+    unknown = set(
+        session.scalars(
+            select(DeliveryRow.id).where(
+                DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.UNKNOWN.value
+            )
         )
-    ))
+    )
     claimed_ids = session.scalars(
         update(DeliveryRow)
         .where(
@@ -98,9 +113,13 @@ def claim(
     return rows, unknown & set(claimed_ids)
 
 
-def messages_for(session: Session, deliveries: Sequence[DeliveryRow]) -> dict[tuple[int, str, str, str], MessageRow]:
+def messages_for(
+    session: Session, deliveries: Sequence[DeliveryRow]
+) -> dict[tuple[int, str, str, str], MessageRow]:
     """The rendered bodies these deliveries need, keyed by (update, audience, channel, locale)."""
-    wanted = {(d.update_id, d.audience, d.routes[d.route_index]["channel"], d.locale) for d in deliveries}
+    wanted = {
+        (d.update_id, d.audience, d.routes[d.route_index]["channel"], d.locale) for d in deliveries
+    }
     if not wanted:
         return {}
     update_ids = {key[0] for key in wanted}
@@ -108,25 +127,35 @@ def messages_for(session: Session, deliveries: Sequence[DeliveryRow]) -> dict[tu
     return {(m.update_id, m.audience, m.channel, m.locale): m for m in rows}
 
 
-def record(
-    session: Session, results: Iterable[tuple[Outcome, Step]], *, now: datetime
-) -> None:
+def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: datetime) -> None:
     """Write each attempt and each delivery's next state, one statement per kind of row."""
     attempts: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for outcome, step in results:
-        attempts.append({
-            "delivery_id": outcome.delivery_id, "channel": outcome.channel.value,
-            "address": outcome.address, "started_at": outcome.started_at,
-            "finished_at": outcome.finished_at, "outcome": outcome.result,
-            "provider_id": outcome.provider_id, "error_code": outcome.error_code,
-            "error_text": outcome.error_text,
-        })
+        attempts.append(
+            {
+                "delivery_id": outcome.delivery_id,
+                "channel": outcome.channel.value,
+                "address": outcome.address,
+                "started_at": outcome.started_at,
+                "finished_at": outcome.finished_at,
+                "outcome": outcome.result,
+                "provider_id": outcome.provider_id,
+                "error_code": outcome.error_code,
+                "error_text": outcome.error_text,
+            }
+        )
         change: dict[str, Any] = {
-            "id": outcome.delivery_id, "state": step.state.value, "route_index": step.route_index,
-            "attempts_on_route": step.attempts_on_route, "next_attempt_at": step.next_attempt_at,
-            "channel": outcome.channel.value, "updated_at": now,
-            "error": "" if outcome.result == "sent" else f"{outcome.error_code} {outcome.error_text}".strip(),
+            "id": outcome.delivery_id,
+            "state": step.state.value,
+            "route_index": step.route_index,
+            "attempts_on_route": step.attempts_on_route,
+            "next_attempt_at": step.next_attempt_at,
+            "channel": outcome.channel.value,
+            "updated_at": now,
+            "error": ""
+            if outcome.result == "sent"
+            else f"{outcome.error_code} {outcome.error_text}".strip(),
         }
         if outcome.result == "sent":
             change["provider_id"] = outcome.provider_id
@@ -164,9 +193,15 @@ def list_deliveries(
     if channel:
         conditions.append(DeliveryRow.channel == channel)
     rows = session.scalars(
-        select(DeliveryRow).where(and_(*conditions)).order_by(DeliveryRow.id).limit(limit).offset(offset)
+        select(DeliveryRow)
+        .where(and_(*conditions))
+        .order_by(DeliveryRow.id)
+        .limit(limit)
+        .offset(offset)
     ).all()
-    total = session.scalar(select(func.count()).select_from(DeliveryRow).where(and_(*conditions))) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(DeliveryRow).where(and_(*conditions))) or 0
+    )
     return rows, total
 
 
@@ -181,7 +216,9 @@ def counts(session: Session, *, incident_id: int) -> list[tuple[str, str, str, i
     return [(a, c, s, n) for a, c, s, n in rows]
 
 
-def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int) -> Sequence[DeliveryRow]:
+def stale(
+    session: Session, *, now: datetime, older_than: timedelta, limit: int
+) -> Sequence[DeliveryRow]:
     """Deliveries whose task was lost: planned and due, or sending, for longer than a while."""
     cutoff = now - older_than
     return session.scalars(
@@ -189,8 +226,10 @@ def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int)
         .where(
             DeliveryRow.updated_at < cutoff,
             or_(
-                and_(DeliveryRow.state.in_(CLAIMABLE),
-                     or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now)),
+                and_(
+                    DeliveryRow.state.in_(CLAIMABLE),
+                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+                ),
                 DeliveryRow.state == DeliveryState.SENDING.value,
             ),
         )

@@ -67,7 +67,9 @@ def open_incident(session: Session, service: str) -> IncidentRow | None:
     ).first()
 
 
-def get_incident(session: Session, incident_id: int, *, for_update: bool = False) -> IncidentRow | None:
+def get_incident(
+    session: Session, incident_id: int, *, for_update: bool = False
+) -> IncidentRow | None:
     statement = select(IncidentRow).where(IncidentRow.id == incident_id)
     if for_update:
         statement = statement.with_for_update()
@@ -120,8 +122,14 @@ def save_decision(
     session.flush()
     for entry in decision.timeline:
         session.add(
-            TimelineRow(incident_id=row.id, at=now, actor=entry.actor, kind=entry.kind,
-                        text=entry.text, data=entry.data)
+            TimelineRow(
+                incident_id=row.id,
+                at=now,
+                actor=entry.actor,
+                kind=entry.kind,
+                text=entry.text,
+                data=entry.data,
+            )
         )
     update = None
     if decision.update is not None:
@@ -129,7 +137,9 @@ def save_decision(
     return row, update
 
 
-def add_update(session: Session, incident: IncidentRow, draft: UpdateDraft, *, now: datetime) -> UpdateRow:
+def add_update(
+    session: Session, incident: IncidentRow, draft: UpdateDraft, *, now: datetime
+) -> UpdateRow:
     """Store an update to be planned, and put it on the timeline."""
     update = UpdateRow(
         incident_id=incident.id,
@@ -147,9 +157,14 @@ def add_update(session: Session, incident: IncidentRow, draft: UpdateDraft, *, n
     session.add(update)
     session.flush()
     session.add(
-        TimelineRow(incident_id=incident.id, at=now, actor=draft.actor, kind="update",
-                    text=f"{draft.kind}: {draft.message}".rstrip(": "),
-                    data={"update_id": update.id, "kind": draft.kind.value})
+        TimelineRow(
+            incident_id=incident.id,
+            at=now,
+            actor=draft.actor,
+            kind="update",
+            text=f"{draft.kind}: {draft.message}".rstrip(": "),
+            data={"update_id": update.id, "kind": draft.kind.value},
+        )
     )
     return update
 
@@ -163,7 +178,9 @@ def list_incidents(
     if phase is not None:
         statement = statement.where(IncidentRow.phase == phase.value)
         counting = counting.where(IncidentRow.phase == phase.value)
-    rows = session.scalars(statement.order_by(IncidentRow.id.desc()).limit(limit).offset(offset)).all()
+    rows = session.scalars(
+        statement.order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
+    ).all()
     return rows, session.scalar(counting) or 0
 
 

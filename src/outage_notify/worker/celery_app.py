@@ -40,6 +40,9 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         },
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
+        # The only schedule is an interval (the sweeper): nothing worth a schedule file, and the
+        # container's working directory is read-only for the service user.
+        beat_scheduler="celery.beat:Scheduler",
         beat_schedule={
             "sweep": {
                 "task": names.SWEEP,

@@ -15,6 +15,11 @@ class EmbeddedWorker:
 
     def __init__(self, app: Celery, *, concurrency: int = 4, beat: bool = True) -> None:
         self.app = app
+        # The thread and solo pools look tasks up on the *current* app; without this the worker
+        # accepts messages and silently finds no task to run.
+        app.finalize()
+        app.set_current()
+        app.set_default()
         self._worker = app.WorkController(
             app=app,
             pool="threads",

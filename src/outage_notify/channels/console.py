@@ -1,0 +1,61 @@
+"""The dry-run channel: stands in for a channel whose credentials are not set.
+
+Like Django's console e-mail backend, it only logs what it would have sent (at WARNING, marked
+DRY RUN, phone numbers masked, fallback URLs cut to scheme and host because they carry tokens)
+and returns a receipt flagged `dry_run` so nobody mistakes it for a delivery.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from outage_notify.channels.base import ChannelLimits, Receipt
+from outage_notify.channels.limits import LIMITS
+from outage_notify.models import ChannelName, OutboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+def mask_phone(number: str) -> str:
+    """`+5511999990001` -> `+55******0001`: enough to tell recipients apart, not to dial."""
+    if len(number) <= 7:
+        return "*" * len(number)
+    return f"{number[:3]}******{number[-4:]}"
+
+
+def mask_address(channel: ChannelName, address: str) -> str:
+    if channel is ChannelName.SMS:
+        return mask_phone(address)
+    if channel is ChannelName.FALLBACK:
+        parts = urlsplit(address)
+        return f"{parts.scheme}://{parts.hostname or ''}/…" if parts.scheme else "…"
+    return address
+
+
+class ConsoleChannel:
+    """Logs each message instead of sending it, standing in for channel `name`."""
+
+    def __init__(self, name: ChannelName, limits: ChannelLimits | None = None) -> None:
+        self.name = name
+        self.limits = limits or LIMITS[name]
+
+    async def send(self, message: OutboundMessage) -> Receipt:
+        title = f"[{message.title}] " if message.title else ""
+        logger.warning(
+            "DRY RUN %s (not configured, nothing sent) to %s: %s%s",
+            self.name.value,
+            mask_address(self.name, message.address),
+            title,
+            message.body,
+        )
+        return Receipt(provider_id=f"dry-run-{uuid.uuid4().hex}", status="dry-run", dry_run=True)
+
+    async def find_sent(self, message: OutboundMessage, since: datetime) -> Receipt | None:
+        """Always None: a dry run sends nothing to find."""
+        return None
+
+    async def aclose(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,250 @@
+"""Renders one update into the text each (audience, channel, locale) receives; pure.
+
+Layout and lookup (first file that exists wins; audience before locale, because a reader is
+better served by their language than by an English text written for their audience):
+
+    {templates}/{locale}/{channel}/{kind}.{audience}.j2
+    {templates}/{locale}/{channel}/{kind}.default.j2
+    ... the same two for another locale of the same language (pt-PT -> pt-BR), then `en`.
+
+Each locale folder holds `_macros.j2` (shared phrases), imported `with context`. A template may
+`{% set title %}...{% endset %}`; everything else it outputs is the body.
+
+Templates are trusted, context values are not: every `{{ expression }}` passes the channel's
+`finalize` (Slack: strip control characters and escape & < >; SMS and fallback: strip control
+characters). Autoescape is on only so macro and `{% set %}` results come back as `Markup` and
+are not escaped twice; the `safe` filter is removed so no template can let raw text through.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2 import TemplateSyntaxError as JinjaSyntaxError
+from jinja2.environment import TemplateModule
+from jinja2.sandbox import SandboxedEnvironment
+
+from outage_notify.errors import ConfigError, TemplateError
+from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
+from outage_notify.sms_encoding import measure_sms
+from outage_notify.template_filters import component_name, finalizer, format_time, time_filter
+
+FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
+# What check() accepts for the sample SMS: pt-BR text falls into UCS-2 (70/67 per segment).
+SMS_SEGMENT_BUDGET = 3
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What templates may know about an incident."""
+
+    id: int
+    title: str
+    summary: str
+    severity: Severity
+    phase: Phase
+    components: tuple[str, ...]
+    opened_at: datetime
+    eta: datetime | None = None
+    next_update_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Everything one render may use; the same for every recipient of an audience."""
+
+    kind: UpdateKind
+    audience: str
+    locale: str
+    incident: IncidentView
+    message: str
+    alternatives: tuple[str, ...]
+    organisation: str
+    status_page_url: str
+    timezone: str
+    # When the update is written (None: the clock); decides "14:30" versus "27/11 14:30".
+    now: datetime | None = None
+
+
+def _tidy(text: str) -> str:
+    # Optional parts (no message, no status page) leave empty lines; a message never wants them.
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
+
+
+def _run(template: Template, variables: dict[str, object]) -> TemplateModule:
+    try:
+        return template.make_module(variables)
+    except Exception:
+        # Re-raises with the traceback pointing at template lines instead of generated code.
+        template.environment.handle_exception()
+
+
+def _describe(error: Exception, path: str) -> str:
+    """`file: line N: message`, naming the template line (macros included) that failed."""
+    if isinstance(error, JinjaSyntaxError):
+        return f"{error.filename or path}: line {error.lineno}: {error.message}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return f"{path}: {type(error).__name__}: {error}"
+    where = f"{frames[-1].filename}: line {frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {error} (rendering {path})"
+
+
+class Renderer:
+    """Renders updates from a templates folder; build once and reuse (templates are cached)."""
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = Path(templates_dir)
+        if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
+            raise TemplateError(f"{self.templates_dir / FALLBACK_LOCALE}: fallback locale missing")
+        self.locales: tuple[str, ...] = tuple(
+            sorted(
+                p.name for p in self.templates_dir.iterdir() if p.is_dir() and p.name[0] not in "._"
+            )
+        )
+        self._files = sorted(p for p in self.templates_dir.glob("*/*/*.j2") if p.name[0] != "_")
+        named = [p.name.split(".") for p in self._files]
+        self.audiences: tuple[str, ...] = tuple(
+            sorted({n[1] for n in named if len(n) == 3 and n[0] in set(UpdateKind)} - {"default"})
+        )
+        self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
+
+    def render(self, *, channel: ChannelName, context: MessageContext) -> RenderedMessage:
+        """Title and body for one (update, audience, channel, locale); SMS also gets its cost."""
+        try:
+            ZoneInfo(context.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError(f"unknown timezone {context.timezone!r}") from error
+        template, path = self._template(channel, context)
+        variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
+        variables.update(channel=channel, now=context.now or datetime.now(UTC))
+        try:
+            module = _run(template, variables)
+            body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
+        except Exception as error:  # whatever a template does wrong is a template problem
+            raise TemplateError(_describe(error, path)) from error
+        message = RenderedMessage(context.audience, channel, context.locale, body, title)
+        if channel is ChannelName.SMS:
+            sms = measure_sms(body)
+            message = replace(message, title="", encoding=sms.encoding, segments=sms.segments)
+        return message
+
+    def candidates(
+        self, *, channel: ChannelName, kind: UpdateKind, audience: str, locale: str
+    ) -> list[Path]:
+        """The files tried, in order, for one render."""
+        wanted = locale.lower().replace("_", "-")
+        chain = [known for known in self.locales if known.lower() == wanted]
+        chain += [k for k in self.locales if k.lower().split("-")[0] == wanted.split("-")[0]]
+        names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
+        locales = dict.fromkeys([*chain, FALLBACK_LOCALE])
+        return [self.templates_dir / known / channel / name for known in locales for name in names]
+
+    def _template(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
+        tried = self.candidates(
+            channel=channel, kind=context.kind, audience=context.audience, locale=context.locale
+        )
+        for path in tried:
+            locale = path.parent.parent.name
+            try:
+                template = self._environment(locale, channel).get_template(f"{channel}/{path.name}")
+            except TemplateNotFound:
+                continue
+            except JinjaSyntaxError as error:
+                raise TemplateError(_describe(error, str(path))) from error
+            return template, str(path)
+        raise TemplateError(f"no template; tried {', '.join(map(str, tried))}")
+
+    def _environment(self, locale: str, channel: ChannelName) -> SandboxedEnvironment:
+        if (locale, channel) not in self._environments:
+            environment = SandboxedEnvironment(
+                loader=FileSystemLoader(self.templates_dir / locale),
+                undefined=StrictUndefined,
+                # Only so macros return Markup; the escaping itself is done by `finalizer`.
+                autoescape=True,
+                finalize=finalizer(channel),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=False,
+            )
+            del environment.filters["safe"]
+            environment.filters["time"] = time_filter(locale)
+            environment.filters["component"] = lambda c: component_name(c, locale=locale)
+            self._environments[(locale, channel)] = environment
+        return self._environments[(locale, channel)]
+
+    def check(self) -> list[str]:
+        """Render every kind x audience x channel x locale with sample data; list the problems."""
+        problems = [
+            f"{path}: not used: expected {{channel}}/{{kind}}.{{audience}}.j2"
+            for path in self._files
+            if path.parent.name not in set(ChannelName)
+            or len(path.name.split(".")) != 3
+            or path.name.split(".")[0] not in set(UpdateKind)
+        ]
+        for locale in self.locales:
+            for channel in ChannelName:
+                for kind in UpdateKind:
+                    for audience in dict.fromkeys([*self.audiences, DEFAULT_AUDIENCE]):
+                        for sample in sample_contexts(kind=kind, audience=audience, locale=locale):
+                            try:
+                                message = self.render(channel=channel, context=sample)
+                            except TemplateError as error:
+                                problems.append(str(error))
+                                break
+                            where = self._template(channel, sample)[1]
+                            problems += [f"{where}: {p}" for p in _problems(message, sample)]
+        return list(dict.fromkeys(problems))
+
+
+def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
+    """What the SOP requires of a message, checked on sample data."""
+    found: list[str] = []
+    if not message.body:
+        found.append("empty body")
+    if message.segments > SMS_SEGMENT_BUDGET and context.message:
+        found.append(f"sample SMS takes {message.segments} segments (> {SMS_SEGMENT_BUDGET})")
+    if context.kind is UpdateKind.RESOLVED:
+        return found
+    found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
+    if context.status_page_url and context.status_page_url not in message.body:
+        found.append("status page link missing")
+    promised = context.incident.eta or context.incident.next_update_at
+    if promised and context.now:
+        zone, locale = ZoneInfo(context.timezone), message.locale
+        if format_time(promised, zone=zone, now=context.now, locale=locale) not in message.body:
+            found.append("neither the ETA nor the next-update time is shown")
+    return found
+
+
+def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[MessageContext]:
+    """Typical, sparse and bare inputs for one kind, as check() and previews use them."""
+    opened = datetime(2025, 11, 27, 16, 5, tzinfo=UTC)
+    resolved = opened + timedelta(hours=2) if kind is UpdateKind.RESOLVED else None
+    incident = IncidentView(
+        id=1, title="Mail server mx1 not accepting connections", summary="SMTP and IMAP down",
+        severity=Severity.MAJOR, phase=Phase.RESOLVED if resolved else Phase.FIXING,
+        components=("inbound", "webmail"), opened_at=opened,
+        eta=opened + timedelta(hours=1, minutes=25), resolved_at=resolved,
+    )  # fmt: skip
+    typical = MessageContext(
+        kind=kind, audience=audience, locale=locale, incident=incident,
+        message="Storage array failed; moving mailboxes to the standby server.",
+        alternatives=("Call the helpdesk: +1 555 0100", "Slack: #it-help or @it-oncall"),
+        organisation="Example Corp", status_page_url="https://status.example.com",
+        timezone="America/Sao_Paulo", now=opened + timedelta(minutes=20),
+    )  # fmt: skip
+    sparse_incident = replace(
+        incident, eta=None, next_update_at=opened + timedelta(minutes=50),
+        severity=Severity.CRITICAL, components=("mobile_sync", "x-unknown-part"),
+    )  # fmt: skip
+    sparse = replace(typical, incident=sparse_incident, message="", status_page_url="",
+                     alternatives=("x",))  # fmt: skip
+    bare_incident = replace(incident, eta=None, next_update_at=None, components=())
+    return [typical, sparse, replace(typical, incident=bare_incident, alternatives=())]

@@ -1,0 +1,99 @@
+"""What becomes of context values inside templates: per-channel escaping, local times and
+component names. Templates are trusted; these functions are where untrusted text is made inert.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
+from outage_notify.models import ChannelName
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_COMPONENT_NAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "inbound": "receiving email", "outbound": "sending email", "webmail": "webmail",
+        "imap": "email apps (IMAP)", "pop": "email download (POP)",
+        "mobile_sync": "email on phones", "calendar": "calendar",
+    },
+    # Worded so they stay in the GSM-7 alphabet: a pt-BR SMS is not forced into UCS-2 by them.
+    "pt": {
+        "inbound": "recebimento de e-mails", "outbound": "envio de e-mails", "webmail": "webmail",
+        "imap": "aplicativos de e-mail (IMAP)", "pop": "download de e-mails (POP)",
+        "mobile_sync": "e-mail no celular", "calendar": "agenda",
+    },
+}  # fmt: skip
+
+
+def clean_text(text: str) -> str:
+    """Drop control and invisible format characters (bidi overrides, zero-width), keep \\n."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(
+        char
+        for char in text
+        if char == "\n" or unicodedata.category(char) not in {"Cc", "Cf", "Cs"}
+    )
+
+
+def slack_escape(text: str) -> str:
+    """Slack's own rule: only & < > are escaped, so <!channel> or <url|label> arrive inert."""
+    return clean_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_ESCAPERS: dict[ChannelName, Callable[[str], str]] = {
+    ChannelName.SLACK: slack_escape,
+    ChannelName.SMS: clean_text,
+    ChannelName.FALLBACK: clean_text,
+}
+
+
+def finalizer(channel: ChannelName) -> Callable[[object], Markup]:
+    """Jinja `finalize` for a channel: every `{{ expression }}` result goes through it."""
+    escape = _ESCAPERS[channel]
+
+    def finalize(value: object) -> Markup:
+        # Markup only comes from macros and {% set %} blocks, whose own expressions were
+        # already finalized; escaping them again would garble `&amp;` and the template's markup.
+        if isinstance(value, Markup):
+            return value
+        return Markup(escape(str(value)))  # noqa: S704 - escaped for this channel just now
+
+    return finalize
+
+
+def format_time(moment: datetime, *, zone: ZoneInfo, now: datetime, locale: str) -> str:
+    """`14:30` when on the same local day as `now`, else `27 Nov 14:30` (en) / `27/11 14:30`."""
+    # The store may hand back naive datetimes; they are UTC, never the server's local time.
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
+    reference = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(zone)
+    clock = f"{local:%H:%M}"
+    if local.date() == reference.date():
+        return clock
+    if locale.lower().startswith("en"):
+        return f"{local.day} {_MONTHS_EN[local.month - 1]} {clock}"
+    return f"{local:%d/%m} {clock}"
+
+
+def component_name(component: str, *, locale: str) -> str:
+    """The reader's word for a component id; unknown ids are shown as they are."""
+    names = _COMPONENT_NAMES.get(locale.split("-")[0].lower(), _COMPONENT_NAMES["en"])
+    return names.get(component, component)
+
+
+def time_filter(locale: str) -> Callable[..., str]:
+    """The `time` filter for one locale's templates; timezone and `now` come from the context."""
+
+    @pass_context
+    def time(context: Context, moment: datetime) -> str:
+        if "timezone" not in context:
+            raise RuntimeError("the time filter needs the context: import macros 'with context'")
+        zone = ZoneInfo(context["timezone"])
+        return format_time(moment, zone=zone, now=context["now"], locale=locale)
+
+    return time

@@ -1,0 +1,409 @@
+"""Rendering with the shipped templates: what each audience reads, per channel and locale."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from outage_notify.errors import ConfigError, TemplateError
+from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
+from outage_notify.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.template_filters import component_name, format_time
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+KINDS = list(UpdateKind)
+OPEN_KINDS = [UpdateKind.OPENED, UpdateKind.UPDATE, UpdateKind.ETA_CHANGED, UpdateKind.REOPENED]
+AUDIENCES = ["management", "users", "partners"]
+LOCALES = ["en", "pt-BR"]
+CHANNELS = list(ChannelName)
+# 13:05 in America/Sao_Paulo; the ETA is 14:30 and the next update 13:55, the same local day.
+OPENED_AT = datetime(2025, 11, 27, 16, 5, tzinfo=UTC)
+ETA, NEXT_UPDATE = "14:30", "13:55"
+
+
+# The typical input the SMS budget is set for: title ~40, two components, staff message ~60,
+# two alternatives ~30 each (plus a status page link).
+@dataclass(frozen=True)
+class Typical:
+    title: str
+    message: str
+    alternatives: tuple[str, ...]
+
+
+TYPICAL_INPUT = {
+    "en": Typical(
+        title="Mail server mx1 not accepting connections",
+        message="Storage array failed; moving mailboxes to the standby server.",
+        alternatives=("Call the helpdesk: +1 555 0100", "Slack: #it-help or @it-oncall"),
+    ),
+    "pt-BR": Typical(
+        title="Servidor de e-mail mx1 recusa conexoes",
+        message="Falha no storage; movendo as caixas para o servidor reserva.",
+        alternatives=("Suporte: (11) 5555-0100 ramal 4", "Slack: #ti-suporte ou @plantao"),
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(TEMPLATES)
+
+
+def context(
+    kind: UpdateKind = UpdateKind.OPENED,
+    audience: str = "users",
+    locale: str = "en",
+    **changes: object,
+) -> MessageContext:
+    typical = TYPICAL_INPUT.get(locale, TYPICAL_INPUT["en"])
+    resolved = kind is UpdateKind.RESOLVED
+    incident = IncidentView(
+        id=7,
+        title=typical.title,
+        summary="SMTP and IMAP refuse connections",
+        severity=Severity.MAJOR,
+        phase=Phase.RESOLVED if resolved else Phase.FIXING,
+        components=("inbound", "webmail"),
+        opened_at=OPENED_AT,
+        eta=OPENED_AT + timedelta(minutes=85),
+        next_update_at=OPENED_AT + timedelta(minutes=50),
+        resolved_at=OPENED_AT + timedelta(hours=2) if resolved else None,
+    )
+    base = MessageContext(
+        kind=kind,
+        audience=audience,
+        locale=locale,
+        incident=incident,
+        message=typical.message,
+        alternatives=typical.alternatives,
+        organisation="Example Corp",
+        status_page_url="https://status.example.com",
+        timezone="America/Sao_Paulo",
+        now=OPENED_AT + timedelta(minutes=20),
+    )
+    incident_changes = {k: changes.pop(k) for k in list(changes) if hasattr(incident, k)}
+    return replace(base, incident=replace(incident, **incident_changes), **changes)  # type: ignore[arg-type]
+
+
+# --- every template, with the SOP's promises ------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("audience", [*AUDIENCES, "default", "helpdesk"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_combination_renders(
+    renderer: Renderer, kind: UpdateKind, audience: str, channel: ChannelName, locale: str
+) -> None:
+    message = renderer.render(channel=channel, context=context(kind, audience, locale))
+
+    assert message.body.strip()
+    assert (message.audience, message.channel, message.locale) == (audience, channel, locale)
+    if channel is ChannelName.SMS:
+        assert message.title == ""
+        assert message.encoding in {"GSM-7", "UCS-2"} and message.segments >= 1
+    else:
+        assert message.title.strip()
+        assert "\n" not in message.title
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("kind", OPEN_KINDS)
+def test_open_incident_messages_give_eta_alternatives_and_status(
+    renderer: Renderer, kind: UpdateKind, audience: str, channel: ChannelName, locale: str
+) -> None:
+    with_eta = renderer.render(channel=channel, context=context(kind, audience, locale)).body
+    without_eta = renderer.render(
+        channel=channel, context=context(kind, audience, locale, eta=None)
+    ).body
+
+    assert ETA in with_eta
+    assert NEXT_UPDATE in without_eta
+    for alternative in TYPICAL_INPUT[locale].alternatives:
+        assert alternative in with_eta
+        assert alternative in without_eta
+    assert "https://status.example.com" in with_eta
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("audience", AUDIENCES)
+def test_resolved_says_when_and_that_mail_may_arrive_late(
+    renderer: Renderer, audience: str, channel: ChannelName, locale: str
+) -> None:
+    body = renderer.render(
+        channel=channel, context=context(UpdateKind.RESOLVED, audience, locale)
+    ).body
+
+    assert "15:05" in body
+    late = {"en": ("arrive late", "send it again"), "pt-BR": ("chegar atrasadas", "envie de novo")}
+    assert all(phrase in body for phrase in late[locale])
+
+
+SEVERITY_WORDS = re.compile(r"\b(critical|major|minor|muito grave|grave|leve)\b", re.IGNORECASE)
+COMPONENT_IDS = re.compile(r"\b(inbound|outbound|webmail|imap|pop|mobile_sync|calendar)\b", re.I)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("severity", list(Severity))
+def test_partners_get_no_internal_detail(
+    renderer: Renderer, kind: UpdateKind, channel: ChannelName, locale: str, severity: Severity
+) -> None:
+    wide = ("inbound", "outbound", "webmail", "imap", "pop", "mobile_sync", "calendar")
+    sent = renderer.render(
+        channel=channel,
+        context=context(kind, "partners", locale, severity=severity, components=wide),
+    )
+    text = f"{sent.title}\n{sent.body}"
+
+    assert not SEVERITY_WORDS.search(text)
+    assert not COMPONENT_IDS.search(text)
+    assert TYPICAL_INPUT[locale].title not in text
+    assert TYPICAL_INPUT[locale].message not in text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_locale_is_honoured(renderer: Renderer, kind: UpdateKind, channel: ChannelName) -> None:
+    english = renderer.render(channel=channel, context=context(kind, "users", "en")).body
+    portuguese = renderer.render(channel=channel, context=context(kind, "users", "pt-BR")).body
+
+    assert re.search(r"\bemails?\b", english, re.I) and "e-mail" not in english
+    assert re.search(r"\be-mails?\b", portuguese, re.I)
+    assert not re.search(r"\bemails?\b", portuguese)
+    # Dates are local and in the reader's format.
+    later = context(kind, "users", "pt-BR", eta=OPENED_AT + timedelta(days=1, minutes=85))
+    if kind in OPEN_KINDS:
+        assert "28/11 14:30" in renderer.render(channel=channel, context=later).body
+
+
+def test_locale_falls_back_by_language_then_to_english(renderer: Renderer) -> None:
+    portuguese = renderer.render(channel=ChannelName.SMS, context=context(locale="pt-PT")).body
+    unknown = renderer.render(channel=ChannelName.SMS, context=context(locale="de")).body
+
+    assert portuguese.startswith("[Example Corp TI] E-mail fora do ar")
+    assert unknown.startswith("[Example Corp IT] Email is not working")
+    tried = renderer.candidates(
+        channel=ChannelName.SMS, kind=UpdateKind.OPENED, audience="helpdesk", locale="pt-PT"
+    )
+    assert [str(path.relative_to(TEMPLATES)) for path in tried] == [
+        "pt-BR/sms/opened.helpdesk.j2",
+        "pt-BR/sms/opened.default.j2",
+        "en/sms/opened.helpdesk.j2",
+        "en/sms/opened.default.j2",
+    ]
+
+
+def test_discovers_locales_and_audiences(renderer: Renderer) -> None:
+    assert renderer.locales == ("en", "pt-BR")
+    assert renderer.audiences == ("management", "partners", "users")
+
+
+# --- SMS cost --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_typical_english_sms_fits_two_segments(
+    renderer: Renderer, kind: UpdateKind, audience: str
+) -> None:
+    sms = renderer.render(channel=ChannelName.SMS, context=context(kind, audience, "en"))
+
+    assert (sms.encoding, sms.segments <= 2) == ("GSM-7", True), sms.body
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("kind", KINDS)
+def test_typical_portuguese_sms_stays_gsm7_within_three_segments(
+    renderer: Renderer, kind: UpdateKind, audience: str
+) -> None:
+    # The pt-BR SMS wording keeps to letters GSM-7 has (é, à, Ç...), so unaccented input stays
+    # in GSM-7; measured: 1-2 segments, 3 for opened/reopened management and reopened users.
+    sms = renderer.render(channel=ChannelName.SMS, context=context(kind, audience, "pt-BR"))
+
+    assert (sms.encoding, sms.segments <= 3) == ("GSM-7", True), sms.body
+
+
+@pytest.mark.parametrize("audience", AUDIENCES)
+@pytest.mark.parametrize("kind", OPEN_KINDS)
+def test_accented_portuguese_input_switches_to_ucs2(
+    renderer: Renderer, kind: UpdateKind, audience: str
+) -> None:
+    # One ã in the staff text or an alternative makes the whole SMS UCS-2 (67 units a part):
+    # measured 4-5 segments. Recorded here until the transliteration option exists.
+    accented = context(
+        kind,
+        audience,
+        "pt-BR",
+        title="Servidor de e-mail não aceita conexões",
+        message="Disco do servidor cheio; liberando espaço e reiniciando o serviço.",
+        alternatives=("Suporte: (11) 5555-0100 ramal 4", "Slack: #ti-suporte ou @plantão"),
+    )
+    sms = renderer.render(channel=ChannelName.SMS, context=accented)
+
+    assert sms.encoding == "UCS-2"
+    assert sms.segments <= 5
+
+
+# --- untrusted text ----------------------------------------------------------------------------
+
+HOSTILE = "<!channel> & <@U123> <https://evil.example|click>"
+
+
+def test_slack_escapes_untrusted_text_only(renderer: Renderer) -> None:
+    hostile = context(
+        audience="management",
+        title=HOSTILE,
+        message=f'{HOSTILE} "quoted" it\'s',
+        organisation="Smith & Sons",
+        components=("inbound", "a<b>&c"),
+    )
+    sent = renderer.render(channel=ChannelName.SLACK, context=hostile)
+    text = f"{sent.title}\n{sent.body}"
+
+    assert "&lt;!channel&gt; &amp; &lt;@U123&gt; &lt;https://evil.example|click&gt;" in text
+    assert "<!channel>" not in text and "<@U123>" not in text and "<https://" not in text
+    # Slack's rule, not HTML's: quotes stay; macro output is not escaped twice.
+    assert '"quoted" it\'s' in sent.body
+    assert sent.title.startswith("Smith &amp; Sons IT")
+    assert "a&lt;b&gt;&amp;c" in sent.body and "&amp;amp;" not in text
+    # The template's own markup is kept.
+    assert "*Not working:*" in sent.body
+
+
+@pytest.mark.parametrize("channel", [ChannelName.SMS, ChannelName.FALLBACK])
+def test_control_characters_are_stripped(renderer: Renderer, channel: ChannelName) -> None:
+    hostile = context(
+        audience="management",
+        title=f"\x1b[31mred\x1b[0m \u202eevil\x07 {HOSTILE}",
+        message="line one\r\nline\ttwo\x00",
+    )
+    sent = renderer.render(channel=channel, context=hostile)
+    body = sent.body
+
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202e]", body + sent.title)
+    assert "[31mred[0m evil" in body
+    assert "line one\nline two" in body
+    # No markup on these channels: the text arrives as written.
+    assert HOSTILE in body
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+@pytest.mark.parametrize(
+    ("moment", "locale", "expected"),
+    [
+        (datetime(2025, 11, 27, 17, 30, tzinfo=UTC), "en", "14:30"),
+        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "en", "28 Nov 14:30"),
+        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "pt-BR", "28/11 14:30"),
+        # 01:30 UTC on the 28th is still the 27th in Sao Paulo.
+        (datetime(2025, 11, 28, 1, 30, tzinfo=UTC), "pt-BR", "22:30"),
+        # Naive datetimes from the store are UTC.
+        (datetime(2025, 11, 27, 17, 30), "en", "14:30"),
+    ],
+)
+def test_format_time(moment: datetime, locale: str, expected: str) -> None:
+    now = datetime(2025, 11, 27, 16, 0, tzinfo=UTC)
+    assert format_time(moment, zone=SAO_PAULO, now=now, locale=locale) == expected
+
+
+@pytest.mark.parametrize(
+    ("component", "locale", "expected"),
+    [
+        ("inbound", "en", "receiving email"),
+        ("inbound", "pt-BR", "recebimento de e-mails"),
+        ("mobile_sync", "pt-BR", "e-mail no celular"),
+        ("outbound", "de", "sending email"),
+        ("x-archive", "pt-BR", "x-archive"),
+    ],
+)
+def test_component_name(component: str, locale: str, expected: str) -> None:
+    assert component_name(component, locale=locale) == expected
+
+
+# --- checking and broken trees ---------------------------------------------------------------
+
+
+def test_shipped_templates_pass_check(renderer: Renderer) -> None:
+    assert renderer.check() == []
+
+
+def write(root: Path, name: str, text: str) -> Path:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_broken_template_is_named(tmp_path: Path) -> None:
+    broken = write(tmp_path, "en/sms/opened.default.j2", "Email is down {% if %}\n")
+    write(tmp_path, "en/sms/update.default.j2", "ok\n{{ nosuchvariable }}\n")
+    renderer = Renderer(tmp_path)
+
+    with pytest.raises(TemplateError, match=re.escape(str(broken))):
+        renderer.render(channel=ChannelName.SMS, context=context())
+    with pytest.raises(TemplateError, match=r"update\.default\.j2: line 2: .*nosuchvariable"):
+        renderer.render(channel=ChannelName.SMS, context=context(UpdateKind.UPDATE))
+    problems = renderer.check()
+    assert any(str(broken) in problem for problem in problems)
+    assert any("nosuchvariable" in problem for problem in problems)
+
+
+def test_missing_template_names_the_paths_tried(tmp_path: Path) -> None:
+    write(tmp_path, "en/slack/opened.default.j2", "hello\n")
+    renderer = Renderer(tmp_path)
+
+    with pytest.raises(TemplateError) as raised:
+        renderer.render(channel=ChannelName.SMS, context=context(audience="users"))
+    assert str(tmp_path / "en/sms/opened.users.j2") in str(raised.value)
+    assert str(tmp_path / "en/sms/opened.default.j2") in str(raised.value)
+    assert any("no template" in problem for problem in renderer.check())
+
+
+def test_check_reports_what_the_sop_needs(tmp_path: Path) -> None:
+    lazy = write(tmp_path, "en/sms/opened.default.j2", "[{{ organisation }}] Email is down.\n")
+    stray = write(tmp_path, "en/sms/opend.users.j2", "typo\n")
+
+    problems = Renderer(tmp_path).check()
+
+    assert any(str(lazy) in p and "alternative" in p for p in problems)
+    assert any(str(lazy) in p and "ETA" in p for p in problems)
+    assert any(str(stray) in p and "not used" in p for p in problems)
+
+
+def test_templates_cannot_mark_text_safe(tmp_path: Path) -> None:
+    write(tmp_path, "en/slack/opened.default.j2", "{{ incident.title|safe }}\n")
+
+    with pytest.raises(TemplateError, match="safe"):
+        Renderer(tmp_path).render(channel=ChannelName.SLACK, context=context(title=HOSTILE))
+
+
+def test_templates_reach_no_internals(tmp_path: Path) -> None:
+    write(tmp_path, "en/sms/opened.default.j2", "{{ incident.__class__.__mro__ }}\n")
+
+    with pytest.raises(TemplateError, match="__class__"):
+        Renderer(tmp_path).render(channel=ChannelName.SMS, context=context())
+
+
+def test_refuses_a_tree_without_english(tmp_path: Path) -> None:
+    write(tmp_path, "pt-BR/sms/opened.default.j2", "oi\n")
+
+    with pytest.raises(TemplateError, match="fallback locale"):
+        Renderer(tmp_path)
+
+
+def test_unknown_timezone_is_a_config_error(renderer: Renderer) -> None:
+    with pytest.raises(ConfigError, match="Mars/Olympus"):
+        renderer.render(channel=ChannelName.SMS, context=context(timezone="Mars/Olympus"))
