@@ -193,3 +193,7 @@ def templates_check() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()
