@@ -1,3 +1,8 @@
 """Shared fixtures. Real services only: Redis, PostgreSQL, a Celery worker, fake providers."""
 
-pytest_plugins = ["tests.fixtures.databases", "tests.fixtures.providers", "tests.fixtures.service"]
+pytest_plugins = [
+    "tests.fixtures.databases",
+    "tests.fixtures.providers",
+    "tests.fixtures.service",
+    "tests.fixtures.processes",
+]

@@ -214,5 +214,5 @@ class OutboundMessage:
     address: str
     body: str
     title: str = ""
-    # Lets a provider-side lookup (reconciliation) recognise our own message.
+    # Our id for the message (the delivery), for logs; providers never see it.
     reference: str = ""

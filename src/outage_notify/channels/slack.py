@@ -179,7 +179,7 @@ class SlackChannel:
         wanted = message.body or message.title
         for sent in history.get("messages") or []:
             text = str(sent.get("text", ""))
-            if (message.reference and message.reference in text) or text == wanted:
+            if text == wanted:
                 return Receipt(provider_id=str(sent.get("ts", "")), status="sent")
         return None
 

@@ -214,7 +214,5 @@ class SmsChannel:
 
 
 def _same_message(message: OutboundMessage, body: str) -> bool:
-    # Twilio may append opt-out text to a body; our reference, when set, still identifies it.
-    if message.reference:
-        return message.reference in body
-    return body.strip() == message.body.strip()
+    # Twilio may append opt-out text ("Reply STOP to unsubscribe") to a body, so ours is a prefix.
+    return body.strip().startswith(message.body.strip())
