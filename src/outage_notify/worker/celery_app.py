@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery
-from kombu import Exchange, Queue
+from kombu.entity import Exchange, Queue
 
 from outage_notify.settings import Settings
 from outage_notify.worker import names
@@ -30,7 +30,10 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         # The nameless default exchange routes by queue name. Named exchanges on Redis route
         # through `_kombu.binding.*` keys: if Redis restarts empty (or is flushed) those are gone,
         # and kombu silently drops every message published until a worker re-declares them.
-        task_queues=[Queue(name, Exchange(""), routing_key=name) for name in names.ALL_QUEUES],
+        task_queues=[
+            Queue(name, Exchange(""), routing_key=name)  # type: ignore[no-untyped-call]
+            for name in names.ALL_QUEUES
+        ],
         # Redis hands an unacked message to another worker after this; retry countdowns stay
         # far below it (see Settings) so a delayed task is never run twice.
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_seconds},
