@@ -5,4 +5,6 @@ pytest_plugins = [
     "tests.fixtures.providers",
     "tests.fixtures.service",
     "tests.fixtures.processes",
+    "tests.fixtures.live_api",
+    "tests.fixtures.mail",
 ]

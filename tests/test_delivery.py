@@ -29,6 +29,8 @@ def outcome(result: str, retry_after: float = 0.0) -> Outcome:
         ("transient", 0, 2, 2, DeliveryState.PLANNED, 1, False),  # retries spent → next channel
         ("transient", 0, 1, 2, DeliveryState.FAILED, 0, False),
         ("unknown", 0, 2, 0, DeliveryState.UNKNOWN, 0, False),  # reconcile, never resend blindly
+        ("skipped", 0, 2, 0, DeliveryState.PLANNED, 1, False),  # SMS budget spent: next channel
+        ("skipped", 0, 1, 0, DeliveryState.SUPERSEDED, 0, False),  # no other channel: wait
     ],
 )
 def test_next_step(

@@ -192,3 +192,94 @@ def test_resolving_twice_is_refused() -> None:
             now=NOW,
             cadence_minutes=CADENCE,
         )
+
+
+def test_a_staff_declared_incident_is_not_resolved_by_an_alert_that_joined_it() -> None:
+    declared = lifecycle.declare(
+        title="Users report no mail",
+        summary="",
+        severity=Severity.MAJOR,
+        components=["inbound"],
+        eta=None,
+        actor="staff-1",
+        now=NOW,
+        cadence_minutes=CADENCE,
+    ).incident
+    joined = lifecycle.apply_alert(declared, alert(), now=NOW, cadence_minutes=CADENCE).incident
+    cleared = lifecycle.apply_alert(
+        joined, alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE
+    )
+    assert cleared.update is None
+    assert cleared.incident is not None and cleared.incident.phase == Phase.INVESTIGATING
+    resolved = lifecycle.resolve(cleared.incident, message="", actor="staff-1", now=NOW)
+    assert resolved.incident is not None and resolved.incident.phase == Phase.RESOLVED
+
+
+def test_refire_inside_the_hold_down_reopens_and_outside_opens_anew() -> None:
+    state = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
+    state = lifecycle.apply_alert(
+        state, alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE
+    ).incident
+    assert state is not None and state.phase == Phase.RESOLVED
+    state.id = 41
+    hold = timedelta(minutes=30)
+    inside = lifecycle.apply_alert(
+        state,
+        alert(group="g9"),
+        now=NOW + timedelta(minutes=10),
+        cadence_minutes=CADENCE,
+        hold_down=hold,
+    )
+    assert inside.incident is not None and inside.incident.id == 41
+    assert inside.incident.phase == Phase.INVESTIGATING and inside.incident.resolved_at is None
+    assert inside.update is not None and inside.update.kind == UpdateKind.REOPENED
+    outside = lifecycle.apply_alert(
+        state,
+        alert(group="g9"),
+        now=NOW + timedelta(minutes=31),
+        cadence_minutes=CADENCE,
+        hold_down=hold,
+    )
+    assert outside.incident is not None and outside.incident.id is None
+    assert outside.update is not None and outside.update.kind == UpdateKind.OPENED
+
+
+@pytest.mark.parametrize(
+    ("moved_minutes", "announce", "kind"),
+    [
+        (5, False, UpdateKind.UPDATE),
+        (5, True, UpdateKind.ETA_CHANGED),
+        (25, False, UpdateKind.ETA_CHANGED),
+    ],
+)
+def test_small_eta_moves_are_not_announced_unless_asked(
+    moved_minutes: int, announce: bool, kind: UpdateKind
+) -> None:
+    eta = NOW + timedelta(hours=1)
+    state = lifecycle.declare(
+        title="Mail down",
+        summary="",
+        severity=Severity.MAJOR,
+        components=[],
+        eta=eta,
+        actor="s",
+        now=NOW,
+        cadence_minutes=CADENCE,
+    ).incident
+    assert state is not None
+    decision = lifecycle.staff_update(
+        state,
+        message="progress",
+        phase=None,
+        eta=eta + timedelta(minutes=moved_minutes),
+        audiences=None,
+        actor="s",
+        now=NOW,
+        cadence_minutes=CADENCE,
+        eta_threshold=timedelta(minutes=10),
+        announce_eta=announce,
+    )
+    assert decision.update is not None and decision.update.kind == kind
+    assert decision.incident is not None and decision.incident.eta == eta + timedelta(
+        minutes=moved_minutes
+    )

@@ -16,7 +16,8 @@ from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.template_filters import component_name, format_time
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-KINDS = list(UpdateKind)
+# Stakeholder messages; reminders go to the incident lead only (tested on their own below).
+KINDS = [kind for kind in UpdateKind if kind is not UpdateKind.REMINDER]
 OPEN_KINDS = [UpdateKind.OPENED, UpdateKind.UPDATE, UpdateKind.ETA_CHANGED, UpdateKind.REOPENED]
 AUDIENCES = ["management", "users", "partners"]
 LOCALES = ["en", "pt-BR"]
@@ -407,3 +408,16 @@ def test_refuses_a_tree_without_english(tmp_path: Path) -> None:
 def test_unknown_timezone_is_a_config_error(renderer: Renderer) -> None:
     with pytest.raises(ConfigError, match="Mars/Olympus"):
         renderer.render(channel=ChannelName.SMS, context=context(timezone="Mars/Olympus"))
+
+
+@pytest.mark.parametrize("channel", list(ChannelName))
+@pytest.mark.parametrize("locale", ["en", "pt-BR"])
+def test_a_reminder_to_the_lead_names_the_incident_and_the_slip(
+    renderer: Renderer, channel: ChannelName, locale: str
+) -> None:
+    message = renderer.render(
+        channel=channel,
+        context=context(UpdateKind.REMINDER, "staff", locale, message="the ETA 14:30 has passed"),
+    )
+    assert "the ETA 14:30 has passed" in message.body
+    assert "#" in message.body + message.title

@@ -86,3 +86,24 @@ def test_production_refuses_placeholders(values: dict[str, str], problem: str) -
 def test_bad_token_entry_is_named() -> None:
     with pytest.raises(ValidationError, match="entry 2"):
         Settings(_env_file=None, api_tokens="staff:ok,nonsense")  # type: ignore[call-arg]
+
+
+def test_example_tokens_are_refused_in_production() -> None:
+    with pytest.raises(ValidationError, match="placeholder"):
+        Settings(  # type: ignore[call-arg]
+            _env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
+        )
+
+
+def test_a_misspelt_timezone_is_refused_at_start_up() -> None:
+    with pytest.raises(ValidationError, match="America/Sao_Paolo"):
+        Settings(_env_file=None, timezone="America/Sao_Paolo")  # type: ignore[call-arg]
+
+
+def test_sentinel_master_name_reaches_the_broker_options() -> None:
+    from outage_notify.worker.celery_app import transport_options
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, broker_url="sentinel://127.0.0.1:26379", broker_sentinel_master="mymaster"
+    )
+    assert transport_options(settings) == {"visibility_timeout": 3600, "master_name": "mymaster"}

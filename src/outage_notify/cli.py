@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from outage_notify.errors import ConfigError
+from outage_notify.logs import configure_logging
 from outage_notify.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
@@ -40,14 +41,6 @@ def load_settings() -> Settings:
             for e in error.errors()
         )
         fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 @app.command()
@@ -86,6 +79,7 @@ def worker(
     if settings.embedded:
         fail("BROKER_URL is not set: in embedded mode `outage-notify serve` runs the worker itself")
     _check_config(settings)
+    configure_logging(settings)
     celery = create_celery(settings)
     celery.worker_main(
         [
@@ -107,6 +101,7 @@ def beat() -> None:
     settings = load_settings()
     if settings.embedded:
         fail("BROKER_URL is not set: in embedded mode `outage-notify serve` runs beat itself")
+    configure_logging(settings)
     create_celery(settings).start(["beat", f"--loglevel={settings.log_level}"])
 
 
@@ -127,6 +122,52 @@ def demo() -> None:
     from outage_notify.demo import run_demo
 
     run_demo(console)
+
+
+@app.command()
+def report(
+    incident_id: Annotated[int, typer.Argument(metavar="ID", help="The incident's id.")],
+    format: Annotated[
+        str, typer.Option("--format", help="md, html or json.", case_sensitive=False)
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the post-incident report of incident ID, read from DATABASE_URL."""
+    from datetime import UTC, datetime
+
+    from outage_notify.report_html import to_html
+    from outage_notify.report_render import to_json_text, to_markdown
+    from outage_notify.store.engine import create_session_factory, create_store_engine
+    from outage_notify.store.report import incident_report
+
+    renderers = {"md": to_markdown, "html": to_html, "json": to_json_text}
+    if format.lower() not in renderers:
+        fail(f"unknown format {format!r}; use md, html or json")
+    settings = load_settings()
+    engine = create_store_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            built = incident_report(
+                session,
+                incident_id,
+                now=datetime.now(UTC),
+                cadence_minutes=settings.update_cadence_minutes,
+            )
+    finally:
+        engine.dispose()
+    if built is None:
+        fail(f"there is no incident {incident_id} in the database at DATABASE_URL")
+    text = renderers[format.lower()](built)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror}")
+    console.print(f"report of incident {incident_id} written to {output}", highlight=False)
 
 
 @db_app.command("upgrade")

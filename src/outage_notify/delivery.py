@@ -18,13 +18,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from outage_notify.channels.base import Channel
-from outage_notify.errors import PermanentError, TransientError, UnknownOutcomeError
+from outage_notify.errors import (
+    ChannelError,
+    PermanentError,
+    TransientError,
+    UnknownOutcomeError,
+)
 from outage_notify.models import ChannelName, DeliveryState, OutboundMessage
 from outage_notify.settings import DeliverySettings
+from outage_notify.throttling import RATE_LIMITED_CODES, Throttle
 
 log = logging.getLogger(__name__)
+# When the shared rate limiter cannot be reached, sends wait this long and try again.
+LIMITER_DOWN_RETRY_SECONDS = 5.0
 
-Result = Literal["sent", "transient", "permanent", "unknown"]
+# skipped: not attempted on this route by our own rule (the per-recipient SMS budget).
+# deferred: not attempted yet because the shared rate limit has no token for it now.
+Result = Literal["sent", "transient", "permanent", "unknown", "skipped", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -63,14 +73,38 @@ class Step:
 
 
 async def send_jobs(
-    jobs: Iterable[Job], channels: Mapping[ChannelName, Channel], *, concurrency: int
+    jobs: Iterable[Job],
+    channels: Mapping[ChannelName, Channel],
+    *,
+    concurrency: int,
+    throttle: Throttle | None = None,
 ) -> list[Outcome]:
-    """Send every job, at most `concurrency` at once; never raises for a single failure."""
+    """Send every job, at most `concurrency` at once, each in its turn under the rate limits.
+
+    Never raises for a single failure. A job whose turn is further away than the throttle's
+    wait is handed back `deferred`, so a rate-limited batch never holds a worker.
+    """
     gate = asyncio.Semaphore(concurrency)
 
     async def run(job: Job) -> Outcome:
         async with gate:
-            return await send_one(job, channels[job.channel])
+            if throttle is None:
+                return await send_one(job, channels[job.channel])
+            address = job.message.address
+            try:
+                wait = await throttle.turn(job.channel, address)
+            except Exception as error:  # limits unknown: never send unthrottled
+                log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
+                wait = LIMITER_DOWN_RETRY_SECONDS
+            if wait > 0:
+                now = datetime.now(UTC)
+                return Outcome(
+                    job.delivery_id, job.channel, address, now, now, "deferred", retry_after=wait
+                )
+            outcome = await send_one(job, channels[job.channel])
+            if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
+                await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
+            return outcome
 
     return list(await asyncio.gather(*(run(job) for job in jobs)))
 
@@ -90,11 +124,19 @@ async def send_one(job: Job, channel: Channel) -> Outcome:
             **details,  # type: ignore[arg-type]
         )
 
-    try:
-        if job.reconcile_since is not None:
+    if job.reconcile_since is not None:
+        try:
             found = await channel.find_sent(job.message, job.reconcile_since)
-            if found is not None:
-                return outcome("sent", provider_id=found.provider_id, error_text="reconciled")
+        except ChannelError as error:
+            # Still unknown: sending now could be the second copy. Ask again later.
+            return outcome(
+                "unknown",
+                error_code=error.code or "lookup_failed",
+                error_text=f"reconciliation lookup failed: {error.reason}",
+            )
+        if found is not None:
+            return outcome("sent", provider_id=found.provider_id, error_text="reconciled")
+    try:
         receipt = await channel.send(job.message)
         return outcome("sent", provider_id=receipt.provider_id)
     except TransientError as error:
@@ -160,6 +202,15 @@ def next_step(
         return Step(DeliveryState.SENT, route_index, attempts_on_route + 1)
     if outcome.result == "unknown":
         return Step(DeliveryState.UNKNOWN, route_index, attempts_on_route + 1)
+    if outcome.result == "deferred":
+        # Waiting for a rate-limit token is not a failed attempt.
+        wait = timedelta(seconds=max(outcome.retry_after, 0.05))
+        return Step(DeliveryState.PLANNED, route_index, attempts_on_route, now + wait)
+    if outcome.result == "skipped":
+        if route_index + 1 < route_count:
+            return Step(DeliveryState.PLANNED, route_index + 1, 0)
+        # Nothing was wrong with the route; a later update will carry the news.
+        return Step(DeliveryState.SUPERSEDED, route_index, attempts_on_route)
     attempts = attempts_on_route + 1
     if outcome.result == "transient" and attempts < policy.max_attempts_per_channel:
         delay = backoff_seconds(attempts, retry_after=outcome.retry_after, policy=policy, rng=rng)

@@ -21,10 +21,17 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.table import Table
 
+from outage_notify.contacts import Directory
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.fakes.state import FakeRecord
 from outage_notify.runner import build_service
-from outage_notify.settings import FallbackSettings, Settings, SlackSettings, TwilioSettings
+from outage_notify.settings import (
+    FallbackSettings,
+    RateLimitSettings,
+    Settings,
+    SlackSettings,
+    TwilioSettings,
+)
 
 STAFF = "demo-staff-token"
 MONITOR = "demo-monitor-token"
@@ -48,6 +55,10 @@ def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settin
             "slack": SlackSettings(bot_token=SecretStr("xoxb-demo"), base_url=fakes.slack_base_url),
             "fallback": FallbackSettings(urls=[fakes.fallback_url("it-status-room")]),
             "sweep_interval_seconds": 5.0,
+            # The fakes have no limits; real providers do (see RateLimitSettings).
+            "ratelimit": RateLimitSettings(
+                twilio_per_second=500, slack_channel_per_second=50, slack_workspace_per_second=1000
+            ),
         }
     )
 
@@ -119,7 +130,7 @@ def run_demo(console: Console) -> None:
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         try:
             _wait_ready(base)
-            _play(console, base, fakes, service.directory.contact_count)
+            _play(console, base, fakes, service.directory)
         finally:
             server.should_exit = True
             thread.join(10)
@@ -138,13 +149,28 @@ def _wait_ready(base: str) -> None:
     raise RuntimeError("the demo service did not become ready within 20 s")
 
 
-def _play(console: Console, base: str, fakes: FakeProviders, contacts: int) -> None:
+def _play(console: Console, base: str, fakes: FakeProviders, directory: Directory) -> None:
     staff = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {STAFF}"}, timeout=10)
     monitor = httpx.Client(
         base_url=base, headers={"Authorization": f"Bearer {MONITOR}"}, timeout=10
     )
+    contacts = directory.contact_count
     # One manager's number is rejected by the carrier: watch them get it on Slack instead.
-    fakes.add_fault("sms", to="+5521990000102", twilio_code=21211)
+    manager = (
+        next(
+            (
+                c
+                for c in directory.audiences["management"].contacts
+                if c.channels[:2] == ("sms", "slack")
+            ),
+            None,
+        )
+        if "management" in directory.audiences
+        else None
+    )
+    if manager is not None and manager.phone:
+        fakes.add_fault("sms", to=manager.phone, twilio_code=21211)
+        console.print(f"(the fake carrier will reject {manager.name}'s number: Slack takes over)")
     starts = (datetime.now(UTC) - timedelta(minutes=3)).isoformat()
 
     console.rule("[bold]1-2. Detect and tell: Alertmanager reports outbound and inbound mail down")

@@ -43,6 +43,10 @@ ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
 }
 
 
+# The group that keeps a staff-declared incident open until staff resolve it.
+STAFF_GROUP = "staff:declared"
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     kind: str
@@ -79,8 +83,15 @@ def apply_alert(
     *,
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
+    hold_down: timedelta = timedelta(0),
+    verify: bool = False,
 ) -> Decision:
-    """Open, grow or close an incident from one monitoring signal."""
+    """Open, grow, reopen or close an incident from one monitoring signal.
+
+    `incident` is the service's open incident, else its latest resolved one. A firing alert
+    within `hold_down` of that resolution reopens it rather than opening a new incident. With
+    `verify`, monitoring's all-clear moves the incident to verifying; mail probes resolve it.
+    """
     alert_entry = TimelineEntry(
         kind="alert",
         text=f"{event.source} {event.status}: {event.summary}",
@@ -95,10 +106,55 @@ def apply_alert(
         if event.status == AlertStatus.RESOLVED:
             # A resolution for something we never opened (or already closed) tells nobody.
             return Decision(incident=None)
+        if (
+            incident is not None
+            and incident.resolved_at
+            and now - incident.resolved_at <= hold_down
+        ):
+            # Flapping: the same outage is back, not a new one.
+            return _reopen(
+                incident, event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry
+            )
         return _open_from_alert(event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
     if event.status == AlertStatus.FIRING:
         return _grow(incident, event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
-    return _clear_group(incident, event, now=now, entry=alert_entry)
+    return _clear_group(incident, event, now=now, verify=verify, entry=alert_entry)
+
+
+def _reopen(
+    incident: IncidentState,
+    event: AlertEvent,
+    *,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+    entry: TimelineEntry,
+) -> Decision:
+    new = copy.deepcopy(incident)
+    new.phase = Phase.INVESTIGATING
+    new.resolved_at = None
+    new.active_groups = [event.group_key]
+    new.components = sorted(set(incident.components) | set(event.components))
+    if event.severity.rank > incident.severity.rank:
+        new.severity = event.severity
+    new.verify_passes = 0
+    new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
+    return Decision(
+        incident=new,
+        update=UpdateDraft(
+            kind=UpdateKind.REOPENED,
+            phase=Phase.INVESTIGATING,
+            actor=event.source,
+            phase_change=True,
+        ),
+        timeline=(
+            entry,
+            TimelineEntry(
+                "transition",
+                "resolved → investigating: the alert fired again within the hold-down",
+                event.source,
+            ),
+        ),
+    )
 
 
 def _open_from_alert(
@@ -121,7 +177,9 @@ def _open_from_alert(
     )
     return Decision(
         incident=incident,
-        update=UpdateDraft(kind=UpdateKind.OPENED, phase=Phase.DETECTED, actor=event.source),
+        update=UpdateDraft(
+            kind=UpdateKind.OPENED, phase=Phase.DETECTED, actor=event.source, phase_change=True
+        ),
         timeline=(entry, TimelineEntry("transition", "opened as detected", event.source)),
     )
 
@@ -159,14 +217,32 @@ def _grow(
 
 
 def _clear_group(
-    incident: IncidentState, event: AlertEvent, *, now: datetime, entry: TimelineEntry
+    incident: IncidentState, event: AlertEvent, *, now: datetime, verify: bool, entry: TimelineEntry
 ) -> Decision:
     new = copy.deepcopy(incident)
     if event.group_key in new.active_groups:
         new.active_groups.remove(event.group_key)
     if new.active_groups:
         return Decision(incident=new, timeline=(entry,))
-    return _resolved(new, message="", actor=event.source, now=now, extra=(entry,))
+    if verify:
+        return start_verifying(new, actor=event.source, extra=(entry,))
+    return mark_resolved(new, message="", actor=event.source, now=now, extra=(entry,))
+
+
+def start_verifying(
+    new: IncidentState, *, actor: str, extra: tuple[TimelineEntry, ...] = (), announce: bool = True
+) -> Decision:
+    """Monitoring says it is fixed: hold the resolution until mail really flows (SOP step 5)."""
+    previous = new.phase
+    new.phase = Phase.VERIFYING
+    new.verify_passes = 0
+    entry = TimelineEntry("transition", f"{previous} → verifying", actor)
+    update = None
+    if announce:
+        update = UpdateDraft(
+            kind=UpdateKind.UPDATE, phase=Phase.VERIFYING, actor=actor, phase_change=True
+        )
+    return Decision(incident=new, update=update, timeline=(*extra, entry))
 
 
 def declare(
@@ -192,12 +268,18 @@ def declare(
         opened_at=now,
         eta=eta,
         next_update_at=next_update_at(severity, now=now, cadence_minutes=cadence_minutes),
-        active_groups=[],
+        # Staff declared it, so staff resolve it: an alert that joins and clears must not.
+        active_groups=[STAFF_GROUP],
     )
     return Decision(
         incident=incident,
         update=UpdateDraft(
-            kind=UpdateKind.OPENED, message=summary, phase=Phase.INVESTIGATING, eta=eta, actor=actor
+            kind=UpdateKind.OPENED,
+            message=summary,
+            phase=Phase.INVESTIGATING,
+            eta=eta,
+            actor=actor,
+            phase_change=True,
         ),
         timeline=(TimelineEntry("transition", "declared by staff as investigating", actor),),
     )
@@ -213,38 +295,82 @@ def staff_update(
     actor: str,
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
+    eta_threshold: timedelta = timedelta(0),
+    announce_eta: bool = False,
 ) -> Decision:
     """A progress update from staff, possibly with a new phase or ETA."""
     if incident.phase == Phase.RESOLVED:
         raise TransitionError("the incident is resolved; reopen it before sending updates")
     if phase == Phase.RESOLVED:
-        return resolve(incident, message=message, actor=actor, now=now)
+        raise TransitionError("use the resolve endpoint to resolve an incident")
     new = copy.deepcopy(incident)
     entries = []
     if phase is not None and phase != incident.phase:
         check_transition(incident.phase, phase)
         new.phase = phase
+        if phase == Phase.VERIFYING:
+            new.verify_passes = 0
         entries.append(TimelineEntry("transition", f"{incident.phase} → {phase}", actor))
     kind = UpdateKind.UPDATE
     if eta is not None and eta != incident.eta:
-        kind = UpdateKind.ETA_CHANGED
+        moved = incident.eta is None or abs(eta - incident.eta) > eta_threshold
+        # A small correction rides along in a plain update; a real move is announced.
+        if moved or announce_eta:
+            kind = UpdateKind.ETA_CHANGED
         new.eta = eta
-        entries.append(TimelineEntry("eta", f"ETA set to {eta.isoformat()}", actor))
+        entries.append(
+            TimelineEntry(
+                "eta",
+                f"ETA set to {eta.isoformat()}",
+                actor,
+                {"eta": eta.isoformat(), "announced": kind == UpdateKind.ETA_CHANGED},
+            )
+        )
     new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
     draft = UpdateDraft(
-        kind=kind, message=message, phase=new.phase, eta=new.eta, audiences=audiences, actor=actor
+        kind=kind,
+        message=message,
+        phase=new.phase,
+        eta=new.eta,
+        audiences=audiences,
+        actor=actor,
+        phase_change=new.phase != incident.phase,
     )
     return Decision(incident=new, update=draft, timeline=tuple(entries))
 
 
-def resolve(incident: IncidentState, *, message: str, actor: str, now: datetime) -> Decision:
-    """Close the incident and tell everyone who heard about it."""
+def resolve(
+    incident: IncidentState,
+    *,
+    message: str,
+    actor: str,
+    now: datetime,
+    passes_required: int = 0,
+    override_reason: str = "",
+) -> Decision:
+    """Close the incident and tell everyone who heard about it.
+
+    With mail probes on (`passes_required` > 0), staff may resolve before the probes have
+    passed only with a written reason, which goes on the timeline.
+    """
     if incident.phase == Phase.RESOLVED:
         raise TransitionError("the incident is already resolved")
-    return _resolved(copy.deepcopy(incident), message=message, actor=actor, now=now, extra=())
+    extra: tuple[TimelineEntry, ...] = ()
+    if passes_required and incident.verify_passes < passes_required:
+        if not override_reason.strip():
+            raise TransitionError(
+                f"mail round trips have not passed yet ({incident.verify_passes} of "
+                f"{passes_required}); give an override_reason to resolve anyway"
+            )
+        extra = (
+            TimelineEntry("override", f"resolved before verification: {override_reason}", actor),
+        )
+    return mark_resolved(
+        copy.deepcopy(incident), message=message, actor=actor, now=now, extra=extra
+    )
 
 
-def _resolved(
+def mark_resolved(
     new: IncidentState, *, message: str, actor: str, now: datetime, extra: tuple[TimelineEntry, ...]
 ) -> Decision:
     previous = new.phase
@@ -255,7 +381,11 @@ def _resolved(
     return Decision(
         incident=new,
         update=UpdateDraft(
-            kind=UpdateKind.RESOLVED, message=message, phase=Phase.RESOLVED, actor=actor
+            kind=UpdateKind.RESOLVED,
+            message=message,
+            phase=Phase.RESOLVED,
+            actor=actor,
+            phase_change=True,
         ),
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
     )

@@ -39,6 +39,8 @@ class UpdateKind(StrEnum):
     ETA_CHANGED = "eta_changed"
     RESOLVED = "resolved"
     REOPENED = "reopened"
+    # To the incident lead only, never to stakeholders: an ETA or promised update slipped.
+    REMINDER = "reminder"
 
 
 class AlertStatus(StrEnum):
@@ -113,6 +115,12 @@ class IncidentState:
     # audience -> the tag filters it was told under ({} = the whole audience).
     notified_audiences: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     id: int | None = None
+    # Contact id of the incident lead (reminders go there).
+    lead: str = ""
+    # Consecutive passing mail round trips while verifying.
+    verify_passes: int = 0
+    # The deadline the lead was last reminded of, so each slip is reminded once.
+    reminded_for: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,10 @@ class UpdateDraft:
     # Staff may name the audiences; otherwise routing decides.
     audiences: tuple[str, ...] | None = None
     actor: str = "system"
+    # A new phase (opened, resolved, reopened, or a staff phase change): always worth an SMS.
+    phase_change: bool = False
+    # Contact ids told directly instead of audiences (a reminder to the lead).
+    recipients: tuple[str, ...] | None = None
 
 
 # --- contacts -----------------------------------------------------------------------------

@@ -8,12 +8,14 @@ yields in batches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from outage_notify.contacts import Directory
 from outage_notify.models import (
+    Audience,
     ChannelName,
+    Contact,
     Recipient,
     RenderedMessage,
     Route,
@@ -29,6 +31,8 @@ WHOLE: TagFilters = ({},)
 AUDIENCE_PRIORITY = {"management": 0, "partners": 1}
 # The organisation-wide fallback room (FALLBACK_URLS): told about every update anyone is told.
 EVERYONE = "everyone"
+# Contacts told directly, outside any audience (the incident lead's reminders).
+STAFF = "staff"
 
 
 @dataclass(frozen=True)
@@ -155,12 +159,15 @@ def iter_deliveries(
     renderings: Renderings,
     everyone_urls: tuple[str, ...] = (),
     everyone_locale: str = "en",
+    staff: Sequence[Contact] = (),
 ) -> Iterator[PlannedDelivery]:
     """Every recipient of the planned audiences once, rendering bodies as routes need them."""
     seen: set[str] = set()
     for plan in plans:
         if plan.audience == EVERYONE:
             targets = everyone_recipients(everyone_urls, locale=everyone_locale)
+        elif plan.audience == STAFF:
+            targets = recipients(Audience(name=STAFF, contacts=list(staff)))
         else:
             targets = recipients(
                 directory.audiences[plan.audience],
@@ -175,3 +182,12 @@ def iter_deliveries(
             for route in recipient.routes:
                 renderings.need(plan.audience, plan.kind, route.channel, recipient.locale)
             yield PlannedDelivery(plan.audience, recipient)
+
+
+def find_contact(directory: Directory, contact_id: str) -> Contact | None:
+    """A contact by id, in whichever audience it is listed."""
+    for audience in directory.audiences.values():
+        for contact in audience.contacts:
+            if contact.id == contact_id:
+                return contact
+    return None

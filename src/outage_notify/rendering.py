@@ -210,7 +210,8 @@ def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
         found.append("empty body")
     if message.segments > SMS_SEGMENT_BUDGET and context.message:
         found.append(f"sample SMS takes {message.segments} segments (> {SMS_SEGMENT_BUDGET})")
-    if context.kind is UpdateKind.RESOLVED:
+    if context.kind in (UpdateKind.RESOLVED, UpdateKind.REMINDER):
+        # Nothing left to promise, or a note to the lead rather than to stakeholders.
         return found
     found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
     if context.status_page_url and context.status_page_url not in message.body:

@@ -10,13 +10,25 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from outage_notify.models import Severity
+from outage_notify.probe_settings import ProbeSettings
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
+
+
+def is_placeholder(secret: str) -> bool:
+    """Empty, short, or a word people leave in example configuration."""
+    lowered = secret.lower()
+    return (
+        len(secret) < 16
+        or lowered in PLACEHOLDER_SECRETS
+        or any(word in lowered for word in ("change-me", "changeme", "changethis", "example"))
+    )
 
 
 class Role(StrEnum):
@@ -57,6 +69,9 @@ class TwilioSettings(BaseModel):
     timeout_seconds: float = Field(default=10.0, gt=0)
     # Stale outage texts expire in Twilio's queue instead of arriving hours late.
     validity_period_seconds: int = Field(default=900, ge=1, le=36000)
+    # Ask Twilio to report delivery to PUBLIC_BASE_URL/api/v1/webhooks/twilio/status; turn off
+    # where Twilio cannot reach that URL.
+    status_callbacks: bool = True
 
     @property
     def configured(self) -> bool:
@@ -102,6 +117,24 @@ class DeliverySettings(BaseModel):
     max_attempts_per_channel: int = Field(default=3, ge=1, le=20)
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_max_seconds: float = Field(default=60.0, gt=0)
+    # SMS per recipient per incident per hour before updates skip SMS (phase changes are
+    # exempt): a flapping alert must not flood phones. 0 = no budget.
+    sms_budget_per_hour: int = Field(default=6, ge=0)
+
+
+class RateLimitSettings(BaseModel):
+    """Provider limits, shared by every worker through Redis (in-process in embedded mode)."""
+
+    # A US long code sends ~1 segment/s, toll-free 3, a short code 100; a Messaging Service
+    # sender pool multiplies by its numbers. Excess is queued by Twilio for hours, not refused.
+    twilio_per_second: float = Field(default=1.0, gt=0)
+    # chat.postMessage: about 1 message per second per channel, plus a workspace-wide budget.
+    slack_channel_per_second: float = Field(default=1.0, gt=0)
+    slack_workspace_per_second: float = Field(default=10.0, gt=0)
+    # How long one send may wait in-process for its turn before it is rescheduled instead.
+    max_wait_seconds: float = Field(default=2.0, ge=0)
+    # Redis for the shared buckets; empty = the broker when it is Redis, else in-process.
+    redis_url: str = ""
 
 
 class Settings(BaseSettings):
@@ -157,13 +190,29 @@ class Settings(BaseSettings):
         default_factory=lambda: {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}
     )
 
+    # An alert that fires again this soon after resolution reopens the same incident.
+    hold_down_minutes: int = Field(default=30, ge=0)
+    # A new ETA closer than this to the old one rides in a plain update, not an eta_changed.
+    eta_change_threshold_minutes: int = Field(default=10, ge=0)
+    # Contact id of the default incident lead (reminded when an ETA or promised update slips).
+    default_lead: str = ""
+    # When a promised update is missed, also tell stakeholders "still working, next update by".
+    holding_messages: bool = False
+    reminder_interval_seconds: float = Field(default=60.0, gt=0)
+
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     fallback: FallbackSettings = Field(default_factory=FallbackSettings)
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # Mail round trips: verification before "resolved" (SOP step 5) and a detector (step 1).
+    probe: ProbeSettings = Field(default_factory=ProbeSettings)
 
     # Redis redelivers unacked tasks after this; every countdown must stay far below it.
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=60)
+    # For a Redis Sentinel broker (BROKER_URL=sentinel://host:26379;sentinel://...): the
+    # monitored master's name.
+    broker_sentinel_master: str = ""
     # The sweeper re-enqueues work whose task was lost (Redis restart, killed worker).
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     sweep_stale_seconds: float = Field(default=60.0, gt=0)
@@ -172,6 +221,18 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     log_level: str = "INFO"
     log_json: bool = False
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # A misspelt zone would otherwise fail every render, i.e. tell nobody anything.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown IANA time zone {value!r} (e.g. America/Sao_Paulo)"
+            ) from error
+        return value
 
     @field_validator("alternatives", mode="before")
     @classmethod
@@ -207,8 +268,10 @@ class Settings(BaseSettings):
         if not self.api_tokens:
             problems.append("API_TOKENS is empty")
         for token in self.api_tokens:
-            if token.token.get_secret_value().lower() in PLACEHOLDER_SECRETS:
-                problems.append(f"API token {token.name!r} is a placeholder")
+            if is_placeholder(token.token.get_secret_value()):
+                problems.append(
+                    f"API token {token.name!r} is a placeholder or shorter than 16 characters"
+                )
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
@@ -216,3 +279,16 @@ class Settings(BaseSettings):
     @property
     def embedded(self) -> bool:
         return not self.broker_url
+
+    @property
+    def verification(self) -> int:
+        """Passing round trips required before "resolved"; 0 when probes are off."""
+        return self.probe.passes_to_resolve if self.probe.configured else 0
+
+    @property
+    def ratelimit_redis_url(self) -> str:
+        """Where the shared rate-limit buckets live ('' = in this process only)."""
+        if self.ratelimit.redis_url:
+            return self.ratelimit.redis_url
+        scheme = self.broker_url.partition("://")[0]
+        return self.broker_url if scheme in ("redis", "rediss") else ""

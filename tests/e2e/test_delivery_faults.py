@@ -10,89 +10,16 @@ from __future__ import annotations
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from outage_notify.api.app import create_app
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import AttemptRow, DeliveryRow, EventRow
-from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.databases import _empty
-from tests.fixtures.processes import Processes, service_env, write_users
-from tests.fixtures.service import TOKENS, make_settings, wait_for
-
-RECIPIENTS = 2000
-FINAL = ("sent", "delivered", "failed")
-
-
-@pytest.fixture
-def fault_db(postgres_url: str) -> Iterator[Engine]:
-    engine = create_store_engine(postgres_url)
-    upgrade(engine)
-    _empty(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def people(tmp_path: Path) -> list[tuple[str, str]]:
-    return write_users(tmp_path / "contacts", RECIPIENTS)
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-) -> dict[str, str]:
-    return service_env(
-        database_url=postgres_url,
-        broker_url=redis_url,
-        contacts_dir=tmp_path / "contacts",
-        providers=providers,
-    )
-
-
-def api(tmp_path: Path, postgres_url: str, redis_url: str, providers: FakeProviders) -> TestClient:
-    settings = make_settings(
-        database_url=postgres_url,
-        broker_url=redis_url,
-        providers=providers,
-        contacts_dir=tmp_path / "contacts",
-        fallback={"urls": []},
-    )
-    return TestClient(create_app(settings, celery=create_celery(settings)))
-
-
-def declare(client: TestClient) -> int:
-    response = client.post(
-        "/api/v1/incidents",
-        headers={"Authorization": f"Bearer {TOKENS['staff']}"},
-        json={
-            "title": "Email is down",
-            "severity": "critical",
-            "components": ["inbound", "outbound"],
-        },
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["incident"]["id"])
-
-
-def finished(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        done = connection.scalar(
-            select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state.in_(FINAL))
-        )
-    return done == RECIPIENTS
+from tests.fixtures.processes import RECIPIENTS, Processes, api, declare, finished
+from tests.fixtures.service import TOKENS, wait_for
 
 
 def assert_exactly_once(
@@ -179,6 +106,7 @@ def test_redis_flushed_mid_fanout(
     assert_exactly_once(providers, people, fault_db)
 
 
+@pytest.mark.parametrize("people", [10], indirect=True)  # one user in ten prefers SMS
 def test_providers_answer_429_and_500(
     tmp_path: Path,
     postgres_url: str,

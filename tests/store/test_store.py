@@ -12,7 +12,16 @@ from sqlalchemy import func, select
 
 from outage_notify import lifecycle
 from outage_notify.delivery import Outcome, Step
-from outage_notify.models import ChannelName, DeliveryState, Phase, Recipient, Route, Severity
+from outage_notify.models import (
+    ChannelName,
+    DeliveryState,
+    Phase,
+    Recipient,
+    Route,
+    Severity,
+    UpdateDraft,
+    UpdateKind,
+)
 from outage_notify.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
@@ -198,3 +207,44 @@ def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # 
         ]
         page, total = delivery_store.list_deliveries(session, incident_id=incident_id, state="sent")
         assert total == 1 and page[0].id == ids[0]
+
+
+def test_a_pending_delivery_is_superseded_by_a_newer_update_to_the_same_recipient(sessions) -> None:  # type: ignore[no-untyped-def]
+    incident_id, first_update = _open_incident(sessions)
+    recipient = Recipient(
+        key="contact:ana",
+        name="Ana",
+        audience="management",
+        locale="pt-BR",
+        routes=(Route(ChannelName.SMS, "+5511990000001"),),
+    )
+    with transaction(sessions) as session:
+        row = incident_store.get_incident(session, incident_id)
+        assert row is not None
+        second = incident_store.add_update(
+            session,
+            row,
+            UpdateDraft(kind=UpdateKind.UPDATE, message="later"),
+            now=NOW,
+        )
+        old_ids = delivery_store.insert_deliveries(
+            session,
+            [PlannedDelivery("management", recipient)],
+            update_id=first_update,
+            incident_id=incident_id,
+            now=NOW,
+        )
+        new_ids = delivery_store.insert_deliveries(
+            session,
+            [PlannedDelivery("management", recipient)],
+            update_id=second.id,
+            incident_id=incident_id,
+            now=NOW,
+        )
+    with transaction(sessions) as session:
+        claimed, _ = delivery_store.claim(session, old_ids + new_ids, now=datetime.now(UTC))
+    assert [r.id for r in claimed] == new_ids
+    with sessions() as session:
+        old = session.get(DeliveryRow, old_ids[0])
+        assert old is not None and old.state == "superseded"
+        assert "newer update" in old.error

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
-from outage_notify.api import health, incidents, webhooks
+from outage_notify.api import health, incidents, status_page, twilio_callbacks, webhooks
+from outage_notify.api import report as report_api
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
@@ -51,7 +52,10 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(webhooks.router)
+    app.include_router(twilio_callbacks.router)
     app.include_router(incidents.router)
+    app.include_router(status_page.router)
+    app.include_router(report_api.router)
     return app
 
 

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle
 from outage_notify.api import views
 from outage_notify.api.deps import DB, Staff
 from outage_notify.api.schemas import (
+    ActionItemIn,
+    Created,
     DeclareIncident,
     DeliveryPage,
     IncidentDetail,
+    IncidentOut,
     IncidentPage,
+    IncidentPatch,
+    NoteIn,
     ResolveIncident,
     StaffActionOut,
     StaffUpdate,
@@ -24,9 +30,11 @@ from outage_notify.api.schemas import (
 from outage_notify.errors import TransitionError
 from outage_notify.lifecycle import Decision
 from outage_notify.models import DeliveryState, IncidentState, Phase
+from outage_notify.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -67,6 +75,14 @@ def _act(
     return StaffActionOut(incident=out, update_id=update_id, queued=queued)
 
 
+def _check_lead(request: Request, lead: str | None) -> None:
+    if lead and find_contact(request.app.state.directory, lead) is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"field 'lead': no contact with id {lead!r} in the contact lists",
+        )
+
+
 def _check_audiences(request: Request, audiences: list[str] | None) -> None:
     if audiences is None:
         return
@@ -84,6 +100,7 @@ def _check_audiences(request: Request, audiences: list[str] | None) -> None:
 def declare_incident(request: Request, body: DeclareIncident, principal: Staff) -> StaffActionOut:
     """Declare an outage; the `opened` message goes to the audiences routing selects."""
     settings = request.app.state.settings
+    _check_lead(request, body.lead)
     with transaction(request.app.state.sessions) as session:
         existing = incident_store.open_incident(session, body.service)
         if existing is not None:
@@ -91,10 +108,9 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
                 status.HTTP_409_CONFLICT,
                 f"incident {existing.id} is already open for {body.service}; post an update to it",
             )
-    return _act(
-        request,
-        None,
-        lambda _: lifecycle.declare(
+
+    def decide(_: IncidentState | None) -> Decision:
+        decision = lifecycle.declare(
             title=body.title,
             summary=body.summary,
             severity=body.severity,
@@ -104,9 +120,12 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             now=datetime.now(UTC),
             cadence_minutes=settings.update_cadence_minutes,
             service=body.service,
-        ),
-        principal.name,
-    )
+        )
+        assert decision.incident is not None
+        decision.incident.lead = body.lead or settings.default_lead
+        return decision
+
+    return _act(request, None, decide, principal.name)
 
 
 @router.post(
@@ -130,6 +149,8 @@ def post_update(
             actor=principal.name,
             now=datetime.now(UTC),
             cadence_minutes=settings.update_cadence_minutes,
+            eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
+            announce_eta=body.announce_eta,
         )
 
     return _act(request, incident_id, decide, principal.name)
@@ -146,11 +167,18 @@ def resolve_incident(
 ) -> StaffActionOut:
     """Resolve the incident; everyone who was told about it hears that it is fixed."""
     message = body.message if body is not None else ""
+    override = body.override_reason if body is not None else ""
+    passes = request.app.state.settings.verification
 
     def decide(state: IncidentState | None) -> Decision:
         assert state is not None
         return lifecycle.resolve(
-            state, message=message, actor=principal.name, now=datetime.now(UTC)
+            state,
+            message=message,
+            actor=principal.name,
+            now=datetime.now(UTC),
+            passes_required=passes,
+            override_reason=override,
         )
 
     return _act(request, incident_id, decide, principal.name)
@@ -219,3 +247,78 @@ def list_deliveries(
             {f"{r.recipient_name} ({r.audience})" for r in failed if r.recipient_kind == "contact"}
         ),
     )
+
+
+@router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
+def add_note(request: Request, incident_id: int, body: NoteIn, principal: Staff) -> Created:
+    """An internal note or troubleshooting finding: on the timeline, never sent to anyone."""
+    with transaction(request.app.state.sessions) as session:
+        _incident_or_404(session, incident_id)
+        row = TimelineRow(
+            incident_id=incident_id,
+            at=datetime.now(UTC),
+            actor=principal.name,
+            kind=body.kind,
+            text=body.text,
+        )
+        session.add(row)
+        session.flush()
+        return Created(id=row.id)
+
+
+@router.post(
+    "/{incident_id}/action-items", status_code=status.HTTP_201_CREATED, response_model=Created
+)
+def add_action_item(
+    request: Request, incident_id: int, body: ActionItemIn, principal: Staff
+) -> Created:
+    """A follow-up for the post-incident report."""
+    with transaction(request.app.state.sessions) as session:
+        _incident_or_404(session, incident_id)
+        row = ActionItemRow(
+            incident_id=incident_id,
+            text=body.text,
+            owner=body.owner,
+            created_at=datetime.now(UTC),
+            created_by=principal.name,
+        )
+        session.add(row)
+        session.flush()
+        return Created(id=row.id)
+
+
+@router.patch("/{incident_id}", response_model=IncidentOut)
+def patch_incident(
+    request: Request, incident_id: int, body: IncidentPatch, principal: Staff
+) -> IncidentOut:
+    """Set the incident lead or the root cause."""
+    _check_lead(request, body.lead)
+    with transaction(request.app.state.sessions) as session:
+        row = _incident_or_404(session, incident_id, for_update=True)
+        changes = []
+        if body.lead is not None:
+            row.lead = body.lead
+            changes.append(f"lead set to {body.lead or 'nobody'}")
+        if body.root_cause is not None:
+            row.root_cause = body.root_cause
+            changes.append("root cause recorded")
+        if changes:
+            session.add(
+                TimelineRow(
+                    incident_id=incident_id,
+                    at=datetime.now(UTC),
+                    actor=principal.name,
+                    kind="edit",
+                    text="; ".join(changes),
+                )
+            )
+        return views.incident(row)
+
+
+def _incident_or_404(
+    session: Session, incident_id: int, *, for_update: bool = False
+) -> IncidentRow:
+    row = incident_store.get_incident(session, incident_id, for_update=for_update)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    return row

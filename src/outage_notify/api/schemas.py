@@ -27,6 +27,9 @@ class DeclareIncident(BaseModel):
     )
     eta: AwareDatetime | None = Field(default=None, description="Estimated time to fix (ISO 8601).")
     service: str = Field(default="email", min_length=1, max_length=100)
+    lead: str | None = Field(
+        default=None, description="Contact id of the incident lead (reminded of slipped promises)."
+    )
 
 
 class StaffUpdate(BaseModel):
@@ -40,12 +43,48 @@ class StaffUpdate(BaseModel):
     audiences: list[str] | None = Field(
         default=None, max_length=20, description="Only these audiences; default: routing decides."
     )
+    announce_eta: bool = Field(
+        default=False,
+        description="Send eta_changed even if the ETA moved less than the configured threshold.",
+    )
 
 
 class ResolveIncident(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     message: str = Field(default="", max_length=2000)
+    override_reason: str = Field(
+        default="",
+        max_length=2000,
+        description="Required to resolve before the mail probes have verified the fix.",
+    )
+
+
+class NoteIn(BaseModel):
+    """Internal troubleshooting: never sent to stakeholders, never on the status page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=10_000)
+    kind: Literal["note", "finding"] = "note"
+
+
+class ActionItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(default="", max_length=200)
+
+
+class IncidentPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lead: str | None = Field(default=None, description="Contact id of the incident lead.")
+    root_cause: str | None = Field(default=None, max_length=10_000)
+
+
+class Created(BaseModel):
+    id: int
 
 
 class Accepted(BaseModel):
@@ -86,6 +125,9 @@ class IncidentOut(BaseModel):
     opened_at: datetime
     resolved_at: datetime | None
     notified_audiences: list[str]
+    lead: str
+    root_cause: str
+    verify_passes: int
 
 
 class IncidentDetail(IncidentOut):

@@ -32,6 +32,9 @@ def incident(row: IncidentRow) -> IncidentOut:
         opened_at=row.opened_at,
         resolved_at=row.resolved_at,
         notified_audiences=sorted(row.notified_audiences),
+        lead=row.lead,
+        root_cause=row.root_cause,
+        verify_passes=row.verify_passes,
     )
 
 

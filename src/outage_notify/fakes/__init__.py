@@ -7,9 +7,10 @@ demos (`outage-notify fake-providers`). It records what it accepted and injects 
 
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.server import FakeProviders, run_fake_providers
-from outage_notify.fakes.state import FakeRecord, FakeRejection, FakeStats
+from outage_notify.fakes.state import FakeCallback, FakeRecord, FakeRejection, FakeStats
 
 __all__ = [
+    "FakeCallback",
     "FakeProviders",
     "FakeRecord",
     "FakeRejection",

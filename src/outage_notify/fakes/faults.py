@@ -4,6 +4,8 @@ A fault targets one channel ("sms", "slack", "fallback"), optionally one address
 what goes wrong: a Twilio error code, a bare HTTP status, a Slack error string, `drop`
 (record the message, then close the connection without answering: the unknown-outcome case)
 or only `delay` (record, answer late: a slow provider). `times` and `ratio` bound how often.
+On sms, `delivery_status` ("undelivered" or "failed", with a Twilio `error_code`) accepts the
+message but makes its status callbacks report that instead of "delivered".
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 CHANNELS = frozenset({"sms", "slack", "fallback"})
 # Which request a fault targets when it does not say; Slack DMs first hit conversations.open.
 DEFAULT_METHOD = {"sms": "messages.create", "slack": "chat.postMessage", "fallback": "notify"}
+# What a status callback can report instead of "delivered", and the code it carries by default.
+DELIVERY_STATUSES = {"undelivered": 30003, "failed": 30008}
 
 
 @dataclass
@@ -28,6 +32,9 @@ class Fault:
     http_status: int | None = None
     slack_error: str | None = None
     drop: bool = False
+    # Accepted, then reported by the status callbacks as this (Twilio 30xxx `error_code`).
+    delivery_status: str | None = None
+    error_code: int | None = None
     # Seconds to wait after recording and before answering (or dropping).
     delay: float = 0.0
     retry_after: int | None = None
@@ -40,15 +47,27 @@ class Fault:
         if self.channel not in CHANNELS:
             raise ValueError(f"unknown channel {self.channel!r}; use one of {sorted(CHANNELS)}")
         kinds = [self.twilio_code is not None, self.http_status is not None]
-        kinds += [self.slack_error is not None, self.drop]
+        kinds += [self.slack_error is not None, self.drop, self.delivery_status is not None]
         if sum(kinds) > 1:
-            raise ValueError("a fault has one kind: twilio_code, http_status, slack_error or drop")
+            raise ValueError(
+                "a fault has one kind: twilio_code, http_status, slack_error, drop"
+                " or delivery_status"
+            )
         if sum(kinds) == 0 and self.delay <= 0:
             raise ValueError("a fault needs a kind or a delay")
         if self.twilio_code is not None and self.channel != "sms":
             raise ValueError("twilio_code applies to the sms channel only")
         if self.slack_error is not None and self.channel != "slack":
             raise ValueError("slack_error applies to the slack channel only")
+        if self.delivery_status is not None:
+            if self.channel != "sms":
+                raise ValueError("delivery_status applies to the sms channel only")
+            if self.delivery_status not in DELIVERY_STATUSES:
+                raise ValueError(f"delivery_status is one of {sorted(DELIVERY_STATUSES)}")
+            if self.error_code is None:
+                self.error_code = DELIVERY_STATUSES[self.delivery_status]
+        elif self.error_code is not None:
+            raise ValueError("error_code goes with delivery_status")
         if not 0.0 <= self.ratio <= 1.0:
             raise ValueError("ratio must be between 0 and 1")
         if self.method is None:

@@ -4,6 +4,7 @@
 benchmarks); `run_fake_providers(host, port)` serves in the foreground (the CLI).
 Point the real SDKs at it: `client.api.base_url = fake.twilio_base_url`,
 `AsyncWebClient(base_url=fake.slack_base_url)`, Apprise URL `fake.fallback_url("ana")`.
+Given the service's Twilio auth token, the fake also posts signed status callbacks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from aiohttp import web
 
 from outage_notify.fakes import control, fallback, slack, twilio
 from outage_notify.fakes.faults import Fault
-from outage_notify.fakes.state import FakeRecord, FakeRejection, FakeState, FakeStats
+from outage_notify.fakes.state import (
+    FakeCallback,
+    FakeRecord,
+    FakeRejection,
+    FakeState,
+    FakeStats,
+)
 from outage_notify.fakes.wire import STATE_KEY
 
 START_TIMEOUT_SECONDS = 10.0
@@ -39,10 +46,18 @@ def build_app(state: FakeState) -> web.Application:
 class FakeProviders:
     """The fake Twilio + Slack + Apprise-target server, and its records and faults."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, seed: int = 0) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        seed: int = 0,
+        twilio_auth_token: str = "",
+    ) -> None:
         self.host = host
         self.port = port
-        self.state = FakeState(seed)
+        # With the auth token, messages created with a StatusCallback get signed callbacks.
+        self.state = FakeState(seed, twilio_auth_token=twilio_auth_token)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
@@ -181,6 +196,8 @@ class FakeProviders:
         http_status: int | None = None,
         slack_error: str | None = None,
         drop: bool = False,
+        delivery_status: str | None = None,
+        error_code: int | None = None,
         delay: float = 0.0,
         retry_after: int | None = None,
         times: int | None = None,
@@ -195,6 +212,8 @@ class FakeProviders:
             http_status=http_status,
             slack_error=slack_error,
             drop=drop,
+            delivery_status=delivery_status,
+            error_code=error_code,
             delay=delay,
             retry_after=retry_after,
             times=times,
@@ -210,6 +229,36 @@ class FakeProviders:
     def set_latency(self, seconds: float) -> None:
         """Every provider request waits this long before it is handled."""
         self.state.latency = max(seconds, 0.0)
+
+    # --- Twilio status callbacks (thread-safe) ------------------------------------------
+
+    @property
+    def twilio_auth_token(self) -> str:
+        return self.state.twilio_auth_token
+
+    @twilio_auth_token.setter
+    def twilio_auth_token(self, token: str) -> None:
+        """The token callbacks are signed with; empty sends none."""
+        self.state.twilio_auth_token = token
+
+    def set_status_callback_delay(self, seconds: float) -> None:
+        """How long after a message is accepted its callbacks start (reset restores 0.5 s)."""
+        self.state.callback_delay = max(seconds, 0.0)
+
+    def pause_status_callbacks(self) -> None:
+        """Hold every callback back until `resume_status_callbacks` (or a reset)."""
+        self.state.callbacks_paused = True
+
+    def resume_status_callbacks(self) -> None:
+        self.state.callbacks_paused = False
+
+    def status_callbacks(self) -> list[FakeCallback]:
+        """The callbacks posted so far, with the answer each got."""
+        return self.state.callbacks()
+
+    def status_callbacks_pending(self) -> int:
+        """Accepted messages whose callbacks are not all posted yet."""
+        return self.state.callbacks_pending()
 
 
 def run_fake_providers(host: str, port: int) -> None:

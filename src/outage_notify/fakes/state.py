@@ -15,6 +15,9 @@ from typing import Any
 
 from outage_notify.fakes.faults import FaultBook
 
+# Twilio reports a moment after it accepted a message, not before we recorded the send.
+DEFAULT_CALLBACK_DELAY = 0.5
+
 
 @dataclass(frozen=True)
 class FakeRecord:
@@ -41,6 +44,17 @@ class FakeRejection:
 
 
 @dataclass(frozen=True)
+class FakeCallback:
+    """One status callback the fake Twilio posted, and how it was answered."""
+
+    url: str
+    params: dict[str, str]
+    # The answer's HTTP status; 0 when there was none (connection refused, timeout).
+    status: int
+    error: str = ""
+
+
+@dataclass(frozen=True)
 class FakeStats:
     """Counters since the last reset."""
 
@@ -61,10 +75,16 @@ class FakeStats:
 class FakeState:
     """Records, rejections, counters, faults and Slack's DM map for one fake server."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, twilio_auth_token: str = "") -> None:
         self._lock = threading.Lock()
         self.faults = FaultBook(seed)
         self.latency = 0.0
+        # Twilio signs status callbacks with it; without it the fake sends none.
+        self.twilio_auth_token = twilio_auth_token
+        self.callback_delay = DEFAULT_CALLBACK_DELAY
+        self.callbacks_paused = False
+        self._callbacks: list[FakeCallback] = []
+        self._callbacks_pending = 0
         self._records: list[FakeRecord] = []
         self._rejections: list[FakeRejection] = []
         self._requests: Counter[str] = Counter()
@@ -81,6 +101,9 @@ class FakeState:
             self._requests.clear()
             self._dropped.clear()
             self.latency = 0.0
+            self._callbacks.clear()
+            self.callback_delay = DEFAULT_CALLBACK_DELAY
+            self.callbacks_paused = False
         self.faults.clear(seed)
 
     def count_request(self, channel: str) -> None:
@@ -106,6 +129,27 @@ class FakeState:
     def rejections(self, channel: str | None = None) -> list[FakeRejection]:
         with self._lock:
             return [r for r in self._rejections if channel is None or r.channel == channel]
+
+    def callback_scheduled(self) -> None:
+        with self._lock:
+            self._callbacks_pending += 1
+
+    def record_callback(self, callback: FakeCallback) -> None:
+        with self._lock:
+            self._callbacks.append(callback)
+
+    def callback_finished(self) -> None:
+        with self._lock:
+            self._callbacks_pending -= 1
+
+    def callbacks(self) -> list[FakeCallback]:
+        with self._lock:
+            return list(self._callbacks)
+
+    def callbacks_pending(self) -> int:
+        """Messages whose status callbacks are not all posted yet."""
+        with self._lock:
+            return self._callbacks_pending
 
     def stats(self) -> FakeStats:
         with self._lock:

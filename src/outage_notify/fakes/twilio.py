@@ -1,4 +1,7 @@
-"""DEVELOPMENT FAKE: Twilio's Messages API (create and list), as twilio-python 9.x calls it."""
+"""DEVELOPMENT FAKE: Twilio's Messages API (create and list), as twilio-python 9.x calls it.
+
+Messages created with a `StatusCallback` are reported on later (`twilio_status`).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from outage_notify.fakes import twilio_status
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.state import FakeRecord, FakeRejection, utc_now
 from outage_notify.fakes.wire import (
+    STATE_KEY,
     finish_accepted,
     json_response,
     read_params,
@@ -150,6 +155,9 @@ async def create_message(request: web.Request) -> web.StreamResponse:
     resource = message_resource(account_sid, params, sid, now)
     raw = {"params": {k: str(v) for k, v in params.items()}, "resource": resource}
     state.record(FakeRecord("sms", to, resource["body"], "", sid, now, raw))
+    # Twilio reports on every message it queued, even when our client never saw the answer.
+    callback_url = str(params.get("StatusCallback", ""))
+    request.app[twilio_status.CALLBACKS_KEY].schedule(callback_url, resource, fault)
     if fault is not None and fault.drop:
         state.count_drop("sms")
     return await finish_accepted(request, fault, json_response(resource, status=201))
@@ -214,5 +222,6 @@ async def list_messages(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
+    twilio_status.install(app, app[STATE_KEY])
     app.router.add_post(API, create_message)
     app.router.add_get(API, list_messages)

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from outage_notify.delivery import Outcome, Step
 from outage_notify.models import DeliveryState, RenderedMessage
 from outage_notify.planning import PlannedDelivery
-from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow
+from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow, UpdateRow
 
 CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
 
@@ -87,6 +87,28 @@ def claim(
 ) -> tuple[Sequence[DeliveryRow], set[int]]:
     """Atomically mark due deliveries as sending; return those this call won, and which of
     them had an unknown outcome before (they must be reconciled, not blindly resent)."""
+    # Coalescing: a recipient with a newer update of the same incident already planned (say,
+    # behind a rate-limited SMS queue) gets only the newest; it carries the current state.
+    newer = aliased(DeliveryRow)
+    session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id.in_(ids),
+            DeliveryRow.state == DeliveryState.PLANNED.value,
+            exists().where(
+                newer.incident_id == DeliveryRow.incident_id,
+                newer.recipient_key == DeliveryRow.recipient_key,
+                newer.update_id > DeliveryRow.update_id,
+                newer.state != DeliveryState.SUPERSEDED.value,
+            ),
+        )
+        .values(
+            state=DeliveryState.SUPERSEDED.value,
+            updated_at=now,
+            error="superseded by a newer update before it went out",
+        )
+        .execution_options(synchronize_session=False)
+    )
     unknown = set(
         session.scalars(
             select(DeliveryRow.id).where(
@@ -132,6 +154,17 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
     attempts: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for outcome, step in results:
+        if outcome.result == "deferred":
+            # Waiting for a rate-limit token is not an attempt; only the state changes.
+            changes.append(
+                {
+                    "id": outcome.delivery_id,
+                    "state": step.state.value,
+                    "next_attempt_at": step.next_attempt_at,
+                    "updated_at": now,
+                }
+            )
+            continue
         attempts.append(
             {
                 "delivery_id": outcome.delivery_id,
@@ -163,6 +196,7 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
         changes.append(change)
     if attempts:
         session.execute(insert(AttemptRow), attempts)
+    if changes:
         # Rows differ in which keys they carry; group so each executemany has one shape.
         for keys in {tuple(sorted(c)) for c in changes}:
             session.execute(update(DeliveryRow), [c for c in changes if tuple(sorted(c)) == keys])
@@ -247,3 +281,38 @@ def mark_unknown(session: Session, ids: Sequence[int], *, now: datetime) -> None
             .values(state=DeliveryState.UNKNOWN.value, updated_at=now)
             .execution_options(synchronize_session=False)
         )
+
+
+def sms_sent_since(
+    session: Session, deliveries: Sequence[DeliveryRow], *, since: datetime
+) -> dict[tuple[int, str], int]:
+    """SMS that went out to these recipients in their incidents since `since`."""
+    keys = {d.recipient_key for d in deliveries}
+    incidents = {d.incident_id for d in deliveries}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(DeliveryRow.incident_id, DeliveryRow.recipient_key, func.count())
+        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
+        .where(
+            DeliveryRow.incident_id.in_(incidents),
+            DeliveryRow.recipient_key.in_(keys),
+            AttemptRow.channel == "sms",
+            AttemptRow.outcome == "sent",
+            AttemptRow.started_at >= since,
+        )
+        .group_by(DeliveryRow.incident_id, DeliveryRow.recipient_key)
+    ).all()
+    return {(incident, key): count for incident, key, count in rows}
+
+
+def phase_change_updates(session: Session, deliveries: Sequence[DeliveryRow]) -> set[int]:
+    """Which of these deliveries' updates change the phase (exempt from SMS budgets)."""
+    update_ids = {d.update_id for d in deliveries}
+    if not update_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(UpdateRow.id).where(UpdateRow.id.in_(update_ids), UpdateRow.phase_change)
+        )
+    )

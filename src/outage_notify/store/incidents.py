@@ -12,8 +12,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.lifecycle import Decision
-from outage_notify.models import IncidentState, Phase, Severity, UpdateDraft
-from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
+from outage_notify.store.tables import (
+    EtaRow,
+    EventRow,
+    IncidentRow,
+    ProbeRow,
+    TimelineRow,
+    UpdateRow,
+)
 
 
 def record_event(
@@ -67,6 +74,38 @@ def open_incident(session: Session, service: str) -> IncidentRow | None:
     ).first()
 
 
+def latest_incident(session: Session, service: str) -> IncidentRow | None:
+    """The service's open incident, else its most recently resolved one (for the hold-down)."""
+    found = open_incident(session, service)
+    if found is not None:
+        return found
+    return session.scalars(
+        select(IncidentRow)
+        .where(IncidentRow.service == service)
+        .order_by(IncidentRow.resolved_at.desc(), IncidentRow.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_update_at(session: Session, incident_id: int) -> datetime | None:
+    """When stakeholders last heard about the incident (reminders to the lead do not count)."""
+    return session.scalar(
+        select(func.max(UpdateRow.created_at)).where(
+            UpdateRow.incident_id == incident_id, UpdateRow.kind != UpdateKind.REMINDER.value
+        )
+    )
+
+
+def open_incidents(session: Session, *, for_update: bool = False) -> Sequence[IncidentRow]:
+    """Incidents not resolved; locked for the transaction when asked (reminders race)."""
+    statement = (
+        select(IncidentRow).where(IncidentRow.phase != Phase.RESOLVED).order_by(IncidentRow.id)
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).all()
+
+
 def get_incident(
     session: Session, incident_id: int, *, for_update: bool = False
 ) -> IncidentRow | None:
@@ -92,6 +131,9 @@ def to_state(row: IncidentRow) -> IncidentState:
         resolved_at=row.resolved_at,
         active_groups=list(row.active_groups),
         notified_audiences={k: [dict(f) for f in v] for k, v in row.notified_audiences.items()},
+        lead=row.lead,
+        verify_passes=row.verify_passes,
+        reminded_for=row.reminded_for,
     )
 
 
@@ -107,6 +149,9 @@ def _copy_state(row: IncidentRow, state: IncidentState) -> None:
     row.resolved_at = state.resolved_at
     row.active_groups = list(state.active_groups)
     row.notified_audiences = {k: list(v) for k, v in state.notified_audiences.items()}
+    row.lead = state.lead
+    row.verify_passes = state.verify_passes
+    row.reminded_for = state.reminded_for
 
 
 def save_decision(
@@ -115,11 +160,21 @@ def save_decision(
     """Persist a lifecycle decision: incident, timeline entries and the update to plan."""
     if decision.incident is None:
         return row, None
-    if row is None:
+    if row is None or decision.incident.id is None:
+        # The lifecycle opened a new incident (even when it was shown an old, resolved one).
         row = IncidentRow(opened_at=decision.incident.opened_at, created_by=actor)
         session.add(row)
+    eta_before = row.eta
     _copy_state(row, decision.incident)
     session.flush()
+    if row.eta != eta_before:
+        announced = decision.update is not None and decision.update.kind in (
+            UpdateKind.OPENED,
+            UpdateKind.ETA_CHANGED,
+        )
+        session.add(
+            EtaRow(incident_id=row.id, eta=row.eta, set_at=now, set_by=actor, announced=announced)
+        )
     for entry in decision.timeline:
         session.add(
             TimelineRow(
@@ -153,6 +208,8 @@ def add_update(
         audiences=list(draft.audiences) if draft.audiences is not None else None,
         created_at=now,
         created_by=draft.actor,
+        phase_change=draft.phase_change,
+        recipients=list(draft.recipients) if draft.recipients is not None else None,
     )
     session.add(update)
     session.flush()
@@ -194,3 +251,14 @@ def updates(session: Session, incident_id: int) -> Sequence[UpdateRow]:
     return session.scalars(
         select(UpdateRow).where(UpdateRow.incident_id == incident_id).order_by(UpdateRow.id)
     ).all()
+
+
+def consecutive_probe_failures(session: Session, *, window: int = 50) -> int:
+    """How many of the newest mail round trips failed in a row."""
+    newest = session.scalars(select(ProbeRow.ok).order_by(ProbeRow.id.desc()).limit(window)).all()
+    count = 0
+    for ok in newest:
+        if ok:
+            break
+        count += 1
+    return count

@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -102,6 +105,13 @@ class IncidentRow(Base):
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_by: Mapped[str] = mapped_column(String(100), default="system")
+    # The contact id of the incident lead: reminded when an ETA or a promised update slips.
+    lead: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    root_cause: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The deadline (ETA or next update) the lead was last reminded of: one reminder each.
+    reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Consecutive passing mail round trips while verifying.
+    verify_passes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class TimelineRow(Base):
@@ -137,6 +147,10 @@ class UpdateRow(Base):
     created_by: Mapped[str] = mapped_column(String(100), default="system")
     # Set in the same transaction that writes the update's deliveries: planning runs once.
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Contact ids told directly instead of audiences (reminders to the incident lead).
+    recipients: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    # Opened, resolved, reopened or a new phase: exempt from per-recipient SMS budgets.
+    phase_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MessageRow(Base):
@@ -180,7 +194,8 @@ class DeliveryRow(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     channel: Mapped[str] = mapped_column(String(20), default="")
-    provider_id: Mapped[str] = mapped_column(String(100), default="")
+    # Indexed: provider delivery reports (Twilio status callbacks) find the delivery by it.
+    provider_id: Mapped[str] = mapped_column(String(100), default="", index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -189,6 +204,8 @@ class DeliveryRow(Base):
     __table_args__ = (
         UniqueConstraint("update_id", "recipient_key", name="uq_deliveries_recipient"),
         Index("ix_deliveries_state", "state", "updated_at"),
+        # Coalescing and SMS budgets look up a recipient's other deliveries in the incident.
+        Index("ix_deliveries_incident_recipient", "incident_id", "recipient_key"),
     )
 
 
@@ -207,3 +224,45 @@ class AttemptRow(Base):
     provider_id: Mapped[str] = mapped_column(String(100), default="")
     error_code: Mapped[str] = mapped_column(String(100), default="")
     error_text: Mapped[str] = mapped_column(Text, default="")
+
+
+class EtaRow(Base):
+    """Every ETA an incident was given: when, by whom, and for when."""
+
+    __tablename__ = "eta_history"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    eta: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    set_by: Mapped[str] = mapped_column(String(100))
+    announced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionItemRow(Base):
+    """A follow-up from the post-incident analysis."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class ProbeRow(Base):
+    """One mail round trip (SMTP send, IMAP receive)."""
+
+    __tablename__ = "probe_results"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    stage: Mapped[str] = mapped_column(String(40))
+    error: Mapped[str] = mapped_column(Text, default="")
+    smtp_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    imap_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    total_seconds: Mapped[float] = mapped_column(Float)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)

@@ -27,16 +27,16 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         # One message at a time per process: a batch is a lot of work already.
         worker_prefetch_multiplier=1,
         task_default_queue=names.QUEUE_EVENTS,
-        # The nameless default exchange routes by queue name. Named exchanges on Redis route
-        # through `_kombu.binding.*` keys: if Redis restarts empty (or is flushed) those are gone,
-        # and kombu silently drops every message published until a worker re-declares them.
+        # Route by queue name through the default exchange: nothing depends on the binding
+        # keys that a Redis restart without persistence loses (test_redis_flushed_mid_fanout).
+        task_default_exchange="",
         task_queues=[
             Queue(name, Exchange(""), routing_key=name)  # type: ignore[no-untyped-call]
             for name in names.ALL_QUEUES
         ],
         # Redis hands an unacked message to another worker after this; retry countdowns stay
         # far below it (see Settings) so a delayed task is never run twice.
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_seconds},
+        broker_transport_options=transport_options(settings),
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         # With the broker down the API must answer 503 quickly, not hang in publish retries.
@@ -51,16 +51,7 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         # The only schedule is an interval (the sweeper): nothing worth a schedule file, and the
         # container's working directory is read-only for the service user.
         beat_scheduler="celery.beat:Scheduler",
-        beat_schedule={
-            "sweep": {
-                "task": names.SWEEP,
-                "schedule": settings.sweep_interval_seconds,
-                "options": {
-                    "queue": names.QUEUE_EVENTS,
-                    "expires": settings.sweep_interval_seconds,
-                },
-            }
-        },
+        beat_schedule=beat_schedule(settings),
     )
     holder = _RuntimeHolder(settings, runtime)
     app.outage_notify_runtime = holder
@@ -68,6 +59,34 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
 
     register_tasks(app, holder.get)
     return app
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The periodic work: the sweeper, reminders, and mail probes when configured."""
+
+    def every(task: str, seconds: float) -> dict[str, Any]:
+        # A tick that waited longer than its interval is stale: the next one is coming.
+        return {
+            "task": task,
+            "schedule": seconds,
+            "options": {"queue": names.QUEUE_EVENTS, "expires": seconds},
+        }
+
+    schedule = {
+        "sweep": every(names.SWEEP, settings.sweep_interval_seconds),
+        "remind": every(names.REMIND, settings.reminder_interval_seconds),
+    }
+    if settings.probe.configured:
+        schedule["probe"] = every(names.PROBE, settings.probe.interval_seconds)
+    return schedule
+
+
+def transport_options(settings: Settings) -> dict[str, Any]:
+    """Broker transport options: the visibility timeout, and Sentinel's master name."""
+    options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout_seconds}
+    if settings.broker_sentinel_master:
+        options["master_name"] = settings.broker_sentinel_master
+    return options
 
 
 class _RuntimeHolder:

@@ -18,10 +18,15 @@ from outage_notify.channels.base import Channel
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.models import ChannelName
+from outage_notify.ratelimit import limiter_for
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
+from outage_notify.throttling import Throttle
 from outage_notify.worker.loop import LoopThread
+
+# Keys of the shared rate-limit buckets in Redis.
+RATELIMIT_PREFIX = "outage_notify:ratelimit:"
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -35,6 +40,7 @@ class WorkerRuntime:
         self._lock = threading.Lock()
         self._io: LoopThread | None = None
         self._channels: dict[ChannelName, Channel] | None = None
+        self._throttle: Throttle | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -52,7 +58,10 @@ class WorkerRuntime:
     def renderer(self) -> Renderer:
         return Renderer(self.settings.templates_dir)
 
-    def status_callback_url(self) -> str:
+    def status_callback_url(self) -> str | None:
+        """Where Twilio reports delivery (api/twilio_callbacks.py), unless turned off."""
+        if not self.settings.twilio.status_callbacks:
+            return None
         return self.settings.public_base_url.rstrip("/") + "/api/v1/webhooks/twilio/status"
 
     def channels(self) -> dict[ChannelName, Channel]:
@@ -60,8 +69,21 @@ class WorkerRuntime:
         with self._lock:
             if self._channels is None:
                 self._io = LoopThread()
-                self._channels = self._io.run(build_channels(self.settings))
+                self._channels = self._io.run(
+                    build_channels(self.settings, status_callback_url=self.status_callback_url())
+                )
+                # The Redis client of the limiter belongs to the same loop as the channels.
+                self._throttle = Throttle(
+                    limiter_for(self.settings.ratelimit_redis_url or None, prefix=RATELIMIT_PREFIX),
+                    self.settings,
+                )
             return self._channels
+
+    def throttle(self) -> Throttle:
+        """The shared provider rate limits, as seen from this process."""
+        self.channels()
+        assert self._throttle is not None
+        return self._throttle
 
     def run_io(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the I/O loop that owns the channels."""
@@ -73,8 +95,11 @@ class WorkerRuntime:
         with self._lock:
             if self._io is not None and self._channels is not None:
                 self._io.run(close_channels(self._channels))
+                if self._throttle is not None:
+                    self._io.run(self._throttle.limiter.aclose())
                 self._io.close()
             self._io = None
             self._channels = None
+            self._throttle = None
         if "engine" in self.__dict__:
             self.engine.dispose()

@@ -12,6 +12,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from outage_notify import lifecycle
 from outage_notify.delivery import Job, Outcome, next_step, send_jobs
@@ -23,15 +24,30 @@ from outage_notify.models import (
     Phase,
     RenderedMessage,
     Severity,
+    UpdateDraft,
     UpdateKind,
 )
-from outage_notify.planning import Renderings, iter_deliveries, notified_after, plan_audiences
+from outage_notify.planning import (
+    STAFF,
+    WHOLE,
+    AudiencePlan,
+    Renderings,
+    find_contact,
+    iter_deliveries,
+    notified_after,
+    plan_audiences,
+)
+from outage_notify.reminders import due_reminder
 from outage_notify.rendering import IncidentView, MessageContext
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import EventRow, IncidentRow, ProbeRow, TimelineRow, UpdateRow
+from outage_notify.verification import RoundTrip, apply_probe
 from outage_notify.worker.runtime import WorkerRuntime
+
+if TYPE_CHECKING:
+    from outage_notify.probes import ProbeResult
 
 log = logging.getLogger(__name__)
 _rng = random.Random()
@@ -59,9 +75,18 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
             session, service=event.service, up_to=event_id
         ):
             alert = AlertEvent.model_validate(pending.payload)
-            row = incident_store.open_incident(session, pending.service)
+            row = incident_store.latest_incident(session, pending.service)
             state = incident_store.to_state(row) if row is not None else None
-            decision = lifecycle.apply_alert(state, alert, now=now, cadence_minutes=cadence)
+            decision = lifecycle.apply_alert(
+                state,
+                alert,
+                now=now,
+                cadence_minutes=cadence,
+                hold_down=timedelta(minutes=runtime.settings.hold_down_minutes),
+                verify=bool(runtime.settings.verification),
+            )
+            if decision.incident is not None and decision.incident.id is None:
+                decision.incident.lead = runtime.settings.default_lead
             saved, update = incident_store.save_decision(
                 session, decision, row=row, now=now, actor=pending.source
             )
@@ -82,15 +107,19 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> list[int]:
             return []
         incident = incident_store.get_incident(session, update.incident_id, for_update=True)
         assert incident is not None
-        plans = plan_audiences(
-            kind=UpdateKind(update.kind),
-            explicit=update.audiences,
-            severity=Severity(update.severity),
-            components=update.components,
-            notified=incident.notified_audiences,
-            directory=directory,
-            everyone=bool(runtime.settings.fallback.urls),
-        )
+        staff = [c for i in update.recipients or [] if (c := find_contact(directory, i))]
+        if update.recipients is not None:
+            plans = [AudiencePlan(STAFF, UpdateKind(update.kind), WHOLE)] if staff else []
+        else:
+            plans = plan_audiences(
+                kind=UpdateKind(update.kind),
+                explicit=update.audiences,
+                severity=Severity(update.severity),
+                components=update.components,
+                notified=incident.notified_audiences,
+                directory=directory,
+                everyone=bool(runtime.settings.fallback.urls),
+            )
         renderings = Renderings(_renderer_for(runtime, incident, update))
         ids = delivery_store.insert_deliveries(
             session,
@@ -100,13 +129,15 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> list[int]:
                 renderings=renderings,
                 everyone_urls=tuple(runtime.settings.fallback.urls),
                 everyone_locale=runtime.settings.default_locale,
+                staff=staff,
             ),
             update_id=update.id,
             incident_id=incident.id,
             now=now,
         )
         delivery_store.insert_messages(session, renderings.messages, update_id=update.id)
-        incident.notified_audiences = notified_after(incident.notified_audiences, plans)
+        if update.recipients is None:
+            incident.notified_audiences = notified_after(incident.notified_audiences, plans)
         update.planned_at = now
         session.add(
             TimelineRow(
@@ -167,11 +198,38 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     with transaction(runtime.sessions) as session:
         claimed, unknown = delivery_store.claim(session, delivery_ids, now=now)
         messages = delivery_store.messages_for(session, claimed)
+        sms_sent: dict[tuple[int, str], int] = {}
+        exempt: set[int] = set()
+        if policy.sms_budget_per_hour:
+            sms_sent = delivery_store.sms_sent_since(
+                session, claimed, since=now - timedelta(hours=1)
+            )
+            exempt = delivery_store.phase_change_updates(session, claimed)
     if not claimed:
         return FollowUp()
     jobs = []
+    skipped: list[Outcome] = []
     for row in claimed:
         route = row.routes[row.route_index]
+        if (
+            route["channel"] == ChannelName.SMS
+            and policy.sms_budget_per_hour
+            and row.update_id not in exempt
+            and sms_sent.get((row.incident_id, row.recipient_key), 0) >= policy.sms_budget_per_hour
+        ):
+            skipped.append(
+                Outcome(
+                    row.id,
+                    ChannelName.SMS,
+                    route["address"],
+                    now,
+                    now,
+                    "skipped",
+                    error_code="sms_budget",
+                    error_text=f"{policy.sms_budget_per_hour} SMS in the last hour already",
+                )
+            )
+            continue
         message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
         jobs.append(
             Job(
@@ -186,8 +244,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 reconcile_since=row.created_at if row.id in unknown else None,
             )
         )
-    outcomes: list[Outcome] = runtime.run_io(
-        send_jobs(jobs, runtime.channels(), concurrency=policy.concurrency)
+    outcomes: list[Outcome] = skipped + runtime.run_io(
+        send_jobs(
+            jobs, runtime.channels(), concurrency=policy.concurrency, throttle=runtime.throttle()
+        )
     )
     by_id = {row.id: row for row in claimed}
     finished = datetime.now(UTC)
@@ -266,3 +326,92 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
     if any(by_kind.values()):
         log.warning("sweeper re-enqueues lost work: %s", dict(by_kind))
     return result
+
+
+def remind(runtime: WorkerRuntime) -> list[int]:
+    """Remind leads of slipped ETAs and missed updates (once each); return updates to plan."""
+    settings = runtime.settings
+    now = datetime.now(UTC)
+    update_ids: list[int] = []
+    with transaction(runtime.sessions) as session:
+        # Locked: two ticks running at once must not both remind of the same deadline.
+        for row in incident_store.open_incidents(session, for_update=True):
+            reminder = due_reminder(
+                incident_store.to_state(row),
+                last_update_at=incident_store.last_update_at(session, row.id),
+                now=now,
+                timezone=settings.timezone,
+            )
+            if reminder is None:
+                continue
+            row.reminded_for = reminder.deadline
+            lead = row.lead or settings.default_lead
+            if lead and find_contact(runtime.directory, lead) is not None:
+                draft = UpdateDraft(
+                    kind=UpdateKind.REMINDER,
+                    message=reminder.text,
+                    actor="reminder",
+                    recipients=(lead,),
+                    phase_change=True,
+                )
+                update_ids.append(incident_store.add_update(session, row, draft, now=now).id)
+            else:
+                session.add(
+                    TimelineRow(
+                        incident_id=row.id,
+                        at=now,
+                        actor="reminder",
+                        kind="reminder",
+                        text=f"no incident lead to remind ({reminder.text}); set one with PATCH "
+                        "/api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
+                    )
+                )
+            if reminder.cadence and settings.holding_messages:
+                row.next_update_at = lifecycle.next_update_at(
+                    Severity(row.severity), now=now, cadence_minutes=settings.update_cadence_minutes
+                )
+                holding = UpdateDraft(
+                    kind=UpdateKind.UPDATE, message="We are still working on it.", actor="reminder"
+                )
+                update_ids.append(incident_store.add_update(session, row, holding, now=now).id)
+    return update_ids
+
+
+def record_probe(runtime: WorkerRuntime, result: ProbeResult) -> list[int]:
+    """Store a mail round trip and apply it to the email incident; return updates to plan."""
+    settings = runtime.settings
+    now = datetime.now(UTC)
+    service = "email"
+    with transaction(runtime.sessions) as session:
+        incident_store.lock_service(session, service)
+        probe_row = ProbeRow(
+            at=result.at,
+            ok=result.ok,
+            stage=result.stage,
+            error=result.error,
+            smtp_seconds=result.smtp_seconds,
+            imap_seconds=result.imap_seconds,
+            total_seconds=result.total_seconds,
+        )
+        session.add(probe_row)
+        session.flush()
+        row = incident_store.open_incident(session, service)
+        decision = apply_probe(
+            incident_store.to_state(row) if row is not None else None,
+            RoundTrip(
+                ok=result.ok, stage=result.stage, error=result.error, seconds=result.total_seconds
+            ),
+            consecutive_failures=incident_store.consecutive_probe_failures(session),
+            failures_to_open=settings.probe.failures_to_open,
+            passes_to_resolve=settings.probe.passes_to_resolve,
+            now=now,
+            cadence_minutes=settings.update_cadence_minutes,
+            service=service,
+        )
+        if decision.incident is not None and decision.incident.id is None:
+            decision.incident.lead = settings.default_lead
+        saved, update = incident_store.save_decision(
+            session, decision, row=row, now=now, actor="mail-probe"
+        )
+        probe_row.incident_id = saved.id if saved is not None else None
+        return [update.id] if update is not None else []

@@ -39,6 +39,24 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         for countdown, ids in follow_up.later.items():
             enqueue.deliveries(ids, batch_size=batch, countdown=countdown)
 
+    @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
+    def remind() -> int:
+        rt = runtime()
+        ids = steps.remind(rt)
+        for update_id in ids:
+            _plan(rt, update_id)
+        return len(ids)
+
+    @app.task(name=names.PROBE, shared=False)  # type: ignore[untyped-decorator]
+    def probe() -> bool:
+        from outage_notify.probes import run_round_trip
+
+        rt = runtime()
+        result = run_round_trip(rt.settings.probe)
+        for update_id in steps.record_probe(rt, result):
+            _plan(rt, update_id)
+        return result.ok
+
     @app.task(name=names.SWEEP, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, Any]:
         rt = runtime()

@@ -1,0 +1,60 @@
+"""The post-incident report endpoint (SOP step 6): Markdown, HTML or JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+
+from outage_notify.api.deps import DB, Staff
+from outage_notify.report_html import to_html
+from outage_notify.report_model import Report
+from outage_notify.report_render import to_markdown
+from outage_notify.store.report import incident_report
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["reports"])
+
+
+class ReportFormat(StrEnum):
+    MD = "md"
+    HTML = "html"
+    JSON = "json"
+
+
+@router.get(
+    "/{incident_id}/report",
+    response_model=Report,
+    responses={
+        200: {
+            "content": {
+                "text/markdown": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+            "description": "The report: JSON (this schema), Markdown or a standalone HTML page.",
+        },
+        404: {"description": "No such incident."},
+    },
+)
+def get_report(
+    request: Request,
+    db: DB,
+    principal: Staff,
+    incident_id: int,
+    format: Annotated[ReportFormat, Query(description="md, html or json.")] = ReportFormat.JSON,
+) -> Report | Response:
+    """The post-incident report: timeline, phases, who was told what and when, figures."""
+    report = incident_report(
+        db,
+        incident_id,
+        now=datetime.now(UTC),
+        cadence_minutes=request.app.state.settings.update_cadence_minutes,
+    )
+    if report is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    if format == ReportFormat.MD:
+        return Response(to_markdown(report), media_type="text/markdown; charset=utf-8")
+    if format == ReportFormat.HTML:
+        return Response(to_html(report), media_type="text/html; charset=utf-8")
+    return report

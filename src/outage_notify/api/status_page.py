@@ -1,0 +1,162 @@
+"""The public status page: GET /status (HTML), /status.json and /status/feed.atom; no login.
+
+What is public is decided in `outage_notify.status_page`; this module loads, calls, renders.
+The page's address in user messages is `settings.status_page_url`, or when that is empty
+`public_base_url + "/status"`; the feed lives at `public_base_url + "/status/feed.atom"`.
+
+Responses may be cached for a few seconds by browsers and proxies (a status page is read by
+everyone at once during an outage) and carry a weak ETag, so a reload that changed nothing
+costs a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from sqlalchemy.orm import Session
+
+from outage_notify.api.deps import DB, settings_of
+from outage_notify.settings import Settings
+from outage_notify.status_feed import atom_feed
+from outage_notify.status_page import (
+    FEED_LIMIT,
+    PAST_LIMIT,
+    StatusView,
+    build_view,
+    feed_entries,
+    page_locale,
+)
+from outage_notify.status_words import PageText, page_text
+from outage_notify.store import status as status_store
+from outage_notify.template_filters import clean_text
+
+router = APIRouter(tags=["status page"])
+Lang = Annotated[
+    str | None, Query(max_length=20, description="Page language: en (default) or pt-BR.")
+]
+# Short enough that a status change shows within a minute, long enough to absorb a crowd.
+PAGE_CACHE = "public, max-age=30, stale-while-revalidate=30"
+FEED_CACHE = "public, max-age=60, stale-while-revalidate=60"
+# No script may run even if escaping ever failed; the page needs only its inline styles.
+PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+# Enough history to find the newest update that went to everyone.
+UPDATES_SCANNED = 50
+
+_templates = Environment(
+    loader=PackageLoader("outage_notify.api", "status_templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    # Before escaping: drop control and bidi characters an alert label could carry.
+    finalize=lambda value: clean_text(value) if isinstance(value, str) else value,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def render_html(page: PageText) -> str:
+    """The status page's HTML for worded content `page`."""
+    return _templates.get_template("status.html.j2").render(page=page)
+
+
+def page_url(settings: Settings) -> str:
+    """Where people read the status page: the configured URL, else this service's /status."""
+    return settings.status_page_url or settings.public_base_url.rstrip("/") + "/status"
+
+
+def feed_url(settings: Settings) -> str:
+    return settings.public_base_url.rstrip("/") + "/status/feed.atom"
+
+
+def _load_view(db: Session, settings: Settings, lang: str | None) -> StatusView:
+    opened = status_store.open_incidents(db)
+    updates = status_store.latest_updates(db, opened[0].id, limit=UPDATES_SCANNED) if opened else []
+    return build_view(
+        open_incidents=opened,
+        updates=updates,
+        resolved=status_store.resolved_incidents(db, limit=PAST_LIMIT),
+        organisation=settings.organisation_name,
+        alternatives=settings.alternatives,
+        locale=page_locale(lang, default=settings.default_locale),
+        now=datetime.now(UTC),
+    )
+
+
+def _respond(
+    request: Request, body: str | bytes, *, media_type: str, version: str, headers: dict[str, str]
+) -> Response:
+    """`body` with caching headers, or 304 when the client already holds this `version`."""
+    digest = hashlib.sha256(f"{media_type}\n{version}".encode()).hexdigest()[:32]
+    headers = {**headers, "ETag": f'W/"{digest}"', "X-Content-Type-Options": "nosniff"}
+    held = {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}
+    if headers["ETag"] in held or "*" in held:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _version(view: StatusView) -> str:
+    # Content, not the clock: generated_at only counts to the minute the page shows.
+    return view.model_dump_json(exclude={"generated_at"}) + view.generated_at.strftime("%H:%M")
+
+
+@router.get("/status", response_class=HTMLResponse, summary="The public status page")
+def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
+    """Is email working, what is being done, until when, and how to reach IT meanwhile."""
+    settings = settings_of(request)
+    view = _load_view(db, settings, lang)
+    html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed_url(settings)))
+    headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
+    return _respond(
+        request,
+        html,
+        media_type="text/html; charset=utf-8",
+        version=_version(view),
+        headers=headers,
+    )
+
+
+@router.get("/status.json", response_model=StatusView, summary="The public status as JSON")
+def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
+    """What /status shows, as data; times are UTC (ISO 8601)."""
+    view = _load_view(db, settings_of(request), lang)
+    return _respond(
+        request,
+        view.model_dump_json(),
+        media_type="application/json",
+        version=_version(view),
+        headers={"Cache-Control": PAGE_CACHE},
+    )
+
+
+@router.get(
+    "/status/feed.atom",
+    response_class=Response,
+    summary="Public updates as an Atom feed",
+    responses={200: {"content": {"application/atom+xml": {}}}},
+)
+def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
+    """The newest public updates of all incidents, newest first."""
+    settings = settings_of(request)
+    locale = page_locale(lang, default=settings.default_locale)
+    entries = feed_entries(status_store.recent_updates(db, limit=FEED_LIMIT * 2))
+    body = atom_feed(
+        entries,
+        organisation=settings.organisation_name,
+        page_url=page_url(settings),
+        feed_url=feed_url(settings),
+        timezone=settings.timezone,
+        locale=locale,
+        now=datetime.now(UTC),
+    )
+    version = f"{locale}:{[e.update_id for e in entries]}:{settings.organisation_name}"
+    return _respond(
+        request,
+        body,
+        media_type="application/atom+xml; charset=utf-8",
+        version=version,
+        headers={"Cache-Control": FEED_CACHE},
+    )

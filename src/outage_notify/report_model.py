@@ -1,0 +1,206 @@
+"""The post-incident report (SOP step 6) as typed data: what `report.build_report` returns.
+
+Durations are seconds (floats) so the JSON form needs no duration parser; times are UTC.
+Every figure is derived from stored rows; the `*_basis` / `*_source` fields say which rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+DetectBasis = Literal["alert_starts_at", "opened_at"]
+PhaseBasis = Literal["transitions", "updates", "none"]
+EtaSource = Literal["eta_history", "updates", "none"]
+EtaOutcome = Literal["early", "on_time", "late", "overrun", "open", "cleared"]
+
+
+class AudienceReach(BaseModel):
+    """Who one audience's deliveries went to."""
+
+    audience: str
+    contacts: int = Field(description="Distinct contacts with at least one delivery.")
+    broadcasts: int = Field(description="Distinct broadcast targets (Slack channels, URLs).")
+    messages: int = Field(description="Delivery rows: one per recipient per update.")
+
+
+class Summary(BaseModel):
+    incident_id: int
+    title: str
+    summary: str
+    service: str
+    severity: str
+    phase: str
+    components: list[str]
+    lead: str
+    opened_at: datetime
+    resolved_at: datetime | None
+    audiences_told: list[str] = Field(description="Audiences with at least one message sent.")
+    recipients: list[AudienceReach]
+    total_contacts: int
+    total_messages: int
+
+
+class FirstMessage(BaseModel):
+    audience: str
+    sent_at: datetime | None
+    seconds_after_open: float | None
+
+
+class Timings(BaseModel):
+    outage_started_at: datetime = Field(
+        description="The earliest alert startsAt, or opened_at when no alert carried one."
+    )
+    detect_basis: DetectBasis
+    time_to_detect_seconds: float = Field(description="opened_at - outage_started_at.")
+    time_to_resolve_seconds: float | None = Field(description="resolved_at - opened_at.")
+    outage_duration_seconds: float | None = Field(description="resolved_at - outage_started_at.")
+    first_message: list[FirstMessage]
+
+
+class PhaseSpan(BaseModel):
+    phase: str
+    start: datetime
+    end: datetime
+    seconds: float
+    ongoing: bool = Field(description="Still in this phase when the report was built.")
+
+
+class PhaseDuration(BaseModel):
+    phase: str
+    seconds: float
+    visits: int
+
+
+class TimelineItem(BaseModel):
+    at: datetime
+    actor: str
+    kind: str
+    text: str
+    public: bool = Field(description="Seen by stakeholders (an update), not internal.")
+
+
+class UpdateItem(BaseModel):
+    id: int
+    kind: str
+    phase: str
+    created_at: datetime
+    created_by: str
+    message: str
+    eta: datetime | None
+    deliveries: int
+    sent: int
+    reminder: bool = Field(description="Sent to named contacts (the lead), not stakeholders.")
+
+
+class UpdateGap(BaseModel):
+    from_update: int
+    to_update: int | None = Field(description="None: no update since, incident still open.")
+    start: datetime
+    end: datetime
+    seconds: float
+    promised_seconds: float
+    over_seconds: float
+    overdue: bool
+    ongoing: bool
+
+
+class DeliveryFigure(BaseModel):
+    """Deliveries of one audience ending on one channel ("-": never attempted)."""
+
+    audience: str
+    channel: str
+    total: int
+    sent: int = Field(description="Handed to the provider: states sent and delivered.")
+    delivered: int = Field(description="Confirmed delivered by a provider status report.")
+    failed: int
+    undelivered: int
+    superseded: int
+    pending: int = Field(description="planned, sending or unknown when the report was built.")
+    fallback_used: int = Field(description="Final channel differs from the first route.")
+
+
+class UnreachedContact(BaseModel):
+    audience: str
+    recipient: str
+    name: str
+    deliveries: int
+    last_error: str
+
+
+class AttemptFigure(BaseModel):
+    channel: str
+    outcome: str
+    count: int
+
+
+class CurvePoint(BaseModel):
+    at: datetime
+    count: int = Field(description="Cumulative messages sent on this channel by `at`.")
+
+
+class SendCurve(BaseModel):
+    channel: str
+    points: list[CurvePoint]
+
+
+class EtaAccuracy(BaseModel):
+    set_at: datetime
+    set_by: str
+    eta: datetime | None
+    announced: bool
+    outcome: EtaOutcome
+    error_seconds: float | None = Field(
+        description="resolved_at - eta: positive = late, negative = early (overrun: now - eta)."
+    )
+
+
+class ActionItem(BaseModel):
+    text: str
+    owner: str
+    created_at: datetime
+    created_by: str
+
+
+class ProbeFailure(BaseModel):
+    at: datetime
+    stage: str
+    error: str
+
+
+class ProbeSummary(BaseModel):
+    total: int
+    passed: int
+    failed: int
+    last_at: datetime | None
+    last_ok: bool | None
+    failures: list[ProbeFailure]
+
+
+class Report(BaseModel):
+    """Everything the post-incident analysis needs, computed from the incident's rows."""
+
+    generated_at: datetime
+    summary: Summary
+    timings: Timings
+    phase_basis: PhaseBasis
+    phases: list[PhaseSpan]
+    phase_durations: list[PhaseDuration]
+    timeline: list[TimelineItem]
+    updates: list[UpdateItem]
+    cadence_minutes: dict[str, int]
+    update_gaps: list[UpdateGap]
+    deliveries: list[DeliveryFigure]
+    delivery_totals: DeliveryFigure
+    unreached: list[UnreachedContact]
+    attempts: list[AttemptFigure]
+    send_curves: list[SendCurve]
+    eta_source: EtaSource
+    etas: list[EtaAccuracy]
+    findings: list[TimelineItem]
+    notes_count: int
+    root_cause: str
+    action_items: list[ActionItem]
+    probes: ProbeSummary

@@ -1,0 +1,103 @@
+"""Loading everything the post-incident report is computed from, for one incident."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outage_notify.models import Severity
+from outage_notify.report import build_report
+from outage_notify.report_model import Report
+from outage_notify.store.tables import (
+    ActionItemRow,
+    AttemptRow,
+    DeliveryRow,
+    EtaRow,
+    IncidentRow,
+    ProbeRow,
+    TimelineRow,
+    UpdateRow,
+)
+
+
+@dataclass(frozen=True)
+class ReportRows:
+    """An incident and every row of it the report reads."""
+
+    incident: IncidentRow
+    timeline: Sequence[TimelineRow]
+    updates: Sequence[UpdateRow]
+    deliveries: Sequence[DeliveryRow]
+    attempts: Sequence[AttemptRow]
+    eta_history: Sequence[EtaRow]
+    action_items: Sequence[ActionItemRow]
+    probes: Sequence[ProbeRow]
+
+
+def load_report_rows(session: Session, incident_id: int) -> ReportRows | None:
+    """The incident's rows, or None if there is no such incident."""
+    incident = session.get(IncidentRow, incident_id)
+    if incident is None:
+        return None
+    return ReportRows(
+        incident=incident,
+        timeline=session.scalars(
+            select(TimelineRow)
+            .where(TimelineRow.incident_id == incident_id)
+            .order_by(TimelineRow.id)
+        ).all(),
+        updates=session.scalars(
+            select(UpdateRow).where(UpdateRow.incident_id == incident_id).order_by(UpdateRow.id)
+        ).all(),
+        deliveries=session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.incident_id == incident_id)
+            .order_by(DeliveryRow.id)
+        ).all(),
+        attempts=session.scalars(
+            select(AttemptRow)
+            .join(DeliveryRow, AttemptRow.delivery_id == DeliveryRow.id)
+            .where(DeliveryRow.incident_id == incident_id)
+            .order_by(AttemptRow.id)
+        ).all(),
+        eta_history=session.scalars(
+            select(EtaRow).where(EtaRow.incident_id == incident_id).order_by(EtaRow.id)
+        ).all(),
+        action_items=session.scalars(
+            select(ActionItemRow)
+            .where(ActionItemRow.incident_id == incident_id)
+            .order_by(ActionItemRow.id)
+        ).all(),
+        probes=session.scalars(
+            select(ProbeRow).where(ProbeRow.incident_id == incident_id).order_by(ProbeRow.id)
+        ).all(),
+    )
+
+
+def incident_report(
+    session: Session,
+    incident_id: int,
+    *,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+) -> Report | None:
+    """Load an incident's rows and build its report; None if there is no such incident."""
+    rows = load_report_rows(session, incident_id)
+    if rows is None:
+        return None
+    return build_report(
+        incident=rows.incident,
+        timeline=rows.timeline,
+        updates=rows.updates,
+        deliveries=rows.deliveries,
+        attempts=rows.attempts,
+        eta_history=rows.eta_history,
+        action_items=rows.action_items,
+        probes=rows.probes,
+        now=now,
+        cadence_minutes=cadence_minutes,
+    )

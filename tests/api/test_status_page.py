@@ -1,0 +1,122 @@
+"""The status page's routes: no login, cacheable, conditional, and documented in OpenAPI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from fastapi.testclient import TestClient
+
+from outage_notify.api.app import create_app
+from outage_notify.settings import Settings
+from outage_notify.status_feed import ATOM
+from outage_notify.store.engine import create_store_engine, upgrade
+from outage_notify.worker.celery_app import create_celery
+
+ROOT = Path(__file__).resolve().parents[2]
+STAFF = {"Authorization": "Bearer status-test-staff-token"}
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> TestClient:
+    """The embedded service on SQLite; nothing here needs a worker."""
+    database_url = f"sqlite:///{tmp_path / 'status.db'}"
+    upgrade(create_store_engine(database_url))
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        contacts_dir=ROOT / "contacts",
+        templates_dir=ROOT / "templates",
+        api_tokens="staff:alice:status-test-staff-token",  # type: ignore[arg-type]
+        organisation_name="ACME & Sons",
+        public_base_url="https://it.example.org/",
+        alternatives=["Phone +1 555 0100", "Walk to desk 4"],
+    )
+    return TestClient(create_app(settings, celery=create_celery(settings)))
+
+
+def declare(api: TestClient, title: str) -> int:
+    response = api.post(
+        "/api/v1/incidents",
+        json={"title": title, "summary": "internal-ish summary", "components": ["outbound"]},
+        headers=STAFF,
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["incident"]["id"])
+
+
+def test_json_answers_without_login_with_cache_headers_and_304_when_unchanged(
+    api: TestClient,
+) -> None:
+    first = api.get("/status.json")
+    assert first.status_code == 200
+    assert first.json()["email_ok"] is True and first.json()["current"] is None
+    assert first.json()["organisation"] == "ACME & Sons"
+    assert first.json()["alternatives"] == ["Phone +1 555 0100", "Walk to desk 4"]
+    assert "max-age=30" in first.headers["cache-control"]
+    etag = first.headers["etag"]
+    assert etag.startswith('W/"')
+
+    again = api.get("/status.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+
+    incident_id = declare(api, "Outbound mail stuck")
+    changed = api.get("/status.json", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    current = changed.json()["current"]
+    assert current["id"] == incident_id and current["phase"] == "investigating"
+    assert current["components"] == [{"id": "outbound", "name": "sending email"}]
+    assert current["latest_update"]["kind"] == "opened"
+    assert "severity" not in current and "alice" not in changed.text
+    pt = api.get("/status.json", params={"lang": "pt-BR"}).json()
+    assert pt["lang"] == "pt-BR" and pt["current"]["components"][0]["name"] == "envio de e-mails"
+
+
+def test_html_page_is_in_the_organisations_name_and_locked_down(api: TestClient) -> None:
+    declare(api, "<script>alert(1)</script>")
+    response = api.get("/status", params={"lang": "pt-BR"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = response.text
+    assert '<html lang="pt-BR">' in body
+    assert "ACME &amp; Sons" in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<script>" not in body
+    assert 'href="https://it.example.org/status/feed.atom"' in body
+
+
+def test_feed_is_atom_with_the_updates_and_links_to_the_page(api: TestClient) -> None:
+    declare(api, "Webmail down")
+    response = api.get("/status/feed.atom")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    assert "max-age=60" in response.headers["cache-control"]
+    root = ElementTree.fromstring(response.content)  # noqa: S314 - our own output under test
+    ns = {"a": ATOM}
+    assert root.findtext("a:id", namespaces=ns) == "https://it.example.org/status/feed.atom"
+    alternate = root.find("a:link[@rel='alternate']", ns)
+    assert alternate is not None
+    assert alternate.get("href") == "https://it.example.org/status"
+    titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
+    assert titles == ["Webmail down: Problem reported"]
+
+
+def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient) -> None:
+    document = api.get("/openapi.json").json()
+    assert {"/status", "/status.json", "/status/feed.atom"} <= set(document["paths"])
+    schema = document["paths"]["/status.json"]["get"]["responses"]["200"]["content"]
+    assert schema["application/json"]["schema"]["$ref"].endswith("/StatusView")
+    view = document["components"]["schemas"]["StatusView"]["properties"]
+    assert set(view) == {
+        "organisation",
+        "lang",
+        "email_ok",
+        "current",
+        "alternatives",
+        "past",
+        "generated_at",
+    }
+    current = document["components"]["schemas"]["CurrentIncident"]["properties"]
+    assert "severity" not in current and "summary" not in current
