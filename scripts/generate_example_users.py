@@ -1,8 +1,10 @@
 """Write the example users list, contacts/users.csv: 300 fictional staff, the same every run.
 
-Every phone number is in an obviously fictional range: Brazil +55 <11|21|31> 99000-NNNN,
-the US +1 <area> 555-01NN, the UK +44 7700 900NNN (Ofcom's drama range) and Portugal
-+351 91 000 NNNN. Slack ids are random but unique; the seed is fixed.
+Every phone number is in an obviously fictional range that `phonenumbers` still accepts as
+valid (so `outage-notify contacts check` passes): Brazil +55 <11|21|31> 99000-NNNN, the US
++1 <area> 555-01NN, the UK +44 20 7946 0NNN (Ofcom's drama range for London; its mobile drama
+range 07700 900NNN is one libphonenumber refuses) and Portugal +351 91 000 NNNN.
+Slack ids are random but unique; the seed is fixed.
 
     python scripts/generate_example_users.py [--count 300] [--output contacts/users.csv]
 """
@@ -56,7 +58,7 @@ def international_phone(rng: random.Random, serial: int) -> str:
     if country == "us":
         return f"+1{rng.choice(('202', '312', '415'))}55501{serial % 100:02d}"
     if country == "uk":
-        return f"+447700900{serial % 1000:03d}"
+        return f"+442079460{serial % 1000:03d}"
     return f"+35191000{serial % 10000:04d}"
 
 

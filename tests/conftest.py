@@ -7,4 +7,6 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.live_api",
     "tests.fixtures.mail",
+    # Fails the run if any log record holds a test secret or a full phone number.
+    "tests.fixtures.log_audit",
 ]

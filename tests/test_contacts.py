@@ -78,7 +78,7 @@ def test_shipped_contacts_are_fictional_unique_and_reachable() -> None:
     directory = load_directory(SHIPPED)
     contacts = [c for a in directory.audiences.values() for c in a.contacts]
     fictional = re.compile(
-        r"\+55(11|21|31)99000\d{4}|\+1\d{3}55501\d\d|\+447700900\d{3}|\+35191000\d{4}"
+        r"\+55(11|21|31)99000\d{4}|\+1\d{3}55501\d\d|\+442079460\d{3}|\+35191000\d{4}"
     )
 
     assert all(c.phone and fictional.fullmatch(c.phone) for c in contacts)

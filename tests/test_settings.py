@@ -76,6 +76,14 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         ({}, "BROKER_URL is empty"),
         ({"broker_url": "redis://r"}, "API_TOKENS is empty"),
         ({"broker_url": "redis://r", "api_tokens": "staff:changeme"}, "placeholder"),
+        (
+            {
+                "broker_url": "redis://r",
+                "api_tokens": "staff:7f3c9a1e5b2d8f4a6c0e",
+                "metrics_token": "changeme",
+            },
+            "METRICS_TOKEN is a placeholder",
+        ),
     ],
 )
 def test_production_refuses_placeholders(values: dict[str, str], problem: str) -> None:
@@ -107,3 +115,42 @@ def test_sentinel_master_name_reaches_the_broker_options() -> None:
         _env_file=None, broker_url="sentinel://127.0.0.1:26379", broker_sentinel_master="mymaster"
     )
     assert transport_options(settings) == {"visibility_timeout": 3600, "master_name": "mymaster"}
+
+
+PRODUCTION = {
+    "environment": "production",
+    "broker_url": "redis://r",
+    "api_tokens": "staff:oncall:a-real-staff-token-0123456789",
+}
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({"twilio": {"account_sid": "AC1", "from_number": "+15005550006"}}, "TWILIO_AUTH_TOKEN"),
+        (
+            {"twilio": {"messaging_service_sid": "MG1", "auth_token": "changeme"}},
+            "TWILIO_AUTH_TOKEN",
+        ),
+        ({"twilio": {"account_sid": "AC1", "auth_token": "short"}}, "TWILIO_AUTH_TOKEN"),
+        ({"slack": {"bot_token": "xoxb-change-me-please-0000"}}, "SLACK_BOT_TOKEN"),
+        ({"slack": {"base_url": "https://slack.example.org/api/"}}, "SLACK_BOT_TOKEN"),
+    ],
+)
+def test_production_refuses_placeholder_provider_secrets(
+    values: dict[str, object], problem: str
+) -> None:
+    with pytest.raises(ValidationError, match=problem) as refused:
+        Settings(_env_file=None, **{**PRODUCTION, **values})  # type: ignore[arg-type]
+    # The refusal names the setting, never the value it holds.
+    assert "change-me-please" not in str(refused.value)
+
+
+def test_production_accepts_real_provider_secrets_and_unused_providers() -> None:
+    Settings(_env_file=None, **PRODUCTION)  # type: ignore[arg-type]
+    Settings(  # type: ignore[arg-type]
+        _env_file=None,
+        **PRODUCTION,
+        twilio={"account_sid": "AC1", "from_number": "+1500", "auth_token": "f" * 32},
+        slack={"bot_token": "xoxb-1234567890-0987654321-abcdefghijkl"},
+    )

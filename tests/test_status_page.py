@@ -385,3 +385,12 @@ def test_empty_feed_is_still_valid_atom() -> None:
     root = parse(body)
     assert root.findtext(f"{{{ATOM}}}updated") == "2025-11-27T16:25:00+00:00"
     assert root.findall(f"{{{ATOM}}}entry") == []
+
+
+def test_a_reminder_to_the_lead_is_never_public() -> None:
+    from outage_notify.status_page import is_public
+    from outage_notify.store.tables import UpdateRow
+
+    reminder = UpdateRow(kind="reminder", audiences=None, recipients=["ana.souza"])
+    public = UpdateRow(kind="update", audiences=None, recipients=None)
+    assert not is_public(reminder) and is_public(public)

@@ -10,13 +10,14 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from outage_notify.cli_contacts import contacts_app
 from outage_notify.errors import ConfigError
 from outage_notify.logs import configure_logging
-from outage_notify.settings import Settings
+from outage_notify.models import ChannelName, UpdateKind
+from outage_notify.settings import Role, Settings
 
 app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-contacts_app = typer.Typer(no_args_is_help=True, help="Contact lists.")
 templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
@@ -62,7 +63,15 @@ def serve(
     service.announce(console, host=host, port=port)
     service.start_worker()
     try:
-        uvicorn.run(service.api, host=host, port=port, log_level=settings.log_level.lower())
+        # log_config=None: uvicorn's loggers go through our handler (and its redaction)
+        # instead of handlers of their own.
+        uvicorn.run(
+            service.api,
+            host=host,
+            port=port,
+            log_level=settings.log_level.lower(),
+            log_config=None,
+        )
     finally:
         service.stop()
 
@@ -70,6 +79,13 @@ def serve(
 @app.command()
 def worker(
     concurrency: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    queues: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated queues (default: all). E.g. outage_notify.urgent "
+            "for a worker that only serves opened/resolved messages to managers."
+        ),
+    ] = None,
 ) -> None:
     """Run a Celery worker on BROKER_URL (distributed mode)."""
     from outage_notify.worker import names
@@ -78,6 +94,10 @@ def worker(
     settings = load_settings()
     if settings.embedded:
         fail("BROKER_URL is not set: in embedded mode `outage-notify serve` runs the worker itself")
+    chosen = [q.strip() for q in (queues or ",".join(names.ALL_QUEUES)).split(",") if q.strip()]
+    unknown = sorted(set(chosen) - set(names.ALL_QUEUES))
+    if unknown:
+        fail(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(names.ALL_QUEUES)}")
     _check_config(settings)
     configure_logging(settings)
     celery = create_celery(settings)
@@ -85,7 +105,7 @@ def worker(
         [
             "worker",
             f"--concurrency={concurrency or settings.worker_concurrency}",
-            f"--queues={','.join(names.ALL_QUEUES)}",
+            f"--queues={','.join(chosen)}",
             f"--loglevel={settings.log_level}",
             "--without-gossip",
             "--without-mingle",
@@ -170,6 +190,45 @@ def report(
     console.print(f"report of incident {incident_id} written to {output}", highlight=False)
 
 
+@app.command("hash-token")
+def hash_token(
+    name: Annotated[str, typer.Option(help="Who holds the token; the audit log names them by it.")],
+    role: Annotated[Role, typer.Option(help="monitor, staff or admin.")] = Role.STAFF,
+    scheme: Annotated[
+        str, typer.Option(help="sha256 (random tokens) or scrypt (a token a person chose).")
+    ] = "sha256",
+    generate: Annotated[
+        bool, typer.Option("--generate", help="Make a random token; print it once, to stderr.")
+    ] = False,
+) -> None:
+    """Print an API_TOKENS entry holding only a hash of a token read from stdin or a prompt."""
+    from outage_notify import token_hashes
+    from outage_notify.settings import is_placeholder
+
+    if not name or any(character in name for character in ":,;= \t"):
+        fail("--name must be non-empty, without spaces, ':', ',', ';' or '='")
+    if scheme not in token_hashes.HASH_SCHEMES:
+        fail(f"unknown --scheme {scheme!r}; use sha256 or scrypt")
+    if generate:
+        token = token_hashes.generate_token()
+        errors.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
+        errors.print(token, highlight=False, soft_wrap=True)
+    elif sys.stdin.isatty():
+        token = typer.prompt("Token", hide_input=True, confirmation_prompt=True)
+    else:
+        token = sys.stdin.readline().rstrip("\r\n")
+    if is_placeholder(token):
+        fail("the token is a placeholder or shorter than 16 characters; try --generate")
+    if scheme == "sha256" and not generate and len(token) < 32:
+        errors.print(
+            "[yellow]warning:[/] a short token a person chose is better kept with --scheme scrypt",
+            highlight=False,
+        )
+    # Plain stdout, not the rich console: the entry must not be wrapped or styled.
+    hashed = token_hashes.hash_token(token, scheme="scrypt" if scheme == "scrypt" else "sha256")
+    sys.stdout.write(f"{role.value}:{name}:{hashed}\n")
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema at DATABASE_URL."""
@@ -193,28 +252,6 @@ def _check_config(settings: Settings) -> None:
         fail(f"{len(problems)} template problem(s): " + "; ".join(problems))
 
 
-@contacts_app.command("check")
-def contacts_check() -> None:
-    """Validate every contact file and the routing file in CONTACTS_DIR."""
-    from rich.table import Table
-
-    from outage_notify.contacts import load_directory
-
-    settings = load_settings()
-    try:
-        directory = load_directory(settings.contacts_dir)
-    except ConfigError as error:
-        fail(str(error))
-    table = Table("audience", "deliver", "contacts", "broadcast targets")
-    for name, audience in sorted(directory.audiences.items()):
-        broadcast = len(audience.broadcast.slack_channels) + len(audience.broadcast.fallback_urls)
-        table.add_row(name, audience.deliver, str(len(audience.contacts)), str(broadcast))
-    console.print(table)
-    for warning in directory.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
-    console.print(f"{settings.contacts_dir}: OK")
-
-
 @templates_app.command("check")
 def templates_check() -> None:
     """Render every template with sample data; fail on any error."""
@@ -230,6 +267,127 @@ def templates_check() -> None:
             errors.print(f"[red]{problem}[/]", highlight=False)
         fail(f"{len(problems)} template problem(s) in {settings.templates_dir}")
     console.print(f"{settings.templates_dir}: OK")
+
+
+@templates_app.command("preview")
+def templates_preview(
+    kind: Annotated[
+        list[UpdateKind] | None, typer.Option("--kind", help="Only this kind (repeatable).")
+    ] = None,
+    audience: Annotated[
+        list[str] | None, typer.Option("--audience", help="Only this audience (repeatable).")
+    ] = None,
+    locale: Annotated[
+        list[str] | None, typer.Option("--locale", help="Only this locale (repeatable).")
+    ] = None,
+    channel: Annotated[
+        list[ChannelName] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    ] = None,
+    transliterate: Annotated[
+        bool,
+        typer.Option(
+            "--transliterate", help="Also show each SMS in GSM-7 (on with SMS_TRANSLITERATE)."
+        ),
+    ] = False,
+    show_bodies: Annotated[bool, typer.Option("--show-bodies", help="Print every body.")] = False,
+) -> None:
+    """Render every kind x audience x channel x locale; show each SMS's encoding, segments, cost.
+
+    Costs use SMS_PRICE_PER_SEGMENT; an audience's cost counts its contacts in that locale whose
+    first channel is SMS (CONTACTS_DIR). Fails on any template error.
+    """
+    from outage_notify.contacts import load_directory
+    from outage_notify.errors import TemplateError
+    from outage_notify.preview import Selection, preview
+    from outage_notify.preview_table import preview_renderables
+    from outage_notify.rendering import Renderer
+
+    settings = load_settings()
+    selection = Selection(
+        tuple(kind or ()), tuple(audience or ()), tuple(locale or ()), tuple(channel or ())
+    )
+    try:
+        renderer = Renderer(settings.templates_dir)
+        directory = load_directory(settings.contacts_dir)
+        rows = preview(
+            renderer=renderer,
+            directory=directory,
+            settings=settings,
+            selection=selection,
+            transliterate=transliterate or settings.sms_transliterate,
+        )
+    except TemplateError as error:
+        fail(f"template error: {error}")
+    except ConfigError as error:
+        fail(str(error))
+    if not rows:
+        fail("nothing to preview: no template or contacts audience matches the --audience given")
+    for renderable in preview_renderables(
+        rows,
+        currency=settings.sms_currency,
+        price=settings.sms_price_per_segment,
+        transliterate_on=settings.sms_transliterate,
+        show_bodies=show_bodies,
+    ):
+        console.print(renderable)
+
+
+@app.command("send-test")
+def send_test(
+    contact: Annotated[
+        str | None, typer.Option("--contact", metavar="ID", help="One contact, by id.")
+    ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            "--audience", metavar="NAME", help="Every contact and broadcast target of an audience."
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Send to a whole audience without asking first.")
+    ] = False,
+) -> None:
+    """Rehearse: send a marked [TEST] message to one contact or one audience.
+
+    It goes out now, from this process (not through the queue), on the channels configured
+    (a console dry run for those that are not), each contact's channels in order with fallback,
+    under the shared rate limits. Nothing is written to the database: a rehearsal is not an
+    incident. Exits 1 if anyone was not reached.
+    """
+    import asyncio
+
+    from rich.progress import Progress
+
+    from outage_notify.contacts import load_directory
+    from outage_notify.send_test import results_table, select_recipients
+    from outage_notify.send_test import send_test as rehearse
+
+    settings = load_settings()
+    try:
+        directory = load_directory(settings.contacts_dir)
+        targets = select_recipients(directory, contact_id=contact, audience=audience)
+    except ConfigError as error:
+        hint = " (use --contact ID or --audience NAME)" if contact == audience else ""
+        fail(f"{error}{hint}")
+    if audience is not None and not yes:
+        if not sys.stdin.isatty():
+            fail("sending to a whole audience needs --yes when not run interactively")
+        typer.confirm(f"Send a test to {len(targets)} recipients of {audience}?", abort=True)
+    configure_logging(settings)
+    with Progress(console=console, disable=audience is None) as progress:
+        task = progress.add_task("sending test messages", total=len(targets))
+        results = asyncio.run(
+            rehearse(targets, settings=settings, on_finished=lambda _: progress.advance(task))
+        )
+    console.print(results_table(results))
+    if any(result.dry_run for result in results):
+        console.print(
+            "[yellow]note:[/] 'dry run' channels are not configured and only logged the message"
+        )
+    missed = sum(not result.reached for result in results)
+    if missed:
+        fail(f"{missed} of {len(results)} recipient(s) not reached; see the table", code=1)
+    console.print(f"test message reached all {len(results)} recipient(s)")
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ several audiences. Files for the same audience merge. Entries are named `contact
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ class Directory:
     # models.Broadcast has no locale, so the locale of each audience's broadcasts lives here.
     broadcast_locales: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # Contact id -> (file name, entry or row), so later checks can point at the line to fix.
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def audience(self, name: str) -> Audience | None:
         """The audience with this name, if the folder defines it."""
@@ -88,8 +91,13 @@ class _Loader:
     """The audiences and contact ids seen so far while reading one folder."""
 
     locales: frozenset[str]
+    region: str | None = None
+    # None: the first problem is raised; a list: every problem is kept and loading goes on.
+    problems: list[ContactsError] | None = None
+    on_contact: Callable[[Contact], None] | None = None
     parts: dict[str, _AudienceParts] = field(default_factory=dict)
     seen_ids: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, contact: Contact, *, path: Path, where: str) -> None:
         """Keep one contact, refusing an id some other entry already uses."""
@@ -98,7 +106,20 @@ class _Loader:
             raise ContactsError(
                 path, where, "id", f"id '{contact.id}' is already used by {first}; ids are unique."
             )
+        self.origins[contact.id] = (path.name, where)
         self.part(contact.audience, path).contacts.append(contact)
+        if self.on_contact is not None:
+            self.on_contact(contact)
+
+    @contextmanager
+    def entry(self) -> Iterator[None]:
+        """Raise a problem at once or, when collecting, keep it and go on with the next entry."""
+        try:
+            yield
+        except ContactsError as problem:
+            if self.problems is None:
+                raise
+            self.problems.append(problem)
 
     def part(self, audience: str, path: Path) -> _AudienceParts:
         """The gathered audience, noting that this file contributes to it."""
@@ -108,11 +129,9 @@ class _Loader:
         return part
 
 
-def load_directory(path: Path, *, locales: frozenset[str] = DEFAULT_LOCALES) -> Directory:
-    """Load every contact file and the routing of one folder, validating all of it."""
-    if not path.is_dir():
-        raise ContactsError(path, "folder", "path", "the contacts folder does not exist.")
-    files = sorted(
+def contact_files(path: Path) -> list[Path]:
+    """The contact files of a folder, in the order they are read (routing file excluded)."""
+    return sorted(
         file
         for file in path.iterdir()
         if file.is_file()
@@ -120,17 +139,68 @@ def load_directory(path: Path, *, locales: frozenset[str] = DEFAULT_LOCALES) -> 
         and file.name not in ROUTING_FILES
         and not file.name.startswith(".")
     )
+
+
+def routing_file(path: Path) -> Path | None:
+    """The folder's routing file, if it has one."""
+    return next((path / n for n in ROUTING_FILES if (path / n).is_file()), None)
+
+
+def load_directory(
+    path: Path,
+    *,
+    locales: frozenset[str] = DEFAULT_LOCALES,
+    region: str | None = None,
+    on_contact: Callable[[Contact], None] | None = None,
+) -> Directory:
+    """Load every contact file and the routing of one folder, validating all of it."""
+    return _read_directory(path, _Loader(locales, region, on_contact=on_contact))
+
+
+def collect_directory(
+    path: Path,
+    *,
+    locales: frozenset[str] = DEFAULT_LOCALES,
+    region: str | None = None,
+    on_contact: Callable[[Contact], None] | None = None,
+) -> tuple[Directory | None, list[ContactsError]]:
+    """Like `load_directory`, but every problem of every entry, not only the first.
+
+    The directory holds the entries that did validate; it is None when the folder itself is
+    unusable (missing, or without contact files).
+    """
+    problems: list[ContactsError] = []
+    loader = _Loader(locales, region, problems, on_contact)
+    try:
+        return _read_directory(path, loader), problems
+    except ContactsError as problem:
+        return None, [*problems, problem]
+
+
+def _read_directory(path: Path, loader: _Loader) -> Directory:
+    """Read a folder with `loader`, which decides whether a bad entry stops the reading."""
+    if not path.is_dir():
+        raise ContactsError(path, "folder", "path", "the contacts folder does not exist.")
+    files = contact_files(path)
     if not files:
         raise ContactsError(path, "folder", "path", "the folder holds no *.yaml or *.csv files.")
-    loader = _Loader(locales)
     for file in files:
-        if file.suffix == ".csv":
-            for contact, where in read_csv_contacts(file, locales=locales):
-                loader.add(contact, path=file, where=where)
-        else:
-            _load_yaml(file, loader)
-    routing_file = next((path / n for n in ROUTING_FILES if (path / n).is_file()), None)
-    routing = load_routing(routing_file) if routing_file else DEFAULT_ROUTING
+        with loader.entry():
+            if file.suffix == ".csv":
+                problems = loader.problems
+                rows = read_csv_contacts(
+                    file, locales=loader.locales, region=loader.region, problems=problems
+                )
+                for contact, where in rows:
+                    with loader.entry():
+                        loader.add(contact, path=file, where=where)
+            else:
+                _load_yaml(file, loader)
+    routing_path = routing_file(path)
+    routing = DEFAULT_ROUTING
+    if routing_path is not None:
+        with loader.entry():
+            routing = load_routing(routing_path)
     audiences = {
         name: Audience(
             name=name,
@@ -143,9 +213,11 @@ def load_directory(path: Path, *, locales: frozenset[str] = DEFAULT_LOCALES) -> 
         for name, part in loader.parts.items()
     }
     locales_by_audience = {name: p.locale[0] for name, p in loader.parts.items() if p.locale}
-    routing_name = routing_file.name if routing_file else "default routing"
+    routing_name = routing_path.name if routing_path else "default routing"
     warnings = _warnings(audiences, routing, routing_name, loader.parts)
-    return Directory(audiences, routing, path, locales_by_audience, tuple(warnings))
+    return Directory(
+        audiences, routing, path, locales_by_audience, tuple(warnings), dict(loader.origins)
+    )
 
 
 def _load_yaml(path: Path, loader: _Loader) -> None:
@@ -168,12 +240,18 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
     entry_lines = lines.get("contacts", [])
     for index, entry in enumerate(entries):
         where = entry_where("contacts", index, entry, name_key="id", lines=entry_lines)
-        if not isinstance(entry, dict):
-            raise ContactsError(path, where, "id", "each contact must be a mapping of fields.")
-        contact = build_contact(
-            entry, audience=audience, path=path, where=where, locales=loader.locales
-        )
-        loader.add(contact, path=path, where=where)
+        with loader.entry():
+            if not isinstance(entry, dict):
+                raise ContactsError(path, where, "id", "each contact must be a mapping of fields.")
+            contact = build_contact(
+                entry,
+                audience=audience,
+                path=path,
+                where=where,
+                locales=loader.locales,
+                region=loader.region,
+            )
+            loader.add(contact, path=path, where=where)
 
 
 def _load_broadcast(

@@ -15,12 +15,23 @@ from outage_notify.contacts_format import build_contact, check_name, unknown_key
 from outage_notify.errors import ContactsError
 from outage_notify.models import Contact
 
-CSV_COLUMNS = ("audience", "id", "name", "phone", "slack", "fallback", "locale", "channels", "tags")
+CSV_COLUMNS = (
+    "audience", "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags",
+)  # fmt: skip
 CSV_REQUIRED = ("audience", "id", "name")
 
 
-def read_csv_contacts(path: Path, *, locales: frozenset[str]) -> Iterator[tuple[Contact, str]]:
-    """Each valid row as a contact, with where it was found (`row 17`)."""
+def read_csv_contacts(
+    path: Path,
+    *,
+    locales: frozenset[str],
+    region: str | None = None,
+    problems: list[ContactsError] | None = None,
+) -> Iterator[tuple[Contact, str]]:
+    """Each valid row as a contact, with where it was found (`row 17`).
+
+    A bad row raises, unless `problems` is given: then it is added there and skipped.
+    """
     # utf-8-sig: spreadsheet exports often start with a byte order mark.
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
@@ -30,18 +41,41 @@ def read_csv_contacts(path: Path, *, locales: frozenset[str]) -> Iterator[tuple[
             if not any(cell.strip() for cell in row):
                 continue
             where = f"row {number}"
-            if len(row) != len(columns):
-                problem = f"the row has {len(row)} cells but the header has {len(columns)}."
-                raise ContactsError(path, where, "(row)", problem)
-            cells = {column: cell.strip() for column, cell in zip(columns, row, strict=True)}
-            audience = check_name(cells.pop("audience"), path=path, where=where, field="audience")
-            raw: dict[str, object] = {key: value for key, value in cells.items() if value}
-            if "channels" in raw:
-                raw["channels"] = [c.strip() for c in cells["channels"].split("|") if c.strip()]
-            if "tags" in raw:
-                raw["tags"] = _tags(cells["tags"], path=path, where=where)
-            contact = build_contact(raw, audience=audience, path=path, where=where, locales=locales)
+            try:
+                contact = _row_contact(
+                    columns, row, path=path, where=where, locales=locales, region=region
+                )
+            except ContactsError as problem:
+                if problems is None:
+                    raise
+                problems.append(problem)
+                continue
             yield contact, where
+
+
+def _row_contact(
+    columns: list[str],
+    row: list[str],
+    *,
+    path: Path,
+    where: str,
+    locales: frozenset[str],
+    region: str | None,
+) -> Contact:
+    """One data row as a contact."""
+    if len(row) != len(columns):
+        problem = f"the row has {len(row)} cells but the header has {len(columns)}."
+        raise ContactsError(path, where, "(row)", problem)
+    cells = {column: cell.strip() for column, cell in zip(columns, row, strict=True)}
+    audience = check_name(cells.pop("audience"), path=path, where=where, field="audience")
+    raw: dict[str, object] = {key: value for key, value in cells.items() if value}
+    if "channels" in raw:
+        raw["channels"] = [c.strip() for c in cells["channels"].split("|") if c.strip()]
+    if "tags" in raw:
+        raw["tags"] = _tags(cells["tags"], path=path, where=where)
+    return build_contact(
+        raw, audience=audience, path=path, where=where, locales=locales, region=region
+    )
 
 
 def _check_header(columns: list[str], *, path: Path) -> None:

@@ -11,13 +11,18 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+import phonenumbers
 import yaml
 
 from outage_notify.errors import ContactsError
 from outage_notify.models import ChannelName, Contact
 
 DEFAULT_LOCALES = frozenset({"en", "pt-BR"})
-CONTACT_KEYS = ("id", "name", "phone", "slack", "fallback", "locale", "channels", "tags")
+CONTACT_KEYS = (
+    "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags",
+)  # fmt: skip
+# Only for the catch-up summary once mail works again; never a channel.
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 PHONE_RE = re.compile(r"\+[1-9]\d{7,14}")
 SLACK_USER_RE = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -157,14 +162,18 @@ def build_contact(
     path: Path,
     where: str,
     locales: frozenset[str],
+    region: str | None = None,
 ) -> Contact:
-    """Validate one contact entry or row (already split into lists and dicts) into a Contact."""
+    """Validate one contact entry or row (already split into lists and dicts) into a Contact.
+
+    `region` (e.g. BR) only improves the advice for a number not written in E.164.
+    """
     check_keys(raw, CONTACT_KEYS, path=path, where=where)
     contact_id = check_name(raw.get("id"), path=path, where=where, field="id")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ContactsError(path, where, "name", "'name' is required.")
-    phone = _phone(raw.get("phone"), path=path, where=where)
+    phone = _phone(raw.get("phone"), path=path, where=where, region=region)
     slack = _optional(raw.get("slack"))
     if slack is not None and not SLACK_USER_RE.fullmatch(slack):
         problem = (
@@ -175,6 +184,9 @@ def build_contact(
     fallback = _optional(raw.get("fallback"))
     if fallback is not None:
         check_fallback_url(fallback, path=path, where=where, field="fallback")
+    email = _optional(raw.get("email"))
+    if email is not None and not EMAIL_RE.fullmatch(email):
+        raise ContactsError(path, where, "email", f"'{email}' is not an email address.")
     locale = _optional(raw.get("locale")) or "en"
     if locale not in locales:
         raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
@@ -183,7 +195,7 @@ def build_contact(
     tags = _tags(raw.get("tags"), path=path, where=where)
     return Contact(
         id=contact_id, name=name.strip(), audience=audience, phone=phone, slack=slack,
-        fallback=fallback, locale=locale, channels=channels, tags=tags,
+        fallback=fallback, email=email, locale=locale, channels=channels, tags=tags,
     )  # fmt: skip
 
 
@@ -192,7 +204,7 @@ def _optional(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _phone(value: object, *, path: Path, where: str) -> str | None:
+def _phone(value: object, *, path: Path, where: str, region: str | None) -> str | None:
     """A phone number in E.164 form, or None."""
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML reads an unquoted +5511... as an integer and silently drops the '+'.
@@ -202,8 +214,22 @@ def _phone(value: object, *, path: Path, where: str) -> str | None:
     text = _optional(value)
     if text is not None and not PHONE_RE.fullmatch(text):
         problem = f"'{text}' is not E.164: '+' then 8 to 15 digits, no spaces (+5511990000001)."
+        normalised = e164(text, region)
+        if normalised is not None:
+            problem += f" Write it as {normalised}."
         raise ContactsError(path, where, "phone", problem)
     return text
+
+
+def e164(text: str, region: str | None) -> str | None:
+    """The number in E.164 if `phonenumbers` finds it valid (national forms read in `region`)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _channels(

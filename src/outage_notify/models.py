@@ -9,9 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def without_nul(value: Any) -> Any:
+    """`value` with NUL characters removed from every string in it (dicts and lists too).
+
+    PostgreSQL text cannot hold NUL; one in an alert label would fail every attempt to store
+    the incident, so a hostile label could keep a real outage from being announced.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(without_nul(item) for item in value)
+    return value
 
 
 class Severity(StrEnum):
@@ -93,6 +108,11 @@ class AlertEvent(BaseModel):
     url: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nul(cls, data: Any) -> Any:
+        return without_nul(data)
+
 
 # --- incidents ----------------------------------------------------------------------------
 
@@ -154,6 +174,8 @@ class Contact(BaseModel):
     phone: str | None = None
     slack: str | None = None
     fallback: str | None = None
+    # Used once mail works again (the catch-up summary), never as a channel while it is down.
+    email: str | None = None
     locale: str = "en"
     channels: tuple[ChannelName, ...] = (ChannelName.SMS, ChannelName.SLACK, ChannelName.FALLBACK)
     tags: dict[str, str] = Field(default_factory=dict)

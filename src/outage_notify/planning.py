@@ -9,7 +9,7 @@ yields in batches.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from outage_notify.contacts import Directory
 from outage_notify.models import (
@@ -167,7 +167,12 @@ def iter_deliveries(
         if plan.audience == EVERYONE:
             targets = everyone_recipients(everyone_urls, locale=everyone_locale)
         elif plan.audience == STAFF:
-            targets = recipients(Audience(name=STAFF, contacts=list(staff)))
+            # Keys of their own: a reminder must not supersede (coalesce with) a stakeholder
+            # message still on its way to the same person.
+            targets = (
+                replace(r, key=f"staff:{r.key}")
+                for r in recipients(Audience(name=STAFF, contacts=list(staff)))
+            )
         else:
             targets = recipients(
                 directory.audiences[plan.audience],

@@ -32,6 +32,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from outage_notify.errors import ConfigError, TemplateError
 from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
 from outage_notify.sms_encoding import measure_sms
+from outage_notify.sms_transliteration import transliterate_sms
 from outage_notify.template_filters import component_name, finalizer, format_time, time_filter
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
@@ -97,10 +98,15 @@ def _describe(error: Exception, path: str) -> str:
 
 
 class Renderer:
-    """Renders updates from a templates folder; build once and reuse (templates are cached)."""
+    """Renders updates from a templates folder; build once and reuse (templates are cached).
 
-    def __init__(self, templates_dir: Path) -> None:
+    With `sms_transliterate`, SMS bodies are turned into GSM-7 where that is possible
+    (`outage_notify.sms_transliteration`), before they are measured and stored.
+    """
+
+    def __init__(self, templates_dir: Path, *, sms_transliterate: bool = False) -> None:
         self.templates_dir = Path(templates_dir)
+        self.sms_transliterate = sms_transliterate
         if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
             raise TemplateError(f"{self.templates_dir / FALLBACK_LOCALE}: fallback locale missing")
         self.locales: tuple[str, ...] = tuple(
@@ -131,6 +137,9 @@ class Renderer:
             raise TemplateError(_describe(error, path)) from error
         message = RenderedMessage(context.audience, channel, context.locale, body, title)
         if channel is ChannelName.SMS:
+            if self.sms_transliterate:
+                body = transliterate_sms(body)
+                message = replace(message, body=body)
             sms = measure_sms(body)
             message = replace(message, title="", encoding=sms.encoding, segments=sms.segments)
         return message

@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from outage_notify import token_hashes
 from outage_notify.models import Severity
 from outage_notify.probe_settings import ProbeSettings
+from outage_notify.token_hashes import Scheme, check_hash, split_scheme
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
 
@@ -43,11 +45,30 @@ ROLE_RANK = {Role.MONITOR: 0, Role.STAFF: 1, Role.ADMIN: 2}
 
 
 class ApiToken(BaseModel):
-    """One bearer token: `role:token`, or `role:name:token` to name who holds it."""
+    """One API token: `role:token` or `role:name:token`, the token plain or hashed.
+
+    `token` holds the plain token, or the hash when `scheme` is `sha256` or `scrypt` (see
+    `outage_notify.token_hashes`); the name is who the audit log and the timeline say acted.
+    """
 
     role: Role
-    name: str
+    name: str = Field(min_length=1, max_length=100)
     token: SecretStr
+    scheme: Scheme = "plain"
+
+    @model_validator(mode="after")
+    def _well_formed_hash(self) -> ApiToken:
+        if self.scheme != "plain":
+            check_hash(self.scheme, self.token.get_secret_value())
+        elif not self.token.get_secret_value():
+            raise ValueError(f"API token {self.name!r} is empty")
+        return self
+
+    def matches(self, presented: str) -> bool:
+        """Whether `presented` is this token; constant time whatever the scheme."""
+        return token_hashes.matches(
+            presented, scheme=self.scheme, stored=self.token.get_secret_value()
+        )
 
 
 def _split(value: Any, separator: str = ",") -> Any:
@@ -133,8 +154,40 @@ class RateLimitSettings(BaseModel):
     slack_workspace_per_second: float = Field(default=10.0, gt=0)
     # How long one send may wait in-process for its turn before it is rescheduled instead.
     max_wait_seconds: float = Field(default=2.0, ge=0)
+    # The delay between taking a token and the provider receiving the request that the
+    # "never more than the rate in any second" promise absorbs; each 10 ms costs ~1% throughput.
+    jitter_seconds: float = Field(default=0.02, ge=0, le=0.5)
     # Redis for the shared buckets; empty = the broker when it is Redis, else in-process.
     redis_url: str = ""
+
+
+class WebhookSettings(BaseModel):
+    """How monitoring tools prove who they are, beyond (or instead of) an API token."""
+
+    # Grafana's contact point → HMAC Signature → Secret. When set, /webhooks/grafana needs a
+    # valid signature (a token alone is refused); when empty, a monitor token as elsewhere.
+    grafana_secret: SecretStr = SecretStr("")
+    # The contact point's "Header" field. Left empty in Grafana, it signs into
+    # X-Grafana-Alert-Signature instead (grafana/alerting http/hmac.go); that is read too.
+    grafana_signature_header: str = "X-Grafana-Alerting-Signature"
+    # The contact point's "Timestamp header" field (Grafana has no default name for it).
+    grafana_timestamp_header: str = "X-Grafana-Alerting-Signature-Timestamp"
+    # Without a timestamp a captured request stays valid for ever: refuse unstamped ones.
+    grafana_require_timestamp: bool = True
+    # Timestamps further than this from our clock are refused (replays, or clock skew).
+    grafana_max_age_seconds: int = Field(default=300, ge=10, le=86400)
+    # Sent by Uptime Kuma / the generic tool in the X-Outage-Notify-Secret header; either this
+    # or a monitor token is accepted. Empty = tokens only.
+    uptime_kuma_secret: SecretStr = SecretStr("")
+    generic_secret: SecretStr = SecretStr("")
+
+    def secrets(self) -> dict[str, str]:
+        """Every configured webhook secret by setting name (for the production check)."""
+        return {
+            "grafana_secret": self.grafana_secret.get_secret_value(),
+            "uptime_kuma_secret": self.uptime_kuma_secret.get_secret_value(),
+            "generic_secret": self.generic_secret.get_secret_value(),
+        }
 
 
 class Settings(BaseSettings):
@@ -147,6 +200,8 @@ class Settings(BaseSettings):
         env_nested_delimiter="_",
         env_nested_max_split=1,
         extra="ignore",
+        # A refusal names the setting, never the value: the input may be a secret.
+        hide_input_in_errors=True,
     )
 
     environment: Literal["development", "production"] = "development"
@@ -167,6 +222,12 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     # Language of organisation-wide messages (the FALLBACK_URLS room).
     default_locale: str = "en"
+    # Audiences whose opened/resolved/reopened messages go through the urgent queue.
+    urgent_audiences: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["management"]
+    )
+    # ISO 3166 region for phone numbers written without +country (`contacts check`, import).
+    default_region: str = "BR"
 
     severity_label: str = "severity"
     component_label: str = "component"
@@ -207,6 +268,17 @@ class Settings(BaseSettings):
     ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
     # Mail round trips: verification before "resolved" (SOP step 5) and a detector (step 1).
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
+    # notified contact with an email address: the only time email itself is used.
+    email_catchup: bool = False
+
+    # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
+    # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160.
+    sms_transliterate: bool = False
+    # For `templates preview`: what one SMS segment costs, and in which currency.
+    sms_price_per_segment: float = Field(default=0.0079, ge=0)
+    sms_currency: str = "USD"
 
     # Redis redelivers unacked tasks after this; every countdown must stay far below it.
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=60)
@@ -221,6 +293,11 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     log_level: str = "INFO"
     log_json: bool = False
+    # Request bodies above this many bytes are refused with 413 before they are read further.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; empty = open, as most
+    # Prometheus exporters are (keep the API port off the internet, or set this).
+    metrics_token: SecretStr = SecretStr("")
 
     @field_validator("timezone")
     @classmethod
@@ -233,6 +310,21 @@ class Settings(BaseSettings):
                 f"unknown IANA time zone {value!r} (e.g. America/Sao_Paulo)"
             ) from error
         return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r} (an ISO 3166 code such as BR)")
+        return region
+
+    @field_validator("urgent_audiences", mode="before")
+    @classmethod
+    def _split_urgent(cls, value: Any) -> Any:
+        return _split(value)
 
     @field_validator("alternatives", mode="before")
     @classmethod
@@ -247,15 +339,35 @@ class Settings(BaseSettings):
             return value
         tokens = []
         for index, item in enumerate(_split(value)):
-            parts = item.split(":", 2)
-            if len(parts) == 2:
-                role, token = parts
-                name = f"{role}-{index + 1}"
-            elif len(parts) == 3:
-                role, name, token = parts
-            else:
+            role, separator, rest = item.partition(":")
+            if not separator or not rest:
                 raise ValueError(f"API_TOKENS entry {index + 1} is not 'role:token'")
-            tokens.append({"role": role.strip(), "name": name.strip(), "token": token.strip()})
+            name = f"{role.strip()}-{index + 1}"
+            # `role:sha256:…` is an unnamed hash, not a token named "sha256".
+            if split_scheme(rest)[0] == "plain" and ":" in rest:
+                name, _, rest = rest.partition(":")
+            scheme, token = split_scheme(rest.strip())
+            try:
+                if scheme != "plain":
+                    check_hash(scheme, token)
+            except ValueError as error:
+                # Says what is wrong with the format; the value itself is never repeated.
+                raise ValueError(f"API_TOKENS entry {index + 1}: {error}") from None
+            tokens.append(
+                {"role": role.strip(), "name": name.strip(), "token": token, "scheme": scheme}
+            )
+        return tokens
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _unique_token_names(cls, tokens: list[ApiToken]) -> list[ApiToken]:
+        # The name is who the audit log says acted: two holders must not share one.
+        names = [token.name for token in tokens]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(
+                f"API token name(s) {', '.join(duplicates)} used twice; names identify who acted"
+            )
         return tokens
 
     @model_validator(mode="after")
@@ -268,13 +380,36 @@ class Settings(BaseSettings):
         if not self.api_tokens:
             problems.append("API_TOKENS is empty")
         for token in self.api_tokens:
-            if is_placeholder(token.token.get_secret_value()):
+            if token.scheme == "plain" and is_placeholder(token.token.get_secret_value()):
                 problems.append(
                     f"API token {token.name!r} is a placeholder or shorter than 16 characters"
                 )
+        for name, secret in self.webhooks.secrets().items():
+            if secret and is_placeholder(secret):
+                problems.append(
+                    f"WEBHOOKS_{name.upper()} is a placeholder or shorter than 16 characters"
+                )
+        problems += self._provider_secret_problems()
+        metrics_token = self.metrics_token.get_secret_value()
+        if metrics_token and is_placeholder(metrics_token):
+            problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
+
+    def _provider_secret_problems(self) -> list[str]:
+        """Placeholder credentials of the providers the configuration means to use."""
+        problems = []
+        twilio = self.twilio
+        wants_twilio = twilio.account_sid or twilio.from_number or twilio.messaging_service_sid
+        if wants_twilio and is_placeholder(twilio.auth_token.get_secret_value()):
+            problems.append("TWILIO_AUTH_TOKEN is empty or a placeholder")
+        slack = self.slack
+        if (slack.bot_token.get_secret_value() or slack.base_url) and is_placeholder(
+            slack.bot_token.get_secret_value()
+        ):
+            problems.append("SLACK_BOT_TOKEN is empty or a placeholder")
+        return problems
 
     @property
     def embedded(self) -> bool:

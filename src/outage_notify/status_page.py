@@ -99,8 +99,13 @@ def page_locale(lang: str | None, *, default: str = "en") -> str:
 
 
 def is_public(update: UpdateRow) -> bool:
-    """Only updates routing sent to everyone; staff aiming at chosen audiences is not public."""
-    return update.audiences is None
+    """Only updates routing sent to everyone: not those aimed at chosen audiences, and never
+    a reminder to the incident lead."""
+    return (
+        update.audiences is None
+        and update.recipients is None
+        and update.kind != UpdateKind.REMINDER.value
+    )
 
 
 def _components(ids: Iterable[str], locale: str) -> list[Component]:

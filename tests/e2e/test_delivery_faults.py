@@ -9,158 +9,79 @@ from __future__ import annotations
 
 import socket
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 import redis
 from sqlalchemy import Engine, func, select
 
-from outage_notify.fakes.server import FakeProviders
-from outage_notify.store.tables import AttemptRow, DeliveryRow, EventRow
-from tests.fixtures.processes import RECIPIENTS, Processes, api, declare, finished
+from outage_notify.store.tables import DeliveryRow, EventRow
+from tests.fixtures.processes import RECIPIENTS, FanOut
 from tests.fixtures.service import TOKENS, wait_for
 
 
-def assert_exactly_once(
-    providers: FakeProviders, people: list[tuple[str, str]], engine: Engine
-) -> None:
-    received = Counter(r.to for r in providers.records() if r.channel in ("sms", "slack"))
-    wrong = [
-        (phone, received[phone] + received[slack])
-        for phone, slack in people
-        if received[phone] + received[slack] != 1
-    ]
-    assert wrong == [], (
-        f"{len(wrong)} recipients did not get exactly one message: {wrong[:10]}; "
-        f"history of the first: {history(engine, wrong[0][0])}"
-    )
-
-
-def history(engine: Engine, address: str) -> list[tuple[object, ...]]:
-    """The attempts recorded for one address, to explain a failure."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(
-                AttemptRow.channel,
-                AttemptRow.outcome,
-                AttemptRow.error_code,
-                AttemptRow.error_text,
-                AttemptRow.started_at,
-            )
-            .where(AttemptRow.address == address)
-            .order_by(AttemptRow.id)
-        ).all()
-    return [tuple(row) for row in rows]
-
-
-def start_service(processes: Processes, env: dict[str, str]) -> None:
-    processes.start("worker", "worker", env=env)
-    processes.start("beat", "beat", env=env)
-
-
-def test_worker_killed_mid_fanout_and_restarted(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-    env: dict[str, str],
-    processes: Processes,
-) -> None:
+def test_worker_killed_mid_fanout_and_restarted(fanout: FanOut) -> None:
+    providers, processes, env = fanout.providers, fanout.processes, fanout.env
     # A slow provider keeps the fan-out going long enough to crash the worker in the middle.
     providers.set_latency(0.05)
     env["OUTAGE_NOTIFY_DELIVERY_CONCURRENCY"] = "10"
-    start_service(processes, env)
-    declare(api(tmp_path, postgres_url, redis_url, providers))
+    fanout.start_service()
+    fanout.declare()
     wait_for(lambda: len(providers.records()) >= 300, timeout=60, what="fan-out under way")
-    processes.kill("worker")
+    processes.kill("worker-1")
     assert len(providers.records()) < RECIPIENTS, "the fan-out finished before the crash"
     providers.set_latency(0.0)
-    processes.start("worker", "worker", env=env)
-    wait_for(lambda: finished(fault_db), timeout=120, what="all deliveries final after restart")
-    assert_exactly_once(providers, people, fault_db)
+    processes.start("worker-1", "worker", env=env)
+    wait_for(fanout.finished, timeout=120, what="all deliveries final after restart")
+    fanout.assert_exactly_once()
 
 
-def test_redis_flushed_mid_fanout(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-    env: dict[str, str],
-    processes: Processes,
-) -> None:
+def test_redis_flushed_mid_fanout(fanout: FanOut) -> None:
+    providers, env = fanout.providers, fanout.env
     providers.set_latency(0.05)
     env["OUTAGE_NOTIFY_DELIVERY_CONCURRENCY"] = "10"
-    start_service(processes, env)
-    declare(api(tmp_path, postgres_url, redis_url, providers))
+    fanout.start_service()
+    fanout.declare()
     wait_for(lambda: len(providers.records()) >= 300, timeout=60, what="fan-out under way")
     # Everything queued in the broker is gone, as after a Redis restart without persistence.
-    redis.Redis.from_url(redis_url).flushdb()
+    redis.Redis.from_url(fanout.redis_url).flushdb()
     assert len(providers.records()) < RECIPIENTS, "the fan-out finished before the flush"
     providers.set_latency(0.0)
-    wait_for(lambda: finished(fault_db), timeout=120, what="sweeper recovered the lost work")
-    assert_exactly_once(providers, people, fault_db)
+    wait_for(fanout.finished, timeout=120, what="sweeper recovered the lost work")
+    fanout.assert_exactly_once()
 
 
 @pytest.mark.parametrize("people", [10], indirect=True)  # one user in ten prefers SMS
-def test_providers_answer_429_and_500(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-    env: dict[str, str],
-    processes: Processes,
-) -> None:
+def test_providers_answer_429_and_500(fanout: FanOut) -> None:
+    providers = fanout.providers
     for channel in ("sms", "slack"):
         providers.add_fault(channel, http_status=429, retry_after=1, ratio=0.2)
         providers.add_fault(channel, http_status=500, ratio=0.1)
-    start_service(processes, env)
-    declare(api(tmp_path, postgres_url, redis_url, providers))
-    wait_for(lambda: finished(fault_db), timeout=180, what="all deliveries final")
-    assert_exactly_once(providers, people, fault_db)
+    fanout.start_service()
+    fanout.declare()
+    wait_for(fanout.finished, timeout=180, what="all deliveries final")
+    fanout.assert_exactly_once()
     assert len(providers.rejections()) > RECIPIENTS * 0.1  # the faults really happened
-    with fault_db.connect() as connection:
+    with fanout.db.connect() as connection:
         failed = connection.scalar(
             select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state == "failed")
         )
     assert failed == 0
 
 
-def test_dropped_responses_are_reconciled_not_resent(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-    env: dict[str, str],
-    processes: Processes,
-) -> None:
+def test_dropped_responses_are_reconciled_not_resent(fanout: FanOut) -> None:
+    providers = fanout.providers
     # Twilio accepts the message, then the connection closes before the answer arrives.
     providers.add_fault("sms", drop=True, ratio=0.05)
-    start_service(processes, env)
-    declare(api(tmp_path, postgres_url, redis_url, providers))
-    wait_for(lambda: finished(fault_db), timeout=120, what="all deliveries final")
+    fanout.start_service()
+    fanout.declare()
+    wait_for(fanout.finished, timeout=120, what="all deliveries final")
     assert providers.stats().dropped.get("sms", 0) > 0
-    assert_exactly_once(providers, people, fault_db)
+    fanout.assert_exactly_once()
 
 
-def test_api_killed_between_commit_and_enqueue(
-    tmp_path: Path,
-    postgres_url: str,
-    redis_url: str,
-    providers: FakeProviders,
-    fault_db: Engine,
-    people: list[tuple[str, str]],
-    env: dict[str, str],
-    processes: Processes,
-) -> None:
+def test_api_killed_between_commit_and_enqueue(fanout: FanOut) -> None:
+    processes, env = fanout.processes, fanout.env
     # A broker that accepts connections and never answers: the API commits the event, then
     # hangs in the enqueue, and dies there.
     with socket.socket() as black_hole:
@@ -184,19 +105,19 @@ def test_api_killed_between_commit_and_enqueue(
             f"Content-Length: {len(payload)}\r\n\r\n"
         )
         client.sendall(head.encode() + payload)
-        wait_for(lambda: committed_events(fault_db) == 1, timeout=30, what="event committed")
+        wait_for(lambda: committed_events(fanout.db) == 1, timeout=30, what="event committed")
         processes.kill("api")
         client.close()
-    with fault_db.connect() as connection:
+    with fanout.db.connect() as connection:
         assert (
             connection.scalar(
                 select(func.count()).select_from(EventRow).where(EventRow.processed_at.is_(None))
             )
             == 1
         )
-    start_service(processes, env)
-    wait_for(lambda: finished(fault_db), timeout=120, what="event processed after restart")
-    assert_exactly_once(providers, people, fault_db)
+    fanout.start_service()
+    wait_for(fanout.finished, timeout=120, what="event processed after restart")
+    fanout.assert_exactly_once()
 
 
 def committed_events(engine: Engine) -> int:

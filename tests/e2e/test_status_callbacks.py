@@ -133,3 +133,25 @@ def test_undelivered_sms_reaches_the_contact_on_slack_once_and_the_rest_are_deli
     assert all(before[d["id"]] == ("sms", "sent") for d in texted)
     assert {d["state"] for d in texted} == {"delivered"}
     assert all(before[d["id"]] == (d["channel"], d["state"]) for d in others if d not in texted)
+
+
+def test_reports_that_beat_the_worker_recording_the_send_are_applied_later(
+    service: RunningService,
+) -> None:
+    providers = service.providers
+    # Reports come at once while the batch is still sending: the worker records the provider
+    # ids only when the batch's last send returns, so every report finds an unknown id first.
+    providers.set_status_callback_delay(0.0)
+    providers.set_latency(0.3)
+    response = service.call("POST", ALERTMANAGER, role="monitor", json=firing())
+    assert response.status_code == 202, response.text
+    incidents = wait_for(
+        lambda: service.call("GET", "/api/v1/incidents").json()["items"], what="incident"
+    )
+    incident_id = int(incidents[0]["id"])
+    wait_for(lambda: service.settled(incident_id, updates=1), timeout=60, what="fan-out")
+    wait_for(lambda: reported(service, incident_id), timeout=60, what="late reports applied")
+    early = [c for c in providers.status_callbacks() if "unknown_message" in c.body]
+    assert early, "no report arrived before its send was recorded: the test proved nothing"
+    texted = [d for d in deliveries(service, incident_id) if d["channel"] == "sms"]
+    assert texted and {d["state"] for d in texted} == {"delivered"}

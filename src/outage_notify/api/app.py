@@ -10,8 +10,18 @@ from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
+from outage_notify.api import audit as audit_api
 from outage_notify.api import health, incidents, status_page, twilio_callbacks, webhooks
+from outage_notify.api import metrics as metrics_api
 from outage_notify.api import report as report_api
+from outage_notify.api.body_limit import BodyLimit
+from outage_notify.api.responses import (
+    PUBLIC_READ,
+    STAFF_READ,
+    STAFF_WRITE,
+    TWILIO_CALLBACK,
+    WEBHOOK,
+)
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
@@ -39,6 +49,7 @@ def create_app(
     app.state.enqueuer = Enqueuer(celery)
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
     app.state.directory = directory or load_directory(settings.contacts_dir)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(DatabaseError)
     async def database_down(request: Request, error: DatabaseError) -> JSONResponse:
@@ -51,11 +62,13 @@ def create_app(
         return _unavailable("message broker unavailable; retry later")
 
     app.include_router(health.router)
-    app.include_router(webhooks.router)
-    app.include_router(twilio_callbacks.router)
-    app.include_router(incidents.router)
-    app.include_router(status_page.router)
-    app.include_router(report_api.router)
+    app.include_router(webhooks.router, responses=WEBHOOK)
+    app.include_router(twilio_callbacks.router, responses=TWILIO_CALLBACK)
+    app.include_router(incidents.router, responses=STAFF_WRITE)
+    app.include_router(status_page.router, responses=PUBLIC_READ)
+    app.include_router(report_api.router, responses=STAFF_READ)
+    app.include_router(metrics_api.router)
+    app.include_router(audit_api.router, responses=STAFF_READ)
     return app
 
 

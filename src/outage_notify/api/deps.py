@@ -1,24 +1,56 @@
-"""Request dependencies: bearer-token authentication, roles, database sessions."""
+"""Request dependencies: API-token authentication, roles, database sessions.
+
+A token comes as `Authorization: Bearer <token>` or, for Alertmanager's `basic_auth`, as
+`Authorization: Basic base64(<any username>:<token>)`; the username is ignored (the token's own
+name is who acted). No or an unknown token is 401 with `WWW-Authenticate`; a known token whose
+role is too low is 403 with the reason. Refusals are logged with the route, the client address
+and the reason, never with the body or the presented credentials.
+"""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import Callable, Iterator
+import base64
+import binascii
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.http import HTTPBase
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from outage_notify.settings import ROLE_RANK, Role, Settings
+from outage_notify.settings import ROLE_RANK, ApiToken, Role, Settings
 
-_bearer = HTTPBearer(auto_error=False, description="A token from OUTAGE_NOTIFY_API_TOKENS.")
+log = logging.getLogger(__name__)
+# Both only document the schemes in OpenAPI; `presented_token` reads the header itself.
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from OUTAGE_NOTIFY_API_TOKENS.")
+basic_scheme = HTTPBase(
+    scheme="basic",
+    auto_error=False,
+    description="For Alertmanager's basic_auth: any username, an API token as the password.",
+)
+CHALLENGE = {"WWW-Authenticate": 'Bearer realm="outage_notify"'}
+
+
+class Refusal(BaseModel):
+    """Why the request was refused."""
+
+    detail: str
+
+
+# Documented on every router behind a token, so the OpenAPI document lists what callers get.
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": Refusal, "description": "No API token, or one this service does not know."},
+    403: {"model": Refusal, "description": "The token's role is too low, or a bad signature."},
+}
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the token's name and role."""
+    """Who is calling: the token's name and role (or a webhook source proven otherwise)."""
 
     name: str
     role: Role
@@ -29,46 +61,102 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def session(request: Request) -> Iterator[Session]:
     """A session whose transaction commits when the route returns without error."""
     with request.app.state.sessions() as db, db.begin():
         yield db
 
 
-def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The principal behind a valid bearer token, or 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "missing bearer token (Authorization: Bearer <token>)",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    presented = credentials.credentials.encode()
+def refuse(
+    request: Request, code: int, reason: str, headers: dict[str, str] | None = None
+) -> HTTPException:
+    """Log a refused request without its body or credentials; the HTTPException to raise."""
+    log.warning(
+        "refused %s %s from %s: %s (%s)",
+        request.method,
+        request.url.path,
+        client_address(request),
+        reason,
+        code,
+    )
+    return HTTPException(code, reason, headers=headers)
+
+
+def presented_token(request: Request) -> str | None:
+    """The token in a Bearer or Basic (password) Authorization header, if any."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    credentials = credentials.strip()
+    if not credentials:
+        return None
+    if scheme.lower() == "bearer":
+        return credentials
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(credentials, validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        _username, separator, password = decoded.partition(":")
+        return password if separator and password else None
+    return None
+
+
+def find_token(tokens: Sequence[ApiToken], presented: str) -> ApiToken | None:
+    """The configured token `presented` is, checking every one so timing reveals nothing."""
     found = None
-    # Compare against every token, always, so timing does not reveal which one nearly matched.
-    for token in settings_of(request).api_tokens:
-        if hmac.compare_digest(presented, token.token.get_secret_value().encode()):
+    for token in tokens:
+        if token.matches(presented):
             found = token
-    if found is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "invalid token", headers={"WWW-Authenticate": "Bearer"}
+    return found
+
+
+def token_principal(request: Request) -> Principal:
+    """The principal behind a valid API token, or 401."""
+    presented = presented_token(request)
+    if presented is None:
+        raise refuse(
+            request,
+            status.HTTP_401_UNAUTHORIZED,
+            "missing bearer token (Authorization: Bearer <token>, or Basic with the token"
+            " as password)",
+            CHALLENGE,
         )
+    found = find_token(settings_of(request).api_tokens, presented)
+    if found is None:
+        raise refuse(request, status.HTTP_401_UNAUTHORIZED, "invalid token", CHALLENGE)
     return Principal(name=found.name, role=found.role)
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def check_role(request: Request, principal: Principal, role: Role) -> Principal:
+    """`principal` if its role is `role` or above, else 403 naming both."""
+    if ROLE_RANK[principal.role] < ROLE_RANK[role]:
+        raise refuse(
+            request,
+            status.HTTP_403_FORBIDDEN,
+            f"this needs the {role} role; the token {principal.name!r} is {principal.role}",
+        )
+    return principal
+
+
+def authenticate(
+    request: Request,
+    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    _basic_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)],
+) -> Principal:
+    """The principal behind a valid Bearer or Basic API token, or 401."""
+    return token_principal(request)
+
+
+def require(role: Role) -> Callable[[Request, Principal], Principal]:
     """A dependency that lets through `role` and the roles above it, else 403."""
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-        if ROLE_RANK[principal.role] < ROLE_RANK[role]:
-            raise HTTPException(
-                status.HTTP_403_FORBIDDEN,
-                f"this needs the {role} role; the token is {principal.role}",
-            )
-        return principal
+    def check(
+        request: Request, principal: Annotated[Principal, Depends(authenticate)]
+    ) -> Principal:
+        return check_role(request, principal, role)
 
     return check
 
@@ -76,3 +164,4 @@ def require(role: Role) -> Callable[[Principal], Principal]:
 DB = Annotated[Session, Depends(session)]
 Monitor = Annotated[Principal, Depends(require(Role.MONITOR))]
 Staff = Annotated[Principal, Depends(require(Role.STAFF))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

@@ -5,24 +5,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle
 from outage_notify.api import views
-from outage_notify.api.deps import DB, Staff
+from outage_notify.api.deps import AUTH_RESPONSES, DB, Principal, Staff, client_address
 from outage_notify.api.schemas import (
     ActionItemIn,
     Created,
     DeclareIncident,
     DeliveryPage,
     IncidentDetail,
+    IncidentId,
     IncidentOut,
     IncidentPage,
     IncidentPatch,
     NoteIn,
+    Offset,
     ResolveIncident,
     StaffActionOut,
     StaffUpdate,
@@ -31,23 +34,50 @@ from outage_notify.errors import TransitionError
 from outage_notify.lifecycle import Decision
 from outage_notify.models import DeliveryState, IncidentState, Phase
 from outage_notify.planning import find_contact
+from outage_notify.store import audit as audit_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
 MAX_PAGE = 500
+
+
+def _audit(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    *,
+    action: str,
+    incident_id: int | None,
+    detail: dict[str, Any],
+) -> None:
+    """Append the staff action to the audit log, in the transaction that performs it."""
+    audit_store.record(
+        session,
+        at=datetime.now(UTC),
+        actor=principal.name,
+        role=principal.role.value,
+        action=action,
+        incident_id=incident_id,
+        detail=detail,
+        client=client_address(request),
+    )
 
 
 def _act(
     request: Request,
     incident_id: int | None,
     decide: Callable[[IncidentState | None], Decision],
-    actor: str,
+    principal: Principal,
+    *,
+    action: str,
+    detail: dict[str, Any],
 ) -> StaffActionOut:
-    """Run a lifecycle decision under a row lock, commit, then enqueue its update."""
+    """Run a lifecycle decision under a row lock, commit with its audit entry, then enqueue."""
+    actor = principal.name
     now = datetime.now(UTC)
     with transaction(request.app.state.sessions) as session:
         row = None
@@ -65,6 +95,14 @@ def _act(
         assert saved is not None
         out = views.incident(saved)
         update_id = update.id if update is not None else None
+        _audit(
+            session,
+            request,
+            principal,
+            action=action,
+            incident_id=saved.id,
+            detail={**detail, "update_id": update_id},
+        )
     queued = True
     if update_id is not None:
         try:
@@ -75,12 +113,16 @@ def _act(
     return StaffActionOut(incident=out, update_id=update_id, queued=queued)
 
 
+def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
+    """A 422 shaped like FastAPI's own, so every 422 of the API has one documented body."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": reason, "input": value}]
+    )
+
+
 def _check_lead(request: Request, lead: str | None) -> None:
     if lead and find_contact(request.app.state.directory, lead) is None:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"field 'lead': no contact with id {lead!r} in the contact lists",
-        )
+        raise _invalid("lead", lead, f"field 'lead': no contact with id {lead!r} in the contacts")
 
 
 def _check_audiences(request: Request, audiences: list[str] | None) -> None:
@@ -89,8 +131,9 @@ def _check_audiences(request: Request, audiences: list[str] | None) -> None:
     known = request.app.state.directory.audiences
     unknown = sorted(set(audiences) - set(known))
     if unknown:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        raise _invalid(
+            "audiences",
+            audiences,
             f"field 'audiences': unknown audience(s) {', '.join(unknown)}; "
             f"known: {', '.join(sorted(known))}",
         )
@@ -125,14 +168,21 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
         decision.incident.lead = body.lead or settings.default_lead
         return decision
 
-    return _act(request, None, decide, principal.name)
+    return _act(
+        request,
+        None,
+        decide,
+        principal,
+        action="declare",
+        detail=body.model_dump(mode="json", exclude_none=True),
+    )
 
 
 @router.post(
     "/{incident_id}/updates", status_code=status.HTTP_202_ACCEPTED, response_model=StaffActionOut
 )
 def post_update(
-    request: Request, incident_id: int, body: StaffUpdate, principal: Staff
+    request: Request, incident_id: IncidentId, body: StaffUpdate, principal: Staff
 ) -> StaffActionOut:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
     _check_audiences(request, body.audiences)
@@ -153,7 +203,14 @@ def post_update(
             announce_eta=body.announce_eta,
         )
 
-    return _act(request, incident_id, decide, principal.name)
+    return _act(
+        request,
+        incident_id,
+        decide,
+        principal,
+        action="update",
+        detail=body.model_dump(mode="json", exclude_none=True),
+    )
 
 
 @router.post(
@@ -161,7 +218,7 @@ def post_update(
 )
 def resolve_incident(
     request: Request,
-    incident_id: int,
+    incident_id: IncidentId,
     principal: Staff,
     body: Annotated[ResolveIncident | None, Body()] = None,
 ) -> StaffActionOut:
@@ -181,7 +238,14 @@ def resolve_incident(
             override_reason=override,
         )
 
-    return _act(request, incident_id, decide, principal.name)
+    return _act(
+        request,
+        incident_id,
+        decide,
+        principal,
+        action="resolve",
+        detail={"message": message, "override_reason": override},
+    )
 
 
 @router.get("", response_model=IncidentPage)
@@ -190,7 +254,7 @@ def list_incidents(
     principal: Staff,
     phase: Phase | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> IncidentPage:
     """Incidents, newest first."""
     rows, total = incident_store.list_incidents(db, phase=phase, limit=limit, offset=offset)
@@ -200,7 +264,7 @@ def list_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentDetail)
-def get_incident(db: DB, principal: Staff, incident_id: int) -> IncidentDetail:
+def get_incident(db: DB, principal: Staff, incident_id: IncidentId) -> IncidentDetail:
     """One incident with its timeline and updates."""
     row = incident_store.get_incident(db, incident_id)
     if row is None:
@@ -214,12 +278,12 @@ def get_incident(db: DB, principal: Staff, incident_id: int) -> IncidentDetail:
 def list_deliveries(
     db: DB,
     principal: Staff,
-    incident_id: int,
+    incident_id: IncidentId,
     state: DeliveryState | None = None,
     audience: str | None = None,
     channel: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeliveryPage:
     """Deliveries of an incident with their attempts, counts, and who is unreached."""
     if incident_store.get_incident(db, incident_id) is None:
@@ -250,7 +314,7 @@ def list_deliveries(
 
 
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
-def add_note(request: Request, incident_id: int, body: NoteIn, principal: Staff) -> Created:
+def add_note(request: Request, incident_id: IncidentId, body: NoteIn, principal: Staff) -> Created:
     """An internal note or troubleshooting finding: on the timeline, never sent to anyone."""
     with transaction(request.app.state.sessions) as session:
         _incident_or_404(session, incident_id)
@@ -263,6 +327,14 @@ def add_note(request: Request, incident_id: int, body: NoteIn, principal: Staff)
         )
         session.add(row)
         session.flush()
+        _audit(
+            session,
+            request,
+            principal,
+            action=body.kind,
+            incident_id=incident_id,
+            detail={"timeline_id": row.id, "text": body.text},
+        )
         return Created(id=row.id)
 
 
@@ -270,7 +342,7 @@ def add_note(request: Request, incident_id: int, body: NoteIn, principal: Staff)
     "/{incident_id}/action-items", status_code=status.HTTP_201_CREATED, response_model=Created
 )
 def add_action_item(
-    request: Request, incident_id: int, body: ActionItemIn, principal: Staff
+    request: Request, incident_id: IncidentId, body: ActionItemIn, principal: Staff
 ) -> Created:
     """A follow-up for the post-incident report."""
     with transaction(request.app.state.sessions) as session:
@@ -284,12 +356,20 @@ def add_action_item(
         )
         session.add(row)
         session.flush()
+        _audit(
+            session,
+            request,
+            principal,
+            action="action_item",
+            incident_id=incident_id,
+            detail={"action_item_id": row.id, "text": body.text, "owner": body.owner},
+        )
         return Created(id=row.id)
 
 
 @router.patch("/{incident_id}", response_model=IncidentOut)
 def patch_incident(
-    request: Request, incident_id: int, body: IncidentPatch, principal: Staff
+    request: Request, incident_id: IncidentId, body: IncidentPatch, principal: Staff
 ) -> IncidentOut:
     """Set the incident lead or the root cause."""
     _check_lead(request, body.lead)
@@ -311,6 +391,14 @@ def patch_incident(
                     kind="edit",
                     text="; ".join(changes),
                 )
+            )
+            _audit(
+                session,
+                request,
+                principal,
+                action="edit",
+                incident_id=incident_id,
+                detail=body.model_dump(mode="json", exclude_none=True),
             )
         return views.incident(row)
 

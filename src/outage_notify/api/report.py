@@ -8,13 +8,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from outage_notify.api.deps import DB, Staff
+from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff
+from outage_notify.api.schemas import IncidentId
 from outage_notify.report_html import to_html
 from outage_notify.report_model import Report
 from outage_notify.report_render import to_markdown
 from outage_notify.store.report import incident_report
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["reports"])
+router = APIRouter(prefix="/api/v1/incidents", tags=["reports"], responses=AUTH_RESPONSES)
 
 
 class ReportFormat(StrEnum):
@@ -41,7 +42,7 @@ def get_report(
     request: Request,
     db: DB,
     principal: Staff,
-    incident_id: int,
+    incident_id: IncidentId,
     format: Annotated[ReportFormat, Query(description="md, html or json.")] = ReportFormat.JSON,
 ) -> Report | Response:
     """The post-incident report: timeline, phases, who was told what and when, figures."""

@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from fastapi import Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from outage_notify.models import Phase, Severity
+from outage_notify.models import Phase, Severity, without_nul
 
 Component = Field(min_length=1, max_length=50)
+# Row ids and offsets are 64-bit in both databases; a larger number is a 422, not a 500.
+MAX_ROW_ID = 2**63 - 1
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The incident's id.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Items to skip.")]
 
 
-class DeclareIncident(BaseModel):
-    """Staff declare an outage, e.g. from user reports."""
+class StaffInput(BaseModel):
+    """A request body written by people: unknown fields refused, NUL characters dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nul(cls, data: Any) -> Any:
+        # PostgreSQL text cannot hold NUL; storing one would fail the request with a 500.
+        return without_nul(data)
+
+
+class DeclareIncident(StaffInput):
+    """Staff declare an outage, e.g. from user reports."""
 
     title: str = Field(min_length=1, max_length=300, description="What is broken, in a line.")
     summary: str = Field(default="", max_length=5000, description="Impact and what is known.")
@@ -32,10 +47,8 @@ class DeclareIncident(BaseModel):
     )
 
 
-class StaffUpdate(BaseModel):
+class StaffUpdate(StaffInput):
     """A progress update to stakeholders."""
-
-    model_config = ConfigDict(extra="forbid")
 
     message: str = Field(min_length=1, max_length=2000)
     phase: Phase | None = None
@@ -49,9 +62,7 @@ class StaffUpdate(BaseModel):
     )
 
 
-class ResolveIncident(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ResolveIncident(StaffInput):
     message: str = Field(default="", max_length=2000)
     override_reason: str = Field(
         default="",
@@ -60,25 +71,19 @@ class ResolveIncident(BaseModel):
     )
 
 
-class NoteIn(BaseModel):
+class NoteIn(StaffInput):
     """Internal troubleshooting: never sent to stakeholders, never on the status page."""
-
-    model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)
     kind: Literal["note", "finding"] = "note"
 
 
-class ActionItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActionItemIn(StaffInput):
     text: str = Field(min_length=1, max_length=2000)
     owner: str = Field(default="", max_length=200)
 
 
-class IncidentPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentPatch(StaffInput):
     lead: str | None = Field(default=None, description="Contact id of the incident lead.")
     root_cause: str | None = Field(default=None, max_length=10_000)
 
@@ -192,3 +197,23 @@ class DeliveryPage(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class AuditEntryOut(BaseModel):
+    """One staff action as the audit log recorded it."""
+
+    id: int
+    at: datetime
+    actor: str = Field(description="The API token's name.")
+    role: str
+    action: str = Field(description="declare, update, resolve, note, finding, action_item, edit.")
+    incident_id: int | None
+    detail: dict[str, Any]
+    client: str = Field(description="The client address the request came from.")
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    total: int
+    limit: int
+    offset: int

@@ -117,7 +117,15 @@ def twilio_status_callback(
     with transaction(request.app.state.sessions) as session:
         applied = apply_report(session, report, channel=ChannelName.SMS, now=datetime.now(UTC))
     if applied.delivery_id is None:
-        log.info("Twilio status %s for unknown message %s: ignored", reported, sid)
+        # Likely a report that beat the worker recording the send (a batch is recorded when
+        # its last send returns): a worker applies it again shortly, a few times at most.
+        log.info(
+            "Twilio status %s for a message not recorded yet (%s): retried later", reported, sid
+        )
+        try:
+            request.app.state.enqueuer.report(sid, reported, code, text, attempt=1)
+        except BrokerError:
+            log.warning("could not queue the retry of the report for %s", sid)
         return CallbackAnswer(result="unknown_message")
     log.info(
         "Twilio status %s%s for %s: delivery %s %s",

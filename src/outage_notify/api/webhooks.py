@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Request, status
 
-from outage_notify.api.deps import Monitor
+from outage_notify.api.deps import AUTH_RESPONSES, Monitor
 from outage_notify.api.schemas import Accepted
+from outage_notify.api.webhook_auth import Generic, Grafana, UptimeKuma
 from outage_notify.ingest import alertmanager, generic, grafana, uptime_kuma
 from outage_notify.ingest.labels import LabelMapping
 from outage_notify.models import AlertEvent
@@ -21,7 +22,7 @@ from outage_notify.store.engine import transaction
 from outage_notify.store.incidents import record_event
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=AUTH_RESPONSES)
 
 
 def accept(request: Request, event: AlertEvent, *, actor: str) -> Accepted:
@@ -55,33 +56,48 @@ def accept(request: Request, event: AlertEvent, *, actor: str) -> Accepted:
 def alertmanager_webhook(
     request: Request, payload: alertmanager.AlertmanagerPayload, principal: Monitor
 ) -> Accepted:
-    """Prometheus Alertmanager `webhook_config` receiver (payload version 4)."""
+    """Prometheus Alertmanager `webhook_config` receiver (payload version 4).
+
+    Authenticate with a monitor token as `authorization: {credentials: …}` (Bearer) or as the
+    `basic_auth` password (any username).
+    """
     mapping = LabelMapping.from_settings(request.app.state.settings)
     return accept(request, alertmanager.to_event(payload, mapping=mapping), actor=principal.name)
 
 
 @router.post("/generic", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 def generic_webhook(
-    request: Request, payload: Annotated[generic.GenericEvent, Body()], principal: Monitor
+    request: Request, payload: Annotated[generic.GenericEvent, Body()], principal: Generic
 ) -> Accepted:
-    """Any monitoring tool that can post the documented generic JSON schema."""
+    """Any monitoring tool that can post the documented generic JSON schema.
+
+    Authenticate with a monitor token, or with `X-Outage-Notify-Secret: WEBHOOKS_GENERIC_SECRET`.
+    """
     return accept(request, generic.to_event(payload), actor=principal.name)
 
 
 @router.post("/grafana", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 def grafana_webhook(
-    request: Request, payload: grafana.GrafanaPayload, principal: Monitor
+    request: Request, payload: grafana.GrafanaPayload, principal: Grafana
 ) -> Accepted:
-    """Grafana unified alerting webhook contact point."""
+    """Grafana unified alerting webhook contact point.
+
+    With WEBHOOKS_GRAFANA_SECRET set, only requests signed with it (HMAC Signature, with a
+    timestamp header) are accepted, each once; otherwise a monitor token.
+    """
     mapping = LabelMapping.from_settings(request.app.state.settings)
     return accept(request, grafana.to_event(payload, mapping=mapping), actor=principal.name)
 
 
 @router.post("/uptime-kuma", status_code=status.HTTP_202_ACCEPTED, response_model=Accepted)
 def uptime_kuma_webhook(
-    request: Request, payload: uptime_kuma.UptimeKumaPayload, principal: Monitor
+    request: Request, payload: uptime_kuma.UptimeKumaPayload, principal: UptimeKuma
 ) -> Accepted:
-    """Uptime Kuma webhook notification (down → firing, up → resolved)."""
+    """Uptime Kuma webhook notification (down → firing, up → resolved).
+
+    Authenticate with a monitor token, or `X-Outage-Notify-Secret: WEBHOOKS_UPTIME_KUMA_SECRET`
+    (Uptime Kuma's "Additional Headers").
+    """
     mapping = LabelMapping.from_settings(request.app.state.settings)
     event = uptime_kuma.to_event(payload, mapping=mapping)
     if event is None:

@@ -15,15 +15,9 @@ from urllib.parse import urlsplit
 from outage_notify.channels.base import ChannelLimits, Receipt
 from outage_notify.channels.limits import LIMITS
 from outage_notify.models import ChannelName, OutboundMessage
+from outage_notify.redaction import mask_phone, mask_phones
 
 logger = logging.getLogger(__name__)
-
-
-def mask_phone(number: str) -> str:
-    """`+5511999990001` -> `+55******0001`: enough to tell recipients apart, not to dial."""
-    if len(number) <= 7:
-        return "*" * len(number)
-    return f"{number[:3]}******{number[-4:]}"
 
 
 def mask_address(channel: ChannelName, address: str) -> str:
@@ -49,7 +43,8 @@ class ConsoleChannel:
             self.name.value,
             mask_address(self.name, message.address),
             title,
-            message.body,
+            # The body may quote a number (an alternative, a recipient's own); mask those too.
+            mask_phones(message.body),
         )
         return Receipt(provider_id=f"dry-run-{uuid.uuid4().hex}", status="dry-run", dry_run=True)
 

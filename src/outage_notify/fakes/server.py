@@ -19,7 +19,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from outage_notify.fakes import control, fallback, slack, twilio
+from outage_notify.fakes import control, fallback, slack, twilio, twilio_lookup
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.state import (
     FakeCallback,
@@ -37,6 +37,7 @@ def build_app(state: FakeState) -> web.Application:
     app = web.Application()
     app[STATE_KEY] = state
     twilio.add_routes(app)
+    twilio_lookup.add_routes(app)
     slack.add_routes(app)
     fallback.add_routes(app)
     control.add_routes(app)

@@ -1,5 +1,7 @@
 """DEVELOPMENT FAKE: the slice of Slack's Web API that slack_sdk 3.x calls for outage_notify.
 
+Methods: chat.postMessage, conversations.open, conversations.history, auth.test, users.info.
+
 Slack answers most errors with HTTP 200 and `{"ok": false, "error": "..."}`; rate limits are
 HTTP 429 with `Retry-After`. DM channel ids from `conversations.open` are stable per user, and
 messages posted to them are recorded under the user id.
@@ -185,11 +187,26 @@ async def auth_test(request: web.Request, state: FakeState, params: Params) -> w
     )
 
 
+async def users_info(request: web.Request, state: FakeState, params: Params) -> web.StreamResponse:
+    """Any well-formed U/W id is a member, unless a fault (method "users.info") says otherwise."""
+    user = str(params.get("user", ""))
+    if user[:1] not in ("U", "W"):
+        return slack_error("user_not_found")
+    fault = state.faults.pick("slack", "users.info", (user,))
+    if fault is not None and fault.rejects:
+        return fault_response(fault)
+    profile = {"real_name": f"Member {user}", "display_name": user.lower()}
+    member = {"id": user, "team_id": "T0FAKE", "name": user.lower(), "deleted": False}
+    member |= {"is_bot": False, "tz": "America/Sao_Paulo", "profile": profile}
+    return await finish_accepted(request, fault, json_response({"ok": True, "user": member}))
+
+
 METHODS: dict[str, Handler] = {
     "chat.postMessage": post_message,
     "conversations.open": open_conversation,
     "conversations.history": history,
     "auth.test": auth_test,
+    "users.info": users_info,
 }
 
 

@@ -52,6 +52,8 @@ class FakeCallback:
     # The answer's HTTP status; 0 when there was none (connection refused, timeout).
     status: int
     error: str = ""
+    # The answer's body, so tests can see what the endpoint made of the report.
+    body: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """DEVELOPMENT FAKE: Twilio's Messages API (create and list), as twilio-python 9.x calls it.
 
+Lookup v2 (`twilio_lookup`) is served beside it.
+
 Messages created with a `StatusCallback` are reported on later (`twilio_status`).
 """
 
@@ -39,6 +41,7 @@ ERRORS: dict[int, tuple[int, str]] = {
     20429: (429, "Too Many Requests"),
     20500: (500, "An internal server error has occurred"),
     20503: (503, "Service Unavailable"),
+    20404: (404, "The requested resource was not found"),
     21211: (400, "The 'To' number is not a valid phone number."),
     21408: (400, "Permission to send an SMS has not been enabled for the region."),
     21602: (400, "Message body is required."),
@@ -88,6 +91,16 @@ def authorised(request: web.Request, account_sid: str) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     return bool(password) and (user == account_sid or user.startswith("SK"))
+
+
+def authorised_any(request: web.Request) -> bool:
+    """Basic auth with some account or API key (endpoints without the account in the path)."""
+    header = request.headers.get("Authorization", "")
+    try:
+        user = base64.b64decode(header[6:]).decode().partition(":")[0]
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return user.startswith(("AC", "SK")) and authorised(request, user)
 
 
 def check_create(params: dict[str, Any]) -> int | None:

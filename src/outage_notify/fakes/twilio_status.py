@@ -112,8 +112,8 @@ class StatusCallbacks:
         async with self._gate:
             try:
                 async with self._session.post(url, data=params, headers=headers) as response:
-                    await response.read()
-                    answer = FakeCallback(url, params, response.status)
+                    body = (await response.read()).decode("utf-8", "replace")
+                    answer = FakeCallback(url, params, response.status, body=body)
             except (aiohttp.ClientError, TimeoutError) as error:
                 answer = FakeCallback(url, params, 0, f"{type(error).__name__}: {error}")
         self.state.record_callback(answer)

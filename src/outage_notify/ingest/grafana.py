@@ -2,10 +2,18 @@
 
 Grafana embeds Alertmanager, so the body is Alertmanager's alert group plus `orgId`, `title`,
 `state`, `message` and per-alert links and values, under its own `version: "1"`.
+
+A contact point with an HMAC secret signs each request (grafana/alerting `http/hmac.go`): the
+signature header holds the lowercase hex HMAC-SHA256, keyed with the secret, of the raw body,
+or of `<unix seconds>:<raw body>` when a timestamp header is configured, the seconds then
+being that header's value. No `sha256=` prefix.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -65,3 +73,39 @@ def to_event(payload: GrafanaPayload, *, mapping: LabelMapping) -> AlertEvent:
         mapping=mapping,
         title=payload.title,
     )
+
+
+def signature(secret: str, body: bytes, timestamp: str | None = None) -> str:
+    """The signature Grafana sends for `body` (and `timestamp`, when it sends one)."""
+    signed = body if timestamp is None else timestamp.encode() + b":" + body
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def signature_problem(
+    *,
+    secret: str,
+    body: bytes,
+    presented: str,
+    timestamp: str | None,
+    now: datetime,
+    max_age_seconds: int,
+    require_timestamp: bool,
+) -> str | None:
+    """Why this request is not a fresh one signed with `secret`, or None if it is."""
+    if timestamp is None:
+        if require_timestamp:
+            return "no signature timestamp (set the contact point's Timestamp header)"
+    else:
+        try:
+            sent = int(timestamp)
+        except ValueError:
+            return "the signature timestamp is not a number of Unix seconds"
+        if abs(now.timestamp() - sent) > max_age_seconds:
+            return (
+                f"the signature timestamp is more than {max_age_seconds} s from our clock"
+                " (a replay, or clocks out of sync)"
+            )
+    expected = signature(secret, body, timestamp)
+    if not hmac.compare_digest(expected.encode(), presented.strip().lower().encode()):
+        return "the signature does not match the body (wrong secret, or the body was altered)"
+    return None

@@ -316,3 +316,16 @@ def phase_change_updates(session: Session, deliveries: Sequence[DeliveryRow]) ->
             select(UpdateRow.id).where(UpdateRow.id.in_(update_ids), UpdateRow.phase_change)
         )
     )
+
+
+def ids_in_audiences(session: Session, *, update_id: int, audiences: set[str]) -> list[int]:
+    """An update's delivery ids for some of its audiences (the urgent lane's share)."""
+    if not audiences:
+        return []
+    return list(
+        session.scalars(
+            select(DeliveryRow.id).where(
+                DeliveryRow.update_id == update_id, DeliveryRow.audience.in_(audiences)
+            )
+        )
+    )

@@ -266,3 +266,41 @@ class ProbeRow(Base):
     imap_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     total_seconds: Mapped[float] = mapped_column(Float)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True)
+
+
+class AuditRow(Base):
+    """One staff action, written in the transaction that did it. Append-only.
+
+    Nothing in the code updates or deletes these rows (`store/audit.py` only inserts and
+    reads); operators can enforce it with `REVOKE UPDATE, DELETE ON audit_log` for the role the
+    service connects as. There is no foreign key to incidents: the record outlives any purge.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    client: Mapped[str] = mapped_column(String(100), default="")
+
+
+class SeenSignatureRow(Base):
+    """A webhook signature already accepted: the same one again is a replay.
+
+    Kept only as long as its timestamp could still pass the freshness window.
+    """
+
+    __tablename__ = "seen_signatures"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    signature: Mapped[str] = mapped_column(String(128))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    __table_args__ = (
+        UniqueConstraint("source", "signature", name="uq_seen_signatures_source_signature"),
+    )

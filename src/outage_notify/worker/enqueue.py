@@ -8,6 +8,10 @@ from celery import Celery
 
 from outage_notify.worker import names
 
+# A report for an unrecorded send is tried again after 5, 10, 15... seconds, at most this often.
+REPORT_RETRY_SECONDS = 5.0
+REPORT_RETRY_ATTEMPTS = 6
+
 
 class Enqueuer:
     """Sends tasks to the queues the workers consume."""
@@ -21,15 +25,31 @@ class Enqueuer:
     def update(self, update_id: int) -> None:
         self.app.send_task(names.PLAN_UPDATE, args=[update_id], queue=names.QUEUE_EVENTS)
 
-    def deliveries(self, ids: Sequence[int], *, batch_size: int, countdown: float = 0) -> None:
+    def deliveries(
+        self,
+        ids: Sequence[int],
+        *,
+        batch_size: int,
+        countdown: float = 0,
+        queue: str = names.QUEUE_DISPATCH,
+    ) -> None:
         """Dispatch `ids` in batches, in order (managers were planned first)."""
         for start in range(0, len(ids), batch_size):
             self.app.send_task(
                 names.DISPATCH,
                 args=[list(ids[start : start + batch_size])],
-                queue=names.QUEUE_DISPATCH,
+                queue=queue,
                 countdown=countdown or None,
             )
+
+    def report(self, sid: str, status: str, code: str, text: str, *, attempt: int) -> None:
+        """Apply a provider report again after a short wait (its send was not recorded yet)."""
+        self.app.send_task(
+            names.APPLY_REPORT,
+            args=[sid, status, code, text, attempt],
+            queue=names.QUEUE_EVENTS,
+            countdown=REPORT_RETRY_SECONDS * attempt,
+        )
 
     def ping(self, timeout: float = 3.0) -> None:
         """Raise if the broker cannot be reached."""

@@ -7,6 +7,7 @@ the worker process keeps connections warm across batches instead of reconnecting
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -29,6 +30,18 @@ class LoopThread:
     def close(self) -> None:
         if self._loop.is_closed():
             return
+        # Let what is still pending (aiohttp's connection-close waiters) finish or cancel
+        # cleanly, instead of being destroyed with the loop.
+        with contextlib.suppress(Exception):
+            self.run(_drain(), timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+
+async def _drain() -> None:
+    current = asyncio.current_task()
+    pending = [task for task in asyncio.all_tasks() if task is not current]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)

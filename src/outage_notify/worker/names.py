@@ -6,8 +6,13 @@ DISPATCH = "outage_notify.dispatch"
 SWEEP = "outage_notify.sweep"
 REMIND = "outage_notify.remind"
 PROBE = "outage_notify.probe"
+CATCHUP = "outage_notify.catchup"
+APPLY_REPORT = "outage_notify.apply_report"
 
 # Lifecycle and planning are small and latency-critical; dispatch batches are the bulk.
 QUEUE_EVENTS = "outage_notify.events"
 QUEUE_DISPATCH = "outage_notify.dispatch"
-ALL_QUEUES = (QUEUE_EVENTS, QUEUE_DISPATCH)
+# Opened/resolved messages to management: never behind a 100,000-user fan-out. A worker
+# started with `--queues outage_notify.urgent` serves only this lane.
+QUEUE_URGENT = "outage_notify.urgent"
+ALL_QUEUES = (QUEUE_URGENT, QUEUE_EVENTS, QUEUE_DISPATCH)

@@ -56,7 +56,9 @@ class WorkerRuntime:
 
     @cached_property
     def renderer(self) -> Renderer:
-        return Renderer(self.settings.templates_dir)
+        return Renderer(
+            self.settings.templates_dir, sms_transliterate=self.settings.sms_transliterate
+        )
 
     def status_callback_url(self) -> str | None:
         """Where Twilio reports delivery (api/twilio_callbacks.py), unless turned off."""
@@ -74,7 +76,11 @@ class WorkerRuntime:
                 )
                 # The Redis client of the limiter belongs to the same loop as the channels.
                 self._throttle = Throttle(
-                    limiter_for(self.settings.ratelimit_redis_url or None, prefix=RATELIMIT_PREFIX),
+                    limiter_for(
+                        self.settings.ratelimit_redis_url or None,
+                        prefix=RATELIMIT_PREFIX,
+                        jitter=self.settings.ratelimit.jitter_seconds,
+                    ),
                     self.settings,
                 )
             return self._channels

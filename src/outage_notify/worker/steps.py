@@ -12,7 +12,6 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from outage_notify import lifecycle
 from outage_notify.delivery import Job, Outcome, next_step, send_jobs
@@ -24,7 +23,6 @@ from outage_notify.models import (
     Phase,
     RenderedMessage,
     Severity,
-    UpdateDraft,
     UpdateKind,
 )
 from outage_notify.planning import (
@@ -37,17 +35,12 @@ from outage_notify.planning import (
     notified_after,
     plan_audiences,
 )
-from outage_notify.reminders import due_reminder
 from outage_notify.rendering import IncidentView, MessageContext
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, IncidentRow, ProbeRow, TimelineRow, UpdateRow
-from outage_notify.verification import RoundTrip, apply_probe
+from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime
-
-if TYPE_CHECKING:
-    from outage_notify.probes import ProbeResult
 
 log = logging.getLogger(__name__)
 _rng = random.Random()
@@ -97,14 +90,26 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
     return update_ids
 
 
-def plan_update(runtime: WorkerRuntime, update_id: int) -> list[int]:
+# Kinds a manager must never wait for behind a large fan-out.
+URGENT_KINDS = frozenset({UpdateKind.OPENED, UpdateKind.RESOLVED, UpdateKind.REOPENED})
+
+
+@dataclass
+class Planned:
+    """The new deliveries of an update: for the urgent lane, and for everyone else."""
+
+    urgent: list[int] = field(default_factory=list)
+    rest: list[int] = field(default_factory=list)
+
+
+def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
     """Write one delivery per recipient of an update (once); return the delivery ids."""
     now = datetime.now(UTC)
     directory = runtime.directory
     with transaction(runtime.sessions) as session:
         update = session.get(UpdateRow, update_id, with_for_update=True)
         if update is None or update.planned_at is not None:
-            return []
+            return Planned()
         incident = incident_store.get_incident(session, update.incident_id, for_update=True)
         assert incident is not None
         staff = [c for i in update.recipients or [] if (c := find_contact(directory, i))]
@@ -154,7 +159,13 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> list[int]:
                 },
             )
         )
-    return ids
+        lane = {
+            p.audience
+            for p in plans
+            if p.kind in URGENT_KINDS and p.audience in runtime.settings.urgent_audiences
+        }
+        urgent = set(delivery_store.ids_in_audiences(session, update_id=update.id, audiences=lane))
+    return Planned(urgent=[i for i in ids if i in urgent], rest=[i for i in ids if i not in urgent])
 
 
 def _renderer_for(runtime: WorkerRuntime, incident: IncidentRow, update: UpdateRow):  # type: ignore[no-untyped-def]
@@ -326,92 +337,3 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
     if any(by_kind.values()):
         log.warning("sweeper re-enqueues lost work: %s", dict(by_kind))
     return result
-
-
-def remind(runtime: WorkerRuntime) -> list[int]:
-    """Remind leads of slipped ETAs and missed updates (once each); return updates to plan."""
-    settings = runtime.settings
-    now = datetime.now(UTC)
-    update_ids: list[int] = []
-    with transaction(runtime.sessions) as session:
-        # Locked: two ticks running at once must not both remind of the same deadline.
-        for row in incident_store.open_incidents(session, for_update=True):
-            reminder = due_reminder(
-                incident_store.to_state(row),
-                last_update_at=incident_store.last_update_at(session, row.id),
-                now=now,
-                timezone=settings.timezone,
-            )
-            if reminder is None:
-                continue
-            row.reminded_for = reminder.deadline
-            lead = row.lead or settings.default_lead
-            if lead and find_contact(runtime.directory, lead) is not None:
-                draft = UpdateDraft(
-                    kind=UpdateKind.REMINDER,
-                    message=reminder.text,
-                    actor="reminder",
-                    recipients=(lead,),
-                    phase_change=True,
-                )
-                update_ids.append(incident_store.add_update(session, row, draft, now=now).id)
-            else:
-                session.add(
-                    TimelineRow(
-                        incident_id=row.id,
-                        at=now,
-                        actor="reminder",
-                        kind="reminder",
-                        text=f"no incident lead to remind ({reminder.text}); set one with PATCH "
-                        "/api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
-                    )
-                )
-            if reminder.cadence and settings.holding_messages:
-                row.next_update_at = lifecycle.next_update_at(
-                    Severity(row.severity), now=now, cadence_minutes=settings.update_cadence_minutes
-                )
-                holding = UpdateDraft(
-                    kind=UpdateKind.UPDATE, message="We are still working on it.", actor="reminder"
-                )
-                update_ids.append(incident_store.add_update(session, row, holding, now=now).id)
-    return update_ids
-
-
-def record_probe(runtime: WorkerRuntime, result: ProbeResult) -> list[int]:
-    """Store a mail round trip and apply it to the email incident; return updates to plan."""
-    settings = runtime.settings
-    now = datetime.now(UTC)
-    service = "email"
-    with transaction(runtime.sessions) as session:
-        incident_store.lock_service(session, service)
-        probe_row = ProbeRow(
-            at=result.at,
-            ok=result.ok,
-            stage=result.stage,
-            error=result.error,
-            smtp_seconds=result.smtp_seconds,
-            imap_seconds=result.imap_seconds,
-            total_seconds=result.total_seconds,
-        )
-        session.add(probe_row)
-        session.flush()
-        row = incident_store.open_incident(session, service)
-        decision = apply_probe(
-            incident_store.to_state(row) if row is not None else None,
-            RoundTrip(
-                ok=result.ok, stage=result.stage, error=result.error, seconds=result.total_seconds
-            ),
-            consecutive_failures=incident_store.consecutive_probe_failures(session),
-            failures_to_open=settings.probe.failures_to_open,
-            passes_to_resolve=settings.probe.passes_to_resolve,
-            now=now,
-            cadence_minutes=settings.update_cadence_minutes,
-            service=service,
-        )
-        if decision.incident is not None and decision.incident.id is None:
-            decision.incident.lead = settings.default_lead
-        saved, update = incident_store.save_decision(
-            session, decision, row=row, now=now, actor="mail-probe"
-        )
-        probe_row.incident_id = saved.id if saved is not None else None
-        return [update.id] if update is not None else []

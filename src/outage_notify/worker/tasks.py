@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
 
-from outage_notify.worker import names, steps
-from outage_notify.worker.enqueue import Enqueuer
+from outage_notify.delivery_reports import Effect, Report
+from outage_notify.models import ChannelName, DeliveryState
+from outage_notify.store import delivery_reports as store_reports
+from outage_notify.store.engine import transaction
+from outage_notify.worker import names, sop_steps, steps
+from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
 
 
@@ -27,8 +32,10 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         _plan(runtime(), update_id)
 
     def _plan(rt: WorkerRuntime, update_id: int) -> None:
-        ids = steps.plan_update(rt, update_id)
-        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
+        planned = steps.plan_update(rt, update_id)
+        batch = rt.settings.delivery.batch_size
+        enqueue.deliveries(planned.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
+        enqueue.deliveries(planned.rest, batch_size=batch)
 
     @app.task(name=names.DISPATCH, shared=False)  # type: ignore[untyped-decorator]
     def dispatch(delivery_ids: list[int]) -> None:
@@ -42,7 +49,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
     def remind() -> int:
         rt = runtime()
-        ids = steps.remind(rt)
+        ids = sop_steps.remind(rt)
         for update_id in ids:
             _plan(rt, update_id)
         return len(ids)
@@ -53,9 +60,34 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
         rt = runtime()
         result = run_round_trip(rt.settings.probe)
-        for update_id in steps.record_probe(rt, result):
+        update_ids = sop_steps.record_probe(rt, result)
+        for update_id in update_ids:
             _plan(rt, update_id)
+        incident = sop_steps.verified(rt, update_ids)
+        if incident is not None and rt.settings.email_catchup:
+            app.send_task(names.CATCHUP, args=[incident], queue=names.QUEUE_EVENTS)
         return result.ok
+
+    @app.task(name=names.CATCHUP, shared=False)  # type: ignore[untyped-decorator]
+    def catchup(incident_id: int) -> int:
+        sent, _ = sop_steps.send_catchup(runtime(), incident_id)
+        return sent
+
+    @app.task(name=names.APPLY_REPORT, shared=False)  # type: ignore[untyped-decorator]
+    def apply_report(sid: str, status: str, code: str, text: str, attempt: int) -> str:
+        rt = runtime()
+        report = Report(provider_id=sid, status=status, error_code=code, error_text=text)
+        with transaction(rt.sessions) as session:
+            applied = store_reports.apply_report(
+                session, report, channel=ChannelName.SMS, now=datetime.now(UTC)
+            )
+        if applied.delivery_id is None:
+            if attempt < REPORT_RETRY_ATTEMPTS:
+                enqueue.report(sid, status, code, text, attempt=attempt + 1)
+            return "unknown"
+        if applied.effect == Effect.UNDELIVERED and applied.state == DeliveryState.PLANNED:
+            enqueue.deliveries([applied.delivery_id], batch_size=rt.settings.delivery.batch_size)
+        return applied.effect.value
 
     @app.task(name=names.SWEEP, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, Any]:

@@ -1,0 +1,158 @@
+"""How each monitoring source proves who it is.
+
+- Alertmanager: an API token (monitor role or above) as Bearer or as the Basic password;
+  `http_config` offers nothing else.
+- Grafana: with `WEBHOOKS_GRAFANA_SECRET` set, its HMAC signature over the raw body (and
+  timestamp), fresh within `WEBHOOKS_GRAFANA_MAX_AGE_SECONDS` and never seen before; a token
+  alone is then refused. Without the secret, a token as for Alertmanager.
+- Uptime Kuma and the generic webhook: the source's secret in `X-Outage-Notify-Secret` (Uptime
+  Kuma signs nothing, but can add a header), or a token.
+
+Signature problems are 403 (there is nothing to retry with, as for Twilio callbacks); missing
+or wrong tokens and secrets are 401. Refusals are logged without the body.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
+from pydantic import SecretStr
+
+from outage_notify.api.deps import (
+    CHALLENGE,
+    Principal,
+    basic_scheme,
+    bearer_scheme,
+    check_role,
+    refuse,
+    settings_of,
+    token_principal,
+)
+from outage_notify.ingest import grafana
+from outage_notify.settings import Role, WebhookSettings
+from outage_notify.store import replays
+from outage_notify.store.engine import transaction
+
+SECRET_HEADER = "X-Outage-Notify-Secret"  # noqa: S105 (a header name, not a secret)
+# Where Grafana puts the signature when the contact point's Header field is left empty
+# (grafana/alerting http/hmac.go), although its form suggests X-Grafana-Alerting-Signature.
+GRAFANA_BUILTIN_SIGNATURE_HEADER = "X-Grafana-Alert-Signature"
+
+_secret_header = APIKeyHeader(
+    name=SECRET_HEADER,
+    auto_error=False,
+    description="The source's secret (WEBHOOKS_UPTIME_KUMA_SECRET / WEBHOOKS_GENERIC_SECRET).",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+Basic = Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)]
+
+
+def monitor_token(request: Request) -> Principal:
+    """A valid API token of the monitor role or above; 401 or 403 otherwise."""
+    return check_role(request, token_principal(request), Role.MONITOR)
+
+
+def secret_or_token(
+    source: str, secret_of: Callable[[WebhookSettings], SecretStr]
+) -> Callable[..., Principal]:
+    """A dependency: the source's secret header if sent, else a monitor token."""
+    setting = f"OUTAGE_NOTIFY_WEBHOOKS_{source.upper().replace('-', '_')}_SECRET"
+
+    def check(
+        request: Request,
+        _documented_secret: Annotated[str | None, Depends(_secret_header)],
+        _bearer_credentials: Bearer,
+        _basic_credentials: Basic,
+    ) -> Principal:
+        # Read directly: a header sent empty is a wrong secret, not an absent one.
+        presented = request.headers.get(SECRET_HEADER)
+        if presented is None:
+            return monitor_token(request)
+        configured = secret_of(settings_of(request).webhooks).get_secret_value()
+        if not configured:
+            raise refuse(
+                request,
+                status.HTTP_401_UNAUTHORIZED,
+                f"{SECRET_HEADER} was sent but {setting} is not set; use a bearer token",
+                CHALLENGE,
+            )
+        if not hmac.compare_digest(presented.encode(), configured.encode()):
+            raise refuse(
+                request,
+                status.HTTP_401_UNAUTHORIZED,
+                f"{SECRET_HEADER} does not match {setting}",
+                CHALLENGE,
+            )
+        return Principal(name=source, role=Role.MONITOR)
+
+    return check
+
+
+async def grafana_signature(request: Request) -> str | None:
+    """The request's verified Grafana signature; None when no Grafana secret is set."""
+    hooks = settings_of(request).webhooks
+    secret = hooks.grafana_secret.get_secret_value()
+    if not secret:
+        return None
+    presented = request.headers.get(hooks.grafana_signature_header) or request.headers.get(
+        GRAFANA_BUILTIN_SIGNATURE_HEADER
+    )
+    if not presented:
+        raise refuse(
+            request,
+            status.HTTP_403_FORBIDDEN,
+            f"missing {hooks.grafana_signature_header} header: WEBHOOKS_GRAFANA_SECRET is set,"
+            " so the contact point must sign (HMAC Signature) with that secret",
+        )
+    problem = grafana.signature_problem(
+        secret=secret,
+        # Starlette caches the body: the route's JSON parsing reads these same bytes.
+        body=await request.body(),
+        presented=presented,
+        timestamp=request.headers.get(hooks.grafana_timestamp_header),
+        now=datetime.now(UTC),
+        max_age_seconds=hooks.grafana_max_age_seconds,
+        require_timestamp=hooks.grafana_require_timestamp,
+    )
+    if problem is not None:
+        raise refuse(request, status.HTTP_403_FORBIDDEN, problem)
+    return presented.strip().lower()
+
+
+def grafana_sender(
+    request: Request,
+    signature: Annotated[str | None, Depends(grafana_signature)],
+    _bearer_credentials: Bearer,
+    _basic_credentials: Basic,
+) -> Principal:
+    """Grafana proven by a fresh, unseen signature, or (no secret set) a monitor token."""
+    if signature is None:
+        return monitor_token(request)
+    hooks = settings_of(request).webhooks
+    # A timestamp may be up to max_age ahead of our clock, so it stays fresh for twice that.
+    keep = timedelta(seconds=2 * hooks.grafana_max_age_seconds)
+    with transaction(request.app.state.sessions) as session:
+        first = replays.remember(
+            session, source="grafana", signature=signature, now=datetime.now(UTC), keep=keep
+        )
+    if not first:
+        raise refuse(
+            request,
+            status.HTTP_403_FORBIDDEN,
+            "replayed request: this signature was already accepted",
+        )
+    return Principal(name="grafana", role=Role.MONITOR)
+
+
+Grafana = Annotated[Principal, Depends(grafana_sender)]
+UptimeKuma = Annotated[
+    Principal, Depends(secret_or_token("uptime-kuma", lambda hooks: hooks.uptime_kuma_secret))
+]
+Generic = Annotated[
+    Principal, Depends(secret_or_token("generic", lambda hooks: hooks.generic_secret))
+]

@@ -1,0 +1,206 @@
+"""Prometheus metrics, computed at scrape time from the database and the broker.
+
+Why not counters incremented in the worker: /metrics is served by the API process while the
+sends happen in N workers, possibly on other machines. prometheus_client's multiprocess mode
+only merges processes that share one directory on one host, so instead every figure is an
+aggregate over the rows the workers already write (see `store.metrics`): exact, the same
+from any API replica, and nothing is lost when a worker restarts.
+
+    outage_notify_deliveries{channel,state}                 gauge: deliveries now in each state
+    outage_notify_delivery_attempts_total{channel,outcome}  provider calls, by outcome
+    outage_notify_delivery_retries_total{channel}           attempts after a delivery's first
+    outage_notify_provider_rate_limited_total{channel}      calls answered 429 / "slow down"
+    outage_notify_deliveries_waiting{channel}               held back: retry backoff or deferral
+    outage_notify_provider_latency_seconds{channel}         histogram of provider call time
+    outage_notify_queue_depth{queue}                        messages waiting in the broker
+    outage_notify_broker_up                                 1 when the broker answered
+    outage_notify_open_incidents{phase}                     incidents not yet resolved
+    outage_notify_first_message_seconds{audience}           histogram: opened -> first message
+
+`channel` is "none" for a delivery not yet attempted. Waits for a rate-limit token inside a
+worker (up to RATELIMIT_MAX_WAIT_SECONDS) leave no row, so they are not counted; a send that
+could not get a token in time is deferred and shows in `deliveries_waiting`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+from sqlalchemy.orm import Session, sessionmaker
+
+from outage_notify.store import metrics as figures
+from outage_notify.worker import names
+
+NO_CHANNEL = "none"
+# kombu's Redis transport keeps priorities 3, 6 and 9 of a queue in lists of their own.
+REDIS_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
+# Queue name -> depth, or None when the broker did not answer.
+QueueDepths = Callable[[], dict[str, int] | None]
+
+
+class StoreCollector(Collector):
+    """Yields every metric from one database session per scrape."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        queue_depths: QueueDepths | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.sessions = sessions
+        self.queue_depths = queue_depths
+        self.clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        with self.sessions() as session:
+            yield _deliveries(figures.deliveries_by_channel_state(session))
+            yield _attempts(figures.attempts_by_channel_outcome(session))
+            yield _per_channel(
+                CounterMetricFamily,
+                "outage_notify_delivery_retries",
+                "Provider calls after the first one of a delivery on the same channel.",
+                figures.retries_by_channel(session),
+            )
+            yield _per_channel(
+                CounterMetricFamily,
+                "outage_notify_provider_rate_limited",
+                "Provider calls answered with a rate limit (HTTP 429, Twilio 20429, ratelimited).",
+                figures.rate_limited_by_channel(session),
+            )
+            yield _per_channel(
+                GaugeMetricFamily,
+                "outage_notify_deliveries_waiting",
+                "Deliveries held back until later by a retry backoff or a rate-limit deferral.",
+                figures.waiting_by_channel(session, now=self.clock()),
+            )
+            yield _histograms(
+                "outage_notify_provider_latency_seconds",
+                "Time of one provider call (send attempt), by channel.",
+                "channel",
+                figures.latency_by_channel(session),
+            )
+            yield _open_incidents(figures.open_incidents_by_phase(session))
+            yield _histograms(
+                "outage_notify_first_message_seconds",
+                "Seconds from an incident opening to the first message sent to each audience.",
+                "audience",
+                figures.first_message_by_audience(session),
+            )
+        if self.queue_depths is not None:
+            yield from _queues(self.queue_depths())
+
+
+def registry_for(
+    sessions: sessionmaker[Session], *, broker_url: str, clock: Callable[[], datetime] | None = None
+) -> CollectorRegistry:
+    """A registry holding only our collector (no process metrics of whichever API replica)."""
+    depths: QueueDepths | None = None
+    if broker_url.partition("://")[0] in ("redis", "rediss"):
+        depths = lambda: redis_queue_depths(broker_url)  # noqa: E731
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(
+        StoreCollector(sessions, queue_depths=depths, clock=clock or (lambda: datetime.now(UTC)))
+    )
+    return registry
+
+
+def redis_queue_depths(broker_url: str) -> dict[str, int] | None:
+    """Queue name -> messages waiting (LLEN) in a Redis broker; None if it did not answer.
+
+    Other brokers have their own exporters (RabbitMQ's, redis_exporter for Sentinel setups).
+    """
+    import redis
+
+    client = redis.Redis.from_url(broker_url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        pipe = client.pipeline(transaction=False)
+        for queue in names.ALL_QUEUES:
+            for suffix in REDIS_PRIORITY_SUFFIXES:
+                pipe.llen(queue + suffix)
+        lengths = pipe.execute()
+    except redis.RedisError:
+        return None
+    finally:
+        client.close()
+    per_queue = len(REDIS_PRIORITY_SUFFIXES)
+    return {
+        queue: sum(int(n) for n in lengths[i * per_queue : (i + 1) * per_queue])
+        for i, queue in enumerate(names.ALL_QUEUES)
+    }
+
+
+def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
+    family = GaugeMetricFamily(
+        "outage_notify_deliveries",
+        "Deliveries (one update to one recipient) by the channel last tried and their state.",
+        labels=["channel", "state"],
+    )
+    for (channel, state), count in sorted(counts.items()):
+        family.add_metric([channel or NO_CHANNEL, state], count)
+    return family
+
+
+def _attempts(counts: dict[tuple[str, str], int]) -> Metric:
+    family = CounterMetricFamily(
+        "outage_notify_delivery_attempts",
+        "Provider calls by channel and outcome (sent, transient, permanent, unknown).",
+        labels=["channel", "outcome"],
+    )
+    for (channel, outcome), count in sorted(counts.items()):
+        family.add_metric([channel, outcome], count)
+    return family
+
+
+def _per_channel(
+    kind: type[CounterMetricFamily] | type[GaugeMetricFamily],
+    name: str,
+    documentation: str,
+    counts: dict[str, int],
+) -> Metric:
+    family = kind(name, documentation, labels=["channel"])
+    for channel, count in sorted(counts.items()):
+        family.add_metric([channel or NO_CHANNEL], count)
+    return family
+
+
+def _histograms(
+    name: str, documentation: str, label: str, histograms: dict[str, figures.Histogram]
+) -> Metric:
+    family = HistogramMetricFamily(name, documentation, labels=[label])
+    for value, histogram in sorted(histograms.items()):
+        bounds = [_le(bound) for bound in histogram.bounds] + ["+Inf"]
+        buckets = list(zip(bounds, histogram.cumulative, strict=True))
+        family.add_metric([value or NO_CHANNEL], buckets, histogram.total)
+    return family
+
+
+def _open_incidents(counts: dict[str, int]) -> Metric:
+    family = GaugeMetricFamily(
+        "outage_notify_open_incidents", "Incidents not yet resolved, by phase.", labels=["phase"]
+    )
+    for phase, count in counts.items():
+        family.add_metric([phase], count)
+    return family
+
+
+def _queues(depths: dict[str, int] | None) -> Iterator[Metric]:
+    up = GaugeMetricFamily(
+        "outage_notify_broker_up", "1 when the Redis broker answered the queue-depth query."
+    )
+    up.add_metric([], 0 if depths is None else 1)
+    yield up
+    family = GaugeMetricFamily(
+        "outage_notify_queue_depth", "Task messages waiting in the broker.", labels=["queue"]
+    )
+    for queue, depth in sorted((depths or {}).items()):
+        family.add_metric([queue], depth)
+    yield family
+
+
+def _le(bound: float) -> str:
+    return f"{bound:g}" if bound != int(bound) else f"{bound:.1f}"

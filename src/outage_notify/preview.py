@@ -1,0 +1,184 @@
+"""What every message will read like, and what its SMS costs (`outage-notify templates preview`).
+
+Renders each kind x audience x channel x locale once, with a realistic incident written in the
+locale's language and the organisation's own settings (name, alternatives, status page, time
+zone), so what is previewed is what stakeholders would get. For every SMS it measures the
+encoding, length and segments and estimates the cost per message and for the audience: the
+contacts of that audience, in that locale, whose first channel is SMS. With transliteration it
+also measures the GSM-7 form (`outage_notify.sms_transliteration`), side by side.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from outage_notify.contacts import Directory
+from outage_notify.models import Audience, ChannelName, RenderedMessage, UpdateKind
+from outage_notify.planning import STAFF, find_contact
+from outage_notify.rendering import DEFAULT_AUDIENCE, MessageContext, Renderer, sample_contexts
+from outage_notify.routing import recipients
+from outage_notify.settings import Settings
+from outage_notify.sms_encoding import SmsMeasure, measure_sms
+from outage_notify.sms_transliteration import transliterate_sms
+
+# What staff typically write during an outage, by language; English for any other language.
+_SAMPLE_TEXT = {
+    "en": (
+        "Mail server mx1 not accepting connections",
+        "Storage array failed; moving mailboxes to the standby server.",
+    ),
+    "pt": (
+        "Servidor de e-mail mx1 não aceita conexões",
+        "Falha no armazenamento; migração das caixas postais para o servidor reserva.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which renders to preview; an empty tuple means all of them."""
+
+    kinds: tuple[UpdateKind, ...] = ()
+    audiences: tuple[str, ...] = ()
+    locales: tuple[str, ...] = ()
+    channels: tuple[ChannelName, ...] = ()
+
+
+@dataclass(frozen=True)
+class SmsCost:
+    """One SMS as measured, and what it costs once and for its whole audience."""
+
+    measure: SmsMeasure
+    per_message: float
+    recipients: int
+    per_audience: float
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One render: the message, the template it came from and, for SMS, its cost."""
+
+    kind: UpdateKind
+    audience: str
+    channel: ChannelName
+    locale: str
+    template: str
+    message: RenderedMessage
+    sms: SmsCost | None = None
+    # The GSM-7 form next to `sms`, when transliteration is previewed.
+    transliterated: SmsCost | None = None
+    transliterated_body: str = ""
+
+
+def sample_context(
+    *, kind: UpdateKind, audience: str, locale: str, settings: Settings
+) -> MessageContext:
+    """A typical update in the locale's language, with the organisation's own settings."""
+    typical = sample_contexts(kind=kind, audience=audience, locale=locale)[0]
+    title, message = _SAMPLE_TEXT.get(locale.split("-")[0].lower(), _SAMPLE_TEXT["en"])
+    return replace(
+        typical,
+        incident=replace(typical.incident, title=title),
+        message=message,
+        alternatives=tuple(settings.alternatives),
+        organisation=settings.organisation_name,
+        status_page_url=settings.status_page_url,
+        timezone=settings.timezone,
+    )
+
+
+def preview(
+    *,
+    renderer: Renderer,
+    directory: Directory,
+    settings: Settings,
+    selection: Selection = Selection(),
+    transliterate: bool = False,
+) -> list[PreviewRow]:
+    """Render and measure every selected combination; raises TemplateError on the first error.
+
+    `renderer` must not transliterate itself: SMS are measured as written and, with
+    `transliterate`, also in their GSM-7 form.
+    """
+    if renderer.sms_transliterate:
+        raise ValueError("preview needs a renderer built without sms_transliterate")
+    price = settings.sms_price_per_segment
+    counts = _sms_recipients(renderer, directory, settings)
+    rows = []
+    for kind, audience in _kinds_and_audiences(renderer, directory, selection):
+        for channel in selection.channels or tuple(ChannelName):
+            for locale in selection.locales or renderer.locales:
+                context = sample_context(
+                    kind=kind, audience=audience, locale=locale, settings=settings
+                )
+                message = renderer.render(channel=channel, context=context)
+                row = PreviewRow(
+                    kind, audience, channel, locale, _template(renderer, channel, context), message
+                )
+                if channel is ChannelName.SMS:
+                    count = counts.get((audience, _locale_folder(renderer, locale)), 0)
+                    row = replace(row, sms=_cost(measure_sms(message.body), count, price))
+                    if transliterate:
+                        body = transliterate_sms(message.body)
+                        row = replace(
+                            row,
+                            transliterated=_cost(measure_sms(body), count, price),
+                            transliterated_body=body,
+                        )
+                rows.append(row)
+    return rows
+
+
+def _kinds_and_audiences(
+    renderer: Renderer, directory: Directory, selection: Selection
+) -> Iterable[tuple[UpdateKind, str]]:
+    # Reminders go to the incident lead only, never to an audience.
+    audiences = sorted({*renderer.audiences, *directory.audiences, DEFAULT_AUDIENCE})
+    for kind in selection.kinds or tuple(UpdateKind):
+        for audience in [STAFF] if kind is UpdateKind.REMINDER else audiences:
+            if not selection.audiences or audience in selection.audiences:
+                yield kind, audience
+
+
+def _template(renderer: Renderer, channel: ChannelName, context: MessageContext) -> str:
+    """The template file a render used, relative to the templates folder."""
+    tried = renderer.candidates(
+        channel=channel, kind=context.kind, audience=context.audience, locale=context.locale
+    )
+    used = next((path for path in tried if path.is_file()), tried[0])
+    return str(used.relative_to(renderer.templates_dir))
+
+
+def _locale_folder(renderer: Renderer, locale: str) -> Path:
+    """The locale folder whose templates a reader of `locale` gets."""
+    return renderer.candidates(
+        channel=ChannelName.SMS, kind=UpdateKind.OPENED, audience=DEFAULT_AUDIENCE, locale=locale
+    )[0].parent.parent
+
+
+def _sms_recipients(
+    renderer: Renderer, directory: Directory, settings: Settings
+) -> Counter[tuple[str, Path]]:
+    """By (audience, locale folder): the recipients whose first channel is SMS."""
+    groups = list(directory.audiences.values())
+    lead = find_contact(directory, settings.default_lead) if settings.default_lead else None
+    if lead is not None:
+        # Reminders go to the incident lead alone.
+        groups.append(Audience(name=STAFF, contacts=[lead]))
+    folders: dict[str, Path] = {}
+    counts: Counter[tuple[str, Path]] = Counter()
+    for group in groups:
+        for recipient in recipients(group):
+            if recipient.routes[0].channel is ChannelName.SMS:
+                if recipient.locale not in folders:
+                    folders[recipient.locale] = _locale_folder(renderer, recipient.locale)
+                counts[(group.name, folders[recipient.locale])] += 1
+    return counts
+
+
+def _cost(measure: SmsMeasure, count: int, price: float) -> SmsCost:
+    per_message = measure.segments * price
+    return SmsCost(measure, per_message, count, per_message * count)
