@@ -82,3 +82,30 @@ def test_transient_retry_time_is_after_the_providers_retry_after() -> None:
     )
     assert step.next_attempt_at is not None
     assert step.next_attempt_at - NOW >= timedelta(seconds=5)
+
+
+def test_past_the_total_retry_time_a_transient_failure_moves_to_the_next_channel() -> None:
+    policy = DeliverySettings(max_attempts_per_channel=10, retry_total_seconds=300)
+    young = next_step(
+        outcome=outcome("transient"),
+        route_index=0,
+        route_count=2,
+        attempts_on_route=1,
+        policy=policy,
+        now=NOW,
+        rng=random.Random(1),
+        age=timedelta(seconds=299),
+    )
+    old = next_step(
+        outcome=outcome("transient"),
+        route_index=0,
+        route_count=2,
+        attempts_on_route=1,
+        policy=policy,
+        now=NOW,
+        rng=random.Random(1),
+        age=timedelta(seconds=301),
+    )
+    assert (young.state, young.route_index) == (DeliveryState.PLANNED, 0)
+    assert young.next_attempt_at is not None
+    assert (old.state, old.route_index, old.next_attempt_at) == (DeliveryState.PLANNED, 1, None)

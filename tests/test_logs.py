@@ -103,3 +103,26 @@ def test_the_suite_wide_log_audit_is_installed_and_catches_leaks() -> None:
         ("outage_notify.delivery", "logged by outage_notify"),
         ("outage_notify.api", "logged by outage_notify"),
     ]
+
+
+def test_worker_logs_are_one_json_line_per_delivery_with_ids(
+    service_factory,
+    database_url: str,
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.fixtures.service import wait_for
+
+    service = service_factory(database_url, log_json=True)
+    with caplog.at_level(logging.INFO, logger="outage_notify"):
+        declared = service.call(
+            "POST",
+            "/api/v1/incidents",
+            json={"title": "Mail down", "severity": "minor", "components": ["webmail"]},
+        )
+        incident = declared.json()["incident"]["id"]
+        wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="fan-out")
+    per_delivery = [r for r in caplog.records if hasattr(r, "delivery_id")]
+    assert per_delivery and all(r.incident_id == incident for r in per_delivery)  # type: ignore[attr-defined]
+    line = json.loads(JsonFormatter().format(per_delivery[0]))
+    assert line["incident_id"] == incident and isinstance(line["delivery_id"], int)
+    assert "sent via" in line["message"]

@@ -196,8 +196,9 @@ def next_step(
     policy: DeliverySettings,
     now: datetime,
     rng: random.Random,
+    age: timedelta = timedelta(0),
 ) -> Step:
-    """The delivery's next state after `outcome` (pure)."""
+    """The delivery's next state after `outcome` (pure); `age` is the time since planning."""
     if outcome.result == "sent":
         return Step(DeliveryState.SENT, route_index, attempts_on_route + 1)
     if outcome.result == "unknown":
@@ -212,7 +213,8 @@ def next_step(
         # Nothing was wrong with the route; a later update will carry the news.
         return Step(DeliveryState.SUPERSEDED, route_index, attempts_on_route)
     attempts = attempts_on_route + 1
-    if outcome.result == "transient" and attempts < policy.max_attempts_per_channel:
+    in_time = age.total_seconds() < policy.retry_total_seconds
+    if outcome.result == "transient" and attempts < policy.max_attempts_per_channel and in_time:
         delay = backoff_seconds(attempts, retry_after=outcome.retry_after, policy=policy, rng=rng)
         return Step(DeliveryState.PLANNED, route_index, attempts, now + timedelta(seconds=delay))
     if route_index + 1 < route_count:

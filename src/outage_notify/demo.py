@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 from pydantic import SecretStr
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from outage_notify.contacts import Directory
@@ -177,7 +178,7 @@ def _play(console: Console, base: str, fakes: FakeProviders, directory: Director
     monitor.post(
         "/api/v1/webhooks/alertmanager", json=alertmanager_payload("firing", starts)
     ).raise_for_status()
-    incident = _settle(staff, fakes, expected_updates=1)
+    incident = _settle(staff, fakes, expected_updates=1, console=console)
     _show(console, fakes.records(), contacts)
 
     console.rule("[bold]3-4. Troubleshoot and fix: staff post progress with an ETA")
@@ -191,7 +192,7 @@ def _play(console: Console, base: str, fakes: FakeProviders, directory: Director
             "eta": eta.isoformat(),
         },
     ).raise_for_status()
-    _settle(staff, fakes, expected_updates=2)
+    _settle(staff, fakes, expected_updates=2, console=console)
     _show(console, fakes.records(), contacts)
 
     console.rule("[bold]5. Verified: staff resolve once mail flows again")
@@ -200,7 +201,7 @@ def _play(console: Console, base: str, fakes: FakeProviders, directory: Director
         f"/api/v1/incidents/{incident}/resolve",
         json={"message": "Mail flows again; messages queued during the outage are arriving."},
     ).raise_for_status()
-    _settle(staff, fakes, expected_updates=3)
+    _settle(staff, fakes, expected_updates=3, console=console)
     _show(console, fakes.records(), contacts)
 
     console.rule("[bold]6. For the post-outage analysis")
@@ -218,24 +219,37 @@ def _play(console: Console, base: str, fakes: FakeProviders, directory: Director
     console.print(summary)
 
 
-def _settle(staff: httpx.Client, fakes: FakeProviders, *, expected_updates: int) -> int:
-    """Wait until the newest update is planned and none of its deliveries is still pending."""
+def _settle(
+    staff: httpx.Client, fakes: FakeProviders, *, expected_updates: int, console: Console
+) -> int:
+    """Wait, with a progress bar, until the newest update's deliveries are all final."""
+    pending_states = ("planned", "sending", "unknown")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        items = staff.get("/api/v1/incidents", params={"limit": 1}).json()["items"]
-        if items:
-            incident = items[0]["id"]
-            detail = staff.get(f"/api/v1/incidents/{incident}").json()
-            planned = [u for u in detail["updates"] if u["planned"]]
-            if len(planned) >= expected_updates:
-                counts = staff.get(
-                    f"/api/v1/incidents/{incident}/deliveries", params={"limit": 1}
-                ).json()
-                if not any(
-                    c["state"] in ("planned", "sending", "unknown") for c in counts["counts"]
-                ):
-                    return int(incident)
-        time.sleep(0.2)
+    with Progress(
+        TextColumn("fan-out"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        bar = progress.add_task("fan-out", total=None)
+        while time.monotonic() < deadline:
+            items = staff.get("/api/v1/incidents", params={"limit": 1}).json()["items"]
+            if items:
+                incident = items[0]["id"]
+                detail = staff.get(f"/api/v1/incidents/{incident}").json()
+                planned = [u for u in detail["updates"] if u["planned"]]
+                if len(planned) >= expected_updates:
+                    counts = staff.get(
+                        f"/api/v1/incidents/{incident}/deliveries", params={"limit": 1}
+                    ).json()["counts"]
+                    total = sum(c["count"] for c in counts)
+                    waiting = sum(c["count"] for c in counts if c["state"] in pending_states)
+                    progress.update(bar, total=total, completed=total - waiting)
+                    if not waiting:
+                        return int(incident)
+            time.sleep(0.2)
     raise RuntimeError("deliveries did not settle within 60 s")
 
 

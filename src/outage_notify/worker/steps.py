@@ -85,6 +85,15 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
             )
             pending.processed_at = now
             pending.incident_id = saved.id if saved is not None else None
+            log.info(
+                "event %s (%s) applied: incident %s %s%s",
+                pending.id,
+                pending.source,
+                pending.incident_id,
+                saved.phase if saved is not None else "none",
+                f", update {update.id} {update.kind}" if update is not None else "",
+                extra={"event_id": pending.id, "incident_id": pending.incident_id},
+            )
             if update is not None:
                 update_ids.append(update.id)
     return update_ids
@@ -165,6 +174,13 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             if p.kind in URGENT_KINDS and p.audience in runtime.settings.urgent_audiences
         }
         urgent = set(delivery_store.ids_in_audiences(session, update_id=update.id, audiences=lane))
+    log.info(
+        "update %s planned: %s deliveries (%s urgent)",
+        update_id,
+        len(ids),
+        len(urgent),
+        extra={"update_id": update_id, "incident_id": incident.id},
+    )
     return Planned(urgent=[i for i in ids if i in urgent], rest=[i for i in ids if i not in urgent])
 
 
@@ -274,8 +290,22 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             policy=policy,
             now=finished,
             rng=_rng,
+            age=finished - row.created_at,
         )
         results.append((outcome, step))
+        log.info(
+            "delivery %s: %s via %s%s -> %s",
+            row.id,
+            outcome.result,
+            outcome.channel.value,
+            f" ({outcome.error_code} {outcome.error_text})".rstrip() if outcome.error_code else "",
+            step.state.value,
+            extra={
+                "incident_id": row.incident_id,
+                "delivery_id": row.id,
+                "update_id": row.update_id,
+            },
+        )
         if step.state == DeliveryState.PLANNED:
             if step.next_attempt_at is None:
                 follow_up.now.append(row.id)
