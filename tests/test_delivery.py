@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.delivery import Outcome, backoff_seconds, next_step
+from outage_notify.delivery import Outcome, backoff_seconds, next_step, retry_time_spent
 from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.settings import DeliverySettings
 
@@ -84,28 +84,36 @@ def test_transient_retry_time_is_after_the_providers_retry_after() -> None:
     assert step.next_attempt_at - NOW >= timedelta(seconds=5)
 
 
-def test_past_the_total_retry_time_a_transient_failure_moves_to_the_next_channel() -> None:
-    policy = DeliverySettings(max_attempts_per_channel=10, retry_total_seconds=300)
-    young = next_step(
+def test_retries_on_one_channel_stop_when_their_waits_add_up_to_the_total() -> None:
+    # Waits of 2, 4, 8, 16 s: after the 4th try 14 s have passed, after the 5th 30 s.
+    policy = DeliverySettings(
+        max_attempts_per_channel=20,
+        retry_base_seconds=2,
+        retry_max_seconds=60,
+        retry_total_seconds=20,
+    )
+    assert retry_time_spent(4, policy) == 14 and retry_time_spent(5, policy) == 30
+    fourth = next_step(
         outcome=outcome("transient"),
         route_index=0,
         route_count=2,
-        attempts_on_route=1,
+        attempts_on_route=3,
         policy=policy,
         now=NOW,
         rng=random.Random(1),
-        age=timedelta(seconds=299),
     )
-    old = next_step(
+    fifth = next_step(
         outcome=outcome("transient"),
         route_index=0,
         route_count=2,
-        attempts_on_route=1,
+        attempts_on_route=4,
         policy=policy,
         now=NOW,
         rng=random.Random(1),
-        age=timedelta(seconds=301),
     )
-    assert (young.state, young.route_index) == (DeliveryState.PLANNED, 0)
-    assert young.next_attempt_at is not None
-    assert (old.state, old.route_index, old.next_attempt_at) == (DeliveryState.PLANNED, 1, None)
+    assert (fourth.route_index, fourth.next_attempt_at is not None) == (0, True)
+    assert (fifth.state, fifth.route_index, fifth.next_attempt_at) == (
+        DeliveryState.PLANNED,
+        1,
+        None,
+    )

@@ -240,11 +240,11 @@ def db_upgrade() -> None:
 
 
 def _check_config(settings: Settings) -> None:
-    from outage_notify.contacts import load_directory
+    from outage_notify.contacts_loading import load_contacts
     from outage_notify.rendering import Renderer
 
     try:
-        load_directory(settings.contacts_dir)
+        load_contacts(settings)
         problems = Renderer(settings.templates_dir).check()
     except ConfigError as error:
         fail(str(error))
@@ -296,7 +296,7 @@ def templates_preview(
     Costs use SMS_PRICE_PER_SEGMENT; an audience's cost counts its contacts in that locale whose
     first channel is SMS (CONTACTS_DIR). Fails on any template error.
     """
-    from outage_notify.contacts import load_directory
+    from outage_notify.contacts_loading import load_contacts
     from outage_notify.errors import TemplateError
     from outage_notify.preview import Selection, preview
     from outage_notify.preview_table import preview_renderables
@@ -308,7 +308,7 @@ def templates_preview(
     )
     try:
         renderer = Renderer(settings.templates_dir)
-        directory = load_directory(settings.contacts_dir)
+        directory = load_contacts(settings)
         rows = preview(
             renderer=renderer,
             directory=directory,
@@ -358,13 +358,13 @@ def send_test(
 
     from rich.progress import Progress
 
-    from outage_notify.contacts import load_directory
+    from outage_notify.contacts_loading import load_contacts
     from outage_notify.send_test import results_table, select_recipients
     from outage_notify.send_test import send_test as rehearse
 
     settings = load_settings()
     try:
-        directory = load_directory(settings.contacts_dir)
+        directory = load_contacts(settings)
         targets = select_recipients(directory, contact_id=contact, audience=audience)
     except ConfigError as error:
         hint = " (use --contact ID or --audience NAME)" if contact == audience else ""

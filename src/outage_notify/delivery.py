@@ -187,6 +187,21 @@ def backoff_seconds(
     return min(policy.retry_max_seconds, max(retry_after, rng.uniform(ceiling / 2, ceiling)))
 
 
+def retry_time_spent(attempts: int, policy: DeliverySettings) -> float:
+    """About how long `attempts` tries on one route have waited between them (no jitter).
+
+    Counted per route from the backoff schedule, not from planning: in a long, rate-limited
+    fan-out a late recipient's first try must still get its retries.
+    """
+    return sum(
+        (
+            min(policy.retry_max_seconds, policy.retry_base_seconds * 2.0 ** (k - 1))
+            for k in range(1, attempts)
+        ),
+        start=0.0,
+    )
+
+
 def next_step(
     *,
     outcome: Outcome,
@@ -196,9 +211,8 @@ def next_step(
     policy: DeliverySettings,
     now: datetime,
     rng: random.Random,
-    age: timedelta = timedelta(0),
 ) -> Step:
-    """The delivery's next state after `outcome` (pure); `age` is the time since planning."""
+    """The delivery's next state after `outcome` (pure)."""
     if outcome.result == "sent":
         return Step(DeliveryState.SENT, route_index, attempts_on_route + 1)
     if outcome.result == "unknown":
@@ -213,7 +227,7 @@ def next_step(
         # Nothing was wrong with the route; a later update will carry the news.
         return Step(DeliveryState.SUPERSEDED, route_index, attempts_on_route)
     attempts = attempts_on_route + 1
-    in_time = age.total_seconds() < policy.retry_total_seconds
+    in_time = retry_time_spent(attempts, policy) < policy.retry_total_seconds
     if outcome.result == "transient" and attempts < policy.max_attempts_per_channel and in_time:
         delay = backoff_seconds(attempts, retry_after=outcome.retry_after, policy=policy, rng=rng)
         return Step(DeliveryState.PLANNED, route_index, attempts, now + timedelta(seconds=delay))

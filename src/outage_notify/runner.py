@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from rich.console import Console
 
 from outage_notify.api.app import create_app
-from outage_notify.contacts import Directory, load_directory
+from outage_notify.contacts import Directory
+from outage_notify.contacts_loading import load_contacts
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_store_engine, upgrade
@@ -80,7 +81,7 @@ def _safe(url: str) -> str:
 
 def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
-    directory = load_directory(settings.contacts_dir)
+    directory = load_contacts(settings)
     problems = Renderer(settings.templates_dir).check()
     if problems:
         from outage_notify.errors import TemplateError

@@ -138,8 +138,8 @@ class DeliverySettings(BaseModel):
     max_attempts_per_channel: int = Field(default=3, ge=1, le=20)
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_max_seconds: float = Field(default=60.0, gt=0)
-    # After this long since planning, a transient failure moves on to the next channel at
-    # once instead of retrying the same one: news of an outage must not wait for one route.
+    # Once retries on one channel have waited this long in all, a transient failure moves on to
+    # the next channel instead: news of an outage must not wait for one route.
     retry_total_seconds: float = Field(default=600.0, gt=0)
     # SMS per recipient per incident per hour before updates skip SMS (phase changes are
     # exempt): a flapping alert must not flood phones. 0 = no budget.

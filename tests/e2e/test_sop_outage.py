@@ -164,7 +164,7 @@ def test_an_outage_through_every_step_of_the_sop(
 
     # The catch-up summary goes by email through the restored server, in each contact's language.
     wait_for(
-        lambda: any(e["kind"] == "catchup" for e in detail()["timeline"]),
+        lambda: any(e["kind"] == "catchup_result" for e in detail()["timeline"]),
         timeout=30,
         what="catch-up",
     )

@@ -22,7 +22,8 @@ from outage_notify.api.responses import (
     TWILIO_CALLBACK,
     WEBHOOK,
 )
-from outage_notify.contacts import Directory, load_directory
+from outage_notify.contacts import Directory
+from outage_notify.contacts_loading import load_contacts
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
@@ -48,7 +49,7 @@ def create_app(
     app.state.sessions = create_session_factory(engine)
     app.state.enqueuer = Enqueuer(celery)
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
-    app.state.directory = directory or load_directory(settings.contacts_dir)
+    app.state.directory = directory or load_contacts(settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(DatabaseError)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.registry import build_channels, close_channels
-from outage_notify.contacts import Directory, load_directory
+from outage_notify.contacts import Directory
+from outage_notify.contacts_loading import load_contacts
 from outage_notify.models import ChannelName
 from outage_notify.ratelimit import limiter_for
 from outage_notify.rendering import Renderer
@@ -52,7 +53,7 @@ class WorkerRuntime:
 
     @cached_property
     def directory(self) -> Directory:
-        return load_directory(self.settings.contacts_dir)
+        return load_contacts(self.settings, renderer=self.renderer)
 
     @cached_property
     def renderer(self) -> Renderer:

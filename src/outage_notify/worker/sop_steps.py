@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from outage_notify import lifecycle
 from outage_notify.catchup_message import catchup_message
 from outage_notify.models import Severity, UpdateDraft, UpdateKind
-from outage_notify.planning import find_contact
+from outage_notify.planning import WHOLE, find_contact
 from outage_notify.reminders import due_reminder
+from outage_notify.routing import recipients
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ProbeRow, TimelineRow, UpdateRow
@@ -134,15 +135,33 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
 
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
-        row = incident_store.get_incident(session, incident_id)
+        row = incident_store.get_incident(session, incident_id, for_update=True)
         if row is None or row.resolved_at is None:
             return 0, 0
+        if any(entry.kind == "catchup" for entry in incident_store.timeline(session, incident_id)):
+            return 0, 0  # a redelivered task: the summary already went out
+        session.add(
+            TimelineRow(
+                incident_id=incident_id,
+                at=datetime.now(UTC),
+                actor="catch-up",
+                kind="catchup",
+                text="email catch-up started",
+            )
+        )
         notified = dict(row.notified_audiences)
         title, opened_at, resolved_at = row.title, row.opened_at, row.resolved_at
     by_locale: dict[str, list[tuple[str, str]]] = {}
-    for name in notified:
+    for name, filters in notified.items():
         audience = runtime.directory.audiences.get(name)
-        for contact in audience.contacts if audience is not None else []:
+        if audience is None:
+            continue
+        by_id = {contact.id: contact for contact in audience.contacts}
+        told = recipients(audience, tag_filters=tuple(filters) or WHOLE)
+        # Exactly the contacts the outage messages went to (tag filters included), once each.
+        ids = {r.key.split(":")[1] for r in told if r.kind == "contact"}
+        for contact_id in sorted(ids):
+            contact = by_id[contact_id]
             if contact.email:
                 by_locale.setdefault(contact.locale, []).append((contact.name, contact.email))
     status_url = settings.status_page_url or settings.public_base_url.rstrip("/") + "/status"
@@ -166,7 +185,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
                 incident_id=incident_id,
                 at=datetime.now(UTC),
                 actor="catch-up",
-                kind="catchup",
+                kind="catchup_result",
                 text=f"email catch-up sent to {sent}; {len(failed)} failed",
                 data={"failed": [address for address, _ in failed]},
             )

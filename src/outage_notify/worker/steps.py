@@ -290,7 +290,6 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             policy=policy,
             now=finished,
             rng=_rng,
-            age=finished - row.created_at,
         )
         results.append((outcome, step))
         log.info(
