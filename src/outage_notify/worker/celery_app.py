@@ -86,6 +86,10 @@ def transport_options(settings: Settings) -> dict[str, Any]:
     options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout_seconds}
     if settings.broker_sentinel_master:
         options["master_name"] = settings.broker_sentinel_master
+    if settings.embedded:
+        # The in-memory transport polls (1 s by default): that was most of the delay between
+        # a webhook and the first message in embedded mode.
+        options["polling_interval"] = 0.05
     return options
 
 

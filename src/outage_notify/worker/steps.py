@@ -152,7 +152,8 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
         delivery_store.insert_messages(session, renderings.messages, update_id=update.id)
         if update.recipients is None:
             incident.notified_audiences = notified_after(incident.notified_audiences, plans)
-        update.planned_at = now
+        # When planning finished (it can take seconds for a large audience), not when it began.
+        update.planned_at = datetime.now(UTC)
         session.add(
             TimelineRow(
                 incident_id=incident.id,
