@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, SecretStr
 
-# E.164: a plus and 8 to 15 digits (shorter runs are extensions, years, ids).
-PHONE = re.compile(r"\+\d{8,15}(?!\d)")
+# E.164: a plus (or `%2B` inside a URL) and 8 to 15 digits (shorter runs are years, ids).
+PHONE = re.compile(r"(\+|%2B)(\d{8,15})(?!\d)", re.IGNORECASE)
 # Shorter values would redact ordinary words; production refuses secrets under 16 characters.
 MIN_SECRET_LENGTH = 6
 REDACTED = "[REDACTED]"
@@ -29,7 +29,7 @@ def mask_phone(number: str) -> str:
 
 def mask_phones(text: str) -> str:
     """`text` with every E.164 number in it masked."""
-    return PHONE.sub(lambda match: mask_phone(match.group()), text)
+    return PHONE.sub(lambda match: match[1] + mask_phone("+" + match[2])[1:], text)
 
 
 def secret_values(settings: BaseModel) -> set[str]:

@@ -11,7 +11,14 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from outage_notify.api import audit as audit_api
-from outage_notify.api import health, incidents, status_page, twilio_callbacks, webhooks
+from outage_notify.api import (
+    health,
+    incident_records,
+    incidents,
+    status_page,
+    twilio_callbacks,
+    webhooks,
+)
 from outage_notify.api import metrics as metrics_api
 from outage_notify.api import report as report_api
 from outage_notify.api.body_limit import BodyLimit
@@ -66,6 +73,7 @@ def create_app(
     app.include_router(webhooks.router, responses=WEBHOOK)
     app.include_router(twilio_callbacks.router, responses=TWILIO_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
+    app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)
     app.include_router(report_api.router, responses=STAFF_READ)
     app.include_router(metrics_api.router)

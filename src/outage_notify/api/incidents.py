@@ -15,16 +15,11 @@ from outage_notify import lifecycle
 from outage_notify.api import views
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Principal, Staff, client_address
 from outage_notify.api.schemas import (
-    ActionItemIn,
-    Created,
     DeclareIncident,
     DeliveryPage,
     IncidentDetail,
     IncidentId,
-    IncidentOut,
     IncidentPage,
-    IncidentPatch,
-    NoteIn,
     Offset,
     ResolveIncident,
     StaffActionOut,
@@ -38,14 +33,13 @@ from outage_notify.store import audit as audit_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
 MAX_PAGE = 500
 
 
-def _audit(
+def audit_action(
     session: Session,
     request: Request,
     principal: Principal,
@@ -95,7 +89,7 @@ def _act(
         assert saved is not None
         out = views.incident(saved)
         update_id = update.id if update is not None else None
-        _audit(
+        audit_action(
             session,
             request,
             principal,
@@ -120,7 +114,7 @@ def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
     )
 
 
-def _check_lead(request: Request, lead: str | None) -> None:
+def check_lead(request: Request, lead: str | None) -> None:
     if lead and find_contact(request.app.state.directory, lead) is None:
         raise _invalid("lead", lead, f"field 'lead': no contact with id {lead!r} in the contacts")
 
@@ -143,7 +137,7 @@ def _check_audiences(request: Request, audiences: list[str] | None) -> None:
 def declare_incident(request: Request, body: DeclareIncident, principal: Staff) -> StaffActionOut:
     """Declare an outage; the `opened` message goes to the audiences routing selects."""
     settings = request.app.state.settings
-    _check_lead(request, body.lead)
+    check_lead(request, body.lead)
     with transaction(request.app.state.sessions) as session:
         existing = incident_store.open_incident(session, body.service)
         if existing is not None:
@@ -311,102 +305,3 @@ def list_deliveries(
             {f"{r.recipient_name} ({r.audience})" for r in failed if r.recipient_kind == "contact"}
         ),
     )
-
-
-@router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
-def add_note(request: Request, incident_id: IncidentId, body: NoteIn, principal: Staff) -> Created:
-    """An internal note or troubleshooting finding: on the timeline, never sent to anyone."""
-    with transaction(request.app.state.sessions) as session:
-        _incident_or_404(session, incident_id)
-        row = TimelineRow(
-            incident_id=incident_id,
-            at=datetime.now(UTC),
-            actor=principal.name,
-            kind=body.kind,
-            text=body.text,
-        )
-        session.add(row)
-        session.flush()
-        _audit(
-            session,
-            request,
-            principal,
-            action=body.kind,
-            incident_id=incident_id,
-            detail={"timeline_id": row.id, "text": body.text},
-        )
-        return Created(id=row.id)
-
-
-@router.post(
-    "/{incident_id}/action-items", status_code=status.HTTP_201_CREATED, response_model=Created
-)
-def add_action_item(
-    request: Request, incident_id: IncidentId, body: ActionItemIn, principal: Staff
-) -> Created:
-    """A follow-up for the post-incident report."""
-    with transaction(request.app.state.sessions) as session:
-        _incident_or_404(session, incident_id)
-        row = ActionItemRow(
-            incident_id=incident_id,
-            text=body.text,
-            owner=body.owner,
-            created_at=datetime.now(UTC),
-            created_by=principal.name,
-        )
-        session.add(row)
-        session.flush()
-        _audit(
-            session,
-            request,
-            principal,
-            action="action_item",
-            incident_id=incident_id,
-            detail={"action_item_id": row.id, "text": body.text, "owner": body.owner},
-        )
-        return Created(id=row.id)
-
-
-@router.patch("/{incident_id}", response_model=IncidentOut)
-def patch_incident(
-    request: Request, incident_id: IncidentId, body: IncidentPatch, principal: Staff
-) -> IncidentOut:
-    """Set the incident lead or the root cause."""
-    _check_lead(request, body.lead)
-    with transaction(request.app.state.sessions) as session:
-        row = _incident_or_404(session, incident_id, for_update=True)
-        changes = []
-        if body.lead is not None:
-            row.lead = body.lead
-            changes.append(f"lead set to {body.lead or 'nobody'}")
-        if body.root_cause is not None:
-            row.root_cause = body.root_cause
-            changes.append("root cause recorded")
-        if changes:
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=datetime.now(UTC),
-                    actor=principal.name,
-                    kind="edit",
-                    text="; ".join(changes),
-                )
-            )
-            _audit(
-                session,
-                request,
-                principal,
-                action="edit",
-                incident_id=incident_id,
-                detail=body.model_dump(mode="json", exclude_none=True),
-            )
-        return views.incident(row)
-
-
-def _incident_or_404(
-    session: Session, incident_id: int, *, for_update: bool = False
-) -> IncidentRow:
-    row = incident_store.get_incident(session, incident_id, for_update=for_update)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    return row

@@ -1,0 +1,134 @@
+"""The sections of `Settings`: one nested model per provider or feature.
+
+Kept apart so `settings.py` holds the top-level switches and the rules that span sections.
+Each model is filled from flat names: `OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID` → `twilio.account_sid`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+
+def split_list(value: Any, separator: str = ",") -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(separator) if part.strip()]
+    return value
+
+
+class TwilioSettings(BaseModel):
+    """SMS through Twilio's Messages API."""
+
+    account_sid: str = ""
+    auth_token: SecretStr = SecretStr("")
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    # Twilio's SDK has no base-URL option; we set `client.api.base_url` (read per request).
+    base_url: str = ""
+    # TwilioHttpClient has no timeout by default: a hung request would hold a worker forever.
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    # Stale outage texts expire in Twilio's queue instead of arriving hours late.
+    validity_period_seconds: int = Field(default=900, ge=1, le=36000)
+    # Ask Twilio to report delivery to PUBLIC_BASE_URL/api/v1/webhooks/twilio/status; turn off
+    # where Twilio cannot reach that URL.
+    status_callbacks: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(
+            self.account_sid
+            and self.auth_token.get_secret_value()
+            and (self.from_number or self.messaging_service_sid)
+        )
+
+
+class SlackSettings(BaseModel):
+    """Slack through the Web API with a bot token."""
+
+    bot_token: SecretStr = SecretStr("")
+    base_url: str = ""
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token.get_secret_value())
+
+
+class FallbackSettings(BaseModel):
+    """The fallback channel (Apprise). Live only when `urls` is set; else a console dry run."""
+
+    # Organisation-wide targets (a Teams workflow, a Telegram group, ntfy topic) that receive
+    # every update once, worded for users; setting them also makes per-contact URLs live.
+    urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    _split_urls = field_validator("urls", mode="before")(classmethod(lambda cls, v: split_list(v)))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.urls)
+
+
+class DeliverySettings(BaseModel):
+    """How dispatch batches, retries and falls back."""
+
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    concurrency: int = Field(default=50, ge=1, le=1000)
+    max_attempts_per_channel: int = Field(default=3, ge=1, le=20)
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_max_seconds: float = Field(default=60.0, gt=0)
+    # Once retries on one channel have waited this long in all, a transient failure moves on to
+    # the next channel instead: news of an outage must not wait for one route.
+    retry_total_seconds: float = Field(default=600.0, gt=0)
+    # SMS per recipient per incident per hour before updates skip SMS (phase changes are
+    # exempt): a flapping alert must not flood phones. 0 = no budget.
+    sms_budget_per_hour: int = Field(default=6, ge=0)
+
+
+class RateLimitSettings(BaseModel):
+    """Provider limits, shared by every worker through Redis (in-process in embedded mode)."""
+
+    # A US long code sends ~1 segment/s, toll-free 3, a short code 100; a Messaging Service
+    # sender pool multiplies by its numbers. Excess is queued by Twilio for hours, not refused.
+    twilio_per_second: float = Field(default=1.0, gt=0)
+    # chat.postMessage: about 1 message per second per channel, plus a workspace-wide budget.
+    slack_channel_per_second: float = Field(default=1.0, gt=0)
+    slack_workspace_per_second: float = Field(default=10.0, gt=0)
+    # How long one send may wait in-process for its turn before it is rescheduled instead.
+    max_wait_seconds: float = Field(default=2.0, ge=0)
+    # The delay between taking a token and the provider receiving the request that the
+    # "never more than the rate in any second" promise absorbs; each 10 ms costs ~1% throughput.
+    jitter_seconds: float = Field(default=0.02, ge=0, le=0.5)
+    # Redis for the shared buckets; empty = the broker when it is Redis, else in-process.
+    redis_url: str = ""
+
+
+class WebhookSettings(BaseModel):
+    """How monitoring tools prove who they are, beyond (or instead of) an API token."""
+
+    # Grafana's contact point → HMAC Signature → Secret. When set, /webhooks/grafana needs a
+    # valid signature (a token alone is refused); when empty, a monitor token as elsewhere.
+    grafana_secret: SecretStr = SecretStr("")
+    # The contact point's "Header" field. Left empty in Grafana, it signs into
+    # X-Grafana-Alert-Signature instead (grafana/alerting http/hmac.go); that is read too.
+    grafana_signature_header: str = "X-Grafana-Alerting-Signature"
+    # The contact point's "Timestamp header" field (Grafana has no default name for it).
+    grafana_timestamp_header: str = "X-Grafana-Alerting-Signature-Timestamp"
+    # Without a timestamp a captured request stays valid for ever: refuse unstamped ones.
+    grafana_require_timestamp: bool = True
+    # Timestamps further than this from our clock are refused (replays, or clock skew).
+    grafana_max_age_seconds: int = Field(default=300, ge=10, le=86400)
+    # Sent by Uptime Kuma / the generic tool in the X-Outage-Notify-Secret header; either this
+    # or a monitor token is accepted. Empty = tokens only.
+    uptime_kuma_secret: SecretStr = SecretStr("")
+    generic_secret: SecretStr = SecretStr("")
+
+    def secrets(self) -> dict[str, str]:
+        """Every configured webhook secret by setting name (for the production check)."""
+        return {
+            "grafana_secret": self.grafana_secret.get_secret_value(),
+            "uptime_kuma_secret": self.uptime_kuma_secret.get_secret_value(),
+            "generic_secret": self.generic_secret.get_secret_value(),
+        }
