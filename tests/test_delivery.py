@@ -117,3 +117,30 @@ def test_retries_on_one_channel_stop_when_their_waits_add_up_to_the_total() -> N
         1,
         None,
     )
+
+
+def test_dry_run_sends_spend_no_provider_budget() -> None:
+    import asyncio
+
+    from outage_notify.channels.console import ConsoleChannel
+    from outage_notify.delivery import Job, send_jobs
+    from outage_notify.models import OutboundMessage
+    from outage_notify.ratelimit import LocalRateLimiter
+    from outage_notify.settings import Settings
+    from outage_notify.throttling import Throttle
+
+    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 0.01})  # type: ignore[call-arg]
+    throttle = Throttle(LocalRateLimiter(), settings)
+    jobs = [
+        Job(i, ChannelName.SMS, OutboundMessage(f"+551199000000{i}", "Email is down"))
+        for i in range(5)
+    ]
+    outcomes = asyncio.run(
+        send_jobs(
+            jobs,
+            {ChannelName.SMS: ConsoleChannel(ChannelName.SMS)},
+            concurrency=5,
+            throttle=throttle,
+        )
+    )
+    assert [o.result for o in outcomes] == ["sent"] * 5

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from outage_notify.channels.base import Channel
+from outage_notify.channels.console import ConsoleChannel
 from outage_notify.errors import (
     ChannelError,
     PermanentError,
@@ -88,8 +89,10 @@ async def send_jobs(
 
     async def run(job: Job) -> Outcome:
         async with gate:
-            if throttle is None:
-                return await send_one(job, channels[job.channel])
+            channel = channels[job.channel]
+            if throttle is None or isinstance(channel, ConsoleChannel):
+                # A dry run reaches no provider, so it spends none of a provider's budget.
+                return await send_one(job, channel)
             address = job.message.address
             try:
                 wait = await throttle.turn(job.channel, address)
@@ -101,7 +104,7 @@ async def send_jobs(
                 return Outcome(
                     job.delivery_id, job.channel, address, now, now, "deferred", retry_after=wait
                 )
-            outcome = await send_one(job, channels[job.channel])
+            outcome = await send_one(job, channel)
             if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
                 await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
             return outcome

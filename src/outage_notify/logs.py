@@ -78,6 +78,9 @@ def configure_logging(settings: Settings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # twilio's synchronous client (contacts check --online) logs every request URL, phone
+    # numbers included; the redaction filter would mask them, but they are noise anyway.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
