@@ -14,13 +14,14 @@ CLI = [sys.executable, "-m", "outage_notify.cli"]
 
 
 def run(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60, columns: int = 200
 ) -> subprocess.CompletedProcess[str]:
+    """The CLI as an operator runs it: a real process, no OUTAGE_NOTIFY_* from this shell."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
     return subprocess.run(
         [*CLI, *args],
         cwd=ROOT,
-        env={**base, "COLUMNS": "200", **(env or {})},
+        env={**base, "COLUMNS": str(columns), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

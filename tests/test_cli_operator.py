@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from outage_notify.fakes import FakeProviders
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
+from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "outage_notify.cli"]
 # Stakeholder kinds x (default, management, partners, users) x (en, pt-BR), plus the lead's
 # reminder in each locale.
 SMS_ROWS = 5 * 4 * 2 + 2
@@ -25,16 +23,8 @@ SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 def run(
     *args: str, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
-    return subprocess.run(
-        [*CLI, *args],
-        cwd=ROOT,
-        env={**base, "COLUMNS": "250", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    # Wide enough that preview rows are not wrapped.
+    return run_cli(*args, env=env, timeout=timeout, columns=250)
 
 
 def sms_lines(output: str) -> dict[tuple[str, str, str], str]:

@@ -81,8 +81,9 @@ def _safe(url: str) -> str:
 
 def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
-    directory = load_contacts(settings)
-    problems = Renderer(settings.templates_dir).check()
+    renderer = Renderer(settings.templates_dir)
+    directory = load_contacts(settings, renderer=renderer)
+    problems = renderer.check()
     if problems:
         from outage_notify.errors import TemplateError
 

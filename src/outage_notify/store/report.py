@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from outage_notify.models import Severity
 from outage_notify.report import build_report
 from outage_notify.report_model import Report
+from outage_notify.store import incidents as incident_store
 from outage_notify.store.tables import (
     ActionItemRow,
     AttemptRow,
@@ -45,14 +46,8 @@ def load_report_rows(session: Session, incident_id: int) -> ReportRows | None:
         return None
     return ReportRows(
         incident=incident,
-        timeline=session.scalars(
-            select(TimelineRow)
-            .where(TimelineRow.incident_id == incident_id)
-            .order_by(TimelineRow.id)
-        ).all(),
-        updates=session.scalars(
-            select(UpdateRow).where(UpdateRow.incident_id == incident_id).order_by(UpdateRow.id)
-        ).all(),
+        timeline=incident_store.timeline(session, incident_id),
+        updates=incident_store.updates(session, incident_id),
         deliveries=session.scalars(
             select(DeliveryRow)
             .where(DeliveryRow.incident_id == incident_id)

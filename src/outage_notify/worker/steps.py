@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -360,10 +359,11 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
         result.deliveries = [
             r.id for r in rows if r.state != DeliveryState.SENDING or r.id in set(lost)
         ]
-    by_kind: defaultdict[str, int] = defaultdict(int)
-    by_kind.update(
-        events=len(result.events), updates=len(result.updates), deliveries=len(result.deliveries)
-    )
-    if any(by_kind.values()):
-        log.warning("sweeper re-enqueues lost work: %s", dict(by_kind))
+    found = {
+        "events": len(result.events),
+        "updates": len(result.updates),
+        "deliveries": len(result.deliveries),
+    }
+    if any(found.values()):
+        log.warning("sweeper re-enqueues lost work: %s", found)
     return result
