@@ -200,6 +200,17 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-way: the audience asks its members to acknowledge (routing `acknowledge` rules).
+    ack_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Who acknowledged, when and how (sms | slack | api); set on every unacknowledged delivery
+    # of the recipient in the incident, since one "OK" means they have seen the news.
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    acked_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    acked_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # When the recipient was last re-notified on its next channel for want of an acknowledgement.
+    renotified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Every channel tried without an acknowledgement: "call by phone"; the lead was told.
+    unreached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("update_id", "recipient_key", name="uq_deliveries_recipient"),
@@ -224,6 +235,9 @@ class AttemptRow(Base):
     provider_id: Mapped[str] = mapped_column(String(100), default="")
     error_code: Mapped[str] = mapped_column(String(100), default="")
     error_text: Mapped[str] = mapped_column(Text, default="")
+
+    # An inbound SMS reply finds the delivery it answers by the number it was sent to.
+    __table_args__ = (Index("ix_delivery_attempts_channel_address", "channel", "address"),)
 
 
 class EtaRow(Base):
@@ -304,3 +318,40 @@ class SeenSignatureRow(Base):
     __table_args__ = (
         UniqueConstraint("source", "signature", name="uq_seen_signatures_source_signature"),
     )
+
+
+class SmsOptOutRow(Base):
+    """A number that texted STOP: no SMS goes to it until it texts START.
+
+    Twilio already blocks sends to it (error 21610); keeping our own record lets deliveries
+    skip straight to the contact's next channel instead of spending an attempt.
+    """
+
+    __tablename__ = "sms_opt_outs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(40), unique=True)
+    keyword: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InboundMessageRow(Base):
+    """A message someone sent us (an SMS reply, a Slack button or slash command), and what
+    it did. Kept for the incident's record; the text is untrusted input."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(20))  # sms | slack
+    # The phone number or Slack user id it came from.
+    sender: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    provider_id: Mapped[str] = mapped_column(String(100), default="")
+    # ack | opt_out | opt_in | help | command | reply | ignored | refused
+    handled_as: Mapped[str] = mapped_column(String(20))
+    # Who the sender is to us: a contact id or a staff name, if known.
+    identity: Mapped[str] = mapped_column(String(200), default="")
+    delivery_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    incident_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
+    result: Mapped[str] = mapped_column(Text, default="")
