@@ -19,6 +19,9 @@ from outage_notify import token_hashes
 from outage_notify.models import Severity
 from outage_notify.probe_settings import ProbeSettings
 from outage_notify.settings_sections import (
+    CommandSettings as CommandSettings,
+)
+from outage_notify.settings_sections import (
     DeliverySettings as DeliverySettings,
 )
 from outage_notify.settings_sections import (
@@ -158,6 +161,9 @@ class Settings(BaseSettings):
     # When a promised update is missed, also tell stakeholders "still working, next update by".
     holding_messages: bool = False
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
+    # How often unacknowledged deliveries (routing `acknowledge` rules) are checked for
+    # re-notification on the next channel; the rule's own `renotify_after_minutes` decides when.
+    ack_check_interval_seconds: float = Field(default=30.0, gt=0)
 
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -167,6 +173,8 @@ class Settings(BaseSettings):
     # Mail round trips: verification before "resolved" (SOP step 5) and a detector (step 1).
     probe: ProbeSettings = Field(default_factory=ProbeSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    # Staff identities for Slack slash commands and SMS commands.
+    commands: CommandSettings = Field(default_factory=CommandSettings)
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False

@@ -6,7 +6,7 @@ Each model is filled from flat names: `OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID` → `tw
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
@@ -50,6 +50,9 @@ class SlackSettings(BaseModel):
     bot_token: SecretStr = SecretStr("")
     base_url: str = ""
     timeout_seconds: float = Field(default=10.0, gt=0)
+    # The app's signing secret: the Acknowledge button and the /outage slash command are
+    # refused (403) without a valid `X-Slack-Signature` made with it.
+    signing_secret: SecretStr = SecretStr("")
 
     @property
     def configured(self) -> bool:
@@ -132,3 +135,47 @@ class WebhookSettings(BaseModel):
             "uptime_kuma_secret": self.uptime_kuma_secret.get_secret_value(),
             "generic_secret": self.generic_secret.get_secret_value(),
         }
+
+
+class StaffIdentity(BaseModel):
+    """Who a Slack user or a phone number is to the API: a role and the name that acts."""
+
+    # The API's roles (settings.Role): monitor may read status, staff and admin may act.
+    role: Literal["monitor", "staff", "admin"]
+    name: str = Field(min_length=1, max_length=100)
+
+
+def parse_identities(value: Any, setting: str) -> Any:
+    """`id=role:name, id=role:name` → {id: {role, name}} (a mapping passes through)."""
+    if not isinstance(value, str):
+        return value
+    identities: dict[str, dict[str, str]] = {}
+    for index, item in enumerate(split_list(value)):
+        key, separator, rest = item.partition("=")
+        role, colon, name = rest.partition(":")
+        if not separator or not colon or not key.strip() or not name.strip():
+            raise ValueError(f"{setting} entry {index + 1} is not 'id=role:name'")
+        identities[key.strip()] = {"role": role.strip(), "name": name.strip()}
+    return identities
+
+
+class CommandSettings(BaseModel):
+    """Staff commands from Slack (`/outage ...`) and by SMS (`ETA 14:30` to the service number).
+
+    Each maps a Slack user id or an E.164 phone number to an API role and the name the audit
+    log and timeline show, e.g. `U024BE7LH=staff:ana,U0G9QF9C6=admin:bruno`. Anyone not listed
+    is refused; the role gives the same permissions as an API token of that role.
+    """
+
+    slack_users: Annotated[dict[str, StaffIdentity], NoDecode] = Field(default_factory=dict)
+    sms_staff: Annotated[dict[str, StaffIdentity], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("slack_users", mode="before")
+    @classmethod
+    def _parse_slack_users(cls, value: Any) -> Any:
+        return parse_identities(value, "COMMANDS_SLACK_USERS")
+
+    @field_validator("sms_staff", mode="before")
+    @classmethod
+    def _parse_sms_staff(cls, value: Any) -> Any:
+        return parse_identities(value, "COMMANDS_SMS_STAFF")
