@@ -15,8 +15,8 @@ from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 # Stakeholder kinds x (default, management, partners, users) x (en, pt-BR), plus the lead's
-# reminder in each locale.
-SMS_ROWS = 5 * 4 * 2 + 2
+# reminder and unreached list in each locale.
+SMS_ROWS = 5 * 4 * 2 + 2 * 2
 SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 
 

@@ -59,7 +59,8 @@ def test_shipped_folder_loads_cleanly_with_expected_counts() -> None:
         "users": 300,
     }
     assert directory.contact_count == 311
-    assert directory.routing == DEFAULT_ROUTING
+    assert directory.routing.rules == DEFAULT_ROUTING.rules
+    assert [rule.audience for rule in directory.routing.acknowledge] == ["management"]
 
 
 def test_shipped_users_merge_yaml_broadcast_with_csv_contacts() -> None:

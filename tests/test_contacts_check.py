@@ -154,3 +154,25 @@ def test_online_check_reports_a_refused_slack_token(providers: FakeProviders) ->
     )
     [finding] = result.findings
     assert finding.level == "error" and "invalid_auth" in finding.problem
+
+
+def test_an_ack_rule_for_an_audience_nobody_defines_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "management.yaml").write_text(
+        "audience: management\ncontacts:\n"
+        '  - {id: ana, name: Ana, phone: "+5511990000001", slack: U0ANA0001}\n'
+    )
+    (tmp_path / "routing.yaml").write_text(
+        "rules:\n  - audience: management\n"
+        "acknowledge:\n  - audience: management\n  - audience: managment\n"
+    )
+
+    report = check_contacts(tmp_path, region="BR")
+
+    assert not report.ok
+    assert [(f.file, f.entry, f.field) for f in report.errors] == [
+        ("routing.yaml", "acknowledge[1] (audience=managment)", "audience")
+    ]
+    assert "nobody is asked to acknowledge" in report.errors[0].problem
+    assert "Did you mean 'management'?" in report.errors[0].problem
+    assert report.directory is not None
+    assert any("acknowledge[1] names audience 'managment'" in w for w in report.directory.warnings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,10 +11,11 @@ from rich.console import Console
 
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.errors import TemplateError
-from outage_notify.models import ChannelName, UpdateKind
+from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
 from outage_notify.preview import PreviewRow, Selection, preview
 from outage_notify.preview_table import preview_renderables
 from outage_notify.rendering import Renderer
+from outage_notify.routing import AckRule
 from outage_notify.settings import Settings
 from outage_notify.sms_encoding import measure_sms
 
@@ -61,7 +63,7 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
     rows = preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings())
     keys = set(by_key(rows))
     audiences = ["default", "management", "partners", "users"]
-    stakeholder_kinds = [kind for kind in UpdateKind if kind is not UpdateKind.REMINDER]
+    stakeholder_kinds = [kind for kind in UpdateKind if kind not in STAFF_KINDS]
     expected = {
         (kind, audience, channel, locale)
         for kind in stakeholder_kinds
@@ -70,7 +72,8 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
         for locale in ("en", "pt-BR")
     }
     expected |= {
-        (UpdateKind.REMINDER, "staff", channel, locale)
+        (kind, "staff", channel, locale)
+        for kind in STAFF_KINDS
         for channel in ChannelName
         for locale in ("en", "pt-BR")
     }
@@ -189,3 +192,25 @@ def test_tables_show_encoding_segments_and_cost_side_by_side(directory: Director
     assert f"{before * PRICE:.4f} BRL → {after * PRICE:.4f} BRL" in line
     assert "Slack" in text and "Fallback" in text
     assert "GSM-7 form:" in text and "migracao" in text
+
+
+def test_sms_to_an_acknowledging_audience_are_previewed_and_priced_with_the_request(
+    directory: Directory,
+) -> None:
+    routing = directory.routing.model_copy(
+        update={"acknowledge": (AckRule(audience="management"),)}
+    )
+    asking = replace(directory, routing=routing)
+
+    before = by_key(preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings()))
+    after = by_key(preview(renderer=Renderer(TEMPLATES), directory=asking, settings=settings()))
+
+    request = "Responda OK para confirmar o recebimento."
+    opened = (UpdateKind.OPENED, "management", ChannelName.SMS, "pt-BR")
+    assert after[opened].message.body == f"{before[opened].message.body}\n{request}"
+    assert after[opened].sms is not None and before[opened].sms is not None
+    assert after[opened].sms.measure.length > before[opened].sms.measure.length
+    update = (UpdateKind.UPDATE, "management", ChannelName.SMS, "pt-BR")
+    assert after[update].message.body == before[update].message.body
+    users = (UpdateKind.OPENED, "users", ChannelName.SMS, "pt-BR")
+    assert after[users].message.body == before[users].message.body

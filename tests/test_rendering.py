@@ -11,13 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from outage_notify.errors import ConfigError, TemplateError
-from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
+from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.sms_encoding import measure_sms
 from outage_notify.template_filters import component_name, format_time
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-# Stakeholder messages; reminders go to the incident lead only (tested on their own below).
-KINDS = [kind for kind in UpdateKind if kind is not UpdateKind.REMINDER]
+# Stakeholder messages; reminders and the unreached list go to the incident lead only (tested
+# on their own below).
+KINDS = [kind for kind in UpdateKind if kind not in STAFF_KINDS]
 OPEN_KINDS = [UpdateKind.OPENED, UpdateKind.UPDATE, UpdateKind.ETA_CHANGED, UpdateKind.REOPENED]
 AUDIENCES = ["management", "users", "partners"]
 LOCALES = ["en", "pt-BR"]
@@ -421,3 +423,120 @@ def test_a_reminder_to_the_lead_names_the_incident_and_the_slip(
     )
     assert "the ETA 14:30 has passed" in message.body
     assert "#" in message.body + message.title
+
+
+# --- asking for an acknowledgement ------------------------------------------------------------
+
+ACK_REQUEST = {
+    "en": "Reply OK to confirm you got this.",
+    "pt-BR": "Responda OK para confirmar o recebimento.",
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", [UpdateKind.OPENED, UpdateKind.REOPENED, UpdateKind.UPDATE])
+def test_an_sms_that_asks_ends_with_the_locales_request_and_is_measured_with_it(
+    renderer: Renderer, kind: UpdateKind, locale: str
+) -> None:
+    plain = renderer.render(channel=ChannelName.SMS, context=context(kind, "management", locale))
+    asking = renderer.render(
+        channel=ChannelName.SMS, context=context(kind, "management", locale, acknowledge=True)
+    )
+
+    assert asking.body == f"{plain.body}\n{ACK_REQUEST[locale]}"
+    assert ACK_REQUEST[locale] not in plain.body
+    assert (asking.encoding, asking.segments) == (
+        measure_sms(asking.body).encoding,
+        measure_sms(asking.body).segments,
+    )
+    # The request itself never pushes a message out of GSM-7.
+    assert measure_sms(ACK_REQUEST[locale]).encoding == "GSM-7"
+
+
+@pytest.mark.parametrize("channel", [ChannelName.SLACK, ChannelName.FALLBACK])
+def test_only_sms_get_the_written_request(renderer: Renderer, channel: ChannelName) -> None:
+    plain = renderer.render(channel=channel, context=context(audience="management"))
+    asking = renderer.render(
+        channel=channel, context=context(audience="management", acknowledge=True)
+    )
+
+    assert asking == plain
+
+
+def test_the_request_comes_from_the_locale_folder_that_served_the_template(
+    renderer: Renderer,
+) -> None:
+    portuguese = renderer.render(
+        channel=ChannelName.SMS, context=context(locale="pt-PT", acknowledge=True)
+    )
+    german = renderer.render(
+        channel=ChannelName.SMS, context=context(locale="de", acknowledge=True)
+    )
+
+    assert portuguese.body.endswith(ACK_REQUEST["pt-BR"])
+    assert german.body.endswith(ACK_REQUEST["en"])
+
+
+def test_the_button_label_follows_the_readers_language(renderer: Renderer) -> None:
+    assert renderer.ack_label("en") == "Acknowledge"
+    assert renderer.ack_label("pt-BR") == renderer.ack_label("pt-PT") == "Ciente"
+    assert renderer.ack_label("de") == "Acknowledge"
+
+
+def test_templates_without_the_macros_still_ask_and_check_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "en/_macros.j2", "{% macro reach() %}x{% endmacro %}\n")
+    write(tmp_path, "en/sms/opened.default.j2", "Email is down.\n")
+    renderer = Renderer(tmp_path)
+
+    message = renderer.render(channel=ChannelName.SMS, context=context(acknowledge=True))
+
+    assert message.body == f"Email is down.\n{ACK_REQUEST['en']}"
+    assert renderer.ack_label("en") == "Acknowledge"
+    problems = renderer.check()
+    macros = str(tmp_path / "en" / "_macros.j2")
+    assert any(p.startswith(macros) and "ack_request()" in p for p in problems)
+    assert any(p.startswith(macros) and "ack_button()" in p for p in problems)
+
+
+def test_an_operators_own_request_is_used_and_escapes_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "en/_macros.j2",
+        "{% macro ack_request() %}\nText OK & we stop\nchasing you.\n{% endmacro %}\n"
+        "{% macro ack_button() %}Got it{% endmacro %}\n",
+    )
+    write(tmp_path, "en/sms/opened.default.j2", "Email is down.\n")
+    renderer = Renderer(tmp_path)
+
+    message = renderer.render(channel=ChannelName.SMS, context=context(acknowledge=True))
+
+    assert message.body == "Email is down.\nText OK & we stop chasing you."
+    assert renderer.ack_label("en") == "Got it"
+
+
+# --- the unreached list to the incident lead ------------------------------------------------
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+@pytest.mark.parametrize(
+    ("locale", "words"), [("en", "Call them by phone."), ("pt-BR", "Ligue para elas.")]
+)
+def test_the_lead_gets_the_unreached_list_with_numbers_to_call(
+    renderer: Renderer, channel: ChannelName, locale: str, words: str
+) -> None:
+    people = "Silent Sam (management) +5521990000004\nBia Reis (management)"
+
+    message = renderer.render(
+        channel=channel, context=context(UpdateKind.UNREACHED, "staff", locale, message=people)
+    )
+
+    assert "Silent Sam (management) +5521990000004" in message.body
+    assert "Bia Reis (management)" in message.body
+    assert "#7" in message.body + message.title
+    if channel is ChannelName.SMS:
+        assert message.body.endswith(words)
+        assert message.encoding == "GSM-7"
+    else:
+        assert message.title

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import types
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from outage_notify.models import (
 )
 from outage_notify.routing import (
     DEFAULT_ROUTING,
+    AckRule,
     Condition,
     Routing,
     RoutingRule,
@@ -87,8 +89,20 @@ def test_default_routing_by_severity_and_components(
     assert all(filters == ({},) for filters in selected.values())
 
 
-def test_shipped_routing_file_is_the_default() -> None:
-    assert load_routing(SHIPPED / "routing.yaml") == DEFAULT_ROUTING
+def test_shipped_routing_file_is_the_default_plus_management_acknowledging() -> None:
+    shipped = load_routing(SHIPPED / "routing.yaml")
+
+    assert shipped.rules == DEFAULT_ROUTING.rules
+    # Not a default: a folder without routing.yaml asks nobody to acknowledge.
+    assert DEFAULT_ROUTING.acknowledge == ()
+    assert shipped.acknowledge == (
+        AckRule(
+            audience="management",
+            kinds=(UpdateKind.OPENED, UpdateKind.REOPENED),
+            renotify_after_minutes=5,
+            deadline_minutes=10,
+        ),
+    )
 
 
 def test_tags_narrow_and_a_whole_audience_match_wins() -> None:
@@ -255,6 +269,8 @@ def test_directory_resolves_a_selection_end_to_end() -> None:
 
 # --- load_routing errors ------------------------------------------------------------------
 
+ACK = "rules:\n  - audience: management\nacknowledge:\n"
+
 ROUTING_CASES = [
     # (file text, where, field, words the sentence must hold)
     ("rule:\n  - audience: users\n", "top level", "rule", "did you mean 'rules'?"),
@@ -330,6 +346,64 @@ ROUTING_CASES = [
         "when",
         "should be a list",
     ),
+    # acknowledge: the same file, entry and field naming as rules.
+    (
+        f"{ACK}  - audience: management\n    renotify_after_minutes: 0\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "renotify_after_minutes",
+        "greater than 0 (got 0)",
+    ),
+    (
+        f"{ACK}  - audience: management\n    renotify_after_minutes: soon\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "renotify_after_minutes",
+        "(got 'soon')",
+    ),
+    (
+        f"{ACK}  - audience: management\n    deadline_minutes: -10\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "deadline_minutes",
+        "greater than 0",
+    ),
+    (
+        f"{ACK}  - audience: management\n    renotify_after: 5\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "renotify_after",
+        "did you mean 'renotify_after_minutes'?",
+    ),
+    (
+        f"{ACK}  - audience: management\n  - renotify_after_minutes: 5\n",
+        "acknowledge[1] (line 5)",
+        "audience",
+        "'audience' is required",
+    ),
+    (
+        f"{ACK}  - audience: management\n    kinds: [opened, unreached]\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "kinds",
+        "'unreached' goes to the incident lead",
+    ),
+    (
+        f"{ACK}  - audience: management\n    kinds: []\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "kinds",
+        "leave it out for opened and reopened",
+    ),
+    (
+        f"{ACK}  - audience: management\n    kinds: [opened, closed]\n",
+        "acknowledge[0] (audience=management, line 4)",
+        "kinds[1]",
+        "(got 'closed')",
+    ),
+    (
+        f"{ACK}  - audience: management\n  - audience: management\n",
+        "top level",
+        "acknowledge",
+        "'management' has two acknowledge rules",
+    ),
+    (f"{ACK}  management\n", "top level", "acknowledge", "should be a list"),
+    (f"{ACK}  - management\n", "acknowledge[0] (line 4)", "acknowledge", "be a mapping"),
+    ("rules:\n  - audience: management\nacknowlege: []\n", "top level", "acknowlege", "did you"),
 ]
 
 
@@ -345,3 +419,31 @@ def test_routing_mistake_names_file_rule_and_field(
 
     assert (raised.value.path, raised.value.where, raised.value.field) == (str(path), where, field)
     assert words in raised.value.problem
+
+
+# --- acknowledgement rules ----------------------------------------------------------------
+
+
+def test_an_ack_rule_defaults_to_new_and_returning_outages_every_five_minutes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(f"{ACK}  - audience: management\n  - {{audience: board, kinds: [resolved]}}\n")
+
+    routing = load_routing(path)
+
+    management = routing.ack_rule("management")
+    assert management is not None
+    assert management.kinds == (UpdateKind.OPENED, UpdateKind.REOPENED)
+    assert management.renotify_after == timedelta(minutes=5)
+    assert management.deadline_minutes is None
+    board = routing.ack_rule("board")
+    assert board is not None and board.kinds == (UpdateKind.RESOLVED,)
+    assert routing.ack_rule("users") is None
+
+
+def test_renotify_after_takes_fractions_of_a_minute() -> None:
+    rule = AckRule(audience="management", renotify_after_minutes=0.05, deadline_minutes=2.5)
+
+    assert rule.renotify_after == timedelta(seconds=3)
+    assert rule.deadline_minutes == 2.5

@@ -311,6 +311,12 @@ def _warnings(
                 f"{routing_name}: rules[{index}] narrows '{rule.audience}' to tags {rule.tags}, "
                 "which no contact has."
             )
+    for index, ack in enumerate(routing.acknowledge):
+        if ack.audience not in audiences:
+            warnings.append(
+                f"{routing_name}: acknowledge[{index}] names audience '{ack.audience}', "
+                "which no contact file defines, so nobody is asked to acknowledge."
+            )
     for name, audience in audiences.items():
         files = ", ".join(parts[name].files)
         if name not in routing.audiences:

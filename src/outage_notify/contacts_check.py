@@ -5,11 +5,13 @@ phone numbers must be valid for `phonenumbers` (E.164; national forms are read i
 region to say what to write), fallback URLs must be accepted by Apprise itself, and no phone
 number or Slack id may belong to two contacts. Warnings: a stakeholder with a single channel
 (nothing to fall back to), an audience never selected by routing, and a routing rule that
-reaches nobody. Pure: reads files, never the network (`contacts_online` does that).
+reaches nobody. An acknowledgement rule for an audience no file defines is an error (it would
+silently chase nobody). Pure: reads files, never the network (`contacts_online` does that).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -200,6 +202,19 @@ def _routing_findings(directory: Directory) -> Iterable[Finding]:
         yield Finding(
             "warning", file, f"audience {name}", "audience", "no routing rule ever selects it."
         )
+    for index, ack in enumerate(directory.routing.acknowledge):
+        if directory.audience(ack.audience) is None:
+            # An error, not a warning: a misspelt name silently turns the chasing off.
+            close = difflib.get_close_matches(ack.audience, sorted(directory.audiences), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            yield Finding(
+                "error",
+                file,
+                f"acknowledge[{index}] (audience={ack.audience})",
+                "audience",
+                f"no contact file defines '{ack.audience}', so nobody is asked to acknowledge "
+                f"or chased.{hint}",
+            )
 
 
 def _contacts(directory: Directory) -> list[Contact]:

@@ -56,6 +56,12 @@ class UpdateKind(StrEnum):
     REOPENED = "reopened"
     # To the incident lead only, never to stakeholders: an ETA or promised update slipped.
     REMINDER = "reminder"
+    # To the incident lead only: people who never acknowledged on any channel; call them.
+    UNREACHED = "unreached"
+
+
+# Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
+STAFF_KINDS = frozenset({UpdateKind.REMINDER, UpdateKind.UNREACHED})
 
 
 class AlertStatus(StrEnum):
@@ -250,3 +256,6 @@ class OutboundMessage:
     title: str = ""
     # Our id for the message (the delivery), for logs; providers never see it.
     reference: str = ""
+    # Slack only: an Acknowledge button carrying this value (`delivery:<id>`) and label.
+    ack_value: str = ""
+    ack_label: str = ""

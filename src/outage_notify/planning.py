@@ -22,7 +22,7 @@ from outage_notify.models import (
     Severity,
     UpdateKind,
 )
-from outage_notify.routing import recipients, select_audiences
+from outage_notify.routing import Routing, recipients, select_audiences
 
 TagFilters = tuple[dict[str, str], ...]
 WHOLE: TagFilters = ({},)
@@ -48,6 +48,16 @@ class AudiencePlan:
 class PlannedDelivery:
     audience: str
     recipient: Recipient
+    # The recipient is asked to acknowledge and chased until they do (routing `acknowledge`).
+    ack_required: bool = False
+
+
+def asks_acknowledgement(routing: Routing, audience: str, kind: UpdateKind) -> bool:
+    """Whether contacts of `audience` are asked to acknowledge an update of `kind`."""
+    if audience in (STAFF, EVERYONE):
+        return False
+    rule = routing.ack_rule(audience)
+    return rule is not None and kind in rule.kinds
 
 
 def merge_filters(*groups: Iterable[Mapping[str, str]]) -> TagFilters:
@@ -179,6 +189,7 @@ def iter_deliveries(
                 tag_filters=plan.tag_filters,
                 broadcast_locale=directory.broadcast_locale(plan.audience),
             )
+        asks = asks_acknowledgement(directory.routing, plan.audience, plan.kind)
         for recipient in targets:
             if recipient.key in seen:
                 # A broadcast target shared by two audiences gets one post, not two.
@@ -186,7 +197,9 @@ def iter_deliveries(
             seen.add(recipient.key)
             for route in recipient.routes:
                 renderings.need(plan.audience, plan.kind, route.channel, recipient.locale)
-            yield PlannedDelivery(plan.audience, recipient)
+            # A broadcast reaches a room, not a person who could answer.
+            ack_required = asks and recipient.kind == "contact"
+            yield PlannedDelivery(plan.audience, recipient, ack_required)
 
 
 def find_contact(directory: Directory, contact_id: str) -> Contact | None:

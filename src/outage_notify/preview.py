@@ -16,8 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from outage_notify.contacts import Directory
-from outage_notify.models import Audience, ChannelName, RenderedMessage, UpdateKind
-from outage_notify.planning import STAFF, find_contact
+from outage_notify.models import STAFF_KINDS, Audience, ChannelName, RenderedMessage, UpdateKind
+from outage_notify.planning import STAFF, asks_acknowledgement, find_contact
 from outage_notify.rendering import DEFAULT_AUDIENCE, MessageContext, Renderer, sample_contexts
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
@@ -74,9 +74,12 @@ class PreviewRow:
 
 
 def sample_context(
-    *, kind: UpdateKind, audience: str, locale: str, settings: Settings
+    *, kind: UpdateKind, audience: str, locale: str, settings: Settings, acknowledge: bool = False
 ) -> MessageContext:
-    """A typical update in the locale's language, with the organisation's own settings."""
+    """A typical update in the locale's language, with the organisation's own settings.
+
+    With `acknowledge` (the audience must acknowledge this kind) SMS end with the request.
+    """
     typical = sample_contexts(kind=kind, audience=audience, locale=locale)[0]
     title, message = _SAMPLE_TEXT.get(locale.split("-")[0].lower(), _SAMPLE_TEXT["en"])
     return replace(
@@ -87,6 +90,7 @@ def sample_context(
         organisation=settings.organisation_name,
         status_page_url=settings.status_page_url,
         timezone=settings.timezone,
+        acknowledge=acknowledge,
     )
 
 
@@ -112,7 +116,11 @@ def preview(
         for channel in selection.channels or tuple(ChannelName):
             for locale in selection.locales or renderer.locales:
                 context = sample_context(
-                    kind=kind, audience=audience, locale=locale, settings=settings
+                    kind=kind,
+                    audience=audience,
+                    locale=locale,
+                    settings=settings,
+                    acknowledge=asks_acknowledgement(directory.routing, audience, kind),
                 )
                 message = renderer.render(channel=channel, context=context)
                 row = PreviewRow(
@@ -135,10 +143,10 @@ def preview(
 def _kinds_and_audiences(
     renderer: Renderer, directory: Directory, selection: Selection
 ) -> Iterable[tuple[UpdateKind, str]]:
-    # Reminders go to the incident lead only, never to an audience.
+    # Reminders and the unreached list go to the incident lead only, never to an audience.
     audiences = sorted({*renderer.audiences, *directory.audiences, DEFAULT_AUDIENCE})
     for kind in selection.kinds or tuple(UpdateKind):
-        for audience in [STAFF] if kind is UpdateKind.REMINDER else audiences:
+        for audience in [STAFF] if kind in STAFF_KINDS else audiences:
             if not selection.audiences or audience in selection.audiences:
                 yield kind, audience
 

@@ -8,7 +8,9 @@ better served by their language than by an English text written for their audien
     ... the same two for another locale of the same language (pt-PT -> pt-BR), then `en`.
 
 Each locale folder holds `_macros.j2` (shared phrases), imported `with context`. A template may
-`{% set title %}...{% endset %}`; everything else it outputs is the body.
+`{% set title %}...{% endset %}`; everything else it outputs is the body. Two macros there are
+called by the renderer itself: `ack_request()` ends every SMS that asks for an acknowledgement
+(appended here so no template can forget it) and `ack_button()` labels Slack's button.
 
 Templates are trusted, context values are not: every `{{ expression }}` passes the channel's
 `finalize` (Slack: strip control characters and escape & < >; SMS and fallback: strip control
@@ -19,6 +21,7 @@ are not escaped twice; the `safe` filter is removed so no template can let raw t
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +33,14 @@ from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
 
 from outage_notify.errors import ConfigError, TemplateError
-from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
+from outage_notify.models import (
+    STAFF_KINDS,
+    ChannelName,
+    Phase,
+    RenderedMessage,
+    Severity,
+    UpdateKind,
+)
 from outage_notify.sms_encoding import measure_sms
 from outage_notify.sms_transliteration import transliterate_sms
 from outage_notify.template_filters import component_name, finalizer, format_time, time_filter
@@ -38,6 +48,10 @@ from outage_notify.template_filters import component_name, finalizer, format_tim
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
 # What check() accepts for the sample SMS: pt-BR text falls into UCS-2 (70/67 per segment).
 SMS_SEGMENT_BUDGET = 3
+MACROS = "_macros.j2"
+# For a templates folder written before these macros existed; `templates check` reports it.
+DEFAULT_ACK_REQUEST = "Reply OK to confirm you got this."
+DEFAULT_ACK_LABEL = "Acknowledge"
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ class MessageContext:
     timezone: str
     # When the update is written (None: the clock); decides "14:30" versus "27/11 14:30".
     now: datetime | None = None
+    # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
+    acknowledge: bool = False
 
 
 def _tidy(text: str) -> str:
@@ -120,6 +136,7 @@ class Renderer:
             sorted({n[1] for n in named if len(n) == 3 and n[0] in set(UpdateKind)} - {"default"})
         )
         self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
+        self._labels: dict[str, str] = {}
 
     def render(self, *, channel: ChannelName, context: MessageContext) -> RenderedMessage:
         """Title and body for one (update, audience, channel, locale); SMS also gets its cost."""
@@ -133,6 +150,10 @@ class Renderer:
         try:
             module = _run(template, variables)
             body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
+            if context.acknowledge and channel is ChannelName.SMS:
+                folder = Path(path).parent.parent.name
+                request = self._phrase(folder, channel, "ack_request", variables)
+                body = f"{body}\n{request or DEFAULT_ACK_REQUEST}"
         except Exception as error:  # whatever a template does wrong is a template problem
             raise TemplateError(_describe(error, path)) from error
         message = RenderedMessage(context.audience, channel, context.locale, body, title)
@@ -148,12 +169,50 @@ class Renderer:
         self, *, channel: ChannelName, kind: UpdateKind, audience: str, locale: str
     ) -> list[Path]:
         """The files tried, in order, for one render."""
+        names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
+        return [
+            self.templates_dir / known / channel / name
+            for known in self._chain(locale)
+            for name in names
+        ]
+
+    def ack_label(self, locale: str) -> str:
+        """The Slack Acknowledge button's label for a reader of `locale` (macro ack_button())."""
+        folder = self._chain(locale)[0]
+        if folder not in self._labels:
+            try:
+                label = self._phrase(folder, ChannelName.SLACK, "ack_button", {})
+            except Exception:  # a broken macro must not stop a send; `templates check` names it
+                label = ""
+            self._labels[folder] = label or DEFAULT_ACK_LABEL
+        return self._labels[folder]
+
+    def _chain(self, locale: str) -> list[str]:
+        """The locale folders serving a reader of `locale`, best first, ending with `en`."""
         wanted = locale.lower().replace("_", "-")
         chain = [known for known in self.locales if known.lower() == wanted]
         chain += [k for k in self.locales if k.lower().split("-")[0] == wanted.split("-")[0]]
-        names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
-        locales = dict.fromkeys([*chain, FALLBACK_LOCALE])
-        return [self.templates_dir / known / channel / name for known in locales for name in names]
+        return list(dict.fromkeys([*chain, FALLBACK_LOCALE]))
+
+    def _phrase(
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
+    ) -> str:
+        """Macro `name` of the folder's `_macros.j2` (else `en`'s), on one line; "" if neither."""
+        for known in dict.fromkeys([folder, FALLBACK_LOCALE]):
+            macro = self._macro(known, channel, name, variables)
+            if macro is not None:
+                return " ".join(str(macro()).split())
+        return ""
+
+    def _macro(
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
+    ) -> Callable[[], object] | None:
+        try:
+            macros = self._environment(folder, channel).get_template(MACROS)
+        except TemplateNotFound:
+            return None
+        found = getattr(_run(macros, variables), name, None)
+        return found if callable(found) else None
 
     def _template(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
         tried = self.candidates(
@@ -198,10 +257,15 @@ class Renderer:
             or path.name.split(".")[0] not in set(UpdateKind)
         ]
         for locale in self.locales:
+            problems += self._missing_macros(locale)
             for channel in ChannelName:
                 for kind in UpdateKind:
                     for audience in dict.fromkeys([*self.audiences, DEFAULT_AUDIENCE]):
-                        for sample in sample_contexts(kind=kind, audience=audience, locale=locale):
+                        samples = sample_contexts(kind=kind, audience=audience, locale=locale)
+                        if channel is ChannelName.SMS and kind not in STAFF_KINDS:
+                            # As sent to an audience that must acknowledge: the request counts.
+                            samples.append(replace(samples[0], acknowledge=True))
+                        for sample in samples:
                             try:
                                 message = self.render(channel=channel, context=sample)
                             except TemplateError as error:
@@ -211,6 +275,23 @@ class Renderer:
                             problems += [f"{where}: {p}" for p in _problems(message, sample)]
         return list(dict.fromkeys(problems))
 
+    def _missing_macros(self, locale: str) -> list[str]:
+        """The renderer's own macros that a locale's `_macros.j2` lacks."""
+        path = self.templates_dir / locale / MACROS
+        if not path.is_file():
+            return []  # its templates import nothing from it; `en`'s phrases are used
+        problems = []
+        for name, use in (("ack_request", "ends SMS asking for an acknowledgement"),
+                          ("ack_button", "labels the Slack Acknowledge button")):  # fmt: skip
+            try:
+                found = self._macro(locale, ChannelName.SMS, name, {})
+            except Exception as error:
+                problems.append(_describe(error, str(path)))
+                continue
+            if found is None:
+                problems.append(f"{path}: no {name}() macro (it {use})")
+        return problems
+
 
 def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
     """What the SOP requires of a message, checked on sample data."""
@@ -219,7 +300,7 @@ def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
         found.append("empty body")
     if message.segments > SMS_SEGMENT_BUDGET and context.message:
         found.append(f"sample SMS takes {message.segments} segments (> {SMS_SEGMENT_BUDGET})")
-    if context.kind in (UpdateKind.RESOLVED, UpdateKind.REMINDER):
+    if context.kind is UpdateKind.RESOLVED or context.kind in STAFF_KINDS:
         # Nothing left to promise, or a note to the lead rather than to stakeholders.
         return found
     found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]

@@ -5,6 +5,10 @@ its `when` conditions holds (no `when`: always), and only for its `kinds` of upd
 all). Keys inside one condition AND together. `tags` narrows the audience to the contacts whose
 tags all match, e.g. `{site: sao-paulo}` for a site relay that only Sao Paulo uses.
 
+An optional `acknowledge` list names audiences whose contacts are asked to confirm they got
+the news (SMS: "reply OK", Slack: a button) for some kinds of update, and are re-notified on
+their next channel when they stay silent (`outage_notify.chasing`).
+
 Components are free strings, compared case-insensitively. The common vocabulary:
 
     inbound       receiving mail from the internet (MX, SMTP in)
@@ -18,14 +22,23 @@ Components are free strings, compared case-insensitively. The common vocabulary:
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from outage_notify.contacts_format import check_keys, entry_where, read_yaml, unknown_key
 from outage_notify.errors import ContactsError
-from outage_notify.models import Audience, ChannelName, Recipient, Route, Severity, UpdateKind
+from outage_notify.models import (
+    STAFF_KINDS,
+    Audience,
+    ChannelName,
+    Recipient,
+    Route,
+    Severity,
+    UpdateKind,
+)
 
 USER_FACING = ("inbound", "outbound", "webmail", "imap", "pop", "mobile_sync", "calendar")
 EXTERNAL_MAIL_FLOW = ("inbound", "outbound")
@@ -91,12 +104,40 @@ class RoutingRule(BaseModel):
         )
 
 
+class AckRule(BaseModel):
+    """An audience asked to acknowledge some kinds of update, and chased until it does."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    audience: str
+    kinds: tuple[UpdateKind, ...] = (UpdateKind.OPENED, UpdateKind.REOPENED)
+    # No acknowledgement this long after a message went out: the contact's next channel.
+    renotify_after_minutes: float = Field(default=5.0, gt=0, allow_inf_nan=False)
+    # Reported as met or missed ("every manager within 10 minutes"); changes no sending.
+    deadline_minutes: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+
+    @field_validator("kinds")
+    @classmethod
+    def _stakeholder_kinds(cls, kinds: tuple[UpdateKind, ...]) -> tuple[UpdateKind, ...]:
+        if not kinds:
+            raise ValueError("an empty 'kinds' never asks; leave it out for opened and reopened")
+        for kind in kinds:
+            if kind in STAFF_KINDS:
+                raise ValueError(f"'{kind}' goes to the incident lead, never to an audience")
+        return kinds
+
+    @property
+    def renotify_after(self) -> timedelta:
+        return timedelta(minutes=self.renotify_after_minutes)
+
+
 class Routing(BaseModel):
-    """The ordered routing rules of one contacts folder."""
+    """The ordered routing rules of one contacts folder, and its acknowledgement rules."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     rules: tuple[RoutingRule, ...]
+    acknowledge: tuple[AckRule, ...] = ()
 
     @field_validator("rules")
     @classmethod
@@ -104,6 +145,21 @@ class Routing(BaseModel):
         if not rules:
             raise ValueError("with no rules no audience would ever be told")
         return rules
+
+    @field_validator("acknowledge")
+    @classmethod
+    def _one_rule_per_audience(cls, rules: tuple[AckRule, ...]) -> tuple[AckRule, ...]:
+        seen: set[str] = set()
+        for rule in rules:
+            if rule.audience in seen:
+                # Two timers for one person would leave which one counts to chance.
+                raise ValueError(f"'{rule.audience}' has two acknowledge rules; keep one")
+            seen.add(rule.audience)
+        return rules
+
+    def ack_rule(self, audience: str) -> AckRule | None:
+        """The acknowledgement rule of `audience`, if it has one."""
+        return next((rule for rule in self.acknowledge if rule.audience == audience), None)
 
     @property
     def audiences(self) -> frozenset[str]:
@@ -135,7 +191,7 @@ def load_routing(path: Path) -> Routing:
     try:
         return Routing.model_validate(data)
     except ValidationError as error:
-        raise _routing_error(path, error, data, lines.get("rules", [])) from None
+        raise _routing_error(path, error, data, lines) from None
 
 
 def select_audiences(
@@ -201,27 +257,33 @@ def recipients(
 
 
 def _routing_error(
-    path: Path, error: ValidationError, data: dict[str, Any], lines: list[int]
+    path: Path, error: ValidationError, data: dict[str, Any], lines: dict[str, list[int]]
 ) -> ContactsError:
-    """The first validation problem as a ContactsError naming the rule and field."""
+    """The first validation problem as a ContactsError naming the entry and field."""
     problems = error.errors()
     # A misspelt key also shows up as a missing one; the spelling is the useful half.
     first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
     location = list(first["loc"])
     where = "top level"
-    if len(location) >= 2 and location[0] == "rules" and isinstance(location[1], int):
+    section = str(location[0]) if location else "rules"
+    if len(location) >= 2 and section in ("rules", "acknowledge") and isinstance(location[1], int):
         index = location[1]
-        rules = data["rules"] if isinstance(data.get("rules"), list) else []
-        rule = rules[index] if index < len(rules) else None
-        where = entry_where("rules", index, rule, name_key="audience", lines=lines)
+        entries = data[section] if isinstance(data.get(section), list) else []
+        entry = entries[index] if index < len(entries) else None
+        section_lines = lines.get(section, [])
+        where = entry_where(section, index, entry, name_key="audience", lines=section_lines)
         location = location[2:]
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location)
-    field = field.lstrip(".") or "rules"
+    field = field.lstrip(".") or section
     kind, message = first["type"], str(first["msg"]).removeprefix("Value error, ")
     # Operators write YAML lists and mappings, not Python tuples and dictionaries.
     message = message.replace("valid tuple", "list").replace("valid dictionary", "mapping")
     if kind == "extra_forbidden":
-        model = Condition if "when" in location else RoutingRule
+        model: type[BaseModel] = RoutingRule
+        if "when" in location:
+            model = Condition
+        elif section == "acknowledge":
+            model = AckRule
         problem = unknown_key(location[-1], model.model_fields)
     elif kind == "missing":
         problem = f"'{location[-1]}' is required."

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from outage_notify.models import Phase, UpdateKind
+from outage_notify.models import STAFF_KINDS, Phase, UpdateKind
 from outage_notify.store.tables import IncidentRow, UpdateRow
 from outage_notify.template_filters import component_name
 
@@ -100,11 +100,11 @@ def page_locale(lang: str | None, *, default: str = "en") -> str:
 
 def is_public(update: UpdateRow) -> bool:
     """Only updates routing sent to everyone: not those aimed at chosen audiences, and never
-    a reminder to the incident lead."""
+    a note to the incident lead (a reminder, the unreached list)."""
     return (
         update.audiences is None
         and update.recipients is None
-        and update.kind != UpdateKind.REMINDER.value
+        and update.kind not in {kind.value for kind in STAFF_KINDS}
     )
 
 

@@ -62,6 +62,34 @@ def test_dm_opens_once_and_posts_title_and_body_as_blocks(
     assert "link_names" not in params and "parse" not in params
 
 
+def test_an_ack_required_message_carries_one_acknowledge_button_after_the_text(
+    providers: FakeProviders, slack_settings: SlackSettings
+) -> None:
+    message = OutboundMessage(
+        USER, "E-mail is down.", title="Outage", ack_value="delivery:42", ack_label="Ciente"
+    )
+
+    asyncio.run(send_all(slack_settings, message, OutboundMessage(USER, "No button here")))
+
+    asked, plain = providers.records("slack")
+    assert asked.raw["blocks"][-1] == {
+        "type": "actions",
+        "block_id": "outage_notify_ack",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "outage_notify_ack",
+                "text": {"type": "plain_text", "text": "Ciente"},
+                "value": "delivery:42",
+                "style": "primary",
+            }
+        ],
+    }
+    assert [b["type"] for b in asked.raw["blocks"]] == ["section", "section", "actions"]
+    assert asked.body == "E-mail is down."
+    assert all(b["type"] == "section" for b in plain.raw["blocks"])
+
+
 def test_channel_ids_are_posted_directly(
     providers: FakeProviders, slack_settings: SlackSettings
 ) -> None:

@@ -108,13 +108,30 @@ def split_sections(body: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
     return pieces
 
 
-def build_blocks(title: str, body: str) -> list[dict[str, Any]]:
+# The interactivity endpoint recognises a press by this id; the value names the delivery.
+ACK_ACTION_ID = "outage_notify_ack"
+MAX_BUTTON_LABEL = 75
+
+
+def build_blocks(
+    title: str, body: str, *, ack_value: str = "", ack_label: str = ""
+) -> list[dict[str, Any]]:
+    """Title and body as mrkdwn sections; with `ack_value`, an Acknowledge button after them."""
     blocks: list[dict[str, Any]] = []
     if title:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{title}*"}})
     for piece in split_sections(body):
         if piece:
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": piece}})
+    if ack_value:
+        button = {
+            "type": "button",
+            "action_id": ACK_ACTION_ID,
+            "text": {"type": "plain_text", "text": (ack_label or "Acknowledge")[:MAX_BUTTON_LABEL]},
+            "value": ack_value,
+            "style": "primary",
+        }
+        blocks.append({"type": "actions", "block_id": ACK_ACTION_ID, "elements": [button]})
     return blocks
 
 
@@ -150,7 +167,9 @@ class SlackChannel:
             raise PermanentError("the message is empty", code="no_text")
         if len(message.body) > self.limits.max_body_chars:
             raise PermanentError(PERMANENT["msg_too_long"], code="msg_too_long")
-        blocks = build_blocks(message.title, message.body)
+        blocks = build_blocks(
+            message.title, message.body, ack_value=message.ack_value, ack_label=message.ack_label
+        )
         if len(blocks) > MAX_BLOCKS:
             raise PermanentError(
                 "the message needs more than Slack's 50 blocks", code="too_many_blocks"

@@ -52,6 +52,7 @@ def insert_deliveries(
                 ],
                 "route_index": 0,
                 "state": DeliveryState.PLANNED.value,
+                "ack_required": item.ack_required,
                 "created_at": now,
                 "updated_at": now,
             }

@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.lifecycle import Decision
-from outage_notify.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
+from outage_notify.models import (
+    STAFF_KINDS,
+    IncidentState,
+    Phase,
+    Severity,
+    UpdateDraft,
+    UpdateKind,
+)
 from outage_notify.store.tables import (
     EtaRow,
     EventRow,
@@ -88,10 +95,11 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
 
 
 def last_update_at(session: Session, incident_id: int) -> datetime | None:
-    """When stakeholders last heard about the incident (reminders to the lead do not count)."""
+    """When stakeholders last heard about the incident (notes to the lead do not count)."""
     return session.scalar(
         select(func.max(UpdateRow.created_at)).where(
-            UpdateRow.incident_id == incident_id, UpdateRow.kind != UpdateKind.REMINDER.value
+            UpdateRow.incident_id == incident_id,
+            UpdateRow.kind.not_in([kind.value for kind in STAFF_KINDS]),
         )
     )
 

@@ -18,8 +18,8 @@ class EmbeddedWorker:
     """Consumes all queues in a background thread, and runs the beat schedule in another.
 
     Celery's own embedded beat (`-B`) runs in a child process, whose in-memory queue no worker
-    reads: its sweeps and reminders would vanish. A thread here publishes into this process's
-    queue instead.
+    reads: its sweeps, reminders and acknowledgement checks would vanish. A thread here
+    publishes into this process's queue instead.
     """
 
     def __init__(self, app: Celery, *, concurrency: int = 4, beat: bool = True) -> None:

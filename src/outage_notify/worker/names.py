@@ -5,6 +5,8 @@ PLAN_UPDATE = "outage_notify.plan_update"
 DISPATCH = "outage_notify.dispatch"
 SWEEP = "outage_notify.sweep"
 REMIND = "outage_notify.remind"
+# Re-notify whoever has not acknowledged in time; list the unreached to the lead.
+CHASE = "outage_notify.chase"
 PROBE = "outage_notify.probe"
 CATCHUP = "outage_notify.catchup"
 APPLY_REPORT = "outage_notify.apply_report"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from outage_notify import lifecycle
-from outage_notify.delivery import Job, Outcome, next_step, send_jobs
+from outage_notify.delivery import Job, Outcome, Result, next_step, send_jobs
 from outage_notify.models import (
     AlertEvent,
     ChannelName,
@@ -29,16 +29,19 @@ from outage_notify.planning import (
     WHOLE,
     AudiencePlan,
     Renderings,
+    asks_acknowledgement,
     find_contact,
     iter_deliveries,
     notified_after,
     plan_audiences,
 )
 from outage_notify.rendering import IncidentView, MessageContext
+from outage_notify.settings import DeliverySettings
+from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import DeliveryRow, EventRow, IncidentRow, TimelineRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -212,6 +215,7 @@ def _renderer_for(runtime: WorkerRuntime, incident: IncidentRow, update: UpdateR
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
             timezone=settings.timezone,
+            acknowledge=asks_acknowledgement(runtime.directory.routing, audience, kind),
         )
         return runtime.renderer.render(channel=channel, context=context)
 
@@ -225,6 +229,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     with transaction(runtime.sessions) as session:
         claimed, unknown = delivery_store.claim(session, delivery_ids, now=now)
         messages = delivery_store.messages_for(session, claimed)
+        stopped = ack_store.opted_out(
+            session,
+            (r.routes[r.route_index]["address"] for r in claimed if _channel(r) is ChannelName.SMS),
+        )
         sms_sent: dict[tuple[int, str], int] = {}
         exempt: set[int] = set()
         if policy.sms_budget_per_hour:
@@ -235,29 +243,20 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     if not claimed:
         return FollowUp()
     jobs = []
-    skipped: list[Outcome] = []
+    not_sent: list[Outcome] = []
     for row in claimed:
         route = row.routes[row.route_index]
-        if (
-            route["channel"] == ChannelName.SMS
-            and policy.sms_budget_per_hour
-            and row.update_id not in exempt
-            and sms_sent.get((row.incident_id, row.recipient_key), 0) >= policy.sms_budget_per_hour
-        ):
-            skipped.append(
-                Outcome(
-                    row.id,
-                    ChannelName.SMS,
-                    route["address"],
-                    now,
-                    now,
-                    "skipped",
-                    error_code="sms_budget",
-                    error_text=f"{policy.sms_budget_per_hour} SMS in the last hour already",
-                )
+        if route["channel"] == ChannelName.SMS:
+            sent_lately = sms_sent.get((row.incident_id, row.recipient_key), 0)
+            held = _sms_held(
+                row, stopped=stopped, sent_lately=sent_lately, exempt=exempt, policy=policy, now=now
             )
-            continue
+            if held is not None:
+                not_sent.append(held)
+                continue
         message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
+        # The button is per delivery (its value names it), so it is not part of the body.
+        button = row.ack_required and route["channel"] == ChannelName.SLACK
         jobs.append(
             Job(
                 delivery_id=row.id,
@@ -267,11 +266,13 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                     body=message.body,
                     title=message.title,
                     reference=f"delivery-{row.id}",
+                    ack_value=f"delivery:{row.id}" if button else "",
+                    ack_label=runtime.renderer.ack_label(row.locale) if button else "",
                 ),
                 reconcile_since=row.created_at if row.id in unknown else None,
             )
         )
-    outcomes: list[Outcome] = skipped + runtime.run_io(
+    outcomes: list[Outcome] = not_sent + runtime.run_io(
         send_jobs(
             jobs, runtime.channels(), concurrency=policy.concurrency, throttle=runtime.throttle()
         )
@@ -314,6 +315,36 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     with transaction(runtime.sessions) as session:
         delivery_store.record(session, results, now=finished)
     return follow_up
+
+
+def _channel(row: DeliveryRow) -> ChannelName:
+    return ChannelName(row.routes[row.route_index]["channel"])
+
+
+def _sms_held(
+    row: DeliveryRow,
+    *,
+    stopped: set[str],
+    sent_lately: int,
+    exempt: set[int],
+    policy: DeliverySettings,
+    now: datetime,
+) -> Outcome | None:
+    """Why an SMS must not go out now, as its outcome; None when it may be sent."""
+    address = row.routes[row.route_index]["address"]
+    budget = policy.sms_budget_per_hour
+    result: Result
+    if address in stopped:
+        # Texting a number after STOP breaks carrier rules (Twilio refuses it with 21610);
+        # a permanent outcome moves the delivery to the contact's next channel at once.
+        result, code, text = "permanent", "opted_out", "the number texted STOP; not sent"
+    elif budget and row.update_id not in exempt and sent_lately >= budget:
+        result, code, text = "skipped", "sms_budget", f"{budget} SMS in the last hour already"
+    else:
+        return None
+    return Outcome(
+        row.id, ChannelName.SMS, address, now, now, result, error_code=code, error_text=text
+    )
 
 
 @dataclass

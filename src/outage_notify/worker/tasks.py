@@ -12,7 +12,7 @@ from outage_notify.delivery_reports import Effect, Report
 from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store.engine import transaction
-from outage_notify.worker import names, sop_steps, steps
+from outage_notify.worker import chase_steps, names, sop_steps, steps
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -53,6 +53,17 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         for update_id in ids:
             _plan(rt, update_id)
         return len(ids)
+
+    @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
+    def chase() -> int:
+        rt = runtime()
+        chased = chase_steps.chase(rt)
+        batch = rt.settings.delivery.batch_size
+        enqueue.deliveries(chased.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
+        enqueue.deliveries(chased.rest, batch_size=batch)
+        for update_id in chased.updates:
+            _plan(rt, update_id)
+        return len(chased.urgent) + len(chased.rest)
 
     @app.task(name=names.PROBE, shared=False)  # type: ignore[untyped-decorator]
     def probe() -> bool:

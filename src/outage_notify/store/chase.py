@@ -1,0 +1,132 @@
+"""Deliveries still owed an acknowledgement, and the two moves of the chase, in the database.
+
+Both moves are conditional UPDATEs: on PostgreSQL a second transaction trying the same move
+waits for the first, re-reads the row and then matches nothing, so two checks running at once
+re-notify a recipient once and list them as unreached once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from outage_notify.models import DeliveryState, Phase
+from outage_notify.store.tables import DeliveryRow, IncidentRow, UpdateRow
+
+OUT = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
+
+
+def _owing() -> list[ColumnElement[bool]]:
+    """A contact delivery asking for an acknowledgement nobody has given or given up on."""
+    return [
+        DeliveryRow.ack_required.is_(True),
+        DeliveryRow.acked_at.is_(None),
+        DeliveryRow.unreached_at.is_(None),
+        DeliveryRow.recipient_kind == "contact",
+    ]
+
+
+def incidents_to_chase(session: Session, *, include_resolved: bool) -> list[int]:
+    """Incidents with someone still owing an acknowledgement, oldest first.
+
+    Resolved incidents only when some rule asks about resolutions: otherwise nobody in them
+    is chased any more, and skipping them keeps each check from reading every past incident.
+    """
+    statement = (
+        select(DeliveryRow.incident_id)
+        .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
+        .where(*_owing())
+        .distinct()
+        .order_by(DeliveryRow.incident_id)
+    )
+    if not include_resolved:
+        statement = statement.where(IncidentRow.phase != Phase.RESOLVED.value)
+    return list(session.scalars(statement))
+
+
+def owing(session: Session, incident_id: int) -> dict[str, list[DeliveryRow]]:
+    """Recipient key to their deliveries in the incident still owed an acknowledgement."""
+    rows = session.scalars(
+        select(DeliveryRow)
+        .where(DeliveryRow.incident_id == incident_id, *_owing())
+        .order_by(DeliveryRow.id)
+    ).all()
+    found: dict[str, list[DeliveryRow]] = {}
+    for row in rows:
+        found.setdefault(row.recipient_key, []).append(row)
+    return found
+
+
+def latest(session: Session, incident_id: int, keys: Collection[str]) -> dict[str, DeliveryRow]:
+    """Each recipient's newest delivery in the incident that was not superseded."""
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(DeliveryRow)
+        .where(
+            DeliveryRow.incident_id == incident_id,
+            DeliveryRow.recipient_key.in_(keys),
+            DeliveryRow.state != DeliveryState.SUPERSEDED.value,
+        )
+        .order_by(DeliveryRow.update_id, DeliveryRow.id)
+    ).all()
+    return {row.recipient_key: row for row in rows}
+
+
+def update_kinds(session: Session, update_ids: Collection[int]) -> dict[int, str]:
+    """The kind of each of these updates."""
+    if not update_ids:
+        return {}
+    rows = session.execute(
+        select(UpdateRow.id, UpdateRow.kind).where(UpdateRow.id.in_(update_ids))
+    ).all()
+    return {update_id: kind for update_id, kind in rows}
+
+
+def renotify(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
+    """Send `row` again on its next channel; False when another check or an answer came first."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.id == row.id,
+            DeliveryRow.route_index == row.route_index,
+            DeliveryRow.state.in_(OUT),
+            DeliveryRow.acked_at.is_(None),
+        )
+        .values(
+            route_index=row.route_index + 1,
+            state=DeliveryState.PLANNED.value,
+            attempts_on_route=0,
+            next_attempt_at=None,
+            # The newest message now asks, whatever its kind asked when it was planned.
+            ack_required=True,
+            renotified_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def mark_unreached(session: Session, incident_id: int, recipient_key: str, *, now: datetime) -> int:
+    """Give up on a recipient: every delivery they still owe an answer to; how many changed."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(
+            DeliveryRow.incident_id == incident_id,
+            DeliveryRow.recipient_key == recipient_key,
+            *_owing(),
+        )
+        .values(unreached_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def phones(rows: Sequence[DeliveryRow]) -> list[str]:
+    """The SMS addresses these deliveries were routed to, first seen first."""
+    found = [r["address"] for row in rows for r in row.routes if r["channel"] == "sms"]
+    return list(dict.fromkeys(found))

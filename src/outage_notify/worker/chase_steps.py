@@ -1,0 +1,190 @@
+"""The re-notification check behind `outage_notify.chase`: load, decide (`chasing`), save.
+
+Each incident is checked in a transaction of its own that starts by locking the incident row,
+so two checks running at once (two beats, a slow tick) take turns: the second reads what the
+first wrote and finds nothing left to do. The unreached are written and the lead's update is
+created in that same transaction, which is why the lead hears about each person once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from outage_notify.chasing import Chase, Latest, Unreached, decide, unreached_message
+from outage_notify.models import DeliveryState, Phase, UpdateDraft, UpdateKind
+from outage_notify.planning import find_contact
+from outage_notify.store import chase as chase_store
+from outage_notify.store import incidents as incident_store
+from outage_notify.store.engine import transaction
+from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow
+from outage_notify.worker.runtime import WorkerRuntime
+from outage_notify.worker.steps import URGENT_KINDS
+
+log = logging.getLogger(__name__)
+ACTOR = "chase"
+
+
+@dataclass
+class Chased:
+    """What one check hands back: deliveries to send again (by lane), updates to plan."""
+
+    urgent: list[int] = field(default_factory=list)
+    rest: list[int] = field(default_factory=list)
+    updates: list[int] = field(default_factory=list)
+
+
+def chase(runtime: WorkerRuntime) -> Chased:
+    """Re-notify or give up on everyone whose acknowledgement is overdue, once each."""
+    routing = runtime.directory.routing
+    chased = Chased()
+    if not routing.acknowledge:
+        return chased
+    include_resolved = any(UpdateKind.RESOLVED in rule.kinds for rule in routing.acknowledge)
+    with transaction(runtime.sessions) as session:
+        incident_ids = chase_store.incidents_to_chase(session, include_resolved=include_resolved)
+    for incident_id in incident_ids:
+        _chase_incident(runtime, incident_id, chased)
+    return chased
+
+
+def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
+    routing = runtime.directory.routing
+    now = datetime.now(UTC)
+    unreached: list[Unreached] = []
+    with transaction(runtime.sessions) as session:
+        incident = incident_store.get_incident(session, incident_id, for_update=True)
+        if incident is None:
+            return
+        owing = chase_store.owing(session, incident_id)
+        newest = chase_store.latest(session, incident_id, list(owing))
+        kinds = chase_store.update_kinds(session, {row.update_id for row in newest.values()})
+        for key, rows in owing.items():
+            row = newest.get(key)
+            rule = routing.ack_rule(row.audience if row else rows[0].audience)
+            rule = rule or routing.ack_rule(rows[0].audience)
+            if rule is None:
+                continue  # the rule was taken out of routing.yaml: nobody is chased any more
+            action = decide(
+                _latest(row),
+                renotify_after=rule.renotify_after,
+                now=now,
+                resolved=incident.phase == Phase.RESOLVED,
+            )
+            if action is Chase.RENOTIFY and row and chase_store.renotify(session, row, now=now):
+                _renotified(session, row, minutes=rule.renotify_after_minutes, now=now)
+                urgent = row.audience in runtime.settings.urgent_audiences and (
+                    kinds.get(row.update_id) in URGENT_KINDS
+                )
+                (chased.urgent if urgent else chased.rest).append(row.id)
+            elif action is Chase.UNREACHED and chase_store.mark_unreached(
+                session, incident_id, key, now=now
+            ):
+                unreached.append(_person(runtime, rows, row))
+                _unreached(session, incident_id, rows[0], now=now)
+        if unreached:
+            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
+            if update_id is not None:
+                chased.updates.append(update_id)
+
+
+def _latest(row: DeliveryRow | None) -> Latest | None:
+    if row is None:
+        return None
+    return Latest(
+        state=DeliveryState(row.state),
+        route_index=row.route_index,
+        route_count=len(row.routes),
+        # Every recorded send sets sent_at; a row without one must not wait forever.
+        sent_at=row.sent_at or row.updated_at,
+        ack_required=row.ack_required,
+    )
+
+
+def _person(runtime: WorkerRuntime, rows: list[DeliveryRow], row: DeliveryRow | None) -> Unreached:
+    """Who to call, with the number to call: the one we texted, else the contact's own."""
+    known = [*rows, row] if row is not None else rows
+    phone = next(iter(chase_store.phones(known)), "")
+    if not phone:
+        # `deliver: all` splits a contact into one recipient per channel: contact:<id>:<channel>.
+        contact = find_contact(runtime.directory, rows[0].recipient_key.split(":")[1])
+        phone = (contact.phone or "") if contact is not None else ""
+    return Unreached(name=rows[0].recipient_name, audience=rows[0].audience, phone=phone)
+
+
+def _renotified(session: Session, row: DeliveryRow, *, minutes: float, now: datetime) -> None:
+    channel = row.routes[row.route_index + 1]["channel"]
+    session.add(
+        TimelineRow(
+            incident_id=row.incident_id,
+            at=now,
+            actor=ACTOR,
+            kind="renotified",
+            text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
+            f"{minutes:g} min; sent again on {channel}",
+            data={"delivery_id": row.id, "channel": channel, "route_index": row.route_index + 1},
+        )
+    )
+    log.info(
+        "delivery %s: no acknowledgement, re-notified on %s",
+        row.id,
+        channel,
+        extra={"incident_id": row.incident_id, "delivery_id": row.id},
+    )
+
+
+def _unreached(session: Session, incident_id: int, row: DeliveryRow, *, now: datetime) -> None:
+    session.add(
+        TimelineRow(
+            incident_id=incident_id,
+            at=now,
+            actor=ACTOR,
+            kind="unreached",
+            text=f"{row.recipient_name} ({row.audience}): no acknowledgement on any channel; "
+            "call by phone",
+            data={"recipient_key": row.recipient_key, "audience": row.audience},
+        )
+    )
+
+
+def _tell_lead(
+    runtime: WorkerRuntime,
+    session: Session,
+    incident: IncidentRow,
+    people: list[Unreached],
+    *,
+    now: datetime,
+) -> int | None:
+    """One update to the incident lead listing `people`; None when there is no lead to tell."""
+    lead = incident.lead or runtime.settings.default_lead
+    if lead and find_contact(runtime.directory, lead) is not None:
+        draft = UpdateDraft(
+            kind=UpdateKind.UNREACHED,
+            message=unreached_message(people),
+            actor=ACTOR,
+            recipients=(lead,),
+            # Like a reminder: never held back by a per-recipient SMS budget.
+            phase_change=True,
+        )
+        return incident_store.add_update(session, incident, draft, now=now).id
+    names = ", ".join(person.name for person in people)
+    session.add(
+        TimelineRow(
+            incident_id=incident.id,
+            at=now,
+            actor=ACTOR,
+            kind="unreached",
+            text=f"nobody could be told that {names} could not be reached: no incident lead; set "
+            "one with PATCH /api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
+        )
+    )
+    log.warning(
+        "incident %s: %s unreached and no incident lead to tell",
+        incident.id,
+        len(people),
+        extra={"incident_id": incident.id},
+    )
+    return None
