@@ -135,6 +135,16 @@ PRODUCTION = {
         ({"twilio": {"account_sid": "AC1", "auth_token": "short"}}, "TWILIO_AUTH_TOKEN"),
         ({"slack": {"bot_token": "xoxb-change-me-please-0000"}}, "SLACK_BOT_TOKEN"),
         ({"slack": {"base_url": "https://slack.example.org/api/"}}, "SLACK_BOT_TOKEN"),
+        (
+            {
+                "slack": {
+                    "bot_token": "xoxb-1234567890-0987654321-abcdefghijkl",
+                    "signing_secret": "change-me-please-0000",
+                }
+            },
+            "SLACK_SIGNING_SECRET",
+        ),
+        ({"slack": {"signing_secret": "short"}}, "SLACK_SIGNING_SECRET"),
     ],
 )
 def test_production_refuses_placeholder_provider_secrets(
@@ -152,5 +162,8 @@ def test_production_accepts_real_provider_secrets_and_unused_providers() -> None
         _env_file=None,
         **PRODUCTION,
         twilio={"account_sid": "AC1", "from_number": "+1500", "auth_token": "f" * 32},
-        slack={"bot_token": "xoxb-1234567890-0987654321-abcdefghijkl"},
+        slack={
+            "bot_token": "xoxb-1234567890-0987654321-abcdefghijkl",
+            "signing_secret": "8f14e45fceea167a5a36dedd4bea2543",
+        },
     )

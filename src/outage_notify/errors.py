@@ -5,7 +5,9 @@
     │   ├── ContactsError           names the file, the row or entry, and the field
     │   └── TemplateError           names the template and what failed in it
     ├── InputError                  an API request that cannot be accepted (becomes a 4xx)
-    │   └── TransitionError         a phase change the lifecycle does not allow
+    │   ├── TransitionError         a phase change the lifecycle does not allow (409)
+    │   ├── NoSuchIncident          the incident id names no incident (404)
+    │   └── AlreadyOpen             an incident is already open for the service (409)
     └── ChannelError                a send that did not go out; raised only by channels
         ├── TransientError          may succeed later: carries retry_after (seconds)
         ├── PermanentError          will not succeed on this route: carries a readable reason
@@ -48,6 +50,25 @@ class InputError(OutageNotifyError):
 
 class TransitionError(InputError):
     """A phase change the lifecycle does not allow."""
+
+
+class NoSuchIncident(InputError):
+    """No incident has this id."""
+
+    def __init__(self, incident_id: int) -> None:
+        self.incident_id = incident_id
+        super().__init__(f"no incident {incident_id}")
+
+
+class AlreadyOpen(InputError):
+    """Staff declared an outage for a service that already has an open incident."""
+
+    def __init__(self, incident_id: int, service: str) -> None:
+        self.incident_id = incident_id
+        self.service = service
+        super().__init__(
+            f"incident {incident_id} is already open for {service}; post an update to it"
+        )
 
 
 class ChannelError(OutageNotifyError):

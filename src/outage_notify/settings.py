@@ -315,6 +315,10 @@ class Settings(BaseSettings):
             slack.bot_token.get_secret_value()
         ):
             problems.append("SLACK_BOT_TOKEN is empty or a placeholder")
+        # Unset is allowed (Slack's buttons and commands are then refused); a weak one is not.
+        signing_secret = slack.signing_secret.get_secret_value()
+        if signing_secret and is_placeholder(signing_secret):
+            problems.append("SLACK_SIGNING_SECRET is a placeholder or shorter than 16 characters")
         return problems
 
     @property

@@ -54,7 +54,7 @@ def payload(name: str) -> Any:
 class Endpoint:
     method: str
     path: str
-    access: str  # public | monitor | staff | admin | twilio
+    access: str  # public | monitor | staff | admin | twilio | slack
     ok: int = 200
     body: Any = None
     form: dict[str, str] | None = None
@@ -83,6 +83,24 @@ ENDPOINTS = [
         "twilio",
         form={"MessageSid": "SM" + "0" * 32, "MessageStatus": "delivered"},
     ),
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks/twilio/inbound",
+        "twilio",
+        form={"MessageSid": "SM" + "2" * 32, "From": "+5511990000001", "Body": "OK"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks/slack/interactivity",
+        "slack",
+        form={"payload": '{"type": "block_actions", "actions": []}'},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks/slack/commands",
+        "slack",
+        form={"command": "/outage", "text": "status", "user_id": "U0STAFF01"},
+    ),
     Endpoint("POST", "/api/v1/incidents", "staff", 201, {"title": "Mail down"}),
     Endpoint("GET", "/api/v1/incidents", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}", "staff"),
@@ -109,6 +127,9 @@ def expected_status(endpoint: Endpoint, caller: str) -> int:
         return endpoint.ok
     if endpoint.access == "twilio":
         # Only X-Twilio-Signature counts; no API token of any role stands in for it.
+        return 403
+    if endpoint.access == "slack":
+        # Only X-Slack-Signature counts (no signing secret is set here): never a token.
         return 403
     if caller in ("none", "bad-token"):
         return 401

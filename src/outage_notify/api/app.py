@@ -15,8 +15,11 @@ from outage_notify.api import (
     health,
     incident_records,
     incidents,
+    slack_commands,
+    slack_interactivity,
     status_page,
     twilio_callbacks,
+    twilio_inbound,
     webhooks,
 )
 from outage_notify.api import metrics as metrics_api
@@ -24,6 +27,7 @@ from outage_notify.api import report as report_api
 from outage_notify.api.body_limit import BodyLimit
 from outage_notify.api.responses import (
     PUBLIC_READ,
+    SLACK_CALLBACK,
     STAFF_READ,
     STAFF_WRITE,
     TWILIO_CALLBACK,
@@ -72,6 +76,9 @@ def create_app(
     app.include_router(health.router)
     app.include_router(webhooks.router, responses=WEBHOOK)
     app.include_router(twilio_callbacks.router, responses=TWILIO_CALLBACK)
+    app.include_router(twilio_inbound.router, responses=TWILIO_CALLBACK)
+    app.include_router(slack_interactivity.router, responses=SLACK_CALLBACK)
+    app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)

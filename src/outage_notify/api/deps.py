@@ -13,7 +13,7 @@ import base64
 import binascii
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -22,7 +22,10 @@ from fastapi.security.http import HTTPBase
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from outage_notify.errors import AlreadyOpen, NoSuchIncident, TransitionError
 from outage_notify.settings import ROLE_RANK, ApiToken, Role, Settings
+from outage_notify.staff_actions import ActionContext
+from outage_notify.staff_actions import Principal as Principal  # routes import it from here
 
 log = logging.getLogger(__name__)
 # Both only document the schemes in OpenAPI; `presented_token` reads the header itself.
@@ -48,14 +51,6 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the token's name and role (or a webhook source proven otherwise)."""
-
-    name: str
-    role: Role
-
-
 def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -63,6 +58,29 @@ def settings_of(request: Request) -> Settings:
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def action_context(request: Request) -> ActionContext:
+    """What a staff action needs from this app, with the request's client for the audit log."""
+    state = request.app.state
+    return ActionContext(
+        sessions=state.sessions,
+        enqueuer=state.enqueuer,
+        settings=state.settings,
+        directory=state.directory,
+        client=client_address(request),
+    )
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    """Turn a staff action's refusal into its HTTP answer: 404 no incident, 409 conflict."""
+    try:
+        yield
+    except NoSuchIncident as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except (TransitionError, AlreadyOpen) as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
 
 
 def session(request: Request) -> Iterator[Session]:

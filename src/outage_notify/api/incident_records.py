@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
+from outage_notify import staff_actions
 from outage_notify.api import views
-from outage_notify.api.deps import AUTH_RESPONSES, Staff
-from outage_notify.api.incidents import audit_action, check_lead
+from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
+from outage_notify.api.incidents import check_lead
 from outage_notify.api.schemas import (
     ActionItemIn,
     Created,
@@ -19,7 +20,6 @@ from outage_notify.api.schemas import (
     IncidentPatch,
     NoteIn,
 )
-from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
@@ -29,26 +29,11 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUT
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
 def add_note(request: Request, incident_id: IncidentId, body: NoteIn, principal: Staff) -> Created:
     """An internal note or troubleshooting finding: on the timeline, never sent to anyone."""
-    with transaction(request.app.state.sessions) as session:
-        _incident_or_404(session, incident_id)
-        row = TimelineRow(
-            incident_id=incident_id,
-            at=datetime.now(UTC),
-            actor=principal.name,
-            kind=body.kind,
-            text=body.text,
+    with domain_errors():
+        timeline_id = staff_actions.add_note(
+            action_context(request), principal, incident_id, text=body.text, kind=body.kind
         )
-        session.add(row)
-        session.flush()
-        audit_action(
-            session,
-            request,
-            principal,
-            action=body.kind,
-            incident_id=incident_id,
-            detail={"timeline_id": row.id, "text": body.text},
-        )
-        return Created(id=row.id)
+    return Created(id=timeline_id)
 
 
 @router.post(
@@ -69,9 +54,9 @@ def add_action_item(
         )
         session.add(row)
         session.flush()
-        audit_action(
+        staff_actions.audit(
             session,
-            request,
+            action_context(request),
             principal,
             action="action_item",
             incident_id=incident_id,
@@ -105,9 +90,9 @@ def patch_incident(
                     text="; ".join(changes),
                 )
             )
-            audit_action(
+            staff_actions.audit(
                 session,
-                request,
+                action_context(request),
                 principal,
                 action="edit",
                 incident_id=incident_id,
@@ -119,7 +104,5 @@ def patch_incident(
 def _incident_or_404(
     session: Session, incident_id: int, *, for_update: bool = False
 ) -> IncidentRow:
-    row = incident_store.get_incident(session, incident_id, for_update=for_update)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
-    return row
+    with domain_errors():
+        return staff_actions.incident_or_error(session, incident_id, for_update=for_update)

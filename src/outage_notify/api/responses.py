@@ -16,7 +16,10 @@ class ErrorOut(BaseModel):
 
 
 REASONS = {
-    400: "The body could not be read (not UTF-8), or Content-Length is not a number.",
+    400: (
+        "The body could not be read (not UTF-8), Content-Length is not a number, or a"
+        " provider's callback lacks a required field."
+    ),
     401: "No valid credentials (bearer token, or the source's own authentication).",
     403: "The credentials are valid but not for this (the role is too low, a bad signature).",
     404: "No such incident.",
@@ -33,6 +36,8 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 WEBHOOK = errors(400, 401, 403, 413, 503)
 TWILIO_CALLBACK = errors(400, 403, 413, 503)
+# Slack's requests prove themselves with the signing secret, as Twilio's with the auth token.
+SLACK_CALLBACK = errors(400, 403, 413, 503)
 STAFF_WRITE = errors(400, 401, 403, 404, 409, 413, 503)
 STAFF_READ = errors(401, 403, 404, 503)
 PUBLIC_READ: dict[int | str, dict[str, Any]] = {

@@ -70,12 +70,15 @@ def public_url(request: Request, settings: Settings) -> str:
 def _refuse(request: Request, reason: str) -> HTTPException:
     # The body is not logged: it holds phone numbers, and an unsigned one is untrusted.
     client = request.client.host if request.client else "unknown"
-    log.warning("Twilio status callback refused from %s: %s", client, reason)
+    log.warning("Twilio request to %s refused from %s: %s", request.url.path, client, reason)
     return HTTPException(status.HTTP_403_FORBIDDEN, reason)
 
 
 async def signed_form(request: Request) -> Form:
-    """The callback's form fields, once `X-Twilio-Signature` proves Twilio sent them; or 403."""
+    """The request's form fields, once `X-Twilio-Signature` proves Twilio sent them; or 403.
+
+    Used by every endpoint Twilio calls: status callbacks and incoming texts.
+    """
     settings: Settings = request.app.state.settings
     body = b""
     async for chunk in request.stream():

@@ -4,7 +4,8 @@
 benchmarks); `run_fake_providers(host, port)` serves in the foreground (the CLI).
 Point the real SDKs at it: `client.api.base_url = fake.twilio_base_url`,
 `AsyncWebClient(base_url=fake.slack_base_url)`, Apprise URL `fake.fallback_url("ana")`.
-Given the service's Twilio auth token, the fake also posts signed status callbacks.
+Given the service's Twilio auth token, the fake also posts signed status callbacks, and
+`POST /_fake/twilio/inbound` posts a signed incoming text to the service (twilio_inbound.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from types import TracebackType
 
 from aiohttp import web
 
-from outage_notify.fakes import control, fallback, slack, twilio, twilio_lookup
+from outage_notify.fakes import (
+    control,
+    fallback,
+    slack,
+    twilio,
+    twilio_inbound,
+    twilio_lookup,
+)
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.state import (
     FakeCallback,
@@ -38,6 +46,7 @@ def build_app(state: FakeState) -> web.Application:
     app[STATE_KEY] = state
     twilio.add_routes(app)
     twilio_lookup.add_routes(app)
+    twilio_inbound.add_routes(app)
     slack.add_routes(app)
     fallback.add_routes(app)
     control.add_routes(app)

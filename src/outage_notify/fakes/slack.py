@@ -1,6 +1,8 @@
 """DEVELOPMENT FAKE: the slice of Slack's Web API that slack_sdk 3.x calls for outage_notify.
 
-Methods: chat.postMessage, conversations.open, conversations.history, auth.test, users.info.
+Methods: chat.postMessage, conversations.open, conversations.history, auth.test, users.info;
+and an interaction's `response_url` (`POST /_fake/slack/response/<channel>/<ts>`), recorded as
+channel `slack_response`.
 
 Slack answers most errors with HTTP 200 and `{"ok": false, "error": "..."}`; rate limits are
 HTTP 429 with `Retry-After`. DM channel ids from `conversations.open` are stable per user, and
@@ -30,6 +32,10 @@ MAX_TEXT = 40_000
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3_000
 Params = dict[str, Any]
+# Where interaction responses go (Slack's are https://hooks.slack.com/actions/...); recorded
+# under their own channel name so they never count as messages posted.
+RESPONSE_PATH = "/_fake/slack/response"
+RESPONSE_CHANNEL = "slack_response"
 Handler = Callable[[web.Request, FakeState, Params], Awaitable[web.StreamResponse]]
 
 
@@ -233,5 +239,22 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
     return await handler(request, state, params)
 
 
+async def respond(request: web.Request) -> web.StreamResponse:
+    """An interaction's `response_url`: the message that replaces the one a button was on."""
+    state = state_of(request)
+    state.count_request("slack")
+    params = await read_params(request)
+    channel, ts = request.match_info["channel"], request.match_info["ts"]
+    text = str(params.get("text") or "")
+    state.record(FakeRecord(RESPONSE_CHANNEL, channel, text, "", ts, utc_now(), params))
+    return json_response({"ok": True})
+
+
+def response_url(base_url: str, channel: str, ts: str) -> str:
+    """The `response_url` a test puts in an interaction payload for a message of this fake."""
+    return f"{base_url.rstrip('/')}{RESPONSE_PATH}/{channel}/{ts}"
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_route("*", "/api/{method}", dispatch)
+    app.router.add_post(RESPONSE_PATH + "/{channel}/{ts}", respond)

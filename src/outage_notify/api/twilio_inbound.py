@@ -1,0 +1,213 @@
+"""Texts people send to our Twilio number: acknowledgements, STOP/START, staff commands.
+
+Twilio posts each incoming SMS to the number's "A message comes in" webhook, signed like a
+status callback (so `signed_form` checks it against the public URL), and sends our TwiML answer
+back to the sender as a reply. What a text does depends on the whole trimmed body and who sent
+it, in this order:
+
+1. An opt-out/opt-in/help keyword: Twilio itself blocks or unblocks the number and sends the
+   carrier-required reply, so we only record it (no more texts to a STOP number, from dispatch)
+   and answer an empty `<Response/>`: a reply of ours would be a second text.
+2. From a staff number (`COMMANDS_SMS_STAFF`), a command (`STATUS`, `ETA 14:30`, ...): it runs
+   with that person's role and the reply says what was done or why not. `From` is trusted as
+   Twilio reports it; see SECURITY.md on sender spoofing.
+3. Anyone else we texted: any reply acknowledges the latest delivery we texted them; the
+   reply confirms it. A number we never texted gets an empty answer and changes nothing, and
+   text that looks like a command from a non-staff number is refused, never run.
+
+Every text is kept (`inbound_messages`) with what it did, committed before the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from twilio.twiml.messaging_response import MessagingResponse
+
+from outage_notify.api.deps import action_context
+from outage_notify.api.twilio_callbacks import Form, signed_form
+from outage_notify.command_runner import run_command
+from outage_notify.commands import VERBS
+from outage_notify.redaction import mask_phone
+from outage_notify.settings import Settings
+from outage_notify.settings_sections import StaffIdentity
+from outage_notify.store import acknowledgements
+from outage_notify.store.engine import transaction
+from outage_notify.store.tables import DeliveryRow
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api/v1/webhooks/twilio", tags=["webhooks"])
+
+# Twilio's default Advanced Opt-Out keywords (matched on the whole body, case-insensitive).
+STOP_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+)
+START_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+# The staff commands' verbs (HELP is Twilio's keyword): from anyone else such a text is
+# refused, not taken as an acknowledgement, so "ETA 14:30" from another phone changes nothing.
+COMMAND_VERBS = frozenset(VERBS) - {"help"}
+# The confirmation of an acknowledgement, by the delivery's locale (GSM-7 only: one segment).
+THANKS = {
+    "en": "Thanks, noted that you got this. We will keep you posted.",
+    "pt": "Obrigado, recebimento confirmado. Manteremos voce informado.",
+}
+TWIML = "text/xml"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One text as Twilio reported it."""
+
+    sender: str
+    body: str
+    sid: str
+    at: datetime
+
+    @property
+    def word(self) -> str:
+        return self.body.strip().upper()
+
+    def keep(self, session: Session, handled_as: str, **what: Any) -> None:
+        acknowledgements.record_inbound(
+            session,
+            at=self.at,
+            channel="sms",
+            sender=self.sender,
+            body=self.body,
+            provider_id=self.sid,
+            handled_as=handled_as,
+            **what,
+        )
+
+
+@router.post(
+    "/inbound",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "TwiML: the reply Twilio texts back, or an empty <Response/>.",
+            "content": {TWIML: {"example": "<Response><Message>...</Message></Response>"}},
+        }
+    },
+)
+def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]) -> Response:
+    """An SMS sent to our number: opt-out, staff command or acknowledgement."""
+    text = Inbound(
+        # Twilio sends From in E.164 already; it is compared exactly, never reformatted.
+        sender=form.get("From", "").strip(),
+        body=form.get("Body", ""),
+        sid=form.get("MessageSid") or form.get("SmsSid") or "",
+        at=datetime.now(UTC),
+    )
+    settings: Settings = request.app.state.settings
+    staff = settings.commands.sms_staff.get(text.sender)
+    keyword = _keyword(text.word)
+    command = keyword is None and _looks_like_command(text.word)
+    if command and staff is not None:
+        return _twiml(_command(request, text, staff))
+    with transaction(request.app.state.sessions) as session:
+        if keyword is not None:
+            return _twiml(_opt(session, text, keyword))
+        if command:
+            text.keep(session, "refused", result="not a staff number")
+            log.warning("SMS command refused: %s is not a staff number", mask_phone(text.sender))
+            return _twiml("")
+        acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
+        if acked is not None:
+            return _twiml(_acknowledged(session, text, acked))
+        if staff is None:
+            text.keep(session, "ignored", result="no text was sent to this number")
+            log.info("SMS from %s, a number we never texted: ignored", mask_phone(text.sender))
+            return _twiml("")
+    # A staff number we never texted, with something that is not a command word: the command
+    # layer answers with what it understands.
+    return _twiml(_command(request, text, staff))
+
+
+def _keyword(word: str) -> str | None:
+    if word in STOP_WORDS:
+        return "opt_out"
+    if word in START_WORDS:
+        return "opt_in"
+    if word in HELP_WORDS:
+        return "help"
+    return None
+
+
+def _looks_like_command(word: str) -> bool:
+    words = word.split()
+    if words and words[0].startswith("#"):
+        # "#12 STATUS": a command about incident 12 (alone, "#12" asks for its status).
+        return len(words) == 1 or words[1].lower() in COMMAND_VERBS
+    return bool(words) and words[0].lower() in COMMAND_VERBS
+
+
+def _opt(session: Session, text: Inbound, keyword: str) -> str:
+    """Record STOP/START/HELP; Twilio sends the reply itself, so ours is empty."""
+    if keyword == "opt_out":
+        acknowledgements.opt_out(session, text.sender, keyword=text.word, at=text.at)
+    elif keyword == "opt_in":
+        acknowledgements.opt_in(session, text.sender)
+    text.keep(session, keyword)
+    log.info("SMS %s from %s", keyword, mask_phone(text.sender))
+    return ""
+
+
+def _acknowledged(session: Session, text: Inbound, acked: acknowledgements.Acknowledged) -> str:
+    """Keep the acknowledgement; the confirmation to text back (none if it was already)."""
+    row = session.get(DeliveryRow, acked.delivery_id)
+    locale = (row.locale if row is not None else "en").split("-")[0].lower()
+    reply = THANKS.get(locale, THANKS["en"]) if acked.newly_acked else ""
+    text.keep(
+        session,
+        "ack" if acked.newly_acked else "reply",
+        identity=acked.recipient_key,
+        delivery_id=acked.delivery_id,
+        incident_id=acked.incident_id,
+        result=reply or "already acknowledged",
+    )
+    log.info(
+        "SMS from %s acknowledged delivery %s of incident %s%s",
+        mask_phone(text.sender),
+        acked.delivery_id,
+        acked.incident_id,
+        "" if acked.newly_acked else " (already acknowledged)",
+    )
+    return reply
+
+
+def _command(request: Request, text: Inbound, staff: StaffIdentity) -> str:
+    """Run a staff command as `staff`; the reply saying what was done or why not."""
+    # The audit log's "client" says where the command came from (masked like in our logs).
+    ctx = replace(action_context(request), client=f"sms {mask_phone(text.sender)}")
+    reply = run_command(ctx, staff, text.body, channel="sms", now=text.at)
+    with transaction(request.app.state.sessions) as session:
+        text.keep(
+            session,
+            "refused" if reply.outcome == "refused" else "command",
+            identity=staff.name,
+            incident_id=reply.incident_id,
+            result=f"{reply.outcome}: {reply.headline or reply.text}",
+        )
+    log.info(
+        "SMS command %s from %s (%s): %s",
+        reply.verb or "?",
+        staff.name,
+        mask_phone(text.sender),
+        reply.outcome,
+    )
+    return reply.text
+
+
+def _twiml(reply: str) -> Response:
+    answer = MessagingResponse()
+    if reply:
+        answer.message(reply)
+    return Response(str(answer), media_type=TWIML)

@@ -1,0 +1,159 @@
+"""Staff commands as people type them in Slack (`/outage eta 14:30`) or by SMS (`ETA 14:30`).
+
+Pure: text in, a `Command` or a `CommandError` whose message is a sentence to show the sender.
+
+    [#<id>] status | eta <time> [text] | update <text> | resolve [text] | note <text> | help
+
+Command words are case-insensitive. A time is `14:30` (or `14h30`) in the service's time zone
+(the next such time: after 14:30 it means tomorrow), a duration from now (`+45m`, `+2h`, `2h`,
+`90m`, `1h30m`), or an ISO 8601 date and time (`2025-05-08T14:30`, in the service's time zone
+unless it has an offset).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from outage_notify.models import without_nul
+
+Verb = Literal["status", "eta", "update", "resolve", "note", "help"]
+VERBS: tuple[Verb, ...] = ("status", "eta", "update", "resolve", "note", "help")
+# The limits of the HTTP API's bodies (StaffUpdate, ResolveIncident, NoteIn).
+MAX_MESSAGE = 2000
+MAX_NOTE = 10_000
+# Further ahead than this is a typo (an extra digit in `+450h`), not an estimate.
+MAX_AHEAD = timedelta(days=30)
+
+# `14:30` and the Brazilian `14h30`; a bare `2h` is a duration, like `90m`.
+_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::|h)(?P<minute>\d{2})")
+_DURATION = re.compile(r"\+?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?")
+_INCIDENT = re.compile(r"#(?P<id>\d{1,18})")
+
+USAGE = (
+    "status | eta <time> [text] | update <text> | resolve [text] | note <text>; "
+    "start with #<id> when several incidents are open"
+)
+HELP = (
+    "Commands: status (the incident's state); eta <time> [text] (a new ETA: 14:30, +45m,"
+    " +2h, or a date and time like 2026-05-08T14:30); update <text> (progress to"
+    " stakeholders); resolve [text] (it is fixed); note <text> (internal, never sent)."
+    " Start with #<id> when several incidents are open, e.g. #12 status."
+)
+
+
+class CommandError(ValueError):
+    """Text that is not a command we can run; the message says why, as a sentence."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed command: what to do, to which incident (None: the only open one)."""
+
+    verb: Verb
+    incident_id: int | None = None
+    text: str = ""
+    eta: datetime | None = None
+    # The `14:30` it was given had passed today, so the ETA is on a later day: say which.
+    eta_next_day: bool = False
+
+
+def parse(text: str, *, now: datetime, zone: ZoneInfo) -> Command:
+    """The command in `text`, or CommandError; `now` is aware, `zone` reads clock times."""
+    words = without_nul(text).strip().split(None, 1)
+    incident_id = None
+    if words and words[0].startswith("#"):
+        found = _INCIDENT.fullmatch(words[0])
+        if found is None:
+            raise CommandError(f"{words[0]!r} is not an incident number; write it like #12.")
+        incident_id = int(found["id"])
+        words = words[1].split(None, 1) if len(words) > 1 else []
+    if not words:
+        return Command("help" if incident_id is None else "status", incident_id)
+    verb = words[0].lower()
+    rest = words[1].strip() if len(words) > 1 else ""
+    if verb == "status":
+        return Command("status", incident_id)
+    if verb == "help":
+        return Command("help", incident_id)
+    if verb == "eta":
+        return _eta(rest, incident_id, now=now, zone=zone)
+    if verb in ("update", "note"):
+        if not rest:
+            raise CommandError(
+                f"Say what to {'send' if verb == 'update' else 'note'}: {verb} <text>."
+            )
+        return Command(
+            verb, incident_id, _limited(rest, MAX_NOTE if verb == "note" else MAX_MESSAGE)
+        )
+    if verb == "resolve":
+        return Command("resolve", incident_id, _limited(rest, MAX_MESSAGE))
+    raise CommandError(f"Unknown command {words[0][:30]!r}. Try: {USAGE}.")
+
+
+def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -> Command:
+    if not rest:
+        raise CommandError(f"Give the new ETA: eta 14:30, eta +45m or eta {_example(now, zone)}.")
+    when, _, message = rest.partition(" ")
+    eta, next_day = parse_time(when, now=now, zone=zone)
+    return Command("eta", incident_id, _limited(message.strip(), MAX_MESSAGE), eta, next_day)
+
+
+def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """A future moment from `14:30`, `+45m`, `2h` or ISO 8601; and whether a clock time
+    rolled over to a later day. CommandError says what is wrong with anything else."""
+    word = text.strip().lower()
+    clock = _CLOCK.fullmatch(word)
+    if clock is not None:
+        return _next_clock(int(clock["hour"]), int(clock["minute"]), now=now, zone=zone)
+    duration = _DURATION.fullmatch(word)
+    if duration is not None and (duration["hours"] or duration["minutes"]):
+        delta = timedelta(hours=int(duration["hours"] or 0), minutes=int(duration["minutes"] or 0))
+        if not delta:
+            raise CommandError("An ETA must be in the future; +0m is now.")
+        return _checked(now + delta, now), False
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            f"{text.strip()[:40]!r} is not a time. Use 14:30, +45m, +2h or {_example(now, zone)}."
+        ) from None
+    if "t" not in word and " " not in text.strip():
+        raise CommandError(f"Give a time as well as the date, e.g. {_example(now, zone)}.")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    if moment <= now:
+        raise CommandError(f"{text.strip()} has already passed; an ETA must be in the future.")
+    return _checked(moment, now), False
+
+
+def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    if hour > 23 or minute > 59:
+        raise CommandError(f"{hour}:{minute:02d} is not a time of day; use 00:00 to 23:59.")
+    local_now = now.astimezone(zone)
+    moment = datetime.combine(local_now.date(), time(hour, minute), zone)
+    next_day = moment <= local_now
+    if next_day:
+        # Built from the date, not by adding 24h: a DST change must not shift the clock time.
+        moment = datetime.combine(local_now.date() + timedelta(days=1), time(hour, minute), zone)
+    return moment, next_day
+
+
+def _example(now: datetime, zone: ZoneInfo) -> str:
+    """An ISO 8601 example that would be accepted: tomorrow at 14:30, local time."""
+    return f"{now.astimezone(zone).date() + timedelta(days=1)}T14:30"
+
+
+def _checked(moment: datetime, now: datetime) -> datetime:
+    if moment - now > MAX_AHEAD:
+        raise CommandError(f"That ETA is more than {MAX_AHEAD.days} days away; check the number.")
+    return moment
+
+
+def _limited(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise CommandError(f"The text is {len(text)} characters long; the limit is {limit}.")
+    return text

@@ -1,0 +1,163 @@
+"""Texts to our Twilio number on SQLite and PostgreSQL: acknowledgements, STOP/START, staff
+commands, and the refusals. Each test tells management about one incident first (a real worker
+sending through the fake Twilio), then texts back as Twilio would post it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+
+from outage_notify.fakes.server import FakeProviders
+from tests.api.inbound_service import (
+    ANA_PHONE,
+    INBOUND,
+    RICARDO_PHONE,
+    STAFF_PHONE,
+    STRANGER,
+    Told,
+    start,
+    text_us,
+)
+from tests.fixtures.service import RunningService, wait_for
+
+EMPTY = re.compile(r"^<\?xml[^>]*\?><Response\s*/>$")
+
+
+@pytest.fixture
+def told(
+    service_factory: Callable[..., RunningService], providers: FakeProviders, database_url: str
+) -> Told:
+    return start(service_factory, providers, database_url)
+
+
+def test_ok_from_a_number_we_texted_acknowledges_its_delivery(told: Told) -> None:
+    texted = {record.to for record in told.service.providers.records("sms")}
+    assert {ANA_PHONE, RICARDO_PHONE} <= texted
+
+    answer = text_us(told.service, ANA_PHONE, " ok ")
+
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/xml")
+    # Ana's locale is pt-BR: the confirmation Twilio texts back is in Portuguese.
+    assert "<Message>Obrigado, recebimento confirmado." in answer.text
+    deliveries = told.deliveries()
+    ana = deliveries["Ana Souza"]
+    assert (ana["acked_via"], ana["acked_by"]) == ("sms", ANA_PHONE)
+    assert datetime.fromisoformat(ana["acked_at"]) > datetime.fromisoformat(ana["sent_at"])
+    assert deliveries["Ricardo Almeida"]["acked_at"] is None
+    timeline = told.incident_detail()["timeline"]
+    acknowledged = [entry for entry in timeline if entry["kind"] == "acknowledged"]
+    assert [(e["actor"], e["text"]) for e in acknowledged] == [
+        ("Ana Souza", "Ana Souza (management) acknowledged by sms")
+    ]
+    [kept] = told.inbound()
+    assert (kept.channel, kept.sender, kept.body, kept.handled_as) == (
+        "sms",
+        ANA_PHONE,
+        " ok ",
+        "ack",
+    )
+    assert kept.delivery_id == ana["id"] and kept.incident_id == told.incident
+
+    again = text_us(told.service, ANA_PHONE, "Thanks, seen it")
+    # Already acknowledged: kept as a reply, no second confirmation text.
+    assert EMPTY.match(again.text)
+    assert [row.handled_as for row in told.inbound()] == ["ack", "reply"]
+    assert told.deliveries()["Ana Souza"]["acked_at"] == ana["acked_at"]
+
+
+@pytest.mark.parametrize(
+    "signing",
+    [
+        {"signed": False},
+        {"token": "not-the-auth-token"},
+        # Signed for the address this process saw, not the public one Twilio calls.
+        {"url": "http://testserver" + INBOUND},
+    ],
+    ids=["unsigned", "wrong-token", "wrong-url"],
+)
+def test_a_text_without_twilios_signature_is_refused_and_changes_nothing(
+    told: Told, signing: dict[str, object]
+) -> None:
+    before = told.incident_state()
+
+    for sender, body in [(ANA_PHONE, "OK"), (ANA_PHONE, "STOP"), (STAFF_PHONE, "ETA 14:30")]:
+        answer = text_us(told.service, sender, body, **signing)  # type: ignore[arg-type]
+        assert answer.status_code == 403, body
+        assert "X-Twilio-Signature" in answer.json()["detail"]
+
+    assert told.inbound() == [] and told.opted_out() == {}
+    assert told.deliveries()["Ana Souza"]["acked_at"] is None
+    assert told.incident_state() == before
+
+
+def test_stop_opts_the_number_out_and_start_opts_it_back_in(told: Told) -> None:
+    stop = text_us(told.service, RICARDO_PHONE, "Stop")
+    # Twilio sends the carrier-required reply itself: ours is empty.
+    assert stop.status_code == 200 and EMPTY.match(stop.text)
+    assert told.opted_out() == {RICARDO_PHONE: "STOP"}
+    # A STOP is not an acknowledgement.
+    assert told.deliveries()["Ricardo Almeida"]["acked_at"] is None
+
+    assert EMPTY.match(text_us(told.service, RICARDO_PHONE, "unsubscribe").text)
+    assert told.opted_out() == {RICARDO_PHONE: "STOP"}
+    assert EMPTY.match(text_us(told.service, RICARDO_PHONE, "HELP").text)
+    start_again = text_us(told.service, RICARDO_PHONE, " START")
+    assert EMPTY.match(start_again.text)
+    assert told.opted_out() == {}
+    assert [row.handled_as for row in told.inbound()] == ["opt_out", "opt_out", "help", "opt_in"]
+
+
+def test_a_number_we_never_texted_changes_nothing(told: Told) -> None:
+    before = told.deliveries()
+
+    answer = text_us(told.service, STRANGER, "OK")
+
+    assert answer.status_code == 200 and EMPTY.match(answer.text)
+    assert told.deliveries() == before
+    assert [(row.sender, row.handled_as) for row in told.inbound()] == [(STRANGER, "ignored")]
+
+
+@pytest.mark.parametrize("body", ["ETA 14:30", "resolve", "#1 status", "UPDATE all fixed"])
+def test_a_command_from_a_number_not_on_the_staff_list_is_refused(told: Told, body: str) -> None:
+    before = told.incident_state()
+
+    # Ana was texted, but she is no staff: her command is neither run nor an acknowledgement.
+    answer = text_us(told.service, ANA_PHONE, body)
+
+    assert answer.status_code == 200 and EMPTY.match(answer.text)
+    assert told.incident_state() == before
+    assert told.deliveries()["Ana Souza"]["acked_at"] is None
+    assert [(row.handled_as, row.result) for row in told.inbound()] == [
+        ("refused", "not a staff number")
+    ]
+
+
+def test_a_staff_phone_runs_commands_and_the_reply_says_what_was_done(told: Told) -> None:
+    status = text_us(told.service, STAFF_PHONE, "status")
+    assert status.status_code == 200
+    assert f"#{told.incident} Outbound mail stuck" in status.text
+
+    eta = text_us(told.service, STAFF_PHONE, "ETA +45m")
+
+    assert "<Message>ETA set to" in eta.text
+    # The eta_changed update goes out before the test ends (and its worker stops).
+    wait_for(lambda: told.service.settled(told.incident, updates=2), what="eta_changed sent")
+    detail = told.incident_detail()
+    assert detail["eta"] is not None
+    assert [u["kind"] for u in detail["updates"]][-1] == "eta_changed"
+    kept = told.inbound()
+    assert [(row.handled_as, row.identity) for row in kept] == [
+        ("command", "Rosa Staff"),
+        ("command", "Rosa Staff"),
+    ]
+    assert kept[1].incident_id == told.incident
+    audit = told.service.call(
+        "GET", "/api/v1/audit", role="admin", params={"incident_id": told.incident}
+    ).json()["items"]
+    by_sms = [entry for entry in audit if entry["actor"] == "Rosa Staff"]
+    # Where it came from, masked as in the logs.
+    assert by_sms and by_sms[-1]["client"] == "sms +55******7777"

@@ -1,0 +1,153 @@
+"""Staff command parsing (pure): verbs, `#id`, ETA times, and the sentences errors are."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from outage_notify.command_replies import IncidentFacts, sms_text
+from outage_notify.commands import Command, CommandError, parse
+from outage_notify.sms_encoding import sms_segments
+
+ZONE = ZoneInfo("America/Sao_Paulo")  # UTC-3, no DST
+# 10:00 in São Paulo.
+NOW = datetime(2026, 5, 7, 13, 0, tzinfo=UTC)
+
+
+def local(day: int, hour: int, minute: int) -> datetime:
+    return datetime(2026, 5, day, hour, minute, tzinfo=ZONE)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("status", Command("status")),
+        ("STATUS", Command("status")),
+        ("  Status  ", Command("status")),
+        ("#12 status", Command("status", 12)),
+        ("#12", Command("status", 12)),
+        ("", Command("help")),
+        ("help", Command("help")),
+        ("update Mail server restarted", Command("update", text="Mail server restarted")),
+        ("UPDATE  disk replaced", Command("update", text="disk replaced")),
+        ("#3 update Vendor is on site", Command("update", 3, "Vendor is on site")),
+        ("resolve", Command("resolve")),
+        ("Resolve queue drained", Command("resolve", text="queue drained")),
+        ("note tried restarting postfix", Command("note", text="tried restarting postfix")),
+        ("note a\x00b", Command("note", text="ab")),
+    ],
+)
+def test_commands_parse(text: str, expected: Command) -> None:
+    assert parse(text, now=NOW, zone=ZONE) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "eta", "next_day"),
+    [
+        ("eta 14:30", local(7, 14, 30), False),
+        ("ETA 14:30", local(7, 14, 30), False),
+        ("eta 14h30", local(7, 14, 30), False),
+        ("eta 9:15", local(8, 9, 15), True),  # 09:15 has passed today
+        ("eta 10:00", local(8, 10, 0), True),  # exactly now: the next one
+        ("eta 00:00", local(8, 0, 0), True),
+        ("eta +45m", NOW + timedelta(minutes=45), False),
+        ("eta +2h", NOW + timedelta(hours=2), False),
+        ("eta 2h", NOW + timedelta(hours=2), False),
+        ("eta 90m", NOW + timedelta(minutes=90), False),
+        ("eta 90min", NOW + timedelta(minutes=90), False),
+        ("eta 1h30m", NOW + timedelta(minutes=90), False),
+        ("eta 2026-05-08T14:30", local(8, 14, 30), False),
+        ("eta 2026-05-08T14:30:00+00:00", datetime(2026, 5, 8, 14, 30, tzinfo=UTC), False),
+        ("eta 2026-05-08T14:30Z", datetime(2026, 5, 8, 14, 30, tzinfo=UTC), False),
+    ],
+)
+def test_eta_times(text: str, eta: datetime, next_day: bool) -> None:
+    command = parse(text, now=NOW, zone=ZONE)
+    assert command.verb == "eta"
+    assert command.eta == eta
+    assert command.eta_next_day is next_day
+    assert command.text == ""
+
+
+def test_a_clock_time_that_has_passed_is_tomorrow_in_the_zone_not_in_utc() -> None:
+    # 23:30 in São Paulo is already 02:30 UTC of the next day: "01:00" is that local night.
+    late = datetime(2026, 5, 8, 2, 30, tzinfo=UTC)
+    command = parse("eta 01:00", now=late, zone=ZONE)
+    assert command.eta == local(8, 1, 0)
+    assert command.eta_next_day is True
+
+
+def test_a_clock_time_across_a_dst_change_keeps_its_clock_time() -> None:
+    lisbon = ZoneInfo("Europe/Lisbon")  # clocks go forward at 01:00 on 29 March 2026
+    now = datetime(2026, 3, 28, 23, 0, tzinfo=UTC)  # 23:00 WET
+    command = parse("eta 22:00", now=now, zone=lisbon)
+    assert command.eta is not None
+    assert command.eta.astimezone(lisbon).hour == 22
+    assert command.eta.astimezone(UTC) == datetime(2026, 3, 29, 21, 0, tzinfo=UTC)
+
+
+def test_an_eta_may_carry_a_message() -> None:
+    command = parse("#4 eta +30m waiting for the vendor", now=NOW, zone=ZONE)
+    assert command == Command(
+        "eta", 4, "waiting for the vendor", NOW + timedelta(minutes=30), False
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("eta", "Give the new ETA: eta 14:30, eta +45m or eta 2026-05-08T14:30."),
+        ("eta soon", "'soon' is not a time. Use 14:30, +45m, +2h or 2026-05-08T14:30."),
+        ("eta 25:00", "25:00 is not a time of day; use 00:00 to 23:59."),
+        ("eta 14:75", "14:75 is not a time of day"),
+        ("eta +0m", "An ETA must be in the future"),
+        ("eta 2026-05-01T10:00", "2026-05-01T10:00 has already passed"),
+        ("eta 2026-05-08", "Give a time as well as the date"),
+        ("eta +2000h", "more than 30 days away"),
+        ("update", "Say what to send: update <text>."),
+        ("note", "Say what to note: note <text>."),
+        ("reboot the server", "Unknown command 'reboot'. Try: status"),
+        ("#abc status", "'#abc' is not an incident number; write it like #12."),
+        ("update " + "x" * 2001, "The text is 2001 characters long; the limit is 2000."),
+    ],
+)
+def test_mistakes_are_sentences(text: str, says: str) -> None:
+    with pytest.raises(CommandError) as raised:
+        parse(text, now=NOW, zone=ZONE)
+    message = str(raised.value)
+    assert says in message
+    assert message[0].isupper() or message[0] in "'#0123456789"
+    assert message.endswith(".")
+
+
+def facts(title: str) -> IncidentFacts:
+    return IncidentFacts(
+        id=12,
+        title=title,
+        service="email",
+        phase="fixing",
+        severity="major",
+        eta="14:30",
+        next_update="15:00",
+        last_update="update 13:02 by ana: disk replaced",
+    )
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Mail down", "Mail " * 80, "Servidor de e-mail fora do ar — não envia 📧 " * 5],
+)
+def test_an_sms_reply_fits_two_segments(title: str) -> None:
+    text = sms_text("ETA set to 14:30; stakeholders are being told.", facts(title))
+    assert sms_segments(text) <= 2
+    assert text.startswith("ETA set to 14:30; stakeholders are being told. #12 ")
+
+
+def test_a_short_sms_reply_says_the_whole_state() -> None:
+    text = sms_text("Update posted; stakeholders are being told.", facts("Mail down"))
+    assert text == (
+        "Update posted; stakeholders are being told. #12 Mail down: fixing, major."
+        " ETA 14:30. Next update 15:00."
+    )
