@@ -15,6 +15,7 @@ from outage_notify.report_html import to_html
 from outage_notify.report_model import Report
 from outage_notify.report_render import to_json, to_markdown
 from outage_notify.report_timeline import transition_target
+from outage_notify.store.coverage import AudienceCoverage, DeadlineCoverage
 from outage_notify.store.tables import (
     ActionItemRow,
     AttemptRow,
@@ -518,6 +519,33 @@ def full_report(title: str = "Email is down") -> Report:
             ProbeRow(id=1, at=at(80), ok=False, stage="imap", error="timeout", total_seconds=30),
             ProbeRow(id=2, at=at(85), ok=True, stage="done", error="", total_seconds=2),
         ],
+        # What store.coverage counts from the same rows (tests/store/test_coverage.py).
+        coverage=[
+            AudienceCoverage(
+                audience="management",
+                recipients=1,
+                sent=0,
+                delivered=0,
+                acknowledged=0,
+                ack_required=1,
+                unreached=(f"Person 3 {HOSTILE}",),
+                deadline=DeadlineCoverage(minutes=10.0, met=0, missed=1, pending=0),
+                broadcasts=0,
+                broadcasts_sent=0,
+            ),
+            AudienceCoverage(
+                audience="users",
+                recipients=2,
+                sent=2,
+                delivered=0,
+                acknowledged=1,
+                ack_required=0,
+                unreached=(),
+                deadline=None,
+                broadcasts=1,
+                broadcasts_sent=1,
+            ),
+        ],
     )
 
 
@@ -543,6 +571,7 @@ def test_markdown_has_every_section_and_escapes_untrusted_text() -> None:
         "Phases",
         "Timeline",
         "Deliveries",
+        "Coverage",
         "ETA accuracy",
         "Update cadence",
         "Findings",
@@ -569,6 +598,27 @@ def test_html_is_one_page_with_two_charts_and_no_unescaped_hostile_text() -> Non
     timeline_svg = page[page.index("<svg") : page.index("</svg>")]
     assert timeline_svg.count("<rect") == 2 + 2  # two bands, two legend swatches
     assert timeline_svg.count("<circle") == 2  # the reminder to the lead is not drawn
+
+
+def test_coverage_shows_every_figure_per_audience_and_who_to_call() -> None:
+    built = full_report()
+    assert [(c.audience, c.recipients, c.unreached) for c in built.coverage] == [
+        ("management", 1, [f"Person 3 {HOSTILE}"]),
+        ("users", 2, []),
+    ]
+    assert built.coverage[0].deadline is not None and built.coverage[0].deadline.missed == 1
+    text = to_markdown(built)
+    section = text[text.index("## Coverage") : text.index("## ETA accuracy")]
+    assert "| management | 1 | 0 | 0 | 1 | 0 | 10 min | 0 | 1 | 0 | 1 | 0 | 0 |" in section
+    assert "| users | 2 | 2 | 0 | 0 | 1 | - | - | - | - | 0 | 1 | 1 |" in section
+    assert "Unreached - call them: 1" in section
+    assert "- Person 3 \\<script\\>" in section
+    page = to_html(built)
+    section = page[page.index("<h2>Coverage</h2>") : page.index("<h2>ETA accuracy</h2>")]
+    assert "<td>10 min</td>" in section
+    assert "Unreached - call them: 1" in section
+    assert "<li>Person 3 &lt;script&gt;" in section
+    assert "Unreached - call them: none" in to_markdown(report())
 
 
 def test_html_draws_an_empty_delivery_chart_when_nothing_was_sent() -> None:

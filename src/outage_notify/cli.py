@@ -154,11 +154,17 @@ def report(
         Path | None, typer.Option("--output", help="Write to FILE instead of stdout.")
     ] = None,
 ) -> None:
-    """Write the post-incident report of incident ID, read from DATABASE_URL."""
+    """Write the post-incident report of incident ID, read from DATABASE_URL.
+
+    Acknowledgement deadlines come from the routing file in CONTACTS_DIR, if there is one.
+    """
     from datetime import UTC, datetime
 
+    from outage_notify.contacts import routing_file
     from outage_notify.report_html import to_html
     from outage_notify.report_render import to_json_text, to_markdown
+    from outage_notify.routing import load_routing
+    from outage_notify.store.coverage import ack_deadlines
     from outage_notify.store.engine import create_session_factory, create_store_engine
     from outage_notify.store.report import incident_report
 
@@ -166,6 +172,12 @@ def report(
     if format.lower() not in renderers:
         fail(f"unknown format {format!r}; use md, html or json")
     settings = load_settings()
+    # Only the routing is needed: the report must not depend on the contact files validating.
+    routing_path = routing_file(settings.contacts_dir)
+    try:
+        deadlines = ack_deadlines(load_routing(routing_path)) if routing_path else {}
+    except ConfigError as error:
+        fail(str(error))
     engine = create_store_engine(settings.database_url)
     try:
         with create_session_factory(engine)() as session:
@@ -174,6 +186,7 @@ def report(
                 incident_id,
                 now=datetime.now(UTC),
                 cadence_minutes=settings.update_cadence_minutes,
+                deadlines=deadlines,
             )
     finally:
         engine.dispose()

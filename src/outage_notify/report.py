@@ -32,6 +32,7 @@ from outage_notify.report_timeline import (
     phase_changes,
     phase_spans,
 )
+from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import (
     ActionItemRow,
     AttemptRow,
@@ -60,8 +61,13 @@ def build_report(
     probes: Sequence[ProbeRow],
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
+    coverage: Sequence[AudienceCoverage] = (),
 ) -> Report:
-    """The post-incident report of one incident, from its stored rows."""
+    """The post-incident report of one incident, from its stored rows.
+
+    `coverage` is what `store.coverage` counted in the database for the same `now`, so the
+    report and the incident API show one set of numbers.
+    """
     entries = sorted(timeline, key=lambda t: (t.at, t.id or 0))
     ordered_updates = sorted(updates, key=lambda u: (u.created_at, u.id or 0))
     reminders = frozenset(u.id for u in updates if u.recipients)
@@ -107,6 +113,7 @@ def build_report(
         deliveries=by_channel,
         delivery_totals=totals,
         unreached=figures.unreached(deliveries),
+        coverage=figures.coverage_figures(coverage),
         attempts=figures.attempt_figures(attempts),
         send_curves=figures.send_curves(deliveries),
         eta_source=eta_source,

@@ -10,12 +10,14 @@ from outage_notify.models import DeliveryState
 from outage_notify.report_model import (
     AttemptFigure,
     AudienceReach,
+    CoverageFigure,
     CurvePoint,
     DeliveryFigure,
     FirstMessage,
     SendCurve,
     UnreachedContact,
 )
+from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import AttemptRow, DeliveryRow
 
 SENT_STATES = frozenset({DeliveryState.SENT.value, DeliveryState.DELIVERED.value})
@@ -112,6 +114,11 @@ def unreached(deliveries: Sequence[DeliveryRow]) -> list[UnreachedContact]:
             )
         )
     return sorted(found, key=lambda u: (u.audience, u.name, u.recipient))
+
+
+def coverage_figures(coverage: Iterable[AudienceCoverage]) -> list[CoverageFigure]:
+    """The store's per-audience coverage as report figures (the same numbers, as data)."""
+    return [CoverageFigure.model_validate(c, from_attributes=True) for c in coverage]
 
 
 def sent_time(delivery: DeliveryRow) -> datetime:

@@ -11,11 +11,13 @@ from jinja2 import Environment, select_autoescape
 from outage_notify.report_model import Report
 from outage_notify.report_svg import delivery_chart, timeline_chart
 from outage_notify.report_text import (
+    COVERAGE_NOTE,
     DETECT_BASIS_TEXT,
     ETA_SOURCE_TEXT,
     PHASE_BASIS_TEXT,
     format_duration,
     format_eta_error,
+    format_minutes,
     format_time,
 )
 
@@ -87,6 +89,25 @@ lines are ETAs given.</figcaption></figure>
 {% if r.unreached %}<ul>{% for u in r.unreached %}<li>{{ u.name }} ({{ u.audience }}):
 {{ u.deliveries }} deliveries failed; last error: {{ u.last_error or "-" }}</li>{% endfor %}
 </ul>{% endif %}
+<h2>Coverage</h2>
+<p>{{ coverage_note }}</p>
+<table><tr><th>Audience</th><th>Contacts</th><th>Sent</th><th>Delivered</th>
+<th>Asked to acknowledge</th><th>Acknowledged</th><th>Deadline</th><th>Met</th><th>Missed</th>
+<th>Pending</th><th>Unreached</th><th>Broadcast targets</th><th>Posted</th></tr>
+{% for c in r.coverage %}{% set d = c.deadline %}<tr><td>{{ c.audience }}</td>
+<td class="n">{{ c.recipients }}</td><td class="n">{{ c.sent }}</td>
+<td class="n">{{ c.delivered }}</td><td class="n">{{ c.ack_required }}</td>
+<td class="n">{{ c.acknowledged }}</td><td>{{ minutes(d.minutes if d else none) }}</td>
+<td class="n">{{ d.met if d else "-" }}</td>
+<td class="n{{ ' overdue' if d and d.missed }}">{{ d.missed if d else "-" }}</td>
+<td class="n">{{ d.pending if d else "-" }}</td>
+<td class="n{{ ' overdue' if c.unreached }}">{{ c.unreached | length }}</td>
+<td class="n">{{ c.broadcasts }}</td><td class="n">{{ c.broadcasts_sent }}</td></tr>
+{% endfor %}</table>
+{% set unreached = r.coverage | map(attribute="unreached") | sum(start=[]) %}
+<p>Unreached - call them: {{ unreached | length or "none" }}</p>
+{% if unreached %}<ul>{% for c in r.coverage %}{% for name in c.unreached %}<li>{{ name }}
+({{ c.audience }})</li>{% endfor %}{% endfor %}</ul>{% endif %}
 <h2>ETA accuracy</h2>
 <p>ETAs {{ eta_source[r.eta_source] }}.</p>
 {% if r.etas %}<table><tr><th>Set at</th><th>By</th><th>ETA</th><th>Announced</th>
@@ -136,6 +157,8 @@ def to_html(report: Report) -> str:
         time=format_time,
         duration=format_duration,
         eta_error=format_eta_error,
+        minutes=format_minutes,
+        coverage_note=COVERAGE_NOTE,
         detect_basis=DETECT_BASIS_TEXT,
         phase_basis=PHASE_BASIS_TEXT,
         eta_source=ETA_SOURCE_TEXT,

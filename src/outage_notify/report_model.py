@@ -130,6 +130,35 @@ class UnreachedContact(BaseModel):
     last_error: str
 
 
+class DeadlineFigure(BaseModel):
+    """An audience's "acknowledged within N minutes" promise, counted per contact asked."""
+
+    minutes: float = Field(description="The deadline (routing `deadline_minutes`).")
+    met: int = Field(description="Acknowledged within it of the first message that asked them.")
+    missed: int = Field(description="Acknowledged later, or not at all and the time is up.")
+    pending: int = Field(description="Not acknowledged yet and still within the deadline.")
+
+
+class CoverageFigure(BaseModel):
+    """How far one audience's news got; each contact counts once, whatever the updates."""
+
+    audience: str
+    recipients: int = Field(description="Distinct contacts with at least one delivery.")
+    sent: int = Field(description="Contacts with a message handed to a provider at least once.")
+    delivered: int = Field(description="Contacts with a message a provider confirmed delivered.")
+    acknowledged: int = Field(description="Contacts who acknowledged (SMS reply, Slack, API).")
+    ack_required: int = Field(description="Contacts asked to acknowledge (routing rules).")
+    unreached: list[str] = Field(
+        description="Names of contacts no channel reached or who never acknowledged after "
+        "every channel: call them."
+    )
+    deadline: DeadlineFigure | None = Field(
+        description="Only when the audience's acknowledgement rule sets deadline_minutes."
+    )
+    broadcasts: int = Field(description="Broadcast targets (Slack channels, fallback URLs).")
+    broadcasts_sent: int = Field(description="Broadcast targets posted to at least once.")
+
+
 class AttemptFigure(BaseModel):
     channel: str
     outcome: str
@@ -195,6 +224,9 @@ class Report(BaseModel):
     deliveries: list[DeliveryFigure]
     delivery_totals: DeliveryFigure
     unreached: list[UnreachedContact]
+    coverage: list[CoverageFigure] = Field(
+        description="Per audience: contacts reached, acknowledged and unreached."
+    )
     attempts: list[AttemptFigure]
     send_curves: list[SendCurve]
     eta_source: EtaSource

@@ -13,11 +13,13 @@ from typing import Any
 
 from outage_notify.report_model import Report
 from outage_notify.report_text import (
+    COVERAGE_NOTE,
     DETECT_BASIS_TEXT,
     ETA_SOURCE_TEXT,
     PHASE_BASIS_TEXT,
     format_duration,
     format_eta_error,
+    format_minutes,
     format_time,
 )
 
@@ -119,7 +121,7 @@ def to_markdown(report: Report) -> str:
             for e in report.timeline
         ),
     )
-    out += _deliveries(report) + _eta_and_cadence(report) + _analysis(report)
+    out += _deliveries(report) + _coverage(report) + _eta_and_cadence(report) + _analysis(report)
     return "\n".join(out) + "\n"
 
 
@@ -159,6 +161,38 @@ def _deliveries(report: Report) -> list[str]:
             ["Channel", "Outcome", "Attempts"],
             ([_md(a.channel), _md(a.outcome), a.count] for a in report.attempts),
         )
+    return out
+
+
+def _coverage(report: Report) -> list[str]:
+    out = ["", "## Coverage", "", COVERAGE_NOTE, ""]
+    header = ["Audience", "Contacts", "Sent", "Delivered", "Asked to acknowledge"]
+    header += ["Acknowledged", "Deadline", "Met", "Missed", "Pending", "Unreached"]
+    header += ["Broadcast targets", "Posted"]
+    out += _table(
+        header,
+        (
+            [
+                _md(c.audience),
+                c.recipients,
+                c.sent,
+                c.delivered,
+                c.ack_required,
+                c.acknowledged,
+                format_minutes(c.deadline.minutes if c.deadline else None),
+                c.deadline.met if c.deadline else "-",
+                c.deadline.missed if c.deadline else "-",
+                c.deadline.pending if c.deadline else "-",
+                len(c.unreached),
+                c.broadcasts,
+                c.broadcasts_sent,
+            ]
+            for c in report.coverage
+        ),
+    )
+    unreached = [(name, c.audience) for c in report.coverage for name in c.unreached]
+    out += ["", f"Unreached - call them: {len(unreached) or 'none'}"]
+    out += [f"- {_md(name)} ({_md(audience)})" for name, audience in unreached]
     return out
 
 

@@ -19,6 +19,11 @@ ETA_SOURCE_TEXT = {
     "none": "no ETA was ever given",
 }
 
+COVERAGE_NOTE = (
+    "Each contact counts once per audience, however many updates it was sent. Unreached: no "
+    "channel reached them, or every channel was tried without an acknowledgement."
+)
+
 
 def format_time(at: datetime | None) -> str:
     """A UTC timestamp to the second, or a dash."""
@@ -49,3 +54,8 @@ def format_eta_error(outcome: str, seconds: float | None) -> str:
     if outcome == "overrun":
         return f"already late by {format_duration(seconds)}"
     return f"{'late' if seconds > 0 else 'early'} by {format_duration(abs(seconds))}"
+
+
+def format_minutes(minutes: float | None) -> str:
+    """Like "10 min" or "0.5 min", or a dash."""
+    return f"{minutes:g} min" if minutes is not None else "-"

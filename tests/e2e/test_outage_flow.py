@@ -17,6 +17,7 @@ import pytest
 
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.models import Contact
+from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import RunningService, wait_for
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
@@ -167,6 +168,56 @@ def test_permanent_sms_failure_falls_back_to_the_next_channel(service: RunningSe
         ("sms", "permanent", "21211"),
         ("slack", "sent", ""),
     ]
+
+
+def all_deliveries(service: RunningService, incident_id: int) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    while True:
+        page = service.call(
+            "GET",
+            f"/api/v1/incidents/{incident_id}/deliveries",
+            params={"limit": 500, "offset": len(items)},
+        ).json()
+        items += page["items"]
+        if len(items) >= page["total"]:
+            return items
+
+
+def test_the_incident_shows_each_audiences_coverage_and_who_to_call(
+    service: RunningService,
+) -> None:
+    user = next(c for c in service.directory.audiences["users"].contacts if c.id == "bruno.soares")
+    # Every channel of one user refuses the message: the incident names him to be called.
+    service.providers.add_fault("slack", to=user.slack, slack_error="user_not_found")
+    service.providers.add_fault("sms", to=user.phone, twilio_code=21211)
+    incident_id = open_incident(service)
+
+    detail = service.call("GET", f"/api/v1/incidents/{incident_id}").json()
+    coverage = {c["audience"]: c for c in detail["coverage"]}
+    assert without_deadline(detail["coverage"]) == expected_coverage(
+        all_deliveries(service, incident_id)
+    )
+    assert list(coverage) == ["everyone", "management", "partners", "users"]
+    assert coverage["users"]["unreached"] == ["Bruno Soares"]
+    assert coverage["users"]["sent"] == coverage["users"]["recipients"] - 1
+    # contacts/routing.yaml asks management to acknowledge the opening within 10 minutes.
+    managers = len(service.directory.audiences["management"].contacts)
+    assert coverage["management"]["recipients"] == managers
+    assert coverage["management"]["ack_required"] == managers
+    assert coverage["management"]["acknowledged"] == 0
+    assert coverage["management"]["deadline"] == {
+        "minutes": 10.0,
+        "met": 0,
+        "missed": 0,
+        "pending": managers,
+    }
+    assert coverage["users"]["ack_required"] == 0 and coverage["users"]["deadline"] is None
+    # Broadcasts apart: each audience's Slack channel, and the organisation-wide fallback room.
+    posts = {
+        a: (c["recipients"], c["broadcasts"], c["broadcasts_sent"]) for a, c in coverage.items()
+    }
+    assert posts["management"][1:] == posts["users"][1:] == (1, 1)
+    assert posts["everyone"] == (0, 1, 1)
 
 
 def test_the_same_payload_twice_is_one_incident_and_no_duplicate_message(

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from outage_notify.report_model import Report
+from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import ROOT, RunningService, wait_for
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
@@ -32,6 +33,7 @@ SECTIONS = [
     "Phases",
     "Timeline",
     "Deliveries",
+    "Coverage",
     "ETA accuracy",
     "Update cadence",
     "Findings",
@@ -158,8 +160,17 @@ def test_the_report_agrees_with_the_delivery_records_in_every_format(
     assert report.unreached == [] and deliveries["unreached"] == []
     assert sum(a.count for a in report.attempts if a.outcome == "permanent") == 1
 
-    # Who was told, when, and the rest of the analysis.
+    # Coverage: the same figures as the incident API, and as a count over the delivery rows.
+    coverage = [c.model_dump(mode="json") for c in report.coverage]
+    assert without_deadline(coverage) == expected_coverage(deliveries["items"])
     detail = service.call("GET", f"/api/v1/incidents/{incident_id}").json()
+    assert without_deadline(detail["coverage"]) == without_deadline(coverage)
+    management = next(c for c in report.coverage if c.audience == "management")
+    assert management.ack_required == management.recipients > 0  # the opening asked them all
+    assert management.unreached == [] and management.deadline is not None
+    assert (management.deadline.minutes, management.deadline.met) == (10.0, 0)
+
+    # Who was told, when, and the rest of the analysis.
     assert report.summary.audiences_told == sorted(detail["notified_audiences"])
     assert [u.kind for u in report.updates] == ["opened", "eta_changed", "resolved"]
     assert sum(u.deliveries for u in report.updates) == totals.total
@@ -214,6 +225,8 @@ def test_the_report_endpoint_refuses_unknown_incidents_formats_and_roles(
 def cli(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
     env["OUTAGE_NOTIFY_DATABASE_URL"] = database_url
+    # The acknowledgement deadlines come from the routing the service ran with.
+    env["OUTAGE_NOTIFY_CONTACTS_DIR"] = str(ROOT / "contacts")
     env["PYTHONPATH"] = str(ROOT / "src")
     env["COLUMNS"] = "200"
     return subprocess.run(
@@ -246,7 +259,8 @@ def test_the_cli_reads_the_same_report_from_the_database(
     from_api = service.call(
         "GET", f"/api/v1/incidents/{incident_id}/report", params={"format": "json"}
     ).json()
-    # Resolved: nothing depends on the clock but the generation time.
+    # Resolved, and inside management's 10-minute acknowledgement deadline: nothing depends
+    # on the clock but the generation time.
     assert {**from_cli, "generated_at": None} == {**from_api, "generated_at": None}
 
     markdown = cli(str(incident_id), database_url=database_url, cwd=tmp_path)

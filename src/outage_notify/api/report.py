@@ -13,6 +13,7 @@ from outage_notify.api.schemas import IncidentId
 from outage_notify.report_html import to_html
 from outage_notify.report_model import Report
 from outage_notify.report_render import to_markdown
+from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.report import incident_report
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["reports"], responses=AUTH_RESPONSES)
@@ -51,6 +52,7 @@ def get_report(
         incident_id,
         now=datetime.now(UTC),
         cadence_minutes=request.app.state.settings.update_cadence_minutes,
+        deadlines=ack_deadlines(request.app.state.directory.routing),
     )
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")

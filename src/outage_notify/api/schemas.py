@@ -9,6 +9,7 @@ from fastapi import Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from outage_notify.models import Phase, Severity, without_nul
+from outage_notify.report_model import CoverageFigure
 
 Component = Field(min_length=1, max_length=50)
 # Row ids and offsets are 64-bit in both databases; a larger number is a 422, not a 500.
@@ -138,6 +139,10 @@ class IncidentOut(BaseModel):
 class IncidentDetail(IncidentOut):
     timeline: list[TimelineEntryOut]
     updates: list[UpdateOut]
+    coverage: list[CoverageFigure] = Field(
+        description="Per audience: how many contacts were sent, delivered and acknowledged the "
+        "news, and who remains unreached (the post-incident report shows the same figures)."
+    )
 
 
 class IncidentPage(BaseModel):
@@ -175,6 +180,15 @@ class DeliveryOut(BaseModel):
     provider_id: str
     error: str
     sent_at: datetime | None
+    ack_required: bool = Field(
+        False, description="The recipient's audience asks for an acknowledgement (routing)."
+    )
+    acked_at: datetime | None = Field(None, description="When the recipient acknowledged.")
+    acked_via: str = Field("", description="How: sms (a reply), slack (the button) or api.")
+    acked_by: str = Field("", description="The phone number or Slack user that acknowledged.")
+    unreached_at: datetime | None = Field(
+        None, description="Every channel tried without an acknowledgement: call them."
+    )
     attempts: list[AttemptOut]
 
 

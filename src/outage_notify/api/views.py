@@ -15,6 +15,8 @@ from outage_notify.api.schemas import (
     UpdateOut,
 )
 from outage_notify.models import Phase, Severity
+from outage_notify.report_deliveries import coverage_figures
+from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
 
@@ -39,10 +41,14 @@ def incident(row: IncidentRow) -> IncidentOut:
 
 
 def incident_detail(
-    row: IncidentRow, timeline: Sequence[TimelineRow], updates: Sequence[UpdateRow]
+    row: IncidentRow,
+    timeline: Sequence[TimelineRow],
+    updates: Sequence[UpdateRow],
+    coverage: Sequence[AudienceCoverage],
 ) -> IncidentDetail:
     return IncidentDetail(
         **incident(row).model_dump(),
+        coverage=coverage_figures(coverage),
         timeline=[
             TimelineEntryOut(at=t.at, actor=t.actor, kind=t.kind, text=t.text) for t in timeline
         ],
@@ -88,6 +94,11 @@ def deliveries(rows: Sequence[DeliveryRow], attempts: Sequence[AttemptRow]) -> l
             provider_id=r.provider_id,
             error=r.error,
             sent_at=r.sent_at,
+            ack_required=r.ack_required,
+            acked_at=r.acked_at,
+            acked_via=r.acked_via,
+            acked_by=r.acked_by,
+            unreached_at=r.unreached_at,
             attempts=by_delivery[r.id],
         )
         for r in rows

@@ -13,6 +13,7 @@ from outage_notify.models import Severity
 from outage_notify.report import build_report
 from outage_notify.report_model import Report
 from outage_notify.store import incidents as incident_store
+from outage_notify.store.coverage import incident_coverage
 from outage_notify.store.tables import (
     ActionItemRow,
     AttemptRow,
@@ -79,8 +80,12 @@ def incident_report(
     *,
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
+    deadlines: Mapping[str, float],
 ) -> Report | None:
-    """Load an incident's rows and build its report; None if there is no such incident."""
+    """Load an incident's rows and build its report; None if there is no such incident.
+
+    `deadlines`: acknowledgement deadlines in minutes per audience (`coverage.ack_deadlines`).
+    """
     rows = load_report_rows(session, incident_id)
     if rows is None:
         return None
@@ -95,4 +100,5 @@ def incident_report(
         probes=rows.probes,
         now=now,
         cadence_minutes=cadence_minutes,
+        coverage=incident_coverage(session, incident_id, now=now, deadlines=deadlines),
     )

@@ -1,0 +1,218 @@
+"""Who an incident reached, per audience: sent, delivered, acknowledged, and who to call.
+
+One aggregate query over the incident's deliveries, whatever their number: the database folds
+the deliveries into one row per recipient and those into one row per audience. Only when some
+recipient is unreached does a second query fetch their names (few, by design). A recipient
+counts once per audience however many updates it was sent. Deliveries to the incident lead
+(reminders, "unreached" notices) are not a stakeholder audience and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, Subquery, and_, case, func, literal, null, or_, select, true
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from outage_notify.models import DeliveryState
+from outage_notify.planning import STAFF
+from outage_notify.routing import Routing
+from outage_notify.store.tables import DeliveryRow, UTCDateTime
+
+BROADCAST = "broadcast"
+SENT_STATES = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
+
+
+@dataclass(frozen=True)
+class DeadlineCoverage:
+    """The audience's "acknowledged within N minutes" promise, per recipient asked."""
+
+    minutes: float
+    # Acknowledged within `minutes` of the first delivery that asked them.
+    met: int
+    # Acknowledged later, or not at all and the time is up.
+    missed: int
+    # Not acknowledged yet, and there is still time.
+    pending: int
+
+
+@dataclass(frozen=True)
+class AudienceCoverage:
+    """How far one audience's news got: contacts counted once each, broadcasts apart."""
+
+    audience: str
+    # Distinct contacts with a delivery in the incident.
+    recipients: int
+    # Contacts with a message handed to a provider at least once (states sent or delivered).
+    sent: int
+    # Contacts with a message a provider confirmed delivered.
+    delivered: int
+    # Contacts who acknowledged (by SMS reply, Slack button or API).
+    acknowledged: int
+    # Contacts asked to acknowledge.
+    ack_required: int
+    # Names of contacts marked unreached, or whose every delivery failed: call them.
+    unreached: tuple[str, ...]
+    # Only when the audience's acknowledgement rule has a deadline.
+    deadline: DeadlineCoverage | None
+    # Broadcast targets (Slack channels, fallback URLs) and how many were posted to.
+    broadcasts: int
+    broadcasts_sent: int
+
+
+class SecondsBetween(FunctionElement[float]):
+    """SQL for `end - start` in seconds, as a float, on PostgreSQL and SQLite."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(SecondsBetween, "postgresql")
+def _seconds_postgresql(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+@compiles(SecondsBetween, "sqlite")
+def _seconds_sqlite(element: SecondsBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    # SQLite keeps the UTC times as ISO text; julianday() reads them to the millisecond.
+    start, end = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """1 when `condition` holds for any of the group's rows, else 0."""
+    return func.max(case((condition, 1), else_=0))
+
+
+def _count(condition: ColumnElement[bool], value: Any = 1) -> ColumnElement[int]:
+    return func.sum(case((condition, value), else_=0))
+
+
+def _per_recipient(incident_id: int) -> Subquery:
+    """One row per (audience, recipient) of the incident, its deliveries folded into flags."""
+    d = DeliveryRow
+    asked = d.ack_required == true()
+    return (
+        select(
+            d.audience.label("audience"),
+            d.recipient_key.label("recipient_key"),
+            d.recipient_kind.label("kind"),
+            func.max(d.recipient_name).label("name"),
+            # sent_at stays set when a later provider report says "undelivered".
+            _flag(or_(d.sent_at.is_not(None), d.state.in_(SENT_STATES))).label("sent"),
+            _flag(d.state == DeliveryState.DELIVERED.value).label("delivered"),
+            _flag(d.acked_at.is_not(None)).label("acked"),
+            _flag(asked).label("asked"),
+            _flag(d.unreached_at.is_not(None)).label("marked_unreached"),
+            _count(d.state == DeliveryState.FAILED.value).label("failed"),
+            # A superseded delivery was replaced by newer news before it went out.
+            _count(d.state != DeliveryState.SUPERSEDED.value).label("live"),
+            func.min(case((asked, d.created_at))).label("asked_at"),
+            func.min(case((asked, d.acked_at))).label("acked_at"),
+        )
+        .where(d.incident_id == incident_id, d.audience != STAFF)
+        .group_by(d.audience, d.recipient_key, d.recipient_kind)
+        .subquery("per_recipient")
+    )
+
+
+def _unreached(per: Subquery) -> ColumnElement[bool]:
+    r = per.c
+    all_failed = and_(r.failed > 0, r.failed == r.live)
+    return and_(r.kind != BROADCAST, or_(r.marked_unreached == 1, all_failed))
+
+
+def _deadline_counts(
+    per: Subquery, *, now: datetime, deadlines: Mapping[str, float]
+) -> tuple[ColumnElement[int], ColumnElement[int], ColumnElement[int]]:
+    """Recipients asked who met, missed, and may still meet their audience's deadline."""
+    if not deadlines:
+        return literal(0), literal(0), literal(0)
+    r = per.c
+    limit = case({a: 60.0 * m for a, m in deadlines.items()}, value=r.audience, else_=null())
+    asked = and_(r.kind != BROADCAST, r.asked == 1)
+    acked_in = SecondsBetween(r.asked_at, r.acked_at)
+    waited = SecondsBetween(r.asked_at, literal(now, UTCDateTime()))
+    # Outside `deadlines` the limit is NULL: every comparison is unknown and counts nothing.
+    met = _count(and_(asked, r.acked_at.is_not(None), acked_in <= limit))
+    late = and_(r.acked_at.is_not(None), acked_in > limit)
+    expired = and_(r.acked_at.is_(None), waited > limit)
+    missed = _count(and_(asked, or_(late, expired)))
+    pending = _count(and_(asked, r.acked_at.is_(None), waited <= limit))
+    return met, missed, pending
+
+
+def ack_deadlines(routing: Routing) -> dict[str, float]:
+    """Audience -> minutes, for the acknowledgement rules of `routing` that set a deadline."""
+    return {
+        rule.audience: rule.deadline_minutes
+        for rule in routing.acknowledge
+        if rule.deadline_minutes is not None
+    }
+
+
+def incident_coverage(
+    session: Session, incident_id: int, *, now: datetime, deadlines: Mapping[str, float]
+) -> list[AudienceCoverage]:
+    """Coverage of every audience the incident's deliveries went to, sorted by audience.
+
+    `deadlines` maps an audience to its acknowledgement deadline in minutes (routing's
+    `deadline_minutes`); audiences without one get `deadline=None`. `now` decides whether an
+    unacknowledged recipient is still pending or has missed it.
+    """
+    per = _per_recipient(incident_id)
+    r = per.c
+    contact = r.kind != BROADCAST
+    broadcast = r.kind == BROADCAST
+    met, missed, pending = _deadline_counts(per, now=now, deadlines=deadlines)
+    rows = session.execute(
+        select(
+            r.audience,
+            _count(contact).label("recipients"),
+            _count(contact, r.sent).label("sent"),
+            _count(contact, r.delivered).label("delivered"),
+            _count(contact, r.acked).label("acknowledged"),
+            _count(and_(contact, r.asked == 1)).label("ack_required"),
+            _count(broadcast).label("broadcasts"),
+            _count(broadcast, r.sent).label("broadcasts_sent"),
+            met.label("met"),
+            missed.label("missed"),
+            pending.label("pending"),
+            _count(_unreached(per)).label("unreached"),
+        ).group_by(r.audience)
+    ).all()
+    names: dict[str, list[str]] = {}
+    if any(row.unreached for row in rows):
+        for audience, name in session.execute(select(r.audience, r.name).where(_unreached(per))):
+            names.setdefault(audience, []).append(name)
+    # Sorted here, not in SQL: PostgreSQL's collation and SQLite's byte order disagree.
+    return [
+        AudienceCoverage(
+            audience=row.audience,
+            recipients=int(row.recipients),
+            sent=int(row.sent),
+            delivered=int(row.delivered),
+            acknowledged=int(row.acknowledged),
+            ack_required=int(row.ack_required),
+            unreached=tuple(sorted(names.get(row.audience, ()))),
+            deadline=DeadlineCoverage(
+                minutes=deadlines[row.audience],
+                met=int(row.met),
+                missed=int(row.missed),
+                pending=int(row.pending),
+            )
+            if row.audience in deadlines
+            else None,
+            broadcasts=int(row.broadcasts),
+            broadcasts_sent=int(row.broadcasts_sent),
+        )
+        for row in sorted(rows, key=lambda row: str(row.audience))
+    ]
