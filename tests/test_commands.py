@@ -88,6 +88,31 @@ def test_a_clock_time_across_a_dst_change_keeps_its_clock_time() -> None:
     assert command.eta.astimezone(UTC) == datetime(2026, 3, 29, 21, 0, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("now", "eta", "next_day"),
+    [
+        # New York goes back from 02:00 EDT to 01:00 EST on 1 November 2026: 01:00-02:00 twice.
+        (datetime(2026, 11, 1, 5, 15, tzinfo=UTC), datetime(2026, 11, 1, 5, 30, tzinfo=UTC), False),
+        # 01:15 on the second pass: 01:30 EDT has passed, 01:30 EST is still to come.
+        (datetime(2026, 11, 1, 6, 15, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC), False),
+        # 01:45 on the first pass: the next 01:30 is the repeated one, an hour and 45 min away.
+        (datetime(2026, 11, 1, 5, 45, tzinfo=UTC), datetime(2026, 11, 1, 6, 30, tzinfo=UTC), False),
+        # 01:45 on the second pass: both of today's have passed.
+        (datetime(2026, 11, 1, 6, 45, tzinfo=UTC), datetime(2026, 11, 2, 6, 30, tzinfo=UTC), True),
+    ],
+    ids=["first-pass", "second-pass", "first-pass-late", "second-pass-late"],
+)
+def test_a_clock_time_in_the_hour_repeated_when_clocks_go_back_is_still_to_come(
+    now: datetime, eta: datetime, next_day: bool
+) -> None:
+    command = parse("eta 01:30", now=now, zone=ZoneInfo("America/New_York"))
+    assert command.eta is not None
+    assert command.eta > now
+    assert command.eta.astimezone(UTC) == eta
+    assert command.eta.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M") == "01:30"
+    assert command.eta_next_day is next_day
+
+
 def test_an_eta_may_carry_a_message() -> None:
     command = parse("#4 eta +30m waiting for the vendor", now=NOW, zone=ZONE)
     assert command == Command(

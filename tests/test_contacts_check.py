@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from outage_notify.contacts import load_directory
 from outage_notify.contacts_check import check_contacts, phone_problem
+from outage_notify.errors import ContactsError
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.settings import SlackSettings, TwilioSettings
 from tests.fixtures.providers import ACCOUNT_SID, SLACK_TOKEN
@@ -176,3 +178,37 @@ def test_an_ack_rule_for_an_audience_nobody_defines_is_an_error(tmp_path: Path) 
     assert "Did you mean 'management'?" in report.errors[0].problem
     assert report.directory is not None
     assert any("acknowledge[1] names audience 'managment'" in w for w in report.directory.warnings)
+
+
+def test_an_ack_rule_for_a_deliver_all_audience_is_refused_by_the_check_and_the_loader(
+    tmp_path: Path,
+) -> None:
+    # `deliver: all` makes Ana two recipients (SMS and Slack) sent at once: nothing to chase
+    # on, and her OK by SMS would leave the Slack copy owing an answer.
+    (tmp_path / "management.yaml").write_text(
+        "audience: management\ndeliver: all\ncontacts:\n"
+        '  - {id: ana, name: Ana, phone: "+5511990000001", slack: U0ANA0001}\n'
+    )
+    (tmp_path / "routing.yaml").write_text(
+        "rules:\n  - audience: management\nacknowledge:\n  - audience: management\n"
+    )
+
+    report = check_contacts(tmp_path, region="BR")
+
+    assert [(f.file, f.entry, f.field) for f in report.errors] == [
+        ("routing.yaml", "acknowledge[0] (audience=management)", "audience")
+    ]
+    problem = report.errors[0].problem
+    assert "'deliver: all' (management.yaml)" in problem
+    assert problem.endswith("acknowledgement needs 'deliver: first'.")
+    with pytest.raises(ContactsError) as raised:
+        load_directory(tmp_path)
+    assert (Path(raised.value.path).name, raised.value.field) == ("routing.yaml", "audience")
+    assert raised.value.problem == problem
+
+    # The same audience delivered to the first channel that works may be asked.
+    (tmp_path / "management.yaml").write_text(
+        (tmp_path / "management.yaml").read_text().replace("deliver: all", "deliver: first")
+    )
+    assert check_contacts(tmp_path, region="BR").ok
+    assert load_directory(tmp_path).routing.ack_rule("management") is not None

@@ -2,8 +2,10 @@
 
 The command goes through `staff_actions`, so it is the same change, with the same audit entry
 (actor = the identity's name), as the HTTP API would make. Which incident: the `#<id>` given,
-else the only open one. Roles rank as for API tokens: `status` needs monitor, everything else
-staff; a refusal is audit-logged (action "refused") and changes nothing.
+else the only open one. Roles rank as for API tokens, with the HTTP API's permissions: every
+command needs staff (`status` too: `GET /api/v1/incidents/{id}` is for staff tokens, and a
+monitor token may only post webhooks); a refusal is audit-logged (action "refused") and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from outage_notify.command_replies import (
 from outage_notify.command_replies import CommandReply as CommandReply
 from outage_notify.commands import HELP, Command, CommandError, parse
 from outage_notify.errors import InputError
-from outage_notify.models import Phase, UpdateKind
+from outage_notify.models import STAFF_KINDS, Phase
 from outage_notify.settings import ROLE_RANK, Role
 from outage_notify.settings_sections import StaffIdentity
 from outage_notify.staff_actions import ActionContext, Principal
@@ -72,7 +74,7 @@ def run_command(
         return _reply(ctx, channel, "failed", str(error), now=now)
     if command.verb == "help":
         return _reply(ctx, channel, "done", SMS_HELP if channel == "sms" else HELP, now=now)
-    needed = Role.MONITOR if command.verb == "status" else Role.STAFF
+    needed = Role.STAFF
     if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
         staff_actions.record_refusal(
             ctx,
@@ -210,7 +212,8 @@ def _load(ctx: ActionContext, incident_id: int | None) -> IncidentRow | None:
 def _facts(ctx: ActionContext, row: IncidentRow, now: datetime) -> IncidentFacts:
     with transaction(ctx.sessions) as session:
         updates = incident_store.updates(session, row.id)
-    told = [u for u in updates if u.kind != UpdateKind.REMINDER.value]
+    # What stakeholders were last told: the lead's reminders and unreached lists are not news.
+    told = [u for u in updates if u.kind not in STAFF_KINDS]
     return describe(row, told[-1] if told else None, zone=ZoneInfo(ctx.settings.timezone), now=now)
 
 

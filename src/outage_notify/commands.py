@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -133,13 +133,19 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, b
 def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
     if hour > 23 or minute > 59:
         raise CommandError(f"{hour}:{minute:02d} is not a time of day; use 00:00 to 23:59.")
-    local_now = now.astimezone(zone)
-    moment = datetime.combine(local_now.date(), time(hour, minute), zone)
-    next_day = moment <= local_now
-    if next_day:
-        # Built from the date, not by adding 24h: a DST change must not shift the clock time.
-        moment = datetime.combine(local_now.date() + timedelta(days=1), time(hour, minute), zone)
-    return moment, next_day
+    today = now.astimezone(zone).date()
+    clock = time(hour, minute)
+    # Today's (both of them, in the hour repeated when clocks go back: `fold`), then
+    # tomorrow's; built from the date, not by adding 24h, so a DST change keeps the clock time.
+    candidates = [
+        datetime.combine(today, clock, zone),
+        datetime.combine(today, clock.replace(fold=1), zone),
+        datetime.combine(today + timedelta(days=1), clock, zone),
+    ]
+    # Compared as instants: aware datetimes of one zone compare by wall clock, ignoring fold,
+    # so 01:30 on the first pass would look later than 01:15 on the second.
+    moment = next(c for c in candidates if c.astimezone(UTC) > now.astimezone(UTC))
+    return moment, moment.date() != today
 
 
 def _example(now: datetime, zone: ZoneInfo) -> str:

@@ -212,12 +212,38 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
         )
         for name, part in loader.parts.items()
     }
+    if routing_path is not None:
+        for problem in _ack_problems(routing, routing_path, loader.parts):
+            with loader.entry():
+                raise problem
     locales_by_audience = {name: p.locale[0] for name, p in loader.parts.items() if p.locale}
     routing_name = routing_path.name if routing_path else "default routing"
     warnings = _warnings(audiences, routing, routing_name, loader.parts)
     return Directory(
         audiences, routing, path, locales_by_audience, tuple(warnings), dict(loader.origins)
     )
+
+
+def _ack_problems(
+    routing: Routing, path: Path, parts: Mapping[str, _AudienceParts]
+) -> Iterator[ContactsError]:
+    """Acknowledgement rules on `deliver: all` audiences, which cannot be chased.
+
+    Such a contact is one recipient per channel, all sent at once: there is no next channel to
+    re-notify on, and an OK by SMS would leave the Slack message owing an answer.
+    """
+    for index, ack in enumerate(routing.acknowledge):
+        part = parts.get(ack.audience)
+        if part is None or part.deliver is None or part.deliver[0] != "all":
+            continue
+        yield ContactsError(
+            path,
+            f"acknowledge[{index}] (audience={ack.audience})",
+            "audience",
+            f"'{ack.audience}' has 'deliver: all' ({part.deliver[1]}): every channel is already"
+            " used at once, so there is no next channel to re-notify on and an answer on one"
+            " channel would leave the others unanswered; acknowledgement needs 'deliver: first'.",
+        )
 
 
 def _load_yaml(path: Path, loader: _Loader) -> None:

@@ -6,7 +6,8 @@ region to say what to write), fallback URLs must be accepted by Apprise itself, 
 number or Slack id may belong to two contacts. Warnings: a stakeholder with a single channel
 (nothing to fall back to), an audience never selected by routing, and a routing rule that
 reaches nobody. An acknowledgement rule for an audience no file defines is an error (it would
-silently chase nobody). Pure: reads files, never the network (`contacts_online` does that).
+silently chase nobody), as is one for a `deliver: all` audience (the loader refuses it).
+Pure: reads files, never the network (`contacts_online` does that).
 """
 
 from __future__ import annotations

@@ -137,6 +137,7 @@ class Renderer:
         )
         self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
         self._labels: dict[str, str] = {}
+        self._requests: dict[str, tuple[str, ...]] = {}
 
     def render(self, *, channel: ChannelName, context: MessageContext) -> RenderedMessage:
         """Title and body for one (update, audience, channel, locale); SMS also gets its cost."""
@@ -180,12 +181,37 @@ class Renderer:
         """The Slack Acknowledge button's label for a reader of `locale` (macro ack_button())."""
         folder = self._chain(locale)[0]
         if folder not in self._labels:
-            try:
-                label = self._phrase(folder, ChannelName.SLACK, "ack_button", {})
-            except Exception:  # a broken macro must not stop a send; `templates check` names it
-                label = ""
+            label = self._sending_phrase(folder, "ack_button", ChannelName.SLACK)
             self._labels[folder] = label or DEFAULT_ACK_LABEL
         return self._labels[folder]
+
+    def with_ack_request(self, body: str, locale: str) -> str:
+        """An SMS `body` that ends with the acknowledgement request (macro ack_request()).
+
+        For a delivery asked to acknowledge after it was rendered (the chase re-sends the
+        newest message, whatever its kind asked): `body` unchanged when it already ends with
+        the request of a locale serving `locale`, else the request is added on a new line.
+        """
+        if locale not in self._requests:
+            found = [self._sending_phrase(f, "ack_request") for f in self._chain(locale)]
+            phrases = [phrase for phrase in found if phrase] or [DEFAULT_ACK_REQUEST]
+            if self.sms_transliterate:
+                # As render() stores them: the request is transliterated with the body.
+                phrases = [transliterate_sms(phrase) for phrase in phrases]
+            self._requests[locale] = tuple(dict.fromkeys(phrases))
+        requests = self._requests[locale]
+        if any(body.endswith(request) for request in requests):
+            return body
+        return f"{body}\n{requests[0]}"
+
+    def _sending_phrase(
+        self, folder: str, name: str, channel: ChannelName = ChannelName.SMS
+    ) -> str:
+        """Macro `name` at send time, without an update's context; "" if missing or broken."""
+        try:
+            return self._phrase(folder, channel, name, {})
+        except Exception:  # a broken macro must not stop a send; `templates check` names it
+            return ""
 
     def _chain(self, locale: str) -> list[str]:
         """The locale folders serving a reader of `locale`, best first, ending with `en`."""

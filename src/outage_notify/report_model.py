@@ -146,11 +146,11 @@ class CoverageFigure(BaseModel):
     recipients: int = Field(description="Distinct contacts with at least one delivery.")
     sent: int = Field(description="Contacts with a message handed to a provider at least once.")
     delivered: int = Field(description="Contacts with a message a provider confirmed delivered.")
-    acknowledged: int = Field(description="Contacts who acknowledged (SMS reply, Slack, API).")
+    acknowledged: int = Field(description="Contacts who acknowledged (SMS reply, Slack button).")
     ack_required: int = Field(description="Contacts asked to acknowledge (routing rules).")
     unreached: list[str] = Field(
         description="Names of contacts no channel reached or who never acknowledged after "
-        "every channel: call them."
+        "every channel, and have not acknowledged since: call them."
     )
     deadline: DeadlineFigure | None = Field(
         description="Only when the audience's acknowledgement rule sets deadline_minutes."

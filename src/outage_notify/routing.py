@@ -216,8 +216,9 @@ def recipients(
     broadcast_locale: str = "en",
 ) -> Iterator[Recipient]:
     """The recipients of one audience under some tag filters, contacts first, then broadcasts."""
+    whole = {} in tag_filters
     for contact in audience.contacts:
-        if not any(tags.items() <= contact.tags.items() for tags in tag_filters):
+        if not whole and not any(tags.items() <= contact.tags.items() for tags in tag_filters):
             continue
         routes = [
             Route(channel, address)
@@ -239,7 +240,7 @@ def recipients(
                 )
     # A broadcast reaches everyone in the channel, so a message meant for one site or
     # department would also reach the people the routing deliberately left out.
-    if {} not in tag_filters:
+    if not whole:
         return
     for channel_id in audience.broadcast.slack_channels:
         route = Route(ChannelName.SLACK, channel_id)

@@ -140,7 +140,8 @@ class WebhookSettings(BaseModel):
 class StaffIdentity(BaseModel):
     """Who a Slack user or a phone number is to the API: a role and the name that acts."""
 
-    # The API's roles (settings.Role): monitor may read status, staff and admin may act.
+    # The API's roles (settings.Role): staff and admin may run every command, `status`
+    # included; monitor (webhooks only, in the API) is refused all but `help`.
     role: Literal["monitor", "staff", "admin"]
     name: str = Field(min_length=1, max_length=100)
 
@@ -164,7 +165,9 @@ class CommandSettings(BaseModel):
 
     Each maps a Slack user id or an E.164 phone number to an API role and the name the audit
     log and timeline show, e.g. `U024BE7LH=staff:ana,U0G9QF9C6=admin:bruno`. Anyone not listed
-    is refused; the role gives the same permissions as an API token of that role.
+    is refused; the role gives the same permissions as an API token of that role: every command,
+    `status` included (`GET /api/v1/incidents/{id}` is for staff), needs staff or admin, so a
+    `monitor` identity can only ask for `help`.
     """
 
     slack_users: Annotated[dict[str, StaffIdentity], NoDecode] = Field(default_factory=dict)

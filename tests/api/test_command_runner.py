@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from outage_notify.command_runner import run_command
+from outage_notify.models import UpdateDraft, UpdateKind
 from outage_notify.settings_sections import StaffIdentity
 from outage_notify.sms_encoding import sms_segments
 from outage_notify.staff_actions import ActionContext
+from outage_notify.store import incidents as incident_store
+from outage_notify.store.engine import transaction
 from tests.fixtures.service import RunningService, wait_for
 
 JOAO = StaffIdentity(role="staff", name="joao")
@@ -78,10 +81,26 @@ def test_sms_commands_act_as_the_staff_member_and_reply_in_two_segments(
         "joao",
     )
 
-    status = run_command(ctx, MARIA, "STATUS", channel="sms")
+    # The chase told the lead who to call: the lead's own notice, not news stakeholders got.
+    with transaction(ctx.sessions) as session:
+        row = incident_store.get_incident(session, incident)
+        assert row is not None
+        draft = UpdateDraft(
+            kind=UpdateKind.UNREACHED, message="Ana (management)", recipients=("ana.souza",)
+        )
+        incident_store.add_update(session, row, draft, now=datetime.now(UTC))
+    status = run_command(ctx, JOAO, "STATUS", channel="sms")
     assert status.outcome == "done"
     assert status.text.startswith(f"#{incident} Servidor de e-mail")
     assert sms_segments(status.text) <= 2
+    assert status.incident is not None
+    assert status.incident.last_update.startswith("eta_changed ")
+    assert status.incident.last_update.endswith(" by joao: fila sendo drenada")
+
+    # `status` needs staff, as GET /api/v1/incidents/{id} does: a monitor is refused it.
+    monitor_status = run_command(ctx, MARIA, "STATUS", channel="sms")
+    assert monitor_status.outcome == "refused"
+    assert monitor_status.text.startswith("Not allowed: status needs the staff role")
 
     refused = run_command(ctx, MARIA, "RESOLVE", channel="sms")
     assert refused.outcome == "refused"
@@ -97,12 +116,17 @@ def test_sms_commands_act_as_the_staff_member_and_reply_in_two_segments(
     assert unverified.outcome == "failed"
     assert unverified.headline.startswith("Not resolved: the mail probes have passed 0 of")
     assert detail(service, incident)["phase"] != "resolved"
-    assert [u["kind"] for u in detail(service, incident)["updates"]] == ["opened", "eta_changed"]
+    assert [u["kind"] for u in detail(service, incident)["updates"]] == [
+        "opened",
+        "eta_changed",
+        "unreached",
+    ]
 
     audit = service.call("GET", "/api/v1/audit", role="admin").json()["items"]
     assert [(e["actor"], e["role"], e["action"], e["client"]) for e in reversed(audit)] == [
         ("staff-bot", "staff", "declare", "testclient"),
         ("joao", "staff", "update", "sms-test"),
+        ("maria", "monitor", "refused", "sms-test"),
         ("maria", "monitor", "refused", "sms-test"),
     ]
     assert audit[0]["detail"] == {"via": "sms", "command": "resolve", "text": "RESOLVE"}

@@ -8,19 +8,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
+import httpx
 import pytest
+from twilio.request_validator import RequestValidator
 
 from outage_notify.fakes.server import FakeProviders
-from tests.api.inbound_service import (
-    ANA_PHONE,
-    INBOUND,
-    RICARDO_PHONE,
-    STAFF_PHONE,
-    STRANGER,
-    Told,
-    start,
-    text_us,
-)
+from tests.api.inbound_service import ANA_PHONE, RICARDO_PHONE, STAFF_PHONE, STRANGER, Told, start
+from tests.fixtures.inbound import INBOUND, PUBLIC, TWILIO_AUTH, text_us
 from tests.fixtures.service import RunningService, wait_for
 
 EMPTY = re.compile(r"^<\?xml[^>]*\?><Response\s*/>$")
@@ -161,3 +155,60 @@ def test_a_staff_phone_runs_commands_and_the_reply_says_what_was_done(told: Told
     by_sms = [entry for entry in audit if entry["actor"] == "Rosa Staff"]
     # Where it came from, masked as in the logs.
     assert by_sms and by_sms[-1]["client"] == "sms +55******7777"
+
+
+def text_again(service: RunningService, sender: str, body: str, sid: str) -> httpx.Response:
+    """A text with a given MessageSid, signed as Twilio signs it: Twilio retrying it, or a
+    replay of the same signed request, posts exactly this again."""
+    form = {"MessageSid": sid, "From": sender, "To": "+15005550006", "Body": body}
+    signature = RequestValidator(TWILIO_AUTH).compute_signature(PUBLIC + INBOUND, form)
+    return service.api.post(INBOUND, data=form, headers={"X-Twilio-Signature": signature})
+
+
+def test_the_same_message_sid_again_is_answered_empty_and_does_nothing(told: Told) -> None:
+    sid = "SM" + "a1" * 16
+    first = text_again(told.service, STAFF_PHONE, "UPDATE Disk replaced", sid)
+    assert "<Message>Update posted" in first.text
+
+    again = text_again(told.service, STAFF_PHONE, "UPDATE Disk replaced", sid)
+
+    assert again.status_code == 200 and EMPTY.match(again.text)
+    assert told.incident_state()[3] == ("opened", "update")
+    assert [(row.provider_id, row.handled_as) for row in told.inbound()] == [(sid, "command")]
+
+    ok = "SM" + "b2" * 16
+    assert "<Message>Obrigado" in text_again(told.service, ANA_PHONE, "OK", ok).text
+    acked_at = told.deliveries()["Ana Souza"]["acked_at"]
+    assert EMPTY.match(text_again(told.service, ANA_PHONE, "OK", ok).text)
+    assert [row.handled_as for row in told.inbound()] == ["command", "ack"]
+    assert told.deliveries()["Ana Souza"]["acked_at"] == acked_at
+    wait_for(lambda: told.service.settled(told.incident, updates=2), what="the update sent")
+
+
+def test_a_stopped_number_gets_no_reply_text_but_is_heard_and_yes_also_acknowledges(
+    told: Told,
+) -> None:
+    assert EMPTY.match(text_us(told.service, RICARDO_PHONE, "STOP").text)
+    # Twilio refuses a reply to a STOP'd number: none, but the OK still counts.
+    answer = text_us(told.service, RICARDO_PHONE, "OK")
+    assert answer.status_code == 200 and EMPTY.match(answer.text)
+    assert told.deliveries()["Ricardo Almeida"]["acked_via"] == "sms"
+    assert told.inbound()[-1].handled_as == "ack"
+
+    assert EMPTY.match(text_us(told.service, STAFF_PHONE, "STOP").text)
+    status = text_us(told.service, STAFF_PHONE, "status")
+    assert EMPTY.match(status.text)
+    assert (told.inbound()[-1].handled_as, told.inbound()[-1].identity) == (
+        "command",
+        "Rosa Staff",
+    )
+
+    # "YES" is Twilio's START word and the natural answer to "Reply OK": it does both.
+    assert EMPTY.match(text_us(told.service, ANA_PHONE, "STOP").text)
+    yes = text_us(told.service, ANA_PHONE, "Yes")
+    assert EMPTY.match(yes.text)
+    assert set(told.opted_out()) == {RICARDO_PHONE, STAFF_PHONE}
+    ana = told.deliveries()["Ana Souza"]
+    assert (ana["acked_via"], ana["acked_by"]) == ("sms", ANA_PHONE)
+    kept = told.inbound()[-1]
+    assert (kept.handled_as, kept.delivery_id, kept.result) == ("opt_in", ana["id"], "acknowledged")

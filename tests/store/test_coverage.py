@@ -220,3 +220,27 @@ def test_one_query_whatever_the_number_of_deliveries_two_with_names_to_fetch(
     assert (coverage.recipients, coverage.sent, coverage.delivered) == (300 + unreached, 300, 300)
     assert len(coverage.unreached) == unreached
     assert len(statements) == 1 + unreached
+
+
+def test_an_answer_after_being_given_up_on_takes_them_off_the_call_list(
+    sessions: sessionmaker[Session],
+) -> None:
+    late = NOW  # after the chase marked them unreached (NOW - 1 minute)
+    table: dict[str, dict[tuple[str, str, str], list[D]]] = {
+        "management": {
+            # Marked unreached, then replied OK to the SMS after all.
+            ("contact", "carla", "Carla"): [
+                D(0, "sent", ack_required=True, sent=True, unreached=True, acked_at=late)
+            ],
+            # Every channel reported failed, yet the text arrived and she answered it.
+            ("contact", "eve", "Eve"): [D(0, "failed", ack_required=True, acked_at=late)],
+            # Still silent: call him.
+            ("contact", "dan", "Dan"): [D(0, "sent", ack_required=True, sent=True, unreached=True)],
+        }
+    }
+    with transaction(sessions) as session:
+        incident_id = _write(session, table)
+    with sessions() as session:
+        [coverage] = incident_coverage(session, incident_id, now=NOW, deadlines={})
+    assert (coverage.ack_required, coverage.acknowledged) == (3, 2)
+    assert coverage.unreached == ("Dan",)

@@ -393,3 +393,40 @@ def test_sms_that_ask_end_with_the_request_and_messages_that_do_not_ask_have_no_
     steps.dispatch(sending, [bia.id])
     [slack] = providers.records("slack")
     assert all(block["type"] == "section" for block in slack.raw["blocks"])
+
+
+def test_an_sms_asked_after_it_was_planned_ends_with_the_request_once(
+    sending: WorkerRuntime, providers: FakeProviders
+) -> None:
+    incident, planned = declare(sending)
+    # Sent before the next update (a still-planned one would be superseded by it).
+    steps.dispatch(sending, [planned["contact:ana"].id])
+    now = datetime.now(UTC)
+    with transaction(sending.sessions) as session:
+        row = incident_store.get_incident(session, incident)
+        assert row is not None
+        later = incident_store.add_update(
+            session, row, UpdateDraft(kind=UpdateKind.UPDATE, message="Moving to standby"), now=now
+        ).id
+    steps.plan_update(sending, later)
+    newer = next(
+        r
+        for r in rows(sending, incident).values()
+        if r.recipient_key == "contact:caio" and r.update_id == later
+    )
+    assert not newer.ack_required
+    # What the chase does to the newest message of someone who stays silent: it now asks.
+    with transaction(sending.sessions) as session:
+        session.execute(
+            update(DeliveryRow).where(DeliveryRow.id == newer.id).values(ack_required=True)
+        )
+    request = "Reply OK to confirm you got this."
+
+    steps.dispatch(sending, [newer.id])
+
+    bodies = {record.to: record.body for record in providers.records("sms")}
+    caio, ana = bodies["+5511990000003"], bodies["+5511990000001"]
+    assert "Moving to standby" in caio
+    assert caio.endswith("\n" + request) and caio.count(request) == 1
+    # The opening asked already when it was rendered: not a second time.
+    assert ana.endswith("\n" + request) and ana.count(request) == 1

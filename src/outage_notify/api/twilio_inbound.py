@@ -7,15 +7,21 @@ it, in this order:
 
 1. An opt-out/opt-in/help keyword: Twilio itself blocks or unblocks the number and sends the
    carrier-required reply, so we only record it (no more texts to a STOP number, from dispatch)
-   and answer an empty `<Response/>`: a reply of ours would be a second text.
+   and answer an empty `<Response/>`: a reply of ours would be a second text. A START word
+   ("YES" above all, the natural answer to "Reply OK") also acknowledges, as any reply does.
 2. From a staff number (`COMMANDS_SMS_STAFF`), a command (`STATUS`, `ETA 14:30`, ...): it runs
    with that person's role and the reply says what was done or why not. `From` is trusted as
    Twilio reports it; see SECURITY.md on sender spoofing.
-3. Anyone else we texted: any reply acknowledges the latest delivery we texted them; the
-   reply confirms it. A number we never texted gets an empty answer and changes nothing, and
-   text that looks like a command from a non-staff number is refused, never run.
+3. Anyone else we texted: any reply acknowledges the delivery it answers (the newest one to
+   that number still waiting for an acknowledgement); the reply confirms it. A number we never
+   texted gets an empty answer and changes nothing, and text that looks like a command from a
+   non-staff number is refused, never run.
 
-Every text is kept (`inbound_messages`) with what it did, committed before the answer.
+Every text is kept (`inbound_messages`) with what it did, committed before the answer. It is
+kept *before* it is acted on, under Twilio's MessageSid: the same MessageSid again (Twilio
+retrying, or a replayed request) is answered with an empty `<Response/>` and does nothing, so
+an `UPDATE` cannot reach stakeholders twice. A number that texted STOP gets no reply text from
+us (Twilio would refuse it), though its message is still acted on.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -74,17 +80,24 @@ class Inbound:
     def word(self) -> str:
         return self.body.strip().upper()
 
-    def keep(self, session: Session, handled_as: str, **what: Any) -> None:
-        acknowledgements.record_inbound(
+    def claim(self, session: Session) -> int | None:
+        """Keep the text before acting on it: its row id, or None if this MessageSid was seen."""
+        row = acknowledgements.claim_inbound(
             session,
             at=self.at,
             channel="sms",
             sender=self.sender,
             body=self.body,
             provider_id=self.sid,
-            handled_as=handled_as,
-            **what,
         )
+        if row is None:
+            log.info("SMS %s from %s seen before: ignored", self.sid, mask_phone(self.sender))
+            return None
+        return row.id
+
+    def quiet(self, session: Session) -> bool:
+        """True when we must not text the sender back: the number texted STOP."""
+        return bool(acknowledgements.opted_out(session, [self.sender]))
 
 
 @router.post(
@@ -107,28 +120,56 @@ def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]
         at=datetime.now(UTC),
     )
     settings: Settings = request.app.state.settings
+    sessions = request.app.state.sessions
     staff = settings.commands.sms_staff.get(text.sender)
     keyword = _keyword(text.word)
     command = keyword is None and _looks_like_command(text.word)
-    if command and staff is not None:
-        return _twiml(_command(request, text, staff))
-    with transaction(request.app.state.sessions) as session:
-        if keyword is not None:
-            return _twiml(_opt(session, text, keyword))
-        if command:
-            text.keep(session, "refused", result="not a staff number")
-            log.warning("SMS command refused: %s is not a staff number", mask_phone(text.sender))
+    with transaction(sessions) as session:
+        kept = text.claim(session)
+        if kept is None:
             return _twiml("")
-        acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
-        if acked is not None:
-            return _twiml(_acknowledged(session, text, acked))
-        if staff is None:
-            text.keep(session, "ignored", result="no text was sent to this number")
-            log.info("SMS from %s, a number we never texted: ignored", mask_phone(text.sender))
-            return _twiml("")
-    # A staff number we never texted, with something that is not a command word: the command
-    # layer answers with what it understands.
-    return _twiml(_command(request, text, staff))
+        quiet = text.quiet(session)
+        # A command commits its own work: the claim above commits first (at the end of this
+        # block), so a second copy of the text finds it and does nothing.
+        if not (command and staff is not None):
+            reply = _handle(session, text, kept, keyword=keyword, command=command, staff=staff)
+            if reply is not None:
+                return _twiml("" if quiet else reply)
+    # A staff command; or, from a staff number we never texted, something that is not a
+    # command word: the command layer answers with what it understands.
+    assert staff is not None
+    reply_text = _command(request, text, kept, staff)
+    return _twiml("" if quiet else reply_text)
+
+
+def _handle(
+    session: Session,
+    text: Inbound,
+    kept: int,
+    *,
+    keyword: str | None,
+    command: bool,
+    staff: StaffIdentity | None,
+) -> str | None:
+    """Act on a text that is no staff command; the reply, or None to run it as a command."""
+    if keyword is not None:
+        return _opt(session, text, kept, keyword)
+    if command:
+        acknowledgements.settle_inbound(
+            session, kept, handled_as="refused", result="not a staff number"
+        )
+        log.warning("SMS command refused: %s is not a staff number", mask_phone(text.sender))
+        return ""
+    acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
+    if acked is not None:
+        return _acknowledged(session, text, kept, acked)
+    if staff is not None:
+        return None
+    acknowledgements.settle_inbound(
+        session, kept, handled_as="ignored", result="no text was sent to this number"
+    )
+    log.info("SMS from %s, a number we never texted: ignored", mask_phone(text.sender))
+    return ""
 
 
 def _keyword(word: str) -> str | None:
@@ -149,25 +190,44 @@ def _looks_like_command(word: str) -> bool:
     return bool(words) and words[0].lower() in COMMAND_VERBS
 
 
-def _opt(session: Session, text: Inbound, keyword: str) -> str:
+def _opt(session: Session, text: Inbound, kept: int, keyword: str) -> str:
     """Record STOP/START/HELP; Twilio sends the reply itself, so ours is empty."""
+    acked = None
     if keyword == "opt_out":
         acknowledgements.opt_out(session, text.sender, keyword=text.word, at=text.at)
     elif keyword == "opt_in":
         acknowledgements.opt_in(session, text.sender)
-    text.keep(session, keyword)
-    log.info("SMS %s from %s", keyword, mask_phone(text.sender))
+        # "YES" is a START word to Twilio, and also how most people answer "Reply OK".
+        acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
+    acknowledgements.settle_inbound(
+        session,
+        kept,
+        handled_as=keyword,
+        identity=acked.recipient_key if acked is not None else "",
+        delivery_id=acked.delivery_id if acked is not None else None,
+        incident_id=acked.incident_id if acked is not None else None,
+        result="acknowledged" if acked is not None and acked.newly_acked else "",
+    )
+    log.info(
+        "SMS %s from %s%s",
+        keyword,
+        mask_phone(text.sender),
+        f", acknowledged delivery {acked.delivery_id}" if acked and acked.newly_acked else "",
+    )
     return ""
 
 
-def _acknowledged(session: Session, text: Inbound, acked: acknowledgements.Acknowledged) -> str:
+def _acknowledged(
+    session: Session, text: Inbound, kept: int, acked: acknowledgements.Acknowledged
+) -> str:
     """Keep the acknowledgement; the confirmation to text back (none if it was already)."""
     row = session.get(DeliveryRow, acked.delivery_id)
     locale = (row.locale if row is not None else "en").split("-")[0].lower()
     reply = THANKS.get(locale, THANKS["en"]) if acked.newly_acked else ""
-    text.keep(
+    acknowledgements.settle_inbound(
         session,
-        "ack" if acked.newly_acked else "reply",
+        kept,
+        handled_as="ack" if acked.newly_acked else "reply",
         identity=acked.recipient_key,
         delivery_id=acked.delivery_id,
         incident_id=acked.incident_id,
@@ -183,15 +243,16 @@ def _acknowledged(session: Session, text: Inbound, acked: acknowledgements.Ackno
     return reply
 
 
-def _command(request: Request, text: Inbound, staff: StaffIdentity) -> str:
+def _command(request: Request, text: Inbound, kept: int, staff: StaffIdentity) -> str:
     """Run a staff command as `staff`; the reply saying what was done or why not."""
     # The audit log's "client" says where the command came from (masked like in our logs).
     ctx = replace(action_context(request), client=f"sms {mask_phone(text.sender)}")
     reply = run_command(ctx, staff, text.body, channel="sms", now=text.at)
     with transaction(request.app.state.sessions) as session:
-        text.keep(
+        acknowledgements.settle_inbound(
             session,
-            "refused" if reply.outcome == "refused" else "command",
+            kept,
+            handled_as="refused" if reply.outcome == "refused" else "command",
             identity=staff.name,
             incident_id=reply.incident_id,
             result=f"{reply.outcome}: {reply.headline or reply.text}",

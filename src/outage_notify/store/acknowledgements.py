@@ -3,8 +3,10 @@
 An acknowledgement is recorded on the delivery it answers *and* on every other unacknowledged
 delivery of the same recipient in the same incident: one "OK" means the person has seen the
 news, whichever message they answered. Matching an SMS reply to a delivery goes through the
-attempts table (the number we last texted), so a number shared by two contacts credits the one
-texted most recently.
+attempts table (the numbers we texted): the newest delivery to that number still waiting for an
+acknowledgement wins, so a notice to the incident lead or the news of an older incident texted
+since does not swallow the answer. A number shared by two contacts credits the one whose message
+is chosen that way (in practice the one texted most recently), whoever actually replied.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, case, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.models import ChannelName
+from outage_notify.planning import STAFF
 from outage_notify.store.tables import (
     AttemptRow,
     DeliveryRow,
@@ -25,8 +29,10 @@ from outage_notify.store.tables import (
     TimelineRow,
 )
 
-# What an SMS reply, a Slack button and a staff action through the API record as `acked_via`.
-VIA_SMS, VIA_SLACK, VIA_API = "sms", "slack", "api"
+# What an SMS reply and a Slack button record as `acked_via`.
+VIA_SMS, VIA_SLACK = "sms", "slack"
+# `handled_as` of an inbound message kept before it is acted on (see `claim_inbound`).
+RECEIVED = "received"
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,19 @@ class Acknowledged:
 
 
 def latest_sms_delivery(session: Session, phone: str) -> DeliveryRow | None:
-    """The delivery we most recently texted `phone` for (a sent attempt), if any."""
+    """The delivery an SMS reply from `phone` answers, among those we texted it (a sent attempt).
+
+    The newest one still waiting for an acknowledgement (asked, not acknowledged, not given up
+    on); else the newest stakeholder message; else the newest at all, e.g. the lead's own
+    reminder (its key is `staff:...`), which asks nothing.
+    """
+    staff = DeliveryRow.recipient_key.startswith(f"{STAFF}:")
+    waiting = and_(
+        DeliveryRow.ack_required.is_(True),
+        DeliveryRow.acked_at.is_(None),
+        DeliveryRow.unreached_at.is_(None),
+        ~staff,
+    )
     return session.scalars(
         select(DeliveryRow)
         .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
@@ -52,7 +70,7 @@ def latest_sms_delivery(session: Session, phone: str) -> DeliveryRow | None:
             AttemptRow.address == phone,
             AttemptRow.outcome == "sent",
         )
-        .order_by(AttemptRow.id.desc())
+        .order_by(case((waiting, 0), (staff, 2), else_=1), AttemptRow.id.desc())
         .limit(1)
     ).first()
 
@@ -125,7 +143,12 @@ def opt_out(session: Session, phone: str, *, keyword: str, at: datetime) -> bool
     """Record a STOP; True when the number was not opted out before."""
     if session.scalars(select(SmsOptOutRow).where(SmsOptOutRow.phone == phone)).first():
         return False
-    session.add(SmsOptOutRow(phone=phone, keyword=keyword[:20], at=at))
+    try:
+        # Two STOPs at once: the second waits on the unique phone, then finds it taken.
+        with session.begin_nested():
+            session.add(SmsOptOutRow(phone=phone, keyword=keyword[:20], at=at))
+    except IntegrityError:
+        return False
     return True
 
 
@@ -172,3 +195,62 @@ def record_inbound(
     )
     session.add(row)
     return row
+
+
+def claim_inbound(
+    session: Session, *, at: datetime, channel: str, sender: str, body: str, provider_id: str
+) -> InboundMessageRow | None:
+    """Keep an inbound message before acting on it; None when its provider id was kept before.
+
+    A provider retries a webhook it got no answer to, and a signed request can be replayed:
+    the same message id again is the same message, to be acted on once. The partial unique
+    index on (channel, provider_id) settles two copies arriving at once: the second waits for
+    the first to commit, then fails to insert and counts as the duplicate. The row says
+    `received` until `settle_inbound` records what the message did.
+    """
+    provider_id = provider_id[:100]
+    if provider_id:
+        seen = select(InboundMessageRow.id).where(
+            InboundMessageRow.channel == channel, InboundMessageRow.provider_id == provider_id
+        )
+        if session.scalars(seen).first() is not None:
+            return None
+    try:
+        with session.begin_nested():
+            row = record_inbound(
+                session,
+                at=at,
+                channel=channel,
+                sender=sender,
+                body=body,
+                handled_as=RECEIVED,
+                provider_id=provider_id,
+            )
+    except IntegrityError:
+        return None
+    return row
+
+
+def settle_inbound(
+    session: Session,
+    inbound_id: int,
+    *,
+    handled_as: str,
+    identity: str = "",
+    delivery_id: int | None = None,
+    incident_id: int | None = None,
+    result: str = "",
+) -> None:
+    """Record what a claimed inbound message did."""
+    session.execute(
+        update(InboundMessageRow)
+        .where(InboundMessageRow.id == inbound_id)
+        .values(
+            handled_as=handled_as,
+            identity=identity[:200],
+            delivery_id=delivery_id,
+            incident_id=incident_id,
+            result=result[:2000],
+        )
+        .execution_options(synchronize_session=False)
+    )

@@ -54,11 +54,12 @@ class AudienceCoverage:
     sent: int
     # Contacts with a message a provider confirmed delivered.
     delivered: int
-    # Contacts who acknowledged (by SMS reply, Slack button or API).
+    # Contacts who acknowledged (by SMS reply or Slack button).
     acknowledged: int
     # Contacts asked to acknowledge.
     ack_required: int
-    # Names of contacts marked unreached, or whose every delivery failed: call them.
+    # Names of contacts marked unreached, or whose every delivery failed, who have not
+    # acknowledged since: call them.
     unreached: tuple[str, ...]
     # Only when the audience's acknowledgement rule has a deadline.
     deadline: DeadlineCoverage | None
@@ -127,7 +128,9 @@ def _per_recipient(incident_id: int) -> Subquery:
 def _unreached(per: Subquery) -> ColumnElement[bool]:
     r = per.c
     all_failed = and_(r.failed > 0, r.failed == r.live)
-    return and_(r.kind != BROADCAST, or_(r.marked_unreached == 1, all_failed))
+    # An answer after the chase gave up (or from a number every later message failed to
+    # reach) means they have the news after all: nobody needs to call them.
+    return and_(r.kind != BROADCAST, r.acked == 0, or_(r.marked_unreached == 1, all_failed))
 
 
 def _deadline_counts(

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -202,8 +203,9 @@ class DeliveryRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Two-way: the audience asks its members to acknowledge (routing `acknowledge` rules).
     ack_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Who acknowledged, when and how (sms | slack | api); set on every unacknowledged delivery
-    # of the recipient in the incident, since one "OK" means they have seen the news.
+    # Who acknowledged, when and how (sms: a reply, slack: the button); set on every
+    # unacknowledged delivery of the recipient in the incident, since one "OK" means they have
+    # seen the news.
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     acked_via: Mapped[str] = mapped_column(String(20), default="", server_default="")
     acked_by: Mapped[str] = mapped_column(String(200), default="", server_default="")
@@ -347,11 +349,26 @@ class InboundMessageRow(Base):
     # The phone number or Slack user id it came from.
     sender: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The provider's id of the message (Twilio's MessageSid); "" when it has none (Slack).
     provider_id: Mapped[str] = mapped_column(String(100), default="")
-    # ack | opt_out | opt_in | help | command | reply | ignored | refused
+    # ack | opt_out | opt_in | help | command | reply | ignored | refused; `received` while
+    # it is being acted on.
     handled_as: Mapped[str] = mapped_column(String(20))
     # Who the sender is to us: a contact id or a staff name, if known.
     identity: Mapped[str] = mapped_column(String(200), default="")
     delivery_id: Mapped[int | None] = mapped_column(Id, nullable=True)
     incident_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
     result: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        # A retried or replayed webhook brings the same message id again: it is kept, and
+        # acted on, once. Partial, so messages without an id are never compared.
+        Index(
+            "uq_inbound_messages_channel_provider_id",
+            "channel",
+            "provider_id",
+            unique=True,
+            postgresql_where=sql_text("provider_id <> ''"),
+            sqlite_where=sql_text("provider_id <> ''"),
+        ),
+    )

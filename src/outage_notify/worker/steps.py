@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from outage_notify import lifecycle
-from outage_notify.delivery import Job, Outcome, Result, next_step, send_jobs
+from outage_notify.delivery import Job, Outcome, next_step, send_jobs
 from outage_notify.models import (
     AlertEvent,
     ChannelName,
     DeliveryState,
-    OutboundMessage,
     Phase,
     RenderedMessage,
     Severity,
@@ -36,12 +35,12 @@ from outage_notify.planning import (
     plan_audiences,
 )
 from outage_notify.rendering import IncidentView, MessageContext
-from outage_notify.settings import DeliverySettings
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import DeliveryRow, EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -168,6 +167,8 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
                     "update_id": update.id,
                     "deliveries": len(ids),
                     "audiences": {p.audience: p.kind.value for p in plans},
+                    # The task's start to the last row written; the commit follows.
+                    "planning_seconds": round((update.planned_at - now).total_seconds(), 3),
                 },
             )
         )
@@ -231,7 +232,11 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         messages = delivery_store.messages_for(session, claimed)
         stopped = ack_store.opted_out(
             session,
-            (r.routes[r.route_index]["address"] for r in claimed if _channel(r) is ChannelName.SMS),
+            (
+                r.routes[r.route_index]["address"]
+                for r in claimed
+                if route_channel(r) is ChannelName.SMS
+            ),
         )
         sms_sent: dict[tuple[int, str], int] = {}
         exempt: set[int] = set()
@@ -248,27 +253,18 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         route = row.routes[row.route_index]
         if route["channel"] == ChannelName.SMS:
             sent_lately = sms_sent.get((row.incident_id, row.recipient_key), 0)
-            held = _sms_held(
+            held = sms_held(
                 row, stopped=stopped, sent_lately=sent_lately, exempt=exempt, policy=policy, now=now
             )
             if held is not None:
                 not_sent.append(held)
                 continue
         message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
-        # The button is per delivery (its value names it), so it is not part of the body.
-        button = row.ack_required and route["channel"] == ChannelName.SLACK
         jobs.append(
             Job(
                 delivery_id=row.id,
                 channel=ChannelName(route["channel"]),
-                message=OutboundMessage(
-                    address=route["address"],
-                    body=message.body,
-                    title=message.title,
-                    reference=f"delivery-{row.id}",
-                    ack_value=f"delivery:{row.id}" if button else "",
-                    ack_label=runtime.renderer.ack_label(row.locale) if button else "",
-                ),
+                message=outbound_message(runtime.renderer, row, message),
                 reconcile_since=row.created_at if row.id in unknown else None,
             )
         )
@@ -315,36 +311,6 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     with transaction(runtime.sessions) as session:
         delivery_store.record(session, results, now=finished)
     return follow_up
-
-
-def _channel(row: DeliveryRow) -> ChannelName:
-    return ChannelName(row.routes[row.route_index]["channel"])
-
-
-def _sms_held(
-    row: DeliveryRow,
-    *,
-    stopped: set[str],
-    sent_lately: int,
-    exempt: set[int],
-    policy: DeliverySettings,
-    now: datetime,
-) -> Outcome | None:
-    """Why an SMS must not go out now, as its outcome; None when it may be sent."""
-    address = row.routes[row.route_index]["address"]
-    budget = policy.sms_budget_per_hour
-    result: Result
-    if address in stopped:
-        # Texting a number after STOP breaks carrier rules (Twilio refuses it with 21610);
-        # a permanent outcome moves the delivery to the contact's next channel at once.
-        result, code, text = "permanent", "opted_out", "the number texted STOP; not sent"
-    elif budget and row.update_id not in exempt and sent_lately >= budget:
-        result, code, text = "skipped", "sms_budget", f"{budget} SMS in the last hour already"
-    else:
-        return None
-    return Outcome(
-        row.id, ChannelName.SMS, address, now, now, result, error_code=code, error_text=text
-    )
 
 
 @dataclass

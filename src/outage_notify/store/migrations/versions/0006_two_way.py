@@ -61,6 +61,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_inbound_messages_at", "inbound_messages", ["at"])
     op.create_index("ix_inbound_messages_incident_id", "inbound_messages", ["incident_id"])
+    op.create_index(
+        "uq_inbound_messages_channel_provider_id",
+        "inbound_messages",
+        ["channel", "provider_id"],
+        unique=True,
+        postgresql_where=sa.text("provider_id <> ''"),
+        sqlite_where=sa.text("provider_id <> ''"),
+    )
 
 
 def downgrade() -> None:

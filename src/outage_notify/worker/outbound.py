@@ -1,0 +1,67 @@
+"""What dispatch hands a channel for one claimed delivery, and when an SMS must wait instead.
+
+The stored message is shared by every recipient of an (update, audience, channel, locale);
+what differs per delivery is added here: the Slack Acknowledge button (its value names the
+delivery) and, for an SMS asked to acknowledge after it was planned, the "Reply OK" line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from outage_notify.delivery import Outcome, Result
+from outage_notify.models import ChannelName, OutboundMessage
+from outage_notify.rendering import Renderer
+from outage_notify.settings import DeliverySettings
+from outage_notify.store.tables import DeliveryRow, MessageRow
+
+
+def route_channel(row: DeliveryRow) -> ChannelName:
+    """The channel of the delivery's current route."""
+    return ChannelName(row.routes[row.route_index]["channel"])
+
+
+def outbound_message(renderer: Renderer, row: DeliveryRow, message: MessageRow) -> OutboundMessage:
+    """The message for `row`'s current route, with what it needs to ask for an answer."""
+    route = row.routes[row.route_index]
+    channel = route_channel(row)
+    body = message.body
+    if row.ack_required and channel is ChannelName.SMS:
+        # The chase asks on the newest message whatever its kind asked when it was rendered
+        # (an `update`, say); a body that already ends with the request is left as it is.
+        body = renderer.with_ack_request(body, row.locale)
+    button = row.ack_required and channel is ChannelName.SLACK
+    return OutboundMessage(
+        address=route["address"],
+        body=body,
+        title=message.title,
+        reference=f"delivery-{row.id}",
+        ack_value=f"delivery:{row.id}" if button else "",
+        ack_label=renderer.ack_label(row.locale) if button else "",
+    )
+
+
+def sms_held(
+    row: DeliveryRow,
+    *,
+    stopped: set[str],
+    sent_lately: int,
+    exempt: set[int],
+    policy: DeliverySettings,
+    now: datetime,
+) -> Outcome | None:
+    """Why an SMS must not go out now, as its outcome; None when it may be sent."""
+    address = row.routes[row.route_index]["address"]
+    budget = policy.sms_budget_per_hour
+    result: Result
+    if address in stopped:
+        # Texting a number after STOP breaks carrier rules (Twilio refuses it with 21610);
+        # a permanent outcome moves the delivery to the contact's next channel at once.
+        result, code, text = "permanent", "opted_out", "the number texted STOP; not sent"
+    elif budget and row.update_id not in exempt and sent_lately >= budget:
+        result, code, text = "skipped", "sms_budget", f"{budget} SMS in the last hour already"
+    else:
+        return None
+    return Outcome(
+        row.id, ChannelName.SMS, address, now, now, result, error_code=code, error_text=text
+    )
