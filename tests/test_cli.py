@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+
+from tests.fixtures.service import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "outage_notify.cli"]
@@ -79,6 +85,77 @@ def test_invalid_configuration_is_named_not_a_traceback() -> None:
 def test_templates_check_passes_on_the_shipped_templates() -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr
+
+
+def test_serve_refuses_several_processes_in_embedded_mode() -> None:
+    result = run("serve", "--port", "1", "--workers", "2")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--workers 2 needs BROKER_URL" in " ".join(result.stderr.split())
+
+
+def test_serve_runs_several_api_processes_on_one_port(tmp_path: Path, redis_url: str) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
+    env = {
+        **base,
+        "OUTAGE_NOTIFY_BROKER_URL": redis_url,
+        "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "OUTAGE_NOTIFY_API_TOKENS": "monitor:am:test-monitor-token",
+    }
+    log = (tmp_path / "serve.log").open("wb")
+    serve = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--workers", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _status(f"{url}/readyz") == 200, timeout=90, what="serve --workers 2")
+        body = (ROOT / "tests/data/webhooks/alertmanager_firing.json").read_bytes()
+        answers = [_post_webhook(f"{url}/api/v1/webhooks/alertmanager", body) for _ in range(2)]
+        assert answers == ["accepted", "duplicate"]
+        # The supervisor spawned two API processes (and multiprocessing's resource tracker).
+        assert len(_spawned(serve.pid)) == 2
+    finally:
+        os.killpg(serve.pid, signal.SIGTERM)
+        serve.wait(timeout=30)
+        log.close()
+
+
+def _status(url: str) -> int:
+    try:
+        return httpx.get(url, timeout=5).status_code
+    except httpx.TransportError:
+        return 0
+
+
+def _post_webhook(url: str, body: bytes) -> str:
+    response = httpx.post(
+        url,
+        content=body,
+        headers={"Authorization": "Bearer test-monitor-token", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    return str(response.json()["status"])
+
+
+def _spawned(leader: int) -> list[int]:
+    """Processes that multiprocessing spawned in the process group `leader` leads."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                spawned = b"spawn_main" in (entry / "cmdline").read_bytes()
+                if spawned and os.getpgid(int(entry.name)) == leader:
+                    found.append(int(entry.name))
+    return found
 
 
 def test_worker_refuses_embedded_mode_with_a_reason() -> None:

@@ -5,6 +5,8 @@ so a change made from a phone is the same change, with the same audit entry, as 
 an API token. Each runs in one transaction with its audit entry and enqueues the update only
 after the commit. Domain errors come out as `NoSuchIncident`, `AlreadyOpen` and
 `TransitionError`; the HTTP layer maps them to 404/409, the command layers to sentences.
+Results are domain values (`ActionResult`): the HTTP layer shapes its own responses, so this
+module never imports the API package.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify import lifecycle
-from outage_notify.api import views
-from outage_notify.api.schemas import StaffActionOut
 from outage_notify.contacts import Directory
 from outage_notify.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.lifecycle import Decision
@@ -40,6 +40,17 @@ class Principal:
 
     name: str
     role: Role
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a declare, update or resolve did: the incident as saved, and the update it made."""
+
+    # Detached, every column loaded: the sessions keep rows usable after the commit.
+    incident: IncidentRow
+    update_id: int | None
+    # False when the broker was unreachable: the sweeper will pick the update up later.
+    queued: bool
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,7 @@ def perform(
     *,
     action: str,
     detail: Mapping[str, Any],
-) -> StaffActionOut:
+) -> ActionResult:
     """Run a lifecycle decision under a row lock, commit with its audit entry, then enqueue."""
     now = datetime.now(UTC)
     with transaction(ctx.sessions) as session:
@@ -106,7 +117,6 @@ def perform(
             session, decision, row=row, now=now, actor=principal.name
         )
         assert saved is not None
-        out = views.incident(saved)
         update_id = update.id if update is not None else None
         audit(
             session,
@@ -123,7 +133,7 @@ def perform(
         except Exception:
             log.exception("broker unreachable; update %s waits for the sweeper", update_id)
             queued = False
-    return StaffActionOut(incident=out, update_id=update_id, queued=queued)
+    return ActionResult(incident=saved, update_id=update_id, queued=queued)
 
 
 def declare(
@@ -138,7 +148,7 @@ def declare(
     service: str,
     lead: str | None,
     detail: Mapping[str, Any],
-) -> StaffActionOut:
+) -> ActionResult:
     """Open an incident; the `opened` message goes to the audiences routing selects."""
     settings = ctx.settings
     with transaction(ctx.sessions) as session:
@@ -176,7 +186,7 @@ def update(
     audiences: list[str] | None = None,
     announce_eta: bool = False,
     detail: Mapping[str, Any],
-) -> StaffActionOut:
+) -> ActionResult:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
     settings = ctx.settings
 
@@ -206,7 +216,7 @@ def resolve(
     message: str = "",
     override_reason: str = "",
     detail: Mapping[str, Any] | None = None,
-) -> StaffActionOut:
+) -> ActionResult:
     """Resolve the incident; everyone who was told about it hears that it is fixed."""
     passes = ctx.settings.verification
 

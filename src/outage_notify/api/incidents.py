@@ -63,7 +63,7 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
     """Declare an outage; the `opened` message goes to the audiences routing selects."""
     check_lead(request, body.lead)
     with domain_errors():
-        return staff_actions.declare(
+        done = staff_actions.declare(
             action_context(request),
             principal,
             title=body.title,
@@ -75,6 +75,7 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             lead=body.lead,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
+    return views.staff_action(done)
 
 
 @router.post(
@@ -86,7 +87,7 @@ def post_update(
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
     _check_audiences(request, body.audiences)
     with domain_errors():
-        return staff_actions.update(
+        done = staff_actions.update(
             action_context(request),
             principal,
             incident_id,
@@ -97,6 +98,7 @@ def post_update(
             announce_eta=body.announce_eta,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
+    return views.staff_action(done)
 
 
 @router.post(
@@ -110,13 +112,14 @@ def resolve_incident(
 ) -> StaffActionOut:
     """Resolve the incident; everyone who was told about it hears that it is fixed."""
     with domain_errors():
-        return staff_actions.resolve(
+        done = staff_actions.resolve(
             action_context(request),
             principal,
             incident_id,
             message=body.message if body is not None else "",
             override_reason=body.override_reason if body is not None else "",
         )
+    return views.staff_action(done)
 
 
 @router.get("", response_model=IncidentPage)

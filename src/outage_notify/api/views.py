@@ -11,11 +11,13 @@ from outage_notify.api.schemas import (
     DeliveryOut,
     IncidentDetail,
     IncidentOut,
+    StaffActionOut,
     TimelineEntryOut,
     UpdateOut,
 )
 from outage_notify.models import Phase, Severity
 from outage_notify.report_deliveries import coverage_figures
+from outage_notify.staff_actions import ActionResult
 from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
@@ -37,6 +39,12 @@ def incident(row: IncidentRow) -> IncidentOut:
         lead=row.lead,
         root_cause=row.root_cause,
         verify_passes=row.verify_passes,
+    )
+
+
+def staff_action(result: ActionResult) -> StaffActionOut:
+    return StaffActionOut(
+        incident=incident(result.incident), update_id=result.update_id, queued=result.queued
     )
 
 
