@@ -524,10 +524,16 @@ def service_env(
 class Api:
     """`outage-notify serve` (embedded without BROKER_URL, else distributed) and a client."""
 
-    def __init__(self, processes: Processes, env: dict[str, str], name: str = "api") -> None:
+    def __init__(
+        self,
+        processes: Processes,
+        env: dict[str, str],
+        name: str = "api",
+        serve_args: Sequence[str] = (),
+    ) -> None:
         self.name = name
         self.port = free_port()
-        self.process = processes.cli(name, "serve", "--port", str(self.port), env=env)
+        self.process = processes.cli(name, "serve", "--port", str(self.port), *serve_args, env=env)
         self.processes = processes
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60)
         wait_for(self._ready, timeout=90, interval=0.2, what="the API to be ready")

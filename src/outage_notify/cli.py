@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from outage_notify.cli_contacts import contacts_app
+from outage_notify.cli_templates import templates_app
 from outage_notify.errors import ConfigError
 from outage_notify.logs import configure_logging
-from outage_notify.models import ChannelName, UpdateKind
 from outage_notify.settings import Role, Settings
+
+if TYPE_CHECKING:
+    from outage_notify.contacts import Directory
 
 app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
@@ -48,14 +50,42 @@ def load_settings() -> Settings:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes (uvicorn workers) sharing the port. More than one needs "
+            "BROKER_URL: in embedded mode the worker lives inside the one API process.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the API (and, without BROKER_URL, a worker in the same process)."""
     import uvicorn
 
-    from outage_notify.runner import build_service
+    from outage_notify.runner import API_FACTORY, build_service
 
     settings = load_settings()
     configure_logging(settings)
+    if workers > 1 and settings.embedded:
+        fail(
+            f"--workers {workers} needs BROKER_URL: without it (embedded mode) the API and "
+            "the worker share one process and its in-memory broker, so `serve` runs exactly "
+            "one; set BROKER_URL and start `outage-notify worker` processes to scale"
+        )
+    level = settings.log_level.lower()
+    if workers > 1:
+        _check_and_announce(settings, host=host, port=port, workers=workers)
+        # Each process builds its own API from the same environment; this one supervises.
+        uvicorn.run(
+            API_FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=level,
+            log_config=None,
+        )
+        return
     try:
         service = build_service(settings)
     except ConfigError as error:
@@ -65,15 +95,22 @@ def serve(
     try:
         # log_config=None: uvicorn's loggers go through our handler (and its redaction)
         # instead of handlers of their own.
-        uvicorn.run(
-            service.api,
-            host=host,
-            port=port,
-            log_level=settings.log_level.lower(),
-            log_config=None,
-        )
+        uvicorn.run(service.api, host=host, port=port, log_level=level, log_config=None)
     finally:
         service.stop()
+
+
+def _check_and_announce(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Validate and migrate as a one-process `serve` would, then let go of what it loaded."""
+    from outage_notify.runner import build_service
+
+    try:
+        service = build_service(settings)
+    except ConfigError as error:
+        fail(str(error))
+    service.announce(console, host=host, port=port)
+    console.print(f"{workers} API processes (uvicorn workers) on port {port}")
+    service.stop()
 
 
 @app.command()
@@ -88,8 +125,11 @@ def worker(
     ] = None,
 ) -> None:
     """Run a Celery worker on BROKER_URL (distributed mode)."""
+    import gc
+
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
+    from outage_notify.worker.runtime import WorkerRuntime
 
     settings = load_settings()
     if settings.embedded:
@@ -98,9 +138,13 @@ def worker(
     unknown = sorted(set(chosen) - set(names.ALL_QUEUES))
     if unknown:
         fail(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(names.ALL_QUEUES)}")
-    _check_config(settings)
+    directory = _check_config(settings)
     configure_logging(settings)
-    celery = create_celery(settings)
+    # The prefork children inherit the contacts read here instead of each reading them again
+    # on its first task (seconds for 100,000 contacts, which the first plan of an outage would
+    # wait for); frozen, the collector leaves their pages shared between the children.
+    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
+    gc.freeze()
     celery.worker_main(
         [
             "worker",
@@ -252,97 +296,19 @@ def db_upgrade() -> None:
     console.print("schema is up to date")
 
 
-def _check_config(settings: Settings) -> None:
+def _check_config(settings: Settings) -> Directory:
+    """The contacts, once they and the templates are found valid; exits otherwise."""
     from outage_notify.contacts_loading import load_contacts
     from outage_notify.rendering import Renderer
 
     try:
-        load_contacts(settings)
+        directory = load_contacts(settings)
         problems = Renderer(settings.templates_dir).check()
     except ConfigError as error:
         fail(str(error))
     if problems:
         fail(f"{len(problems)} template problem(s): " + "; ".join(problems))
-
-
-@templates_app.command("check")
-def templates_check() -> None:
-    """Render every template with sample data; fail on any error."""
-    from outage_notify.rendering import Renderer
-
-    settings = load_settings()
-    try:
-        problems = Renderer(settings.templates_dir).check()
-    except ConfigError as error:
-        fail(str(error))
-    if problems:
-        for problem in problems:
-            errors.print(f"[red]{problem}[/]", highlight=False)
-        fail(f"{len(problems)} template problem(s) in {settings.templates_dir}")
-    console.print(f"{settings.templates_dir}: OK")
-
-
-@templates_app.command("preview")
-def templates_preview(
-    kind: Annotated[
-        list[UpdateKind] | None, typer.Option("--kind", help="Only this kind (repeatable).")
-    ] = None,
-    audience: Annotated[
-        list[str] | None, typer.Option("--audience", help="Only this audience (repeatable).")
-    ] = None,
-    locale: Annotated[
-        list[str] | None, typer.Option("--locale", help="Only this locale (repeatable).")
-    ] = None,
-    channel: Annotated[
-        list[ChannelName] | None, typer.Option("--channel", help="Only this channel (repeatable).")
-    ] = None,
-    transliterate: Annotated[
-        bool,
-        typer.Option(
-            "--transliterate", help="Also show each SMS in GSM-7 (on with SMS_TRANSLITERATE)."
-        ),
-    ] = False,
-    show_bodies: Annotated[bool, typer.Option("--show-bodies", help="Print every body.")] = False,
-) -> None:
-    """Render every kind x audience x channel x locale; show each SMS's encoding, segments, cost.
-
-    Costs use SMS_PRICE_PER_SEGMENT; an audience's cost counts its contacts in that locale whose
-    first channel is SMS (CONTACTS_DIR). Fails on any template error.
-    """
-    from outage_notify.contacts_loading import load_contacts
-    from outage_notify.errors import TemplateError
-    from outage_notify.preview import Selection, preview
-    from outage_notify.preview_table import preview_renderables
-    from outage_notify.rendering import Renderer
-
-    settings = load_settings()
-    selection = Selection(
-        tuple(kind or ()), tuple(audience or ()), tuple(locale or ()), tuple(channel or ())
-    )
-    try:
-        renderer = Renderer(settings.templates_dir)
-        directory = load_contacts(settings)
-        rows = preview(
-            renderer=renderer,
-            directory=directory,
-            settings=settings,
-            selection=selection,
-            transliterate=transliterate or settings.sms_transliterate,
-        )
-    except TemplateError as error:
-        fail(f"template error: {error}")
-    except ConfigError as error:
-        fail(str(error))
-    if not rows:
-        fail("nothing to preview: no template or contacts audience matches the --audience given")
-    for renderable in preview_renderables(
-        rows,
-        currency=settings.sms_currency,
-        price=settings.sms_price_per_segment,
-        transliterate_on=settings.sms_transliterate,
-        show_bodies=show_bodies,
-    ):
-        console.print(renderable)
+    return directory
 
 
 @app.command("send-test")

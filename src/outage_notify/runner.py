@@ -16,6 +16,7 @@ from outage_notify.settings import Settings
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
+from outage_notify.worker.runtime import WorkerRuntime
 
 
 @dataclass
@@ -89,7 +90,26 @@ def build_service(settings: Settings) -> Service:
 
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     upgrade(create_store_engine(settings.database_url))
-    celery = create_celery(settings)
+    # The embedded worker plans with the contacts the API already holds: one copy, read once.
+    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
     return Service(
         settings, directory, celery, create_app(settings, celery=celery, directory=directory)
     )
+
+
+# What `serve --workers N` has uvicorn import and call in each of its processes.
+API_FACTORY = "outage_notify.runner:api_from_environment"
+
+
+def api_from_environment() -> FastAPI:
+    """The API of one `serve --workers N` process, from the environment (and `.env`).
+
+    The supervising `serve` has validated the configuration and migrated the schema; each
+    process loads its own contacts and enqueues on BROKER_URL (never embedded: `serve`
+    refuses more than one process without a broker).
+    """
+    from outage_notify.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings)
+    return create_app(settings, celery=create_celery(settings))

@@ -6,13 +6,18 @@ import json
 import socket
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
-from outage_notify.api.app import create_app
+from outage_notify.api.app import API_THREADS, create_app
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
+from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.databases import PG_ADMIN_URL, _empty
 from tests.fixtures.service import TOKENS, make_settings
 
 FIRING = json.loads(
@@ -82,3 +87,45 @@ def test_liveness_needs_nothing(providers: FakeProviders, path: str) -> None:
         broker_url=f"redis://127.0.0.1:{closed_port()}/0",
     )
     assert down.get(path).json() == {"status": "ok", "checks": {}}
+
+
+def test_a_database_restart_costs_a_webhook_no_503(
+    providers: FakeProviders, postgres_url: str, redis_url: str
+) -> None:
+    # The API's pool does not test a connection before each use (a round trip per request);
+    # a connection the server dropped, as a restart drops them all, is retried once instead.
+    engine = create_store_engine(postgres_url)
+    upgrade(engine)
+    _empty(engine)
+    engine.dispose()
+    api = client(providers, database_url=postgres_url, broker_url=redis_url)
+    assert (
+        api.post("/api/v1/webhooks/alertmanager", json=FIRING, headers=MONITOR).status_code == 202
+    )
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+        dropped = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (make_url(postgres_url).database,),
+        ).fetchone()
+    assert dropped is not None and dropped[0] >= 1  # the API's pooled connection
+
+    resolved = {**FIRING, "status": "resolved"}
+    response = api.post("/api/v1/webhooks/alertmanager", json=resolved, headers=MONITOR)
+    assert response.status_code == 202, response.text
+    assert response.json()["status"] == "accepted"
+    assert api.get("/readyz").json()["checks"]["database"] == "ok"
+    with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+        assert session.scalar(select(func.count()).select_from(EventRow)) == 2
+
+
+def test_the_api_pool_has_a_connection_for_each_thread(providers: FakeProviders) -> None:
+    # Fewer would make requests beyond the pool open and close a connection of their own.
+    api = client(
+        providers,
+        database_url="postgresql://127.0.0.1:1/unused",
+        broker_url=f"redis://127.0.0.1:{closed_port()}/0",
+    )
+    pool = api.app.state.engine.pool  # type: ignore[attr-defined]
+    assert pool.size() == API_THREADS
+    assert pool._pre_ping is False

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from celery import Celery
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
@@ -40,13 +43,24 @@ from outage_notify.store.engine import create_session_factory, create_store_engi
 from outage_notify.worker.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
+# Sync routes and dependencies run in AnyIO's worker threads (its default limit, 40, made
+# explicit) and nearly all of them use the database: one pooled connection per thread, so
+# that no request waits for a connection or opens and closes one of its own.
+API_THREADS = 40
 
 
 def create_app(
     settings: Settings, *, celery: Celery, directory: Directory | None = None
 ) -> FastAPI:
     """An API bound to `settings`, enqueueing on `celery`'s broker."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = API_THREADS
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="outage_notify",
         version="0.1.0",
         description=(
@@ -54,7 +68,11 @@ def create_app(
             " while email is down."
         ),
     )
-    engine = create_store_engine(settings.database_url)
+    # No pre-ping (a round trip per request): a connection the server dropped fails once,
+    # which invalidates the pool; webhooks retry that once, anything else answers 503.
+    engine = create_store_engine(
+        settings.database_url, pool_size=API_THREADS, max_overflow=4, pre_ping=False
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = create_session_factory(engine)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.http import HTTPBase
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from outage_notify.errors import AlreadyOpen, NoSuchIncident, TransitionError
 from outage_notify.settings import ROLE_RANK, ApiToken, Role, Settings
@@ -159,19 +160,31 @@ def check_role(request: Request, principal: Principal, role: Role) -> Principal:
     return principal
 
 
-def authenticate(
+async def principal_of(request: Request) -> Principal:
+    """`token_principal` on the event loop when the check is cheap, else in a worker thread.
+
+    Plain and SHA-256 tokens take microseconds to check: running that in the thread pool (as
+    FastAPI does with a sync dependency) would cost more than the check itself. An scrypt
+    entry takes tens of milliseconds per request, which must not stall the event loop.
+    """
+    if any(token.scheme == "scrypt" for token in settings_of(request).api_tokens):
+        return await run_in_threadpool(token_principal, request)
+    return token_principal(request)
+
+
+async def authenticate(
     request: Request,
     _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     _basic_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)],
 ) -> Principal:
     """The principal behind a valid Bearer or Basic API token, or 401."""
-    return token_principal(request)
+    return await principal_of(request)
 
 
-def require(role: Role) -> Callable[[Request, Principal], Principal]:
+def require(role: Role) -> Callable[[Request, Principal], Awaitable[Principal]]:
     """A dependency that lets through `role` and the roles above it, else 403."""
 
-    def check(
+    async def check(
         request: Request, principal: Annotated[Principal, Depends(authenticate)]
     ) -> Principal:
         return check_role(request, principal, role)

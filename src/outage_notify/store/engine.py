@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -22,15 +26,39 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine tuned for the backend: WAL and immediate transactions on SQLite."""
+# A server-side idle timeout (a firewall, PgBouncer) may cut a connection kept longer.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def create_store_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pre_ping: bool = True
+) -> Engine:
+    """An engine tuned for the backend: WAL and immediate transactions on SQLite.
+
+    The pool (PostgreSQL, or a SQLite file) keeps up to `pool_size` connections open: size it
+    to the threads that use the engine, since each connection beyond it (up to `max_overflow`
+    more) is opened and closed per checkout. `pre_ping` tests each connection on checkout, a
+    round trip that hides a server restart; without it the first use of a dropped connection
+    raises a `DBAPIError` with `connection_invalidated` set (see `retry_if_disconnected`).
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-    if parsed.database and parsed.database != ":memory:":
+        return create_engine(
+            url,
+            pool_pre_ping=pre_ping,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=POOL_RECYCLE_SECONDS,
+        )
+    connect_args = {"check_same_thread": False, "timeout": 30}
+    if not parsed.database or parsed.database == ":memory:":
+        engine = create_engine(url, connect_args=connect_args)  # one connection per thread
+    else:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args=connect_args, pool_size=pool_size, max_overflow=max_overflow
+        )
     _tune_sqlite(engine)
     return engine
 
@@ -66,10 +94,29 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def retry_if_disconnected(work: Callable[[], T]) -> T:
+    """`work()`, run a second time if its connection had been dropped by the server.
+
+    Only for idempotent work (the second run may follow a commit whose answer was lost). A
+    database that is still down fails the second run too, and that error propagates.
+    """
+    try:
+        return work()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection was dropped (server restart?); retrying once")
+        return work()
+
+
 def ping(engine: Engine) -> None:
-    """Raise if the database cannot answer a trivial query."""
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    """Raise if the database cannot answer a trivial query (a dropped connection is retried)."""
+
+    def select_one() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    retry_if_disconnected(select_one)
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,18 +42,52 @@ def record_event(
     payload: dict[str, Any],
     actor: str,
 ) -> tuple[EventRow, bool]:
-    """Insert an event, or return the existing one with the same dedup key (created=False)."""
-    row = EventRow(
-        source=source, service=service, dedup_key=dedup_key, kind=kind, payload=payload, actor=actor
-    )
+    """Insert an event, or return the existing one with the same dedup key (created=False).
+
+    On PostgreSQL and SQLite one `INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING …`
+    round trip; only a duplicate costs a second one (the SELECT of the stored row).
+    """
+    values = {
+        "source": source,
+        "service": service,
+        "dedup_key": dedup_key,
+        "kind": kind,
+        "payload": payload,
+        "actor": actor,
+    }
+    dialect = session.get_bind().dialect.name
+    statement = _INSERT_EVENT.get(dialect)
+    if statement is None:
+        return _record_event_savepoint(session, values)
+    row = session.scalars(statement, values).one_or_none()
+    if row is not None:
+        return row, True
+    return _event_by_key(session, dedup_key), False
+
+
+# Built once: building and caching a statement per call costs more CPU than running it.
+_INSERT_EVENT = {
+    name: insert(EventRow)
+    .on_conflict_do_nothing(index_elements=[EventRow.dedup_key])
+    .returning(EventRow)
+    for name, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+def _record_event_savepoint(session: Session, values: dict[str, Any]) -> tuple[EventRow, bool]:
+    """Any other backend: INSERT in a SAVEPOINT, the stored row on a unique violation."""
+    row = EventRow(**values)
     try:
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
-        existing = session.scalars(select(EventRow).where(EventRow.dedup_key == dedup_key)).one()
-        return existing, False
+        return _event_by_key(session, values["dedup_key"]), False
     return row, True
+
+
+def _event_by_key(session: Session, dedup_key: str) -> EventRow:
+    return session.scalars(select(EventRow).where(EventRow.dedup_key == dedup_key)).one()
 
 
 def lock_service(session: Session, service: str) -> None:
