@@ -3,9 +3,11 @@
 For each N (--sizes), database (--dbs) and mode (--modes), `--runs` times:
 declare an incident through the API whose `opened` goes to N SMS-first users, then measure
 
-- plan: the update's created_at (DB) → the moment a poller sees planned_at committed. The DB
-  alone cannot give it: plan_update stamps planned_at with the time planning *started*, so
-  `plan start` (planned_at - created_at) is only the queueing delay before planning;
+- plan: the update's created_at (DB) → the moment a poller sees planned_at committed;
+  `plan start` is planned_at - created_at (planned_at is stamped when the last row is written,
+  so it is the plan less its commit) and `planning` the worker's own figure, the plan task's
+  start to its last row (`planning_seconds` in the timeline's `planned` entry): plan - planning
+  is the queueing before the task and the commit;
 - dispatch: messages/s between the first and the last request the fake accepted (FakeRecord.at);
 - end to end: the API call → the last message at the fake;
 - peak RSS (VmHWM) of every service process.
@@ -19,8 +21,13 @@ In the same run: the *ceiling* (a minimal aiohttp client posting N Twilio-shaped
 the same fake at settings.delivery.concurrency) and the *naive* design (one Celery task per
 message with twilio's synchronous client; benchmarks/_naive.py; --workers worker processes).
 
+`--plan-only` stops each run once the plan is committed (no dispatch figures, no ceiling or
+naive runs) and starts fresh processes for every run, so that every run is the first fan-out
+of freshly started workers, as a `--runs 1` run is.
+
     .venv/bin/python benchmarks/fanout.py                      # 1,000 and 10,000, 3 runs
     .venv/bin/python benchmarks/fanout.py --sizes 100000 --runs 1
+    .venv/bin/python benchmarks/fanout.py --sizes 100000 --modes distributed --plan-only
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import json
 import os
 import sys
 import time
@@ -76,7 +84,9 @@ def run_timeout(size: int) -> float:
 # --- ours -------------------------------------------------------------------------------
 
 
-def one_fanout(api: Api, db: Database, fakes: Fakes, size: int) -> dict[str, Any]:
+def one_fanout(
+    api: Api, db: Database, fakes: Fakes, size: int, *, plan_only: bool = False
+) -> dict[str, Any]:
     """Declare, wait for every message and for the workers to record them; the figures."""
     db.empty()
     fakes.reset()
@@ -96,6 +106,21 @@ def one_fanout(api: Api, db: Database, fakes: Fakes, size: int) -> dict[str, Any
         "SELECT created_at, planned_at FROM updates WHERE incident_id = :i ORDER BY id LIMIT 1",
         i=incident,
     )
+    created = epoch(created_at) or started
+    # The worker's own measure: the plan task's start to its last row (timeline data).
+    data = db.scalar(
+        "SELECT data FROM timeline WHERE incident_id = :i AND kind = 'planned' ORDER BY id",
+        i=incident,
+    )
+    data = json.loads(data) if isinstance(data, str) else data or {}
+    planning = data.get("planning_seconds")
+    if plan_only:
+        return {
+            "plan_s": planned_seen - created,
+            "plan_start_delay_s": (epoch(planned_at) or created) - created,
+            "planning_s": planning,
+            "deliveries": db.scalar("SELECT count(*) FROM deliveries"),
+        }
     fakes.wait_count(size, timeout=timeout)
     wait_for(
         lambda: db.scalar(f"SELECT count(*) FROM deliveries WHERE state IN {PENDING}") == 0,
@@ -105,10 +130,10 @@ def one_fanout(api: Api, db: Database, fakes: Fakes, size: int) -> dict[str, Any
     )
     summary = fakes.summary("sms")
     first, last, count = summary["first"], summary["last"], summary["count"]
-    created = epoch(created_at) or started
     return {
         "plan_s": planned_seen - created,
         "plan_start_delay_s": (epoch(planned_at) or created) - created,
+        "planning_s": planning,
         "first_message_s": first - started,
         "dispatch_per_s": (count - 1) / (last - first) if last > first else None,
         "e2e_s": last - started,
@@ -125,6 +150,7 @@ def run_ours(
     size: int,
     args: argparse.Namespace,
     folder: Path,
+    count: int,
 ) -> dict[str, Any]:
     processes = Processes(folder)
     try:
@@ -145,8 +171,8 @@ def run_ours(
         if workers:
             wait_workers_ready(processes, len(workers))
         runs = []
-        for run in range(args.runs):
-            result = one_fanout(api, db, fakes, size)
+        for run in range(count):
+            result = one_fanout(api, db, fakes, size, plan_only=args.plan_only)
             if not args.no_ceiling:
                 # The machine's load drifts: compare each run with a ceiling run right after it.
                 ceiling = ceiling_once(fakes, size, args)["dispatch_per_s"]
@@ -174,6 +200,27 @@ def run_ours(
     finally:
         processes.stop_all()
         flush_redis()
+
+
+def run_ours_fresh(
+    mode: str,
+    db: Database,
+    fakes: Fakes,
+    contacts: Path,
+    size: int,
+    args: argparse.Namespace,
+    folder: Path,
+) -> dict[str, Any]:
+    """`--runs` runs of ours, each with processes of its own (--plan-only)."""
+    parts = [run_ours(mode, db, fakes, contacts, size, args, folder, 1) for _ in range(args.runs)]
+    runs = [run for part in parts for run in part["runs"]]
+    keys = {key for part in parts for key in part["rss"]}
+    return {
+        **parts[0],
+        "runs": runs,
+        **{key: median(r[key] for r in runs) for key in runs[0]},
+        "rss": {key: max(part["rss"].get(key) or 0 for part in parts) for key in keys},
+    }
 
 
 def _brief(result: dict[str, Any]) -> str:
@@ -334,6 +381,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
                 f"{r['n']:,}",
                 r.get("plan_s"),
                 r.get("plan_start_delay_s"),
+                r.get("planning_s"),
                 r.get("first_message_s"),
                 r.get("dispatch_per_s"),
                 r.get("e2e_s"),
@@ -354,6 +402,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             "N",
             "plan s",
             "plan start s",
+            "planning s",
             "1st msg s",
             "msgs/s",
             "e2e s",
@@ -381,7 +430,14 @@ def main() -> None:
     )
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument(
+        "--plan-only",
+        action="store_true",
+        help="stop each run once planned (fresh processes each run; no ceiling, no naive)",
+    )
     args = parser.parse_args()
+    if args.plan_only:
+        args.no_ceiling = args.no_naive = True
     args.concurrency = DeliverySettings().concurrency
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
     modes = [m for m in args.modes.split(",") if m]
@@ -399,7 +455,13 @@ def main() -> None:
                 for kind in dbs:
                     with database(kind, folder) as db:
                         for mode in modes:
-                            results.append(run_ours(mode, db, fakes, contacts, size, args, folder))
+                            if args.plan_only:
+                                ours = run_ours_fresh(mode, db, fakes, contacts, size, args, folder)
+                            else:
+                                ours = run_ours(
+                                    mode, db, fakes, contacts, size, args, folder, args.runs
+                                )
+                            results.append(ours)
         finally:
             fakes.close()
     print_json(report(results, args))

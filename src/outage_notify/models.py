@@ -188,11 +188,14 @@ class Contact(BaseModel):
 
     def address(self, channel: ChannelName) -> str | None:
         """The contact's address on one channel, if it has one."""
-        return {
-            ChannelName.SMS: self.phone,
-            ChannelName.SLACK: self.slack,
-            ChannelName.FALLBACK: self.fallback,
-        }[channel]
+        # Called for every route of every recipient a plan streams: no dict built per call.
+        if channel == ChannelName.SMS:
+            return self.phone
+        if channel == ChannelName.SLACK:
+            return self.slack
+        if channel == ChannelName.FALLBACK:
+            return self.fallback
+        raise KeyError(channel)
 
 
 class Broadcast(BaseModel):

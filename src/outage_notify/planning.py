@@ -190,13 +190,17 @@ def iter_deliveries(
                 broadcast_locale=directory.broadcast_locale(plan.audience),
             )
         asks = asks_acknowledgement(directory.routing, plan.audience, plan.kind)
+        # (channel, locale) pairs already asked for in this audience: most recipients add none.
+        needed: set[tuple[ChannelName, str]] = set()
         for recipient in targets:
             if recipient.key in seen:
                 # A broadcast target shared by two audiences gets one post, not two.
                 continue
             seen.add(recipient.key)
             for route in recipient.routes:
-                renderings.need(plan.audience, plan.kind, route.channel, recipient.locale)
+                if (route.channel, recipient.locale) not in needed:
+                    needed.add((route.channel, recipient.locale))
+                    renderings.need(plan.audience, plan.kind, route.channel, recipient.locale)
             # A broadcast reaches a room, not a person who could answer.
             ack_required = asks and recipient.kind == "contact"
             yield PlannedDelivery(plan.audience, recipient, ack_required)

@@ -1,6 +1,7 @@
 """What a worker process holds: database, contacts, templates, and channels on an I/O loop.
 
-Built lazily in the process that uses it (after a prefork fork, never before), once.
+Built lazily in the process that uses it (after a prefork fork, never before), once; only the
+contacts, plain data, may be handed in read before the fork.
 """
 
 from __future__ import annotations
@@ -36,8 +37,13 @@ T = TypeVar("T")
 class WorkerRuntime:
     """Long-lived resources of one worker process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, directory: Directory | None = None) -> None:
         self.settings = settings
+        if directory is not None:
+            # Read already: before the fork by `outage-notify worker` (the children share it),
+            # or by `serve` for its API (embedded). Reading 100,000 contacts takes seconds that
+            # an outage's first plan would otherwise wait for.
+            self.__dict__["directory"] = directory
         self._lock = threading.Lock()
         self._io: LoopThread | None = None
         self._channels: dict[ChannelName, Channel] | None = None
