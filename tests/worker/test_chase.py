@@ -109,6 +109,25 @@ def rows(runtime: WorkerRuntime, incident_id: int) -> dict[str, DeliveryRow]:
         return {row.recipient_key: row for row in found}
 
 
+def plan_standby_update(runtime: WorkerRuntime, incident: int, key: str) -> DeliveryRow:
+    """Add a plain `update` to the incident, plan it, and return `key`'s new delivery."""
+    with transaction(runtime.sessions) as session:
+        row = incident_store.get_incident(session, incident)
+        assert row is not None
+        later = incident_store.add_update(
+            session,
+            row,
+            UpdateDraft(kind=UpdateKind.UPDATE, message="Moving to standby"),
+            now=datetime.now(UTC),
+        ).id
+    steps.plan_update(runtime, later)
+    return next(
+        r
+        for r in rows(runtime, incident).values()
+        if r.recipient_key == key and r.update_id == later
+    )
+
+
 def went_out(
     runtime: WorkerRuntime,
     row: DeliveryRow,
@@ -287,19 +306,7 @@ def test_a_newer_update_carries_the_news_and_is_what_gets_sent_again(
 ) -> None:
     incident, planned = declare(runtime)
     went_out(runtime, planned["contact:caio"], minutes_ago=20)
-    now = datetime.now(UTC)
-    with transaction(runtime.sessions) as session:
-        row = incident_store.get_incident(session, incident)
-        assert row is not None
-        later = incident_store.add_update(
-            session, row, UpdateDraft(kind=UpdateKind.UPDATE, message="Moving to standby"), now=now
-        ).id
-    steps.plan_update(runtime, later)
-    newer = next(
-        r
-        for r in rows(runtime, incident).values()
-        if r.recipient_key == "contact:caio" and r.update_id == later
-    )
+    newer = plan_standby_update(runtime, incident, "contact:caio")
     assert not newer.ack_required  # an update does not ask, on its own
     went_out(runtime, newer, minutes_ago=2)
     assert chase_steps.chase(runtime) == Chased()
@@ -377,19 +384,7 @@ def test_sms_that_ask_end_with_the_request_and_messages_that_do_not_ask_have_no_
     assert sms.body.endswith("\nReply OK to confirm you got this.")
 
     providers.reset()
-    now = datetime.now(UTC)
-    with transaction(sending.sessions) as session:
-        row = incident_store.get_incident(session, incident)
-        assert row is not None
-        later = incident_store.add_update(
-            session, row, UpdateDraft(kind=UpdateKind.UPDATE, message="Moving to standby"), now=now
-        ).id
-    steps.plan_update(sending, later)
-    bia = next(
-        r
-        for r in rows(sending, incident).values()
-        if r.recipient_key == "contact:bia" and r.update_id == later
-    )
+    bia = plan_standby_update(sending, incident, "contact:bia")
     steps.dispatch(sending, [bia.id])
     [slack] = providers.records("slack")
     assert all(block["type"] == "section" for block in slack.raw["blocks"])

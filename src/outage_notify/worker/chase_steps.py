@@ -109,7 +109,7 @@ def _person(runtime: WorkerRuntime, rows: list[DeliveryRow], row: DeliveryRow | 
     known = [*rows, row] if row is not None else rows
     phone = next(iter(chase_store.phones(known)), "")
     if not phone:
-        # `deliver: all` splits a contact into one recipient per channel: contact:<id>:<channel>.
+        # SMS may not be among the contact's channels, but a phone number is still worth calling.
         contact = find_contact(runtime.directory, rows[0].recipient_key.split(":")[1])
         phone = (contact.phone or "") if contact is not None else ""
     return Unreached(name=rows[0].recipient_name, audience=rows[0].audience, phone=phone)
