@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from multiprocessing.synchronize import Barrier
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from outage_notify.ratelimit import (
     slack_workspace,
     twilio_sender,
 )
+from outage_notify.settings import TwilioSettings
 
 REDIS_URL = os.environ.get("OUTAGE_NOTIFY_TEST_RATELIMIT_REDIS", "redis://127.0.0.1:6379/14")
 
@@ -262,3 +264,289 @@ def test_the_factory_picks_redis_when_there_is_one_and_no_limit_never_waits(pref
         assert [await unlimited.try_acquire(Bucket("x", 1.0)) for _ in range(5)] == [0.0] * 5
 
     asyncio.run(scenario())
+
+
+class CountingRateLimiter(RateLimiter):
+    """The Redis limiter as it is, recording (asked, granted) for every take."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.takes: list[tuple[int, int]] = []
+
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
+        granted, wait = await super().try_acquire_many(buckets, count)
+        self.takes.append((count, granted))
+        return granted, wait
+
+
+class CountingLocalRateLimiter(LocalRateLimiter):
+    """The in-process limiter as it is, recording (asked, granted) for every take."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.takes: list[tuple[int, int]] = []
+
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
+        granted, wait = await super().try_acquire_many(buckets, count)
+        self.takes.append((count, granted))
+        return granted, wait
+
+
+Counting = CountingRateLimiter | CountingLocalRateLimiter
+
+
+@pytest.fixture(params=["redis", "local"])
+def make_counting_limiter(request: pytest.FixtureRequest, prefix: str) -> Callable[[], Counting]:
+    if request.param == "redis":
+        return lambda: CountingRateLimiter(REDIS_URL, prefix=prefix)
+    return CountingLocalRateLimiter
+
+
+def run_counting(
+    make: Callable[[], Counting], scenario: Callable[[Counting], Awaitable[T]]
+) -> tuple[T, list[tuple[int, int]]]:
+    async def main() -> tuple[T, list[tuple[int, int]]]:
+        limiter = make()
+        try:
+            return await scenario(limiter), limiter.takes
+        finally:
+            await limiter.aclose()
+
+    return asyncio.run(main())
+
+
+def test_a_take_of_many_grants_only_the_tokens_already_due(make_limiter: MakeLimiter) -> None:
+    fast, slow, burst = Bucket("fast", 1_000_000), Bucket("slow", 5), Bucket("burst", 10, 4)
+    paused = Bucket("paused", 1_000_000)
+
+    async def scenario(limiter: Limiter) -> None:
+        assert await limiter.try_acquire_many([fast], 200) == (200, 0.0)
+        granted, wait = await limiter.try_acquire_many([slow], 10)
+        assert granted == 1 and 0.15 < wait <= 0.2 + 1e-6
+        granted, wait = await limiter.try_acquire_many([slow], 10)
+        assert granted == 0 and 0.15 < wait <= 0.2 + 1e-6
+        # The burst goes at once, then the same wait as after `burst` single takes (Redis rounds
+        # each interval up to a whole microsecond).
+        granted, wait = await limiter.try_acquire_many([burst], 10)
+        expected = burst.spacing(DEFAULT_JITTER_SECONDS)[0] - WAKE_SLACK_SECONDS
+        assert granted == 4 and expected - 0.05 < wait <= expected + 1e-5
+        # Tokens come from every bucket together, so the slowest bucket decides the count.
+        granted, wait = await limiter.try_acquire_many([fast, slow], 10)
+        assert granted == 0 and wait > 0.1
+        await limiter.pause(paused, 1.0)
+        granted, wait = await limiter.try_acquire_many([paused], 10)
+        assert granted == 0 and 0.9 < wait <= 1.0 + 1e-6
+        assert await limiter.try_acquire_many([fast], 0) == (0, 0.0)
+
+    run(make_limiter, scenario)
+
+
+def test_no_limit_grants_every_token_asked_for() -> None:
+    assert asyncio.run(NoLimit().try_acquire_many([Bucket("x", 1.0)], 7)) == (7, 0.0)
+
+
+def test_concurrent_callers_share_one_take_at_a_high_rate(
+    make_counting_limiter: Callable[[], Counting],
+) -> None:
+    bucket = twilio_sender("+15550002", 1_000_000)
+
+    async def scenario(limiter: Counting) -> list[float]:
+        callers = (limiter.acquire(bucket, max_wait=1.0) for _ in range(200))
+        return list(await asyncio.gather(*callers))
+
+    waits, takes = run_counting(make_counting_limiter, scenario)
+    assert waits == [0.0] * 200
+    assert sum(granted for _, granted in takes) == 200
+    assert len(takes) <= 3, takes
+
+
+def test_callers_queued_at_a_low_rate_cost_about_one_take_per_token(
+    make_counting_limiter: Callable[[], Counting],
+) -> None:
+    bucket = Bucket("low", 20)
+
+    async def scenario(limiter: Counting) -> list[float]:
+        started = time.monotonic()
+
+        async def caller() -> float:
+            assert await limiter.acquire(bucket, max_wait=2.0) == 0.0
+            return time.monotonic() - started
+
+        return sorted(await asyncio.gather(*(caller() for _ in range(20))))
+
+    granted_at, takes = run_counting(make_counting_limiter, scenario)
+    interval, _ = bucket.spacing(DEFAULT_JITTER_SECONDS)
+    assert all(b - a > interval / 2 for a, b in itertools.pairwise(granted_at))
+    assert takes[0] == (20, 1), "everyone queued was asked for in the first take"
+    # One sleeper wakes once per token, rather than each of 20 callers polling.
+    assert len(takes) <= 20 + 3, takes
+
+
+def test_a_hurried_caller_is_not_held_behind_the_sleeper(make_limiter: MakeLimiter) -> None:
+    bucket = Bucket("slow-sender", 1.0)
+
+    async def scenario(limiter: Limiter) -> tuple[float, float]:
+        assert await limiter.acquire(bucket, max_wait=2.0) == 0.0
+        patient = asyncio.create_task(limiter.acquire(bucket, max_wait=2.0))
+        await asyncio.sleep(0.1)
+        started = time.monotonic()
+        hurried = await limiter.acquire(bucket, max_wait=0.2)
+        elapsed = time.monotonic() - started
+        assert await asyncio.wait_for(patient, 3.0) == 0.0
+        return hurried, elapsed
+
+    hurried, elapsed = run(make_limiter, scenario)
+    assert elapsed < 0.1, "answered at once, not when the sleeper wakes"
+    # The next token (~0.9 s away) is the patient caller's; this one's is a second later.
+    assert hurried > 1.7
+
+
+def test_cancelled_callers_neither_lose_nor_double_grant_tokens(
+    make_counting_limiter: Callable[[], Counting],
+) -> None:
+    bucket = Bucket("cancel", 10.0)
+    interval, _ = bucket.spacing(DEFAULT_JITTER_SECONDS)
+
+    async def scenario(limiter: Counting) -> tuple[list[object], list[float]]:
+        granted_at: list[float] = []
+
+        async def caller() -> float:
+            wait = await limiter.acquire(bucket, max_wait=2.0)
+            granted_at.append(time.monotonic())
+            return wait
+
+        tasks = [asyncio.create_task(caller()) for _ in range(7)]
+        await asyncio.sleep(0)
+        tasks[6].cancel()  # queued, not yet asked for
+        await asyncio.sleep(0.15)
+        tasks[3].cancel()  # queued behind the sleeper
+        tasks[4].cancel()
+        results = list(await asyncio.gather(*tasks, return_exceptions=True))
+        # Everyone queued cancelled while the sleeper sleeps: the next caller is still served.
+        queued = [asyncio.create_task(limiter.acquire(bucket, max_wait=2.0)) for _ in range(3)]
+        await asyncio.sleep(0.03)
+        for task in queued:
+            task.cancel()
+        assert await asyncio.wait_for(limiter.acquire(bucket, max_wait=2.0), 3.0) == 0.0
+        return results, granted_at
+
+    (results, granted_at), takes = run_counting(make_counting_limiter, scenario)
+    cancelled = [
+        i for i, result in enumerate(results) if isinstance(result, asyncio.CancelledError)
+    ]
+    assert cancelled == [3, 4, 6]
+    assert [results[i] for i in (0, 1, 2, 5)] == [0.0] * 4
+    # One token per caller served (four, then the one after the cancelled queue): none spent
+    # on a cancelled caller, none given twice.
+    assert sum(granted for _, granted in takes) == 5
+    assert all(b - a > interval / 2 for a, b in itertools.pairwise(sorted(granted_at)))
+
+
+def test_an_unreachable_limiter_fails_every_queued_caller_and_recovers(prefix: str) -> None:
+    async def scenario() -> None:
+        limiter = RateLimiter("redis://127.0.0.1:1/0", prefix=prefix)
+        try:
+            callers = (limiter.acquire(Bucket("down", 10.0), max_wait=1.0) for _ in range(5))
+            results = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 10.0)
+            assert all(isinstance(result, redis.ConnectionError) for result in results)
+            # Nothing is left queued: the next caller makes a take of its own.
+            again = limiter.acquire(Bucket("down", 10.0), max_wait=1.0)
+            with pytest.raises(redis.ConnectionError):
+                await asyncio.wait_for(again, 10.0)
+        finally:
+            await limiter.aclose()
+
+    asyncio.run(scenario())
+
+
+def _hammer_coalesced_in_process(prefix: str, barrier: Barrier, results: Any, callers: int) -> None:
+    async def main() -> tuple[list[float], list[tuple[int, int]]]:
+        limiter = CountingRateLimiter(REDIS_URL, prefix=prefix)
+        bucket = Bucket("twilio:sender:+15550003", 20, burst=4)
+        stamps: list[float] = []
+        try:
+            await limiter.try_acquire(Bucket("warm-up", 1_000.0))
+            await asyncio.to_thread(barrier.wait, 30)
+            deadline = time.monotonic() + 3.0
+
+            async def caller() -> None:
+                while time.monotonic() < deadline:
+                    wait = await limiter.acquire(bucket, max_wait=2.0)
+                    if wait == 0.0:
+                        stamps.append(time.time())
+                    else:
+                        await asyncio.sleep(min(wait, max(deadline - time.monotonic(), 0.0)))
+
+            await asyncio.gather(*(caller() for _ in range(callers)))
+            return stamps, limiter.takes
+        finally:
+            await limiter.aclose()
+
+    results.put(asyncio.run(main()))
+
+
+def test_coalesced_callers_in_two_processes_stay_within_the_rate(prefix: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(3)
+    results = context.Queue()
+    processes = [
+        context.Process(target=_hammer_coalesced_in_process, args=(prefix, barrier, results, 40))
+        for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        barrier.wait(30)
+        per_process = [results.get(timeout=30) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+    results.close()
+    results.join_thread()
+
+    assert all(stamps for stamps, _ in per_process), "each process got tokens"
+    stamps = sorted(stamp for process_stamps, _ in per_process for stamp in process_stamps)
+    assert max_in_window(stamps) <= 20
+    achieved = (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    interval, _ = Bucket("sustained", 20, burst=4).spacing(DEFAULT_JITTER_SECONDS)
+    assert achieved >= 0.9 / interval
+    takes = [take for _, process_takes in per_process for take in process_takes]
+    assert max(asked for asked, _ in takes) > 1, "callers were queued and asked for together"
+    assert max(granted for _, granted in takes) > 1, "the burst went in one take"
+
+
+def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
+    make_counting_limiter: Callable[[], Counting], twilio_settings: TwilioSettings
+) -> None:
+    """send_jobs starts sends in groups of ≥ concurrency/4, and a group shares one take."""
+    from outage_notify.channels.sms import SmsChannel
+    from outage_notify.delivery import REFILL_SHARE, Job, send_jobs
+    from outage_notify.models import ChannelName, OutboundMessage
+    from outage_notify.settings import Settings
+    from outage_notify.throttling import Throttle
+
+    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    jobs = [
+        Job(i, ChannelName.SMS, OutboundMessage(f"+55119{i:08d}", "Email is down"))
+        for i in range(200)
+    ]
+
+    async def scenario(limiter: Counting) -> list[str]:
+        channel = SmsChannel(twilio_settings)
+        try:
+            outcomes = await send_jobs(
+                jobs,
+                {ChannelName.SMS: channel},
+                concurrency=40,
+                throttle=Throttle(limiter, settings),
+            )
+        finally:
+            await channel.aclose()
+        assert [o.delivery_id for o in outcomes] == list(range(200))  # in the jobs' order
+        return [o.result for o in outcomes]
+
+    results, takes = run_counting(make_counting_limiter, scenario)
+    assert results == ["sent"] * 200
+    assert sum(granted for _, granted in takes) == 200
+    # 40 at first, then groups of at least 40/4 as sends finish: at most 1 + 160/10 takes.
+    assert len(takes) <= 1 + (200 - 40) // (40 // REFILL_SHARE)

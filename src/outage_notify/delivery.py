@@ -73,6 +73,12 @@ class Step:
     next_attempt_at: datetime | None = None
 
 
+# Sends of a batch start in groups of at least this share of the concurrency, so the jobs of a
+# group ask the rate limiter for their tokens together (one shared take, `ratelimit_batcher`)
+# instead of one round trip each as single sends finish.
+REFILL_SHARE = 4
+
+
 async def send_jobs(
     jobs: Iterable[Job],
     channels: Mapping[ChannelName, Channel],
@@ -83,33 +89,51 @@ async def send_jobs(
     """Send every job, at most `concurrency` at once, each in its turn under the rate limits.
 
     Never raises for a single failure. A job whose turn is further away than the throttle's
-    wait is handed back `deferred`, so a rate-limited batch never holds a worker.
+    wait is handed back `deferred`, so a rate-limited batch never holds a worker. Outcomes come
+    back in the order of the jobs.
     """
-    gate = asyncio.Semaphore(concurrency)
 
     async def run(job: Job) -> Outcome:
-        async with gate:
-            channel = channels[job.channel]
-            if throttle is None or isinstance(channel, ConsoleChannel):
-                # A dry run reaches no provider, so it spends none of a provider's budget.
-                return await send_one(job, channel)
-            address = job.message.address
-            try:
-                wait = await throttle.turn(job.channel, address)
-            except Exception as error:  # limits unknown: never send unthrottled
-                log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
-                wait = LIMITER_DOWN_RETRY_SECONDS
-            if wait > 0:
-                now = datetime.now(UTC)
-                return Outcome(
-                    job.delivery_id, job.channel, address, now, now, "deferred", retry_after=wait
-                )
-            outcome = await send_one(job, channel)
-            if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
-                await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
-            return outcome
+        channel = channels[job.channel]
+        if throttle is None or isinstance(channel, ConsoleChannel):
+            # A dry run reaches no provider, so it spends none of a provider's budget.
+            return await send_one(job, channel)
+        address = job.message.address
+        try:
+            # The token is taken right before the request: the delay between the two is what
+            # the limiter's 1-s promise must absorb (`jitter`).
+            wait = await throttle.turn(job.channel, address)
+        except Exception as error:  # limits unknown: never send unthrottled
+            log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
+            wait = LIMITER_DOWN_RETRY_SECONDS
+        if wait > 0:
+            now = datetime.now(UTC)
+            return Outcome(
+                job.delivery_id, job.channel, address, now, now, "deferred", retry_after=wait
+            )
+        outcome = await send_one(job, channel)
+        if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
+            await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
+        return outcome
 
-    return list(await asyncio.gather(*(run(job) for job in jobs)))
+    waiting = list(jobs)
+    tasks: list[asyncio.Task[Outcome]] = []
+    running: set[asyncio.Task[Outcome]] = set()
+    refill = max(1, concurrency // REFILL_SHARE)
+    try:
+        while len(tasks) < len(waiting) or running:
+            free = concurrency - len(running)
+            if len(tasks) < len(waiting) and (free >= refill or not running):
+                for job in waiting[len(tasks) : len(tasks) + free]:
+                    task = asyncio.create_task(run(job))
+                    tasks.append(task)
+                    running.add(task)
+            _, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        # Cancelled (the worker is shutting down): stop the sends still running, as gather would.
+        for task in running:
+            task.cancel()
+    return [task.result() for task in tasks]
 
 
 async def send_one(job: Job, channel: Channel) -> Outcome:

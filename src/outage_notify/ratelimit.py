@@ -18,13 +18,25 @@ waiter that wakes a few ms late take its slot without the schedule slipping (los
 default burst of 1 keeps the sustained rate at rate / (1 + jitter + wake_slack), ~0.976·rate.
 
 `try_acquire*` never sleeps: 0.0 means a token was taken, otherwise the seconds until one could
-be. `acquire*` sleeps while the wait fits in `max_wait`, else hands the wait back so the caller
-can reschedule the message instead of holding a worker.
+be. `try_acquire_many` asks for several tokens at once and applies that same rule token after
+token at one instant, stopping at the first that is not due: it grants exactly what as many
+back-to-back single takes would, so the promise holds whatever the count. `acquire*` sleeps
+while the wait fits in `max_wait`, else hands the wait back so the caller can reschedule the
+message instead of holding a worker.
+
+Callers of one bucket set in one process (per event loop) are coalesced (`ratelimit_batcher`):
+those arriving while a take is in flight or its sleeper waits queue in order, the next take asks
+for all of them, the first `granted` go, and the rest wait behind that single sleeper for the
+next due token. So callers that arrive together cost one Redis round trip when the rate has room
+for them all (at high rates the tolerance covers the batch) and about one per token when it has
+not, instead of one per caller; and the callers given tokens are answered together, so none
+waits behind another's reply between its token and its send (the delay `jitter` must absorb).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import threading
 import time
@@ -35,7 +47,8 @@ from dataclasses import dataclass
 import redis.asyncio as redis
 
 from outage_notify.errors import ConfigError
-from outage_notify.ratelimit_lua import ACQUIRE_ALL, PAUSE
+from outage_notify.ratelimit_batcher import Batcher
+from outage_notify.ratelimit_lua import ACQUIRE_MANY, PAUSE
 
 # Delay variation between taking a token and the provider receiving the request (event loop,
 # HTTP client, network) that the 1-s promise still survives.
@@ -84,12 +97,12 @@ class Limiter(ABC):
     """What delivery needs from a rate limiter; the Redis, local and no-op ones all fit."""
 
     def __init__(self) -> None:
-        # Per event loop and bucket set: the lock waiters queue on, and how many are queued.
-        self._turns: dict[tuple[object, tuple[str, ...]], tuple[asyncio.Lock, int]] = {}
+        # Per event loop and bucket set, while it has callers: the queue that serves them.
+        self._batchers: dict[tuple[object, tuple[str, ...]], Batcher] = {}
 
     @abstractmethod
-    async def try_acquire_all(self, buckets: Sequence[Bucket]) -> float:
-        """Take one token from every bucket and return 0.0, or take none and return the wait."""
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
+        """Take up to `count` tokens from every bucket: (granted, wait for the next if short)."""
 
     @abstractmethod
     async def pause(self, bucket: Bucket, seconds: float) -> None:
@@ -97,6 +110,11 @@ class Limiter(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 - only the Redis limiter holds connections
         """Release connections."""
+
+    async def try_acquire_all(self, buckets: Sequence[Bucket]) -> float:
+        """Take one token from every bucket and return 0.0, or take none and return the wait."""
+        granted, wait = await self.try_acquire_many(buckets, 1)
+        return 0.0 if granted else wait
 
     async def try_acquire(self, bucket: Bucket) -> float:
         """Take one token and return 0.0, or return the seconds until one is available."""
@@ -108,42 +126,20 @@ class Limiter(ABC):
 
     async def acquire_all(self, buckets: Sequence[Bucket], *, max_wait: float) -> float:
         """Take a token from every bucket, sleeping up to `max_wait`; else return the wait."""
-        # Waiters in one process take turns: if all of them woke together and raced for the
-        # token, the winner would be answered behind every loser's reply, and that delay between
-        # taking a token and sending the request is what the 1-s promise must absorb (`jitter`).
-        deadline = time.monotonic() + max_wait
         name = (asyncio.get_running_loop(), tuple(bucket.key for bucket in buckets))
-        lock, queued = self._turns.get(name, (asyncio.Lock(), 0))
-        self._turns[name] = (lock, queued + 1)
-        try:
-            try:
-                await (asyncio.wait_for(lock.acquire(), max_wait) if queued else lock.acquire())
-            except TimeoutError:
-                wait = await self.try_acquire_all(buckets)
-                slowest = min((bucket.rate for bucket in buckets), default=math.inf)
-                return 0.0 if wait == 0.0 else max(wait, queued / slowest)
-            try:
-                return await self._poll(buckets, deadline)
-            finally:
-                lock.release()
-        finally:
-            lock, queued = self._turns.pop(name)
-            if queued > 1:
-                self._turns[name] = (lock, queued - 1)
-
-    async def _poll(self, buckets: Sequence[Bucket], deadline: float) -> float:
-        while True:
-            wait = await self.try_acquire_all(buckets)
-            if wait <= 0.0:
-                return 0.0
-            if wait > deadline - time.monotonic():
-                return wait
-            # Sleep to the exact moment a token appears; another process may still win it.
-            await asyncio.sleep(wait)
+        batcher = self._batchers.get(name)
+        if batcher is None:
+            batcher = self._batchers[name] = Batcher(
+                functools.partial(self.try_acquire_many, tuple(buckets)),
+                slowest_rate=min((bucket.rate for bucket in buckets), default=math.inf),
+                # A batcher is only looked up while its driver runs, so it leaves with it.
+                on_idle=functools.partial(self._batchers.pop, name),
+            )
+        return await batcher.acquire(max_wait)
 
 
 class RateLimiter(Limiter):
-    """Buckets in Redis, shared by every process; one EVALSHA round trip per acquisition.
+    """Buckets in Redis, shared by every process; one EVALSHA round trip per take of any count.
 
     The client belongs to the event loop that first uses it: create, use and close the limiter
     on the worker's long-lived I/O loop.
@@ -156,20 +152,20 @@ class RateLimiter(Limiter):
         self._client = redis.Redis.from_url(redis_url)
         self._prefix = prefix
         self._jitter = jitter
-        self._acquire_all = self._client.register_script(ACQUIRE_ALL)
+        self._acquire_many = self._client.register_script(ACQUIRE_MANY)
         self._pause = self._client.register_script(PAUSE)
 
-    async def try_acquire_all(self, buckets: Sequence[Bucket]) -> float:
-        if not buckets:
-            return 0.0
-        args: list[int] = []
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
+        if count < 1 or not buckets:
+            return max(count, 0), 0.0
+        args: list[int] = [count]
         for bucket in buckets:
             interval, tolerance = bucket.spacing(self._jitter)
             # Rounding the interval up and the tolerance down only ever makes takes sparser.
             args += [math.ceil(interval * 1e6), math.floor(tolerance * 1e6)]
         keys = [self._prefix + bucket.key for bucket in buckets]
-        wait_us = await self._acquire_all(keys=keys, args=args)
-        return int(wait_us) / 1e6
+        granted, wait_us = await self._acquire_many(keys=keys, args=args)
+        return int(granted), int(wait_us) / 1e6
 
     async def pause(self, bucket: Bucket, seconds: float) -> None:
         if seconds > 0:
@@ -195,24 +191,30 @@ class LocalRateLimiter(Limiter):
         # A lock, not just the event loop, because embedded mode may share it across threads.
         self._lock = threading.Lock()
 
-    async def try_acquire_all(self, buckets: Sequence[Bucket]) -> float:
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
         now = time.monotonic()
         with self._lock:
-            wait = 0.0
             states = []
             # A key listed twice is one take, as in the Redis script.
             for bucket in {bucket.key: bucket for bucket in buckets}.values():
                 state = self._states.setdefault(bucket.key, _LocalState(tat=now))
                 interval, tolerance = bucket.spacing(self.jitter)
-                states.append((state, interval))
-                wait = max(wait, state.tat - tolerance - now, state.paused - now)
-            if wait > 0.0:
-                return wait
-            for state, interval in states:
-                state.tat = max(state.tat, now) + interval
+                states.append((state, interval, tolerance))
+            granted, wait = 0, 0.0
+            # Token after token at one instant, as in the Redis script: the promise of k singles.
+            while granted < count:
+                wait = max(
+                    (max(s.tat - tolerance - now, s.paused - now) for s, _, tolerance in states),
+                    default=0.0,
+                )
+                if wait > 0.0:
+                    break
+                for state, interval, _ in states:
+                    state.tat = max(state.tat, now) + interval
+                granted += 1
             if len(self._states) > 1024:
                 self._forget_idle(now)
-            return 0.0
+            return granted, wait if granted < count else 0.0
 
     async def pause(self, bucket: Bucket, seconds: float) -> None:
         now = time.monotonic()
@@ -229,8 +231,8 @@ class LocalRateLimiter(Limiter):
 class NoLimit(Limiter):
     """Never waits: for dry runs and tests that are not about rate limits."""
 
-    async def try_acquire_all(self, buckets: Sequence[Bucket]) -> float:
-        return 0.0
+    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
+        return max(count, 0), 0.0
 
     async def pause(self, bucket: Bucket, seconds: float) -> None:
         return None

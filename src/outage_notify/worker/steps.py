@@ -241,10 +241,17 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         sms_sent: dict[tuple[int, str], int] = {}
         exempt: set[int] = set()
         if policy.sms_budget_per_hour:
-            sms_sent = delivery_store.sms_sent_since(
-                session, claimed, since=now - timedelta(hours=1)
-            )
             exempt = delivery_store.phase_change_updates(session, claimed)
+            # Only SMS of updates that do not change the phase count against the budget; an
+            # `opened` or `resolved` fan-out to 100,000 people never needs the lookup.
+            budgeted = [
+                r
+                for r in claimed
+                if r.update_id not in exempt and route_channel(r) is ChannelName.SMS
+            ]
+            sms_sent = delivery_store.sms_sent_since(
+                session, budgeted, since=now - timedelta(hours=1)
+            )
     if not claimed:
         return FollowUp()
     jobs = []

@@ -11,6 +11,7 @@ from celery import Celery
 from outage_notify.delivery_reports import Effect, Report
 from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.store import delivery_reports as store_reports
+from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
 from outage_notify.worker import chase_steps, names, sop_steps, steps
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
@@ -36,6 +37,8 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         batch = rt.settings.delivery.batch_size
         enqueue.deliveries(planned.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
         enqueue.deliveries(planned.rest, batch_size=batch)
+        # After the batches are out: the first messages never wait for it.
+        statistics.refresh_after_bulk_load(rt.engine, len(planned.urgent) + len(planned.rest))
 
     @app.task(name=names.DISPATCH, shared=False)  # type: ignore[untyped-decorator]
     def dispatch(delivery_ids: list[int]) -> None:
