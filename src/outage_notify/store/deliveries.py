@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from outage_notify.delivery import Outcome, Step
@@ -17,6 +17,8 @@ from outage_notify.store.bulk_insert import insert_rows
 from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow, UpdateRow
 
 CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
+_DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
+_ATTEMPTS: Table = AttemptRow.__table__  # type: ignore[assignment]
 # What insert_deliveries writes per row; every other column is the same for the whole plan.
 DELIVERY_COLUMNS = (
     "audience",
@@ -214,12 +216,24 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
             change["provider_id"] = outcome.provider_id
             change["sent_at"] = outcome.finished_at
         changes.append(change)
+    # Core statements, not the ORM's bulk paths: this runs for every batch of every fan-out
+    # and the ORM's per-row bookkeeping cost about as much as the database itself.
     if attempts:
-        session.execute(insert(AttemptRow), attempts)
-    if changes:
-        # Rows differ in which keys they carry; group so each executemany has one shape.
-        for keys in {tuple(sorted(c)) for c in changes}:
-            session.execute(update(DeliveryRow), [c for c in changes if tuple(sorted(c)) == keys])
+        session.execute(insert(_ATTEMPTS), attempts)
+    # Rows differ in which keys they carry; group so each executemany has one shape.
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in changes:
+        shapes.setdefault(tuple(sorted(change)), []).append(change)
+    for keys, rows in shapes.items():
+        session.execute(
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id == bindparam("delivery_id"))
+            .values({key: bindparam(key) for key in keys if key != "id"}),
+            [
+                {"delivery_id": row["id"], **{key: row[key] for key in keys if key != "id"}}
+                for row in rows
+            ],
+        )
 
 
 def attempts_of(session: Session, delivery_ids: Sequence[int]) -> Sequence[AttemptRow]:
