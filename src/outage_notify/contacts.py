@@ -96,16 +96,15 @@ class _Loader:
     problems: list[ContactsError] | None = None
     on_contact: Callable[[Contact], None] | None = None
     parts: dict[str, _AudienceParts] = field(default_factory=dict)
-    seen_ids: dict[str, str] = field(default_factory=dict)
+    # Also how a repeated id is found: a second map of every id would only grow the heap.
     origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def add(self, contact: Contact, *, path: Path, where: str) -> None:
         """Keep one contact, refusing an id some other entry already uses."""
-        first = self.seen_ids.setdefault(contact.id, f"{path.name} {where}")
-        if first != f"{path.name} {where}":
-            raise ContactsError(
-                path, where, "id", f"id '{contact.id}' is already used by {first}; ids are unique."
-            )
+        first = self.origins.get(contact.id)
+        if first is not None:
+            problem = f"id '{contact.id}' is already used by {' '.join(first)}; ids are unique."
+            raise ContactsError(path, where, "id", problem)
         self.origins[contact.id] = (path.name, where)
         self.part(contact.audience, path).contacts.append(contact)
         if self.on_contact is not None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import phonenumbers
@@ -40,6 +42,12 @@ EMAIL_SCHEMES = frozenset({
 # Built once: `channels` is read for every row of a 100,000-row CSV.
 CHANNELS_BY_NAME = {channel.value: channel for channel in ChannelName}
 EMAIL_NEVER = "email is never a channel, because outage_notify speaks while email is down"
+# Every process keeps every contact of the folder (100,000 and more), so a value many rows share
+# is stored once. build_contact sets every field, so all contacts can share one fields-set; no
+# code adds to it, as a frozen model refuses assignment and model_copy copies it first.
+_ALL_CONTACT_FIELDS = set(Contact.model_fields)
+# At most 15 orders exist (1 to 3 of the 3 channels), so this never grows beyond that.
+_CHANNEL_ORDERS: dict[tuple[ChannelName, ...], tuple[ChannelName, ...]] = {}
 
 
 def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
@@ -194,10 +202,15 @@ def build_contact(
         raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
     addresses = {ChannelName.SMS: phone, ChannelName.SLACK: slack, ChannelName.FALLBACK: fallback}
     channels = _channels(raw.get("channels"), addresses, path=path, where=where)
-    tags = _tags(raw.get("tags"), path=path, where=where)
-    return Contact(
-        id=contact_id, name=name.strip(), audience=audience, phone=phone, slack=slack,
-        fallback=fallback, email=email, locale=locale, channels=channels, tags=tags,
+    channels = _CHANNEL_ORDERS.setdefault(channels, channels)
+    tags = _shared_tags(tuple(_tags(raw.get("tags"), path=path, where=where).items()))
+    # Every value is checked above; pydantic's validation would copy the shared tuple and tags
+    # mapping again and build a fields-set for each contact.
+    return Contact.model_construct(
+        _ALL_CONTACT_FIELDS,
+        id=contact_id, name=name.strip(), audience=sys.intern(audience), phone=phone,
+        slack=slack, fallback=fallback, email=email, locale=sys.intern(locale),
+        channels=channels, tags=tags,
     )  # fmt: skip
 
 
@@ -289,3 +302,13 @@ def _tags(value: object, *, path: Path, where: str) -> dict[str, str]:
             )
         tags[str(key)] = str(item)
     return tags
+
+
+@lru_cache(maxsize=1024)
+def _shared_tags(items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """One mapping for all contacts with the same tags (and for all without any).
+
+    Shared, so never to be changed in place: Contact is frozen and nothing writes to its tags.
+    Bounded, so tags unique to each contact keep at most 1,024 spare mappings alive.
+    """
+    return dict(items)
