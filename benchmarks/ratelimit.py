@@ -48,9 +48,20 @@ def main() -> None:
     parser.add_argument("--worker-concurrency", type=int, default=4)
     parser.add_argument("--db", default="postgresql", choices=["postgresql", "sqlite"])
     parser.add_argument("--no-provider-limit", action="store_true")
+    parser.add_argument(
+        "--jitter",
+        type=float,
+        default=None,
+        help="OUTAGE_NOTIFY_RATELIMIT_JITTER_SECONDS for the workers (default: the setting's)",
+    )
     args = parser.parse_args()
     users = math.ceil(args.rate * (args.seconds + 10) * 1.2)
     runs: list[dict[str, Any]] = []
+    jitter = (
+        {"OUTAGE_NOTIFY_RATELIMIT_JITTER_SECONDS": str(args.jitter)}
+        if args.jitter is not None
+        else {}
+    )
     with workspace("ratelimit") as (folder, processes):
         fakes = Fakes(processes)
         contacts, _ = write_contacts(folder, users)
@@ -66,6 +77,7 @@ def main() -> None:
                         contacts_dir=contacts,
                         fakes=fakes,
                         OUTAGE_NOTIFY_RATELIMIT_TWILIO_PER_SECOND=str(args.rate),
+                        **jitter,
                     )
                     result = one_run(args, Processes(folder), fakes, env)
                     log(f"run {run + 1}: {result}")
@@ -108,6 +120,7 @@ def main() -> None:
             "workers": args.workers,
             "worker_concurrency": args.worker_concurrency,
             "provider_limit": not args.no_provider_limit,
+            "jitter_s": args.jitter,
             "runs": args.runs,
             "cpus": os.cpu_count(),
             **summary,
