@@ -563,15 +563,36 @@ class Api:
         self.http.close()
 
 
+# The lane layout of docker-compose.yml: bulk workers on the dispatch queue alone, at a lower CPU
+# priority, and one small worker for the urgent and events queues.
+BULK_WORKER_ARGS = ("--queues=outage_notify.dispatch", "--nice=10")
+LANE_WORKER_ARGS = ("--queues=outage_notify.urgent,outage_notify.events", "--concurrency=2")
+
+
 def start_workers(
-    processes: Processes, env: dict[str, str], *, workers: int, concurrency: int, beat: bool
+    processes: Processes,
+    env: dict[str, str],
+    *,
+    workers: int,
+    concurrency: int,
+    beat: bool,
+    lanes: bool = False,
 ) -> list[str]:
-    """`outage-notify worker` x workers (prefork, `concurrency` children each), and beat."""
+    """`outage-notify worker` x workers (prefork, `concurrency` children each), and beat.
+
+    Without `lanes` each worker serves every queue. With `lanes`, as docker-compose.yml: the
+    `workers` serve only `outage_notify.dispatch` at nice 10, and one more worker (`lane`, 2
+    children) the urgent and events queues. Returns the names of every worker started.
+    """
     names = []
     for index in range(workers):
         name = f"worker{index + 1}"
-        processes.cli(name, "worker", f"--concurrency={concurrency}", env=env)
+        bulk = BULK_WORKER_ARGS if lanes else ()
+        processes.cli(name, "worker", f"--concurrency={concurrency}", *bulk, env=env)
         names.append(name)
+    if lanes:
+        processes.cli("lane", "worker", *LANE_WORKER_ARGS, env=env)
+        names.append("lane")
     if beat:
         processes.cli("beat", "beat", env=env)
     return names

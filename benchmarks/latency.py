@@ -11,8 +11,13 @@ Per run: --probes probes with nothing else going on (idle), then --probes probes
 finishes before the probes are all out another is declared (on another service), so every
 loaded probe meets a fan-out in progress.
 
+Workers (distributed mode): by default in the lane layout of docker-compose.yml, --workers bulk
+workers on `outage_notify.dispatch` alone at nice 10 plus one lane worker (2 children) on
+`outage_notify.urgent` and `outage_notify.events`; --no-lanes: --workers workers on every queue.
+
     .venv/bin/python benchmarks/latency.py                        # 20,000-user background
     .venv/bin/python benchmarks/latency.py --background 100000
+    .venv/bin/python benchmarks/latency.py --no-lanes             # every worker on every queue
 """
 
 from __future__ import annotations
@@ -155,6 +160,13 @@ def main() -> None:
     parser.add_argument("--mode", default="distributed", choices=["distributed", "embedded"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-concurrency", type=int, default=4)
+    parser.add_argument(
+        "--lanes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="bulk workers on the dispatch queue at nice 10 + one lane worker on the urgent and "
+        "events queues, as docker-compose.yml (default); --no-lanes: every worker on every queue",
+    )
     args = parser.parse_args()
     runs: list[dict[str, Any]] = []
     with workspace("latency") as (folder, processes):
@@ -176,8 +188,9 @@ def main() -> None:
         summary[phase] = {"p50_ms": p50, "p99_ms": p99, "max_ms": worst, "missing": missing}
         rows.append([phase, f"{args.probes}", p50, p99, worst, str(missing)])
     print_table(
-        f"webhook → first SMS, {args.mode}/{args.db}, background {args.background:,} users: "
-        f"medians of {args.runs} run(s) (2 cores, shared machine)",
+        f"webhook → first SMS, {args.mode}/{args.db}, {describe_layout(args)}, "
+        f"background {args.background:,} users: medians of {args.runs} run(s) "
+        f"({os.cpu_count()} cores, shared machine)",
         ["phase", "probes/run", "p50 ms", "p99 ms", "max ms", "missing (all runs)"],
         rows,
     )
@@ -186,6 +199,9 @@ def main() -> None:
             "benchmark": "latency",
             "mode": args.mode,
             "db": args.db,
+            "layout": layout(args),
+            "workers": args.workers if args.mode == "distributed" else 0,
+            "worker_concurrency": args.worker_concurrency,
             "background": args.background,
             "probes": args.probes,
             "interval_s": args.interval,
@@ -195,6 +211,22 @@ def main() -> None:
             "per_run": runs,
         }
     )
+
+
+def layout(args: argparse.Namespace) -> str:
+    """`lanes`, `all-queues` (--no-lanes) or `embedded`."""
+    if args.mode != "distributed":
+        return "embedded"
+    return "lanes" if args.lanes else "all-queues"
+
+
+def describe_layout(args: argparse.Namespace) -> str:
+    workers = f"{args.workers} worker(s) x {args.worker_concurrency}"
+    return {
+        "embedded": "embedded worker",
+        "lanes": f"lanes: {workers} on dispatch at nice 10 + 1 x 2 on urgent,events",
+        "all-queues": f"no lanes: {workers} on every queue",
+    }[layout(args)]
 
 
 def measure(
@@ -218,10 +250,16 @@ def measure(
     workers: list[str] = []
     if distributed:
         workers = start_workers(
-            processes, env, workers=args.workers, concurrency=args.worker_concurrency, beat=True
+            processes,
+            env,
+            workers=args.workers,
+            concurrency=args.worker_concurrency,
+            beat=True,
+            lanes=args.lanes,
         )
     api = Api(processes, env)
     if workers:
+        # The lane worker, when there is one, answers too.
         wait_workers_ready(processes, len(workers))
     runs = []
     try:

@@ -164,6 +164,81 @@ def test_worker_refuses_embedded_mode_with_a_reason() -> None:
     assert "BROKER_URL is not set" in " ".join(result.stderr.split())
 
 
+def test_worker_nice_lowers_the_priority_of_the_worker_and_its_children(
+    tmp_path: Path, redis_url: str
+) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
+    env = {
+        **base,
+        "OUTAGE_NOTIFY_BROKER_URL": redis_url,
+        "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "OUTAGE_NOTIFY_LOG_LEVEL": "WARNING",
+    }
+    log = (tmp_path / "worker.log").open("wb")
+    # In a session of its own, as a supervisor starts it: the worker leads its session.
+    worker = subprocess.Popen(
+        [*CLI, "worker", "--nice", "5", "--queues", "outage_notify.dispatch", "--concurrency", "2"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+
+        def pool_started() -> list[int]:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            group = _group(worker.pid)
+            return group if len(group) >= 3 else []
+
+        group = wait_for(pool_started, timeout=90, what="the worker and its 2 pool children")
+        # Added to the niceness it was started with (this test's own, usually 0).
+        expected = min(os.getpriority(os.PRIO_PROCESS, 0) + 5, 19)
+        niceness = {pid: os.getpriority(os.PRIO_PROCESS, pid) for pid in group}
+        assert niceness == dict.fromkeys(group, expected)
+        # Under autogroup scheduling, the session's group is niced too (or a nice value would
+        # count only against the worker's own children).
+        autogroup = Path(f"/proc/{worker.pid}/autogroup")
+        if autogroup.exists():
+            assert autogroup.read_text().split()[-2:] == ["nice", str(expected)]
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
+        log.close()
+
+
+def _group(leader: int) -> list[int]:
+    """The processes of the process group `leader` leads (it included)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if os.getpgid(int(entry.name)) == leader:
+                    found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("arguments", "env", "expected"),
+    [
+        (["--nice", "20"], {}, ["Invalid value for '--nice'", "less than or equal to 19"]),
+        (["--nice", "-1"], {}, ["Invalid value for '--nice'", "greater than or equal to 0"]),
+        ([], {"OUTAGE_NOTIFY_WORKER_NICE": "25"}, ["worker_nice", "less than or equal to 19"]),
+    ],
+)
+def test_worker_refuses_a_niceness_out_of_range_with_a_sentence(
+    arguments: list[str], env: dict[str, str], expected: list[str]
+) -> None:
+    result = run(
+        "worker", *arguments, env={"OUTAGE_NOTIFY_BROKER_URL": "redis://127.0.0.1:9", **env}
+    )
+    assert result.returncode == 2
+    message = " ".join(result.stderr.split())
+    assert "Traceback" not in message
+    for words in expected:
+        assert words in message, message
+
+
 def test_demo_plays_the_outage_and_shows_what_people_received() -> None:
     result = run("demo", timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]

@@ -57,9 +57,26 @@ def resolve(command: list[str]) -> Any:
     return current
 
 
+def parse(command: list[str]) -> dict[str, Any]:
+    """The parameters `outage-notify` parses from a command line, range checks included."""
+    return dict(resolve(command).make_context(command[1], list(command[2:])).params)
+
+
+def parameters(name: str) -> dict[str, Any]:
+    return parse(SERVICES[name]["command"])
+
+
+def queues(name: str) -> set[str]:
+    """The queues a service's `outage-notify worker` consumes."""
+    chosen = parameters(name)["queues"]
+    return set(chosen.split(",")) if chosen else set(names.ALL_QUEUES)
+
+
 def test_every_service_of_the_stack_is_there() -> None:
-    assert {"redis", "postgres", "migrate", "api", "worker", "beat", "flower"} <= set(SERVICES)
-    assert {"api", "beat", "migrate", "worker"} <= set(OURS)
+    assert {"redis", "postgres", "migrate", "api", "worker", "worker-urgent", "beat", "flower"} <= (
+        set(SERVICES)
+    )
+    assert {"api", "beat", "migrate", "worker", "worker-urgent"} <= set(OURS)
 
 
 @pytest.mark.parametrize("name", OURS)
@@ -126,11 +143,13 @@ def test_broker_and_database_urls_point_at_the_compose_services() -> None:
     assert "flower" in flower
 
 
-def test_worker_scales_and_consumes_every_queue() -> None:
-    worker = SERVICES["worker"]
-    assert "ports" not in worker and "container_name" not in worker
-    # The worker command consumes the queues the producers route to (cli.worker passes them).
-    assert names.QUEUE_EVENTS in names.ALL_QUEUES and names.QUEUE_DISPATCH in names.ALL_QUEUES
+def test_workers_scale_and_every_queue_has_one() -> None:
+    workers = [name for name in OURS if SERVICES[name]["command"][1:2] == ["worker"]]
+    assert sorted(workers) == ["worker", "worker-urgent"]
+    for name in workers:
+        assert "ports" not in SERVICES[name] and "container_name" not in SERVICES[name]
+    # Every queue the producers route to has a consumer, or its tasks would wait for ever.
+    assert set().union(*(queues(name) for name in workers)) == set(names.ALL_QUEUES)
     assert not any("container_name" in s for s in SERVICES.values())
     # Only the API and Flower publish ports, and Flower only on the loopback.
     published = {name for name, s in SERVICES.items() if "ports" in s}
@@ -138,6 +157,34 @@ def test_worker_scales_and_consumes_every_queue() -> None:
     assert all(p.startswith("127.0.0.1:") for p in SERVICES["flower"]["ports"])
     # One beat, ever: it must not be scaled by accident.
     assert SERVICES["beat"].get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_workers_split_into_a_bulk_lane_and_an_urgent_lane() -> None:
+    bulk, urgent = SERVICES["worker"], SERVICES["worker-urgent"]
+    # The fan-out's batches alone on the bulk workers; managers' opened/resolved and the event
+    # and plan tasks before them on a worker of their own, never behind those batches.
+    assert queues("worker") == {names.QUEUE_DISPATCH}
+    assert queues("worker-urgent") == {names.QUEUE_URGENT, names.QUEUE_EVENTS}
+    # The bulk worker yields the CPU: by niceness to processes it shares a group with, by CPU
+    # weight (compose's cpu_shares, default 1024) to the other containers, the lane's included.
+    assert parameters("worker")["nice"] >= 10
+    assert parameters("worker-urgent")["nice"] in (None, 0)
+    assert bulk["cpu_shares"] < urgent.get("cpu_shares", 1024) <= 1024
+    # A small lane: one child plans a large fan-out while another takes the next incident.
+    assert 2 <= parameters("worker-urgent")["concurrency"] <= 4
+    # Otherwise the same service: image, settings, mounts, health check, start order.
+    for key in ("build", "image", "env_file", "environment", "volumes", "healthcheck"):
+        assert bulk[key] == urgent[key], key
+    assert bulk["depends_on"] == urgent["depends_on"]
+    assert urgent["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert urgent["healthcheck"]["test"][-1] == "worker"
+
+
+def test_the_parameter_reader_refuses_what_the_cli_refuses() -> None:
+    assert parse(["outage-notify", "worker", "--nice", "19"])["nice"] == 19
+    for bad in ("20", "-1", "ten"):
+        with pytest.raises(typer.BadParameter):
+            parse(["outage-notify", "worker", "--nice", bad])
 
 
 def test_dockerfile_is_multi_stage_slim_and_runs_as_a_non_root_user() -> None:

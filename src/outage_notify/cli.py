@@ -119,8 +119,19 @@ def worker(
     queues: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated queues (default: all). E.g. outage_notify.urgent "
-            "for a worker that only serves opened/resolved messages to managers."
+            help="Comma-separated queues (default: all). E.g. outage_notify.dispatch for "
+            "bulk workers and outage_notify.urgent,outage_notify.events for a lane worker, "
+            "so that managers' opened/resolved messages never wait behind a fan-out."
+        ),
+    ] = None,
+    nice: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=19,
+            help="Niceness to add before Celery starts; its children inherit it. E.g. "
+            "10 for a worker of outage_notify.dispatch alone, so that it yields the CPU to the "
+            "worker of the urgent and events queues. Default: WORKER_NICE.",
         ),
     ] = None,
 ) -> None:
@@ -129,6 +140,7 @@ def worker(
 
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
+    from outage_notify.worker.priority import lower_cpu_priority
     from outage_notify.worker.runtime import WorkerRuntime
 
     settings = load_settings()
@@ -138,6 +150,9 @@ def worker(
     unknown = sorted(set(chosen) - set(names.ALL_QUEUES))
     if unknown:
         fail(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(names.ALL_QUEUES)}")
+    # Before the contacts are read and the pool forks: reading 100,000 contacts is seconds of CPU
+    # a bulk worker restarting mid-outage should not take from the lane worker either.
+    lower_cpu_priority(settings.worker_nice if nice is None else nice)
     directory = _check_config(settings)
     configure_logging(settings)
     # The prefork children inherit the contacts read here instead of each reading them again

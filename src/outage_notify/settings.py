@@ -197,6 +197,9 @@ class Settings(BaseSettings):
     # A send that has been "sending" this long lost its worker; it is reconciled, not resent.
     sending_timeout_seconds: float = Field(default=120.0, gt=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
+    # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.
+    worker_nice: int = Field(default=0, ge=0, le=19)
     log_level: str = "INFO"
     log_json: bool = False
     # Request bodies above this many bytes are refused with 413 before they are read further.
