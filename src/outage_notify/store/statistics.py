@@ -17,12 +17,15 @@ from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
-# A plan of at least this many deliveries refreshes the statistics.
+# A plan of at least this many deliveries, and at least this share of what the table held at
+# its last ANALYZE, refreshes the statistics (autovacuum's own rule is 10 % + 50 rows).
 ANALYZE_AFTER_ROWS = 1000
+ANALYZE_AFTER_SHARE = 0.1
 # The tables a fan-out's dispatch queries lean on.
 FAN_OUT_TABLES = ("deliveries", "delivery_attempts")
-# ANALYZE waits behind another ANALYZE or autovacuum of the same table; never for long.
-LOCK_TIMEOUT = "2s"
+# A table being analyzed already (autovacuum, another plan) holds its lock: skip it rather than
+# keep the lane worker that plans waiting.
+LOCK_TIMEOUT = "100ms"
 
 
 def refresh_after_bulk_load(engine: Engine, rows: int) -> bool:
@@ -30,11 +33,18 @@ def refresh_after_bulk_load(engine: Engine, rows: int) -> bool:
     if rows < ANALYZE_AFTER_ROWS or engine.dialect.name != "postgresql":
         return False
     try:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+        # One transaction, so SET LOCAL ends with it whatever happens: the connection goes back
+        # to the pool with the server's lock timeout.
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            # reltuples: what the last ANALYZE or VACUUM counted (-1 or 0 when never).
+            known = connection.exec_driver_sql(
+                "SELECT coalesce(max(reltuples), 0) FROM pg_class WHERE relname = 'deliveries'"
+            ).scalar_one()
+            if rows < ANALYZE_AFTER_SHARE * float(known):
+                return False
             for table in FAN_OUT_TABLES:
                 connection.exec_driver_sql(f"ANALYZE {table}")
-            connection.exec_driver_sql("RESET lock_timeout")
     except DBAPIError as error:
         # Stale statistics make the fan-out slower, not wrong; autovacuum catches up later.
         log.warning("could not refresh planner statistics after a bulk load: %s", error)
