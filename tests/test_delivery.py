@@ -144,3 +144,44 @@ def test_dry_run_sends_spend_no_provider_budget() -> None:
         )
     )
     assert [o.result for o in outcomes] == ["sent"] * 5
+
+
+def test_an_unexpected_error_in_one_send_costs_only_that_job_an_unknown_outcome() -> None:
+    import asyncio
+
+    from outage_notify.channels.base import Receipt
+    from outage_notify.channels.console import ConsoleChannel
+    from outage_notify.delivery import Job, send_jobs
+    from outage_notify.models import OutboundMessage
+
+    class BrokenForOne(ConsoleChannel):
+        """A channel with a bug that only one address triggers (not a ChannelError)."""
+
+        async def send(self, message: OutboundMessage) -> Receipt:
+            if message.address.endswith("3"):
+                raise RuntimeError("a bug, not a provider answer")
+            return await super().send(message)
+
+    jobs = [
+        Job(i, ChannelName.SMS, OutboundMessage(f"+551199000000{i}", "Email is down"))
+        for i in range(6)
+    ]
+    outcomes = asyncio.run(
+        send_jobs(jobs, {ChannelName.SMS: BrokenForOne(ChannelName.SMS)}, concurrency=2)
+    )
+    assert [o.delivery_id for o in outcomes] == list(range(6))
+    assert [o.result for o in outcomes] == ["sent"] * 3 + ["unknown"] + ["sent"] * 2
+    assert outcomes[3].error_code == "internal_error"
+    # Unknown is reconciled with the provider before anything is sent again, never resent blindly.
+    assert (
+        next_step(
+            outcome=outcomes[3],
+            route_index=0,
+            route_count=2,
+            attempts_on_route=0,
+            policy=POLICY,
+            now=NOW,
+            rng=random.Random(1),
+        ).state
+        == DeliveryState.UNKNOWN
+    )

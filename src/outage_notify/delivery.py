@@ -94,14 +94,35 @@ async def send_jobs(
     """
 
     async def run(job: Job) -> Outcome:
+        try:
+            return await attempt(job)
+        except Exception as error:
+            # A bug or an unexpected library error in one job must not cost the batch its
+            # other outcomes; unknown means it is reconciled with the provider, never resent.
+            log.exception("delivery %s: unexpected error while sending", job.delivery_id)
+            now = datetime.now(UTC)
+            return Outcome(
+                job.delivery_id,
+                job.channel,
+                job.message.address,
+                now,
+                now,
+                "unknown",
+                error_code="internal_error",
+                error_text=f"{type(error).__name__}: {error}",
+                retry_after=1.0,
+            )
+
+    async def attempt(job: Job) -> Outcome:
         channel = channels[job.channel]
         if throttle is None or isinstance(channel, ConsoleChannel):
             # A dry run reaches no provider, so it spends none of a provider's budget.
             return await send_one(job, channel)
         address = job.message.address
         try:
-            # The token is taken right before the request: the delay between the two is what
-            # the limiter's 1-s promise must absorb (`jitter`).
+            # The token is taken right before the request (after the lookup of a job being
+            # reconciled): the delay between the two is what the limiter's 1-s promise must
+            # absorb (`jitter`).
             wait = await throttle.turn(job.channel, address)
         except Exception as error:  # limits unknown: never send unthrottled
             log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
@@ -113,7 +134,10 @@ async def send_jobs(
             )
         outcome = await send_one(job, channel)
         if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
-            await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
+            try:
+                await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
+            except Exception as error:  # the send's outcome stands; the pause is a courtesy
+                log.warning("could not pause the rate limit after a 429: %s", error)
         return outcome
 
     waiting = list(jobs)
@@ -123,7 +147,8 @@ async def send_jobs(
     try:
         while len(tasks) < len(waiting) or running:
             free = concurrency - len(running)
-            if len(tasks) < len(waiting) and (free >= refill or not running):
+            left = len(waiting) - len(tasks)
+            if left and (free >= min(refill, left) or not running):
                 for job in waiting[len(tasks) : len(tasks) + free]:
                     task = asyncio.create_task(run(job))
                     tasks.append(task)
