@@ -91,9 +91,11 @@ class Batcher:
             return
         now = time.monotonic()
         kept = 0
-        for caller in waiting[granted:]:
+        for ahead, caller in enumerate(waiting[granted:]):
             if caller.deadline - now < wait:
-                caller.answer.set_result(self._estimate(wait, ahead=kept))
+                # Everyone ahead in line needs a token first, kept or handed back alike: equal
+                # estimates would send all the handed-back callers back at the same moment.
+                caller.answer.set_result(self._estimate(wait, ahead=ahead))
             else:
                 kept += 1
         if kept:

@@ -18,6 +18,9 @@ AUTOGROUP = Path("/proc/self/autogroup")
 
 def lower_cpu_priority(increment: int) -> int:
     """Add `increment` to this process's niceness (its children inherit it); return the new one."""
+    if not increment:
+        # Nothing to do; and os.nice does not exist on Windows.
+        return 0
     niceness = os.nice(increment)
     # Linux's autogroup scheduling (on by default in most distributions) weighs a process's
     # niceness only against processes of its own session: a worker started in a session of its
