@@ -120,9 +120,9 @@ async def send_jobs(
             return await send_one(job, channel)
         address = job.message.address
         try:
-            # The token is taken right before the request (after the lookup of a job being
-            # reconciled): the delay between the two is what the limiter's 1-s promise must
-            # absorb (`jitter`).
+            # The token is taken right before the request: the delay between the two is what
+            # the limiter's 1-s promise must absorb (`jitter`). A job being reconciled looks the
+            # message up first, after its token, so its request (if any) comes later: sparser.
             wait = await throttle.turn(job.channel, address)
         except Exception as error:  # limits unknown: never send unthrottled
             log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
