@@ -550,3 +550,43 @@ def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
     assert sum(granted for _, granted in takes) == 200
     # 40 at first, then groups of at least 40/4 as sends finish: at most 1 + 160/10 takes.
     assert len(takes) <= 1 + (200 - 40) // (40 // REFILL_SHARE)
+
+
+def test_a_reconciled_job_found_at_the_provider_spends_no_token(
+    make_counting_limiter: Callable[[], Counting], twilio_settings: TwilioSettings
+) -> None:
+    """The lookup comes before the token: a message already sent costs none, and a token is
+    never held across the lookup's round trip (that delay would eat the jitter budget)."""
+    from datetime import UTC, datetime, timedelta
+
+    from outage_notify.channels.sms import SmsChannel
+    from outage_notify.delivery import Job, send_jobs
+    from outage_notify.models import ChannelName, OutboundMessage
+    from outage_notify.settings import Settings
+    from outage_notify.throttling import Throttle
+
+    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    sent_before = OutboundMessage("+5511990000001", "Email is down (sent, answer lost)")
+    never_sent = OutboundMessage("+5511990000002", "Email is down (never arrived)")
+
+    async def scenario(limiter: Counting) -> list[tuple[str, str]]:
+        channel = SmsChannel(twilio_settings)
+        try:
+            await channel.send(sent_before)  # reached Twilio; our record of it did not
+            outcomes = await send_jobs(
+                [
+                    Job(1, ChannelName.SMS, sent_before, reconcile_since=since),
+                    Job(2, ChannelName.SMS, never_sent, reconcile_since=since),
+                ],
+                {ChannelName.SMS: channel},
+                concurrency=1,
+                throttle=Throttle(limiter, settings),
+            )
+        finally:
+            await channel.aclose()
+        return [(o.result, o.error_text) for o in outcomes]
+
+    results, takes = run_counting(make_counting_limiter, scenario)
+    assert results == [("sent", "reconciled"), ("sent", "")]
+    assert sum(granted for _, granted in takes) == 1  # only the one really sent

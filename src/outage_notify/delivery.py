@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -119,10 +119,14 @@ async def send_jobs(
             # A dry run reaches no provider, so it spends none of a provider's budget.
             return await send_one(job, channel)
         address = job.message.address
+        decided = await look_up(job, channel)
+        if decided is not None:
+            return decided
+        # Looked up (or nothing to look up): what is left is one request, and the token is
+        # taken right before it; the delay between the two is what the limiter's 1-s promise
+        # must absorb (`jitter`), so the lookup's round trip must not sit in between.
+        job = replace(job, reconcile_since=None)
         try:
-            # The token is taken right before the request: the delay between the two is what
-            # the limiter's 1-s promise must absorb (`jitter`). A job being reconciled looks the
-            # message up first, after its token, so its request (if any) comes later: sparser.
             wait = await throttle.turn(job.channel, address)
         except Exception as error:  # limits unknown: never send unthrottled
             log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
@@ -161,33 +165,52 @@ async def send_jobs(
     return [task.result() for task in tasks]
 
 
+def _outcome(job: Job, started: datetime, result: Result, **details: object) -> Outcome:
+    return Outcome(
+        job.delivery_id,
+        job.channel,
+        job.message.address,
+        started,
+        datetime.now(UTC),
+        result,
+        **details,  # type: ignore[arg-type]
+    )
+
+
+async def look_up(job: Job, channel: Channel) -> Outcome | None:
+    """For a job whose last outcome was unknown: the outcome the provider's records decide,
+    or None when the message is not there and may be sent."""
+    if job.reconcile_since is None:
+        return None
+    started = datetime.now(UTC)
+    try:
+        found = await channel.find_sent(job.message, job.reconcile_since)
+    except ChannelError as error:
+        # Still unknown: sending now could be the second copy. Ask again later.
+        return _outcome(
+            job,
+            started,
+            "unknown",
+            error_code=error.code or "lookup_failed",
+            error_text=f"reconciliation lookup failed: {error.reason}",
+        )
+    if found is not None:
+        return _outcome(
+            job, started, "sent", provider_id=found.provider_id, error_text="reconciled"
+        )
+    return None
+
+
 async def send_one(job: Job, channel: Channel) -> Outcome:
     """Send one job (reconciling first when its last outcome was unknown)."""
+    decided = await look_up(job, channel)
+    if decided is not None:
+        return decided
     started = datetime.now(UTC)
 
     def outcome(result: Result, **details: object) -> Outcome:
-        return Outcome(
-            job.delivery_id,
-            job.channel,
-            job.message.address,
-            started,
-            datetime.now(UTC),
-            result,
-            **details,  # type: ignore[arg-type]
-        )
+        return _outcome(job, started, result, **details)
 
-    if job.reconcile_since is not None:
-        try:
-            found = await channel.find_sent(job.message, job.reconcile_since)
-        except ChannelError as error:
-            # Still unknown: sending now could be the second copy. Ask again later.
-            return outcome(
-                "unknown",
-                error_code=error.code or "lookup_failed",
-                error_text=f"reconciliation lookup failed: {error.reason}",
-            )
-        if found is not None:
-            return outcome("sent", provider_id=found.provider_id, error_text="reconciled")
     try:
         receipt = await channel.send(job.message)
         return outcome("sent", provider_id=receipt.provider_id)
