@@ -206,7 +206,7 @@ def test_redis_keys_expire_once_idle(prefix: str) -> None:
         assert 5_000 < client.pttl(f"{prefix}paused") <= 6_100
 
 
-def _hammer_in_process(prefix: str, barrier: Barrier, results: Any, tasks: int) -> None:
+def _hammer_in_process(prefix: str, tasks: int, barrier: Barrier, results: Any) -> None:
     async def main() -> list[float]:
         limiter = RateLimiter(REDIS_URL, prefix=prefix)
         try:
@@ -219,14 +219,13 @@ def _hammer_in_process(prefix: str, barrier: Barrier, results: Any, tasks: int) 
     results.put(asyncio.run(main()))
 
 
-def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
+def in_two_processes(target: Callable[..., None], *args: Any) -> list[Any]:
+    """Run `target(*args, barrier, results)` in two spawned processes that start together;
+    return what each put on `results`."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(3)
     results = context.Queue()
-    processes = [
-        context.Process(target=_hammer_in_process, args=(prefix, barrier, results, 25))
-        for _ in range(2)
-    ]
+    processes = [context.Process(target=target, args=(*args, barrier, results)) for _ in range(2)]
     for process in processes:
         process.start()
     try:
@@ -237,6 +236,11 @@ def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
             process.join(timeout=10)
     results.close()
     results.join_thread()
+    return per_process
+
+
+def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
+    per_process = in_two_processes(_hammer_in_process, prefix, 25)
 
     assert all(per_process), "each process got tokens"
     stamps = sorted(stamp for stamps in per_process for stamp in stamps)
@@ -459,7 +463,7 @@ def test_an_unreachable_limiter_fails_every_queued_caller_and_recovers(prefix: s
     asyncio.run(scenario())
 
 
-def _hammer_coalesced_in_process(prefix: str, barrier: Barrier, results: Any, callers: int) -> None:
+def _hammer_coalesced_in_process(prefix: str, callers: int, barrier: Barrier, results: Any) -> None:
     async def main() -> tuple[list[float], list[tuple[int, int]]]:
         limiter = CountingRateLimiter(REDIS_URL, prefix=prefix)
         bucket = Bucket("twilio:sender:+15550003", 20, burst=4)
@@ -486,23 +490,7 @@ def _hammer_coalesced_in_process(prefix: str, barrier: Barrier, results: Any, ca
 
 
 def test_coalesced_callers_in_two_processes_stay_within_the_rate(prefix: str) -> None:
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(3)
-    results = context.Queue()
-    processes = [
-        context.Process(target=_hammer_coalesced_in_process, args=(prefix, barrier, results, 40))
-        for _ in range(2)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        barrier.wait(30)
-        per_process = [results.get(timeout=30) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=10)
-    results.close()
-    results.join_thread()
+    per_process = in_two_processes(_hammer_coalesced_in_process, prefix, 40)
 
     assert all(stamps for stamps, _ in per_process), "each process got tokens"
     stamps = sorted(stamp for process_stamps, _ in per_process for stamp in process_stamps)
