@@ -276,30 +276,25 @@ def test_the_factory_picks_redis_when_there_is_one_and_no_limit_never_waits(pref
     asyncio.run(scenario())
 
 
-class CountingRateLimiter(RateLimiter):
-    """The Redis limiter as it is, recording (asked, granted) for every take."""
+class _CountsTakes:
+    """Mixed in before a limiter: it works as it is, and records (asked, granted) per take."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.takes: list[tuple[int, int]] = []
 
     async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
-        granted, wait = await super().try_acquire_many(buckets, count)
+        granted, wait = await super().try_acquire_many(buckets, count)  # type: ignore[misc]
         self.takes.append((count, granted))
         return granted, wait
 
 
-class CountingLocalRateLimiter(LocalRateLimiter):
-    """The in-process limiter as it is, recording (asked, granted) for every take."""
+class CountingRateLimiter(_CountsTakes, RateLimiter):
+    """The Redis limiter, counting its takes."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.takes: list[tuple[int, int]] = []
 
-    async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
-        granted, wait = await super().try_acquire_many(buckets, count)
-        self.takes.append((count, granted))
-        return granted, wait
+class CountingLocalRateLimiter(_CountsTakes, LocalRateLimiter):
+    """The in-process limiter, counting its takes."""
 
 
 Counting = CountingRateLimiter | CountingLocalRateLimiter
