@@ -100,13 +100,9 @@ async def send_jobs(
             # A bug or an unexpected library error in one job must not cost the batch its
             # other outcomes; unknown means it is reconciled with the provider, never resent.
             log.exception("delivery %s: unexpected error while sending", job.delivery_id)
-            now = datetime.now(UTC)
-            return Outcome(
-                job.delivery_id,
-                job.channel,
-                job.message.address,
-                now,
-                now,
+            return _outcome(
+                job,
+                datetime.now(UTC),
                 "unknown",
                 error_code="internal_error",
                 error_text=f"{type(error).__name__}: {error}",
@@ -132,10 +128,7 @@ async def send_jobs(
             log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
             wait = LIMITER_DOWN_RETRY_SECONDS
         if wait > 0:
-            now = datetime.now(UTC)
-            return Outcome(
-                job.delivery_id, job.channel, address, now, now, "deferred", retry_after=wait
-            )
+            return _outcome(job, datetime.now(UTC), "deferred", retry_after=wait)
         outcome = await send_one(job, channel)
         if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
             try:
@@ -165,7 +158,17 @@ async def send_jobs(
     return [task.result() for task in tasks]
 
 
-def _outcome(job: Job, started: datetime, result: Result, **details: object) -> Outcome:
+def _outcome(
+    job: Job,
+    started: datetime,
+    result: Result,
+    *,
+    provider_id: str = "",
+    error_code: str = "",
+    error_text: str = "",
+    retry_after: float = 0.0,
+) -> Outcome:
+    """The outcome of `job`, begun at `started` and finished now."""
     return Outcome(
         job.delivery_id,
         job.channel,
@@ -173,7 +176,10 @@ def _outcome(job: Job, started: datetime, result: Result, **details: object) -> 
         started,
         datetime.now(UTC),
         result,
-        **details,  # type: ignore[arg-type]
+        provider_id=provider_id,
+        error_code=error_code,
+        error_text=error_text,
+        retry_after=retry_after,
     )
 
 
@@ -207,22 +213,20 @@ async def send_one(job: Job, channel: Channel) -> Outcome:
     if decided is not None:
         return decided
     started = datetime.now(UTC)
-
-    def outcome(result: Result, **details: object) -> Outcome:
-        return _outcome(job, started, result, **details)
-
     try:
         receipt = await channel.send(job.message)
-        return outcome("sent", provider_id=receipt.provider_id)
+        return _outcome(job, started, "sent", provider_id=receipt.provider_id)
     except TransientError as error:
-        return outcome(
+        return _outcome(
+            job,
+            started,
             "transient",
             error_code=error.code,
             error_text=error.reason,
             retry_after=error.retry_after,
         )
     except PermanentError as error:
-        return outcome("permanent", error_code=error.code, error_text=error.reason)
+        return _outcome(job, started, "permanent", error_code=error.code, error_text=error.reason)
     except UnknownOutcomeError as error:
         return await _reconcile(job, channel, started, error)
 
@@ -240,12 +244,9 @@ async def _reconcile(
     else:
         # The provider has no record: the request never took effect, so a resend is safe.
         result = "sent" if found is not None else "transient"
-    return Outcome(
-        job.delivery_id,
-        job.channel,
-        job.message.address,
+    return _outcome(
+        job,
         started,
-        datetime.now(UTC),
         result,
         provider_id=found.provider_id if found is not None else "",
         error_code=error.code or "unknown_outcome",
