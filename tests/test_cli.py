@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -94,38 +95,52 @@ def test_serve_refuses_several_processes_in_embedded_mode() -> None:
     assert "--workers 2 needs BROKER_URL" in " ".join(result.stderr.split())
 
 
+@contextlib.contextmanager
+def in_own_session(
+    tmp_path: Path, redis_url: str, *arguments: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`outage-notify *arguments` on a Redis broker and a SQLite file, leading a session of its
+    own (as a supervisor starts it); its whole process group is stopped afterwards."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
+    full_env = {
+        **base,
+        "OUTAGE_NOTIFY_BROKER_URL": redis_url,
+        "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        **(env or {}),
+    }
+    with (tmp_path / f"{arguments[0]}.log").open("wb") as log:
+        process = subprocess.Popen(
+            [*CLI, *arguments],
+            cwd=ROOT,
+            env=full_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
 def test_serve_runs_several_api_processes_on_one_port(tmp_path: Path, redis_url: str) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
-    env = {
-        **base,
-        "OUTAGE_NOTIFY_BROKER_URL": redis_url,
-        "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "OUTAGE_NOTIFY_API_TOKENS": "monitor:am:test-monitor-token",
-    }
-    log = (tmp_path / "serve.log").open("wb")
-    serve = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--workers", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}"
-    try:
+    with in_own_session(
+        tmp_path,
+        redis_url,
+        *("serve", "--port", str(port), "--workers", "2"),
+        env={"OUTAGE_NOTIFY_API_TOKENS": "monitor:am:test-monitor-token"},
+    ) as serve:
         wait_for(lambda: _status(f"{url}/readyz") == 200, timeout=90, what="serve --workers 2")
         body = (ROOT / "tests/data/webhooks/alertmanager_firing.json").read_bytes()
         answers = [_post_webhook(f"{url}/api/v1/webhooks/alertmanager", body) for _ in range(2)]
         assert answers == ["accepted", "duplicate"]
         # The supervisor spawned two API processes (and multiprocessing's resource tracker).
         assert len(_spawned(serve.pid)) == 2
-    finally:
-        os.killpg(serve.pid, signal.SIGTERM)
-        serve.wait(timeout=30)
-        log.close()
 
 
 def _status(url: str) -> int:
@@ -149,12 +164,10 @@ def _post_webhook(url: str, body: bytes) -> str:
 def _spawned(leader: int) -> list[int]:
     """Processes that multiprocessing spawned in the process group `leader` leads."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                spawned = b"spawn_main" in (entry / "cmdline").read_bytes()
-                if spawned and os.getpgid(int(entry.name)) == leader:
-                    found.append(int(entry.name))
+    for pid in _group(leader):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
     return found
 
 
@@ -167,24 +180,12 @@ def test_worker_refuses_embedded_mode_with_a_reason() -> None:
 def test_worker_nice_lowers_the_priority_of_the_worker_and_its_children(
     tmp_path: Path, redis_url: str
 ) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
-    env = {
-        **base,
-        "OUTAGE_NOTIFY_BROKER_URL": redis_url,
-        "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-        "OUTAGE_NOTIFY_LOG_LEVEL": "WARNING",
-    }
-    log = (tmp_path / "worker.log").open("wb")
-    # In a session of its own, as a supervisor starts it: the worker leads its session.
-    worker = subprocess.Popen(
-        [*CLI, "worker", "--nice", "5", "--queues", "outage_notify.dispatch", "--concurrency", "2"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
+    with in_own_session(
+        tmp_path,
+        redis_url,
+        *("worker", "--nice", "5", "--queues", "outage_notify.dispatch", "--concurrency", "2"),
+        env={"OUTAGE_NOTIFY_LOG_LEVEL": "WARNING"},
+    ) as worker:
 
         def pool_started() -> list[int]:
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()
@@ -201,10 +202,6 @@ def test_worker_nice_lowers_the_priority_of_the_worker_and_its_children(
         autogroup = Path(f"/proc/{worker.pid}/autogroup")
         if autogroup.exists():
             assert autogroup.read_text().split()[-2:] == ["nice", str(expected)]
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
-        log.close()
 
 
 def _group(leader: int) -> list[int]:
