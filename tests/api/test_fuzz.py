@@ -1,12 +1,16 @@
 """Schemathesis against the service's own /openapi.json: no 5xx, every answer as documented.
 
 The app runs in-process (ASGI) on PostgreSQL (stricter than SQLite: it refuses NUL
-characters, for one) with the Redis broker, authenticated as staff. The number of generated
-cases per operation is bounded so the whole run stays well under a minute.
+characters, for one) with the Redis broker, authenticated as staff. Generation is randomized
+(a new seed each run, printed by Hypothesis on a failure), so every run tries other inputs;
+`OUTAGE_NOTIFY_FUZZ_EXAMPLES` cases per operation (25 by default, 500 in `scripts/test
+--fuzz`). The stateful test chains operations through the links Schemathesis infers (declare
+an incident, then read, patch, update and resolve that incident by its id).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -29,7 +33,7 @@ from outage_notify.worker.celery_app import close_runtime, create_celery
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import TOKENS, make_settings
 
-EXAMPLES_PER_OPERATION = 15
+EXAMPLES_PER_OPERATION = int(os.environ.get("OUTAGE_NOTIFY_FUZZ_EXAMPLES", "25"))
 STAFF = {"Authorization": f"Bearer {TOKENS['staff']}"}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
@@ -44,6 +48,9 @@ def fuzzed_app(providers: FakeProviders, postgres_url: str, redis_url: str) -> I
     celery = create_celery(settings_)
     yield create_app(settings_, celery=celery)
     close_runtime(celery)
+
+
+pytestmark = pytest.mark.fuzz
 
 
 def test_every_operation_answers_as_documented(fuzzed_app: FastAPI) -> None:
@@ -70,7 +77,6 @@ def _fuzz(strategy: st.SearchStrategy[schemathesis.Case]) -> None:
         max_examples=EXAMPLES_PER_OPERATION,
         deadline=None,
         database=None,
-        derandomize=True,
         # No shrinking: a failure is reported as found, and the run's length stays bounded.
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
@@ -79,3 +85,29 @@ def _fuzz(strategy: st.SearchStrategy[schemathesis.Case]) -> None:
         case.call_and_validate(headers=STAFF, checks=CHECKS)
 
     check()
+
+
+def test_chained_operations_answer_as_documented(fuzzed_app: FastAPI) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", fuzzed_app)
+    base = schema.as_state_machine()
+
+    class StaffMachine(base):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"headers": STAFF}
+
+        def validate_response(  # type: ignore[override]
+            self, response: object, case: schemathesis.Case, **kwargs: object
+        ) -> None:
+            case.validate_response(response, checks=CHECKS)
+
+    StaffMachine.run(
+        settings=settings(
+            # A scenario is several calls: a tenth of the per-operation budget of scenarios.
+            max_examples=max(EXAMPLES_PER_OPERATION // 10, 3),
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -19,6 +19,9 @@ from outage_notify.store.tables import DeliveryRow, EventRow
 from tests.fixtures.processes import RECIPIENTS, FanOut
 from tests.fixtures.service import TOKENS, wait_for
 
+# Minutes each: `scripts/test --chaos` runs them, the default run does not.
+pytestmark = pytest.mark.chaos
+
 
 def test_worker_killed_mid_fanout_and_restarted(fanout: FanOut) -> None:
     providers, processes, env = fanout.providers, fanout.processes, fanout.env

@@ -28,6 +28,7 @@ from outage_notify.api import (
 from outage_notify.api import metrics as metrics_api
 from outage_notify.api import report as report_api
 from outage_notify.api.body_limit import BodyLimit
+from outage_notify.api.nul_guard import NulGuard
 from outage_notify.api.responses import (
     PUBLIC_READ,
     SLACK_CALLBACK,
@@ -80,6 +81,7 @@ def create_app(
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
     app.state.directory = directory or load_contacts(settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NulGuard)
 
     @app.exception_handler(DatabaseError)
     async def database_down(request: Request, error: DatabaseError) -> JSONResponse:
