@@ -3,8 +3,8 @@
 Test runs (`scripts/test` passes these flags on to pytest):
 - default: everything but the chaos tests; fuzzing draws `OUTAGE_NOTIFY_FUZZ_EXAMPLES` (25)
   examples per operation;
-- `--fast`: the tests that need no Celery worker, browser or PostgreSQL (SQLite only), for the
-  edit-test loop;
+- `--fast`: the tests that need no Celery worker, subprocess, browser or PostgreSQL (SQLite
+  only), for the edit-test loop;
 - `--chaos`: only the fault tests (`@pytest.mark.chaos`: thousands of recipients, killed
   processes, lost services), which take minutes each;
 - `--fuzz`: only the fuzz and property tests (`@pytest.mark.fuzz`), with 500 examples per
@@ -31,6 +31,8 @@ pytest_plugins = [
 MODES = ("fast", "chaos", "fuzz")
 # Directories whose tests start a Celery worker, processes or a browser: never `--fast`.
 SLOW_DIRECTORIES = ("e2e", "worker")
+# Files whose tests run the real `outage-notify` command in a subprocess (seconds each).
+SLOW_FILES = frozenset({"test_cli.py", "test_cli_operator.py", "test_contacts_memory.py"})
 # Fixtures that start a Celery worker, `outage-notify` processes, a server or Dovecot.
 SLOW_FIXTURES = frozenset(
     {"service_factory", "processes", "fanout", "live_api", "dovecot", "mail_servers"}
@@ -57,6 +59,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _slow(item: pytest.Item) -> bool:
     parts = item.path.relative_to(item.config.rootpath).parts
     in_slow_directory = len(parts) > 2 and parts[1] in SLOW_DIRECTORIES
+    in_slow_directory = in_slow_directory or parts[-1] in SLOW_FILES
     callspec = getattr(item, "callspec", None)
     on_postgres = callspec is not None and "postgresql" in callspec.id
     starts_services = not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
