@@ -194,8 +194,13 @@ class Settings(BaseSettings):
     # The sweeper re-enqueues work whose task was lost (Redis restart, killed worker).
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     sweep_stale_seconds: float = Field(default=60.0, gt=0)
-    # A send that has been "sending" this long lost its worker; it is reconciled, not resent.
+    # A send whose worker is unknown (its heartbeat cannot be read, or it claimed while it could
+    # not beat) and that has been "sending" this long is reconciled, not resent. A claim whose
+    # worker still beats is kept past it; one whose worker stopped beating is reconciled sooner.
     sending_timeout_seconds: float = Field(default=120.0, gt=0)
+    # Each worker process keeps a Redis key alive this often (time-to-live: three beats); the
+    # claims of a process that misses three beats are reconciled within about four.
+    worker_heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
     # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.
@@ -332,6 +337,11 @@ class Settings(BaseSettings):
     def verification(self) -> int:
         """Passing round trips required before "resolved"; 0 when probes are off."""
         return self.probe.passes_to_resolve if self.probe.configured else 0
+
+    @property
+    def heartbeat_redis_url(self) -> str:
+        """Where worker heartbeats live: the shared Redis of the rate limits ('' = none)."""
+        return self.ratelimit_redis_url
 
     @property
     def ratelimit_redis_url(self) -> str:

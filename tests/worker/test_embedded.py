@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.runner import build_service
 from outage_notify.store.engine import transaction
 from outage_notify.store.incidents import record_event
-from outage_notify.store.tables import EventRow
+from outage_notify.store.tables import AttemptRow, DeliveryRow, EventRow
 from tests.e2e.test_outage_flow import firing
-from tests.fixtures.service import make_settings, wait_for
+from tests.fixtures.service import TOKENS, make_settings, wait_for
 
 
 def test_the_embedded_sweeper_processes_an_event_that_was_never_enqueued(
@@ -55,5 +61,65 @@ def test_the_embedded_sweeper_processes_an_event_that_was_never_enqueued(
         with service.api.state.sessions() as session:
             event_row = session.query(EventRow).one()
             assert event_row.incident_id is not None
+    finally:
+        service.stop()
+
+
+def test_embedded_mode_reconciles_a_dead_process_claim_by_timeout_and_keeps_its_own(
+    providers: FakeProviders, tmp_path: Path
+) -> None:
+    # No Redis: the process knows only that its own claims are live; any other claim (a
+    # previous run of `serve` that was killed) waits for the timeout, then is looked up.
+    settings = make_settings(
+        database_url=f"sqlite:///{tmp_path / 'embedded.db'}",
+        broker_url="",
+        providers=providers,
+        sending_timeout_seconds=2.0,
+        worker_heartbeat_seconds=0.2,
+    )
+    service = build_service(settings)
+    service.start_worker()
+    api = TestClient(service.api)
+    try:
+        response = api.post(
+            "/api/v1/incidents",
+            headers={"Authorization": f"Bearer {TOKENS['staff']}"},
+            json={"title": "Email is down", "severity": "critical", "components": ["inbound"]},
+        )
+        assert response.status_code == 201, response.text
+        sessions = service.api.state.sessions
+
+        def sent() -> list[DeliveryRow]:
+            with sessions() as session:
+                rows = session.scalars(select(DeliveryRow)).all()
+            done = all(r.state in ("sent", "failed") for r in rows)
+            return [r for r in rows if r.channel in ("sms", "slack")] if rows and done else []
+
+        gone, mine = wait_for(sent, timeout=60, what="the fan-out")[:2]
+        own_name = service.celery.outage_notify_runtime.get().claimant()
+        assert own_name
+        claimed = datetime.now(UTC)
+        with transaction(sessions) as session:
+            for row_id, owner in ((gone.id, "old-host:4242:deadbeef"), (mine.id, own_name)):
+                session.execute(
+                    update(DeliveryRow)
+                    .where(DeliveryRow.id == row_id)
+                    .values(state="sending", claimed_by=owner, updated_at=claimed)
+                )
+
+        def reconciled() -> bool:
+            with sessions() as session:
+                texts = session.scalars(
+                    select(AttemptRow.error_text).where(AttemptRow.delivery_id == gone.id)
+                ).all()
+            return "reconciled" in texts
+
+        wait_for(reconciled, timeout=20, what="the dead process's claim looked up")
+        assert datetime.now(UTC) - claimed >= timedelta(seconds=2), "before the timeout"
+        received = Counter(r.to for r in providers.records())
+        assert received[gone.routes[gone.route_index]["address"]] == 1, "resent, not looked up"
+        time.sleep(1.0)  # well past the timeout now
+        with sessions() as session:
+            assert session.get(DeliveryRow, mine.id).state == "sending"  # type: ignore[union-attr]
     finally:
         service.stop()

@@ -105,10 +105,11 @@ def insert_messages(
 
 
 def claim(
-    session: Session, ids: Sequence[int], *, now: datetime
+    session: Session, ids: Sequence[int], *, now: datetime, owner: str = ""
 ) -> tuple[Sequence[DeliveryRow], set[int]]:
-    """Atomically mark due deliveries as sending; return those this call won, and which of
-    them had an unknown outcome before (they must be reconciled, not blindly resent)."""
+    """Atomically mark due deliveries as sending by `owner` (a worker process, see
+    worker/heartbeat.py); return those this call won, and which of them had an unknown outcome
+    before (they must be reconciled, not blindly resent)."""
     # Coalescing: a recipient with a newer update of the same incident already planned (say,
     # behind a rate-limited SMS queue) gets only the newest; it carries the current state.
     newer = aliased(DeliveryRow)
@@ -145,7 +146,9 @@ def claim(
             DeliveryRow.state.in_(CLAIMABLE),
             or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
         )
-        .values(state=DeliveryState.SENDING.value, claimed_at=now, updated_at=now)
+        .values(
+            state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now
+        )
         .returning(DeliveryRow.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -284,37 +287,23 @@ def counts(session: Session, *, incident_id: int) -> list[tuple[str, str, str, i
     return [(a, c, s, n) for a, c, s, n in rows]
 
 
-def stale(
-    session: Session, *, now: datetime, older_than: timedelta, limit: int
-) -> Sequence[DeliveryRow]:
-    """Deliveries whose task was lost: planned and due, or sending, for longer than a while."""
+def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int) -> list[int]:
+    """Deliveries whose task was lost: planned (or unknown) and due for longer than a while.
+
+    Claims in `sending` are the claim reconciler's (store/claims.py, worker/reclaim.py)."""
     cutoff = now - older_than
-    return session.scalars(
-        select(DeliveryRow)
-        .where(
-            DeliveryRow.updated_at < cutoff,
-            or_(
-                and_(
-                    DeliveryRow.state.in_(CLAIMABLE),
-                    or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
-                ),
-                DeliveryRow.state == DeliveryState.SENDING.value,
-            ),
+    return list(
+        session.scalars(
+            select(DeliveryRow.id)
+            .where(
+                DeliveryRow.updated_at < cutoff,
+                DeliveryRow.state.in_(CLAIMABLE),
+                or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+            )
+            .order_by(DeliveryRow.id)
+            .limit(limit)
         )
-        .order_by(DeliveryRow.id)
-        .limit(limit)
-    ).all()
-
-
-def mark_unknown(session: Session, ids: Sequence[int], *, now: datetime) -> None:
-    """A send whose worker vanished: its outcome is unknown until reconciled."""
-    if ids:
-        session.execute(
-            update(DeliveryRow)
-            .where(DeliveryRow.id.in_(ids), DeliveryRow.state == DeliveryState.SENDING.value)
-            .values(state=DeliveryState.UNKNOWN.value, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
+    )
 
 
 def sms_sent_since(

@@ -194,6 +194,8 @@ class DeliveryRow(Base):
     attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The worker process that claimed it (worker/heartbeat.py); "" when it could not beat.
+    claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(20), default="")
     # Indexed: provider delivery reports (Twilio status callbacks) find the delivery by it.
     provider_id: Mapped[str] = mapped_column(String(100), default="", index=True)

@@ -62,7 +62,7 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """The periodic work: the sweeper, reminders, the acknowledgement chase, mail probes."""
+    """The periodic work: sweeper, claim reconciler, reminders, acknowledgement chase, probes."""
 
     def every(task: str, seconds: float) -> dict[str, Any]:
         # A tick that waited longer than its interval is stale: the next one is coming.
@@ -74,6 +74,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
     schedule = {
         "sweep": every(names.SWEEP, settings.sweep_interval_seconds),
+        # A dead worker's claims: three missed heartbeats plus at most one of these.
+        "reclaim": every(names.RECLAIM, settings.worker_heartbeat_seconds),
         "remind": every(names.REMIND, settings.reminder_interval_seconds),
         # Cheap when routing has no `acknowledge` rules: the check returns before any query.
         "chase": every(names.CHASE, settings.ack_check_interval_seconds),

@@ -4,6 +4,8 @@ PROCESS_EVENT = "outage_notify.process_event"
 PLAN_UPDATE = "outage_notify.plan_update"
 DISPATCH = "outage_notify.dispatch"
 SWEEP = "outage_notify.sweep"
+# Reconcile the claims of workers whose heartbeat stopped (every heartbeat).
+RECLAIM = "outage_notify.reclaim"
 REMIND = "outage_notify.remind"
 # Re-notify whoever has not acknowledged in time; list the unreached to the lead.
 CHASE = "outage_notify.chase"

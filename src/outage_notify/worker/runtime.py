@@ -7,8 +7,9 @@ contacts, plain data, may be handed in read before the fork.
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -23,8 +24,10 @@ from outage_notify.models import ChannelName
 from outage_notify.ratelimit import limiter_for
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
+from outage_notify.stale_claims import Liveness
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.throttling import Throttle
+from outage_notify.worker.heartbeat import Heartbeat
 from outage_notify.worker.loop import LoopThread
 
 # Keys of the shared rate-limit buckets in Redis.
@@ -48,6 +51,9 @@ class WorkerRuntime:
         self._io: LoopThread | None = None
         self._channels: dict[ChannelName, Channel] | None = None
         self._throttle: Throttle | None = None
+        # Its own lock: built before the fork, the runtime's heartbeat is per process.
+        self._beat_lock = threading.Lock()
+        self._heartbeat: Heartbeat | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -104,7 +110,34 @@ class WorkerRuntime:
         assert self._io is not None
         return self._io.run(coroutine)
 
+    def heartbeat(self) -> Heartbeat:
+        """This process's heartbeat (a fork gets its own name), not started until a claim."""
+        with self._beat_lock:
+            if self._heartbeat is None or self._heartbeat.pid != os.getpid():
+                self._heartbeat = Heartbeat(
+                    self.settings.heartbeat_redis_url,
+                    interval=self.settings.worker_heartbeat_seconds,
+                )
+            return self._heartbeat
+
+    def claimant(self) -> str:
+        """The name this process's claims carry: "" while it cannot keep its heartbeat."""
+        beat = self.heartbeat()
+        beat.start()
+        return beat.owner if beat.fresh() else ""
+
+    def liveness(self, owners: Iterable[str]) -> Liveness:
+        """Which owners beat. The asking process beats too: it is a live worker, and with the
+        store kept written it can tell that the last other worker died (not "no news")."""
+        beat = self.heartbeat()
+        beat.start()
+        return beat.live(owners)
+
     def close(self) -> None:
+        with self._beat_lock:
+            if self._heartbeat is not None and self._heartbeat.pid == os.getpid():
+                self._heartbeat.stop()
+            self._heartbeat = None
         with self._lock:
             if self._io is not None and self._channels is not None:
                 self._io.run(close_channels(self._channels))

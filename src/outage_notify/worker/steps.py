@@ -227,8 +227,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     """Claim, send and record a batch of deliveries; hand back retries and fallbacks."""
     policy = runtime.settings.delivery
     now = datetime.now(UTC)
+    owner = runtime.claimant()
     with transaction(runtime.sessions) as session:
-        claimed, unknown = delivery_store.claim(session, delivery_ids, now=now)
+        claimed, unknown = delivery_store.claim(session, delivery_ids, now=now, owner=owner)
         messages = delivery_store.messages_for(session, claimed)
         stopped = ack_store.opted_out(
             session,
@@ -352,17 +353,8 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
                 .limit(1000)
             )
         )
-        rows = delivery_store.stale(session, now=now, older_than=older, limit=10_000)
-        sending_timeout = timedelta(seconds=settings.sending_timeout_seconds)
-        lost = [
-            r.id
-            for r in rows
-            if r.state == DeliveryState.SENDING and r.updated_at < now - sending_timeout
-        ]
-        delivery_store.mark_unknown(session, lost, now=now)
-        result.deliveries = [
-            r.id for r in rows if r.state != DeliveryState.SENDING or r.id in set(lost)
-        ]
+        # Claims in `sending` are reconciled every heartbeat instead (worker/reclaim.py).
+        result.deliveries = delivery_store.stale(session, now=now, older_than=older, limit=10_000)
     found = {
         "events": len(result.events),
         "updates": len(result.updates),

@@ -13,7 +13,7 @@ from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
-from outage_notify.worker import chase_steps, names, sop_steps, steps
+from outage_notify.worker import chase_steps, names, reclaim, sop_steps, steps
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -117,3 +117,10 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
             "updates": len(found.updates),
             "deliveries": len(found.deliveries),
         }
+
+    @app.task(name=names.RECLAIM, shared=False)  # type: ignore[untyped-decorator]
+    def reclaim_claims() -> int:
+        rt = runtime()
+        ids = reclaim.reclaim(rt)
+        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
+        return len(ids)
