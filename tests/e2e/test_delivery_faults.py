@@ -39,7 +39,6 @@ def test_worker_killed_mid_fanout_and_restarted(fanout: FanOut) -> None:
     fanout.assert_exactly_once()
 
 
-@pytest.mark.chaos
 def test_worker_killed_mid_fanout_is_covered_by_the_survivor_within_its_heartbeat(
     fanout: FanOut,
 ) -> None:
