@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import update
 
 from outage_notify.contacts import Contact
+from outage_notify.models import AlertEvent
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import EventRow
 from outage_notify.worker import names
@@ -236,3 +237,21 @@ def test_only_a_failed_event_can_be_retried(
     response = service.call("POST", f"/api/v1/events/{event_id}/retry")
     assert response.status_code == 409, response.text
     assert f"is {state}" in response.json()["detail"]
+
+
+def test_a_value_no_driver_can_encode_fails_its_event_alone(
+    service_factory: Callable[..., RunningService], database_url: str
+) -> None:
+    """A lone surrogate passes the model but neither sqlite3 nor psycopg can encode it (a
+    Python error, not a database one): the event fails, its error stored escaped."""
+    service, _ = start(service_factory, database_url)
+    alert = AlertEvent(
+        source="alertmanager", dedup_key="surrogate", group_key="surrogate", status="firing",
+        severity="major", summary="web down \ud800", service="web",
+    )  # fmt: skip
+    bad = poison(service, service_name="web", payload=alert.model_dump(mode="json"), key="s")
+    later = post_generic(service, generic("generic_firing.json", service="web", dedup_key="w"))
+    assert incident_of(service, later)
+    failed = event(service, bad)
+    assert failed["state"] == "failed"
+    assert failed["error"].startswith("UnicodeEncodeError: ") and "\\ud800" in failed["error"]

@@ -55,6 +55,9 @@ def describe(error: BaseException) -> str:
     else:
         message = " ".join(str(error).split())
     text = f"{type(error).__name__}: {message}".rstrip(": ")
+    # The message may quote the bad character (a lone surrogate, a NUL) that the database
+    # cannot store either: escaped, so recording the failure cannot fail the same way.
+    text = text.encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
