@@ -89,6 +89,22 @@ def incident_of(service: RunningService, event_id: int) -> int:
     return int(found)
 
 
+def quiet(service: RunningService, timeout: float = 60.0) -> None:
+    """Wait until every incident's updates are planned and sent: the next test's database
+    cleanup must not race a fan-out still running in this test's worker."""
+
+    def settled() -> bool:
+        for item in service.call("GET", "/api/v1/incidents", params={"limit": 500}).json()[
+            "items"
+        ]:
+            updates = service.call("GET", f"/api/v1/incidents/{item['id']}").json()["updates"]
+            if not service.settled(item["id"], updates=len(updates)):
+                return False
+        return True
+
+    wait_for(settled, timeout=timeout, interval=0.2, what="every fan-out finished")
+
+
 def notices(service: RunningService, lead: Contact) -> list[str]:
     texts = service.providers.records("sms")
     return [r.body for r in texts if r.to == lead.phone and NOTICE in r.body]
@@ -225,6 +241,7 @@ def test_only_a_failed_event_can_be_retried(
     if state == "applied":
         event_id = post_generic(service, generic("generic_firing.json"))
         wait_for(lambda: event(service, event_id)["state"] == "applied", what="applied")
+        quiet(service)
     else:
         # Stored, never enqueued: pending until the sweeper finds it.
         sessions = create_session_factory(create_store_engine(service.settings.database_url))
@@ -252,6 +269,7 @@ def test_a_value_no_driver_can_encode_fails_its_event_alone(
     bad = poison(service, service_name="web", payload=alert.model_dump(mode="json"), key="s")
     later = post_generic(service, generic("generic_firing.json", service="web", dedup_key="w"))
     assert incident_of(service, later)
+    quiet(service)
     failed = event(service, bad)
     assert failed["state"] == "failed"
     assert failed["error"].startswith("UnicodeEncodeError: ") and "\\ud800" in failed["error"]

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.store.engine import create_store_engine, upgrade
+from tests.e2e.test_event_failures import quiet
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import ROOT, TOKENS, RunningService
 
@@ -190,6 +191,7 @@ def test_every_accepted_event_ends_applied_or_failed(
         assert not stuck, f"events {sorted(stuck)} still pending after {SETTLE_SECONDS}s"
 
     check()
+    quiet(service)
     # The generated inputs did reach the worker: at least one event an example on average.
     assert sum(n for code, n in answers.items() if 200 <= code < 300) >= EXAMPLES // 2, answers
     print(f"answers {answers}; events {service.call('GET', '/api/v1/events').json()['total']}")
