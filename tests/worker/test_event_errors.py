@@ -67,3 +67,7 @@ def test_content_errors_are_not_transient() -> None:
     assert not is_transient(refused({}))
     assert not is_transient(OverflowError("date value out of range"))
     assert not is_transient(exc.IntegrityError("INSERT", {}, psycopg.errors.UniqueViolation("dup")))
+    # psycopg maps SQLSTATE 54000 to OperationalError; the same row would fail every time.
+    too_big = psycopg.errors.ProgramLimitExceeded("index row size 3000 exceeds btree maximum")
+    assert isinstance(too_big, psycopg.OperationalError)
+    assert not is_transient(exc.OperationalError("INSERT", {}, too_big))

@@ -33,12 +33,19 @@ ACTOR = "event-failures"
 # Enough to tell a column from a constraint; a message never carries the payload.
 MAX_ERROR_CHARS = 500
 TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.InternalError, exc.TimeoutError)
+# SQLSTATE classes that are about the values sent, whatever DBAPI class the driver maps them
+# to: data exception, integrity violation, program limit exceeded (psycopg raises "index row
+# size exceeds maximum" as an OperationalError, yet the same row would fail for ever).
+CONTENT_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
 
 
 def is_transient(error: BaseException) -> bool:
     """Whether `error` is the database's trouble (retry later) rather than the event's."""
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate[:2] in CONTENT_SQLSTATE_CLASSES:
+        return False
     return isinstance(error, TRANSIENT)
 
 
