@@ -16,6 +16,7 @@ from any API replica, and nothing is lost when a worker restarts.
     outage_notify_broker_up                                 1 when the broker answered
     outage_notify_open_incidents{phase}                     incidents not yet resolved
     outage_notify_first_message_seconds{audience}           histogram: opened -> first message
+    outage_notify_events{state}                             gauge: events pending/applied/failed
 
 `channel` is "none" for a delivery not yet attempted. Waits for a rate-limit token inside a
 worker (up to RATELIMIT_MAX_WAIT_SECONDS) leave no row, so they are not counted; a send that
@@ -32,6 +33,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
+from outage_notify.store import events as event_store
 from outage_notify.store import metrics as figures
 from outage_notify.worker import names
 
@@ -85,6 +87,7 @@ class StoreCollector(Collector):
                 figures.latency_by_channel(session),
             )
             yield _open_incidents(figures.open_incidents_by_phase(session))
+            yield _events(event_store.count_by_state(session))
             yield _histograms(
                 "outage_notify_first_message_seconds",
                 "Seconds from an incident opening to the first message sent to each audience.",
@@ -185,6 +188,18 @@ def _open_incidents(counts: dict[str, int]) -> Metric:
     )
     for phase, count in counts.items():
         family.add_metric([phase], count)
+    return family
+
+
+def _events(counts: dict[str, int]) -> Metric:
+    family = GaugeMetricFamily(
+        "outage_notify_events",
+        "Accepted events (webhook alerts) by state: pending, applied, or failed (waiting for a "
+        "fix and POST /api/v1/events/{id}/retry).",
+        labels=["state"],
+    )
+    for state, count in counts.items():
+        family.add_metric([state], count)
     return family
 
 

@@ -58,10 +58,20 @@ class UpdateKind(StrEnum):
     REMINDER = "reminder"
     # To the incident lead only: people who never acknowledged on any channel; call them.
     UNREACHED = "unreached"
+    # To the incident lead only: an accepted alert could not be applied (GET /api/v1/events).
+    EVENT_FAILED = "event_failed"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
-STAFF_KINDS = frozenset({UpdateKind.REMINDER, UpdateKind.UNREACHED})
+STAFF_KINDS = frozenset({UpdateKind.REMINDER, UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED})
+
+
+class EventState(StrEnum):
+    """An accepted event: waiting to be applied, applied, or failed (kept for a retry)."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+    FAILED = "failed"
 
 
 class AlertStatus(StrEnum):

@@ -11,6 +11,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,8 @@ from twilio.request_validator import RequestValidator
 
 from outage_notify.api.app import create_app
 from outage_notify.settings import Role, Settings, TwilioSettings
-from outage_notify.store.engine import create_store_engine, upgrade
+from outage_notify.store.engine import create_store_engine, transaction, upgrade
+from outage_notify.store.tables import EventRow
 from outage_notify.token_hashes import hash_token
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_URL, ROOT, TWILIO_SID
@@ -118,6 +120,8 @@ ENDPOINTS = [
     ),
     Endpoint("PATCH", "/api/v1/incidents/{incident}", "staff", 200, {"root_cause": "Disk full."}),
     Endpoint("GET", "/api/v1/audit", "admin"),
+    Endpoint("GET", "/api/v1/events", "staff", params={"state": "failed"}),
+    Endpoint("POST", "/api/v1/events/{event}/retry", "staff", 202),
 ]
 
 
@@ -188,10 +192,24 @@ def fresh_incident(api: TestClient) -> int:
     return int(response.json()["incident"]["id"])
 
 
+def failed_event(api: TestClient) -> int:
+    """A failed event of its own (a retry makes it pending: a second retry would be a 409)."""
+    with transaction(api.app.state.sessions) as session:  # type: ignore[attr-defined]
+        row = EventRow(source="generic", service="email", dedup_key=f"e-{next(_services)}",
+                       kind="alert", payload={}, actor="monitor-bot", state="failed",
+                       error="ValidationError: summary: Field required", attempts=1,
+                       processed_at=datetime.now(UTC))  # fmt: skip
+        session.add(row)
+        session.flush()
+        return row.id
+
+
 def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
     path = endpoint.path
     if "{incident}" in path:
         path = path.format(incident=fresh_incident(api))
+    if "{event}" in path:
+        path = path.format(event=failed_event(api))
     body = endpoint.body
     if endpoint.method == "POST" and endpoint.path == "/api/v1/incidents":
         body = {**body, "service": f"mail-{next(_services)}"}
@@ -280,6 +298,9 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
         for path, operations in api.get("/openapi.json").json()["paths"].items()
         for method in operations
     }
-    tabled = {(e.method, e.path.replace("{incident}", "{incident_id}")) for e in ENDPOINTS}
+    tabled = {
+        (e.method, e.path.replace("{incident}", "{incident_id}").replace("{event}", "{event_id}"))
+        for e in ENDPOINTS
+    }
     # /metrics is left out of the OpenAPI document on purpose.
     assert documented == tabled - {("GET", "/metrics")}

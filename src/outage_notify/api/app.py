@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
 from outage_notify.api import audit as audit_api
+from outage_notify.api import events as events_api
 from outage_notify.api import (
     health,
     incident_records,
@@ -105,6 +106,7 @@ def create_app(
     app.include_router(report_api.router, responses=STAFF_READ)
     app.include_router(metrics_api.router)
     app.include_router(audit_api.router, responses=STAFF_READ)
+    app.include_router(events_api.router, responses=STAFF_WRITE)
     return app
 
 

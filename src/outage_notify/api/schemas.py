@@ -231,3 +231,32 @@ class AuditPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class EventOut(BaseModel):
+    """An accepted event (a webhook's alert) and what became of it."""
+
+    id: int
+    source: str
+    service: str
+    kind: str
+    state: str = Field(description="pending, applied, or failed (see `error`; retry it).")
+    error: str = Field(description="Why it failed: the error's class and message.")
+    attempts: int = Field(description="Times applying it ran to an outcome.")
+    received_at: datetime
+    processed_at: datetime | None
+    incident_id: int | None
+    actor: str = Field(description="The token or source that sent it.")
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventRetried(BaseModel):
+    event: EventOut
+    # False when the broker was unreachable: the sweeper will pick the event up later.
+    queued: bool

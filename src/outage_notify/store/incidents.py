@@ -130,6 +130,11 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
     ).first()
 
 
+def newest_incident(session: Session) -> IncidentRow | None:
+    """The most recently opened incident of any service."""
+    return session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(1)).first()
+
+
 def last_update_at(session: Session, incident_id: int) -> datetime | None:
     """When stakeholders last heard about the incident (notes to the lead do not count)."""
     return session.scalar(

@@ -84,8 +84,21 @@ class EventRow(Base):
         ForeignKey("incidents.id"), nullable=True, index=True
     )
     actor: Mapped[str] = mapped_column(String(100), default="system")
+    # pending -> applied, or -> failed (its content cannot be applied; staff may retry it).
+    # `processed_at` is set on both outcomes: a failed event is not pending, so neither the
+    # sweeper nor a later event of the service waits for it.
+    state: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    # The last failure: exception class and message, never the payload or a statement.
+    error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Times applying it ran to an outcome (applied or failed); a transient error does not count.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When the incident lead was told of this failure (at most one notice an hour, all events).
+    lead_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    __table_args__ = (Index("ix_events_unprocessed", "processed_at", "received_at"),)
+    __table_args__ = (
+        Index("ix_events_unprocessed", "processed_at", "received_at"),
+        Index("ix_events_state", "state"),
+    )
 
 
 class IncidentRow(Base):

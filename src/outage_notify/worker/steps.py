@@ -12,10 +12,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from outage_notify import lifecycle
 from outage_notify.delivery import Job, Outcome, next_step, send_jobs
 from outage_notify.models import (
-    AlertEvent,
     ChannelName,
     DeliveryState,
     Phase,
@@ -53,51 +51,6 @@ class FollowUp:
 
     now: list[int] = field(default_factory=list)
     later: dict[int, list[int]] = field(default_factory=dict)  # countdown seconds → ids
-
-
-def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
-    """Apply pending events of the event's service, in order; return updates to plan."""
-    now = datetime.now(UTC)
-    cadence = runtime.settings.update_cadence_minutes
-    update_ids: list[int] = []
-    with transaction(runtime.sessions) as session:
-        event = session.get(EventRow, event_id)
-        if event is None or event.processed_at is not None:
-            return []
-        incident_store.lock_service(session, event.service)
-        for pending in incident_store.pending_events(
-            session, service=event.service, up_to=event_id
-        ):
-            alert = AlertEvent.model_validate(pending.payload)
-            row = incident_store.latest_incident(session, pending.service)
-            state = incident_store.to_state(row) if row is not None else None
-            decision = lifecycle.apply_alert(
-                state,
-                alert,
-                now=now,
-                cadence_minutes=cadence,
-                hold_down=timedelta(minutes=runtime.settings.hold_down_minutes),
-                verify=bool(runtime.settings.verification),
-            )
-            if decision.incident is not None and decision.incident.id is None:
-                decision.incident.lead = runtime.settings.default_lead
-            saved, update = incident_store.save_decision(
-                session, decision, row=row, now=now, actor=pending.source
-            )
-            pending.processed_at = now
-            pending.incident_id = saved.id if saved is not None else None
-            log.info(
-                "event %s (%s) applied: incident %s %s%s",
-                pending.id,
-                pending.source,
-                pending.incident_id,
-                saved.phase if saved is not None else "none",
-                f", update {update.id} {update.kind}" if update is not None else "",
-                extra={"event_id": pending.id, "incident_id": pending.incident_id},
-            )
-            if update is not None:
-                update_ids.append(update.id)
-    return update_ids
 
 
 # Kinds a manager must never wait for behind a large fan-out.

@@ -13,7 +13,7 @@ from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
-from outage_notify.worker import chase_steps, names, reclaim, sop_steps, steps
+from outage_notify.worker import chase_steps, event_steps, names, reclaim, sop_steps, steps
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -25,7 +25,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.PROCESS_EVENT, shared=False)  # type: ignore[untyped-decorator]
     def process_event(event_id: int) -> None:
         rt = runtime()
-        for update_id in steps.process_event(rt, event_id):
+        for update_id in event_steps.process_event(rt, event_id):
             _plan(rt, update_id)
 
     @app.task(name=names.PLAN_UPDATE, shared=False)  # type: ignore[untyped-decorator]
