@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from outage_notify.models import Phase, UpdateKind
-from outage_notify.status_page import StatusView
 from outage_notify.template_filters import format_time
+
+if TYPE_CHECKING:
+    # Only a type here: status_page reads the public words, which use these phrases.
+    from outage_notify.status_page import StatusView
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
