@@ -13,6 +13,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outage_notify.errors import ConfigError
 from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
@@ -21,6 +23,7 @@ from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.status_feed import atom_feed
 from outage_notify.status_page import StatusView, build_view, feed_entries
 from outage_notify.store.tables import IncidentRow, UpdateRow
+from outage_notify.template_filters import known_component
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = PublicWords.load(ROOT / "templates")
@@ -227,3 +230,46 @@ def test_users_messages_name_an_unknown_component_as_the_service(
     assert "db-primary" not in message.body and "mx1" not in message.body
     # Two unknown labels are one mention of the service.
     assert f"{word}, webmail" in message.body or f"webmail, {word}" in message.body
+
+
+# Any text at all, surrogates and noncharacters included: what a webhook or a staff member
+# could send. Examples are plain calls, so many are cheap.
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
+UNKNOWN_LABEL = ANY_TEXT.filter(lambda c: not known_component(c))
+UNLISTED_SERVICE = ANY_TEXT.filter(lambda s: s not in WORDS.by_locale["en"].services)
+
+
+def published(row: IncidentRow, updates: list[UpdateRow], locale: str) -> tuple[str, bytes]:
+    status = view(row, updates, locale=locale)
+    return status.model_dump_json(exclude={"generated_at"}), feed(row, updates)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    title=ANY_TEXT,
+    summary=ANY_TEXT,
+    service=UNLISTED_SERVICE,
+    labels=st.lists(UNKNOWN_LABEL, min_size=1, max_size=4),
+    automatic=ANY_TEXT,
+    locale=st.sampled_from(["en", "pt-BR"]),
+)
+def test_alert_text_has_no_influence_on_any_public_surface(
+    title: str, summary: str, service: str, labels: list[str], automatic: str, locale: str
+) -> None:
+    """Whatever an alert says, the page, the JSON and the feed are the same as for a bland one:
+    no byte of it can leak, whatever its content."""
+    hostile = incident(
+        title=title, summary=summary, service=service, components=["inbound", *labels]
+    )
+    bland = incident(title="t", summary="", service="unlisted", components=["inbound", "x"])
+    updates = [OPENED_BY_ALERT, update(2, automatic, public=False)]
+    assert published(hostile, updates, locale) == published(bland, updates, locale)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(title=ANY_TEXT, message=ANY_TEXT)
+def test_any_staff_text_gives_a_well_formed_feed_and_utf8_json(title: str, message: str) -> None:
+    row = incident(public_title=title)
+    json_text, body = published(row, [OPENED_BY_ALERT, update(2, message, public=True)], "en")
+    ElementTree.fromstring(body)  # noqa: S314 - our own output under test
+    json.loads(json_text.encode("utf-8"))
