@@ -16,12 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from outage_notify.api.status_page import render_html
 from outage_notify.errors import ConfigError
 from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
 from outage_notify.public_words import PublicWords
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.status_feed import atom_feed
 from outage_notify.status_page import StatusView, build_view, feed_entries
+from outage_notify.status_words import page_text
 from outage_notify.store.tables import IncidentRow, UpdateRow
 from outage_notify.template_filters import known_component
 
@@ -113,7 +115,9 @@ def test_alert_title_and_automatic_update_text_are_not_public() -> None:
     assert status.current.latest_update is not None
     assert status.current.latest_update.kind is UpdateKind.OPENED
     assert status.current.latest_update.message == ""
-    published = status.model_dump_json() + feed(incident(), updates).decode()
+    page = render_html(page_text(status, timezone="America/Sao_Paulo", feed_url="/f"))
+    assert "Some email services are not working as they should." in page
+    published = status.model_dump_json() + feed(incident(), updates).decode() + page
     for internal in INTERNAL:
         assert internal not in published, internal
 

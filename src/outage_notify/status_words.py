@@ -181,6 +181,7 @@ class PageText:
     headline: str
     detail: str
     incident_title: str = ""
+    incident_description: str = ""
     facts: tuple[tuple[str, str], ...] = ()
     outlook: str = ""
     latest_label: str = ""
@@ -248,6 +249,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
         headline=phrase(locale, "verifying" if verifying else "down"),
         detail="",
         incident_title=current.title,
+        incident_description=current.description,
         facts=(
             (phrase(locale, "phase"), phase_text(current.phase, locale)),
             (phrase(locale, "since"), at(current.since)),
