@@ -11,11 +11,13 @@ uses `en`'s; without any file, the status page's own generic words (`status_word
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outage_notify.errors import ConfigError
@@ -123,3 +125,14 @@ class PublicWords:
         return component_name(
             component, locale=locale, unknown=self.service_name(service, locale=locale)
         )
+
+    def component_filter(self, locale: str) -> Callable[..., str]:
+        """The templates' `component` filter for `locale`: an unknown label is named as the
+        service of the incident being rendered, as the status page names it."""
+
+        @pass_context
+        def component(context: Context, name: str) -> str:
+            service = getattr(context.get("incident"), "service", "email")
+            return self.component(name, service=str(service), locale=locale)
+
+        return component

@@ -27,10 +27,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound, pass_context
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
 from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.environment import TemplateModule
-from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from outage_notify.errors import ConfigError, TemplateError
@@ -274,21 +273,9 @@ class Renderer:
             )
             del environment.filters["safe"]
             environment.filters["time"] = time_filter(locale)
-            environment.filters["component"] = self._component_filter(locale)
+            environment.filters["component"] = self.public_words.component_filter(locale)
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
-
-    def _component_filter(self, locale: str) -> Callable[..., str]:
-        """`component`: a reader's name for a component id; an unknown label (it may be a host
-        name) is named as the incident's service, as the status page names it."""
-
-        @pass_context
-        def component(context: Context, name: str) -> str:
-            incident = context.get("incident")
-            service = incident.service if isinstance(incident, IncidentView) else "email"
-            return self.public_words.component(name, service=service, locale=locale)
-
-        return component
 
     def check(self) -> list[str]:
         """Render every kind x audience x channel x locale with sample data; list the problems."""
