@@ -208,6 +208,10 @@ def test_alert_text_from_every_source_never_reaches_a_public_surface(
     assert resolved.status_code == 202, resolved.text
     status = json.loads(assert_nothing_internal(service)["/status.json"])
     assert [p["title"] for p in status["past"]] == [INBOUND]
+    # Let the fan-out finish: a worker still writing attempts would race the next test's
+    # emptying of the shared PostgreSQL database.
+    wait_for(lambda: service.settled(incident_id, updates=2), timeout=90, what="fan-out")
+    wait_for(lambda: service.settled(newest, updates=2), timeout=90, what="fan-out")
 
 
 def management_addresses(service: RunningService) -> set[str]:
