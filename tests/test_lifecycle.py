@@ -88,6 +88,44 @@ def test_second_group_unions_components_and_keeps_highest_severity(
     assert opened is not None and opened.active_groups == ["g1"]
 
 
+def test_an_unknown_component_label_is_not_named_in_the_automatic_update() -> None:
+    # Users read the update's text; the label may be a host name. The timeline keeps it.
+    opened = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
+    decision = lifecycle.apply_alert(
+        opened,
+        alert(group="g2", components=("inbound", "db-primary-10.0.0.7")),
+        now=NOW,
+        cadence_minutes=CADENCE,
+    )
+    assert decision.update is not None
+    assert decision.update.message == "now also affected: inbound, other parts"
+    assert not decision.update.public
+    assert decision.incident is not None and "db-primary-10.0.0.7" in decision.incident.components
+    assert decision.timeline[0].data["components"] == ["inbound", "db-primary-10.0.0.7"]
+
+
+def test_staff_text_is_public_unless_staff_narrow_it() -> None:
+    state = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
+    assert state is not None
+
+    def public(**changes: object) -> bool:
+        values: dict[str, object] = {"phase": None, "eta": None, "audiences": None}
+        values.update(changes)
+        decision = lifecycle.staff_update(
+            state,  # type: ignore[arg-type]
+            message="Moving the queue",
+            actor="alice",
+            now=NOW,
+            cadence_minutes=CADENCE,
+            **values,  # type: ignore[arg-type]
+        )
+        return decision.update is not None and decision.update.public
+
+    assert public() and not public(public=False) and not public(audiences=("management",))
+    resolved = lifecycle.resolve(state, message="Fixed", actor="alice", now=NOW)
+    assert resolved.update is not None and resolved.update.public
+
+
 def test_incident_resolves_only_when_every_group_has_resolved() -> None:
     state = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
     state = lifecycle.apply_alert(

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from outage_notify import lifecycle
 from outage_notify.api.status_page import render_html
 from outage_notify.models import Phase, Severity, UpdateKind
+from outage_notify.public_words import PublicWords
 from outage_notify.status_feed import ATOM, atom_feed
 from outage_notify.status_page import (
     StatusView,
@@ -31,6 +32,8 @@ from outage_notify.store import status as status_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
 from outage_notify.store.tables import IncidentRow, TimelineRow, UpdateRow
 
+ROOT = Path(__file__).resolve().parents[1]
+WORDS = PublicWords.load(ROOT / "templates")
 ZONE = "America/Sao_Paulo"  # UTC-3: 16:25 UTC is 13:25 on the page
 NOW = datetime(2025, 11, 27, 16, 25, tzinfo=UTC)
 OPENED = datetime(2025, 11, 27, 16, 5, tzinfo=UTC)
@@ -54,6 +57,7 @@ def incident(**values: object) -> IncidentRow:
         "next_update_at": None,
         "opened_at": OPENED,
         "resolved_at": None,
+        "public_title": "",
     }
     fields.update(values)
     return IncidentRow(**fields)
@@ -75,6 +79,9 @@ def update(
         "audiences": None,
         "created_at": at,
         "created_by": "alice-staff",
+        # Staff text for everyone, as a staff update without `audiences` is stored.
+        "public": True,
+        "phase_change": kind in ("opened", "resolved", "reopened"),
     }
     fields.update(values)
     return UpdateRow(**fields)
@@ -94,6 +101,7 @@ def view(
         alternatives=ALTERNATIVES,
         locale=locale,
         now=NOW,
+        words=WORDS,
     )
 
 
@@ -143,6 +151,7 @@ def test_json_holds_no_internal_field() -> None:
     assert set(data["current"]) == {
         "id",
         "title",
+        "description",
         "phase",
         "components",
         "since",
@@ -152,7 +161,7 @@ def test_json_holds_no_internal_field() -> None:
     }
     assert set(data["current"]["latest_update"]) == {"at", "kind", "message"}
     text = status.model_dump_json()
-    for internal in ("critical", "alice-staff", "wiki.internal", "severity"):
+    for internal in ("critical", "alice-staff", "wiki.internal", "severity", "mx1"):
         assert internal not in text
 
 
@@ -194,7 +203,9 @@ def test_open_incident_from_the_store_shows_its_public_update_and_never_notes(
             state = incident_store.to_state(row)
     with sessions() as session:
         status = load(session)
-        entries = feed_entries(status_store.recent_updates(session, limit=100))
+        entries = feed_entries(
+            status_store.recent_updates(session, limit=100), words=WORDS, locale="en"
+        )
     engine.dispose()
 
     assert not status.email_ok and status.current is not None
@@ -229,6 +240,7 @@ def load(session: Session) -> StatusView:
         alternatives=ALTERNATIVES,
         locale="en",
         now=NOW,
+        words=WORDS,
     )
 
 
@@ -268,29 +280,30 @@ def test_portuguese_page_reuses_the_component_names_of_the_messages() -> None:
     "title", ["<script>alert(1)</script>", "<!channel> mail down", '"><img src=x onerror=alert(1)>']
 )
 def test_hostile_titles_are_escaped(title: str) -> None:
-    resolved = incident(id=3, title=title, phase="resolved", resolved_at=OPENED)
-    page = html(view([incident(title=title)], [update(1, message=title)], [resolved]))
+    # Staff's public title and message are shown; they are escaped like anything else.
+    resolved = incident(id=3, public_title=title, phase="resolved", resolved_at=OPENED)
+    page = html(view([incident(public_title=title)], [update(1, message=title)], [resolved]))
     assert "<script>" not in page and "<!channel>" not in page and "<img" not in page
     escaped = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     assert escaped.replace('"', "&#34;") in page
 
 
 def test_control_and_bidi_characters_are_dropped_from_the_page() -> None:
-    page = html(view([incident(title="mail\u202e down\x07")]))
+    page = html(view([incident(public_title="mail\u202e down\x07")]))
     assert "mail down" in page and "\u202e" not in page and "\x07" not in page
 
 
 def test_past_incidents_show_how_long_they_lasted_newest_first() -> None:
     older = incident(
         id=1,
-        title="Webmail slow",
+        public_title="Webmail slow",
         phase="resolved",
         opened_at=OPENED - timedelta(days=3),
         resolved_at=OPENED - timedelta(days=3) + timedelta(minutes=45),
     )
     newer = incident(
         id=2,
-        title="Inbound stuck",
+        public_title="Inbound stuck",
         phase="resolved",
         opened_at=OPENED - timedelta(days=1),
         resolved_at=OPENED - timedelta(days=1) + timedelta(hours=2, minutes=5),
@@ -334,14 +347,14 @@ def parse(body: bytes) -> ElementTree.Element:
 
 
 def test_feed_is_well_formed_atom_with_public_entries_newest_first() -> None:
-    hostile = incident(title="<!channel> mx1 \x0b down & out")
+    hostile = incident(public_title="<!channel> mail \x0b down & out\uffff")
     rows = [
         (update(1, kind="opened", message="", at=OPENED), hostile),
         (update(2, message="Disk replaced", at=NOW, eta=NOW + timedelta(hours=1)), hostile),
         (update(3, message=STAFF_ONLY, at=NOW, audiences=["management"]), hostile),
     ]
     body = atom_feed(
-        feed_entries(rows),
+        feed_entries(rows, words=WORDS, locale="en"),
         organisation="Example Corp",
         page_url="https://it.example.org/status",
         feed_url=FEED,
@@ -365,7 +378,7 @@ def test_feed_is_well_formed_atom_with_public_entries_newest_first() -> None:
         for tag in ("id", "title", "updated", "content"):
             assert entry.findtext(f"a:{tag}", namespaces=ns), tag
     newest = entries[0]
-    assert newest.findtext("a:title", namespaces=ns) == "<!channel> mx1  down & out: Update"
+    assert newest.findtext("a:title", namespaces=ns) == "<!channel> mail  down & out: Update"
     content = newest.findtext("a:content", namespaces=ns) or ""
     assert "Disk replaced" in content and "Expected to work again by 14:25." in content
     assert STAFF_ONLY not in body.decode()
@@ -392,5 +405,5 @@ def test_a_reminder_to_the_lead_is_never_public() -> None:
     from outage_notify.store.tables import UpdateRow
 
     reminder = UpdateRow(kind="reminder", audiences=None, recipients=["ana.souza"])
-    public = UpdateRow(kind="update", audiences=None, recipients=None)
+    public = UpdateRow(kind="update", audiences=None, recipients=None, public=True)
     assert not is_public(reminder) and is_public(public)

@@ -23,6 +23,7 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
+from outage_notify.template_filters import known_component
 
 # Reopening goes back to investigating; everything else moves forward or sideways while open.
 ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
@@ -208,7 +209,11 @@ def _grow(
     if rose:
         changes.append(f"severity raised to {new.severity}")
     if added:
-        changes.append("now also affected: " + ", ".join(added))
+        # Users read this text: a label the templates do not know may be a host name, so it
+        # is not named here (the alert's timeline entry keeps every label for staff).
+        named = [c for c in added if known_component(c)]
+        unnamed = ["other parts"] if len(named) < len(added) else []
+        changes.append("now also affected: " + ", ".join(named + unnamed))
     return Decision(
         incident=new,
         update=UpdateDraft(kind=UpdateKind.UPDATE, message="; ".join(changes), actor=event.source),
@@ -297,8 +302,13 @@ def staff_update(
     cadence_minutes: Mapping[Severity, int],
     eta_threshold: timedelta = timedelta(0),
     announce_eta: bool = False,
+    public: bool = True,
 ) -> Decision:
-    """A progress update from staff, possibly with a new phase or ETA."""
+    """A progress update from staff, possibly with a new phase or ETA.
+
+    Its message is public (status page, feed) unless `public` is false or `audiences` narrows
+    who is told: text for chosen audiences is not for everyone.
+    """
     if incident.phase == Phase.RESOLVED:
         raise TransitionError("the incident is resolved; reopen it before sending updates")
     if phase == Phase.RESOLVED:
@@ -335,6 +345,7 @@ def staff_update(
         audiences=audiences,
         actor=actor,
         phase_change=new.phase != incident.phase,
+        public=public and audiences is None,
     )
     return Decision(incident=new, update=draft, timeline=tuple(entries))
 
@@ -347,11 +358,13 @@ def resolve(
     now: datetime,
     passes_required: int = 0,
     override_reason: str = "",
+    public: bool = True,
 ) -> Decision:
-    """Close the incident and tell everyone who heard about it.
+    """Staff close the incident and tell everyone who heard about it.
 
     With mail probes on (`passes_required` > 0), staff may resolve before the probes have
-    passed only with a written reason, which goes on the timeline.
+    passed only with a written reason, which goes on the timeline. Staff's message is public
+    unless `public` is false.
     """
     if incident.phase == Phase.RESOLVED:
         raise TransitionError("the incident is already resolved")
@@ -366,12 +379,18 @@ def resolve(
             TimelineEntry("override", f"resolved before verification: {override_reason}", actor),
         )
     return mark_resolved(
-        copy.deepcopy(incident), message=message, actor=actor, now=now, extra=extra
+        copy.deepcopy(incident), message=message, actor=actor, now=now, extra=extra, public=public
     )
 
 
 def mark_resolved(
-    new: IncidentState, *, message: str, actor: str, now: datetime, extra: tuple[TimelineEntry, ...]
+    new: IncidentState,
+    *,
+    message: str,
+    actor: str,
+    now: datetime,
+    extra: tuple[TimelineEntry, ...],
+    public: bool = False,
 ) -> Decision:
     previous = new.phase
     new.phase = Phase.RESOLVED
@@ -386,6 +405,7 @@ def mark_resolved(
             phase=Phase.RESOLVED,
             actor=actor,
             phase_change=True,
+            public=public,
         ),
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
     )

@@ -174,6 +174,9 @@ class UpdateDraft:
     phase_change: bool = False
     # Contact ids told directly instead of audiences (a reminder to the lead).
     recipients: tuple[str, ...] | None = None
+    # The message is staff text meant for everyone: the status page and feed may show it.
+    # Only staff actions set it; automatic text is built from alert labels.
+    public: bool = False
 
 
 # --- contacts -----------------------------------------------------------------------------

@@ -41,9 +41,10 @@ from outage_notify.models import (
     Severity,
     UpdateKind,
 )
+from outage_notify.public_words import PublicWords
 from outage_notify.sms_encoding import measure_sms
 from outage_notify.sms_transliteration import transliterate_sms
-from outage_notify.template_filters import component_name, finalizer, format_time, time_filter
+from outage_notify.template_filters import finalizer, format_time, time_filter
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
 # What check() accepts for the sample SMS: pt-BR text falls into UCS-2 (70/67 per segment).
@@ -68,6 +69,8 @@ class IncidentView:
     eta: datetime | None = None
     next_update_at: datetime | None = None
     resolved_at: datetime | None = None
+    # Names a component label the templates do not know (`component` filter): never the label.
+    service: str = "email"
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class Renderer:
         self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
         self._labels: dict[str, str] = {}
         self._requests: dict[str, tuple[str, ...]] = {}
+        self.public_words = PublicWords.load(self.templates_dir)
 
     def render(self, *, channel: ChannelName, context: MessageContext) -> RenderedMessage:
         """Title and body for one (update, audience, channel, locale); SMS also gets its cost."""
@@ -269,7 +273,7 @@ class Renderer:
             )
             del environment.filters["safe"]
             environment.filters["time"] = time_filter(locale)
-            environment.filters["component"] = lambda c: component_name(c, locale=locale)
+            environment.filters["component"] = self.public_words.component_filter(locale)
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
 

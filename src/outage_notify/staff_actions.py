@@ -185,9 +185,14 @@ def update(
     eta: datetime | None = None,
     audiences: list[str] | None = None,
     announce_eta: bool = False,
+    public: bool = True,
     detail: Mapping[str, Any],
 ) -> ActionResult:
-    """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
+    """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
+
+    The message is shown on the status page unless `public` is false or `audiences` narrows
+    who is told (text for chosen audiences is not for everyone).
+    """
     settings = ctx.settings
 
     def decide(state: IncidentState | None) -> Decision:
@@ -203,6 +208,7 @@ def update(
             cadence_minutes=settings.update_cadence_minutes,
             eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
             announce_eta=announce_eta,
+            public=public,
         )
 
     return perform(ctx, principal, incident_id, decide, action="update", detail=detail)
@@ -215,9 +221,13 @@ def resolve(
     *,
     message: str = "",
     override_reason: str = "",
+    public: bool = True,
     detail: Mapping[str, Any] | None = None,
 ) -> ActionResult:
-    """Resolve the incident; everyone who was told about it hears that it is fixed."""
+    """Resolve the incident; everyone who was told about it hears that it is fixed.
+
+    The message is shown on the status page unless `public` is false.
+    """
     passes = ctx.settings.verification
 
     def decide(state: IncidentState | None) -> Decision:
@@ -229,6 +239,7 @@ def resolve(
             now=datetime.now(UTC),
             passes_required=passes,
             override_reason=override_reason,
+            public=public,
         )
 
     return perform(

@@ -1,14 +1,24 @@
 """What the public status page shows, built from stored rows; pure.
 
-Public: whether email works, the open incident's title, phase, affected components, since when,
-its ETA and promised next-update time, the newest update sent to everyone (kind, time, staff
-message), the alternatives, and past incidents with their duration.
+Public: whether email works, the open incident's public title and description, phase,
+affected components, since when, its ETA and promised next-update time, the newest update sent
+to everyone (kind, time, and staff's message when it is public), the alternatives, and past
+incidents with their public title and duration.
 
-Internal, never here: timeline entries (notes, findings, alerts, who did what), deliveries and
-recipients, staff names (`created_by`), the incident summary (alert descriptions carry host
-names and runbook links), notified audiences, and severity (a triage label that only
-management's messages mention; the public sees impact as components and phase). Updates sent to
-chosen audiences only (staff set `audiences`) are not public either.
+Public text is only: staff's `public_title`, the templates' public words for the service and
+its components (`public_words`, `{templates}/{locale}/public.yaml`), and messages staff wrote
+for everyone (`UpdateRow.public`). Alert text never is: the incident's title and summary (from
+alert summaries and descriptions, which carry host names and runbook links), labels, the
+service label and component labels the templates do not know (shown as the service's public
+name), and automatic update text ("now also affected: <labels>").
+
+Internal, never here either: timeline entries (notes, findings, alerts, who did what),
+deliveries and recipients, staff names (`created_by`), notified audiences, and severity (a
+triage label that only management's messages mention). Updates sent to chosen audiences only
+(staff set `audiences`) and notes to the incident lead are not public at all.
+
+Every string passes `clean_text`: what the JSON, the HTML and the Atom feed carry is valid
+XML 1.0 and UTF-8 (no control characters, lone surrogates, U+FFFE or U+FFFF).
 """
 
 from __future__ import annotations
@@ -20,17 +30,25 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from outage_notify.models import STAFF_KINDS, Phase, UpdateKind
+from outage_notify.public_words import PublicWords
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import component_name
+from outage_notify.template_filters import clean_text, component_name, known_component
 
 LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
 FEED_LIMIT = 50
 
 
+# The id of every component label the templates do not know (it may be a host name).
+OTHER = "other"
+
+
 class Component(BaseModel):
-    id: str = Field(description="The component id, as in alert labels: inbound, webmail…")
-    name: str = Field(description="Its name in the page's language.")
+    id: str = Field(
+        description="The component id (inbound, webmail…), or `other` for any label the "
+        "templates do not name; the label itself is never shown."
+    )
+    name: str = Field(description="Its name in the page's language; `other` is the service's.")
 
 
 class PublicUpdate(BaseModel):
@@ -38,12 +56,16 @@ class PublicUpdate(BaseModel):
 
     at: datetime
     kind: UpdateKind
-    message: str = Field(description="What staff wrote; may be empty (the kind says it all).")
+    message: str = Field(
+        description="What staff wrote for everyone; empty when the update was automatic or "
+        "not public (the kind says it all)."
+    )
 
 
 class CurrentIncident(BaseModel):
     id: int
-    title: str
+    title: str = Field(description="Staff's public title, else the templates' public words.")
+    description: str = Field(description="The public words' description; may be empty.")
     phase: Phase
     components: list[Component]
     since: datetime
@@ -99,17 +121,43 @@ def page_locale(lang: str | None, *, default: str = "en") -> str:
 
 
 def is_public(update: UpdateRow) -> bool:
-    """Only updates routing sent to everyone: not those aimed at chosen audiences, and never
-    a note to the incident lead (a reminder, the unreached list)."""
+    """Listed publicly: an update routing sent to everyone (not one aimed at chosen audiences,
+    never a note to the incident lead) that carries public staff text or changed the phase (a
+    phase is public; an automatic "now also affected" update adds nothing the components do
+    not)."""
     return (
         update.audiences is None
         and update.recipients is None
         and update.kind not in {kind.value for kind in STAFF_KINDS}
+        and (update.public or update.phase_change)
     )
 
 
-def _components(ids: Iterable[str], locale: str) -> list[Component]:
-    return [Component(id=c, name=component_name(c, locale=locale)) for c in ids]
+def public_message(update: UpdateRow) -> str:
+    """The update's message if staff wrote it for everyone, else ""."""
+    return clean_text(update.message) if update.public else ""
+
+
+def public_title(incident: IncidentRow, words: PublicWords, locale: str) -> str:
+    """Staff's public title, else the public words for the incident's service and components."""
+    return clean_text(incident.public_title or "").strip() or clean_text(
+        words.incident(incident.service, incident.components, locale=locale).title
+    )
+
+
+def _components(incident: IncidentRow, words: PublicWords, locale: str) -> list[Component]:
+    other = words.service_name(incident.service, locale=locale)
+    listed: list[Component] = []
+    unknown = False
+    for c in dict.fromkeys(incident.components):
+        if known_component(c):
+            listed.append(Component(id=c, name=component_name(c, locale=locale)))
+        else:
+            unknown = True
+    if unknown:
+        # Unknown labels, however many, are one entry named as the service.
+        listed.append(Component(id=OTHER, name=clean_text(other)))
+    return listed
 
 
 def _latest_public(updates: Iterable[UpdateRow]) -> PublicUpdate | None:
@@ -117,7 +165,9 @@ def _latest_public(updates: Iterable[UpdateRow]) -> PublicUpdate | None:
     if not public:
         return None
     newest = max(public, key=lambda u: (u.created_at, u.id))
-    return PublicUpdate(at=newest.created_at, kind=UpdateKind(newest.kind), message=newest.message)
+    return PublicUpdate(
+        at=newest.created_at, kind=UpdateKind(newest.kind), message=public_message(newest)
+    )
 
 
 def build_view(
@@ -129,16 +179,20 @@ def build_view(
     alternatives: Sequence[str],
     locale: str,
     now: datetime,
+    words: PublicWords,
 ) -> StatusView:
     """The status page's content: the newest open incident with its newest public update."""
     current = None
     if open_incidents:
         row = max(open_incidents, key=lambda r: (r.opened_at, r.id))
+        description = words.incident(row.service, row.components, locale=locale).description
         current = CurrentIncident(
             id=row.id,
-            title=row.title,
+            title=public_title(row, words, locale),
+            # Staff's own title stands alone: the default words may no longer fit it.
+            description="" if (row.public_title or "").strip() else clean_text(description),
             phase=Phase(row.phase),
-            components=_components(row.components, locale),
+            components=_components(row, words, locale),
             since=row.opened_at,
             eta=row.eta,
             next_update_at=row.next_update_at,
@@ -147,8 +201,8 @@ def build_view(
     past = [
         PastIncident(
             id=row.id,
-            title=row.title,
-            components=_components(row.components, locale),
+            title=public_title(row, words, locale),
+            components=_components(row, words, locale),
             since=row.opened_at,
             resolved_at=row.resolved_at,
             duration_seconds=max(0, int((row.resolved_at - row.opened_at).total_seconds())),
@@ -157,27 +211,31 @@ def build_view(
         if row.resolved_at is not None
     ]
     return StatusView(
-        organisation=organisation,
+        organisation=clean_text(organisation),
         lang=locale,
         email_ok=current is None,
         current=current,
-        alternatives=list(alternatives),
+        alternatives=[clean_text(a) for a in alternatives],
         past=past[:PAST_LIMIT],
         generated_at=now,
     )
 
 
 def feed_entries(
-    rows: Iterable[tuple[UpdateRow, IncidentRow]], *, limit: int = FEED_LIMIT
+    rows: Iterable[tuple[UpdateRow, IncidentRow]],
+    *,
+    words: PublicWords,
+    locale: str,
+    limit: int = FEED_LIMIT,
 ) -> list[FeedEntry]:
-    """Public updates with their incident's title, newest first, at most `limit`."""
+    """Public updates with their incident's public title, newest first, at most `limit`."""
     entries = [
         FeedEntry(
             update_id=update.id,
             incident_id=incident.id,
-            incident_title=incident.title,
+            incident_title=public_title(incident, words, locale),
             kind=UpdateKind(update.kind),
-            message=update.message,
+            message=public_message(update),
             phase=Phase(update.phase),
             eta=update.eta,
             next_update_at=update.next_update_at,

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from outage_notify.models import Phase, UpdateKind
-from outage_notify.status_page import StatusView
 from outage_notify.template_filters import format_time
+
+if TYPE_CHECKING:
+    # Only a type here: status_page reads the public words, which use these phrases.
+    from outage_notify.status_page import StatusView
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -178,6 +181,7 @@ class PageText:
     headline: str
     detail: str
     incident_title: str = ""
+    incident_description: str = ""
     facts: tuple[tuple[str, str], ...] = ()
     outlook: str = ""
     latest_label: str = ""
@@ -245,6 +249,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
         headline=phrase(locale, "verifying" if verifying else "down"),
         detail="",
         incident_title=current.title,
+        incident_description=current.description,
         facts=(
             (phrase(locale, "phase"), phase_text(current.phase, locale)),
             (phrase(locale, "since"), at(current.since)),

@@ -31,13 +31,19 @@ _COMPONENT_NAMES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+# Noncharacters XML 1.0 cannot carry (every other character it refuses is Cc or Cs).
+_NOT_XML = frozenset("\ufffe\uffff")
+
+
 def clean_text(text: str) -> str:
-    """Drop control and invisible format characters (bidi overrides, zero-width), keep \\n."""
+    """Drop control and invisible format characters (bidi overrides, zero-width), lone
+    surrogates and U+FFFE/U+FFFF, keep \\n: what is left is valid in XML 1.0 and in UTF-8."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return "".join(
         char
         for char in text
-        if char == "\n" or unicodedata.category(char) not in {"Cc", "Cf", "Cs"}
+        if char == "\n"
+        or (unicodedata.category(char) not in {"Cc", "Cf", "Cs"} and char not in _NOT_XML)
     )
 
 
@@ -80,10 +86,16 @@ def format_time(moment: datetime, *, zone: ZoneInfo, now: datetime, locale: str)
     return f"{local:%d/%m} {clock}"
 
 
-def component_name(component: str, *, locale: str) -> str:
-    """The reader's word for a component id; unknown ids are shown as they are."""
+def known_component(component: str) -> bool:
+    """The templates have a name for this component id (the same ids in every language)."""
+    return component in _COMPONENT_NAMES["en"]
+
+
+def component_name(component: str, *, locale: str, unknown: str | None = None) -> str:
+    """The reader's word for a component id; an unknown id is `unknown` when given (the
+    service's public name: a label may be a host name), else shown as it is."""
     names = _COMPONENT_NAMES.get(locale.split("-")[0].lower(), _COMPONENT_NAMES["en"])
-    return names.get(component, component)
+    return names.get(component, component if unknown is None else unknown)
 
 
 def time_filter(locale: str) -> Callable[..., str]:

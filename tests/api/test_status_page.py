@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 import pytest
@@ -11,7 +12,6 @@ from fastapi.testclient import TestClient
 from outage_notify.api.app import create_app
 from outage_notify.settings import Settings
 from outage_notify.status_feed import ATOM
-from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import create_celery
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,10 +19,8 @@ STAFF = {"Authorization": "Bearer status-test-staff-token"}
 
 
 @pytest.fixture
-def api(tmp_path: Path) -> TestClient:
-    """The embedded service on SQLite; nothing here needs a worker."""
-    database_url = f"sqlite:///{tmp_path / 'status.db'}"
-    upgrade(create_store_engine(database_url))
+def api(database_url: str) -> TestClient:
+    """The embedded service on SQLite and PostgreSQL; nothing here needs a worker."""
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
@@ -74,7 +72,13 @@ def test_json_answers_without_login_with_cache_headers_and_304_when_unchanged(
 
 
 def test_html_page_is_in_the_organisations_name_and_locked_down(api: TestClient) -> None:
-    declare(api, "<script>alert(1)</script>")
+    incident_id = declare(api, "mail down")
+    patched = api.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"public_title": "<script>alert(1)</script>"},
+        headers=STAFF,
+    )
+    assert patched.status_code == 200, patched.text
     response = api.get("/status", params={"lang": "pt-BR"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -88,7 +92,7 @@ def test_html_page_is_in_the_organisations_name_and_locked_down(api: TestClient)
 
 
 def test_feed_is_atom_with_the_updates_and_links_to_the_page(api: TestClient) -> None:
-    declare(api, "Webmail down")
+    declare(api, "Relay mx1.corp.local down")
     response = api.get("/status/feed.atom")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/atom+xml; charset=utf-8"
@@ -100,7 +104,8 @@ def test_feed_is_atom_with_the_updates_and_links_to_the_page(api: TestClient) ->
     assert alternate is not None
     assert alternate.get("href") == "https://it.example.org/status"
     titles = [e.findtext("a:title", namespaces=ns) for e in root.findall("a:entry", ns)]
-    assert titles == ["Webmail down: Problem reported"]
+    # The title staff declared with is internal; the page uses the component's public words.
+    assert titles == ["Outgoing email is delayed or not being delivered: Problem reported"]
 
 
 def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient) -> None:
@@ -120,3 +125,76 @@ def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient
     }
     current = document["components"]["schemas"]["CurrentIncident"]["properties"]
     assert "severity" not in current and "summary" not in current
+
+
+def status_of(api: TestClient) -> dict[str, Any]:
+    body: dict[str, Any] = api.get("/status.json").json()
+    return body
+
+
+def test_patch_public_title_renames_the_incident_on_every_public_surface(
+    api: TestClient,
+) -> None:
+    incident_id = declare(api, "Relay mx1.corp.local (10.0.0.5) down")
+    assert status_of(api)["current"]["title"] == (
+        "Outgoing email is delayed or not being delivered"
+    )
+    patched = api.patch(
+        f"/api/v1/incidents/{incident_id}",
+        json={"public_title": "Mail to outside addresses is delayed\uffff"},
+        headers=STAFF,
+    )
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["public_title"] == "Mail to outside addresses is delayed\uffff"
+    assert patched.json()["title"] == "Relay mx1.corp.local (10.0.0.5) down"
+    current = status_of(api)["current"]
+    assert current["title"] == "Mail to outside addresses is delayed"
+    feed = api.get("/status/feed.atom").content
+    root = ElementTree.fromstring(feed)  # noqa: S314 - our own output under test
+    titles = [e.findtext(f"{{{ATOM}}}title") for e in root.findall(f"{{{ATOM}}}entry")]
+    assert titles == ["Mail to outside addresses is delayed: Problem reported"]
+    for body in (api.get("/status").text, feed.decode(), api.get("/status.json").text):
+        assert "mx1" not in body and "10.0.0.5" not in body and "internal-ish" not in body
+    detail = api.get(f"/api/v1/incidents/{incident_id}", headers=STAFF).json()
+    assert detail["timeline"][-1]["kind"] == "edit"
+    assert "public title set to" in detail["timeline"][-1]["text"]
+
+    cleared = api.patch(
+        f"/api/v1/incidents/{incident_id}", json={"public_title": ""}, headers=STAFF
+    )
+    assert cleared.status_code == 200 and cleared.json()["public_title"] == ""
+    assert status_of(api)["current"]["title"] == (
+        "Outgoing email is delayed or not being delivered"
+    )
+
+
+def test_public_title_over_300_characters_is_a_422_naming_the_field(api: TestClient) -> None:
+    incident_id = declare(api, "mail down")
+    response = api.patch(
+        f"/api/v1/incidents/{incident_id}", json={"public_title": "x" * 301}, headers=STAFF
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "public_title"]
+
+
+def test_staff_updates_are_public_unless_public_false_or_audiences(api: TestClient) -> None:
+    incident_id = declare(api, "mail down")
+    path = f"/api/v1/incidents/{incident_id}/updates"
+    shown = api.post(path, json={"message": "Moving the queue to a new disk."}, headers=STAFF)
+    assert shown.status_code == 202, shown.text
+    assert status_of(api)["current"]["latest_update"]["message"] == (
+        "Moving the queue to a new disk."
+    )
+    for body in (
+        {"message": "mx1 vendor ticket 4411 opened", "public": False},
+        {"message": "Cost estimate follows by phone.", "audiences": ["management"]},
+    ):
+        response = api.post(path, json=body, headers=STAFF)
+        assert response.status_code == 202, response.text
+        published = status_of(api)
+        assert published["current"]["latest_update"]["message"] == (
+            "Moving the queue to a new disk."
+        )
+        assert str(body["message"]) not in api.get("/status/feed.atom").text
+    updates = api.get(f"/api/v1/incidents/{incident_id}", headers=STAFF).json()["updates"]
+    assert [u["public"] for u in updates] == [False, True, False, False]

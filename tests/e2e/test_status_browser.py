@@ -36,6 +36,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 TITLE = "Mail server mx1 not accepting <!channel> connections"
+# What staff set for the public (the declared title is internal): markup stays text.
+PUBLIC_TITLE = "Mail is not arriving <!channel>"
 UPDATE = "The storage array failed; we are moving mailboxes to the standby server."
 NOTE = "INTERNAL: root cause is the expired cert on mx1.corp.internal, Bob knows"
 FINDING = "INTERNAL: relay-02 queue at 48k messages"
@@ -86,6 +88,10 @@ def declare_with_eta_and_note(service: RunningService) -> tuple[int, datetime]:
     )
     assert declared.status_code == 201, declared.text
     incident_id = int(declared.json()["incident"]["id"])
+    patched = service.call(
+        "PATCH", f"/api/v1/incidents/{incident_id}", json={"public_title": PUBLIC_TITLE}
+    )
+    assert patched.status_code == 200, patched.text
     updated = service.call(
         "POST",
         f"/api/v1/incidents/{incident_id}/updates",
@@ -135,7 +141,8 @@ def test_status_page_tells_a_user_what_is_broken_until_when_and_how_to_reach_it(
     assert "receiving email, webmail" in text
     assert f"Expected to work again by {eta_text}." in text
     assert UPDATE in text
-    assert TITLE in text  # shown as text, not taken for markup
+    assert PUBLIC_TITLE in text  # shown as text, not taken for markup
+    assert TITLE not in text and "mx1" not in text  # the declared title is internal
     for alternative in settings.alternatives:
         assert alternative in text
     for internal in (NOTE, FINDING, "critical", "Reported by the front desk", "staff-bot"):

@@ -40,6 +40,7 @@ from outage_notify.api.responses import (
 )
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.public_words import PublicWords
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
@@ -81,6 +82,9 @@ def create_app(
     app.state.enqueuer = Enqueuer(celery)
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
     app.state.directory = directory or load_contacts(settings)
+    # What the status page calls services and components (never alert text); a bad file
+    # stops the service at start rather than the page during an outage.
+    app.state.public_words = PublicWords.load(settings.templates_dir)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulGuard)
 

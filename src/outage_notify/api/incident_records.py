@@ -69,7 +69,7 @@ def add_action_item(
 def patch_incident(
     request: Request, incident_id: IncidentId, body: IncidentPatch, principal: Staff
 ) -> IncidentOut:
-    """Set the incident lead or the root cause."""
+    """Set the incident lead, the root cause or the public title (the status page's)."""
     check_lead(request, body.lead)
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
@@ -80,6 +80,9 @@ def patch_incident(
         if body.root_cause is not None:
             row.root_cause = body.root_cause
             changes.append("root cause recorded")
+        if body.public_title is not None:
+            row.public_title = body.public_title.strip()
+            changes.append(f"public title set to {row.public_title or 'the default'}")
         if changes:
             session.add(
                 TimelineRow(

@@ -96,6 +96,7 @@ def post_update(
             eta=body.eta,
             audiences=body.audiences,
             announce_eta=body.announce_eta,
+            public=body.public,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
     return views.staff_action(done)
@@ -118,6 +119,7 @@ def resolve_incident(
             incident_id,
             message=body.message if body is not None else "",
             override_reason=body.override_reason if body is not None else "",
+            public=body.public if body is not None else True,
         )
     return views.staff_action(done)
 

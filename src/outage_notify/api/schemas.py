@@ -61,6 +61,11 @@ class StaffUpdate(StaffInput):
         default=False,
         description="Send eta_changed even if the ETA moved less than the configured threshold.",
     )
+    public: bool = Field(
+        default=True,
+        description="Show the message on the public status page and feed; false keeps it to "
+        "the messages. An update for chosen `audiences` is never public.",
+    )
 
 
 class ResolveIncident(StaffInput):
@@ -69,6 +74,9 @@ class ResolveIncident(StaffInput):
         default="",
         max_length=2000,
         description="Required to resolve before the mail probes have verified the fix.",
+    )
+    public: bool = Field(
+        default=True, description="Show the message on the public status page and feed."
     )
 
 
@@ -87,6 +95,12 @@ class ActionItemIn(StaffInput):
 class IncidentPatch(StaffInput):
     lead: str | None = Field(default=None, description="Contact id of the incident lead.")
     root_cause: str | None = Field(default=None, max_length=10_000)
+    public_title: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The incident's title on the public status page and feed; \"\" goes back "
+        "to the templates' public words for its service and components.",
+    )
 
 
 class Created(BaseModel):
@@ -116,12 +130,14 @@ class UpdateOut(BaseModel):
     created_at: datetime
     created_by: str
     planned: bool
+    public: bool = Field(description="Its message may be shown on the public status page.")
 
 
 class IncidentOut(BaseModel):
     id: int
     service: str
-    title: str
+    title: str = Field(description="From the alert or staff; internal, never on the status page.")
+    public_title: str = Field(description="Staff's title for the status page; \"\" if unset.")
     summary: str
     severity: Severity
     phase: Phase

@@ -1,6 +1,8 @@
 """The public status page: GET /status (HTML), /status.json and /status/feed.atom; no login.
 
 What is public is decided in `outage_notify.status_page`; this module loads, calls, renders.
+The public words for services and components (`{templates}/{locale}/public.yaml`) are read
+at start-up (`create_app`) into `app.state.public_words`.
 The page's address in user messages is `settings.status_page_url`, or when that is empty
 `public_base_url + "/status"`; the feed lives at `public_base_url + "/status/feed.atom"`.
 
@@ -21,6 +23,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
 from outage_notify.api.deps import DB, settings_of
+from outage_notify.public_words import PublicWords
 from outage_notify.settings import Settings
 from outage_notify.status_feed import atom_feed
 from outage_notify.status_page import (
@@ -72,7 +75,14 @@ def feed_url(settings: Settings) -> str:
     return settings.public_base_url.rstrip("/") + "/status/feed.atom"
 
 
-def _load_view(db: Session, settings: Settings, lang: str | None) -> StatusView:
+def words_of(request: Request) -> PublicWords:
+    words: PublicWords = request.app.state.public_words
+    return words
+
+
+def _load_view(
+    db: Session, settings: Settings, words: PublicWords, lang: str | None
+) -> StatusView:
     opened = status_store.open_incidents(db)
     updates = status_store.latest_updates(db, opened[0].id, limit=UPDATES_SCANNED) if opened else []
     return build_view(
@@ -83,6 +93,7 @@ def _load_view(db: Session, settings: Settings, lang: str | None) -> StatusView:
         alternatives=settings.alternatives,
         locale=page_locale(lang, default=settings.default_locale),
         now=datetime.now(UTC),
+        words=words,
     )
 
 
@@ -107,7 +118,7 @@ def _version(view: StatusView) -> str:
 def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     """Is email working, what is being done, until when, and how to reach IT meanwhile."""
     settings = settings_of(request)
-    view = _load_view(db, settings, lang)
+    view = _load_view(db, settings, words_of(request), lang)
     html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed_url(settings)))
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
     return _respond(
@@ -122,7 +133,7 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
 @router.get("/status.json", response_model=StatusView, summary="The public status as JSON")
 def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
     """What /status shows, as data; times are UTC (ISO 8601)."""
-    view = _load_view(db, settings_of(request), lang)
+    view = _load_view(db, settings_of(request), words_of(request), lang)
     return _respond(
         request,
         view.model_dump_json(),
@@ -142,7 +153,11 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
     """The newest public updates of all incidents, newest first."""
     settings = settings_of(request)
     locale = page_locale(lang, default=settings.default_locale)
-    entries = feed_entries(status_store.recent_updates(db, limit=FEED_LIMIT * 2))
+    entries = feed_entries(
+        status_store.recent_updates(db, limit=FEED_LIMIT * 2),
+        words=words_of(request),
+        locale=locale,
+    )
     body = atom_feed(
         entries,
         organisation=settings.organisation_name,
@@ -152,7 +167,8 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
         locale=locale,
         now=datetime.now(UTC),
     )
-    version = f"{locale}:{[e.update_id for e in entries]}:{settings.organisation_name}"
+    titles = [e.incident_title for e in entries]
+    version = f"{locale}:{[e.update_id for e in entries]}:{titles}:{settings.organisation_name}"
     return _respond(
         request,
         body,

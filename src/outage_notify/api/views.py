@@ -27,6 +27,7 @@ def incident(row: IncidentRow) -> IncidentOut:
         id=row.id,
         service=row.service,
         title=row.title,
+        public_title=row.public_title,
         summary=row.summary,
         severity=Severity(row.severity),
         phase=Phase(row.phase),
@@ -70,6 +71,7 @@ def incident_detail(
                 created_at=u.created_at,
                 created_by=u.created_by,
                 planned=u.planned_at is not None,
+                public=u.public,
             )
             for u in updates
         ],

@@ -258,6 +258,7 @@ def add_update(
         created_at=now,
         created_by=draft.actor,
         phase_change=draft.phase_change,
+        public=draft.public,
         recipients=list(draft.recipients) if draft.recipients is not None else None,
     )
     session.add(update)

@@ -107,6 +107,9 @@ class IncidentRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     service: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(300))
+    # What the status page calls it, set by staff; "" means the templates' public words.
+    # The title above comes from alert text and is never public.
+    public_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(20))
     phase: Mapped[str] = mapped_column(String(20), index=True)
@@ -165,6 +168,9 @@ class UpdateRow(Base):
     recipients: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Opened, resolved, reopened or a new phase: exempt from per-recipient SMS budgets.
     phase_change: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Its message may be shown on the status page and feed: staff text meant for everyone.
+    # False for automatic text (built from alert labels) and when staff said `"public": false`.
+    public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MessageRow(Base):

@@ -154,6 +154,7 @@ def _renderer_for(runtime: WorkerRuntime, incident: IncidentRow, update: UpdateR
         eta=update.eta,
         next_update_at=update.next_update_at,
         resolved_at=incident.resolved_at,
+        service=incident.service,
     )
 
     def render(
