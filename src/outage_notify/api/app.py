@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from celery import Celery
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
@@ -38,6 +40,7 @@ from outage_notify.api.responses import (
 )
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.models import storable
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
@@ -80,6 +83,13 @@ def create_app(
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
     app.state.directory = directory or load_contacts(settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer, but it echoes the input: a lone surrogate in it cannot be
+        # encoded as UTF-8, and the 422 became a 500.
+        detail = storable(jsonable_encoder(error.errors()))
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(DatabaseError)
     async def database_down(request: Request, error: DatabaseError) -> JSONResponse:
