@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from celery import Celery
@@ -86,9 +88,9 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
-        # FastAPI's own answer, but it echoes the input: a lone surrogate in it cannot be
-        # encoded as UTF-8, and the 422 became a 500.
-        detail = storable(jsonable_encoder(error.errors()))
+        # FastAPI's own answer, but it echoes the input: a lone surrogate (not UTF-8) or an
+        # infinite number (1e999 parses as inf; not JSON) in it made the 422 a 500.
+        detail = _json_safe(storable(jsonable_encoder(error.errors())))
         return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 
     @app.exception_handler(DatabaseError)
@@ -114,6 +116,17 @@ def create_app(
     app.include_router(metrics_api.router)
     app.include_router(audit_api.router, responses=STAFF_READ)
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with infinite and NaN floats written as text, which JSON can carry."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _unavailable(detail: str) -> JSONResponse:
