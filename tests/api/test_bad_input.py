@@ -254,3 +254,25 @@ def test_a_signed_inbound_sms_without_message_sid_is_refused_and_kept_nowhere(
         assert response.status_code == 400, response.text
         assert "MessageSid" in response.text
     assert rows(database_url, InboundMessageRow) == []
+
+
+# --- staff input over a limit ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [
+        ("title", "t" * 301, 300),
+        ("service", "s" * 101, 100),
+        ("summary", "x" * 5001, 5000),
+        ("lead", "l" * 201, 200),
+    ],
+)
+def test_staff_text_over_its_limit_is_a_422_naming_the_field_and_the_limit(
+    api: TestClient, field: str, value: str, limit: int
+) -> None:
+    response = declare(api, **{field: value})
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["body", field]
+    assert f"at most {limit} characters" in error["msg"]

@@ -9,6 +9,7 @@ the worker can store: its text within the columns' limits.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,8 +39,22 @@ def api(providers: FakeProviders, database_url: str, redis_url: str) -> Iterator
         yield client
 
 
+# Answers by status code over the run: `pytest -s` prints them per test (SECURITY.md's figures).
+ANSWERS: Counter[int] = Counter()
+
+
+@pytest.fixture(autouse=True)
+def _report_answers(request: pytest.FixtureRequest) -> Iterator[None]:
+    ANSWERS.clear()
+    yield
+    print(
+        f"\n{request.node.name}: {sum(ANSWERS.values())} requests, {dict(sorted(ANSWERS.items()))}"
+    )
+
+
 def answered(response: Any) -> int:
     code: int = response.status_code
+    ANSWERS[code] += 1
     assert code < 500, f"{code}: {response.text[:500]}"
     return code
 

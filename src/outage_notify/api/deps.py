@@ -151,7 +151,7 @@ def token_principal(request: Request) -> Principal:
 
 
 def check_role(request: Request, principal: Principal, role: Role) -> Principal:
-    """`principal` if its role is `role` or above, else 403 naming both."""
+    """`principal` if its role is `role` or above, else 403 naming the role needed."""
     if ROLE_RANK[principal.role] < ROLE_RANK[role]:
         # Not the token's name: that would confirm to whoever holds a leaked token that it is
         # valid, and whose it is.
