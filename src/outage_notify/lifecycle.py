@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +23,6 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.truncation import cut_data, cut_text
 
 # Reopening goes back to investigating; everything else moves forward or sideways while open.
 ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
@@ -92,31 +91,7 @@ def apply_alert(
     `incident` is the service's open incident, else its latest resolved one. A firing alert
     within `hold_down` of that resolution reopens it rather than opening a new incident. With
     `verify`, monitoring's all-clear moves the incident to verifying; mail probes resolve it.
-    Text the event had to cut to fit (`AlertEvent.truncated`) is recorded on the timeline.
     """
-    decision = _decide_alert(
-        incident,
-        event,
-        now=now,
-        cadence_minutes=cadence_minutes,
-        hold_down=hold_down,
-        verify=verify,
-    )
-    if decision.incident is None or not event.truncated:
-        return decision
-    entry = TimelineEntry("truncated", cut_text(event), event.source, cut_data(event))
-    return replace(decision, timeline=(*decision.timeline, entry))
-
-
-def _decide_alert(
-    incident: IncidentState | None,
-    event: AlertEvent,
-    *,
-    now: datetime,
-    cadence_minutes: Mapping[Severity, int],
-    hold_down: timedelta,
-    verify: bool,
-) -> Decision:
     alert_entry = TimelineEntry(
         kind="alert",
         text=f"{event.source} {event.status}: {event.summary}",

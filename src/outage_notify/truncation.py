@@ -7,9 +7,10 @@ what was cut, so nobody mistakes the shortened summary for all the alert said.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 from outage_notify import field_limits
+from outage_notify.lifecycle import Decision, TimelineEntry
 from outage_notify.models import COMPONENT_NAME, CUT_AT, AlertEvent
 
 _WORDS = {
@@ -30,6 +31,14 @@ def cut_text(event: AlertEvent) -> str:
     )
 
 
-def cut_data(event: AlertEvent) -> dict[str, Any]:
-    """The timeline entry's data: the alert group and each cut field's original length."""
-    return {"group": event.group_key, "original_lengths": dict(event.truncated)}
+def with_cuts_recorded(decision: Decision, event: AlertEvent) -> Decision:
+    """`decision` plus a `truncated` timeline entry when `event` had text cut to fit."""
+    if decision.incident is None or not event.truncated:
+        return decision
+    entry = TimelineEntry(
+        "truncated",
+        cut_text(event),
+        event.source,
+        {"group": event.group_key, "original_lengths": dict(event.truncated)},
+    )
+    return replace(decision, timeline=(*decision.timeline, entry))

@@ -40,6 +40,7 @@ from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.truncation import with_cuts_recorded
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -81,6 +82,7 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
             )
             if decision.incident is not None and decision.incident.id is None:
                 decision.incident.lead = runtime.settings.default_lead
+            decision = with_cuts_recorded(decision, alert)
             saved, update = incident_store.save_decision(
                 session, decision, row=row, now=now, actor=pending.source
             )
