@@ -6,12 +6,40 @@ recipients are who is told, rendered messages and deliveries are what goes out.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from outage_notify import field_limits
+
+# A surrogate code point can only be alone in a Python str decoded from JSON ("\ud800"): a
+# valid pair is decoded into one character. UTF-8 cannot encode it, so PostgreSQL and every
+# provider refuse it.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return LONE_SURROGATE.search(text) is not None
+
+
+def storable(value: Any) -> Any:
+    """`value` with NULs dropped and lone surrogates replaced by U+FFFD, in every string.
+
+    For text from monitoring, which must never be refused: a label a monitor cannot fix
+    would otherwise keep a real outage from being stored and announced.
+    """
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value.replace("\x00", ""))
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(storable(item) for item in value)
+    return value
 
 
 def without_nul(value: Any) -> Any:
@@ -123,11 +151,60 @@ class AlertEvent(BaseModel):
     started_at: datetime | None = None
     url: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
+    # Fields monitoring sent longer than we store, and their original lengths: they were cut
+    # (`field_limits.fit`) rather than refused, and the cut goes on the incident's timeline.
+    truncated: dict[str, int] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _drop_nul(cls, data: Any) -> Any:
-        return without_nul(data)
+    def _storable(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = storable(data)
+        truncated = dict(data.get("truncated") or {})
+        for name, limit in CUT_AT.items():
+            value = data.get(name)
+            if isinstance(value, str) and len(value) > limit:
+                truncated[name] = len(value)
+                data[name] = field_limits.fit(value, limit)
+        components = data.get("components")
+        if isinstance(components, list | tuple):
+            data["components"] = tuple(_components(components, truncated))
+        for name in ("dedup_key", "group_key"):
+            value = data.get(name)
+            if isinstance(value, str):
+                data[name] = field_limits.fit_key(value, _KEY_LIMITS[name])
+        data["truncated"] = truncated
+        return data
+
+
+# Monitoring text is cut to what is stored and shown (see `field_limits`), never refused.
+CUT_AT = {
+    "summary": field_limits.TITLE,
+    "service": field_limits.SERVICE,
+    "description": field_limits.DESCRIPTION,
+    "url": field_limits.URL,
+}
+# Component names are cut each to this; `truncated["component name"]` is the longest sent.
+COMPONENT_NAME = "component name"
+_KEY_LIMITS = {"dedup_key": field_limits.DEDUP_KEY, "group_key": field_limits.GROUP_KEY}
+
+
+def _components(names: list[Any] | tuple[Any, ...], truncated: dict[str, int]) -> list[Any]:
+    """Component names of at most COMPONENT characters each; the cut is recorded.
+
+    How many there are is not capped here: every affected component stays on the incident,
+    and messages shorten long lists themselves.
+    """
+    longest = max((len(name) for name in names if isinstance(name, str)), default=0)
+    if longest <= field_limits.COMPONENT:
+        return list(names)
+    truncated[COMPONENT_NAME] = longest
+    cut = [
+        field_limits.fit(name, field_limits.COMPONENT) if isinstance(name, str) else name
+        for name in names
+    ]
+    return list(dict.fromkeys(cut))
 
 
 # --- incidents ----------------------------------------------------------------------------

@@ -237,7 +237,8 @@ def test_each_endpoint_answers_each_caller_as_the_role_table_says(
         assert detail in ("invalid token",) or detail.startswith("missing bearer token")
     if expected == 403 and endpoint.access in ("staff", "admin"):
         assert f"needs the {endpoint.access} role" in response.json()["detail"]
-        assert caller in response.json()["detail"]
+        # Naming the token would confirm to whoever holds a leaked one that it is valid.
+        assert caller not in response.json()["detail"]
 
 
 @pytest.mark.parametrize("caller", CALLERS)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from anyio import to_thread
 from celery import Celery
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
@@ -40,6 +44,7 @@ from outage_notify.api.responses import (
 )
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.models import storable
 from outage_notify.public_words import PublicWords
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_session_factory, create_store_engine
@@ -88,6 +93,13 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulGuard)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer, but it echoes the input: a lone surrogate (not UTF-8) or an
+        # infinite number (1e999 parses as inf; not JSON) in it made the 422 a 500.
+        detail = _json_safe(storable(jsonable_encoder(error.errors())))
+        return JSONResponse({"detail": detail}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
     @app.exception_handler(DatabaseError)
     async def database_down(request: Request, error: DatabaseError) -> JSONResponse:
         log.error("database unavailable: %s", type(error).__name__)
@@ -112,6 +124,17 @@ def create_app(
     app.include_router(audit_api.router, responses=STAFF_READ)
     app.include_router(events_api.router, responses=STAFF_WRITE)
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with infinite and NaN floats written as text, which JSON can carry."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _unavailable(detail: str) -> JSONResponse:

@@ -6,11 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Admin
 from outage_notify.api.schemas import AuditEntryOut, AuditPage
 from outage_notify.store import audit as audit_store
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1/audit", tags=["audit"], responses=AUTH_RESPONSES, route_class=AuthenticateFirst
+)
 MAX_PAGE = 500
 # Ids are BIGINT: a larger number is a 422 here, not a database error.
 MAX_ID = 2**63 - 1

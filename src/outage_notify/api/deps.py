@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from outage_notify.api.auth_first import authenticates, once
 from outage_notify.errors import AlreadyOpen, NoSuchIncident, TransitionError
 from outage_notify.settings import ROLE_RANK, ApiToken, Role, Settings
 from outage_notify.staff_actions import ActionContext
@@ -150,13 +151,20 @@ def token_principal(request: Request) -> Principal:
 
 
 def check_role(request: Request, principal: Principal, role: Role) -> Principal:
-    """`principal` if its role is `role` or above, else 403 naming both."""
+    """`principal` if its role is `role` or above, else 403 naming the role needed."""
     if ROLE_RANK[principal.role] < ROLE_RANK[role]:
-        raise refuse(
-            request,
-            status.HTTP_403_FORBIDDEN,
-            f"this needs the {role} role; the token {principal.name!r} is {principal.role}",
+        # Not the token's name: that would confirm to whoever holds a leaked token that it is
+        # valid, and whose it is.
+        log.warning(
+            "refused %s %s from %s: token %r has the %s role, %s needed (403)",
+            request.method,
+            request.url.path,
+            client_address(request),
+            principal.name,
+            principal.role,
+            role,
         )
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"this needs the {role} role or above")
     return principal
 
 
@@ -172,22 +180,23 @@ async def principal_of(request: Request) -> Principal:
     return token_principal(request)
 
 
-async def authenticate(
-    request: Request,
-    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    _basic_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)],
-) -> Principal:
-    """The principal behind a valid Bearer or Basic API token, or 401."""
-    return await principal_of(request)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+Basic = Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)]
 
 
-def require(role: Role) -> Callable[[Request, Principal], Awaitable[Principal]]:
-    """A dependency that lets through `role` and the roles above it, else 403."""
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets through `role` and the roles above it, else 401 or 403.
 
-    async def check(
-        request: Request, principal: Annotated[Principal, Depends(authenticate)]
-    ) -> Principal:
-        return check_role(request, principal, role)
+    Routers with `route_class=AuthenticateFirst` run it before reading the request body.
+    """
+
+    async def role_check(request: Request) -> Principal:
+        return check_role(request, await principal_of(request), role)
+
+    @authenticates(role_check)
+    async def check(request: Request, _bearer: Bearer, _basic: Basic) -> Principal:
+        # The parameters only document the schemes; `presented_token` reads the header.
+        return await once(request, role_check)
 
     return check
 

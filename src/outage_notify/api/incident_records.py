@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from outage_notify import staff_actions
 from outage_notify.api import views
+from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
 from outage_notify.api.incidents import check_lead
 from outage_notify.api.schemas import (
@@ -23,7 +24,12 @@ from outage_notify.api.schemas import (
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1/incidents",
+    tags=["incidents"],
+    responses=AUTH_RESPONSES,
+    route_class=AuthenticateFirst,
+)
 
 
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 
 from outage_notify import staff_actions
 from outage_notify.api import views
+from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
 from outage_notify.api.schemas import (
     DeclareIncident,
@@ -28,7 +29,12 @@ from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.coverage import ack_deadlines, incident_coverage
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1/incidents",
+    tags=["incidents"],
+    responses=AUTH_RESPONSES,
+    route_class=AuthenticateFirst,
+)
 MAX_PAGE = 500
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
+from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report_html import to_html
@@ -16,7 +17,12 @@ from outage_notify.report_render import to_markdown
 from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.report import incident_report
 
-router = APIRouter(prefix="/api/v1/incidents", tags=["reports"], responses=AUTH_RESPONSES)
+router = APIRouter(
+    prefix="/api/v1/incidents",
+    tags=["reports"],
+    responses=AUTH_RESPONSES,
+    route_class=AuthenticateFirst,
+)
 
 
 class ReportFormat(StrEnum):

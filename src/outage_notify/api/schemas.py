@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from outage_notify.models import Phase, Severity, without_nul
+from outage_notify import field_limits as limits
+from outage_notify.models import Phase, Severity, has_lone_surrogate, without_nul
 from outage_notify.report_model import CoverageFigure
+from outage_notify.timestamps import SaneDatetime
 
-Component = Field(min_length=1, max_length=50)
+ComponentName = Annotated[str, StringConstraints(min_length=1, max_length=limits.COMPONENT)]
+AudienceName = Annotated[str, StringConstraints(min_length=1, max_length=limits.AUDIENCE)]
 # Row ids and offsets are 64-bit in both databases; a larger number is a 422, not a 500.
 MAX_ROW_ID = 2**63 - 1
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The incident's id.")]
@@ -27,34 +30,56 @@ class StaffInput(BaseModel):
     @classmethod
     def _drop_nul(cls, data: Any) -> Any:
         # PostgreSQL text cannot hold NUL; storing one would fail the request with a 500.
-        return without_nul(data)
+        data = without_nul(data)
+        if isinstance(data, dict):
+            for name, value in data.items():
+                _refuse_lone_surrogates(name, value)
+        return data
+
+
+def _refuse_lone_surrogates(name: str, value: Any) -> None:
+    """A 422 naming the field: a person can fix it, and UTF-8 (PostgreSQL) cannot hold it."""
+    texts = value if isinstance(value, list) else [value]
+    if any(isinstance(text, str) and has_lone_surrogate(text) for text in texts):
+        raise ValueError(
+            f"field {name!r} contains a lone UTF-16 surrogate (\\ud800-\\udfff), which is not"
+            " text; send the character itself or its surrogate pair"
+        )
 
 
 class DeclareIncident(StaffInput):
     """Staff declare an outage, e.g. from user reports."""
 
-    title: str = Field(min_length=1, max_length=300, description="What is broken, in a line.")
-    summary: str = Field(default="", max_length=5000, description="Impact and what is known.")
+    title: str = Field(
+        min_length=1, max_length=limits.TITLE, description="What is broken, in a line."
+    )
+    summary: str = Field(
+        default="", max_length=limits.DESCRIPTION, description="Impact and what is known."
+    )
     severity: Severity = Severity.MAJOR
-    components: list[str] = Field(
+    components: list[ComponentName] = Field(
         default_factory=list,
-        max_length=20,
+        max_length=limits.COMPONENTS,
         description="Affected components: inbound, outbound, webmail…",
     )
-    eta: AwareDatetime | None = Field(default=None, description="Estimated time to fix (ISO 8601).")
-    service: str = Field(default="email", min_length=1, max_length=100)
+    eta: SaneDatetime | None = Field(
+        default=None, description="Estimated time to fix (ISO 8601, with offset)."
+    )
+    service: str = Field(default="email", min_length=1, max_length=limits.SERVICE)
     lead: str | None = Field(
-        default=None, description="Contact id of the incident lead (reminded of slipped promises)."
+        default=None,
+        max_length=limits.LEAD,
+        description="Contact id of the incident lead (reminded of slipped promises).",
     )
 
 
 class StaffUpdate(StaffInput):
     """A progress update to stakeholders."""
 
-    message: str = Field(min_length=1, max_length=2000)
+    message: str = Field(min_length=1, max_length=limits.MESSAGE)
     phase: Phase | None = None
-    eta: AwareDatetime | None = Field(default=None, description="New ETA (ISO 8601, with offset).")
-    audiences: list[str] | None = Field(
+    eta: SaneDatetime | None = Field(default=None, description="New ETA (ISO 8601, with offset).")
+    audiences: list[AudienceName] | None = Field(
         default=None, max_length=20, description="Only these audiences; default: routing decides."
     )
     announce_eta: bool = Field(
@@ -69,10 +94,10 @@ class StaffUpdate(StaffInput):
 
 
 class ResolveIncident(StaffInput):
-    message: str = Field(default="", max_length=2000)
+    message: str = Field(default="", max_length=limits.MESSAGE)
     override_reason: str = Field(
         default="",
-        max_length=2000,
+        max_length=limits.MESSAGE,
         description="Required to resolve before the mail probes have verified the fix.",
     )
     public: bool = Field(
@@ -83,21 +108,23 @@ class ResolveIncident(StaffInput):
 class NoteIn(StaffInput):
     """Internal troubleshooting: never sent to stakeholders, never on the status page."""
 
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(min_length=1, max_length=limits.NOTE)
     kind: Literal["note", "finding"] = "note"
 
 
 class ActionItemIn(StaffInput):
-    text: str = Field(min_length=1, max_length=2000)
-    owner: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=limits.ACTION_ITEM)
+    owner: str = Field(default="", max_length=limits.OWNER)
 
 
 class IncidentPatch(StaffInput):
-    lead: str | None = Field(default=None, description="Contact id of the incident lead.")
-    root_cause: str | None = Field(default=None, max_length=10_000)
+    lead: str | None = Field(
+        default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
+    )
+    root_cause: str | None = Field(default=None, max_length=limits.NOTE)
     public_title: str | None = Field(
         default=None,
-        max_length=300,
+        max_length=limits.TITLE,
         description="The incident's title on the public status page and feed; \"\" goes back "
         "to the templates' public words for its service and components.",
     )

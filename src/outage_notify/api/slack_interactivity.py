@@ -126,6 +126,9 @@ def _payload(raw: str | None) -> dict[str, Any]:
         payload = json.loads(raw)
     except ValueError:
         raise _malformed("the payload form field is not JSON") from None
+    except RecursionError:
+        # Signed, but nested deeper than the decoder recurses: no payload of ours is.
+        raise _malformed("the payload form field is nested too deeply") from None
     if not isinstance(payload, dict):
         raise _malformed("the payload form field is not a JSON object")
     return payload

@@ -31,11 +31,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from outage_notify import field_limits as limits
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
 from outage_notify.command_runner import run_command
@@ -112,11 +113,21 @@ class Inbound:
 )
 def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]) -> Response:
     """An SMS sent to our number: opt-out, staff command or acknowledgement."""
+    sid = (form.get("MessageSid") or form.get("SmsSid") or "").strip()
+    sender = form.get("From", "").strip()
+    if not sid or len(sid) > limits.PROVIDER_ID or len(sender) > limits.SENDER:
+        # Without its id a text cannot be kept once: every resend would run its command
+        # again. Twilio always sends one (34 characters) and an E.164 number.
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"MessageSid (at most {limits.PROVIDER_ID} characters) and From (at most "
+            f"{limits.SENDER}) are required",
+        )
     text = Inbound(
         # Twilio sends From in E.164 already; it is compared exactly, never reformatted.
-        sender=form.get("From", "").strip(),
+        sender=sender,
         body=form.get("Body", ""),
-        sid=form.get("MessageSid") or form.get("SmsSid") or "",
+        sid=sid,
         at=datetime.now(UTC),
     )
     settings: Settings = request.app.state.settings

@@ -20,19 +20,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, status
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
+from fastapi.security import APIKeyHeader
 from pydantic import SecretStr
+from starlette.concurrency import run_in_threadpool
 
+from outage_notify.api.auth_first import authenticates, once
 from outage_notify.api.deps import (
     CHALLENGE,
+    Basic,
+    Bearer,
     Principal,
-    basic_scheme,
-    bearer_scheme,
     check_role,
     principal_of,
     refuse,
     settings_of,
-    token_principal,
 )
 from outage_notify.ingest import grafana
 from outage_notify.settings import Role, WebhookSettings
@@ -49,13 +50,12 @@ _secret_header = APIKeyHeader(
     auto_error=False,
     description="The source's secret (WEBHOOKS_UPTIME_KUMA_SECRET / WEBHOOKS_GENERIC_SECRET).",
 )
-Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
-Basic = Annotated[HTTPAuthorizationCredentials | None, Depends(basic_scheme)]
+SecretHeader = Annotated[str | None, Depends(_secret_header)]
 
 
-def monitor_token(request: Request) -> Principal:
+async def monitor_token(request: Request) -> Principal:
     """A valid API token of the monitor role or above; 401 or 403 otherwise."""
-    return check_role(request, token_principal(request), Role.MONITOR)
+    return check_role(request, await principal_of(request), Role.MONITOR)
 
 
 def secret_or_token(
@@ -65,16 +65,11 @@ def secret_or_token(
     setting = f"OUTAGE_NOTIFY_WEBHOOKS_{source.upper().replace('-', '_')}_SECRET"
 
     # Async: comparing a secret or a cheap token is no work for a thread (see `principal_of`).
-    async def check(
-        request: Request,
-        _documented_secret: Annotated[str | None, Depends(_secret_header)],
-        _bearer_credentials: Bearer,
-        _basic_credentials: Basic,
-    ) -> Principal:
+    async def secret_check(request: Request) -> Principal:
         # Read directly: a header sent empty is a wrong secret, not an absent one.
         presented = request.headers.get(SECRET_HEADER)
         if presented is None:
-            return check_role(request, await principal_of(request), Role.MONITOR)
+            return await monitor_token(request)
         configured = secret_of(settings_of(request).webhooks).get_secret_value()
         if not configured:
             raise refuse(
@@ -91,6 +86,12 @@ def secret_or_token(
                 CHALLENGE,
             )
         return Principal(name=source, role=Role.MONITOR)
+
+    @authenticates(secret_check)
+    async def check(
+        request: Request, _documented_secret: SecretHeader, _bearer: Bearer, _basic: Basic
+    ) -> Principal:
+        return await once(request, secret_check)
 
     return check
 
@@ -126,29 +127,34 @@ async def grafana_signature(request: Request) -> str | None:
     return presented.strip().lower()
 
 
-def grafana_sender(
-    request: Request,
-    signature: Annotated[str | None, Depends(grafana_signature)],
-    _bearer_credentials: Bearer,
-    _basic_credentials: Basic,
-) -> Principal:
-    """Grafana proven by a fresh, unseen signature, or (no secret set) a monitor token."""
-    if signature is None:
-        return monitor_token(request)
+def _first_use(request: Request, signature: str) -> bool:
     hooks = settings_of(request).webhooks
     # A timestamp may be up to max_age ahead of our clock, so it stays fresh for twice that.
     keep = timedelta(seconds=2 * hooks.grafana_max_age_seconds)
     with transaction(request.app.state.sessions) as session:
-        first = replays.remember(
+        return replays.remember(
             session, source="grafana", signature=signature, now=datetime.now(UTC), keep=keep
         )
-    if not first:
+
+
+async def grafana_check(request: Request) -> Principal:
+    """Grafana proven by a fresh, unseen signature, or (no secret set) a monitor token."""
+    signature = await grafana_signature(request)
+    if signature is None:
+        return await monitor_token(request)
+    if not await run_in_threadpool(_first_use, request, signature):
         raise refuse(
             request,
             status.HTTP_403_FORBIDDEN,
             "replayed request: this signature was already accepted",
         )
     return Principal(name="grafana", role=Role.MONITOR)
+
+
+@authenticates(grafana_check)
+async def grafana_sender(request: Request, _bearer: Bearer, _basic: Basic) -> Principal:
+    """Grafana's signature, checked (and remembered against replays) once per request."""
+    return await once(request, grafana_check)
 
 
 Grafana = Annotated[Principal, Depends(grafana_sender)]

@@ -14,18 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outage_notify.ingest.labels import LabelMapping
 from outage_notify.models import AlertEvent, AlertStatus
+from outage_notify.timestamps import clamped_utc
 
 
 def _as_utc(value: datetime) -> datetime:
-    # Go always writes an offset; should a sender not, UTC is the only sensible reading.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    # Go always writes an offset; should a sender not, UTC is the only sensible reading. A
+    # time near year 1 or 9999 is clamped, not refused: Alertmanager drops a 4xx for good.
+    return clamped_utc(value)
 
 
 class AlertmanagerAlert(BaseModel):
@@ -52,6 +54,7 @@ class AlertmanagerAlert(BaseModel):
     @classmethod
     def _zero_time_is_unset(cls, value: datetime | None) -> datetime | None:
         if value is None or value.year <= 1:
+            # Go's zero time, whatever offset it was written with.
             return None
         return _as_utc(value)
 

@@ -81,6 +81,9 @@ def signature(secret: str, body: bytes, timestamp: str | None = None) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+_MAX_TIMESTAMP_DIGITS = 12
+
+
 def signature_problem(
     *,
     secret: str,
@@ -96,10 +99,13 @@ def signature_problem(
         if require_timestamp:
             return "no signature timestamp (set the contact point's Timestamp header)"
     else:
-        try:
-            sent = int(timestamp)
-        except ValueError:
+        # A dozen digits reach the year 33658; more (400 digits made `now - sent` overflow a
+        # float: a 500 to anyone, before the signature was looked at) is not a Unix time.
+        stripped = timestamp.strip()
+        digits = stripped.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_TIMESTAMP_DIGITS:
             return "the signature timestamp is not a number of Unix seconds"
+        sent = int(stripped)
         if abs(now.timestamp() - sent) > max_age_seconds:
             return (
                 f"the signature timestamp is more than {max_age_seconds} s from our clock"

@@ -8,7 +8,7 @@ Alertmanager.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outage_notify.ingest.labels import LabelMapping
 from outage_notify.models import AlertEvent, AlertStatus
+from outage_notify.timestamps import clamped_utc
 
 
 class HeartbeatStatus(IntEnum):
@@ -44,7 +45,8 @@ class UptimeKumaHeartbeat(BaseModel):
     @field_validator("time")
     @classmethod
     def _naive_means_utc(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        # Clamped near year 1 or 9999 rather than refused: a monitor cannot fix its clock.
+        return clamped_utc(value)
 
 
 class UptimeKumaTag(BaseModel):

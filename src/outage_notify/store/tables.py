@@ -27,6 +27,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from outage_notify import field_limits as limits
+
 # Stable constraint names so migrations can refer to them on SQLite and PostgreSQL alike.
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -72,10 +74,10 @@ class EventRow(Base):
     __tablename__ = "events"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    source: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(limits.SOURCE))
     # Events of one service are applied in id order under a per-service lock.
-    service: Mapped[str] = mapped_column(String(100), default="email")
-    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
+    service: Mapped[str] = mapped_column(String(limits.SERVICE), default="email")
+    dedup_key: Mapped[str] = mapped_column(String(limits.DEDUP_KEY), unique=True)
     kind: Mapped[str] = mapped_column(String(40))  # alert | staff_declare | staff_update | ...
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -83,7 +85,7 @@ class EventRow(Base):
     incident_id: Mapped[int | None] = mapped_column(
         ForeignKey("incidents.id"), nullable=True, index=True
     )
-    actor: Mapped[str] = mapped_column(String(100), default="system")
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR), default="system")
     # pending -> applied, or -> failed (its content cannot be applied; staff may retry it).
     # `processed_at` is set on both outcomes: a failed event is not pending, so neither the
     # sweeper nor a later event of the service waits for it.
@@ -105,11 +107,11 @@ class IncidentRow(Base):
     __tablename__ = "incidents"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    service: Mapped[str] = mapped_column(String(100))
-    title: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(limits.SERVICE))
+    title: Mapped[str] = mapped_column(String(limits.TITLE))
     # What the status page calls it, set by staff; "" means the templates' public words.
     # The title above comes from alert text and is never public.
-    public_title: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    public_title: Mapped[str] = mapped_column(String(limits.TITLE), default="", server_default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(20))
     phase: Mapped[str] = mapped_column(String(20), index=True)
@@ -121,9 +123,9 @@ class IncidentRow(Base):
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_by: Mapped[str] = mapped_column(String(100), default="system")
+    created_by: Mapped[str] = mapped_column(String(limits.ACTOR), default="system")
     # The contact id of the incident lead: reminded when an ETA or a promised update slips.
-    lead: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    lead: Mapped[str] = mapped_column(String(limits.LEAD), default="", server_default="")
     root_cause: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The deadline (ETA or next update) the lead was last reminded of: one reminder each.
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -139,7 +141,7 @@ class TimelineRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))
     kind: Mapped[str] = mapped_column(String(40))  # alert | transition | update | note | ...
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -161,7 +163,7 @@ class UpdateRow(Base):
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     audiences: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(100), default="system")
+    created_by: Mapped[str] = mapped_column(String(limits.ACTOR), default="system")
     # Set in the same transaction that writes the update's deliveries: planning runs once.
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Contact ids told directly instead of audiences (reminders to the incident lead).
@@ -180,7 +182,7 @@ class MessageRow(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("updates.id"))
-    audience: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[str] = mapped_column(String(limits.AUDIENCE))
     channel: Mapped[str] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(Text, default="")
@@ -201,7 +203,7 @@ class DeliveryRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("updates.id"))
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    audience: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[str] = mapped_column(String(limits.AUDIENCE))
     recipient_key: Mapped[str] = mapped_column(String(300))
     recipient_name: Mapped[str] = mapped_column(String(200))
     recipient_kind: Mapped[str] = mapped_column(String(20), default="contact")
@@ -217,7 +219,7 @@ class DeliveryRow(Base):
     claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")
     channel: Mapped[str] = mapped_column(String(20), default="")
     # Indexed: provider delivery reports (Twilio status callbacks) find the delivery by it.
-    provider_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    provider_id: Mapped[str] = mapped_column(String(limits.PROVIDER_ID), default="", index=True)
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -272,7 +274,7 @@ class EtaRow(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     eta: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    set_by: Mapped[str] = mapped_column(String(100))
+    set_by: Mapped[str] = mapped_column(String(limits.ACTOR))
     announced: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -284,9 +286,9 @@ class ActionItemRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
-    owner: Mapped[str] = mapped_column(String(200), default="")
+    owner: Mapped[str] = mapped_column(String(limits.OWNER), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(100))
+    created_by: Mapped[str] = mapped_column(String(limits.ACTOR))
 
 
 class ProbeRow(Base):
@@ -317,12 +319,12 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))
     role: Mapped[str] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     incident_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    client: Mapped[str] = mapped_column(String(100), default="")
+    client: Mapped[str] = mapped_column(String(limits.CLIENT), default="")
 
 
 class SeenSignatureRow(Base):
@@ -368,10 +370,10 @@ class InboundMessageRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     channel: Mapped[str] = mapped_column(String(20))  # sms | slack
     # The phone number or Slack user id it came from.
-    sender: Mapped[str] = mapped_column(String(200))
+    sender: Mapped[str] = mapped_column(String(limits.SENDER))
     body: Mapped[str] = mapped_column(Text, default="")
     # The provider's id of the message (Twilio's MessageSid); "" when it has none (Slack).
-    provider_id: Mapped[str] = mapped_column(String(100), default="")
+    provider_id: Mapped[str] = mapped_column(String(limits.PROVIDER_ID), default="")
     # ack | opt_out | opt_in | help | command | reply | ignored | refused; `received` while
     # it is being acted on.
     handled_as: Mapped[str] = mapped_column(String(20))

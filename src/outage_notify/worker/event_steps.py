@@ -26,6 +26,7 @@ from outage_notify.store import events as event_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow, UpdateRow
+from outage_notify.truncation import with_cuts_recorded
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def _apply(
     )
     if decision.incident is not None and decision.incident.id is None:
         decision.incident.lead = settings.default_lead
+    decision = with_cuts_recorded(decision, alert)
     saved, update = incident_store.save_decision(
         session, decision, row=row, now=now, actor=pending.source
     )
