@@ -60,6 +60,7 @@ STORED_IN: dict[tuple[str, str], list[InstrumentedAttribute[Any]]] = {
     ("ActionItemIn", "owner"): [ActionItemRow.owner],
     ("IncidentPatch", "lead"): [IncidentRow.lead],
     ("IncidentPatch", "root_cause"): [IncidentRow.root_cause],
+    ("IncidentPatch", "public_title"): [IncidentRow.public_title],
 }
 
 
