@@ -40,7 +40,9 @@ from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.worker import many_alerts
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
+from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -70,6 +72,10 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
         ):
             alert = AlertEvent.model_validate(pending.payload)
             row = incident_store.latest_incident(session, pending.service)
+            # Flood control: past its hourly cap of new incidents, a source's new alerts
+            # join its one "many alerts" incident (worker/many_alerts.py).
+            routed = many_alerts.divert(session, runtime, pending.source, alert, row, now=now)
+            alert, row = routed.alert, routed.row
             state = incident_store.to_state(row) if row is not None else None
             decision = lifecycle.apply_alert(
                 state,
@@ -78,12 +84,19 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
                 cadence_minutes=cadence,
                 hold_down=timedelta(minutes=runtime.settings.hold_down_minutes),
                 verify=bool(runtime.settings.verification),
+                resolve_hold=timedelta(seconds=runtime.settings.resolve_hold_seconds),
             )
+            decision = many_alerts.quiet(runtime, routed, pending.source, decision)
             if decision.incident is not None and decision.incident.id is None:
                 decision.incident.lead = runtime.settings.default_lead
             saved, update = incident_store.save_decision(
                 session, decision, row=row, now=now, actor=pending.source
             )
+            note = many_alerts.tell_lead(
+                session, runtime, routed, pending.source, saved, update, now=now
+            )
+            if note is not None:
+                update_ids.append(note.id)
             pending.processed_at = now
             pending.incident_id = saved.id if saved is not None else None
             log.info(
@@ -238,20 +251,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 if route_channel(r) is ChannelName.SMS
             ),
         )
-        sms_sent: dict[tuple[int, str], int] = {}
-        exempt: set[int] = set()
-        if policy.sms_budget_per_hour:
-            exempt = delivery_store.phase_change_updates(session, claimed)
-            # Only SMS of updates that do not change the phase count against the budget; an
-            # `opened` or `resolved` fan-out to 100,000 people never needs the lookup.
-            budgeted = [
-                r
-                for r in claimed
-                if r.update_id not in exempt and route_channel(r) is ChannelName.SMS
-            ]
-            sms_sent = delivery_store.sms_sent_since(
-                session, budgeted, since=now - timedelta(hours=1)
-            )
+        # Over the person's hourly cap: held in the database for a digest, not sent now.
+        held = apply_cap(session, runtime, claimed, messages, now=now)
+    claimed = [row for row in claimed if row.id not in held]
     if not claimed:
         return FollowUp()
     jobs = []
@@ -259,12 +261,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     for row in claimed:
         route = row.routes[row.route_index]
         if route["channel"] == ChannelName.SMS:
-            sent_lately = sms_sent.get((row.incident_id, row.recipient_key), 0)
-            held = sms_held(
-                row, stopped=stopped, sent_lately=sent_lately, exempt=exempt, policy=policy, now=now
-            )
-            if held is not None:
-                not_sent.append(held)
+            refused = sms_held(row, stopped=stopped, now=now)
+            if refused is not None:
+                not_sent.append(refused)
                 continue
         message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
         jobs.append(
