@@ -84,9 +84,7 @@ def test_news_beyond_the_recipient_cap_is_held_then_sent_as_one_digest(
     service_factory: Callable[..., RunningService], database_url: str
 ) -> None:
     """5 new services gave each manager 5 SMS within seconds: the cap now holds them all."""
-    service = service_factory(
-        database_url, recipient_max_per_hour=3, max_new_incidents_per_hour=50
-    )
+    service = service_factory(database_url, recipient_max_per_hour=3, max_new_incidents_per_hour=50)
     for number in range(5):
         post(service, generic(f"svc-{number}"))
     wait_for(lambda: all_settled(service, 5), timeout=90, what="5 incidents settled")
