@@ -20,13 +20,21 @@ _CAPPED = sorted(c.value for c in CAPPED_CHANNELS)
 
 def lock_recipients(session: Session, keys: Collection[str]) -> None:
     """Serialise cap decisions per person until the transaction ends (PostgreSQL; SQLite
-    transactions are one writer at a time already). Sorted, so two workers cannot deadlock."""
-    if session.get_bind().dialect.name != "postgresql":
+    transactions are one writer at a time already). One statement for a whole batch, taking
+    the locks in sorted order so two workers cannot deadlock."""
+    if not keys or session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted(keys):
-        digest = hashlib.sha256(f"cap:{key}".encode()).digest()
-        lock = int.from_bytes(digest[:8], "big", signed=True)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+    locks = sorted(
+        int.from_bytes(hashlib.sha256(f"cap:{key}".encode()).digest()[:8], "big", signed=True)
+        for key in keys
+    )
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(k) FROM"
+            " (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS wanted"
+        ),
+        {"keys": locks},
+    )
 
 
 def mark_capped_channel(session: Session, rows: Sequence[DeliveryRow]) -> None:
@@ -79,18 +87,24 @@ def spent(
     return counts
 
 
-def window_start(session: Session, key: str, *, since: datetime) -> datetime | None:
-    """The oldest capped send of a person in the window: a slot frees an hour after it."""
-    return session.scalar(
-        select(func.min(AttemptRow.started_at))
-        .join(DeliveryRow, AttemptRow.delivery_id == DeliveryRow.id)
+def window_starts(
+    session: Session, keys: Collection[str], *, since: datetime
+) -> dict[str, datetime]:
+    """Each person's oldest capped send in the window: a slot frees an hour after it."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at))
+        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
         .where(
-            DeliveryRow.recipient_key == key,
+            DeliveryRow.recipient_key.in_(keys),
             AttemptRow.channel.in_(_CAPPED),
             AttemptRow.outcome == "sent",
             AttemptRow.started_at >= since,
         )
-    )
+        .group_by(DeliveryRow.recipient_key)
+    ).all()
+    return {key: started for key, started in rows}
 
 
 def update_kinds(session: Session, rows: Sequence[DeliveryRow]) -> dict[int, str]:

@@ -48,7 +48,7 @@ def apply_cap(
     since = now - CAP_WINDOW
     spent = cap_store.spent(session, keys, since=since, exclude={r.id for r in claimed})
     kinds = cap_store.update_kinds(session, capped)
-    held: set[int] = set()
+    over: list[DeliveryRow] = []
     carriers: list[DeliveryRow] = []
     for row in capped:
         kind = kinds.get(row.update_id, "")
@@ -57,18 +57,20 @@ def apply_cap(
             spent[row.recipient_key] += 1
             if kind in CARRIER_KINDS and not row.digest_body:
                 carriers.append(row)
-            continue
-        opens = cap_store.window_start(session, row.recipient_key, since=since) or now
+        else:
+            over.append(row)
+    opens = cap_store.window_starts(session, {r.recipient_key for r in over}, since=since)
+    for row in over:
+        # When a slot frees at the earliest (informational: the digest task decides).
+        row.next_attempt_at = opens.get(row.recipient_key, now) + CAP_WINDOW
         row.state = DeliveryState.HELD.value
-        row.next_attempt_at = opens + CAP_WINDOW
         row.updated_at = now
         row.error = f"held: {cap} messages in the last hour; the news goes in one digest"
-        held.add(row.id)
     for row in carriers:
         message = messages.get((row.update_id, row.audience, route_channel(row), row.locale))
         if message is not None:
             _carry(session, runtime, row, message.body, now=now)
-    return held
+    return {row.id for row in over}
 
 
 def _carry(
