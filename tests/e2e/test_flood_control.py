@@ -201,3 +201,32 @@ def test_an_incident_resolves_once_its_alerts_stayed_resolved_for_the_hold(
     sent = sms_per_phone(service)
     for phone in manager_phones(service):
         assert sent[phone] == 2, (phone, sent[phone])
+
+
+def test_alerts_that_joined_the_many_alerts_incident_resolve_it_there(
+    service_factory: Callable[..., RunningService], database_url: str
+) -> None:
+    service = service_factory(
+        database_url, max_new_incidents_per_hour=1, resolve_hold_seconds=0, default_lead=LEAD
+    )
+    for name in ("svc-a", "svc-b", "svc-c"):
+        post(service, generic(name))
+    wait_for(lambda: all_settled(service, 2), timeout=60, what="2 incidents")
+    many = next(i for i in incidents(service) if i["service"] == "many-alerts:generic")
+    detail = service.call("GET", f"/api/v1/incidents/{many['id']}").json()
+    # Opened once for everyone and a note to the lead; svc-c joined without a word.
+    assert [u["kind"] for u in detail["updates"]] == ["opened", "many_alerts"]
+    assert detail["title"] == "Many alerts from generic (grouped)"
+    post(service, generic("svc-b", "resolved"))
+    time.sleep(1)
+    assert next(i for i in incidents(service) if i["id"] == many["id"])["phase"] != "resolved"
+    post(service, generic("svc-c", "resolved"))
+    wait_for(
+        lambda: next(i for i in incidents(service) if i["id"] == many["id"])["phase"] == "resolved",
+        timeout=60,
+        what="the many-alerts incident resolved by its last alert",
+    )
+    # Not a new incident for svc-b or svc-c, and svc-a's own incident is untouched.
+    assert len(incidents(service)) == 2
+    own = next(i for i in incidents(service) if i["service"] == "svc-a")
+    assert own["phase"] != "resolved"

@@ -86,7 +86,8 @@ def quiet(runtime: WorkerRuntime, routed: Routed, source: str, decision: Decisio
     cap = runtime.settings.max_new_incidents_per_hour
     entry = TimelineEntry(
         "many_alerts",
-        f"alert for {routed.service} applied here: {source} opened {cap} incidents this hour",
+        f"alert for {routed.service} applied here: {source} reached its cap of {cap} new "
+        "incidents an hour",
         source,
         {"service": routed.service},
     )
