@@ -3,7 +3,7 @@ nothing; the wait's end resolves once (or starts verifying with mail probes)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,15 @@ from tests.test_lifecycle import CADENCE, NOW, alert
 HOLD = timedelta(seconds=120)
 
 
+def applied(
+    incident: IncidentState, status: AlertStatus, now: datetime = NOW
+) -> lifecycle.Decision:
+    """What the worker does with one alert: the lifecycle's decision, then the hold."""
+    event = alert(status)
+    decision = lifecycle.apply_alert(incident, event, now=now, cadence_minutes=CADENCE)
+    return resolve_hold.hold(incident, event, decision, now=now, resolve_hold=HOLD)
+
+
 def opened() -> IncidentState:
     incident = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
     assert incident is not None
@@ -24,9 +33,7 @@ def opened() -> IncidentState:
 
 
 def test_the_all_clear_starts_the_hold_and_tells_nobody() -> None:
-    decision = lifecycle.apply_alert(
-        opened(), alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE, resolve_hold=HOLD
-    )
+    decision = applied(opened(), AlertStatus.RESOLVED)
     assert decision.update is None
     assert decision.incident is not None
     assert decision.incident.phase == Phase.DETECTED
@@ -42,9 +49,7 @@ def test_without_a_hold_the_all_clear_resolves_at_once() -> None:
 
 
 def test_settle_waits_for_the_hold_then_resolves_once() -> None:
-    cleared = lifecycle.apply_alert(
-        opened(), alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE, resolve_hold=HOLD
-    ).incident
+    cleared = applied(opened(), AlertStatus.RESOLVED).incident
     assert cleared is not None
     early = NOW + HOLD - timedelta(seconds=1)
     assert resolve_hold.settle(cleared, now=early, resolve_hold=HOLD, verify=False) is None
@@ -58,9 +63,7 @@ def test_settle_waits_for_the_hold_then_resolves_once() -> None:
 
 
 def test_with_probes_the_end_of_the_hold_starts_verifying() -> None:
-    cleared = lifecycle.apply_alert(
-        opened(), alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE, resolve_hold=HOLD
-    ).incident
+    cleared = applied(opened(), AlertStatus.RESOLVED).incident
     assert cleared is not None
     done = resolve_hold.settle(cleared, now=NOW + HOLD, resolve_hold=HOLD, verify=True)
     assert done is not None and done.incident is not None
@@ -87,9 +90,7 @@ def test_signals_tell_nobody_and_only_a_quiet_hold_resolves(flaps: list[tuple[bo
             return
         assert due is None
         status = AlertStatus.FIRING if firing else AlertStatus.RESOLVED
-        decision = lifecycle.apply_alert(
-            incident, alert(status), now=now, cadence_minutes=CADENCE, resolve_hold=HOLD
-        )
+        decision = applied(incident, status, now)
         assert decision.update is None
         assert decision.incident is not None
         incident = decision.incident
@@ -100,9 +101,7 @@ def test_signals_tell_nobody_and_only_a_quiet_hold_resolves(flaps: list[tuple[bo
 
 @pytest.mark.parametrize("verify", [False, True])
 def test_staff_resolve_during_the_hold_ends_the_wait(verify: bool) -> None:
-    cleared = lifecycle.apply_alert(
-        opened(), alert(AlertStatus.RESOLVED), now=NOW, cadence_minutes=CADENCE, resolve_hold=HOLD
-    ).incident
+    cleared = applied(opened(), AlertStatus.RESOLVED).incident
     assert cleared is not None
     done = lifecycle.resolve(cleared, message="fixed", actor="ana", now=NOW)
     assert done.incident is not None and done.incident.alerts_clear_since is None

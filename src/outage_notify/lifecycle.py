@@ -85,15 +85,12 @@ def apply_alert(
     cadence_minutes: Mapping[Severity, int],
     hold_down: timedelta = timedelta(0),
     verify: bool = False,
-    resolve_hold: timedelta = timedelta(0),
 ) -> Decision:
     """Open, grow, reopen or close an incident from one monitoring signal.
 
     `incident` is the service's open incident, else its latest resolved one. A firing alert
     within `hold_down` of that resolution reopens it rather than opening a new incident. With
     `verify`, monitoring's all-clear moves the incident to verifying; mail probes resolve it.
-    With `resolve_hold`, the all-clear only starts a wait: `settle` resolves (or starts
-    verifying) once no alert fired again for that long, so a flapping alert sends nothing.
     """
     alert_entry = TimelineEntry(
         kind="alert",
@@ -121,9 +118,7 @@ def apply_alert(
         return _open_from_alert(event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
     if event.status == AlertStatus.FIRING:
         return _grow(incident, event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
-    return _clear_group(
-        incident, event, now=now, verify=verify, entry=alert_entry, resolve_hold=resolve_hold
-    )
+    return _clear_group(incident, event, now=now, verify=verify, entry=alert_entry)
 
 
 def _reopen(
@@ -200,10 +195,6 @@ def _grow(
     new = copy.deepcopy(incident)
     if event.group_key not in new.active_groups:
         new.active_groups.append(event.group_key)
-    held: tuple[TimelineEntry, ...] = ()
-    if new.alerts_clear_since is not None:  # within the resolve hold: nobody was told it ended
-        held = (TimelineEntry("resolve_hold", "fired again within the hold", event.source),)
-    new.alerts_clear_since = None
     added = sorted(set(event.components) - set(incident.components))
     new.components = sorted(set(incident.components) | set(event.components))
     rose = event.severity.rank > incident.severity.rank
@@ -211,7 +202,7 @@ def _grow(
         new.severity = event.severity
     if not added and not rose:
         # A repeat or another alert about what people already know: record it, say nothing.
-        return Decision(incident=new, timeline=(entry, *held))
+        return Decision(incident=new, timeline=(entry,))
     new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
     changes = []
     if rose:
@@ -221,29 +212,18 @@ def _grow(
     return Decision(
         incident=new,
         update=UpdateDraft(kind=UpdateKind.UPDATE, message="; ".join(changes), actor=event.source),
-        timeline=(entry, *held),
+        timeline=(entry,),
     )
 
 
 def _clear_group(
-    incident: IncidentState,
-    event: AlertEvent,
-    *,
-    now: datetime,
-    verify: bool,
-    entry: TimelineEntry,
-    resolve_hold: timedelta = timedelta(0),
+    incident: IncidentState, event: AlertEvent, *, now: datetime, verify: bool, entry: TimelineEntry
 ) -> Decision:
     new = copy.deepcopy(incident)
     if event.group_key in new.active_groups:
         new.active_groups.remove(event.group_key)
     if new.active_groups:
         return Decision(incident=new, timeline=(entry,))
-    if resolve_hold > timedelta(0):
-        # Only a wait: `resolve_hold.settle` resolves if no alert fires again meanwhile.
-        new.alerts_clear_since = new.alerts_clear_since or now
-        text = f"alerts resolved; resolving in {resolve_hold.total_seconds():g} s unless one fires"
-        return Decision(new, timeline=(entry, TimelineEntry("resolve_hold", text, event.source)))
     if verify:
         return start_verifying(new, actor=event.source, extra=(entry,))
     return mark_resolved(new, message="", actor=event.source, now=now, extra=(entry,))

@@ -209,7 +209,9 @@ def test_alerts_that_joined_the_many_alerts_incident_resolve_it_there(
     service = service_factory(
         database_url, max_new_incidents_per_hour=1, resolve_hold_seconds=0, default_lead=LEAD
     )
-    for name in ("svc-a", "svc-b", "svc-c"):
+    post(service, generic("svc-a"))  # first, so it is the one with its own incident
+    wait_for(lambda: incidents(service), what="svc-a's incident")
+    for name in ("svc-b", "svc-c"):
         post(service, generic(name))
     wait_for(lambda: all_settled(service, 2), timeout=60, what="2 incidents")
     many = next(i for i in incidents(service) if i["service"] == "many-alerts:generic")

@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from outage_notify import lifecycle
+from outage_notify import lifecycle, resolve_hold
 from outage_notify.delivery import Job, Outcome, next_step, send_jobs
 from outage_notify.models import (
     AlertEvent,
@@ -84,6 +84,12 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
                 cadence_minutes=cadence,
                 hold_down=timedelta(minutes=runtime.settings.hold_down_minutes),
                 verify=bool(runtime.settings.verification),
+            )
+            decision = resolve_hold.hold(
+                state,
+                alert,
+                decision,
+                now=now,
                 resolve_hold=timedelta(seconds=runtime.settings.resolve_hold_seconds),
             )
             decision = many_alerts.quiet(runtime, routed, pending.source, decision)
