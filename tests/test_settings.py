@@ -28,11 +28,36 @@ def env_names(model: type, prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
     return names
 
 
+# Still read, with a warning, but no longer offered in .env.example.
+DEPRECATED = {"OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR"}
+
+
 def test_env_example_documents_every_setting_and_nothing_else() -> None:
     documented = set(
         re.findall(r"^(OUTAGE_NOTIFY_[A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M)
     )
-    assert documented == env_names(Settings)
+    assert documented == env_names(Settings) - DEPRECATED
+
+
+def test_the_old_per_incident_sms_budget_becomes_the_recipient_cap_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR", "2")
+    with caplog.at_level("WARNING", logger="outage_notify.settings"):
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.recipient_max_per_hour == 2
+    assert "OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR" in caplog.text
+    assert "deprecated" in caplog.text
+    # The new name wins when both are set.
+    monkeypatch.setenv("OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR", "4")
+    assert Settings(_env_file=None).recipient_max_per_hour == 4  # type: ignore[call-arg]
+
+
+def test_flood_control_defaults() -> None:
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.recipient_max_per_hour == 6
+    assert settings.max_new_incidents_per_hour == 5
+    assert settings.resolve_hold_seconds == 120
 
 
 def test_env_example_itself_loads(tmp_path: Path) -> None:

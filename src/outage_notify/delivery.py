@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 # When the shared rate limiter cannot be reached, sends wait this long and try again.
 LIMITER_DOWN_RETRY_SECONDS = 5.0
 
-# skipped: not attempted on this route by our own rule (the per-recipient SMS budget).
+# skipped: not attempted on this route by our own rule (none today: the per-recipient cap holds
+# a delivery in the database instead, see worker/recipient_cap.py).
 # deferred: not attempted yet because the shared rate limit has no token for it now.
 Result = Literal["sent", "transient", "permanent", "unknown", "skipped", "deferred"]
 

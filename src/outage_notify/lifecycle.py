@@ -241,6 +241,7 @@ def start_verifying(
     previous = new.phase
     new.phase = Phase.VERIFYING
     new.verify_passes = 0
+    new.alerts_clear_since = None
     entry = TimelineEntry("transition", f"{previous} → verifying", actor)
     update = None
     if announce:
@@ -397,6 +398,7 @@ def mark_resolved(
     new.resolved_at = now
     new.next_update_at = None
     new.active_groups = []
+    new.alerts_clear_since = None
     return Decision(
         incident=new,
         update=UpdateDraft(

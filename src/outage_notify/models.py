@@ -88,10 +88,15 @@ class UpdateKind(StrEnum):
     UNREACHED = "unreached"
     # To the incident lead only: an accepted alert could not be applied (GET /api/v1/events).
     EVENT_FAILED = "event_failed"
+    # To the incident lead only: a webhook source opened more new incidents in an hour than
+    # MAX_NEW_INCIDENTS_PER_HOUR; its further new alerts join one "many alerts" incident.
+    MANY_ALERTS = "many_alerts"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
-STAFF_KINDS = frozenset({UpdateKind.REMINDER, UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED})
+STAFF_KINDS = frozenset(
+    {UpdateKind.REMINDER, UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED, UpdateKind.MANY_ALERTS}
+)
 
 
 class EventState(StrEnum):
@@ -122,6 +127,9 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     UNKNOWN = "unknown"
     SUPERSEDED = "superseded"
+    # Over the recipient's hourly cap (RECIPIENT_MAX_PER_HOUR): waits for the digest that
+    # carries it, or for a resolution that does.
+    HELD = "held"
 
 
 FINAL_DELIVERY_STATES = frozenset(
@@ -234,6 +242,9 @@ class IncidentState:
     verify_passes: int = 0
     # The deadline the lead was last reminded of, so each slip is reminded once.
     reminded_for: datetime | None = None
+    # Every alert group cleared at this time; resolved once RESOLVE_HOLD_SECONDS pass without
+    # one firing again (None: not waiting).
+    alerts_clear_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -208,6 +208,17 @@ class Renderer:
             return body
         return f"{body}\n{requests[0]}"
 
+    def phrase(self, locale: str, name: str, variables: dict[str, object]) -> str:
+        """Macro `name` of `_macros.j2` for a reader of `locale`, on one line (the digest of
+        held news, the title of a "many alerts" incident); "" when no locale defines it."""
+        for folder in self._chain(locale):
+            found = self._phrase(folder, ChannelName.SMS, name, variables)
+            if found:
+                if self.sms_transliterate:
+                    found = transliterate_sms(found)
+                return found
+        return ""
+
     def _sending_phrase(
         self, folder: str, name: str, channel: ChannelName = ChannelName.SMS
     ) -> str:

@@ -7,6 +7,7 @@ Provider settings are nested models, yet keep the flat names operators expect:
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -41,6 +42,8 @@ from outage_notify.settings_sections import (
 )
 from outage_notify.settings_sections import split_list as _split
 from outage_notify.token_hashes import Scheme, check_hash, split_scheme
+
+log = logging.getLogger(__name__)
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
 
@@ -154,6 +157,15 @@ class Settings(BaseSettings):
 
     # An alert that fires again this soon after resolution reopens the same incident.
     hold_down_minutes: int = Field(default=30, ge=0)
+    # An alert-driven incident resolves only once its alerts stayed resolved this long: a
+    # flapping alert must not send a resolved/reopened pair each cycle. Staff resolve at once.
+    resolve_hold_seconds: int = Field(default=120, ge=0)
+    # Messages on the capped channels (flood_control.CAPPED_CHANNELS: SMS) one person gets in
+    # any hour, over all incidents; news beyond it is held and sent as one digest. 0 = no cap.
+    recipient_max_per_hour: int = Field(default=6, ge=0)
+    # New incidents one webhook source may open per hour; beyond it, new alerts join one
+    # "many alerts" incident per source and the lead is told. 0 = no cap.
+    max_new_incidents_per_hour: int = Field(default=5, ge=0)
     # A new ETA closer than this to the old one rides in a plain update, not an eta_changed.
     eta_change_threshold_minutes: int = Field(default=10, ge=0)
     # Contact id of the default incident lead (reminded when an ETA or promised update slips).
@@ -283,6 +295,20 @@ class Settings(BaseSettings):
                 f"API token name(s) {', '.join(duplicates)} used twice; names identify who acted"
             )
         return tokens
+
+    @model_validator(mode="after")
+    def _map_deprecated_sms_budget(self) -> Settings:
+        """DELIVERY_SMS_BUDGET_PER_HOUR (per incident) became RECIPIENT_MAX_PER_HOUR."""
+        old = self.delivery.sms_budget_per_hour
+        if old is not None:
+            log.warning(
+                "OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR is deprecated: use "
+                "OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR (a cap per person over all incidents)%s",
+                "" if "recipient_max_per_hour" in self.model_fields_set else "; its value is used",
+            )
+            if "recipient_max_per_hour" not in self.model_fields_set:
+                self.recipient_max_per_hour = old
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:

@@ -85,9 +85,9 @@ class DeliverySettings(BaseModel):
     # Once retries on one channel have waited this long in all, a transient failure moves on to
     # the next channel instead: news of an outage must not wait for one route.
     retry_total_seconds: float = Field(default=600.0, gt=0)
-    # SMS per recipient per incident per hour before updates skip SMS (phase changes are
-    # exempt): a flapping alert must not flood phones. 0 = no budget.
-    sms_budget_per_hour: int = Field(default=6, ge=0)
+    # Deprecated: the per-incident SMS budget. Replaced by RECIPIENT_MAX_PER_HOUR, a cap over
+    # all incidents; a value set here is still read (with a warning) and becomes that cap.
+    sms_budget_per_hour: int | None = Field(default=None, ge=0)
 
 
 class RateLimitSettings(BaseModel):

@@ -79,7 +79,8 @@ def test_a_passed_eta_reminds_the_lead_exactly_once(
 def test_refire_within_the_hold_down_reopens_the_same_incident(
     service_factory: Callable[..., RunningService], database_url: str
 ) -> None:
-    service = service_factory(database_url, hold_down_minutes=30)
+    # The resolve hold off: these are about what follows a real resolution.
+    service = service_factory(database_url, hold_down_minutes=30, resolve_hold_seconds=0)
     post_alert(service, "firing", "2026-11-27T08:00:00Z")
     first = wait_for(lambda: incidents(service), what="incident")[0]["id"]
     wait_for(lambda: service.settled(first, updates=1), timeout=60, what="opened")
@@ -98,7 +99,8 @@ def test_refire_within_the_hold_down_reopens_the_same_incident(
 def test_refire_after_the_hold_down_opens_a_new_incident(
     service_factory: Callable[..., RunningService], database_url: str
 ) -> None:
-    service = service_factory(database_url, hold_down_minutes=0)
+    # The resolve hold off: these are about what follows a real resolution.
+    service = service_factory(database_url, hold_down_minutes=0, resolve_hold_seconds=0)
     post_alert(service, "firing", "2026-11-27T08:00:00Z")
     first = wait_for(lambda: incidents(service), what="incident")[0]["id"]
     post_alert(service, "resolved", "2026-11-27T08:00:00Z")

@@ -64,8 +64,14 @@ def test_an_outage_through_every_step_of_the_sop(
         " channels: [sms]}\n"
     )
     (contacts / "routing.yaml").write_text("rules:\n  - audience: management\n")
+    # No resolve hold: monitoring's all-clear starts verifying at once (the hold has its own
+    # tests in test_flood_control.py).
     service = service_factory(
-        database_url, contacts_dir=contacts, probe=probe_settings(mail_servers), email_catchup=True
+        database_url,
+        contacts_dir=contacts,
+        probe=probe_settings(mail_servers),
+        email_catchup=True,
+        resolve_hold_seconds=0,
     )
     fakes = service.providers
 

@@ -27,6 +27,7 @@ from outage_notify.models import DeliveryState, Phase
 from outage_notify.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
+from outage_notify.store import recipient_cap
 from outage_notify.store.coverage import ack_deadlines, incident_coverage
 
 router = APIRouter(
@@ -159,12 +160,14 @@ def get_incident(
         now=datetime.now(UTC),
         deadlines=ack_deadlines(request.app.state.directory.routing),
     )
-    return views.incident_detail(
+    detail = views.incident_detail(
         row,
         incident_store.timeline(db, incident_id),
         incident_store.updates(db, incident_id),
         coverage,
     )
+    detail.held = recipient_cap.held_in_incident(db, incident_id)
+    return detail
 
 
 @router.get("/{incident_id}/deliveries", response_model=DeliveryPage)
@@ -203,4 +206,5 @@ def list_deliveries(
         unreached=sorted(
             {f"{r.recipient_name} ({r.audience})" for r in failed if r.recipient_kind == "contact"}
         ),
+        held=recipient_cap.held_in_incident(db, incident_id),
     )

@@ -186,6 +186,11 @@ class IncidentDetail(IncidentOut):
         description="Per audience: how many contacts were sent, delivered and acknowledged the "
         "news, and who remains unreached (the post-incident report shows the same figures)."
     )
+    held: list[str] = Field(
+        default_factory=list,
+        description="Recipients whose news of this incident is held by the per-recipient cap "
+        "(RECIPIENT_MAX_PER_HOUR): it goes out in one digest when their hour allows.",
+    )
 
 
 class IncidentPage(BaseModel):
@@ -249,6 +254,10 @@ class DeliveryPage(BaseModel):
     offset: int
     counts: list[DeliveryCount]
     unreached: list[str] = Field(description="Recipients every channel failed for: call them.")
+    held: list[str] = Field(
+        default_factory=list,
+        description="Recipients held by the per-recipient cap, waiting for their digest.",
+    )
 
 
 class Health(BaseModel):

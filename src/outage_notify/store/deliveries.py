@@ -14,7 +14,7 @@ from outage_notify.delivery import Outcome, Step
 from outage_notify.models import DeliveryState, RenderedMessage, Route
 from outage_notify.planning import PlannedDelivery
 from outage_notify.store.bulk_insert import insert_rows
-from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow, UpdateRow
+from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow
 
 CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
 _DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
@@ -118,6 +118,8 @@ def claim(
         .where(
             DeliveryRow.id.in_(ids),
             DeliveryRow.state == DeliveryState.PLANNED.value,
+            # A released digest carries other incidents' news too: never coalesced away.
+            DeliveryRow.digest_body == "",
             exists().where(
                 newer.incident_id == DeliveryRow.incident_id,
                 newer.recipient_key == DeliveryRow.recipient_key,
@@ -302,41 +304,6 @@ def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int)
             )
             .order_by(DeliveryRow.id)
             .limit(limit)
-        )
-    )
-
-
-def sms_sent_since(
-    session: Session, deliveries: Sequence[DeliveryRow], *, since: datetime
-) -> dict[tuple[int, str], int]:
-    """SMS that went out to these recipients in their incidents since `since`."""
-    keys = {d.recipient_key for d in deliveries}
-    incidents = {d.incident_id for d in deliveries}
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(DeliveryRow.incident_id, DeliveryRow.recipient_key, func.count())
-        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
-        .where(
-            DeliveryRow.incident_id.in_(incidents),
-            DeliveryRow.recipient_key.in_(keys),
-            AttemptRow.channel == "sms",
-            AttemptRow.outcome == "sent",
-            AttemptRow.started_at >= since,
-        )
-        .group_by(DeliveryRow.incident_id, DeliveryRow.recipient_key)
-    ).all()
-    return {(incident, key): count for incident, key, count in rows}
-
-
-def phase_change_updates(session: Session, deliveries: Sequence[DeliveryRow]) -> set[int]:
-    """Which of these deliveries' updates change the phase (exempt from SMS budgets)."""
-    update_ids = {d.update_id for d in deliveries}
-    if not update_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(UpdateRow.id).where(UpdateRow.id.in_(update_ids), UpdateRow.phase_change)
         )
     )
 

@@ -133,6 +133,38 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
 def newest_incident(session: Session) -> IncidentRow | None:
     """The most recently opened incident of any service."""
     return session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(1)).first()
+def cleared_before(session: Session, before: datetime) -> list[int]:
+    """Open incidents whose alerts all cleared before `before` (the resolve hold is over)."""
+    return list(
+        session.scalars(
+            select(IncidentRow.id)
+            .where(
+                IncidentRow.phase != Phase.RESOLVED,
+                IncidentRow.alerts_clear_since.is_not(None),
+                IncidentRow.alerts_clear_since <= before,
+            )
+            .order_by(IncidentRow.id)
+        )
+    )
+
+
+def count_opened_by(
+    session: Session, source: str, *, since: datetime, excluding_prefix: str
+) -> int:
+    """Incidents a webhook source opened since `since`, those of services with the prefix
+    (its own "many alerts" incident) aside."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(IncidentRow)
+            .where(
+                IncidentRow.created_by == source,
+                IncidentRow.opened_at >= since,
+                IncidentRow.service.not_like(f"{excluding_prefix}%"),
+            )
+        )
+        or 0
+    )
 
 
 def last_update_at(session: Session, incident_id: int) -> datetime | None:
@@ -183,6 +215,7 @@ def to_state(row: IncidentRow) -> IncidentState:
         lead=row.lead,
         verify_passes=row.verify_passes,
         reminded_for=row.reminded_for,
+        alerts_clear_since=row.alerts_clear_since,
     )
 
 
@@ -201,6 +234,7 @@ def _copy_state(row: IncidentRow, state: IncidentState) -> None:
     row.lead = state.lead
     row.verify_passes = state.verify_passes
     row.reminded_for = state.reminded_for
+    row.alerts_clear_since = state.alerts_clear_since
 
 
 def save_decision(

@@ -131,6 +131,8 @@ class IncidentRow(Base):
     reminded_for: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Consecutive passing mail round trips while verifying.
     verify_passes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Every alert group cleared then: resolved after RESOLVE_HOLD_SECONDS unless one fires.
+    alerts_clear_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TimelineRow(Base):
@@ -236,12 +238,17 @@ class DeliveryRow(Base):
     renotified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Every channel tried without an acknowledgement: "call by phone"; the lead was told.
     unreached_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Sent instead of the update's message when set: a digest of news held by the recipient
+    # cap, alone (a released digest) or after a resolution that carries it.
+    digest_body: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (
         UniqueConstraint("update_id", "recipient_key", name="uq_deliveries_recipient"),
         Index("ix_deliveries_state", "state", "updated_at"),
-        # Coalescing and SMS budgets look up a recipient's other deliveries in the incident.
+        # Coalescing looks up a recipient's other deliveries in the incident.
         Index("ix_deliveries_incident_recipient", "incident_id", "recipient_key"),
+        # The recipient cap counts a person's sends over all incidents.
+        Index("ix_deliveries_recipient_key", "recipient_key"),
     )
 
 

@@ -61,6 +61,11 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
     return app
 
 
+# How often the resolve hold and held digests are checked: an incident resolves at most this
+# long after its hold ends, a digest goes out at most this long after the hour allows it.
+FLOOD_CHECK_SECONDS = 10.0
+
+
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     """The periodic work: sweeper, claim reconciler, reminders, acknowledgement chase, probes."""
 
@@ -79,6 +84,9 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "remind": every(names.REMIND, settings.reminder_interval_seconds),
         # Cheap when routing has no `acknowledge` rules: the check returns before any query.
         "chase": every(names.CHASE, settings.ack_check_interval_seconds),
+        # Flood control: both are one indexed query when there is nothing to do.
+        "settle": every(names.SETTLE, FLOOD_CHECK_SECONDS),
+        "digest": every(names.DIGEST, FLOOD_CHECK_SECONDS),
     }
     if settings.probe.configured:
         schedule["probe"] = every(names.PROBE, settings.probe.interval_seconds)

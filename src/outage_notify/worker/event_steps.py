@@ -19,14 +19,15 @@ from pydantic import ValidationError
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from outage_notify import lifecycle
+from outage_notify import lifecycle, resolve_hold
 from outage_notify.models import AlertEvent, Phase, UpdateDraft, UpdateKind
 from outage_notify.planning import find_contact
 from outage_notify.store import events as event_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, IncidentRow, UpdateRow
+from outage_notify.store.tables import EventRow, IncidentRow
 from outage_notify.truncation import with_cuts_recorded
+from outage_notify.worker import many_alerts
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
         ):
             try:
                 with session.begin_nested():
-                    update = _apply(runtime, session, pending, now=now)
+                    made = _apply(runtime, session, pending, now=now)
             except Exception as error:
                 if is_transient(error):
                     raise  # the whole transaction rolls back; the event stays pending
@@ -91,17 +92,21 @@ def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
                 if notice is not None:
                     update_ids.append(notice)
                 continue
-            if update is not None:
-                update_ids.append(update.id)
+            update_ids.extend(made)
     return update_ids
 
 
 def _apply(
     runtime: WorkerRuntime, session: Session, pending: EventRow, *, now: datetime
-) -> UpdateRow | None:
+) -> list[int]:
+    """Apply one event; return the ids of the updates it made (to plan)."""
     settings = runtime.settings
     alert = AlertEvent.model_validate(pending.payload)
     row = incident_store.latest_incident(session, pending.service)
+    # Flood control: past its hourly cap of new incidents, a source's new alerts join its one
+    # "many alerts" incident (worker/many_alerts.py).
+    routed = many_alerts.divert(session, runtime, pending.source, alert, row, now=now)
+    alert, row = routed.alert, routed.row
     state = incident_store.to_state(row) if row is not None else None
     decision = lifecycle.apply_alert(
         state,
@@ -111,12 +116,21 @@ def _apply(
         hold_down=timedelta(minutes=settings.hold_down_minutes),
         verify=bool(settings.verification),
     )
+    decision = resolve_hold.hold(
+        state,
+        alert,
+        decision,
+        now=now,
+        resolve_hold=timedelta(seconds=settings.resolve_hold_seconds),
+    )
+    decision = many_alerts.quiet(runtime, routed, pending.source, decision)
     if decision.incident is not None and decision.incident.id is None:
         decision.incident.lead = settings.default_lead
     decision = with_cuts_recorded(decision, alert)
     saved, update = incident_store.save_decision(
         session, decision, row=row, now=now, actor=pending.source
     )
+    note = many_alerts.tell_lead(session, runtime, routed, pending.source, saved, update, now=now)
     event_store.mark_applied(pending, incident_id=saved.id if saved else None, now=now)
     session.flush()  # inside the SAVEPOINT: a refused value fails this event only
     log.info(
@@ -128,7 +142,7 @@ def _apply(
         f", update {update.id} {update.kind}" if update is not None else "",
         extra={"event_id": pending.id, "incident_id": pending.incident_id},
     )
-    return update
+    return [made.id for made in (note, update) if made is not None]
 
 
 def _fail(

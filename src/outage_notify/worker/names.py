@@ -12,6 +12,10 @@ CHASE = "outage_notify.chase"
 PROBE = "outage_notify.probe"
 CATCHUP = "outage_notify.catchup"
 APPLY_REPORT = "outage_notify.apply_report"
+# Flood control: resolve incidents whose alerts stayed resolved for the resolve hold, and send
+# the digests of news held by the per-recipient cap once the hour allows.
+SETTLE = "outage_notify.settle"
+DIGEST = "outage_notify.digest"
 
 # Lifecycle and planning are small and latency-critical; dispatch batches are the bulk.
 QUEUE_EVENTS = "outage_notify.events"

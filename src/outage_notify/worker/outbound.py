@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from outage_notify.delivery import Outcome, Result
+from outage_notify.delivery import Outcome
 from outage_notify.models import ChannelName, OutboundMessage
 from outage_notify.rendering import Renderer
-from outage_notify.settings import DeliverySettings
 from outage_notify.store.tables import DeliveryRow, MessageRow
 
 
@@ -25,7 +24,8 @@ def outbound_message(renderer: Renderer, row: DeliveryRow, message: MessageRow) 
     """The message for `row`'s current route, with what it needs to ask for an answer."""
     route = row.routes[row.route_index]
     channel = route_channel(row)
-    body = message.body
+    # A digest of news held by the recipient cap replaces (or follows) the update's own text.
+    body = row.digest_body or message.body
     if row.ack_required and channel is ChannelName.SMS:
         # The chase asks on the newest message whatever its kind asked when it was rendered
         # (an `update`, say); a body that already ends with the request is left as it is.
@@ -41,27 +41,24 @@ def outbound_message(renderer: Renderer, row: DeliveryRow, message: MessageRow) 
     )
 
 
-def sms_held(
-    row: DeliveryRow,
-    *,
-    stopped: set[str],
-    sent_lately: int,
-    exempt: set[int],
-    policy: DeliverySettings,
-    now: datetime,
-) -> Outcome | None:
-    """Why an SMS must not go out now, as its outcome; None when it may be sent."""
+def sms_held(row: DeliveryRow, *, stopped: set[str], now: datetime) -> Outcome | None:
+    """Why an SMS must not go out at all, as its outcome; None when it may be sent.
+
+    (The per-recipient cap does not refuse: it holds the delivery for a digest; see
+    `worker.recipient_cap`.)
+    """
     address = row.routes[row.route_index]["address"]
-    budget = policy.sms_budget_per_hour
-    result: Result
-    if address in stopped:
-        # Texting a number after STOP breaks carrier rules (Twilio refuses it with 21610);
-        # a permanent outcome moves the delivery to the contact's next channel at once.
-        result, code, text = "permanent", "opted_out", "the number texted STOP; not sent"
-    elif budget and row.update_id not in exempt and sent_lately >= budget:
-        result, code, text = "skipped", "sms_budget", f"{budget} SMS in the last hour already"
-    else:
+    if address not in stopped:
         return None
+    # Texting a number after STOP breaks carrier rules (Twilio refuses it with 21610); a
+    # permanent outcome moves the delivery to the contact's next channel at once.
     return Outcome(
-        row.id, ChannelName.SMS, address, now, now, result, error_code=code, error_text=text
+        row.id,
+        ChannelName.SMS,
+        address,
+        now,
+        now,
+        "permanent",
+        error_code="opted_out",
+        error_text="the number texted STOP; not sent",
     )

@@ -39,6 +39,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
+from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -193,20 +194,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 if route_channel(r) is ChannelName.SMS
             ),
         )
-        sms_sent: dict[tuple[int, str], int] = {}
-        exempt: set[int] = set()
-        if policy.sms_budget_per_hour:
-            exempt = delivery_store.phase_change_updates(session, claimed)
-            # Only SMS of updates that do not change the phase count against the budget; an
-            # `opened` or `resolved` fan-out to 100,000 people never needs the lookup.
-            budgeted = [
-                r
-                for r in claimed
-                if r.update_id not in exempt and route_channel(r) is ChannelName.SMS
-            ]
-            sms_sent = delivery_store.sms_sent_since(
-                session, budgeted, since=now - timedelta(hours=1)
-            )
+        # Over the person's hourly cap: held in the database for a digest, not sent now.
+        held = apply_cap(session, runtime, claimed, messages, now=now)
+    claimed = [row for row in claimed if row.id not in held]
     if not claimed:
         return FollowUp()
     jobs = []
@@ -214,12 +204,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     for row in claimed:
         route = row.routes[row.route_index]
         if route["channel"] == ChannelName.SMS:
-            sent_lately = sms_sent.get((row.incident_id, row.recipient_key), 0)
-            held = sms_held(
-                row, stopped=stopped, sent_lately=sent_lately, exempt=exempt, policy=policy, now=now
-            )
-            if held is not None:
-                not_sent.append(held)
+            refused = sms_held(row, stopped=stopped, now=now)
+            if refused is not None:
+                not_sent.append(refused)
                 continue
         message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
         jobs.append(

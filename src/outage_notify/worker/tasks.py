@@ -13,7 +13,15 @@ from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
-from outage_notify.worker import chase_steps, event_steps, names, reclaim, sop_steps, steps
+from outage_notify.worker import (
+    chase_steps,
+    event_steps,
+    flood_steps,
+    names,
+    reclaim,
+    sop_steps,
+    steps,
+)
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -102,6 +110,21 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         if applied.effect == Effect.UNDELIVERED and applied.state == DeliveryState.PLANNED:
             enqueue.deliveries([applied.delivery_id], batch_size=rt.settings.delivery.batch_size)
         return applied.effect.value
+
+    @app.task(name=names.SETTLE, shared=False)  # type: ignore[untyped-decorator]
+    def settle() -> int:
+        rt = runtime()
+        ids = flood_steps.settle(rt)
+        for update_id in ids:
+            _plan(rt, update_id)
+        return len(ids)
+
+    @app.task(name=names.DIGEST, shared=False)  # type: ignore[untyped-decorator]
+    def digest() -> int:
+        rt = runtime()
+        ids = flood_steps.release_digests(rt)
+        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
+        return len(ids)
 
     @app.task(name=names.SWEEP, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, Any]:

@@ -1,0 +1,161 @@
+"""What the per-recipient cap reads and writes: a person's recent sends over all incidents,
+the deliveries held for them, and a lock so two workers cannot both spend the last slot."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from outage_notify.flood_control import CAPPED_CHANNELS
+from outage_notify.models import DeliveryState
+from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
+
+_CAPPED = sorted(c.value for c in CAPPED_CHANNELS)
+
+
+def lock_recipients(session: Session, keys: Collection[str]) -> None:
+    """Serialise cap decisions per person until the transaction ends (PostgreSQL; SQLite
+    transactions are one writer at a time already). One statement for a whole batch, taking
+    the locks in sorted order so two workers cannot deadlock."""
+    if not keys or session.get_bind().dialect.name != "postgresql":
+        return
+    locks = sorted(
+        int.from_bytes(hashlib.sha256(f"cap:{key}".encode()).digest()[:8], "big", signed=True)
+        for key in keys
+    )
+    session.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(k) FROM"
+            " (SELECT unnest(CAST(:keys AS bigint[])) AS k ORDER BY k) AS wanted"
+        ),
+        {"keys": locks},
+    )
+
+
+def mark_capped_channel(session: Session, rows: Sequence[DeliveryRow]) -> None:
+    """Record the channel a claimed delivery is being sent on, so a concurrent worker counts
+    it as spent while it is `sending`."""
+    for channel in _CAPPED:
+        ids = [r.id for r in rows if r.routes[r.route_index]["channel"] == channel]
+        if ids:
+            session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id.in_(ids))
+                .values(channel=channel)
+                .execution_options(synchronize_session=False)
+            )
+            for row in rows:
+                if row.id in ids:
+                    row.channel = channel
+
+
+def spent(
+    session: Session, keys: Collection[str], *, since: datetime, exclude: Collection[int]
+) -> Counter[str]:
+    """Messages on capped channels per person since `since`, sent or being sent by others."""
+    if not keys:
+        return Counter()
+    sent = session.execute(
+        select(DeliveryRow.recipient_key, func.count())
+        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
+        .where(
+            DeliveryRow.recipient_key.in_(keys),
+            AttemptRow.channel.in_(_CAPPED),
+            AttemptRow.outcome == "sent",
+            AttemptRow.started_at >= since,
+        )
+        .group_by(DeliveryRow.recipient_key)
+    ).all()
+    sending = session.execute(
+        select(DeliveryRow.recipient_key, func.count())
+        .where(
+            DeliveryRow.recipient_key.in_(keys),
+            DeliveryRow.state == DeliveryState.SENDING.value,
+            DeliveryRow.channel.in_(_CAPPED),
+            DeliveryRow.id.not_in(exclude) if exclude else DeliveryRow.id.is_not(None),
+        )
+        .group_by(DeliveryRow.recipient_key)
+    ).all()
+    counts: Counter[str] = Counter()
+    for key, count in (*sent, *sending):
+        counts[key] += count
+    return counts
+
+
+def window_starts(
+    session: Session, keys: Collection[str], *, since: datetime
+) -> dict[str, datetime]:
+    """Each person's oldest capped send in the window: a slot frees an hour after it."""
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at))
+        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
+        .where(
+            DeliveryRow.recipient_key.in_(keys),
+            AttemptRow.channel.in_(_CAPPED),
+            AttemptRow.outcome == "sent",
+            AttemptRow.started_at >= since,
+        )
+        .group_by(DeliveryRow.recipient_key)
+    ).all()
+    return {key: started for key, started in rows}
+
+
+def update_kinds(session: Session, rows: Sequence[DeliveryRow]) -> dict[int, str]:
+    """The kind of each of these deliveries' updates."""
+    ids = {r.update_id for r in rows}
+    if not ids:
+        return {}
+    found = session.execute(select(UpdateRow.id, UpdateRow.kind).where(UpdateRow.id.in_(ids)))
+    return {update_id: kind for update_id, kind in found.all()}
+
+
+def held(session: Session, keys: Collection[str]) -> Sequence[DeliveryRow]:
+    """Deliveries held by the cap for these people, oldest first (locked for this transaction)."""
+    if not keys:
+        return []
+    return session.scalars(
+        select(DeliveryRow)
+        .where(DeliveryRow.recipient_key.in_(keys), DeliveryRow.state == DeliveryState.HELD.value)
+        .order_by(DeliveryRow.id)
+        .with_for_update()
+    ).all()
+
+
+def held_recipients(session: Session, *, limit: int) -> list[str]:
+    """People with held news, longest waiting first."""
+    rows = session.execute(
+        select(DeliveryRow.recipient_key, func.min(DeliveryRow.id))
+        .where(DeliveryRow.state == DeliveryState.HELD.value)
+        .group_by(DeliveryRow.recipient_key)
+        .order_by(func.min(DeliveryRow.id))
+        .limit(limit)
+    ).all()
+    return [key for key, _ in rows]
+
+
+def held_in_incident(session: Session, incident_id: int) -> list[str]:
+    """Who in an incident is waiting for a digest: "Name (audience)", as `unreached` is."""
+    rows = session.execute(
+        select(DeliveryRow.recipient_name, DeliveryRow.audience)
+        .where(
+            DeliveryRow.incident_id == incident_id,
+            DeliveryRow.state == DeliveryState.HELD.value,
+        )
+        .distinct()
+    ).all()
+    return sorted(f"{name} ({audience})" for name, audience in rows)
+
+
+def incidents_of(session: Session, rows: Sequence[DeliveryRow]) -> dict[int, IncidentRow]:
+    ids = {r.incident_id for r in rows}
+    if not ids:
+        return {}
+    found = session.scalars(select(IncidentRow).where(IncidentRow.id.in_(ids))).all()
+    return {row.id: row for row in found}
