@@ -7,8 +7,9 @@ import hashlib
 from collections import Counter
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import TypeVarTuple
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.orm import Session
 
 from outage_notify.flood_control import CAPPED_CHANNELS
@@ -54,15 +55,15 @@ def mark_capped_channel(session: Session, rows: Sequence[DeliveryRow]) -> None:
                     row.channel = channel
 
 
-def spent(
-    session: Session, keys: Collection[str], *, since: datetime, exclude: Collection[int]
-) -> Counter[str]:
-    """Messages on capped channels per person since `since`, sent or being sent by others."""
-    if not keys:
-        return Counter()
-    sent = session.execute(
-        select(DeliveryRow.recipient_key, func.count())
-        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
+_Row = TypeVarTuple("_Row")
+
+
+def _sent_in_window(
+    query: Select[*_Row], keys: Collection[str], *, since: datetime
+) -> Select[*_Row]:
+    """`query` over the capped attempts sent to `keys` since `since`, grouped per person."""
+    return (
+        query.join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
         .where(
             DeliveryRow.recipient_key.in_(keys),
             AttemptRow.channel.in_(_CAPPED),
@@ -70,6 +71,17 @@ def spent(
             AttemptRow.started_at >= since,
         )
         .group_by(DeliveryRow.recipient_key)
+    )
+
+
+def spent(
+    session: Session, keys: Collection[str], *, since: datetime, exclude: Collection[int]
+) -> Counter[str]:
+    """Messages on capped channels per person since `since`, sent or being sent by others."""
+    if not keys:
+        return Counter()
+    sent = session.execute(
+        _sent_in_window(select(DeliveryRow.recipient_key, func.count()), keys, since=since)
     ).all()
     sending = session.execute(
         select(DeliveryRow.recipient_key, func.count())
@@ -94,15 +106,9 @@ def window_starts(
     if not keys:
         return {}
     rows = session.execute(
-        select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at))
-        .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
-        .where(
-            DeliveryRow.recipient_key.in_(keys),
-            AttemptRow.channel.in_(_CAPPED),
-            AttemptRow.outcome == "sent",
-            AttemptRow.started_at >= since,
+        _sent_in_window(
+            select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at)), keys, since=since
         )
-        .group_by(DeliveryRow.recipient_key)
     ).all()
     return {key: started for key, started in rows}
 
