@@ -22,6 +22,7 @@ from outage_notify.api.schemas import (
     StaffActionOut,
     StaffUpdate,
 )
+from outage_notify.api.truncation import truncated
 from outage_notify.models import DeliveryState, Phase
 from outage_notify.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
@@ -75,7 +76,7 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             lead=body.lead,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done)
+    return views.staff_action(done, truncated(request, done))
 
 
 @router.post(
@@ -98,7 +99,7 @@ def post_update(
             announce_eta=body.announce_eta,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done)
+    return views.staff_action(done, truncated(request, done))
 
 
 @router.post(
