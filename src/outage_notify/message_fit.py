@@ -63,8 +63,16 @@ def shorten(text: str, limit: int, suffix: str = ELLIPSIS) -> str:
     return head.rstrip() + suffix
 
 
-def kept_components(components: tuple[str, ...], limit: int) -> tuple[str, ...]:
-    """The first component names whose list fits in `limit` (at least one), each shortened."""
+def kept_components(
+    components: tuple[str, ...],
+    limit: int,
+    floor: int = COMPONENT_NAME_KEEP,
+    ellipsis: str = ELLIPSIS,
+) -> tuple[str, ...]:
+    """The first component names whose list fits in `limit` (at least one), each shortened.
+
+    The first name keeps up to `floor` characters whatever the limit: it says what is broken.
+    """
     if len(", ".join(components)) <= limit:
         return components
     kept: list[str] = []
@@ -73,16 +81,20 @@ def kept_components(components: tuple[str, ...], limit: int) -> tuple[str, ...]:
         cost = len(name) + (2 if kept else 0)
         if kept and used + cost > limit:
             break
-        kept.append(shorten(name, max(limit, COMPONENT_NAME_KEEP)))
+        kept.append(shorten(name, max(limit, floor), ellipsis))
         used += cost
     return tuple(kept)
 
 
 def shorten_components(
-    components: tuple[str, ...], limit: int, more: Callable[[int], str]
+    components: tuple[str, ...],
+    limit: int,
+    more: Callable[[int], str],
+    floor: int = COMPONENT_NAME_KEEP,
+    ellipsis: str = ELLIPSIS,
 ) -> tuple[str, ...]:
     """The components that fit in `limit` and, for the others, the locale's "and N more"."""
-    kept = kept_components(components, limit)
+    kept = kept_components(components, limit, floor, ellipsis)
     rest = len(components) - len(kept)
     return (*kept, more(rest)) if rest else kept
 
@@ -111,12 +123,15 @@ def fit(
     longest: int,
     cut_body: Callable[[RenderedMessage, int], RenderedMessage],
     cuts: Callable[[int], tuple[Cut, ...]],
+    bare_only: bool = False,
 ) -> Fitted:
     """The message rendered with free text capped at the largest length that fits.
 
-    `render(None)` renders untouched, `render(L)` with every free-text field capped at L;
+    `render(None)` renders untouched, `render(L)` with every free-text field capped at L
+    (and `render(-1)` as L = 0 without even the first component's name);
     `longest` is the longest free text; `cuts(L)` says what capping at L shortens and
     `cut_body(message, n)` keeps the first n characters of a rendered body (last resort).
+    With `bare_only`, the message without free text (the over-budget reason in `overflow`).
     """
     whole = render(None)
     if not overflow(whole):
@@ -131,9 +146,18 @@ def fit(
     bare = at(0)
     problem = overflow(bare)
     if problem:
+        # A component name GSM-7 lacks (ã, an emoji) can make the SMS UCS-2 on its own.
+        barest = at(-1)
+        if not overflow(barest):
+            return Fitted(barest, () if bare_only else cuts(0))
+        if bare_only:
+            return Fitted(barest, (), overflow=problem)
         # The must-keep parts alone are over budget: cut the end rather than be refused.
-        keep = _largest(0, len(bare.body), lambda n: not overflow(cut_body(bare, n))) or 0
-        return Fitted(cut_body(bare, keep), cuts(0), overflow=problem)
+        keep = _largest(0, len(barest.body), lambda n: not overflow(cut_body(barest, n))) or 0
+        return Fitted(cut_body(barest, keep), cuts(0), overflow=problem)
+    if bare_only:
+        # Only asked whether the must-keep parts fit (the template check): no bisection.
+        return Fitted(bare)
     # Longer free text never makes a body shorter, so what fits is a prefix of L... except
     # that an SMS switches from GSM-7 to UCS-2 (160 -> 70 a segment) at the first character
     # GSM-7 lacks: bisect where that happens, then find the best L on each side of it.
@@ -155,14 +179,26 @@ def longest_free_text(context: MessageContext) -> int:
 
 
 def capped_context(
-    context: MessageContext, limit: int, *, suffix: str, more: Callable[[int], str]
+    context: MessageContext,
+    limit: int,
+    *,
+    suffix: str,
+    more: Callable[[int], str],
+    ellipsis: str = ELLIPSIS,
 ) -> MessageContext:
-    """`context` with every free-text field at most `limit` characters (plus the suffix)."""
+    """`context` with every free-text field at most `limit` characters (plus the suffix).
+
+    A negative `limit` is 0 without keeping the first component's name whole.
+    """
+    floor = COMPONENT_NAME_KEEP if limit >= 0 else 0
+    limit = max(limit, 0)
     incident = replace(
         context.incident,
         title=shorten(context.incident.title, limit, suffix),
         summary=shorten(context.incident.summary, limit, suffix),
-        components=shorten_components(context.incident.components, limit, more),
+        components=shorten_components(
+            context.incident.components, limit, more, floor, ellipsis
+        ),
     )
     return replace(context, message=shorten(context.message, limit, suffix), incident=incident)
 

@@ -159,11 +159,17 @@ class Renderer:
         return self.render_fitted(channel=channel, context=context, budget=budget).message
 
     def render_fitted(
-        self, *, channel: ChannelName, context: MessageContext, budget: Budget | None = None
+        self,
+        *,
+        channel: ChannelName,
+        context: MessageContext,
+        budget: Budget | None = None,
+        bare_only: bool = False,
     ) -> Fitted:
         """The message within `budget` (default: the channel's, SMS 3 segments) and its cuts.
 
-        Free text is shortened until the body fits (`outage_notify.message_fit`).
+        Free text is shortened until the body fits (`outage_notify.message_fit`); with
+        `bare_only`, only whether the template's must-keep parts fit (`Fitted.overflow`).
         """
         try:
             ZoneInfo(context.timezone)
@@ -175,13 +181,14 @@ class Renderer:
         whole = self._render_once(channel, context, template, path)
         sms = channel is ChannelName.SMS
         link = context.status_page_url if context.status_page_url not in whole.body else ""
-        suffix = ("..." if sms else ELLIPSIS) + (f" {link}" if link else "")
+        ellipsis = "..." if sms else ELLIPSIS
+        suffix = ellipsis + (f" {link}" if link else "")
         more = self._more(folder, channel)
 
         def render(limit: int | None) -> RenderedMessage:
             if limit is None:
                 return whole
-            capped = capped_context(context, limit, suffix=suffix, more=more)
+            capped = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
             return self._render_once(channel, capped, template, path)
 
         def overflow(message: RenderedMessage) -> str:
@@ -211,6 +218,7 @@ class Renderer:
             longest=longest_free_text(context),
             cut_body=cut_body,
             cuts=shown_cuts,
+            bare_only=bare_only,
         )
 
     def _render_once(
@@ -240,14 +248,10 @@ class Renderer:
         """The locale's "and N more" (macro more(count)) ending a shortened component list."""
 
         def more(count: int) -> str:
-            for known in dict.fromkeys([folder, FALLBACK_LOCALE]):
-                try:
-                    macro = self._macro(known, channel, "more", {})
-                    if macro is not None:
-                        return " ".join(str(macro(count)).split())  # type: ignore[call-arg]
-                except Exception:  # noqa: S112 - a broken macro must not stop a send
-                    continue
-            return f"and {count:,} more"
+            try:
+                return self._phrase(folder, channel, "more", {}, count) or f"and {count:,} more"
+            except Exception:  # a broken macro must not stop a send; `templates check` names it
+                return f"and {count:,} more"
 
         return more
 
@@ -306,18 +310,18 @@ class Renderer:
         return list(dict.fromkeys([*chain, FALLBACK_LOCALE]))
 
     def _phrase(
-        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object], *args: int
     ) -> str:
         """Macro `name` of the folder's `_macros.j2` (else `en`'s), on one line; "" if neither."""
         for known in dict.fromkeys([folder, FALLBACK_LOCALE]):
             macro = self._macro(known, channel, name, variables)
             if macro is not None:
-                return " ".join(str(macro()).split())
+                return " ".join(str(macro(*args)).split())
         return ""
 
     def _macro(
         self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
-    ) -> Callable[[], object] | None:
+    ) -> Callable[..., object] | None:
         try:
             macros = self._environment(folder, channel).get_template(MACROS)
         except TemplateNotFound:
@@ -361,11 +365,7 @@ class Renderer:
     def check(
         self, budget_for: BudgetFor | None = None, values: dict[str, Any] | None = None
     ) -> list[str]:
-        """Render every kind x audience x channel x locale with sample data; list the problems.
-
-        `budget_for(audience, channel)` gives the budgets to hold (default: each channel's);
-        `values` the deployment's organisation, alternatives, status page and time zone.
-        """
+        """Every problem of the templates on sample data (`outage_notify.template_check`)."""
         from outage_notify.template_check import check_templates
 
         return check_templates(self, budget_for, values)
