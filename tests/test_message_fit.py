@@ -26,7 +26,7 @@ from outage_notify.channels.limits import (
 )
 from outage_notify.channels.slack import build_blocks
 from outage_notify.fakes import FakeProviders
-from outage_notify.message_budget import Budgets, FallbackLimit, fallback_limit
+from outage_notify.message_budget import Budgets, FallbackLimit, fallback_limit, for_directory
 from outage_notify.message_fit import shorten, shorten_components
 from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
@@ -223,3 +223,21 @@ def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> N
         channel=ChannelName.SMS, context=given_context, budget=default_budget(ChannelName.SMS)
     )
     assert fitted.kept("message") is None
+
+
+def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routing() -> None:
+    from outage_notify.contacts import load_directory
+    from outage_notify.planning import EVERYONE
+    from outage_notify.settings import Settings
+
+    directory = load_directory(TEMPLATES.parent / "contacts")
+    settings = Settings(_env_file=None, sms_max_segments=4)  # type: ignore[call-arg]
+
+    budgets = for_directory(settings, directory)
+
+    # Management's fallback targets are ntfy (7,800 in Apprise) and json:// (32,768).
+    assert budgets.budget("management", ChannelName.FALLBACK).max_chars == 7_800
+    assert budgets.budget(EVERYONE, ChannelName.FALLBACK).max_chars == 32_768
+    sms = budgets.budget("management", ChannelName.SMS)
+    assert (sms.max_segments, sms.reserve_ack) == (4, True)
+    assert budgets.budget("users", ChannelName.SMS).reserve_ack is False
