@@ -241,3 +241,26 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
     sms = budgets.budget("management", ChannelName.SMS)
     assert (sms.max_segments, sms.reserve_ack) == (4, True)
     assert budgets.budget("users", ChannelName.SMS).reserve_ack is False
+
+
+def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
+    from dataclasses import replace
+
+    from outage_notify.settings import Settings
+    from outage_notify.update_messages import more_url
+
+    given_context = context(
+        kind=UpdateKind.UPDATE, audience="users", locale="en", message="word " * 400,
+        summary="", title="t", components=("webmail",), eta=True, acknowledge=False,
+    )  # fmt: skip
+    page = "https://mail-status.example.org/status"
+    bare = replace(given_context, status_page_url="", more_url=page)
+
+    body = RENDERER.render(channel=ChannelName.SMS, context=bare).body
+
+    assert f"... {page}" in body
+    # Only a PUBLIC_BASE_URL someone set is a link; the default 127.0.0.1 reaches nobody.
+    assert more_url(Settings(_env_file=None)) == ""  # type: ignore[call-arg]
+    assert more_url(Settings(_env_file=None, public_base_url="https://notify.example.org/")) == (  # type: ignore[call-arg]
+        "https://notify.example.org/status"
+    )

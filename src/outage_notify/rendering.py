@@ -58,8 +58,6 @@ from outage_notify.sms_transliteration import transliterate_sms
 from outage_notify.template_filters import component_name, finalizer, time_filter
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
-# What check() accepts for the sample SMS: pt-BR text falls into UCS-2 (70/67 per segment).
-SMS_SEGMENT_BUDGET = 3
 MACROS = "_macros.j2"
 BudgetFor = Callable[[str, ChannelName], Budget]
 # For a templates folder written before these macros existed; `templates check` reports it.
@@ -100,6 +98,7 @@ class MessageContext:
     now: datetime | None = None
     # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
     acknowledge: bool = False
+    more_url: str = ""  # where a shortened text continues, if not at `status_page_url`
 
 
 def _tidy(text: str) -> str:
@@ -180,7 +179,8 @@ class Renderer:
         folder = Path(path).parent.parent.name
         whole = self._render_once(channel, context, template, path)
         sms = channel is ChannelName.SMS
-        link = context.status_page_url if context.status_page_url not in whole.body else ""
+        link = context.more_url or context.status_page_url
+        link = "" if link in whole.body else link
         ellipsis = "..." if sms else ELLIPSIS
         suffix = ellipsis + (f" {link}" if link else "")
         more = self._more(folder, channel)

@@ -83,6 +83,7 @@ def renderer_for(
             status_page_url=settings.status_page_url,
             timezone=settings.timezone,
             acknowledge=asks_acknowledgement(directory.routing, audience, kind),
+            more_url=more_url(settings),
         )
         fitted = renderer.render_fitted(
             channel=channel, context=context, budget=budgets.budget(audience, channel)
@@ -103,6 +104,16 @@ def renderer_for(
         return fitted.message
 
     return render
+
+
+def more_url(settings: Settings) -> str:
+    """Where a shortened text continues: STATUS_PAGE_URL, else the status page this service
+    serves when PUBLIC_BASE_URL was set (its default, 127.0.0.1, would reach nobody)."""
+    if settings.status_page_url:
+        return settings.status_page_url
+    if "public_base_url" in settings.model_fields_set:
+        return settings.public_base_url.rstrip("/") + "/status"
+    return ""
 
 
 def update_plans(
