@@ -16,6 +16,7 @@ from outage_notify.message_budget import Budgets
 from outage_notify.message_fit import Fitted
 from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
 from outage_notify.planning import (
+    EVERYONE,
     STAFF,
     WHOLE,
     AudiencePlan,
@@ -25,6 +26,7 @@ from outage_notify.planning import (
     plan_audiences,
 )
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.routing import recipients
 from outage_notify.settings import Settings
 from outage_notify.store.tables import IncidentRow, UpdateRow
 
@@ -133,6 +135,30 @@ def update_plans(
     )
 
 
+Combos = dict[str, frozenset[tuple[ChannelName, str]]]
+
+
+def audience_combos(settings: Settings, directory: Directory) -> Combos:
+    """Per audience, every (channel, locale) its recipients' routes use: what gets rendered.
+
+    Computed once per directory (seconds for 100,000 contacts) so the API need not walk every
+    recipient of a whole audience on each staff update.
+    """
+    combos: Combos = {}
+    for name, audience in directory.audiences.items():
+        found = {
+            (route.channel, recipient.locale)
+            for recipient in recipients(
+                audience, broadcast_locale=directory.broadcast_locale(name)
+            )
+            for route in recipient.routes
+        }
+        combos[name] = frozenset(found)
+    if settings.fallback.urls:
+        combos[EVERYONE] = frozenset({(ChannelName.FALLBACK, settings.default_locale)})
+    return combos
+
+
 def truncations(
     settings: Settings,
     directory: Directory,
@@ -140,10 +166,12 @@ def truncations(
     budgets: Budgets,
     incident: IncidentRow,
     update: UpdateRow,
+    combos: Combos | None = None,
 ) -> list[Truncation]:
     """Where the update's staff text will be shortened to fit, as the worker will send it.
 
     The staff text is the update's message, or for a declaration without one the summary.
+    `combos` (from `audience_combos`) stands for the recipients of a whole audience.
     """
     field = "message" if update.message else "summary"
     if update.recipients is not None or not (update.message or incident.summary):
@@ -160,13 +188,19 @@ def truncations(
                 )
             )
 
-    renderings = Renderings(
-        renderer_for(settings, directory, renderer, budgets, incident, update, seen=seen)
-    )
+    render = renderer_for(settings, directory, renderer, budgets, incident, update, seen=seen)
+    narrowed = []
+    for plan in update_plans(settings, directory, incident, update):
+        if combos is not None and plan.tag_filters == WHOLE and plan.audience in combos:
+            for channel, locale in sorted(combos[plan.audience]):
+                render(plan.audience, plan.kind, channel, locale)
+        else:
+            narrowed.append(plan)
+    # A tag-narrowed audience: only the (channel, locale) its selected recipients use.
     for _ in iter_deliveries(
-        update_plans(settings, directory, incident, update),
+        narrowed,
         directory=directory,
-        renderings=renderings,
+        renderings=Renderings(render),
         everyone_urls=tuple(settings.fallback.urls),
         everyone_locale=settings.default_locale,
     ):

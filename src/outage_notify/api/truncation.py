@@ -14,7 +14,7 @@ from outage_notify.message_budget import Budgets, for_directory
 from outage_notify.rendering import Renderer
 from outage_notify.staff_actions import ActionResult
 from outage_notify.store.tables import UpdateRow
-from outage_notify.update_messages import truncations
+from outage_notify.update_messages import Combos, audience_combos, truncations
 
 
 def _renderer(request: Request) -> Renderer:
@@ -28,14 +28,18 @@ def _renderer(request: Request) -> Renderer:
     return renderer
 
 
-def _budgets(request: Request) -> Budgets:
+def _per_directory(request: Request) -> tuple[Budgets, Combos]:
     state = request.app.state
-    cached = getattr(state, "budgets", None)
-    # Keyed by the directory object: a contacts reload brings new fallback targets.
+    cached = getattr(state, "message_budgets", None)
+    # Keyed by the directory object: a contacts reload brings new targets and locales.
     if cached is None or cached[0] is not state.directory:
-        state.budgets = (state.directory, for_directory(state.settings, state.directory))
-    budgets: Budgets = state.budgets[1]
-    return budgets
+        settings, directory = state.settings, state.directory
+        state.message_budgets = (
+            directory,
+            for_directory(settings, directory),
+            audience_combos(settings, directory),
+        )
+    return state.message_budgets[1], state.message_budgets[2]
 
 
 def truncated(request: Request, done: ActionResult) -> list[TruncationOut]:
@@ -48,8 +52,10 @@ def truncated(request: Request, done: ActionResult) -> list[TruncationOut]:
         if update is None:
             return []
         session.expunge(update)
-    renderer, budgets = _renderer(request), _budgets(request)
-    found = truncations(state.settings, state.directory, renderer, budgets, done.incident, update)
+    budgets, combos = _per_directory(request)
+    found = truncations(
+        state.settings, state.directory, _renderer(request), budgets, done.incident, update, combos
+    )
     return [
         TruncationOut(
             audience=t.audience,
