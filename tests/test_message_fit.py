@@ -7,6 +7,7 @@ lists of 0-10,000 characters, GSM-7 and non-GSM letters, emoji.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -244,7 +245,6 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
 
 
 def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
-    from dataclasses import replace
 
     from outage_notify.settings import Settings
     from outage_notify.update_messages import more_url
@@ -264,3 +264,53 @@ def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
     assert more_url(Settings(_env_file=None, public_base_url="https://notify.example.org/")) == (  # type: ignore[call-arg]
         "https://notify.example.org/status"
     )
+
+
+def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_text_cut() -> None:
+    from outage_notify.contacts import load_directory
+    from outage_notify.settings import Settings
+    from outage_notify.store.tables import IncidentRow, UpdateRow
+    from outage_notify.update_messages import audience_combos, truncations
+
+    directory = load_directory(TEMPLATES.parent / "contacts")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    told = {"management": [{}], "users": [{}]}
+
+    def incident_row(summary: str) -> IncidentRow:
+        return IncidentRow(
+            id=1, title="Webmail down", summary=summary, opened_at=OPENED, resolved_at=None,
+            notified_audiences=told,
+        )  # fmt: skip
+
+    incident = incident_row("")
+
+    def update(kind: str, message: str, **values: object) -> UpdateRow:
+        return UpdateRow(
+            id=1, kind=kind, message=message, phase="fixing", severity="major",
+            components=["webmail"], eta=None, next_update_at=None, audiences=None,
+            recipients=None, **values,
+        )  # fmt: skip
+
+    combos = audience_combos(settings, directory)
+    cut = truncations(
+        settings, directory, RENDERER, BUDGETS, incident, update("update", "x " * 850), combos
+    )
+    assert {(t.audience, t.channel, t.locale) for t in cut} == {
+        ("management", ChannelName.SMS, "en"),
+        ("management", ChannelName.SMS, "pt-BR"),
+        ("users", ChannelName.SMS, "en"),
+        ("users", ChannelName.SMS, "pt-BR"),
+        # BUDGETS gives users' fallback targets 1,000 characters.
+        ("users", ChannelName.FALLBACK, "en"),
+        ("users", ChannelName.FALLBACK, "pt-BR"),
+    }
+    assert all(t.field == "message" and t.of == 1_700 and t.kept < 1_000 for t in cut)
+    # A declaration's text is its summary; management's fallback shows it (2,000 here).
+    declared = incident_row("y " * 1_500)
+    cut = truncations(settings, directory, RENDERER, BUDGETS, declared, update("opened", ""))
+    assert {(t.audience, t.channel, t.field) for t in cut} == {
+        ("management", ChannelName.FALLBACK, "summary")
+    }
+    # Nothing is cut where the text fits everywhere.
+    short = update("update", "ok")
+    assert truncations(settings, directory, RENDERER, BUDGETS, incident, short) == []
