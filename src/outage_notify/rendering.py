@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
@@ -200,18 +199,20 @@ class Renderer:
             return budget.overflow(title=message.title, body=body, segments=segments)
 
         def cut_body(message: RenderedMessage, keep: int) -> RenderedMessage:
+            if not sms:
+                return replace(message, body=message.body[:keep])
             body = message.body[:keep]
-            return replace(message, body=body, segments=measure_sms(body).segments if sms else 0)
+            cost = measure_sms(body)
+            return replace(message, body=body, encoding=cost.encoding, segments=cost.segments)
 
         def shown_cuts(limit: int) -> tuple[Cut, ...]:
             # Only what the template shows counts as cut (eta_changed.users has no message).
-            return tuple(
-                cut
-                for cut in cuts_at(context, limit)
-                if MARKER in self._render_once(channel, marked(context, cut.field), *found).body
-            )
+            def shown(field: str) -> bool:
+                marker = self._render_once(channel, marked(context, field), template, path)
+                return MARKER in marker.body
 
-        found = (template, path)
+            return tuple(cut for cut in cuts_at(context, limit) if shown(cut.field))
+
         return fit(
             render,
             overflow,
@@ -363,7 +364,7 @@ class Renderer:
         return self._environments[(locale, channel)]
 
     def check(
-        self, budget_for: BudgetFor | None = None, values: dict[str, Any] | None = None
+        self, budget_for: BudgetFor | None = None, values: dict[str, object] | None = None
     ) -> list[str]:
         """Every problem of the templates on sample data (`outage_notify.template_check`)."""
         from outage_notify.template_check import check_templates
