@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -250,3 +251,33 @@ def test_demo_plays_the_outage_and_shows_what_people_received() -> None:
     # Managers in Portuguese and English, users, partners and the org-wide room all heard.
     assert "E-mail fora do ar" in out and "Email is not working" in out
     assert out.count("messages reached the fake providers") == 3
+
+
+def wordy_templates(tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the shipped templates whose users SMS update is too long without free text."""
+    folder = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", folder)
+    wordy = folder / "en" / "sms" / "update.users.j2"
+    wordy.write_text(wordy.read_text() + "Please read this carefully. " * 30 + "\n")
+    return folder, wordy
+
+
+@pytest.mark.parametrize(
+    "command", [("templates", "preview"), ("templates", "check"), ("worker",)]
+)
+def test_a_template_too_long_without_free_text_is_refused_naming_its_file(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    folder, wordy = wordy_templates(tmp_path)
+    broker = os.environ.get("OUTAGE_NOTIFY_TEST_REDIS", "redis://127.0.0.1:6379/13")
+
+    result = run(
+        *command,
+        env={"OUTAGE_NOTIFY_TEMPLATES_DIR": str(folder), "OUTAGE_NOTIFY_BROKER_URL": broker},
+    )
+
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())
+    # The users file, or the default file that extends it (preview stops at the first).
+    assert str(wordy.parent / "update.") in output and "without any free text" in output
+    assert "Traceback" not in output

@@ -132,7 +132,8 @@ def test_with_transliteration_a_pt_br_sms_drops_from_ucs2_to_gsm7(directory: Dir
     rows = preview(
         renderer=Renderer(TEMPLATES),
         directory=directory,
-        settings=settings(sms_transliterate=True),
+        # Room for the whole UCS-2 text (4 segments): with the default 3 the message is cut.
+        settings=settings(sms_transliterate=True, sms_max_segments=6),
         transliterate=True,
     )
     row = by_key(rows)[(UpdateKind.UPDATE, "users", ChannelName.SMS, "pt-BR")]
@@ -174,7 +175,8 @@ def test_tables_show_encoding_segments_and_cost_side_by_side(directory: Director
     rows = preview(
         renderer=Renderer(TEMPLATES),
         directory=directory,
-        settings=settings(),
+        # Room for the whole UCS-2 text (4 segments): with the default 3 the message is cut.
+        settings=settings(sms_max_segments=6),
         selection=Selection(kinds=(UpdateKind.UPDATE,), audiences=("users",)),
         transliterate=True,
     )

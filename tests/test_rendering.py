@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from outage_notify.channels.limits import default_budget
 from outage_notify.errors import ConfigError, TemplateError
 from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
@@ -251,7 +252,10 @@ def test_accented_portuguese_input_switches_to_ucs2(
         message="Disco do servidor cheio; liberando espaço e reiniciando o serviço.",
         alternatives=("Suporte: (11) 5555-0100 ramal 4", "Slack: #ti-suporte ou @plantão"),
     )
-    sms = renderer.render(channel=ChannelName.SMS, context=accented)
+    # A budget of 5 segments: with the default 3 these alternatives alone overflow UCS-2
+    # (`templates check` refuses that configuration; see test_message_fit).
+    roomy = default_budget(ChannelName.SMS, sms_max_segments=5)
+    sms = renderer.render(channel=ChannelName.SMS, context=accented, budget=roomy)
 
     assert sms.encoding == "UCS-2"
     assert sms.segments <= 5

@@ -447,3 +447,28 @@ def test_renotify_after_takes_fractions_of_a_minute() -> None:
 
     assert rule.renotify_after == timedelta(seconds=3)
     assert rule.deadline_minutes == 2.5
+
+
+# --- SMS length per audience ----------------------------------------------------------------
+
+
+def test_an_audience_can_have_its_own_sms_length(tmp_path: Path) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text("rules:\n  - audience: management\nsms_max_segments:\n  management: 5\n")
+
+    routing = load_routing(path)
+
+    assert routing.sms_max_segments == {"management": 5}
+
+
+@pytest.mark.parametrize("value", ["0", "11", "many"])
+def test_an_sms_length_outside_1_to_10_is_refused_naming_the_field(
+    tmp_path: Path, value: str
+) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(f"rules:\n  - audience: management\nsms_max_segments:\n  management: {value}\n")
+
+    with pytest.raises(ContactsError) as raised:
+        load_routing(path)
+
+    assert "sms_max_segments" in raised.value.field

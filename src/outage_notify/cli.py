@@ -314,11 +314,14 @@ def db_upgrade() -> None:
 def _check_config(settings: Settings) -> Directory:
     """The contacts, once they and the templates are found valid; exits otherwise."""
     from outage_notify.contacts_loading import load_contacts
+    from outage_notify.message_budget import deployment_values, for_directory
     from outage_notify.rendering import Renderer
 
     try:
         directory = load_contacts(settings)
-        problems = Renderer(settings.templates_dir).check()
+        budgets = for_directory(settings, directory)
+        values = deployment_values(settings)
+        problems = Renderer(settings.templates_dir).check(budgets.budget, values)
     except ConfigError as error:
         fail(str(error))
     if problems:

@@ -16,11 +16,15 @@ templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 def templates_check() -> None:
     """Render every template with sample data; fail on any error."""
     from outage_notify.cli import console, errors, fail, load_settings
+    from outage_notify.contacts_loading import load_contacts
+    from outage_notify.message_budget import deployment_values, for_directory
     from outage_notify.rendering import Renderer
 
     settings = load_settings()
     try:
-        problems = Renderer(settings.templates_dir).check()
+        budgets = for_directory(settings, load_contacts(settings))
+        values = deployment_values(settings)
+        problems = Renderer(settings.templates_dir).check(budgets.budget, values)
     except ConfigError as error:
         fail(str(error))
     if problems:

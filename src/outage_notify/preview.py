@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from outage_notify.channels.limits import Budget
 from outage_notify.contacts import Directory
+from outage_notify.errors import TemplateError
+from outage_notify.message_budget import for_directory
 from outage_notify.models import STAFF_KINDS, Audience, ChannelName, RenderedMessage, UpdateKind
 from outage_notify.planning import STAFF, asks_acknowledgement, find_contact
 from outage_notify.rendering import DEFAULT_AUDIENCE, MessageContext, Renderer, sample_contexts
@@ -23,6 +26,7 @@ from outage_notify.routing import recipients
 from outage_notify.settings import Settings
 from outage_notify.sms_encoding import SmsMeasure, measure_sms
 from outage_notify.sms_transliteration import transliterate_sms
+from outage_notify.template_check import long_free_text, must_keep_problem
 
 # What staff typically write during an outage, by language; English for any other language.
 _SAMPLE_TEXT = {
@@ -111,6 +115,7 @@ def preview(
         raise ValueError("preview needs a renderer built without sms_transliterate")
     price = settings.sms_price_per_segment
     counts = _sms_recipients(renderer, directory, settings)
+    budgets = for_directory(settings, directory)
     rows = []
     for kind, audience in _kinds_and_audiences(renderer, directory, selection):
         for channel in selection.channels or tuple(ChannelName):
@@ -122,10 +127,11 @@ def preview(
                     settings=settings,
                     acknowledge=asks_acknowledgement(directory.routing, audience, kind),
                 )
-                message = renderer.render(channel=channel, context=context)
-                row = PreviewRow(
-                    kind, audience, channel, locale, _template(renderer, channel, context), message
-                )
+                budget = budgets.budget(audience, channel)
+                message = renderer.render(channel=channel, context=context, budget=budget)
+                template = _template(renderer, channel, context)
+                _check_must_keep(renderer, channel, context, budget, template)
+                row = PreviewRow(kind, audience, channel, locale, template, message)
                 if channel is ChannelName.SMS:
                     count = counts.get((audience, _locale_folder(renderer, locale)), 0)
                     row = replace(row, sms=_cost(measure_sms(message.body), count, price))
@@ -138,6 +144,25 @@ def preview(
                         )
                 rows.append(row)
     return rows
+
+
+def _check_must_keep(
+    renderer: Renderer,
+    channel: ChannelName,
+    context: MessageContext,
+    budget: Budget,
+    template: str,
+) -> None:
+    """Raise TemplateError when the template's must-keep parts alone exceed the budget."""
+    flooded = long_free_text(context)
+    fitted = renderer.render_fitted(
+        channel=channel, context=flooded, budget=budget, bare_only=True
+    )
+    if fitted.overflow:
+        problem = must_keep_problem(channel, fitted.overflow)
+        raise TemplateError(
+            f"{renderer.templates_dir / template} ({context.audience}, {context.locale}): {problem}"
+        )
 
 
 def _kinds_and_audiences(

@@ -32,9 +32,20 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
 
+from outage_notify.channels.limits import Budget, default_budget
 from outage_notify.errors import ConfigError, TemplateError
+from outage_notify.message_fit import (
+    ELLIPSIS,
+    MARKER,
+    Cut,
+    Fitted,
+    capped_context,
+    cuts_at,
+    fit,
+    longest_free_text,
+    marked,
+)
 from outage_notify.models import (
-    STAFF_KINDS,
     ChannelName,
     Phase,
     RenderedMessage,
@@ -44,12 +55,11 @@ from outage_notify.models import (
 from outage_notify.public_words import PublicWords
 from outage_notify.sms_encoding import measure_sms
 from outage_notify.sms_transliteration import transliterate_sms
-from outage_notify.template_filters import finalizer, format_time, time_filter
+from outage_notify.template_filters import finalizer, time_filter
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
-# What check() accepts for the sample SMS: pt-BR text falls into UCS-2 (70/67 per segment).
-SMS_SEGMENT_BUDGET = 3
 MACROS = "_macros.j2"
+BudgetFor = Callable[[str, ChannelName], Budget]
 # For a templates folder written before these macros existed; `templates check` reports it.
 DEFAULT_ACK_REQUEST = "Reply OK to confirm you got this."
 DEFAULT_ACK_LABEL = "Acknowledge"
@@ -90,6 +100,7 @@ class MessageContext:
     now: datetime | None = None
     # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
     acknowledge: bool = False
+    more_url: str = ""  # where a shortened text continues, if not at `status_page_url`
 
 
 def _tidy(text: str) -> str:
@@ -143,13 +154,81 @@ class Renderer:
         self._requests: dict[str, tuple[str, ...]] = {}
         self.public_words = PublicWords.load(self.templates_dir)
 
-    def render(self, *, channel: ChannelName, context: MessageContext) -> RenderedMessage:
-        """Title and body for one (update, audience, channel, locale); SMS also gets its cost."""
+    def render(
+        self, *, channel: ChannelName, context: MessageContext, budget: Budget | None = None
+    ) -> RenderedMessage:
+        """Title and body for one (update, audience, channel, locale), within `budget`."""
+        return self.render_fitted(channel=channel, context=context, budget=budget).message
+
+    def render_fitted(
+        self,
+        *,
+        channel: ChannelName,
+        context: MessageContext,
+        budget: Budget | None = None,
+        bare_only: bool = False,
+    ) -> Fitted:
+        """The message within `budget` (default: the channel's, SMS 3 segments) and its cuts.
+
+        Free text is shortened until the body fits (`outage_notify.message_fit`); with
+        `bare_only`, only whether the template's must-keep parts fit (`Fitted.overflow`).
+        """
         try:
             ZoneInfo(context.timezone)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ConfigError(f"unknown timezone {context.timezone!r}") from error
+        budget = budget or default_budget(channel)
         template, path = self._template(channel, context)
+        folder = Path(path).parent.parent.name
+        whole = self._render_once(channel, context, template, path)
+        sms = channel is ChannelName.SMS
+        link = context.more_url or context.status_page_url
+        link = "" if link in whole.body else link
+        ellipsis = "..." if sms else ELLIPSIS
+        suffix = ellipsis + (f" {link}" if link else "")
+        more = self._more(folder, channel)
+
+        def render(limit: int | None) -> RenderedMessage:
+            if limit is None:
+                return whole
+            capped = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
+            return self._render_once(channel, capped, template, path)
+
+        def overflow(message: RenderedMessage) -> str:
+            body, segments = message.body, message.segments
+            if sms and budget.reserve_ack and not context.acknowledge:
+                # A chase may add the request later (worker/outbound.py): leave it room.
+                body = self.with_ack_request(body, context.locale)
+                segments = measure_sms(body).segments
+            return budget.overflow(title=message.title, body=body, segments=segments)
+
+        def cut_body(message: RenderedMessage, keep: int) -> RenderedMessage:
+            if not sms:
+                return replace(message, body=message.body[:keep])
+            body = message.body[:keep]
+            cost = measure_sms(body)
+            return replace(message, body=body, encoding=cost.encoding, segments=cost.segments)
+
+        def shown_cuts(limit: int) -> tuple[Cut, ...]:
+            # Only what the template shows counts as cut (eta_changed.users has no message).
+            def shown(field: str) -> bool:
+                marker = self._render_once(channel, marked(context, field), template, path)
+                return MARKER in marker.body
+
+            return tuple(cut for cut in cuts_at(context, limit) if shown(cut.field))
+
+        return fit(
+            render,
+            overflow,
+            longest=longest_free_text(context),
+            cut_body=cut_body,
+            cuts=shown_cuts,
+            bare_only=bare_only,
+        )
+
+    def _render_once(
+        self, channel: ChannelName, context: MessageContext, template: Template, path: str
+    ) -> RenderedMessage:
         variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
         variables.update(channel=channel, now=context.now or datetime.now(UTC))
         try:
@@ -169,6 +248,17 @@ class Renderer:
             sms = measure_sms(body)
             message = replace(message, title="", encoding=sms.encoding, segments=sms.segments)
         return message
+
+    def _more(self, folder: str, channel: ChannelName) -> Callable[[int], str]:
+        """The locale's "and N more" (macro more(count)) ending a shortened component list."""
+
+        def more(count: int) -> str:
+            try:
+                return self._phrase(folder, channel, "more", {}, count) or f"and {count:,} more"
+            except Exception:  # a broken macro must not stop a send; `templates check` names it
+                return f"and {count:,} more"
+
+        return more
 
     def candidates(
         self, *, channel: ChannelName, kind: UpdateKind, audience: str, locale: str
@@ -236,18 +326,18 @@ class Renderer:
         return list(dict.fromkeys([*chain, FALLBACK_LOCALE]))
 
     def _phrase(
-        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object], *args: int
     ) -> str:
         """Macro `name` of the folder's `_macros.j2` (else `en`'s), on one line; "" if neither."""
         for known in dict.fromkeys([folder, FALLBACK_LOCALE]):
             macro = self._macro(known, channel, name, variables)
             if macro is not None:
-                return " ".join(str(macro()).split())
+                return " ".join(str(macro(*args)).split())
         return ""
 
     def _macro(
         self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
-    ) -> Callable[[], object] | None:
+    ) -> Callable[..., object] | None:
         try:
             macros = self._environment(folder, channel).get_template(MACROS)
         except TemplateNotFound:
@@ -288,71 +378,13 @@ class Renderer:
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
 
-    def check(self) -> list[str]:
-        """Render every kind x audience x channel x locale with sample data; list the problems."""
-        problems = [
-            f"{path}: not used: expected {{channel}}/{{kind}}.{{audience}}.j2"
-            for path in self._files
-            if path.parent.name not in set(ChannelName)
-            or len(path.name.split(".")) != 3
-            or path.name.split(".")[0] not in set(UpdateKind)
-        ]
-        for locale in self.locales:
-            problems += self._missing_macros(locale)
-            for channel in ChannelName:
-                for kind in UpdateKind:
-                    for audience in dict.fromkeys([*self.audiences, DEFAULT_AUDIENCE]):
-                        samples = sample_contexts(kind=kind, audience=audience, locale=locale)
-                        if channel is ChannelName.SMS and kind not in STAFF_KINDS:
-                            # As sent to an audience that must acknowledge: the request counts.
-                            samples.append(replace(samples[0], acknowledge=True))
-                        for sample in samples:
-                            try:
-                                message = self.render(channel=channel, context=sample)
-                            except TemplateError as error:
-                                problems.append(str(error))
-                                break
-                            where = self._template(channel, sample)[1]
-                            problems += [f"{where}: {p}" for p in _problems(message, sample)]
-        return list(dict.fromkeys(problems))
+    def check(
+        self, budget_for: BudgetFor | None = None, values: dict[str, object] | None = None
+    ) -> list[str]:
+        """Every problem of the templates on sample data (`outage_notify.template_check`)."""
+        from outage_notify.template_check import check_templates
 
-    def _missing_macros(self, locale: str) -> list[str]:
-        """The renderer's own macros that a locale's `_macros.j2` lacks."""
-        path = self.templates_dir / locale / MACROS
-        if not path.is_file():
-            return []  # its templates import nothing from it; `en`'s phrases are used
-        problems = []
-        for name, use in (("ack_request", "ends SMS asking for an acknowledgement"),
-                          ("ack_button", "labels the Slack Acknowledge button")):  # fmt: skip
-            try:
-                found = self._macro(locale, ChannelName.SMS, name, {})
-            except Exception as error:
-                problems.append(_describe(error, str(path)))
-                continue
-            if found is None:
-                problems.append(f"{path}: no {name}() macro (it {use})")
-        return problems
-
-
-def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
-    """What the SOP requires of a message, checked on sample data."""
-    found: list[str] = []
-    if not message.body:
-        found.append("empty body")
-    if message.segments > SMS_SEGMENT_BUDGET and context.message:
-        found.append(f"sample SMS takes {message.segments} segments (> {SMS_SEGMENT_BUDGET})")
-    if context.kind is UpdateKind.RESOLVED or context.kind in STAFF_KINDS:
-        # Nothing left to promise, or a note to the lead rather than to stakeholders.
-        return found
-    found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
-    if context.status_page_url and context.status_page_url not in message.body:
-        found.append("status page link missing")
-    promised = context.incident.eta or context.incident.next_update_at
-    if promised and context.now:
-        zone, locale = ZoneInfo(context.timezone), message.locale
-        if format_time(promised, zone=zone, now=context.now, locale=locale) not in message.body:
-            found.append("neither the ETA nor the next-update time is shown")
-    return found
+        return check_templates(self, budget_for, values)
 
 
 def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[MessageContext]:

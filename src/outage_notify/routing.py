@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -138,6 +138,8 @@ class Routing(BaseModel):
 
     rules: tuple[RoutingRule, ...]
     acknowledge: tuple[AckRule, ...] = ()
+    # Audience -> the most segments one of its SMS may take (else OUTAGE_NOTIFY_SMS_MAX_SEGMENTS).
+    sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
 
     @field_validator("rules")
     @classmethod

@@ -11,6 +11,7 @@ from rich.console import Console
 from outage_notify.api.app import create_app
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.message_budget import deployment_values, for_directory
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
 from outage_notify.store.engine import create_store_engine, upgrade
@@ -84,7 +85,8 @@ def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
     renderer = Renderer(settings.templates_dir)
     directory = load_contacts(settings, renderer=renderer)
-    problems = renderer.check()
+    budgets = for_directory(settings, directory)
+    problems = renderer.check(budgets.budget, deployment_values(settings))
     if problems:
         from outage_notify.errors import TemplateError
 

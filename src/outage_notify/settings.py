@@ -194,6 +194,10 @@ class Settings(BaseSettings):
     # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
     # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160.
     sms_transliterate: bool = False
+    # The most segments one SMS may take; longer free text (alert summaries, the staff message,
+    # component lists) is shortened to fit. routing.yaml `sms_max_segments` overrides it per
+    # audience. Ten GSM-7 segments (1,530 characters) stay below Twilio's 1,600.
+    sms_max_segments: int = Field(default=3, ge=1, le=10)
     # For `templates preview`: what one SMS segment costs, and in which currency.
     sms_price_per_segment: float = Field(default=0.0079, ge=0)
     sms_currency: str = "USD"

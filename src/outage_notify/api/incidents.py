@@ -23,6 +23,7 @@ from outage_notify.api.schemas import (
     StaffActionOut,
     StaffUpdate,
 )
+from outage_notify.api.truncation import truncated
 from outage_notify.models import DeliveryState, Phase
 from outage_notify.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
@@ -82,7 +83,7 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             lead=body.lead,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done)
+    return views.staff_action(done, truncated(request, done))
 
 
 @router.post(
@@ -106,7 +107,7 @@ def post_update(
             public=body.public,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done)
+    return views.staff_action(done, truncated(request, done))
 
 
 @router.post(

@@ -200,11 +200,25 @@ class IncidentPage(BaseModel):
     offset: int
 
 
+class TruncationOut(BaseModel):
+    """The staff message is shortened to fit this audience's channel: `kept` of `of` chars."""
+
+    audience: str
+    channel: str
+    locale: str
+    # The staff text shortened: "message" (an update) or "summary" (a declaration).
+    field: str
+    kept: int
+    of: int
+
+
 class StaffActionOut(BaseModel):
     incident: IncidentOut
     update_id: int | None
     # False when the broker was unreachable: the sweeper will pick the update up later.
     queued: bool
+    # Where the staff message will not fit whole and goes out shortened (it still goes out).
+    truncated: list[TruncationOut] = []
 
 
 class AttemptOut(BaseModel):

@@ -13,6 +13,7 @@ from outage_notify.api.schemas import (
     IncidentOut,
     StaffActionOut,
     TimelineEntryOut,
+    TruncationOut,
     UpdateOut,
 )
 from outage_notify.models import Phase, Severity
@@ -43,9 +44,14 @@ def incident(row: IncidentRow) -> IncidentOut:
     )
 
 
-def staff_action(result: ActionResult) -> StaffActionOut:
+def staff_action(
+    result: ActionResult, truncated: Sequence[TruncationOut] = ()
+) -> StaffActionOut:
     return StaffActionOut(
-        incident=incident(result.incident), update_id=result.update_id, queued=result.queued
+        incident=incident(result.incident),
+        update_id=result.update_id,
+        queued=result.queued,
+        truncated=list(truncated),
     )
 
 

@@ -16,15 +16,19 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.limits import (
+    LIMITS,
+    SLACK_MAX_BLOCKS,
+    SLACK_MAX_SECTION,
+    split_sections,
+)
 from outage_notify.channels.transport import TRANSPORT_ERRORS, client_timeout, transport_error
 from outage_notify.errors import ChannelError, PermanentError, TransientError, UnknownOutcomeError
 from outage_notify.models import ChannelName, OutboundMessage
 from outage_notify.settings import SlackSettings
 
 PROVIDER = "Slack"
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3_000
+MAX_BLOCKS, MAX_SECTION_CHARS = SLACK_MAX_BLOCKS, SLACK_MAX_SECTION
 HISTORY_LIMIT = 200
 PERMANENT: dict[str, str] = {
     "channel_not_found": "the Slack channel does not exist or the bot cannot see it",
@@ -84,28 +88,6 @@ def _retry_after(headers: Any) -> float:
         return max(float(headers.get("Retry-After", "1")), 0.0)
     except (AttributeError, TypeError, ValueError):
         return 1.0
-
-
-def split_sections(body: str, limit: int = MAX_SECTION_CHARS) -> list[str]:
-    """Cut the body into pieces of at most `limit` chars, at line breaks, else at spaces."""
-    pieces: list[str] = []
-    rest = body
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = window.rfind("\n")
-        if cut < limit // 2:
-            cut = max(cut, window.rfind(" "))
-        if cut <= 0:
-            cut = limit
-            # Never split an escape such as `&amp;`; Slack would show the halves literally.
-            amp = window.rfind("&", limit - 6)
-            if amp > 0 and ";" not in window[amp:]:
-                cut = amp
-        pieces.append(rest[:cut].rstrip("\n"))
-        rest = rest[cut:].lstrip("\n ")
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
 
 
 # The interactivity endpoint recognises a press by this id; the value names the delivery.

@@ -20,6 +20,7 @@ from outage_notify.channels.base import Channel
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.message_budget import Budgets, for_directory
 from outage_notify.models import ChannelName
 from outage_notify.ratelimit import limiter_for
 from outage_notify.rendering import Renderer
@@ -66,6 +67,11 @@ class WorkerRuntime:
     @cached_property
     def directory(self) -> Directory:
         return load_contacts(self.settings, renderer=self.renderer)
+
+    @cached_property
+    def budgets(self) -> Budgets:
+        """What each audience's bodies may take per channel (SMS segments, Apprise limits)."""
+        return for_directory(self.settings, self.directory)
 
     @cached_property
     def renderer(self) -> Renderer:

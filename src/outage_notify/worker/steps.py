@@ -16,8 +16,6 @@ from outage_notify.delivery import Job, Outcome, next_step, send_jobs
 from outage_notify.models import (
     ChannelName,
     DeliveryState,
-    Phase,
-    RenderedMessage,
     Severity,
     UpdateKind,
 )
@@ -26,18 +24,17 @@ from outage_notify.planning import (
     WHOLE,
     AudiencePlan,
     Renderings,
-    asks_acknowledgement,
     find_contact,
     iter_deliveries,
     notified_after,
     plan_audiences,
 )
-from outage_notify.rendering import IncidentView, MessageContext
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import EventRow, TimelineRow, UpdateRow
+from outage_notify.update_messages import renderer_for
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.runtime import WorkerRuntime
@@ -89,7 +86,11 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
                 directory=directory,
                 everyone=bool(runtime.settings.fallback.urls),
             )
-        renderings = Renderings(_renderer_for(runtime, incident, update))
+        renderings = Renderings(
+            renderer_for(
+                runtime.settings, directory, runtime.renderer, runtime.budgets, incident, update
+            )
+        )
         ids = delivery_store.insert_deliveries(
             session,
             iter_deliveries(
@@ -140,42 +141,6 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
         extra={"update_id": update_id, "incident_id": incident.id},
     )
     return Planned(urgent=[i for i in ids if i in urgent], rest=[i for i in ids if i not in urgent])
-
-
-def _renderer_for(runtime: WorkerRuntime, incident: IncidentRow, update: UpdateRow):  # type: ignore[no-untyped-def]
-    settings = runtime.settings
-    view = IncidentView(
-        id=incident.id,
-        title=incident.title,
-        summary=incident.summary,
-        severity=Severity(update.severity),
-        phase=Phase(update.phase),
-        components=tuple(update.components),
-        opened_at=incident.opened_at,
-        eta=update.eta,
-        next_update_at=update.next_update_at,
-        resolved_at=incident.resolved_at,
-        service=incident.service,
-    )
-
-    def render(
-        audience: str, kind: UpdateKind, channel: ChannelName, locale: str
-    ) -> RenderedMessage:
-        context = MessageContext(
-            kind=kind,
-            audience=audience,
-            locale=locale,
-            incident=view,
-            message=update.message,
-            alternatives=tuple(settings.alternatives),
-            organisation=settings.organisation_name,
-            status_page_url=settings.status_page_url,
-            timezone=settings.timezone,
-            acknowledge=asks_acknowledgement(runtime.directory.routing, audience, kind),
-        )
-        return runtime.renderer.render(channel=channel, context=context)
-
-    return render
 
 
 def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:

@@ -1,0 +1,209 @@
+"""The messages of one update, as the worker renders them, and what fitting them cut.
+
+The worker plans with `renderer_for` (one body per audience, channel and locale, within that
+audience's budget); the API calls `truncations` with the same inputs right after accepting a
+staff update, so its answer says exactly which readers get the staff message shortened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from outage_notify.contacts import Directory
+from outage_notify.message_budget import Budgets
+from outage_notify.message_fit import Fitted
+from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
+from outage_notify.planning import (
+    EVERYONE,
+    STAFF,
+    WHOLE,
+    AudiencePlan,
+    Renderings,
+    asks_acknowledgement,
+    iter_deliveries,
+    plan_audiences,
+)
+from outage_notify.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.routing import recipients
+from outage_notify.settings import Settings
+from outage_notify.store.tables import IncidentRow, UpdateRow
+
+log = logging.getLogger(__name__)
+Render = Callable[[str, UpdateKind, ChannelName, str], RenderedMessage]
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """The staff message is shortened for one (audience, channel, locale): `kept` of `of`."""
+
+    audience: str
+    channel: ChannelName
+    locale: str
+    # "message" (an update) or "summary" (a declaration's text)
+    field: str
+    kept: int
+    of: int
+
+
+def renderer_for(
+    settings: Settings,
+    directory: Directory,
+    renderer: Renderer,
+    budgets: Budgets,
+    incident: IncidentRow,
+    update: UpdateRow,
+    *,
+    seen: Callable[[Fitted], None] | None = None,
+) -> Render:
+    """Renders the update for (audience, kind, channel, locale); `seen` gets every result."""
+    view = IncidentView(
+        id=incident.id,
+        title=incident.title,
+        summary=incident.summary,
+        severity=Severity(update.severity),
+        phase=Phase(update.phase),
+        components=tuple(update.components),
+        opened_at=incident.opened_at,
+        eta=update.eta,
+        next_update_at=update.next_update_at,
+        resolved_at=incident.resolved_at,
+        service=incident.service,
+    )
+
+    def render(
+        audience: str, kind: UpdateKind, channel: ChannelName, locale: str
+    ) -> RenderedMessage:
+        context = MessageContext(
+            kind=kind,
+            audience=audience,
+            locale=locale,
+            incident=view,
+            message=update.message,
+            alternatives=tuple(settings.alternatives),
+            organisation=settings.organisation_name,
+            status_page_url=settings.status_page_url,
+            timezone=settings.timezone,
+            acknowledge=asks_acknowledgement(directory.routing, audience, kind),
+            more_url=more_url(settings),
+        )
+        fitted = renderer.render_fitted(
+            channel=channel, context=context, budget=budgets.budget(audience, channel)
+        )
+        if fitted.overflow:
+            # `templates check` refuses such templates at start; a later contacts or settings
+            # change can still get here. The body was cut at its end to be sent at all.
+            log.warning(
+                "the %s message for %s (%s) is over budget without any free text (%s); "
+                "cut at its end: shorten the template",
+                channel,
+                audience,
+                locale,
+                fitted.overflow,
+            )
+        if seen is not None:
+            seen(fitted)
+        return fitted.message
+
+    return render
+
+
+def more_url(settings: Settings) -> str:
+    """Where a shortened text continues: STATUS_PAGE_URL, else the status page this service
+    serves when PUBLIC_BASE_URL was set (its default, 127.0.0.1, would reach nobody)."""
+    if settings.status_page_url:
+        return settings.status_page_url
+    if "public_base_url" in settings.model_fields_set:
+        return settings.public_base_url.rstrip("/") + "/status"
+    return ""
+
+
+def update_plans(
+    settings: Settings, directory: Directory, incident: IncidentRow, update: UpdateRow
+) -> list[AudiencePlan]:
+    """Who hears the update, as the worker plans it (worker/steps.py `plan_update`)."""
+    if update.recipients is not None:
+        return [AudiencePlan(STAFF, UpdateKind(update.kind), WHOLE)] if update.recipients else []
+    return plan_audiences(
+        kind=UpdateKind(update.kind),
+        explicit=update.audiences,
+        severity=Severity(update.severity),
+        components=update.components,
+        notified=incident.notified_audiences,
+        directory=directory,
+        everyone=bool(settings.fallback.urls),
+    )
+
+
+Combos = dict[str, frozenset[tuple[ChannelName, str]]]
+
+
+def audience_combos(settings: Settings, directory: Directory) -> Combos:
+    """Per audience, every (channel, locale) its recipients' routes use: what gets rendered.
+
+    Computed once per directory (seconds for 100,000 contacts) so the API need not walk every
+    recipient of a whole audience on each staff update.
+    """
+    combos: Combos = {}
+    for name, audience in directory.audiences.items():
+        found = {
+            (route.channel, recipient.locale)
+            for recipient in recipients(
+                audience, broadcast_locale=directory.broadcast_locale(name)
+            )
+            for route in recipient.routes
+        }
+        combos[name] = frozenset(found)
+    if settings.fallback.urls:
+        combos[EVERYONE] = frozenset({(ChannelName.FALLBACK, settings.default_locale)})
+    return combos
+
+
+def truncations(
+    settings: Settings,
+    directory: Directory,
+    renderer: Renderer,
+    budgets: Budgets,
+    incident: IncidentRow,
+    update: UpdateRow,
+    combos: Combos | None = None,
+) -> list[Truncation]:
+    """Where the update's staff text will be shortened to fit, as the worker will send it.
+
+    The staff text is the update's message, or for a declaration without one the summary.
+    `combos` (from `audience_combos`) stands for the recipients of a whole audience.
+    """
+    field = "message" if update.message else "summary"
+    if update.recipients is not None or not (update.message or incident.summary):
+        return []
+    found: list[Truncation] = []
+
+    def seen(fitted: Fitted) -> None:
+        cut = fitted.kept(field)
+        if cut is not None:
+            message = fitted.message
+            found.append(
+                Truncation(
+                    message.audience, message.channel, message.locale, field, cut.kept, cut.of
+                )
+            )
+
+    render = renderer_for(settings, directory, renderer, budgets, incident, update, seen=seen)
+    narrowed = []
+    for plan in update_plans(settings, directory, incident, update):
+        if combos is not None and plan.tag_filters == WHOLE and plan.audience in combos:
+            for channel, locale in sorted(combos[plan.audience]):
+                render(plan.audience, plan.kind, channel, locale)
+        else:
+            narrowed.append(plan)
+    # A tag-narrowed audience: only the (channel, locale) its selected recipients use.
+    for _ in iter_deliveries(
+        narrowed,
+        directory=directory,
+        renderings=Renderings(render),
+        everyone_urls=tuple(settings.fallback.urls),
+        everyone_locale=settings.default_locale,
+    ):
+        pass
+    return found
