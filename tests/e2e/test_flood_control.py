@@ -115,6 +115,9 @@ def test_news_beyond_the_recipient_cap_is_held_then_sent_as_one_digest(
     digests = [r for r in service.providers.records("sms") if r.to in phones][-len(phones) :]
     for record in digests:
         assert "2" in record.body and "https://status.example.org" in record.body, record.body
+        # Incidents are named in public words: alert text ("svc-3 is down") is not for people.
+        assert "is down" not in record.body and "svc-" not in record.body, record.body
+        assert len(record.body) <= 1600
     assert all_settled(service, 5)
     for incident in incidents(service):
         page = service.call(

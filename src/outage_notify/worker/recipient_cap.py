@@ -17,12 +17,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from outage_notify.channels.limits import TWILIO_MAX_BODY
 from outage_notify.flood_control import CAP_WINDOW, CAPPED_CHANNELS, NEVER_HELD_KINDS
+from outage_notify.message_fit import shorten
 from outage_notify.models import DeliveryState, UpdateKind
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.tables import DeliveryRow, MessageRow
 from outage_notify.worker.outbound import route_channel
 from outage_notify.worker.runtime import WorkerRuntime
+
+# "..." rather than "…": one character outside GSM-7 would make the whole SMS UCS-2.
+SMS_ELLIPSIS = "..."
 
 CARRIER_KINDS = frozenset({UpdateKind.RESOLVED, UpdateKind.REOPENED})
 
@@ -87,7 +92,9 @@ def _carry(
     # Its own incident's news is what the resolution says; the digest names the others.
     others = [r for r in waiting if r.incident_id != row.incident_id]
     if others:
-        row.digest_body = f"{body}\n{digest_text(session, runtime, others, row.locale, now=now)}"
+        room = TWILIO_MAX_BODY - len(body) - 1
+        digest = digest_text(session, runtime, others, row.locale, now=now, limit=room)
+        row.digest_body = f"{body}\n{digest}"
 
 
 def digest_text(
@@ -97,20 +104,28 @@ def digest_text(
     locale: str,
     *,
     now: datetime,
+    limit: int = TWILIO_MAX_BODY,
 ) -> str:
-    """One message for held deliveries: one entry per incident, at its newest news."""
+    """One message for held deliveries: one entry per incident, at its newest news.
+
+    Incidents are named by their public title (staff's, else the public words of their service
+    and components): anyone may be capped, and alert text is not for users and partners. The
+    text is cut to `limit` characters so Twilio never refuses it (21617)."""
     kinds = cap_store.update_kinds(session, rows)
     incidents = cap_store.incidents_of(session, rows)
     items: dict[int, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.id):
         incident = incidents[row.incident_id]
+        public = runtime.renderer.public_words.incident(
+            incident.service, incident.components, locale=locale
+        )
         items[row.incident_id] = {
             "id": incident.id,
-            "title": incident.title,
+            "title": incident.public_title or public.title,
             "kind": kinds.get(row.update_id, ""),
         }
     settings = runtime.settings
-    return runtime.renderer.phrase(
+    text = runtime.renderer.phrase(
         locale,
         "digest",
         {
@@ -122,3 +137,4 @@ def digest_text(
             "now": now,
         },
     )
+    return shorten(text, max(limit - len(SMS_ELLIPSIS), 0), SMS_ELLIPSIS)
