@@ -196,6 +196,9 @@ class Settings(BaseSettings):
     sweep_stale_seconds: float = Field(default=60.0, gt=0)
     # A send that has been "sending" this long lost its worker; it is reconciled, not resent.
     sending_timeout_seconds: float = Field(default=120.0, gt=0)
+    # An unknown outcome whose provider lookup keeps failing this long moves to the contact's
+    # next channel (or fails): asking for ever would leave the person in limbo.
+    reconcile_max_seconds: float = Field(default=300.0, gt=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
     # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.

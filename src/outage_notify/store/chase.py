@@ -101,6 +101,8 @@ def renotify(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
             state=DeliveryState.PLANNED.value,
             attempts_on_route=0,
             next_attempt_at=None,
+            route_started_at=None,
+            unknown_since=None,
             # The newest message now asks, whatever its kind asked when it was planned.
             ack_required=True,
             renotified_at=now,

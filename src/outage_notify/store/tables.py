@@ -193,6 +193,10 @@ class DeliveryRow(Base):
     state: Mapped[str] = mapped_column(String(20), default="planned")
     attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the first attempt on the current route went out: the route's retry clock.
+    route_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Since when the outcome has been unknown (reconciliation gives up after a while).
+    unknown_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     channel: Mapped[str] = mapped_column(String(20), default="")
     # Indexed: provider delivery reports (Twilio status callbacks) find the delivery by it.

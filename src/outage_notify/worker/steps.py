@@ -291,7 +291,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             route_index=row.route_index,
             route_count=len(row.routes),
             attempts_on_route=row.attempts_on_route,
+            route_started_at=row.route_started_at,
+            unknown_since=row.unknown_since,
             policy=policy,
+            reconcile_max_seconds=runtime.settings.reconcile_max_seconds,
             now=finished,
             rng=_rng,
         )
