@@ -41,6 +41,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow, TimelineRow, UpdateRow
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
+from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -318,8 +319,12 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             else:
                 delay = math.ceil((step.next_attempt_at - finished).total_seconds())
                 follow_up.later.setdefault(max(delay, 1), []).append(row.id)
-    with transaction(runtime.sessions) as session:
-        delivery_store.record(session, results, now=finished)
+    write_outcomes(
+        runtime.sessions,
+        results,
+        claimed_at=now,
+        retry_seconds=runtime.settings.outcome_write_retry_seconds,
+    )
     return follow_up
 
 
