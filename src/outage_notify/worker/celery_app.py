@@ -75,7 +75,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     schedule = {
         "sweep": every(names.SWEEP, settings.sweep_interval_seconds),
         "remind": every(names.REMIND, settings.reminder_interval_seconds),
-        # Cheap when routing has no `acknowledge` rules: the check returns before any query.
+        # Without `acknowledge` rules in routing, one query: open incidents with deliveries that
+        # failed on every channel and are not on the lead's unreached list yet.
         "chase": every(names.CHASE, settings.ack_check_interval_seconds),
     }
     if settings.probe.configured:
