@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,40 @@ def http_ok(port: int) -> bool:
     except OSError:
         time.sleep(0.1)
         return False
+
+
+@pytest.mark.chaos
+def test_unknown_outcomes_whose_lookup_keeps_failing_move_to_the_next_channel(
+    fanout: FanOut,
+) -> None:
+    """Issue 13 item 7: Twilio drops 5 % of answers and its message list answers 500.
+
+    Before, such a delivery stayed `unknown` and was looked up for ever: the person heard
+    nothing. Now after RECONCILE_MAX_SECONDS of failed lookups it goes to Slack. The dropped
+    SMS did arrive, so those people get the news twice, on two channels, never twice on one.
+    """
+    providers, env = fanout.providers, fanout.env
+    env["OUTAGE_NOTIFY_RECONCILE_MAX_SECONDS"] = "5"
+    providers.add_fault("sms", drop=True, ratio=0.05)
+    providers.add_fault("sms", http_status=500, method="messages.list")
+    fanout.start_service()
+    started = time.monotonic()
+    fanout.declare()
+    wait_for(fanout.finished, timeout=180, what="all deliveries final")
+    print(
+        f"lookups failing: full coverage of {RECIPIENTS} after {time.monotonic() - started:.1f} s"
+    )
+    dropped = providers.stats().dropped.get("sms", 0)
+    assert dropped > 0
+    received = Counter(r.to for r in providers.records() if r.channel in ("sms", "slack"))
+    assert all(count == 1 for count in received.values()), "a message twice on one channel"
+    per_person = [received[phone] + received[slack] for phone, slack in fanout.people]
+    assert min(per_person) == 1  # nobody lost
+    assert per_person.count(2) == dropped  # exactly the dropped SMS were followed by Slack
+    with fanout.db.connect() as connection:
+        moved = connection.scalar(
+            select(func.count())
+            .select_from(DeliveryRow)
+            .where(DeliveryRow.state == "sent", DeliveryRow.route_index == 1)
+        )
+    assert moved == dropped
