@@ -171,19 +171,8 @@ def messages_for(
     return {(m.update_id, m.audience, m.channel, m.locale): m for m in rows}
 
 
-def record(
-    session: Session,
-    results: Iterable[tuple[Outcome, Step]],
-    *,
-    now: datetime,
-    claimed_at: datetime | None = None,
-) -> None:
-    """Write each attempt and each delivery's next state, one statement per kind of row.
-
-    With `claimed_at`, a delivery's state is written only while it is still `sending` under
-    that claim: a write retried after a database outage must not undo what the sweeper and
-    another worker did with the delivery meanwhile (its attempts are history and still go in).
-    """
+def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: datetime) -> None:
+    """Write each attempt and each delivery's next state, one statement per kind of row."""
     attempts: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
     for outcome, step in results:
@@ -238,14 +227,10 @@ def record(
     for change in changes:
         shapes.setdefault(tuple(sorted(change)), []).append(change)
     for keys, rows in shapes.items():
-        statement = update(_DELIVERIES).where(_DELIVERIES.c.id == bindparam("delivery_id"))
-        if claimed_at is not None:
-            statement = statement.where(
-                _DELIVERIES.c.state == DeliveryState.SENDING.value,
-                _DELIVERIES.c.claimed_at == claimed_at,
-            )
         session.execute(
-            statement.values({key: bindparam(key) for key in keys if key != "id"}),
+            update(_DELIVERIES)
+            .where(_DELIVERIES.c.id == bindparam("delivery_id"))
+            .values({key: bindparam(key) for key in keys if key != "id"}),
             [
                 {"delivery_id": row["id"], **{key: row[key] for key in keys if key != "id"}}
                 for row in rows

@@ -39,12 +39,11 @@ def write_outcomes(
     sessions: sessionmaker[Session],
     results: Sequence[tuple[Outcome, Step]],
     *,
-    claimed_at: datetime,
     retry_seconds: float,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> int:
-    """Record `results` (claimed at `claimed_at`); return how many tries it took.
+    """Record `results`; return how many tries it took.
 
     Raises the database's error when it is still away after `retry_seconds`, or at once for an
     error that is not about reaching it.
@@ -56,9 +55,7 @@ def write_outcomes(
         tries += 1
         try:
             with transaction(sessions) as session:
-                delivery_store.record(
-                    session, results, now=datetime.now(UTC), claimed_at=claimed_at
-                )
+                delivery_store.record(session, results, now=datetime.now(UTC))
         except DBAPIError as error:
             if not database_away(error) or clock() + wait > deadline:
                 log.error(

@@ -320,10 +320,7 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 delay = math.ceil((step.next_attempt_at - finished).total_seconds())
                 follow_up.later.setdefault(max(delay, 1), []).append(row.id)
     write_outcomes(
-        runtime.sessions,
-        results,
-        claimed_at=now,
-        retry_seconds=runtime.settings.outcome_write_retry_seconds,
+        runtime.sessions, results, retry_seconds=runtime.settings.outcome_write_retry_seconds
     )
     return follow_up
 
