@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.fixtures.providers",
     "tests.fixtures.service",
     "tests.fixtures.processes",
+    "tests.fixtures.tcp_proxy",
     "tests.fixtures.live_api",
     "tests.fixtures.mail",
     # Fails the run if any log record holds a test secret or a full phone number.

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.delivery import Outcome, backoff_seconds, next_step, retry_time_spent
+from outage_notify.delivery import Outcome, backoff_seconds, next_step
 from outage_notify.models import ChannelName, DeliveryState
 from outage_notify.settings import DeliverySettings
 
@@ -27,7 +27,9 @@ def outcome(result: str, retry_after: float = 0.0) -> Outcome:
         ("permanent", 1, 2, 0, DeliveryState.FAILED, 1, False),  # no channel left
         ("transient", 0, 2, 0, DeliveryState.PLANNED, 0, True),  # retry the same route later
         ("transient", 0, 2, 2, DeliveryState.PLANNED, 1, False),  # retries spent → next channel
-        ("transient", 0, 1, 2, DeliveryState.FAILED, 0, False),
+        # The last channel keeps trying while its time lasts: attempts only decide when to
+        # try the next channel, never when to give up on a person.
+        ("transient", 0, 1, 2, DeliveryState.PLANNED, 0, True),
         ("unknown", 0, 2, 0, DeliveryState.UNKNOWN, 0, False),  # reconcile, never resend blindly
         ("skipped", 0, 2, 0, DeliveryState.PLANNED, 1, False),  # SMS budget spent: next channel
         ("skipped", 0, 1, 0, DeliveryState.SUPERSEDED, 0, False),  # no other channel: wait
@@ -47,7 +49,10 @@ def test_next_step(
         route_index=route_index,
         route_count=routes,
         attempts_on_route=attempts,
+        route_started_at=None,
+        unknown_since=None,
         policy=POLICY,
+        reconcile_max_seconds=300,
         now=NOW,
         rng=random.Random(1),
     )
@@ -76,47 +81,15 @@ def test_transient_retry_time_is_after_the_providers_retry_after() -> None:
         route_index=0,
         route_count=1,
         attempts_on_route=0,
+        route_started_at=None,
+        unknown_since=None,
         policy=POLICY,
+        reconcile_max_seconds=300,
         now=NOW,
         rng=random.Random(3),
     )
     assert step.next_attempt_at is not None
     assert step.next_attempt_at - NOW >= timedelta(seconds=5)
-
-
-def test_retries_on_one_channel_stop_when_their_waits_add_up_to_the_total() -> None:
-    # Waits of 2, 4, 8, 16 s: after the 4th try 14 s have passed, after the 5th 30 s.
-    policy = DeliverySettings(
-        max_attempts_per_channel=20,
-        retry_base_seconds=2,
-        retry_max_seconds=60,
-        retry_total_seconds=20,
-    )
-    assert retry_time_spent(4, policy) == 14 and retry_time_spent(5, policy) == 30
-    fourth = next_step(
-        outcome=outcome("transient"),
-        route_index=0,
-        route_count=2,
-        attempts_on_route=3,
-        policy=policy,
-        now=NOW,
-        rng=random.Random(1),
-    )
-    fifth = next_step(
-        outcome=outcome("transient"),
-        route_index=0,
-        route_count=2,
-        attempts_on_route=4,
-        policy=policy,
-        now=NOW,
-        rng=random.Random(1),
-    )
-    assert (fourth.route_index, fourth.next_attempt_at is not None) == (0, True)
-    assert (fifth.state, fifth.route_index, fifth.next_attempt_at) == (
-        DeliveryState.PLANNED,
-        1,
-        None,
-    )
 
 
 def test_dry_run_sends_spend_no_provider_budget() -> None:
@@ -179,7 +152,10 @@ def test_an_unexpected_error_in_one_send_costs_only_that_job_an_unknown_outcome(
             route_index=0,
             route_count=2,
             attempts_on_route=0,
+            route_started_at=None,
+            unknown_since=None,
             policy=POLICY,
+            reconcile_max_seconds=300,
             now=NOW,
             rng=random.Random(1),
         ).state

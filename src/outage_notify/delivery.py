@@ -4,7 +4,8 @@ The only caller of channels. `send_jobs` sends a batch concurrently and turns ev
 into an `Outcome`; an outcome that is unknown (the request may have reached the provider) is
 reconciled with the provider before anything is resent. `next_step` is the pure rule for what
 a delivery becomes after an outcome: sent, retried later on the same route, moved to the next
-channel, or failed.
+channel, or failed. A provider's 429 costs no attempt; a person is `failed` only when every
+channel failed permanently or ran out of time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from outage_notify.throttling import RATE_LIMITED_CODES, Throttle
 log = logging.getLogger(__name__)
 # When the shared rate limiter cannot be reached, sends wait this long and try again.
 LIMITER_DOWN_RETRY_SECONDS = 5.0
+# A provider's 429 without a Retry-After is waited out at least this long.
+RATE_LIMITED_MIN_WAIT_SECONDS = 1.0
 
 # skipped: not attempted on this route by our own rule (none today: the per-recipient cap holds
 # a delivery in the database instead, see worker/recipient_cap.py).
@@ -72,6 +75,10 @@ class Step:
     route_index: int
     attempts_on_route: int
     next_attempt_at: datetime | None = None
+    # When the first attempt on this route went out; None once the delivery moves on.
+    route_started_at: datetime | None = None
+    # Since when the outcome has been unknown; None when it is not.
+    unknown_since: datetime | None = None
 
 
 # Sends of a batch start in groups of at least this share of the concurrency, so the jobs of a
@@ -264,51 +271,89 @@ def backoff_seconds(
     return min(policy.retry_max_seconds, max(retry_after, rng.uniform(ceiling / 2, ceiling)))
 
 
-def retry_time_spent(attempts: int, policy: DeliverySettings) -> float:
-    """About how long `attempts` tries on one route have waited between them (no jitter).
-
-    Counted per route from the backoff schedule, not from planning: in a long, rate-limited
-    fan-out a late recipient's first try must still get its retries.
-    """
-    return sum(
-        (
-            min(policy.retry_max_seconds, policy.retry_base_seconds * 2.0 ** (k - 1))
-            for k in range(1, attempts)
-        ),
-        start=0.0,
-    )
-
-
 def next_step(
     *,
     outcome: Outcome,
     route_index: int,
     route_count: int,
     attempts_on_route: int,
+    route_started_at: datetime | None,
+    unknown_since: datetime | None,
     policy: DeliverySettings,
+    reconcile_max_seconds: float,
     now: datetime,
     rng: random.Random,
 ) -> Step:
-    """The delivery's next state after `outcome` (pure)."""
-    if outcome.result == "sent":
-        return Step(DeliveryState.SENT, route_index, attempts_on_route + 1)
-    if outcome.result == "unknown":
-        return Step(DeliveryState.UNKNOWN, route_index, attempts_on_route + 1)
-    if outcome.result == "deferred":
-        # Waiting for a rate-limit token is not a failed attempt.
+    """The delivery's next state after `outcome` (pure).
+
+    `route_started_at` is when the first attempt on the current route went out (None: this
+    outcome is the first), `unknown_since` when the outcome became unknown (None: it was not).
+    A channel's clock runs from its first attempt, not from planning: in a long, rate-limited
+    fan-out a late recipient's first try must still get its retries.
+    """
+    result = outcome.result
+    if result == "deferred":
+        # Waiting for a rate-limit token is not an attempt; no clock starts.
         wait = timedelta(seconds=max(outcome.retry_after, 0.05))
-        return Step(DeliveryState.PLANNED, route_index, attempts_on_route, now + wait)
-    if outcome.result == "skipped":
+        return Step(
+            DeliveryState.PLANNED,
+            route_index,
+            attempts_on_route,
+            now + wait,
+            route_started_at=route_started_at,
+            unknown_since=unknown_since,
+        )
+    if result == "skipped":
         if route_index + 1 < route_count:
             return Step(DeliveryState.PLANNED, route_index + 1, 0)
         # Nothing was wrong with the route; a later update will carry the news.
         return Step(DeliveryState.SUPERSEDED, route_index, attempts_on_route)
+    started = route_started_at or outcome.started_at
+    in_time = (now - started).total_seconds() < policy.retry_total_seconds
+    last_route = route_index + 1 >= route_count
+
+    def move_on(attempts: int) -> Step:
+        # The contact's next channel, right away, with its own clock; none left: failed.
+        if not last_route:
+            return Step(DeliveryState.PLANNED, route_index + 1, 0)
+        return Step(DeliveryState.FAILED, route_index, attempts, route_started_at=started)
+
+    def later(attempts: int, delay: float) -> Step:
+        at = now + timedelta(seconds=delay)
+        return Step(DeliveryState.PLANNED, route_index, attempts, at, route_started_at=started)
+
+    if result == "sent":
+        return Step(
+            DeliveryState.SENT, route_index, attempts_on_route + 1, route_started_at=started
+        )
+    if result == "unknown":
+        since = unknown_since or outcome.started_at
+        if (now - since).total_seconds() < reconcile_max_seconds:
+            return Step(
+                DeliveryState.UNKNOWN,
+                route_index,
+                attempts_on_route + 1,
+                route_started_at=started,
+                unknown_since=since,
+            )
+        # The provider could not be asked for that long: another channel cannot double the
+        # first, so move on rather than ask for ever (or resend blind on the same one).
+        return move_on(attempts_on_route + 1)
+    if result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
+        # The provider asked us to slow down; nothing failed, so no attempt is spent.
+        if in_time:
+            pause = max(outcome.retry_after, RATE_LIMITED_MIN_WAIT_SECONDS)
+            # Jitter above the Retry-After: a storm's many 429s must not all come back at once.
+            return later(attempts_on_route, pause + rng.uniform(0, policy.retry_base_seconds))
+        return move_on(attempts_on_route + 1)
     attempts = attempts_on_route + 1
-    in_time = retry_time_spent(attempts, policy) < policy.retry_total_seconds
-    if outcome.result == "transient" and attempts < policy.max_attempts_per_channel and in_time:
+    if (
+        result == "transient"
+        and in_time
+        and (attempts < policy.max_attempts_per_channel or last_route)
+    ):
+        # The attempts only decide when the next channel is worth trying; on the last channel
+        # a person is given up on only when its time is spent.
         delay = backoff_seconds(attempts, retry_after=outcome.retry_after, policy=policy, rng=rng)
-        return Step(DeliveryState.PLANNED, route_index, attempts, now + timedelta(seconds=delay))
-    if route_index + 1 < route_count:
-        # Permanent failure, or retries spent: the contact's next channel, right away.
-        return Step(DeliveryState.PLANNED, route_index + 1, 0)
-    return Step(DeliveryState.FAILED, route_index, attempts)
+        return later(attempts, delay)
+    return move_on(attempts)

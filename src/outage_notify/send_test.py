@@ -114,6 +114,8 @@ class _Progress:
     result: RehearsalResult
     route_index: int = 0
     attempts_on_route: int = 0
+    route_started_at: datetime | None = None
+    unknown_since: datetime | None = None
     due: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -181,13 +183,18 @@ async def rehearse(
                 route_index=progress.route_index,
                 route_count=len(result.recipient.routes),
                 attempts_on_route=progress.attempts_on_route,
+                route_started_at=progress.route_started_at,
+                unknown_since=progress.unknown_since,
                 policy=policy,
+                reconcile_max_seconds=settings.reconcile_max_seconds,
                 now=finished,
                 rng=rng,
             )
             if step.state is DeliveryState.PLANNED:
                 progress.route_index = step.route_index
                 progress.attempts_on_route = step.attempts_on_route
+                progress.route_started_at = step.route_started_at
+                progress.unknown_since = step.unknown_since
                 progress.due = step.next_attempt_at or finished
                 continue
             result.state = step.state

@@ -217,6 +217,12 @@ class Settings(BaseSettings):
     # Each worker process keeps a Redis key alive this often (time-to-live: three beats); the
     # claims of a process that misses three beats are reconciled within about four.
     worker_heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
+    # An unknown outcome whose provider lookup keeps failing this long moves to the contact's
+    # next channel (or fails): asking for ever would leave the person in limbo.
+    reconcile_max_seconds: float = Field(default=300.0, gt=0)
+    # A batch's outcomes that cannot be written (the database is away) are kept and written
+    # again with backoff for this long; else its sent messages would be reconciled as lost.
+    outcome_write_retry_seconds: float = Field(default=300.0, ge=0)
     worker_concurrency: int = Field(default=4, ge=1, le=64)
     # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
     # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.

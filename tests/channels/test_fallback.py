@@ -43,6 +43,24 @@ def test_send_delivers_title_and_body(
     assert not receipt.dry_run
 
 
+def test_each_send_carries_the_delivery_as_idempotency_key(
+    providers: FakeProviders, fallback_settings: FallbackSettings
+) -> None:
+    """Issue 13 item 7: a target that honours the header drops a resend of the same delivery."""
+    plain = providers.fallback_url("ana")
+    # A key fixed in the URL would make every message a repeat of the first: ours wins.
+    fixed = plain + ("&" if "?" in plain else "?") + "+Idempotency-Key=always-the-same"
+    for url, reference in ((plain, "delivery-41"), (fixed, "delivery-42")):
+        asyncio.run(
+            send(fallback_settings, OutboundMessage(url, "Mail is down.", reference=reference))
+        )
+
+    assert [r.idempotency_key for r in providers.records("fallback")] == [
+        "delivery-41",
+        "delivery-42",
+    ]
+
+
 @pytest.mark.parametrize(
     "url",
     [

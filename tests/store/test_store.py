@@ -209,6 +209,30 @@ def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # 
         assert total == 1 and page[0].id == ids[0]
 
 
+def test_record_keeps_the_route_clock_and_unknown_since(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The retry clocks of `next_step` survive the round trip on both backends."""
+    ids = _plan(sessions, 2)
+    started = datetime(2026, 12, 4, 15, 0, 0, 123456, tzinfo=UTC)
+    now = started + timedelta(seconds=40)
+    results = [
+        (
+            Outcome(ids[0], ChannelName.SMS, "+5511990000000", now, now, "transient"),
+            Step(DeliveryState.PLANNED, 0, 0, now, route_started_at=started),
+        ),
+        (
+            Outcome(ids[1], ChannelName.SMS, "+5511990000001", now, now, "unknown"),
+            Step(DeliveryState.UNKNOWN, 0, 1, route_started_at=started, unknown_since=started),
+        ),
+    ]
+    with transaction(sessions) as session:
+        delivery_store.record(session, results, now=now)
+    with sessions() as session:
+        first, second = (session.get(DeliveryRow, i) for i in ids)
+        assert first is not None and second is not None
+        assert (first.route_started_at, first.unknown_since) == (started, None)
+        assert (second.route_started_at, second.unknown_since) == (started, started)
+
+
 def test_a_pending_delivery_is_superseded_by_a_newer_update_to_the_same_recipient(sessions) -> None:  # type: ignore[no-untyped-def]
     incident_id, first_update = _open_incident(sessions)
     recipient = Recipient(

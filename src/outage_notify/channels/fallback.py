@@ -3,6 +3,9 @@
 Email is down by definition while this service runs, so Apprise's e-mail schemes are refused.
 Apprise reports success or failure per service but no provider message id and no error
 code (only log lines, used here as the reason), so there is nothing to reconcile against.
+Where a scheme can carry custom headers (json://, xml://, form://: `+Header=value` in the URL,
+apprise/plugins/custom_*.py), each send carries `Idempotency-Key: <delivery reference>`, so a
+target that honours it drops a resend of the same delivery.
 """
 
 from __future__ import annotations
@@ -41,6 +44,9 @@ EMAIL_SCHEMES = frozenset(
         "deltachats",
     }
 )
+# Apprise schemes whose plugin sends its `headers` dict with the request.
+HEADER_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def _schemes(service: object) -> set[str]:
@@ -70,7 +76,7 @@ class FallbackChannel:
     def __init__(self, settings: FallbackSettings) -> None:
         self._timeout = settings.timeout_seconds
 
-    def _load(self, url: str) -> apprise.Apprise:
+    def _load(self, url: str, *, idempotency_key: str = "") -> apprise.Apprise:
         scheme = url.split("://", 1)[0].lower() if "://" in url else ""
         if scheme in EMAIL_SCHEMES:
             raise PermanentError(
@@ -91,10 +97,14 @@ class FallbackChannel:
         # Apprise defaults to 4 s connect and 4 s read per request; the setting governs.
         service.socket_connect_timeout = self._timeout
         service.socket_read_timeout = self._timeout
+        headers = getattr(service, "headers", None)
+        if idempotency_key and _schemes(service) & HEADER_SCHEMES and isinstance(headers, dict):
+            # Ours wins over one in the URL: a fixed key would make every message a repeat.
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
         return notifier
 
     async def send(self, message: OutboundMessage) -> Receipt:
-        notifier = self._load(message.address)
+        notifier = self._load(message.address, idempotency_key=message.reference)
         result = await notifier.async_notify(
             body=message.body, title=message.title, timeout=self._timeout * 2
         )

@@ -1,7 +1,9 @@
 """DEVELOPMENT FAKE: a target for Apprise's `json://HOST:PORT/fallback/{name}` URLs.
 
 Apprise's JSON plugin POSTs `{"version", "title", "message", "attachments", "type"}` and
-treats any 2xx as success; it reads no response body.
+treats any 2xx as success; it reads no response body. Every request is recorded, repeats too
+(a real target may or may not honour the `Idempotency-Key` header, which is only noted here),
+so a test counts what a person would have seen.
 """
 
 from __future__ import annotations
@@ -40,8 +42,11 @@ async def receive(request: web.Request) -> web.StreamResponse:
         return response
     provider_id = "FB" + uuid.uuid4().hex
     title = str(payload.get("title") or "")
+    key = request.headers.get("Idempotency-Key", "")
     state.record(
-        FakeRecord("fallback", name, payload["message"], title, provider_id, utc_now(), payload)
+        FakeRecord(
+            "fallback", name, payload["message"], title, provider_id, utc_now(), payload, key
+        )
     )
     if fault is not None and fault.drop:
         state.count_drop("fallback")

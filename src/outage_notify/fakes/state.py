@@ -30,6 +30,8 @@ class FakeRecord:
     provider_id: str
     at: datetime
     raw: dict[str, Any] = field(default_factory=dict)
+    # The request's Idempotency-Key header (fallback only), so tests can see it was sent.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)

@@ -196,6 +196,10 @@ async def list_messages(request: web.Request) -> web.StreamResponse:
         page_size = min(int(query.get("PageSize", "50")), 1000)
     except ValueError:
         return twilio_error(20001, 400)
+    # Reconciliation's lookup can fail too (method "messages.list"), e.g. http_status=500.
+    fault = state.faults.pick("sms", "messages.list", (query.get("To", ""),))
+    if fault is not None and fault.rejects:
+        return fault_response(fault)
     # The fake "sends" at once, so date_sent equals date_created; newest first, as Twilio.
     found = []
     for record in reversed(state.records("sms")):

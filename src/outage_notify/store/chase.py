@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from outage_notify.models import DeliveryState, Phase
+from outage_notify.planning import STAFF
 from outage_notify.store.tables import DeliveryRow, IncidentRow, UpdateRow
 
 OUT = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
@@ -101,6 +102,8 @@ def renotify(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
             state=DeliveryState.PLANNED.value,
             attempts_on_route=0,
             next_attempt_at=None,
+            route_started_at=None,
+            unknown_since=None,
             # The newest message now asks, whatever its kind asked when it was planned.
             ack_required=True,
             renotified_at=now,
@@ -130,3 +133,64 @@ def phones(rows: Sequence[DeliveryRow]) -> list[str]:
     """The SMS addresses these deliveries were routed to, first seen first."""
     found = [r["address"] for row in rows for r in row.routes if r["channel"] == "sms"]
     return list(dict.fromkeys(found))
+
+
+def _failed_unreported() -> list[ColumnElement[bool]]:
+    """A contact's newest news in the incident failed on every channel, and nobody was told.
+
+    The lead's own notices (audience `staff`) are left out: telling the lead that the notice
+    about the unreached did not reach them would go round for ever.
+    """
+    newer = aliased(DeliveryRow)
+    return [
+        DeliveryRow.state == DeliveryState.FAILED.value,
+        DeliveryRow.unreached_at.is_(None),
+        DeliveryRow.acked_at.is_(None),
+        DeliveryRow.recipient_kind == "contact",
+        DeliveryRow.audience != STAFF,
+        ~exists().where(
+            newer.incident_id == DeliveryRow.incident_id,
+            newer.recipient_key == DeliveryRow.recipient_key,
+            newer.update_id > DeliveryRow.update_id,
+            newer.state != DeliveryState.SUPERSEDED.value,
+        ),
+    ]
+
+
+def incidents_with_failed(session: Session) -> list[int]:
+    """Open incidents where someone failed on every channel and the lead was not told yet.
+
+    Resolved ones are left out: the lead can no longer act on them, and an upgrade must not
+    send leads the failures of every past incident.
+    """
+    return list(
+        session.scalars(
+            select(DeliveryRow.incident_id)
+            .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
+            .where(IncidentRow.phase != Phase.RESOLVED.value, *_failed_unreported())
+            .distinct()
+            .order_by(DeliveryRow.incident_id)
+        )
+    )
+
+
+def failed_unreported(session: Session, incident_id: int) -> list[DeliveryRow]:
+    """The incident's deliveries that failed on every channel, not yet listed to the lead."""
+    return list(
+        session.scalars(
+            select(DeliveryRow)
+            .where(DeliveryRow.incident_id == incident_id, *_failed_unreported())
+            .order_by(DeliveryRow.id)
+        )
+    )
+
+
+def mark_failed_unreached(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
+    """List `row`'s recipient as unreached; False when another check did it first."""
+    result = session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.id == row.id, DeliveryRow.unreached_at.is_(None))
+        .values(unreached_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1

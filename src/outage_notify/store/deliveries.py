@@ -211,6 +211,8 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
             "route_index": step.route_index,
             "attempts_on_route": step.attempts_on_route,
             "next_attempt_at": step.next_attempt_at,
+            "route_started_at": step.route_started_at,
+            "unknown_since": step.unknown_since,
             "channel": outcome.channel.value,
             "updated_at": now,
             "error": ""

@@ -62,6 +62,7 @@ def apply_report(
         )
         if fallback.state == DeliveryState.PLANNED:
             row.attempts_on_route = 0
+            row.route_started_at = None  # the next channel's retry clock starts afresh
         row.state = fallback.state.value
         row.route_index = fallback.route_index
         row.next_attempt_at = None

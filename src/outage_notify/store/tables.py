@@ -216,6 +216,10 @@ class DeliveryRow(Base):
     state: Mapped[str] = mapped_column(String(20), default="planned")
     attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the first attempt on the current route went out: the route's retry clock.
+    route_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Since when the outcome has been unknown (reconciliation gives up after a while).
+    unknown_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # The worker process that claimed it (worker/heartbeat.py); "" when it could not beat.
     claimed_by: Mapped[str] = mapped_column(String(100), default="", server_default="")

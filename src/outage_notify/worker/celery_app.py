@@ -82,7 +82,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         # A dead worker's claims: three missed heartbeats plus at most one of these.
         "reclaim": every(names.RECLAIM, settings.worker_heartbeat_seconds),
         "remind": every(names.REMIND, settings.reminder_interval_seconds),
-        # Cheap when routing has no `acknowledge` rules: the check returns before any query.
+        # Without `acknowledge` rules in routing, one query: open incidents with deliveries that
+        # failed on every channel and are not on the lead's unreached list yet.
         "chase": every(names.CHASE, settings.ack_check_interval_seconds),
         # Flood control: both are one indexed query when there is nothing to do.
         "settle": every(names.SETTLE, FLOOD_CHECK_SECONDS),

@@ -38,17 +38,53 @@ class Chased:
 
 
 def chase(runtime: WorkerRuntime) -> Chased:
-    """Re-notify or give up on everyone whose acknowledgement is overdue, once each."""
+    """Re-notify or give up on everyone whose acknowledgement is overdue, once each; and list
+    to the lead, once each, everyone whose delivery failed on every channel."""
     routing = runtime.directory.routing
     chased = Chased()
-    if not routing.acknowledge:
-        return chased
-    include_resolved = any(UpdateKind.RESOLVED in rule.kinds for rule in routing.acknowledge)
+    if routing.acknowledge:
+        include_resolved = any(UpdateKind.RESOLVED in rule.kinds for rule in routing.acknowledge)
+        with transaction(runtime.sessions) as session:
+            incident_ids = chase_store.incidents_to_chase(
+                session, include_resolved=include_resolved
+            )
+        for incident_id in incident_ids:
+            _chase_incident(runtime, incident_id, chased)
+    # After the chase, which lists the failed it asked for an acknowledgement in its own words.
     with transaction(runtime.sessions) as session:
-        incident_ids = chase_store.incidents_to_chase(session, include_resolved=include_resolved)
-    for incident_id in incident_ids:
-        _chase_incident(runtime, incident_id, chased)
+        failed = chase_store.incidents_with_failed(session)
+    for incident_id in failed:
+        _report_failed(runtime, incident_id, chased)
     return chased
+
+
+def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
+    """The lead's unreached list for people no channel reached, in any audience."""
+    now = datetime.now(UTC)
+    unreached: list[Unreached] = []
+    with transaction(runtime.sessions) as session:
+        incident = incident_store.get_incident(session, incident_id, for_update=True)
+        if incident is None:
+            return
+        for row in chase_store.failed_unreported(session, incident_id):
+            if not chase_store.mark_failed_unreached(session, row, now=now):
+                continue
+            unreached.append(_person(runtime, [row], row))
+            session.add(
+                TimelineRow(
+                    incident_id=incident_id,
+                    at=now,
+                    actor=ACTOR,
+                    kind="unreached",
+                    text=f"{row.recipient_name} ({row.audience}): every channel failed "
+                    f"({row.error or 'no reason given'}); call by phone",
+                    data={"recipient_key": row.recipient_key, "audience": row.audience},
+                )
+            )
+        if unreached:
+            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
+            if update_id is not None:
+                chased.updates.append(update_id)
 
 
 def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:

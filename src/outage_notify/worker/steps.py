@@ -36,6 +36,7 @@ from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, TimelineRow, UpdateRow
 from outage_notify.update_messages import renderer_for
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
+from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -198,7 +199,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             route_index=row.route_index,
             route_count=len(row.routes),
             attempts_on_route=row.attempts_on_route,
+            route_started_at=row.route_started_at,
+            unknown_since=row.unknown_since,
             policy=policy,
+            reconcile_max_seconds=runtime.settings.reconcile_max_seconds,
             now=finished,
             rng=_rng,
         )
@@ -222,8 +226,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             else:
                 delay = math.ceil((step.next_attempt_at - finished).total_seconds())
                 follow_up.later.setdefault(max(delay, 1), []).append(row.id)
-    with transaction(runtime.sessions) as session:
-        delivery_store.record(session, results, now=finished)
+    write_outcomes(
+        runtime.sessions, results, retry_seconds=runtime.settings.outcome_write_retry_seconds
+    )
     return follow_up
 
 
