@@ -56,6 +56,16 @@ def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settin
             "slack": SlackSettings(bot_token=SecretStr("xoxb-demo"), base_url=fakes.slack_base_url),
             "fallback": FallbackSettings(urls=[fakes.fallback_url("it-status-room")]),
             "sweep_interval_seconds": 5.0,
+            # A demo plays in about a minute: a failing route is retried for seconds, not the
+            # 10 minutes a real outage allows, and an alert that clears is settled at once.
+            "delivery": base.delivery.model_copy(
+                update={
+                    "retry_base_seconds": 0.5,
+                    "retry_max_seconds": 1.0,
+                    "retry_total_seconds": 4.0,
+                }
+            ),
+            "resolve_hold_seconds": 0.0,
             # The fakes have no limits; real providers do (see RateLimitSettings).
             "ratelimit": RateLimitSettings(
                 twilio_per_second=500, slack_channel_per_second=50, slack_workspace_per_second=1000
