@@ -120,11 +120,11 @@ def test_one_webhook_with_8000_components_posts_every_slack_message(
     assert_fits(service)
     slack = service.providers.records("slack")
     assert slack, "the example contacts include Slack readers"
-    listing = [record for record in slack if "part-00001" in record.body]
-    assert listing, "management and users are told what is broken"
-    # The list ends with the locale's count of the components left out.
-    more = re.compile(r"and \d,\d{3} more|e mais \d\.\d{3}")
-    assert not [r.body[-300:] for r in listing if not more.search(r.body)]
+    # Unknown component labels are named as the service ("email"), once (issue 13 item 5), so
+    # 7,999 raw labels never reach a person; "and N more" for long lists of known components
+    # is covered by tests/test_message_fit.py.
+    assert not [r.body[:300] for r in service.providers.records() if "part-0" in r.body]
+    assert all("mail" in r.body.lower() for r in slack), "everyone is told what is broken"
     received = Counter((r.channel, r.to) for r in service.providers.records())
     # (Partners' example hooks on example.org cannot be reached from the tests.)
     for name in ("management", "users"):

@@ -42,6 +42,8 @@ def lead_of(service: RunningService) -> Contact:
 def start(
     service_factory: Callable[..., RunningService], database_url: str, **overrides: Any
 ) -> tuple[RunningService, Contact]:
+    # Resolved alerts act at once here (no RESOLVE_HOLD_SECONDS): these tests are about events.
+    overrides.setdefault("resolve_hold_seconds", 0)
     service = service_factory(database_url, metrics_token="test-metrics-token-0123", **overrides)
     return service, lead_of(service)
 

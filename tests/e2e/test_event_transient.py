@@ -40,7 +40,7 @@ def short_lock_timeout(postgres_url: str) -> Iterator[str]:
 def test_a_lock_timeout_leaves_the_event_pending_and_it_applies_later(
     service_factory: Callable[..., RunningService], short_lock_timeout: str
 ) -> None:
-    service = service_factory(short_lock_timeout)
+    service = service_factory(short_lock_timeout, resolve_hold_seconds=0)
     opened = post_generic(service, generic("generic_firing.json"))
     incident = incident_of(service, opened)
     wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="opened fan-out")
