@@ -19,9 +19,10 @@ from outage_notify.channels.limits import Budget
 from outage_notify.contacts import Directory
 from outage_notify.errors import TemplateError
 from outage_notify.message_budget import for_directory
+from outage_notify.message_samples import sample_contexts
 from outage_notify.models import STAFF_KINDS, Audience, ChannelName, RenderedMessage, UpdateKind
 from outage_notify.planning import STAFF, asks_acknowledgement, find_contact
-from outage_notify.rendering import DEFAULT_AUDIENCE, MessageContext, Renderer, sample_contexts
+from outage_notify.rendering import DEFAULT_AUDIENCE, MessageContext, Renderer
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
 from outage_notify.sms_encoding import SmsMeasure, measure_sms

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from outage_notify.channels.limits import Budget, default_budget
 from outage_notify.errors import TemplateError
+from outage_notify.message_samples import sample_contexts
 from outage_notify.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
 from outage_notify.rendering import (
     DEFAULT_AUDIENCE,
@@ -22,7 +23,6 @@ from outage_notify.rendering import (
     MessageContext,
     Renderer,
     _describe,
-    sample_contexts,
 )
 from outage_notify.template_filters import format_time
 
