@@ -89,6 +89,7 @@ def assert_within(budget: Budget, title: str, body: str) -> None:
         assert len(title) + 2 + len(body) <= budget.max_chars
 
 
+@pytest.mark.fuzz
 @settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

@@ -25,6 +25,9 @@ from outage_notify.store.tables import EventRow
 from tests import strategies
 from tests.api.hardened_app import INCIDENTS, bearer, grafana_headers, hardened_api, rows
 
+# Example count from OUTAGE_NOTIFY_FUZZ_EXAMPLES: 25 by default, 500 in `scripts/test --fuzz`.
+pytestmark = pytest.mark.fuzz
+
 PROPERTY = settings(
     max_examples=strategies.examples(),
     deadline=None,

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,6 +27,9 @@ from outage_notify.store.engine import create_store_engine, upgrade
 from tests.e2e.test_event_failures import quiet
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import ROOT, TOKENS, RunningService
+
+# Example count from OUTAGE_NOTIFY_FUZZ_EXAMPLES: 25 by default, 500 in `scripts/test --fuzz`.
+pytestmark = pytest.mark.fuzz
 
 EXAMPLES = int(os.environ.get("OUTAGE_NOTIFY_FUZZ_EXAMPLES", "25"))
 # Bounded: a pending event after this long is a stuck one.
