@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from outage_notify.models import Contact
 from outage_notify.store.engine import create_store_engine, upgrade
+from tests.e2e.test_outage_flow import first_address
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import RunningService, wait_for
 
@@ -46,13 +46,6 @@ def alert(*, service_name: str, summary: str, fingerprint: str) -> dict[str, Any
     payload["commonLabels"]["service"] = service_name
     payload["groupKey"] = f'{{}}/{{service="{service_name}"}}:{{service="{service_name}"}}'
     return payload
-
-
-def first_address(contact: Contact) -> tuple[str, str]:
-    channel = contact.channels[0]
-    address = contact.address(channel)
-    assert address is not None
-    return channel.value, address
 
 
 def incident_of(service: RunningService, name: str) -> int:
