@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,12 +33,15 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.PROCESS_EVENT, shared=False)  # type: ignore[untyped-decorator]
     def process_event(event_id: int) -> None:
         rt = runtime()
-        for update_id in event_steps.process_event(rt, event_id):
-            _plan(rt, update_id)
+        _plan_each(rt, event_steps.process_event(rt, event_id))
 
     @app.task(name=names.PLAN_UPDATE, shared=False)  # type: ignore[untyped-decorator]
     def plan_update(update_id: int) -> None:
         _plan(runtime(), update_id)
+
+    def _plan_each(rt: WorkerRuntime, update_ids: Iterable[int]) -> None:
+        for update_id in update_ids:
+            _plan(rt, update_id)
 
     def _plan(rt: WorkerRuntime, update_id: int) -> None:
         planned = steps.plan_update(rt, update_id)
@@ -61,8 +64,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     def remind() -> int:
         rt = runtime()
         ids = sop_steps.remind(rt)
-        for update_id in ids:
-            _plan(rt, update_id)
+        _plan_each(rt, ids)
         return len(ids)
 
     @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
@@ -72,8 +74,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         batch = rt.settings.delivery.batch_size
         enqueue.deliveries(chased.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
         enqueue.deliveries(chased.rest, batch_size=batch)
-        for update_id in chased.updates:
-            _plan(rt, update_id)
+        _plan_each(rt, chased.updates)
         return len(chased.urgent) + len(chased.rest)
 
     @app.task(name=names.PROBE, shared=False)  # type: ignore[untyped-decorator]
@@ -83,8 +84,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         rt = runtime()
         result = run_round_trip(rt.settings.probe)
         update_ids = sop_steps.record_probe(rt, result)
-        for update_id in update_ids:
-            _plan(rt, update_id)
+        _plan_each(rt, update_ids)
         incident = sop_steps.verified(rt, update_ids)
         if incident is not None and rt.settings.email_catchup:
             app.send_task(names.CATCHUP, args=[incident], queue=names.QUEUE_EVENTS)
@@ -115,8 +115,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     def settle() -> int:
         rt = runtime()
         ids = flood_steps.settle(rt)
-        for update_id in ids:
-            _plan(rt, update_id)
+        _plan_each(rt, ids)
         return len(ids)
 
     @app.task(name=names.DIGEST, shared=False)  # type: ignore[untyped-decorator]
