@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from outage_notify.contacts import Directory
 from outage_notify.message_budget import Budgets
@@ -56,8 +57,13 @@ def renderer_for(
     update: UpdateRow,
     *,
     seen: Callable[[Fitted], None] | None = None,
+    now: datetime | None = None,
 ) -> Render:
-    """Renders the update for (audience, kind, channel, locale); `seen` gets every result."""
+    """Renders the update for (audience, kind, channel, locale); `seen` gets every result.
+
+    `now` (default: the clock at each render) decides whether times carry a date; the golden
+    messages (tests/golden_messages.py) pass a fixed one so their files stay the same.
+    """
     view = IncidentView(
         id=incident.id,
         title=incident.title,
@@ -87,6 +93,7 @@ def renderer_for(
             timezone=settings.timezone,
             acknowledge=asks_acknowledgement(directory.routing, audience, kind),
             more_url=more_url(settings),
+            now=now,
         )
         fitted = renderer.render_fitted(
             channel=channel, context=context, budget=budgets.budget(audience, channel)

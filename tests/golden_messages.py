@@ -1,0 +1,289 @@
+"""Every message of the golden outage as plain text: `tests/golden/` and `docs/messages.md`.
+
+Each step of `tests.golden_scenario` is rendered through the worker's own path
+(`update_messages.renderer_for`: templates, budgets and fitting) for every audience (the shipped
+contacts' and the templates'), channel and locale the code knows, and, through the planning
+path (`planning.iter_deliveries`), for a few shipped contacts whose phone number puts them in
+another time zone than the organisation. One file per message:
+
+    tests/golden/<step>/<audience>.<channel>.<locale>.txt
+    tests/golden/<step>/reader-<contact id>.<channel>.<locale>.txt
+
+    python -m tests.golden_messages           # compare; print a unified diff; exit 1 on any
+    python -m tests.golden_messages --accept  # write the files and docs/messages.md again
+(`scripts/golden [--accept]` runs the same.)
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+import phonenumbers
+from phonenumbers import timezone as phone_zones
+
+from outage_notify.channels.slack import build_blocks
+from outage_notify.message_budget import Budgets, for_directory
+from outage_notify.models import STAFF_KINDS, Broadcast, ChannelName, Contact, RenderedMessage
+from outage_notify.planning import (
+    STAFF,
+    WHOLE,
+    AudiencePlan,
+    Renderings,
+    asks_acknowledgement,
+    iter_deliveries,
+)
+from outage_notify.update_messages import renderer_for
+from tests.golden_scenario import ROOT, Scenario, Step, build_scenario
+
+GOLDEN = ROOT / "tests" / "golden"
+DOCS = ROOT / "docs" / "messages.md"
+# A Slack button's value names the delivery; any id shows what the reader gets.
+ACK_VALUE = "delivery:1"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A shipped contact in another zone than the organisation's, by their phone number."""
+
+    contact: Contact
+    zone: str
+
+
+@dataclass(frozen=True)
+class Golden:
+    """One rendered message and what the rules need to judge it."""
+
+    step: Step
+    audience: str
+    message: RenderedMessage
+    template: str
+    budget_segments: int | None
+    reader: Reader | None = None
+
+    @property
+    def path(self) -> Path:
+        who = f"reader-{self.reader.contact.id}" if self.reader else self.audience
+        message = self.message
+        return GOLDEN / self.step.name / f"{who}.{message.channel}.{message.locale}.txt"
+
+    @property
+    def zone(self) -> str:
+        """The zone the reader lives in (the organisation's for a whole audience)."""
+        return self.reader.zone if self.reader else scenario().settings.timezone
+
+
+def audiences(scenario: Scenario) -> tuple[str, ...]:
+    """Every audience of the shipped contacts and of the templates' own files."""
+    return tuple(sorted({*scenario.directory.audiences, *scenario.renderer.audiences}))
+
+
+def readers(scenario: Scenario) -> tuple[Reader, ...]:
+    """Per audience, its first contact whose phone has one zone, not the organisation's."""
+    found = []
+    for name in sorted(scenario.directory.audiences):
+        for contact in scenario.directory.audiences[name].contacts:
+            zones = phone_zones.time_zones_for_number(phonenumbers.parse(contact.phone or "+0"))
+            if len(zones) == 1 and zones[0] not in (scenario.settings.timezone, "Etc/Unknown"):
+                found.append(Reader(contact, zones[0]))
+                break
+    return tuple(found)
+
+
+@cache
+def scenario() -> Scenario:
+    return build_scenario()
+
+
+@cache
+def goldens() -> tuple[Golden, ...]:
+    """Every golden message, in file order."""
+    played = scenario()
+    budgets = for_directory(played.settings, played.directory)
+    found: list[Golden] = []
+    for step in played.steps:
+        found += _audience_messages(played, budgets, step)
+        if step.kind not in STAFF_KINDS:
+            found += _reader_messages(played, budgets, step)
+    return tuple(sorted(found, key=lambda golden: golden.path))
+
+
+def _render(played: Scenario, budgets: Budgets, step: Step):  # type: ignore[no-untyped-def]
+    return renderer_for(
+        played.settings, played.directory, played.renderer, budgets, step.incident, step.update,
+        now=step.now,
+    )  # fmt: skip
+
+
+def _audience_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:
+    render = _render(played, budgets, step)
+    for audience in [STAFF] if step.kind in STAFF_KINDS else audiences(played):
+        for channel in ChannelName:
+            for locale in played.renderer.locales:
+                message = render(audience, step.kind, channel, locale)
+                yield _golden(played, budgets, step, audience, message)
+
+
+def _reader_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:
+    """What one contact gets, planned as the worker plans it (so per-reader settings apply)."""
+    for reader in readers(played):
+        audience = played.directory.audiences[reader.contact.audience]
+        alone = audience.model_copy(update={"contacts": [reader.contact], "broadcast": Broadcast()})
+        directory = replace(
+            played.directory, audiences={**played.directory.audiences, audience.name: alone}
+        )
+        renderings = Renderings(_render(replace(played, directory=directory), budgets, step))
+        plan = AudiencePlan(audience.name, step.kind, WHOLE)
+        for _ in iter_deliveries([plan], directory=directory, renderings=renderings):
+            pass
+        for message in renderings.messages:
+            yield replace(_golden(played, budgets, step, audience.name, message), reader=reader)
+
+
+def _golden(
+    played: Scenario, budgets: Budgets, step: Step, audience: str, message: RenderedMessage
+) -> Golden:
+    tried = played.renderer.candidates(
+        channel=message.channel, kind=step.kind, audience=audience, locale=message.locale
+    )
+    used = next(path for path in tried if path.is_file())
+    budget = budgets.budget(audience, message.channel)
+    segments = budget.max_segments if message.channel is ChannelName.SMS else None
+    template = str(used.relative_to(played.renderer.templates_dir))
+    return Golden(step, audience, message, template, segments)
+
+
+def file_text(golden: Golden) -> str:
+    """The golden file: a header a reviewer reads, the title, the body, Slack's blocks."""
+    message, step = golden.message, golden.step
+    lines = [
+        f"step: {step.name} - {step.story}",
+        f"kind: {step.kind}",
+        f"audience: {golden.audience}",
+        f"channel: {message.channel}",
+        f"locale: {message.locale}",
+        f"template: {golden.template}",
+    ]
+    if golden.reader:
+        contact = golden.reader.contact
+        lines.append(f"reader: {contact.name} ({contact.id}), by phone in {golden.reader.zone}")
+    if message.channel is ChannelName.SMS:
+        lines.append(
+            f"sms: {message.encoding}, {message.segments} segment(s) of "
+            f"{golden.budget_segments} allowed"
+        )
+    lines += ["", "--- title", message.title, "--- body", message.body]
+    if message.channel is ChannelName.SLACK:
+        ack = asks_acknowledgement(scenario().directory.routing, golden.audience, step.kind)
+        label = scenario().renderer.ack_label(message.locale)
+        blocks = build_blocks(
+            message.title, message.body, ack_value=ACK_VALUE if ack else "", ack_label=label
+        )
+        lines += ["--- slack blocks", json.dumps(blocks, indent=2, ensure_ascii=False)]
+    return "\n".join(lines) + "\n"
+
+
+def expected_files() -> dict[Path, str]:
+    return {golden.path: file_text(golden) for golden in goldens()}
+
+
+def docs_text(files: dict[Path, str]) -> str:
+    """docs/messages.md from the golden files: by step (kind), then audience or reader."""
+    out = [
+        "# Every message, before the day",
+        "",
+        "Generated by `scripts/golden --accept` from `tests/golden/` (do not edit): what each "
+        "audience reads at each step of one realistic email outage, on every channel and in "
+        "every language, rendered from the shipped `templates/` and `contacts/` exactly as the "
+        "worker renders them. Times are São Paulo time (the organisation's zone) unless a "
+        "reader in another zone is named.",
+        "",
+    ]
+    by_step: dict[str, dict[str, list[tuple[Path, str]]]] = {}
+    for path, text in sorted(files.items()):
+        who = path.name.split(".")[0]
+        by_step.setdefault(path.parent.name, {}).setdefault(who, []).append((path, text))
+    for step_name, groups in by_step.items():
+        first = next(iter(groups.values()))[0][1].splitlines()
+        story = first[0].partition(" - ")[2]
+        kind = first[1].partition(": ")[2]
+        out += [f"## {step_name}: {story} (`{kind}`)", ""]
+        for who, entries in groups.items():
+            out += [f"### {who}", ""]
+            for path, text in entries:
+                header, _, rest = text.partition("\n--- title\n")
+                title, _, body = rest.partition("--- body\n")
+                body = body.partition("--- slack blocks\n")[0]
+                channel, locale = path.name.split(".")[1:3]
+                cost = f"; {_header(header, 'sms')}" if channel == "sms" else ""
+                out.append(f"**{channel}, {locale}** (`{_header(header, 'template')}`{cost})")
+                out += ["", "```text"]
+                out += [f"[{title.strip()}]"] if title.strip() else []
+                out += [body.rstrip("\n"), "```", ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _header(header: str, key: str) -> str:
+    for line in header.splitlines():
+        if line.startswith(f"{key}: "):
+            return line.partition(": ")[2]
+    return ""
+
+
+def differences(files: dict[Path, str]) -> list[str]:
+    """A unified diff per golden file (or docs page) that differs from what is rendered now."""
+    found = []
+    on_disk = {path for path in GOLDEN.rglob("*.txt")}
+    wanted = {**files, DOCS: docs_text(files)}
+    for path in sorted(on_disk | set(wanted)):
+        old = path.read_text(encoding="utf-8") if path.exists() else ""
+        new = wanted.get(path, "")
+        if old != new:
+            name = str(path.relative_to(ROOT))
+            diff = difflib.unified_diff(
+                old.splitlines(keepends=True), new.splitlines(keepends=True),
+                f"a/{name}" if old else "/dev/null", f"b/{name}" if new else "/dev/null",
+            )  # fmt: skip
+            found.append("".join(diff))
+    return found
+
+
+def accept(files: dict[Path, str]) -> None:
+    """Write the golden files and the docs page; remove files no render makes any more."""
+    for path in GOLDEN.rglob("*.txt"):
+        if path not in files:
+            path.unlink()
+    for folder in sorted(GOLDEN.glob("*/"), reverse=True):
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    DOCS.parent.mkdir(parents=True, exist_ok=True)
+    DOCS.write_text(docs_text(files), encoding="utf-8")
+
+
+def main(arguments: list[str]) -> int:
+    files = expected_files()
+    if "--accept" in arguments:
+        accept(files)
+        where = f"{GOLDEN.relative_to(ROOT)} and {DOCS.relative_to(ROOT)}"
+        print(f"wrote {len(files)} golden files under {where}")
+        return 0
+    found = differences(files)
+    for diff in found:
+        sys.stdout.write(diff)
+    if found:
+        print(
+            f"\n{len(found)} file(s) differ; `scripts/golden --accept` writes them", file=sys.stderr
+        )
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
