@@ -1,0 +1,72 @@
+"""The golden messages are what the templates render now, and cover every combination.
+
+On a difference the test prints a unified diff; when the change is wanted, `scripts/golden
+--accept` writes the files and docs/messages.md again (review the diff, commit it).
+"""
+
+from __future__ import annotations
+
+from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
+from outage_notify.planning import STAFF
+from tests.golden_messages import (
+    DOCS,
+    GOLDEN,
+    ROOT,
+    audiences,
+    differences,
+    docs_text,
+    expected_files,
+    goldens,
+    readers,
+    scenario,
+)
+
+ACCEPT = "if the change is wanted, run `scripts/golden --accept` and commit the files"
+
+
+def test_golden_files_are_what_the_templates_render() -> None:
+    files = expected_files()
+    found = [diff for diff in differences(files) if f"/{DOCS.relative_to(ROOT)}" not in diff]
+    assert not found, f"{len(found)} golden file(s) differ; {ACCEPT}:\n" + "\n".join(found)
+
+
+def test_docs_page_is_generated_from_the_golden_files() -> None:
+    on_disk = {path: path.read_text(encoding="utf-8") for path in GOLDEN.rglob("*.txt")}
+    written = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
+    assert written == docs_text(on_disk), f"{DOCS.relative_to(ROOT)} is out of date; {ACCEPT}"
+
+
+def test_every_kind_audience_channel_and_locale_has_a_golden_file() -> None:
+    played = scenario()
+    rendered = {
+        (golden.step.kind, golden.audience, golden.message.channel, golden.message.locale)
+        for golden in goldens()
+        if golden.reader is None
+    }
+    wanted = {
+        (kind, audience, channel, locale)
+        for kind in UpdateKind
+        for audience in ([STAFF] if kind in STAFF_KINDS else audiences(played))
+        for channel in ChannelName
+        for locale in played.renderer.locales
+    }
+    assert wanted - rendered == set()
+    # The shipped audiences and locales are all there, not only what the templates name.
+    assert set(played.directory.audiences) <= set(audiences(played))
+    assert {"en", "pt-BR"} <= set(played.renderer.locales)
+
+
+def test_readers_in_other_zones_come_from_the_shipped_contacts() -> None:
+    zones = {reader.contact.audience: reader.zone for reader in readers(scenario())}
+    assert zones == {
+        "management": "Europe/London",
+        "partners": "America/New_York",
+        "users": "America/New_York",
+    }
+
+
+def test_golden_files_are_stable_and_readable() -> None:
+    paths = [golden.path for golden in goldens()]
+    assert len(paths) == len(set(paths)), "two messages would share one golden file"
+    for golden in goldens():
+        assert golden.message.body.strip(), f"{golden.path} has an empty body"

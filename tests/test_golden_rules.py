@@ -1,0 +1,176 @@
+"""Every golden message holds the rules of COMMS.md (tests/golden_rules.py), one test per rule.
+
+A message that breaks a rule today because an item of issue 14 is not done yet is an expected
+failure naming that item (strict: once the item lands, the test passes, which fails the run
+until its entry below is removed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+
+import pytest
+
+from tests.golden_messages import GOLDEN, Golden, goldens
+from tests.golden_rules import (
+    RULES,
+    Rule,
+    first_eta_not_a_change,
+    language,
+    no_past_eta_as_expected,
+    sms_within_budget,
+    staff_text_present,
+    users_sms_short,
+    zone_when_not_the_organisations,
+)
+
+STAKEHOLDER_STEPS = ("opened", "update", "first-eta", "eta-slip", "resolved", "reopened")
+
+
+@dataclass(frozen=True)
+class Known:
+    """Golden messages that break `rule` until an issue-14 item lands."""
+
+    rule: str
+    reason: str
+    steps: tuple[str, ...] = ("*",)  # step names without their number
+    audiences: tuple[str, ...] = ("*",)
+    channels: tuple[str, ...] = ("*",)
+    locales: tuple[str, ...] = ("*",)
+    readers_only: bool = False
+
+    def covers(self, rule: str, golden: Golden) -> bool:
+        step = golden.step.name.partition("-")[2]
+        return (
+            rule == self.rule
+            and (golden.reader is not None or not self.readers_only)
+            and any(fnmatch(step, pattern) for pattern in self.steps)
+            and any(fnmatch(golden.audience, pattern) for pattern in self.audiences)
+            and any(fnmatch(golden.message.channel, pattern) for pattern in self.channels)
+            and any(fnmatch(golden.message.locale, pattern) for pattern in self.locales)
+        )
+
+
+ITEM_1 = (
+    "issue 14 item 1 (finding 1): the {audience}' {steps} templates leave the staff text out; "
+    "COMMS: every audience that gets an update gets the staff's text"
+)
+KNOWN = (
+    Known(
+        "staff_text_present",
+        ITEM_1.format(audience="users", steps="opened/eta_changed/resolved"),
+        steps=("opened", "first-eta", "eta-slip", "resolved"),
+        audiences=("users",),
+    ),
+    Known(
+        "staff_text_present",
+        ITEM_1.format(audience="partners", steps="opened/update/eta_changed/resolved"),
+        steps=("opened", "update", "first-eta", "eta-slip", "resolved"),
+        audiences=("partners",),
+    ),
+    Known(
+        "zone_when_not_the_organisations",
+        "issue 14 item 3 (helper i14-tz): times are shown in the organisation's zone, without "
+        "an abbreviation, to a reader whose phone number puts them in another zone",
+        readers_only=True,
+    ),
+    Known(
+        "no_past_eta_as_expected",
+        "issue 14 item 2 (finding 2): a reopen repeats the ETA from before the resolution, "
+        "long passed, instead of 'no new estimate yet'",
+        steps=("reopened",),
+    ),
+    Known(
+        "first_eta_not_a_change",
+        "issue 14 item 2 (finding 2): the first ETA is announced as a change",
+        steps=("first-eta",),
+        audiences=("management",),
+    ),
+    Known(
+        "first_eta_not_a_change",
+        "issue 14 item 2 (finding 2): the first ETA is announced as a change",
+        steps=("first-eta",),
+        audiences=("partners", "users"),
+        channels=("sms",),
+    ),
+    Known(
+        "users_sms_short",
+        "issue 14 item 11 (finding 11): a users' update SMS takes 3 segments, not 2",
+        steps=("update",),
+        audiences=("users",),
+        channels=("sms",),
+    ),
+    Known(
+        "language",
+        "issue 14 items 4-5 (findings 4-5): the alternatives ('IT hotline ...; Slack "
+        "#it-help') are one English setting, shown inside pt-BR messages",
+        steps=("opened", "update", "first-eta", "eta-slip", "reopened"),
+        locales=("pt-BR",),
+    ),
+    Known(
+        "language",
+        "issue 14 item 4 (finding 4): the lead's reminder and failed-event notice are English "
+        "literals in Python (reminders.py, worker/event_steps.py)",
+        steps=("reminder", "event-failed"),
+        locales=("pt-BR",),
+    ),
+)
+
+
+def cases(rule: str) -> list[object]:
+    """Every golden message, as a test case of `rule`, marked when it is known to fail."""
+    found = []
+    for golden in goldens():
+        known = [entry.reason for entry in KNOWN if entry.covers(rule, golden)]
+        marks = [pytest.mark.xfail(strict=True, reason=known[0])] if known else []
+        name = str(golden.path.relative_to(GOLDEN))
+        found.append(pytest.param(golden, id=name, marks=marks))
+    return found
+
+
+def holds(rule: Rule, golden: Golden) -> None:
+    problem = rule(golden)
+    assert not problem, f"{golden.path.relative_to(GOLDEN)}: {problem}\n\n{golden.message.body}"
+
+
+@pytest.mark.parametrize("golden", cases("staff_text_present"))
+def test_staff_text_is_in_every_audiences_message(golden: Golden) -> None:
+    holds(staff_text_present, golden)
+
+
+@pytest.mark.parametrize("golden", cases("zone_when_not_the_organisations"))
+def test_times_carry_the_zone_when_the_reader_is_elsewhere(golden: Golden) -> None:
+    holds(zone_when_not_the_organisations, golden)
+
+
+@pytest.mark.parametrize("golden", cases("no_past_eta_as_expected"))
+def test_no_passed_eta_is_presented_as_expected(golden: Golden) -> None:
+    holds(no_past_eta_as_expected, golden)
+
+
+@pytest.mark.parametrize("golden", cases("sms_within_budget"))
+def test_sms_fits_its_audiences_segment_budget(golden: Golden) -> None:
+    holds(sms_within_budget, golden)
+
+
+@pytest.mark.parametrize("golden", cases("users_sms_short"))
+def test_users_update_sms_fits_two_gsm_segments(golden: Golden) -> None:
+    holds(users_sms_short, golden)
+
+
+@pytest.mark.parametrize("golden", cases("language"))
+def test_no_sentence_in_another_language(golden: Golden) -> None:
+    holds(language, golden)
+
+
+@pytest.mark.parametrize("golden", cases("first_eta_not_a_change"))
+def test_first_eta_is_not_announced_as_a_change(golden: Golden) -> None:
+    holds(first_eta_not_a_change, golden)
+
+
+def test_every_known_failure_still_names_a_golden_message() -> None:
+    """An entry above that covers no message any more (a step renamed) must go."""
+    for entry in KNOWN:
+        assert entry.rule in RULES, entry
+        assert any(entry.covers(entry.rule, golden) for golden in goldens()), entry
