@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 from phonenumbers import timezone as phone_zones
@@ -184,8 +185,24 @@ def file_text(golden: Golden) -> str:
         blocks = build_blocks(
             message.title, message.body, ack_value=ACK_VALUE if ack else "", ack_label=label
         )
-        lines += ["--- slack blocks", json.dumps(blocks, indent=2, ensure_ascii=False)]
+        lines += ["--- slack blocks", *map(_block_lines, blocks)]
     return "\n".join(lines) + "\n"
+
+
+def _block_lines(block: dict[str, Any]) -> str:
+    """One Slack block for a reader: `[section] text`, `[actions] button "label" ...`."""
+    kind = block.get("type", "?")
+    if kind == "section" and set(block) == {"type", "text"}:
+        text = str(block["text"]["text"]).replace("\n", "\n" + " " * (len(kind) + 3))
+        return f"[{kind}] {text}"
+    if kind == "actions":
+        shown = [
+            f'{element["type"]} "{element["text"]["text"]}" '
+            f'({element.get("style", "default")}, {element["action_id"]}={element["value"]})'
+            for element in block["elements"]
+        ]
+        return f"[{kind}] " + "; ".join(shown)
+    return f"[{kind}] " + json.dumps(block, ensure_ascii=False, sort_keys=True)
 
 
 def expected_files() -> dict[Path, str]:
