@@ -198,7 +198,7 @@ def _block_lines(block: dict[str, Any]) -> str:
     if kind == "actions":
         shown = [
             f'{element["type"]} "{element["text"]["text"]}" '
-            f'({element.get("style", "default")}, {element["action_id"]}={element["value"]})'
+            f"({element.get('style', 'default')}, {element['action_id']}={element['value']})"
             for element in block["elements"]
         ]
         return f"[{kind}] " + "; ".join(shown)

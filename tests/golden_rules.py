@@ -153,6 +153,20 @@ def language(golden: Golden) -> str:
     return "; ".join(foreign) and f"sentences in another language: {'; '.join(foreign)}"
 
 
+def no_sentence_twice(golden: Golden) -> str:
+    """COMMS: no sentence says the same thing twice (title, summary, staff text, lists)."""
+    seen: set[str] = set()
+    twice = []
+    text = f"{golden.message.title}\n{golden.message.body}"
+    for sentence in SENTENCE_END.split(URL.sub(" ", text)):
+        words = " ".join(word.lower() for word in WORD.findall(sentence))
+        if len(words.split()) >= 3:
+            if words in seen:
+                twice.append(repr(sentence.strip(" *")))
+            seen.add(words)
+    return f"said twice: {', '.join(twice)}" if twice else ""
+
+
 def first_eta_not_a_change(golden: Golden) -> str:
     """Issue 14 item 2: the first ETA is announced as an estimate, not as a change."""
     steps = scenario().steps
@@ -177,6 +191,7 @@ RULES: dict[str, Rule] = {
         sms_within_budget,
         users_sms_short,
         language,
+        no_sentence_twice,
         first_eta_not_a_change,
     )
 }

@@ -30,6 +30,17 @@ def test_golden_files_are_what_the_templates_render() -> None:
     assert not found, f"{len(found)} golden file(s) differ; {ACCEPT}:\n" + "\n".join(found)
 
 
+def test_a_changed_message_is_reported_as_a_unified_diff() -> None:
+    files = expected_files()
+    changed = sorted(files)[0]
+    files[changed] = files[changed].replace("--- body\n", "--- body\nAn extra line.\n", 1)
+    found = [diff for diff in differences(files) if f"/{DOCS.relative_to(ROOT)}" not in diff]
+    name = changed.relative_to(ROOT)
+    assert len(found) == 1
+    assert found[0].startswith(f"--- a/{name}\n+++ b/{name}\n@@ ")
+    assert "\n+An extra line.\n" in found[0]
+
+
 def test_docs_page_is_generated_from_the_golden_files() -> None:
     on_disk = {path: path.read_text(encoding="utf-8") for path in GOLDEN.rglob("*.txt")}
     written = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""

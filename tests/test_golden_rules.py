@@ -19,13 +19,15 @@ from tests.golden_rules import (
     first_eta_not_a_change,
     language,
     no_past_eta_as_expected,
+    no_sentence_twice,
     sms_within_budget,
     staff_text_present,
     users_sms_short,
     zone_when_not_the_organisations,
 )
 
-STAKEHOLDER_STEPS = ("opened", "update", "first-eta", "eta-slip", "resolved", "reopened")
+# Where an English setting or literal leaks until its item lands (es: helper i14-l10n).
+OTHER_LANGUAGES = ("pt-BR", "es")
 
 
 @dataclass(frozen=True)
@@ -106,14 +108,30 @@ KNOWN = (
         "issue 14 items 4-5 (findings 4-5): the alternatives ('IT hotline ...; Slack "
         "#it-help') are one English setting, shown inside pt-BR messages",
         steps=("opened", "update", "first-eta", "eta-slip", "reopened"),
-        locales=("pt-BR",),
+        locales=OTHER_LANGUAGES,
     ),
     Known(
         "language",
         "issue 14 item 4 (finding 4): the lead's reminder and failed-event notice are English "
         "literals in Python (reminders.py, worker/event_steps.py)",
         steps=("reminder", "event-failed"),
-        locales=("pt-BR",),
+        locales=OTHER_LANGUAGES,
+    ),
+    Known(
+        "no_sentence_twice",
+        "issue 14 item 11 (finding 11): management's opened message repeats a declaration's "
+        "text as both 'Summary' and 'Latest'",
+        steps=("opened",),
+        audiences=("management",),
+        channels=("slack", "fallback"),
+    ),
+    Known(
+        "no_sentence_twice",
+        "issue 14 item 4 (finding 4): the failed-event notice is an English literal "
+        "(worker/event_steps.py) that repeats the template's own link to the failed events",
+        steps=("event-failed",),
+        channels=("slack", "fallback"),
+        locales=OTHER_LANGUAGES,
     ),
 )
 
@@ -162,6 +180,11 @@ def test_users_update_sms_fits_two_gsm_segments(golden: Golden) -> None:
 @pytest.mark.parametrize("golden", cases("language"))
 def test_no_sentence_in_another_language(golden: Golden) -> None:
     holds(language, golden)
+
+
+@pytest.mark.parametrize("golden", cases("no_sentence_twice"))
+def test_no_sentence_is_said_twice(golden: Golden) -> None:
+    holds(no_sentence_twice, golden)
 
 
 @pytest.mark.parametrize("golden", cases("first_eta_not_a_change"))
