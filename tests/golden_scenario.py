@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
@@ -50,10 +51,21 @@ LEAD = "marcos.pereira"
 OTHER_KIND_TEXT = "Please disregard our message of 14:02: it was sent by mistake."
 
 
+class ShippedSettings(Settings):
+    """Settings from the values given here and the defaults only: no `.env`, no environment
+    (an `OUTAGE_NOTIFY_*` variable in a developer's shell must not change a golden file)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        **sources: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:  # fmt: skip
+        return (init_settings,)
+
+
 def golden_settings() -> Settings:
     """The shipped contacts and templates, with the settings `.env.example` suggests."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    return ShippedSettings(
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
         organisation_name="Example Corp",

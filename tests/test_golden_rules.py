@@ -7,11 +7,12 @@ until its entry below is removed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 
 import pytest
 
+from outage_notify.message_fit import shorten
 from tests.golden_messages import GOLDEN, Golden, goldens
 from tests.golden_rules import (
     RULES,
@@ -197,3 +198,45 @@ def test_every_known_failure_still_names_a_golden_message() -> None:
     for entry in KNOWN:
         assert entry.rule in RULES, entry
         assert any(entry.covers(entry.rule, golden) for golden in goldens()), entry
+
+
+# The rules themselves, on edited copies of golden messages: each catches what it is for and
+# lets the right text pass, so an expected failure above is the template's, not the rule's.
+
+
+def edited(path: str, body: str) -> Golden:
+    golden = next(golden for golden in goldens() if golden.path == GOLDEN / path)
+    return replace(golden, message=replace(golden.message, body=body))
+
+
+def test_zone_rule_wants_an_abbreviation_after_every_time() -> None:
+    reader = "06-first-eta/reader-james.whitfield.sms.en.txt"
+    assert not zone_when_not_the_organisations(edited(reader, "ETA 19:02 GMT. Since 17:02 (GMT)."))
+    assert "17:02" in zone_when_not_the_organisations(edited(reader, "ETA 19:02 GMT; since 17:02"))
+    # The organisation's own readers need no zone.
+    assert not zone_when_not_the_organisations(edited("06-first-eta/users.sms.en.txt", "16:02"))
+
+
+def test_staff_text_rule_accepts_it_shortened_to_fit() -> None:
+    path = "05-update/users.sms.en.txt"
+    text = edited(path, "x").step.staff_text
+    assert not staff_text_present(edited(path, f"Down. {text} Call IT."))
+    cut = shorten(text, 40, "... https://status.example.com")
+    assert not staff_text_present(edited(path, f"Down. {cut}"))
+    # Too little of it left to say anything: a cut below 20 characters is not the text.
+    assert "missing" in staff_text_present(edited(path, f"Down. {shorten(text, 12, '...')}"))
+    assert "missing" in staff_text_present(edited(path, "Down. Call IT."))
+
+
+def test_past_eta_rule_sees_the_passed_time_in_either_zone() -> None:
+    path = "10-reopened/users.sms.en.txt"
+    assert not no_past_eta_as_expected(edited(path, "No new estimate yet; next update by 17:47."))
+    assert "17:02" in no_past_eta_as_expected(edited(path, "ETA 17:02."))
+
+
+def test_language_rule_finds_a_foreign_sentence_but_not_the_staffs_words() -> None:
+    path = "05-update/users.sms.pt-BR.txt"
+    staff = edited(path, "x").step.staff_text
+    assert not language(edited(path, f"O e-mail ainda está fora do ar. {staff}"))
+    found = language(edited(path, "O e-mail ainda está fora do ar. Reply to confirm you got this."))
+    assert "Reply to confirm you got this" in found and "(en)" in found
