@@ -113,31 +113,36 @@ def build_scenario() -> Scenario:
 
 def _play(session: Session, settings: Settings, directory: Directory) -> Iterator[Step]:
     cadence = settings.update_cadence_minutes
-    threshold = timedelta(minutes=settings.eta_change_threshold_minutes)
     numbered = iter(range(1, 100))
+    told: set[UpdateKind] = set()
     row: IncidentRow | None = None
 
-    def record(
-        story: str, name: str, decision: lifecycle.Decision, now: datetime, actor: str
-    ) -> Step:
-        nonlocal row
-        row, update = store.save_decision(session, decision, row=row, now=now, actor=actor)
-        assert row is not None and update is not None, f"{name}: the lifecycle sent nothing"
+    def step(name: str, story: str, now: datetime, update: UpdateRow, staff_text: str) -> Step:
+        assert row is not None
         kind = UpdateKind(update.kind)
-        text = update.message if actor == STAFF_ACTOR else ""
-        return Step(f"{next(numbered):02d}-{name}", story, kind, now, _copy(row), update, text)
+        told.add(kind)
+        number = f"{next(numbered):02d}"
+        return Step(f"{number}-{name}", story, kind, now, _copy(row), update, staff_text)
 
-    def notice(story: str, name: str, kind: UpdateKind, message: str, now: datetime) -> Step:
+    def record(name: str, story: str, decision: lifecycle.Decision, now: datetime) -> Step:
+        """A lifecycle decision, stored as the worker stores it."""
+        nonlocal row
+        actor = decision.update.actor if decision.update else ""
+        row, update = store.save_decision(session, decision, row=row, now=now, actor=actor)
+        assert update is not None, f"{name}: the lifecycle sent nothing"
+        return step(name, story, now, update, update.message if actor == STAFF_ACTOR else "")
+
+    def notice(name: str, story: str, kind: UpdateKind, message: str, now: datetime) -> Step:
+        """An update the worker adds without the lifecycle (the lead's notices)."""
         assert row is not None
         # The lead's notices go to the lead alone, as the worker sends them.
         recipients = (LEAD,) if kind in STAFF_KINDS else None
         draft = UpdateDraft(kind=kind, message=message, actor="system", recipients=recipients)
         update = store.add_update(session, row, draft, now=now)
-        text = "" if kind in STAFF_KINDS else message
-        return Step(f"{next(numbered):02d}-{name}", story, kind, now, _copy(row), update, text)
+        return step(name, story, now, update, "" if kind in STAFF_KINDS else message)
 
     def staff(
-        minutes: int, message: str, phase: Phase | None = None, eta: datetime | None = None
+        now: datetime, message: str, phase: Phase | None = None, eta: datetime | None = None
     ) -> lifecycle.Decision:
         assert row is not None
         return lifecycle.staff_update(
@@ -147,9 +152,9 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
             eta=eta,
             audiences=None,
             actor=STAFF_ACTOR,
-            now=START + timedelta(minutes=minutes),
+            now=now,
             cadence_minutes=cadence,
-            eta_threshold=threshold,
+            eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
         )
 
     opened = lifecycle.declare(
@@ -162,78 +167,77 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
         now=START,
         cadence_minutes=cadence,
     )
-    yield record("Staff declare the outage (14:02)", "opened", opened, START, STAFF_ACTOR)
-    done = {UpdateKind.OPENED}
-    # The lead's notices while the incident is young, each from the code that writes it.
-    lead = find_contact(directory, LEAD)
-    manager = find_contact(directory, "ricardo.almeida")
-    assert lead is not None and manager is not None
-    people = [Unreached(manager.name, manager.audience, manager.phone or "")]
+    yield record("opened", "Staff declare the outage (14:02)", opened, START)
+
+    # The lead's notices while the incident is young, each text from the code that writes it.
     at = START + timedelta(minutes=15)
-    yield notice(
-        "The lead hears who never acknowledged (14:17)",
-        "unreached",
-        UpdateKind.UNREACHED,
-        unreached_message(people),
-        at,
-    )
+    manager = find_contact(directory, "ricardo.almeida")
+    assert manager is not None
+    people = [Unreached(manager.name, manager.audience, manager.phone or "")]
+    yield notice("unreached", "The lead hears who never acknowledged (14:17)",
+                 UpdateKind.UNREACHED, unreached_message(people), at)  # fmt: skip
     event = EventRow(id=41, source="alertmanager", service="email")
     failed = notice_text(event, "the payload has no alerts")
-    yield notice("An accepted alert could not be applied", "event-failed", UpdateKind.EVENT_FAILED,
-                 failed, at)  # fmt: skip
-    yield notice("A monitor opened too many incidents", "many-alerts", UpdateKind.MANY_ALERTS,
-                 "alertmanager", at)  # fmt: skip
-    done |= {UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED, UpdateKind.MANY_ALERTS}
+    yield notice("event-failed", "An accepted alert could not be applied",
+                 UpdateKind.EVENT_FAILED, failed, at)  # fmt: skip
+    yield notice("many-alerts", "A monitor opened too many incidents",
+                 UpdateKind.MANY_ALERTS, "alertmanager", at)  # fmt: skip
 
+    at = START + timedelta(minutes=25)
     found = (
         "Cause found: the disk of the mail store is full. Webmail is also down. "
         "Call the hotline for urgent messages."
     )
-    at = START + timedelta(minutes=25)
-    yield record("Staff found the cause (14:27)", "update",
-                 staff(25, found, Phase.IDENTIFIED), at, STAFF_ACTOR)  # fmt: skip
-    first_eta = START + timedelta(hours=2)
-    at = START + timedelta(minutes=45)
-    moving = "We are moving the mailboxes to a new disk."
-    decision = staff(45, moving, Phase.FIXING, first_eta)
-    yield record("Staff give the first ETA, 16:02 (14:47)", "first-eta", decision, at, STAFF_ACTOR)
+    yield record("update", "Staff found the cause (14:27)", staff(at, found, Phase.IDENTIFIED), at)
+
+    at, first_eta = START + timedelta(minutes=45), START + timedelta(hours=2)
+    moving = staff(at, "We are moving the mailboxes to a new disk.", Phase.FIXING, first_eta)
+    yield record("first-eta", "Staff give the first ETA, 16:02 (14:47)", moving, at)
+
     assert row is not None
     late = first_eta + timedelta(minutes=5)
-    reminder = due_reminder(store.to_state(row), last_update_at=at, now=late,
-                            timezone=settings.timezone)  # fmt: skip
+    reminder = due_reminder(
+        store.to_state(row), last_update_at=at, now=late, timezone=settings.timezone
+    )
     assert reminder is not None
-    yield notice("The first ETA passed with no update: the lead is reminded (16:07)", "reminder",
+    yield notice("reminder", "The first ETA passed with no update: the lead is reminded (16:07)",
                  UpdateKind.REMINDER, reminder.text, late)  # fmt: skip
-    slower = "Copying the mailboxes takes longer than planned."
+
     at = START + timedelta(minutes=110)
-    decision = staff(110, slower, eta=START + timedelta(hours=3))
-    yield record("The ETA slips to 17:02 (15:52)", "eta-slip", decision, at, STAFF_ACTOR)
-    done |= {UpdateKind.UPDATE, UpdateKind.ETA_CHANGED, UpdateKind.REMINDER}
+    slower = "Copying the mailboxes takes longer than planned."
+    slip = staff(at, slower, eta=START + timedelta(hours=3))
+    yield record("eta-slip", "The ETA slips to 17:02 (15:52)", slip, at)
 
     at = START + timedelta(minutes=178)
     fixed = "Mail flows again. Messages sent to you during the outage are arriving now."
-    assert row is not None
-    decision = lifecycle.resolve(store.to_state(row), message=fixed, actor=STAFF_ACTOR, now=at)
-    yield record("Staff resolve it (17:00)", "resolved", decision, at, STAFF_ACTOR)
+    resolved = lifecycle.resolve(store.to_state(row), message=fixed, actor=STAFF_ACTOR, now=at)
+    yield record("resolved", "Staff resolve it (17:00)", resolved, at)
+
     at = START + timedelta(minutes=195)
     alert = AlertEvent(
-        source="alertmanager", dedup_key="mail-down-2", group_key="mail-down",
-        status=AlertStatus.FIRING, severity=Severity.MAJOR, summary="SMTP queue stuck on mx1",
+        source="alertmanager",
+        dedup_key="mail-down-2",
+        group_key="mail-down",
+        status=AlertStatus.FIRING,
+        severity=Severity.MAJOR,
+        summary="SMTP queue stuck on mx1",
         components=("outbound",),
-    )  # fmt: skip
-    decision = lifecycle.apply_alert(
-        store.to_state(row), alert, now=at, cadence_minutes=cadence,
+    )
+    again = lifecycle.apply_alert(
+        store.to_state(row),
+        alert,
+        now=at,
+        cadence_minutes=cadence,
         hold_down=timedelta(minutes=settings.hold_down_minutes),
-    )  # fmt: skip
-    yield record("The alert fires again: the fix did not hold (17:17)", "reopened", decision, at,
-                 "alertmanager")  # fmt: skip
-    done |= {UpdateKind.RESOLVED, UpdateKind.REOPENED}
+    )
+    yield record("reopened", "The alert fires again: the fix did not hold (17:17)", again, at)
 
     for kind in UpdateKind:
-        if kind not in done:
+        if kind not in told:
             # A kind this story does not reach yet: rendered on the reopened incident.
-            yield notice(f"A {kind} update (no step of its own yet)", str(kind).replace("_", "-"),
-                         kind, "" if kind in STAFF_KINDS else OTHER_KIND_TEXT, at)  # fmt: skip
+            text = "" if kind in STAFF_KINDS else OTHER_KIND_TEXT
+            story = f"A {kind} update (the story has no step of its own for it yet)"
+            yield notice(str(kind).replace("_", "-"), story, kind, text, at)
 
 
 def _copy(row: IncidentRow) -> IncidentRow:
