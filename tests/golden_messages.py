@@ -39,7 +39,7 @@ from outage_notify.planning import (
     asks_acknowledgement,
     iter_deliveries,
 )
-from outage_notify.update_messages import renderer_for
+from outage_notify.update_messages import Render, renderer_for
 from tests.golden_scenario import ROOT, Scenario, Step, build_scenario
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -114,11 +114,11 @@ def goldens() -> tuple[Golden, ...]:
     return tuple(sorted(found, key=lambda golden: golden.path))
 
 
-def _render(played: Scenario, budgets: Budgets, step: Step):  # type: ignore[no-untyped-def]
-    return renderer_for(
-        played.settings, played.directory, played.renderer, budgets, step.incident, step.update,
-        now=step.now,
-    )  # fmt: skip
+def _render(played: Scenario, budgets: Budgets, step: Step) -> Render:
+    """The worker's renderer for this step's update, on the step's clock."""
+    settings, directory, renderer = played.settings, played.directory, played.renderer
+    incident, update = step.incident, step.update
+    return renderer_for(settings, directory, renderer, budgets, incident, update, now=step.now)
 
 
 def _audience_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:

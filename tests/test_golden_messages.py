@@ -11,7 +11,6 @@ from outage_notify.planning import STAFF
 from tests.golden_messages import (
     DOCS,
     GOLDEN,
-    ROOT,
     audiences,
     differences,
     docs_text,
@@ -20,6 +19,7 @@ from tests.golden_messages import (
     readers,
     scenario,
 )
+from tests.golden_scenario import ROOT
 
 ACCEPT = "if the change is wanted, run `scripts/golden --accept` and commit the files"
 

@@ -7,6 +7,7 @@ until its entry below is removed).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 
@@ -137,7 +138,7 @@ KNOWN = (
 )
 
 
-def cases(rule: str) -> list[object]:
+def cases(rule: str) -> Sequence[object]:
     """Every golden message, as a test case of `rule`, marked when it is known to fail."""
     found = []
     for golden in goldens():
