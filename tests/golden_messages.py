@@ -85,15 +85,24 @@ def audiences(scenario: Scenario) -> tuple[str, ...]:
 
 
 def readers(scenario: Scenario) -> tuple[Reader, ...]:
-    """Per audience, its first contact whose phone has one zone, not the organisation's."""
+    """Per audience, its first contact living in another zone than the organisation's: their
+    own `timezone` once contacts have one (issue 14 item 3), else the one zone of their phone."""
     found = []
     for name in sorted(scenario.directory.audiences):
         for contact in scenario.directory.audiences[name].contacts:
-            zones = phone_zones.time_zones_for_number(phonenumbers.parse(contact.phone or "+0"))
-            if len(zones) == 1 and zones[0] not in (scenario.settings.timezone, "Etc/Unknown"):
-                found.append(Reader(contact, zones[0]))
+            zone = getattr(contact, "timezone", None) or _phone_zone(contact.phone)
+            if zone and zone != scenario.settings.timezone:
+                found.append(Reader(contact, zone))
                 break
     return tuple(found)
+
+
+def _phone_zone(phone: str | None) -> str:
+    """The time zone of a phone number when the number maps to exactly one, else ""."""
+    if not phone:
+        return ""
+    zones = phone_zones.time_zones_for_number(phonenumbers.parse(phone))
+    return zones[0] if len(zones) == 1 and zones[0] != phone_zones.UNKNOWN_TIMEZONE else ""
 
 
 @cache
