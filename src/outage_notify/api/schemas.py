@@ -117,6 +117,29 @@ class ActionItemIn(StaffInput):
     owner: str = Field(default="", max_length=limits.OWNER)
 
 
+class ActionItemPatch(StaffInput):
+    """A change to a follow-up: who owns it, and whether it is done; at least one of them."""
+
+    owner: str | None = Field(default=None, max_length=limits.OWNER)
+    status: Literal["open", "done"] | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ActionItemPatch:
+        if self.owner is None and self.status is None:
+            raise ValueError("give owner or status (open or done)")
+        return self
+
+
+class ActionItemOut(BaseModel):
+    id: int
+    incident_id: int
+    text: str
+    owner: str
+    status: Literal["open", "done"]
+    created_at: datetime
+    created_by: str
+
+
 class IncidentPatch(StaffInput):
     lead: str | None = Field(
         default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
