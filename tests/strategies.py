@@ -267,6 +267,17 @@ def incident_patches() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+def action_item_patches() -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies of PATCH /api/v1/incidents/{id}/action-items/{item}."""
+    return _mutated(
+        {"status": "done"},
+        {
+            "owner": st.one_of(st.none(), texts(limits.OWNER)),
+            "status": st.one_of(st.none(), st.sampled_from(["open", "done", "closed", "DONE"])),
+        },
+    )
+
+
 def notes() -> st.SearchStrategy[dict[str, Any]]:
     """Bodies of POST /api/v1/incidents/{id}/notes."""
     return _mutated(

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.chasing import Chase, Latest, Unreached, decide, unreached_message
+from outage_notify.chasing import (
+    Chase,
+    Latest,
+    Unreached,
+    decide,
+    next_answerable,
+    unreached_message,
+)
 from outage_notify.models import DeliveryState
 
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
@@ -19,11 +26,13 @@ def latest(
     *,
     route: int = 0,
     routes: int = 2,
+    channels: tuple[str, ...] = (),
     sent_minutes_ago: float | None = 6,
     ack_required: bool = True,
 ) -> Latest:
     sent_at = None if sent_minutes_ago is None else NOW - timedelta(minutes=sent_minutes_ago)
-    return Latest(state, route, routes, sent_at, ack_required)
+    channels = channels or ("sms", "slack", "sms")[:routes]
+    return Latest(state, route, channels, sent_at, ack_required)
 
 
 @pytest.mark.parametrize(
@@ -52,6 +61,13 @@ def latest(
         (latest(S.SENT, ack_required=False), True, Chase.WAIT),
         (latest(S.FAILED, ack_required=False), True, Chase.WAIT),
         (latest(S.SENT, ack_required=True), True, Chase.RENOTIFY),
+        # Only channels nobody can answer on are left (ntfy, a webhook): the news goes there
+        # without the request and the person is unreached at once, not after another wait.
+        (latest(channels=("sms", "fallback")), False, Chase.INFORM),
+        (latest(channels=("slack", "fallback", "fallback")), False, Chase.INFORM),
+        (latest(route=1, channels=("fallback", "fallback")), False, Chase.UNREACHED),
+        # A channel that takes an answer further on is asked, the one in between skipped.
+        (latest(channels=("sms", "fallback", "slack")), False, Chase.RENOTIFY),
         # Every delivery superseded: nothing left to judge.
         (None, False, Chase.WAIT),
         (latest(S.SUPERSEDED), False, Chase.WAIT),
@@ -59,6 +75,22 @@ def latest(
 )
 def test_decide(seen: Latest | None, resolved: bool, expected: Chase) -> None:
     assert decide(seen, renotify_after=FIVE, now=NOW, resolved=resolved) is expected
+
+
+@pytest.mark.parametrize(
+    ("channels", "route", "expected"),
+    [
+        (("sms", "slack"), 0, 1),
+        (("sms", "fallback", "slack"), 0, 2),
+        (("sms", "fallback"), 0, None),
+        (("fallback", "sms"), 0, 1),
+        (("sms", "slack"), 1, None),
+    ],
+)
+def test_the_chase_asks_only_where_a_person_can_answer(
+    channels: tuple[str, ...], route: int, expected: int | None
+) -> None:
+    assert next_answerable(latest(route=route, channels=channels)) == expected
 
 
 def test_a_send_with_no_recorded_time_is_chased_rather_than_forgotten() -> None:

@@ -39,6 +39,7 @@ MODELS: list[type[BaseModel]] = [
     schemas.ResolveIncident,
     schemas.NoteIn,
     schemas.ActionItemIn,
+    schemas.ActionItemPatch,
     schemas.IncidentPatch,
     GenericEvent,
 ]
@@ -58,6 +59,7 @@ STORED_IN: dict[tuple[str, str], list[InstrumentedAttribute[Any]]] = {
     ("NoteIn", "text"): [TimelineRow.text],
     ("ActionItemIn", "text"): [ActionItemRow.text],
     ("ActionItemIn", "owner"): [ActionItemRow.owner],
+    ("ActionItemPatch", "owner"): [ActionItemRow.owner],
     ("IncidentPatch", "lead"): [IncidentRow.lead],
     ("IncidentPatch", "root_cause"): [IncidentRow.root_cause],
     ("IncidentPatch", "public_title"): [IncidentRow.public_title],

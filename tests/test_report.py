@@ -14,6 +14,7 @@ from outage_notify.report import build_report
 from outage_notify.report_html import to_html
 from outage_notify.report_model import Report
 from outage_notify.report_render import to_json, to_markdown
+from outage_notify.report_text import format_time
 from outage_notify.report_timeline import transition_target
 from outage_notify.store.coverage import AudienceCoverage, DeadlineCoverage
 from outage_notify.store.tables import (
@@ -22,6 +23,7 @@ from outage_notify.store.tables import (
     DeliveryRow,
     EtaRow,
     IncidentRow,
+    PhaseTransitionRow,
     ProbeRow,
     TimelineRow,
     UpdateRow,
@@ -165,6 +167,14 @@ def report(**rows: Any) -> Report:
         ("resolved → investigating (reopened)", {}, "investigating"),
         ("something else happened", {}, None),
         ("moved", {"to": "identified"}, "identified"),
+        # Issue 14: the reason after the colon broke the reading, so a reopen was lost.
+        (
+            "resolved → investigating: the alert fired again within the hold-down",
+            {},
+            "investigating",
+        ),
+        ("verifying → investigating: fix did not hold", {}, "investigating"),
+        ("opened as detected by the mail probe", {}, "detected"),
     ],
 )
 def test_a_transition_entry_names_the_phase_it_moved_to(
@@ -194,7 +204,7 @@ def test_a_transition_entry_names_the_phase_it_moved_to(
                 "fixing": 3000,
                 "verifying": 1200,
             },
-            "transitions",
+            "timeline",
         ),
         (
             # Reopened: the second stretch of investigating adds to the first.
@@ -207,7 +217,7 @@ def test_a_transition_entry_names_the_phase_it_moved_to(
             [],
             at(40),
             {"detected": 0, "investigating": 1200, "identified": 0, "fixing": 0, "verifying": 0},
-            "transitions",
+            "timeline",
         ),
         (
             # Still open: the current phase runs to `now` (120 min).
@@ -215,7 +225,7 @@ def test_a_transition_entry_names_the_phase_it_moved_to(
             [],
             None,
             {"detected": 3600, "investigating": 0, "identified": 3600, "fixing": 0, "verifying": 0},
-            "transitions",
+            "timeline",
         ),
         (
             # No transition entries: the updates' phases, reminders ignored.
@@ -250,7 +260,106 @@ def test_phase_durations(
         assert built.phases[-1].ongoing and built.phases[-1].end == at(120)
 
 
+def transition(minutes: float, before: str | None, after: str) -> PhaseTransitionRow:
+    return PhaseTransitionRow(
+        id=next(ENTRY_IDS),
+        incident_id=7,
+        from_phase=before,
+        to_phase=after,
+        at=at(minutes),
+        actor="ops",
+    )
+
+
+def test_phase_stretches_come_from_the_transition_rows_a_reopen_included() -> None:
+    """Issue 14: a reopened stretch counted as resolved (timeline text broke on a colon)."""
+    rows = [
+        transition(0, None, "detected"),
+        transition(10, "detected", "fixing"),
+        transition(30, "fixing", "resolved"),
+        transition(40, "resolved", "investigating"),
+        transition(70, "investigating", "resolved"),
+    ]
+    # The timeline says otherwise; the rows are what counts.
+    misleading = [entry(0, "transition", "opened as detected")]
+    built = report(incident=incident(resolved_at=at(70)), transitions=rows, timeline=misleading)
+    assert built.phase_basis == "transitions"
+    durations = {p.phase: p.seconds for p in built.phase_durations}
+    assert durations == {
+        "detected": 600,
+        "investigating": 1800,
+        "identified": 0,
+        "fixing": 1200,
+        "verifying": 0,
+    }
+    assert [p.phase for p in built.phases] == ["detected", "fixing", "resolved", "investigating"]
+
+
+def test_without_transition_rows_the_reopen_text_of_older_incidents_still_counts() -> None:
+    built = report(
+        incident=incident(resolved_at=at(70)),
+        timeline=[
+            entry(0, "transition", "opened as detected"),
+            entry(30, "transition", "detected → resolved"),
+            entry(40, "transition", "resolved → investigating: the alert fired again: disk"),
+            entry(70, "transition", "investigating → resolved"),
+        ],
+    )
+    assert built.phase_basis == "timeline"
+    assert {p.phase: p.seconds for p in built.phase_durations}["investigating"] == 1800
+
+
 # --- timings ----------------------------------------------------------------------------------
+
+
+def test_time_to_detect_comes_from_the_alerts_own_start_times() -> None:
+    """Issue 14: "Time to detect: 0s … as no alert carried a start time" with a startsAt."""
+    built = report(alert_starts=[at(-3), at(-7.5)], timeline=[entry(0, "alert", "firing")])
+    assert built.timings.detect_basis == "alert_starts_at"
+    assert built.timings.outage_started_at == at(-7.5)
+    assert built.timings.time_to_detect_seconds == 450
+    assert "Time to detect: 7m 30s" in to_markdown(built)
+
+
+@pytest.mark.parametrize(
+    ("zone", "moment", "text"),
+    [
+        ("UTC", at(0), "2025-03-10 13:45:00 UTC"),
+        ("America/Sao_Paulo", at(0), "2025-03-10 10:45:00 -03 (13:45:00 UTC)"),
+        # Past midnight in UTC but not in São Paulo: the UTC date is named.
+        ("America/Sao_Paulo", at(11 * 60), "2025-03-10 21:45:00 -03 (2025-03-11 00:45:00 UTC)"),
+        ("Europe/London", at(0), "2025-03-10 13:45:00 GMT (13:45:00 UTC)"),
+        ("America/Sao_Paulo", None, "-"),
+    ],
+)
+def test_report_times_are_in_the_organisations_zone_with_utc_beside(
+    zone: str, moment: datetime | None, text: str
+) -> None:
+    assert format_time(moment, zone) == text
+
+
+def test_the_report_is_in_the_organisations_zone_and_action_items_have_a_status() -> None:
+    built = report(
+        timezone="America/Sao_Paulo",
+        action_items=[
+            ActionItemRow(
+                id=1,
+                incident_id=7,
+                text="Alert on disk",
+                owner="bob",
+                status="done",
+                created_at=at(100),
+                created_by="ops",
+            )
+        ],
+    )
+    assert built.timezone == "America/Sao_Paulo"
+    assert [(a.owner, a.status) for a in built.action_items] == [("bob", "done")]
+    text = to_markdown(built)
+    assert "- Opened: 2025-03-10 10:45:00 -03 (13:45:00 UTC)" in text
+    assert "| 1 | Alert on disk | bob | done |" in text
+    page = to_html(built)
+    assert "10:45:00 -03 (13:45:00 UTC)" in page and "<td>done</td>" in page
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,10 @@ def test_no_open_incident_means_email_ok_and_the_page_says_so() -> None:
     assert status.email_ok and status.current is None
     page = html(status)
     assert "Email is working" in page
-    assert all(alternative in page for alternative in ALTERNATIVES)
+    # Issue 14: "How to reach IT meanwhile" while nothing is down says something is.
+    assert status.alternatives == []
+    assert not any(alternative in page for alternative in ALTERNATIVES)
+    assert "How to reach IT meanwhile" not in page
     assert "No incidents recently." in page
     assert '<meta http-equiv="refresh" content="60">' in page
     assert "<script" not in page
@@ -136,6 +139,51 @@ def test_the_newest_update_sent_to_everyone_is_shown_not_staff_only_ones() -> No
     assert STAFF_ONLY not in page and STAFF_ONLY not in status.model_dump_json()
 
 
+def test_every_public_update_is_listed_newest_first_not_only_the_newest() -> None:
+    updates = [
+        update(1, kind="opened", message="", at=OPENED),
+        update(2, message="Moving mailboxes to the standby server", at=NOW - timedelta(minutes=9)),
+        update(3, message=STAFF_ONLY, at=NOW - timedelta(minutes=5), audiences=["management"]),
+        update(4, message="Small correction.", at=NOW - timedelta(minutes=1)),
+    ]
+    status = view([incident()], updates)
+    assert status.current is not None
+    assert [(u.kind, u.message) for u in status.current.updates] == [
+        (UpdateKind.UPDATE, "Small correction."),
+        (UpdateKind.UPDATE, "Moving mailboxes to the standby server"),
+        (UpdateKind.OPENED, ""),
+    ]
+    assert status.current.latest_update == status.current.updates[0]
+    page = html(status)
+    newest, older, first = (
+        page.index("Small correction."),
+        page.index("Moving mailboxes to the standby server"),
+        page.index("Problem reported"),
+    )
+    assert newest < older < first
+    assert STAFF_ONLY not in page
+    assert all(alternative in page for alternative in ALTERNATIVES)
+
+
+def test_every_affected_service_is_shown_when_several_incidents_are_open() -> None:
+    mail = incident(id=7, components=["inbound"], opened_at=OPENED)
+    web = incident(
+        id=8, components=["webmail"], opened_at=OPENED + timedelta(minutes=3), phase="identified"
+    )
+    updates = [
+        update(1, kind="opened", message="Inbound mail bounces", at=OPENED),
+        update(2, kind="opened", message="Webmail is down", at=OPENED, incident_id=8),
+    ]
+    status = view([mail, web], updates)
+    assert [i.id for i in status.incidents] == [8, 7]
+    assert status.current is not None and status.current.id == 8
+    assert [u.message for u in status.incidents[1].updates] == ["Inbound mail bounces"]
+    page = html(status)
+    assert "receiving email" in page and "webmail" in page
+    assert "Inbound mail bounces" in page and "Webmail is down" in page
+    assert page.count('class="card incident-card"') == 2
+
+
 def test_json_holds_no_internal_field() -> None:
     status = view([incident(eta=NOW + timedelta(hours=1))], [update(1, message="on it")])
     data = status.model_dump(mode="json")
@@ -144,10 +192,12 @@ def test_json_holds_no_internal_field() -> None:
         "lang",
         "email_ok",
         "current",
+        "incidents",
         "alternatives",
         "past",
         "generated_at",
     }
+    assert data["incidents"] == [data["current"]]
     assert set(data["current"]) == {
         "id",
         "title",
@@ -158,6 +208,7 @@ def test_json_holds_no_internal_field() -> None:
         "eta",
         "next_update_at",
         "latest_update",
+        "updates",
     }
     assert set(data["current"]["latest_update"]) == {"at", "kind", "message"}
     text = status.model_dump_json()

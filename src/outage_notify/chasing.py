@@ -5,8 +5,15 @@ acknowledge or are given up on. Each check looks at their newest delivery in the
 carries the current news) and decides:
 
     still on its way (planned, sending, unknown)          wait
-    sent or delivered, and `renotify_after` has passed    next channel; none left: unreached
+    sent or delivered, and `renotify_after` has passed    the next channel a person can answer
+                                                           on (SMS: reply OK; Slack: the button);
+                                                           none, but another channel left: the
+                                                           news goes there without the request
+                                                           and they are unreached; none: unreached
     failed on every channel                                unreached
+
+Asking on a channel nobody can answer on (an ntfy topic, a webhook) would only make the lead
+wait another `renotify_after` for an acknowledgement that cannot come.
 
 Unreached people are listed to the incident lead ("call them by phone"), once each. The
 database side is `worker/chase_steps.py`.
@@ -19,12 +26,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from outage_notify.models import DeliveryState
+from outage_notify.models import ChannelName, DeliveryState
+
+# Channels a person can acknowledge on: a reply "OK" to an SMS, Slack's Acknowledge button.
+ANSWERABLE = frozenset({ChannelName.SMS, ChannelName.SLACK})
 
 
 class Chase(StrEnum):
     WAIT = "wait"
+    # Ask again on the next channel that takes an answer (`next_answerable`).
     RENOTIFY = "renotify"
+    # Send the news on the next channel, which takes no answer, and list them as unreached.
+    INFORM = "inform"
     UNREACHED = "unreached"
 
 
@@ -34,10 +47,23 @@ class Latest:
 
     state: DeliveryState
     route_index: int
-    route_count: int
+    # The channel of each of the delivery's routes, in order.
+    channels: tuple[str, ...]
     # When it last went out (on its current channel); None if it never did.
     sent_at: datetime | None
     ack_required: bool
+
+    @property
+    def route_count(self) -> int:
+        return len(self.channels)
+
+
+def next_answerable(latest: Latest) -> int | None:
+    """The index of the first later route a person can answer on; None if there is none."""
+    for index in range(latest.route_index + 1, latest.route_count):
+        if latest.channels[index] in ANSWERABLE:
+            return index
+    return None
 
 
 @dataclass(frozen=True)
@@ -69,8 +95,10 @@ def decide(
         return Chase.WAIT
     if latest.sent_at is not None and latest.sent_at + renotify_after > now:
         return Chase.WAIT
-    if latest.route_index + 1 < latest.route_count:
+    if next_answerable(latest) is not None:
         return Chase.RENOTIFY
+    if latest.route_index + 1 < latest.route_count:
+        return Chase.INFORM
     return Chase.UNREACHED
 
 

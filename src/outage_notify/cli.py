@@ -246,6 +246,8 @@ def report(
                 now=datetime.now(UTC),
                 cadence_minutes=settings.update_cadence_minutes,
                 deadlines=deadlines,
+                timezone=settings.timezone,
+                locale=settings.default_locale,
             )
     finally:
         engine.dispose()

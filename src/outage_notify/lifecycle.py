@@ -65,6 +65,33 @@ class Decision:
     timeline: tuple[TimelineEntry, ...] = ()
 
 
+@dataclass(frozen=True)
+class PhaseTransition:
+    """A change of phase as the report reads it: from (None: opened), to, and who moved it."""
+
+    from_phase: Phase | None
+    to_phase: Phase
+    actor: str
+
+
+def phase_transition(
+    before: Phase | None, decision: Decision, *, actor: str
+) -> PhaseTransition | None:
+    """The phase change `decision` makes to an incident that was in `before` (None: new).
+
+    The one place a phase change is recognised: every decision is saved through it
+    (`store.incidents.save_decision`), so opening, staff moves, verification, resolution and
+    any reopen are recorded alike, whichever function decided them. The actor is the one named
+    on the decision's transition entry, else on its update, else `actor`.
+    """
+    if decision.incident is None or decision.incident.phase == before:
+        return None
+    named = [e.actor for e in decision.timeline if e.kind == "transition" and e.actor]
+    if decision.update is not None and decision.update.actor:
+        named.append(decision.update.actor)
+    return PhaseTransition(before, decision.incident.phase, named[0] if named else actor)
+
+
 def check_transition(current: Phase, target: Phase) -> None:
     """Raise TransitionError unless the lifecycle allows `current` → `target`."""
     if target != current and target not in ALLOWED_TRANSITIONS[current]:
@@ -101,6 +128,7 @@ def apply_alert(
             "group": event.group_key,
             "severity": event.severity,
             "components": list(event.components),
+            "started_at": event.started_at.isoformat() if event.started_at else None,
         },
     )
     if incident is None or incident.phase == Phase.RESOLVED:

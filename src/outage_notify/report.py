@@ -39,6 +39,7 @@ from outage_notify.store.tables import (
     DeliveryRow,
     EtaRow,
     IncidentRow,
+    PhaseTransitionRow,
     ProbeRow,
     TimelineRow,
     UpdateRow,
@@ -62,16 +63,21 @@ def build_report(
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
     coverage: Sequence[AudienceCoverage] = (),
+    transitions: Sequence[PhaseTransitionRow] = (),
+    alert_starts: Sequence[datetime] = (),
+    timezone: str = "UTC",
+    locale: str = "en",
 ) -> Report:
     """The post-incident report of one incident, from its stored rows.
 
     `coverage` is what `store.coverage` counted in the database for the same `now`, so the
-    report and the incident API show one set of numbers.
+    report and the incident API show one set of numbers. `transitions` are the incident's
+    phase changes and `alert_starts` when its alerts say their problems began.
     """
     entries = sorted(timeline, key=lambda t: (t.at, t.id or 0))
     ordered_updates = sorted(updates, key=lambda u: (u.created_at, u.id or 0))
     reminders = frozenset(u.id for u in updates if u.recipients)
-    changes, phase_basis = phase_changes(entries, ordered_updates)
+    changes, phase_basis = phase_changes(entries, ordered_updates, transitions)
     spans = phase_spans(changes, now=now)
     by_channel, totals = figures.delivery_figures(deliveries)
     reach = figures.reach(deliveries)
@@ -80,6 +86,8 @@ def build_report(
     )
     return Report(
         generated_at=now,
+        timezone=timezone,
+        locale=locale,
         summary=Summary(
             incident_id=incident.id,
             title=incident.title,
@@ -100,7 +108,7 @@ def build_report(
             ),
             total_messages=len(deliveries),
         ),
-        timings=_timings(incident, entries, deliveries),
+        timings=_timings(incident, entries, deliveries, alert_starts),
         phase_basis=phase_basis,
         phases=spans,
         phase_durations=_durations(spans),
@@ -122,7 +130,13 @@ def build_report(
         notes_count=sum(1 for t in entries if t.kind == "note"),
         root_cause=incident.root_cause or "",
         action_items=[
-            ActionItem(text=a.text, owner=a.owner, created_at=a.created_at, created_by=a.created_by)
+            ActionItem(
+                text=a.text,
+                owner=a.owner,
+                status="done" if a.status == "done" else "open",
+                created_at=a.created_at,
+                created_by=a.created_by,
+            )
             for a in sorted(action_items, key=lambda a: (a.created_at, a.id or 0))
         ],
         probes=_probes(probes),
@@ -139,9 +153,14 @@ def _item(entry: TimelineRow, private_updates: frozenset[int] = frozenset()) -> 
 
 
 def _timings(
-    incident: IncidentRow, entries: Sequence[TimelineRow], deliveries: Sequence[DeliveryRow]
+    incident: IncidentRow,
+    entries: Sequence[TimelineRow],
+    deliveries: Sequence[DeliveryRow],
+    alert_starts: Sequence[datetime],
 ) -> Timings:
-    started_at, basis = detection_start(entries, opened_at=incident.opened_at)
+    started_at, basis = detection_start(
+        entries, opened_at=incident.opened_at, alert_starts=alert_starts
+    )
     resolved = incident.resolved_at
     return Timings(
         outage_started_at=started_at,

@@ -133,9 +133,11 @@ lines are ETAs given.</figcaption></figure>
 <p>Internal notes: {{ r.notes_count }}.</p>
 <h2>Root cause</h2><p>{{ r.root_cause or "Not recorded." }}</p>
 <h2>Action items</h2>
-{% if r.action_items %}<table><tr><th>#</th><th>Action</th><th>Owner</th><th>Added</th></tr>
+{% if r.action_items %}<table>
+<tr><th>#</th><th>Action</th><th>Owner</th><th>Status</th><th>Added</th></tr>
 {% for a in r.action_items %}<tr><td>{{ loop.index }}</td><td>{{ a.text }}</td>
-<td>{{ a.owner or "-" }}</td><td>{{ time(a.created_at) }}</td></tr>{% endfor %}</table>
+<td>{{ a.owner or "-" }}</td><td>{{ a.status }}</td><td>{{ time(a.created_at) }}</td></tr>
+{% endfor %}</table>
 {% else %}<p>None recorded.</p>{% endif %}
 <h2>Mail probes</h2>
 <p>{{ r.probes.total }} round trips: {{ r.probes.passed }} passed, {{ r.probes.failed }}
@@ -154,7 +156,7 @@ def to_html(report: Report) -> str:
         s=report.summary,
         t=report.timings,
         first={f.audience: f for f in report.timings.first_message},
-        time=format_time,
+        time=lambda at: format_time(at, report.timezone),
         duration=format_duration,
         eta_error=format_eta_error,
         minutes=format_minutes,

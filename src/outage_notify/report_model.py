@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 DetectBasis = Literal["alert_starts_at", "opened_at"]
-PhaseBasis = Literal["transitions", "updates", "none"]
+PhaseBasis = Literal["transitions", "timeline", "updates", "none"]
 EtaSource = Literal["eta_history", "updates", "none"]
 EtaOutcome = Literal["early", "on_time", "late", "overrun", "open", "cleared"]
 
@@ -189,6 +189,7 @@ class EtaAccuracy(BaseModel):
 class ActionItem(BaseModel):
     text: str
     owner: str
+    status: Literal["open", "done"] = "open"
     created_at: datetime
     created_by: str
 
@@ -212,6 +213,14 @@ class Report(BaseModel):
     """Everything the post-incident analysis needs, computed from the incident's rows."""
 
     generated_at: datetime
+    timezone: str = Field(
+        default="UTC",
+        description="The organisation's zone (OUTAGE_NOTIFY_TIMEZONE): Markdown and HTML show "
+        "times in it with UTC beside; JSON times are UTC.",
+    )
+    locale: str = Field(
+        default="en", description="The organisation's language (OUTAGE_NOTIFY_DEFAULT_LOCALE)."
+    )
     summary: Summary
     timings: Timings
     phase_basis: PhaseBasis

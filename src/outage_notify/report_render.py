@@ -59,12 +59,12 @@ def to_markdown(report: Report) -> str:
         f"# Post-incident report: {_md(s.title)}",
         "",
         f"Incident #{s.incident_id} · service {_md(s.service)} · severity {_md(s.severity)}"
-        f" · phase {_md(s.phase)} · generated {format_time(report.generated_at)}",
+        f" · phase {_md(s.phase)} · generated {format_time(report.generated_at, report.timezone)}",
         "",
         "## Summary",
         "",
-        f"- Opened: {format_time(s.opened_at)}",
-        f"- Resolved: {format_time(s.resolved_at)}",
+        f"- Opened: {format_time(s.opened_at, report.timezone)}",
+        f"- Resolved: {format_time(s.resolved_at, report.timezone)}",
         f"- Components: {_md(', '.join(s.components)) or '-'}",
         f"- Incident lead: {_md(s.lead) or '-'}",
         f"- Audiences told: {_md(', '.join(s.audiences_told)) or 'none'}",
@@ -82,7 +82,7 @@ def to_markdown(report: Report) -> str:
                 r.contacts,
                 r.broadcasts,
                 r.messages,
-                format_time(first[r.audience].sent_at),
+                format_time(first[r.audience].sent_at, report.timezone),
                 format_duration(first[r.audience].seconds_after_open),
             ]
             for r in s.recipients
@@ -92,7 +92,7 @@ def to_markdown(report: Report) -> str:
         "",
         "## Timings",
         "",
-        f"- Outage started: {format_time(t.outage_started_at)}"
+        f"- Outage started: {format_time(t.outage_started_at, report.timezone)}"
         f" (taken from {DETECT_BASIS_TEXT[t.detect_basis]})",
         f"- Time to detect: {format_duration(t.time_to_detect_seconds)}",
         f"- Time to resolve (from opening): {format_duration(t.time_to_resolve_seconds)}",
@@ -112,7 +112,7 @@ def to_markdown(report: Report) -> str:
         ["Time", "Kind", "Who", "What", "Seen by"],
         (
             [
-                format_time(e.at),
+                format_time(e.at, report.timezone),
                 _md(e.kind),
                 _md(e.actor),
                 _md(e.text),
@@ -203,9 +203,9 @@ def _eta_and_cadence(report: Report) -> list[str]:
             ["Set at", "By", "ETA", "Announced", "Outcome", "Against resolution"],
             (
                 [
-                    format_time(e.set_at),
+                    format_time(e.set_at, report.timezone),
                     _md(e.set_by),
-                    format_time(e.eta),
+                    format_time(e.eta, report.timezone),
                     "yes" if e.announced else "no",
                     e.outcome.replace("_", " "),
                     format_eta_error(e.outcome, e.error_seconds),
@@ -236,16 +236,25 @@ def _eta_and_cadence(report: Report) -> list[str]:
 
 def _analysis(report: Report) -> list[str]:
     out = ["", "## Findings", ""]
-    out += [f"- {format_time(f.at)} - {_md(f.actor)}: {_md(f.text)}" for f in report.findings]
+    out += [
+        f"- {format_time(f.at, report.timezone)} - {_md(f.actor)}: {_md(f.text)}"
+        for f in report.findings
+    ]
     out += [] if report.findings else ["None recorded."]
     out += ["", f"Internal notes: {report.notes_count}."]
     out += ["", "## Root cause", "", _md_paragraph(report.root_cause) or "Not recorded."]
     out += ["", "## Action items", ""]
     if report.action_items:
         out += _table(
-            ["#", "Action", "Owner", "Added"],
+            ["#", "Action", "Owner", "Status", "Added"],
             (
-                [n, _md(a.text), _md(a.owner) or "-", format_time(a.created_at)]
+                [
+                    n,
+                    _md(a.text),
+                    _md(a.owner) or "-",
+                    a.status,
+                    format_time(a.created_at, report.timezone),
+                ]
                 for n, a in enumerate(report.action_items, 1)
             ),
         )
@@ -258,5 +267,8 @@ def _analysis(report: Report) -> list[str]:
         "",
         f"{p.total} round trips: {p.passed} passed, {p.failed} failed.",
     ]
-    out += [f"- {format_time(f.at)} failed at {_md(f.stage)}: {_md(f.error)}" for f in p.failures]
+    out += [
+        f"- {format_time(f.at, report.timezone)} failed at {_md(f.stage)}: {_md(f.error)}"
+        for f in p.failures
+    ]
     return out

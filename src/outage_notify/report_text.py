@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 DETECT_BASIS_TEXT = {
     "alert_starts_at": "the earliest alert startsAt",
     "opened_at": "the incident's opening, as no alert carried a start time",
 }
 PHASE_BASIS_TEXT = {
-    "transitions": "from the timeline's transition entries",
+    "transitions": "from the recorded phase transitions",
+    "timeline": "from the timeline's transition entries (recorded before transitions were kept)",
     "updates": "from the phases of the stakeholder updates (no transition entries)",
     "none": "no transitions or updates recorded",
 }
@@ -25,9 +27,18 @@ COVERAGE_NOTE = (
 )
 
 
-def format_time(at: datetime | None) -> str:
-    """A UTC timestamp to the second, or a dash."""
-    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at is not None else "-"
+def format_time(at: datetime | None, zone: str = "UTC") -> str:
+    """A timestamp to the second in the organisation's `zone` with its abbreviation, and the
+    UTC time beside it ("2026-12-04 15:15:07 -03 (18:15:07 UTC)"), or a dash."""
+    if at is None:
+        return "-"
+    utc = at.astimezone(UTC)
+    if zone == "UTC":
+        return utc.strftime("%Y-%m-%d %H:%M:%S UTC")
+    local = at.astimezone(ZoneInfo(zone))
+    # The UTC date is named only when it differs from the local one.
+    beside = "%H:%M:%S UTC" if utc.date() == local.date() else "%Y-%m-%d %H:%M:%S UTC"
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S %Z')} ({utc.strftime(beside)})"
 
 
 def format_duration(seconds: float | None) -> str:

@@ -1,4 +1,9 @@
-"""When the outage started and which phase it was in when, read from timeline rows (pure)."""
+"""When the outage started and which phase it was in when (pure).
+
+From structured rows: the alerts' own start times (`events.started_at`) and the phase
+transitions table. Incidents from before those existed fall back to the timeline: the start
+times its alert entries carry, and its transition entries' text.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from outage_notify.models import Phase
 from outage_notify.report_model import DetectBasis, PhaseBasis, PhaseSpan
-from outage_notify.store.tables import TimelineRow, UpdateRow
+from outage_notify.store.tables import PhaseTransitionRow, TimelineRow, UpdateRow
 
 WORKING_PHASES = (
     Phase.DETECTED,
@@ -34,17 +39,29 @@ def _as_time(value: Any) -> datetime | None:
         return None
 
 
+def payload_start(data: dict[str, Any]) -> datetime | None:
+    """The alert start time a stored event payload or timeline entry carries, if any."""
+    for key in STARTS_AT_KEYS:
+        when = _as_time(data.get(key))
+        if when is not None:
+            return when
+    return None
+
+
 def detection_start(
-    entries: Sequence[TimelineRow], *, opened_at: datetime
+    entries: Sequence[TimelineRow],
+    *,
+    opened_at: datetime,
+    alert_starts: Sequence[datetime] = (),
 ) -> tuple[datetime, DetectBasis]:
-    """The earliest startsAt an alert entry carries, else opened_at (an alert that claims to
-    start after we opened the incident says nothing about detection, so opened_at again)."""
-    starts = [
+    """The earliest start of an alert that joined the incident (`alert_starts`, else what the
+    timeline's alert entries carry), else opened_at (an alert that claims to start after we
+    opened the incident says nothing about detection, so opened_at again)."""
+    starts = list(alert_starts) or [
         when
         for entry in entries
         if entry.kind == "alert"
-        for key in STARTS_AT_KEYS
-        if (when := _as_time((entry.data or {}).get(key))) is not None
+        if (when := payload_start(entry.data or {})) is not None
     ]
     if starts and min(starts) <= opened_at:
         return min(starts), "alert_starts_at"
@@ -58,24 +75,34 @@ def transition_target(entry: TimelineRow) -> Phase | None:
     for key in ("to", "phase"):
         if data.get(key) in _PHASES:
             return Phase(data[key])
-    text = (entry.text or "").strip()
+    # The reason follows a colon ("resolved → investigating: the alert fired again…"): the
+    # phase is the word before it, and the reason may itself contain "as" or an arrow.
+    text = (entry.text or "").strip().split(":", 1)[0]
     after = text.rsplit("→", 1)[1] if "→" in text else text.rsplit(" as ", 1)[-1]
     words = after.replace("(", " ").replace(",", " ").split()
-    candidate = words[0] if "→" in text and words else (words[-1] if words else "")
+    # The phase is the first word after the arrow or "as" ("opened as detected by the probe").
+    candidate = words[0] if words else ""
     return Phase(candidate) if candidate in _PHASES else None
 
 
 def phase_changes(
-    entries: Sequence[TimelineRow], updates: Sequence[UpdateRow]
+    entries: Sequence[TimelineRow],
+    updates: Sequence[UpdateRow],
+    transitions: Sequence[PhaseTransitionRow] = (),
 ) -> tuple[list[tuple[datetime, Phase]], PhaseBasis]:
-    """(when, new phase) in order: from transition entries, else from the updates' phases."""
+    """(when, new phase) in order: from the transitions table, else (incidents from before it)
+    the timeline's transition entries, else the updates' phases."""
+    recorded = sorted(transitions, key=lambda t: (t.at, t.id or 0))
+    changes = [(t.at, Phase(t.to_phase)) for t in recorded if t.to_phase in _PHASES]
+    if changes:
+        return changes, "transitions"
     changes = [
         (entry.at, target)
         for entry in entries
         if entry.kind == "transition" and (target := transition_target(entry)) is not None
     ]
     if changes:
-        return changes, "transitions"
+        return changes, "timeline"
     for update in updates:
         if update.recipients:
             continue  # a reminder to the lead carries no phase news

@@ -1,9 +1,10 @@
 """What the public status page shows, built from stored rows; pure.
 
-Public: whether email works, the open incident's public title and description, phase,
-affected components, since when, its ETA and promised next-update time, the newest update sent
-to everyone (kind, time, and staff's message when it is public), the alternatives, and past
-incidents with their public title and duration.
+Public: whether email works, every open incident (several services may be down at once) with
+its public title and description, phase, affected components, since when, its ETA and promised
+next-update time, and the history of updates sent to everyone, newest first (kind, time, and
+staff's message when it is public); the alternatives while something is down; and past
+incidents with their public title, duration and update history.
 
 Public text is only: staff's `public_title`, the templates' public words for the service and
 its components (`public_words`, `{templates}/{locale}/public.yaml`), and messages staff wrote
@@ -37,6 +38,8 @@ from outage_notify.template_filters import clean_text, component_name, known_com
 LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
 FEED_LIMIT = 50
+# Public updates listed per incident: a long outage's whole story, yet a page that stays light.
+HISTORY_LIMIT = 50
 
 
 # The id of every component label the templates do not know (it may be a host name).
@@ -72,6 +75,9 @@ class CurrentIncident(BaseModel):
     eta: datetime | None = Field(description="When email is expected to work again.")
     next_update_at: datetime | None = Field(description="When the next update is promised.")
     latest_update: PublicUpdate | None
+    updates: list[PublicUpdate] = Field(
+        description="Every update sent to everyone, newest first (the newest is latest_update)."
+    )
 
 
 class PastIncident(BaseModel):
@@ -81,6 +87,7 @@ class PastIncident(BaseModel):
     since: datetime
     resolved_at: datetime
     duration_seconds: int
+    updates: list[PublicUpdate] = Field(description="Its public updates, newest first.")
 
 
 class StatusView(BaseModel):
@@ -89,8 +96,13 @@ class StatusView(BaseModel):
     organisation: str
     lang: str = Field(description="Language of the component names: en or pt-BR.")
     email_ok: bool = Field(description="True when no incident is open.")
-    current: CurrentIncident | None
-    alternatives: list[str] = Field(description="Ways to reach IT while email is down.")
+    current: CurrentIncident | None = Field(description="The newest open incident.")
+    incidents: list[CurrentIncident] = Field(
+        description="Every open incident, newest first (current is the first)."
+    )
+    alternatives: list[str] = Field(
+        description="Ways to reach IT while email is down; empty while everything works."
+    )
     past: list[PastIncident] = Field(description="Recently resolved incidents, newest first.")
     generated_at: datetime
 
@@ -160,13 +172,33 @@ def _components(incident: IncidentRow, words: PublicWords, locale: str) -> list[
     return listed
 
 
-def _latest_public(updates: Iterable[UpdateRow]) -> PublicUpdate | None:
-    public = [u for u in updates if is_public(u)]
-    if not public:
-        return None
-    newest = max(public, key=lambda u: (u.created_at, u.id))
-    return PublicUpdate(
-        at=newest.created_at, kind=UpdateKind(newest.kind), message=public_message(newest)
+def _history(updates: Iterable[UpdateRow], incident_id: int) -> list[PublicUpdate]:
+    """The incident's public updates, newest first, at most HISTORY_LIMIT."""
+    public = [u for u in updates if u.incident_id == incident_id and is_public(u)]
+    public.sort(key=lambda u: (u.created_at, u.id), reverse=True)
+    return [
+        PublicUpdate(at=u.created_at, kind=UpdateKind(u.kind), message=public_message(u))
+        for u in public[:HISTORY_LIMIT]
+    ]
+
+
+def _current(
+    row: IncidentRow, updates: Sequence[UpdateRow], words: PublicWords, locale: str
+) -> CurrentIncident:
+    description = words.incident(row.service, row.components, locale=locale).description
+    history = _history(updates, row.id)
+    return CurrentIncident(
+        id=row.id,
+        title=public_title(row, words, locale),
+        # Staff's own title stands alone: the default words may no longer fit it.
+        description="" if (row.public_title or "").strip() else clean_text(description),
+        phase=Phase(row.phase),
+        components=_components(row, words, locale),
+        since=row.opened_at,
+        eta=row.eta,
+        next_update_at=row.next_update_at,
+        latest_update=history[0] if history else None,
+        updates=history,
     )
 
 
@@ -181,23 +213,10 @@ def build_view(
     now: datetime,
     words: PublicWords,
 ) -> StatusView:
-    """The status page's content: the newest open incident with its newest public update."""
-    current = None
-    if open_incidents:
-        row = max(open_incidents, key=lambda r: (r.opened_at, r.id))
-        description = words.incident(row.service, row.components, locale=locale).description
-        current = CurrentIncident(
-            id=row.id,
-            title=public_title(row, words, locale),
-            # Staff's own title stands alone: the default words may no longer fit it.
-            description="" if (row.public_title or "").strip() else clean_text(description),
-            phase=Phase(row.phase),
-            components=_components(row, words, locale),
-            since=row.opened_at,
-            eta=row.eta,
-            next_update_at=row.next_update_at,
-            latest_update=_latest_public(u for u in updates if u.incident_id == row.id),
-        )
+    """The status page's content: every open incident, newest first, with its public history
+    (`updates` holds the updates of the open and resolved incidents given)."""
+    ordered = sorted(open_incidents, key=lambda r: (r.opened_at, r.id), reverse=True)
+    incidents = [_current(row, updates, words, locale) for row in ordered]
     past = [
         PastIncident(
             id=row.id,
@@ -206,6 +225,7 @@ def build_view(
             since=row.opened_at,
             resolved_at=row.resolved_at,
             duration_seconds=max(0, int((row.resolved_at - row.opened_at).total_seconds())),
+            updates=_history(updates, row.id),
         )
         for row in sorted(resolved, key=lambda r: (r.resolved_at, r.id), reverse=True)
         if row.resolved_at is not None
@@ -213,9 +233,11 @@ def build_view(
     return StatusView(
         organisation=clean_text(organisation),
         lang=locale,
-        email_ok=current is None,
-        current=current,
-        alternatives=[clean_text(a) for a in alternatives],
+        email_ok=not incidents,
+        current=incidents[0] if incidents else None,
+        incidents=incidents,
+        # How to reach IT "meanwhile" means nothing while everything works.
+        alternatives=[clean_text(a) for a in alternatives] if incidents else [],
         past=past[:PAST_LIMIT],
         generated_at=now,
     )

@@ -16,7 +16,7 @@ from outage_notify.template_filters import format_time
 
 if TYPE_CHECKING:
     # Only a type here: status_page reads the public words, which use these phrases.
-    from outage_notify.status_page import StatusView
+    from outage_notify.status_page import CurrentIncident, PublicUpdate, StatusView
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -30,6 +30,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "affected": "Affected",
         "all_email": "email",
         "latest": "Latest update",
+        "history": "Updates",
         "eta": "Expected to work again by {time}.",
         "eta_passed": "We expected a fix by {time}; it is taking longer.",
         "next": "No fix time yet; next update by {time}.",
@@ -58,6 +59,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "affected": "Afetado",
         "all_email": "e-mail",
         "latest": "Última atualização",
+        "history": "Atualizações",
         "eta": "Previsão de normalização: {time}.",
         "eta_passed": "A previsão era {time}; está levando mais tempo.",
         "next": "Ainda sem previsão; próxima atualização até {time}.",
@@ -163,11 +165,33 @@ def duration_text(seconds: int) -> str:
 
 
 @dataclass(frozen=True)
+class UpdateText:
+    """One public update as the page lists it: when, and what it said."""
+
+    at: str
+    iso: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IncidentText:
+    """One open incident's card."""
+
+    id: int
+    title: str
+    description: str
+    facts: tuple[tuple[str, str], ...]
+    outlook: str
+    updates: tuple[UpdateText, ...]
+
+
+@dataclass(frozen=True)
 class PastText:
     title: str
     components: str
     resolved: str
     lasted: str
+    updates: tuple[UpdateText, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,14 +204,10 @@ class PageText:
     state: Literal["ok", "down", "verifying"]  # the banner's colour
     headline: str
     detail: str
-    incident_title: str = ""
-    incident_description: str = ""
-    facts: tuple[tuple[str, str], ...] = ()
+    # Every open incident, newest first: several services may be down at once.
+    incidents: tuple[IncidentText, ...] = ()
     outlook: str = ""
-    latest_label: str = ""
-    latest_at: str = ""
-    latest_iso: str = ""
-    latest_message: str = ""
+    history_label: str = ""
     reach_label: str = ""
     alternatives: tuple[str, ...] = ()
     past_label: str = ""
@@ -207,6 +227,35 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
     def at(moment: datetime) -> str:
         return local_time(moment, zone=zone, now=now, locale=locale)
 
+    def history(updates: list[PublicUpdate]) -> tuple[UpdateText, ...]:
+        return tuple(
+            UpdateText(
+                at=at(u.at), iso=u.at.isoformat(), message=u.message or kind_text(u.kind, locale)
+            )
+            for u in updates
+        )
+
+    def card(incident: CurrentIncident) -> IncidentText:
+        affected = ", ".join(c.name for c in incident.components) or phrase(locale, "all_email")
+        return IncidentText(
+            id=incident.id,
+            title=incident.title,
+            description=incident.description,
+            facts=(
+                (phrase(locale, "phase"), phase_text(incident.phase, locale)),
+                (phrase(locale, "since"), at(incident.since)),
+                (phrase(locale, "affected"), affected),
+            ),
+            outlook=outlook(
+                eta=incident.eta,
+                next_update_at=incident.next_update_at,
+                now=now,
+                zone=zone,
+                locale=locale,
+            ),
+            updates=history(incident.updates),
+        )
+
     base = PageText(
         lang=locale,
         page_title=phrase(locale, "page_title", organisation=view.organisation),
@@ -216,6 +265,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
         detail=phrase(locale, "ok_detail"),
         reach_label=phrase(locale, "reach"),
         alternatives=tuple(view.alternatives),
+        history_label=phrase(locale, "history"),
         past_label=phrase(locale, "past"),
         past=tuple(
             PastText(
@@ -223,6 +273,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
                 components=", ".join(c.name for c in p.components),
                 resolved=phrase(locale, "resolved_at", time=at(p.resolved_at)),
                 lasted=phrase(locale, "lasted", duration=duration_text(p.duration_seconds)),
+                updates=history(p.updates),
             )
             for p in view.past
         ),
@@ -237,33 +288,16 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
             for code, name in (("en", "English"), ("pt-BR", "Português"))
         ),
     )
-    current = view.current
-    if current is None:
+    if not view.incidents:
         return base
-    verifying = current.phase is Phase.VERIFYING
-    affected = ", ".join(c.name for c in current.components) or phrase(locale, "all_email")
-    latest = current.latest_update
+    cards = tuple(card(incident) for incident in view.incidents)
+    verifying = all(incident.phase is Phase.VERIFYING for incident in view.incidents)
     return replace(
         base,
         state="verifying" if verifying else "down",
         headline=phrase(locale, "verifying" if verifying else "down"),
         detail="",
-        incident_title=current.title,
-        incident_description=current.description,
-        facts=(
-            (phrase(locale, "phase"), phase_text(current.phase, locale)),
-            (phrase(locale, "since"), at(current.since)),
-            (phrase(locale, "affected"), affected),
-        ),
-        outlook=outlook(
-            eta=current.eta,
-            next_update_at=current.next_update_at,
-            now=now,
-            zone=zone,
-            locale=locale,
-        ),
-        latest_label=phrase(locale, "latest"),
-        latest_at=at(latest.at) if latest else "",
-        latest_iso=latest.at.isoformat() if latest else "",
-        latest_message=(latest.message or kind_text(latest.kind, locale)) if latest else "",
+        incidents=cards,
+        # The banner answers "until when?" for the newest incident; each card has its own.
+        outlook=cards[0].outlook,
     )

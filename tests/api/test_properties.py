@@ -118,13 +118,23 @@ STAFF_ROUTES = {
     "update": ("POST", "/{id}/updates", strategies.staff_updates),
     "patch": ("PATCH", "/{id}", strategies.incident_patches),
     "note": ("POST", "/{id}/notes", strategies.notes),
+    "action_item": ("PATCH", "/{id}/action-items/{item}", strategies.action_item_patches),
 }
 
 
 @pytest.mark.parametrize("route", sorted(STAFF_ROUTES))
 def test_no_staff_request_gets_a_5xx(api: TestClient, route: str) -> None:
     method, path, payloads = STAFF_ROUTES[route]
-    url = INCIDENTS + path.format(id=declared(api))
+    incident = declared(api)
+    item = 0
+    if "{item}" in path:
+        added = api.post(
+            f"{INCIDENTS}/{incident}/action-items", json={"text": "Alert on disk"},
+            headers=bearer("staff"),
+        )  # fmt: skip
+        assert added.status_code == 201, added.text
+        item = added.json()["id"]
+    url = INCIDENTS + path.format(id=incident, item=item)
 
     @PROPERTY
     @given(body=strategies.bodies(payloads()), role=st.sampled_from(["staff", "staff", "monitor"]))

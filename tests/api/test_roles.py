@@ -119,6 +119,14 @@ ENDPOINTS = [
         {"text": "Alert on disk."},
     ),
     Endpoint("PATCH", "/api/v1/incidents/{incident}", "staff", 200, {"root_cause": "Disk full."}),
+    Endpoint("GET", "/api/v1/incidents/{incident}/action-items", "staff"),
+    Endpoint(
+        "PATCH",
+        "/api/v1/incidents/{incident}/action-items/{item}",
+        "staff",
+        200,
+        {"status": "done"},
+    ),
     Endpoint("GET", "/api/v1/audit", "admin"),
     Endpoint("GET", "/api/v1/events", "staff", params={"state": "failed"}),
     Endpoint("POST", "/api/v1/events/{event}/retry", "staff", 202),
@@ -206,6 +214,15 @@ def failed_event(api: TestClient) -> int:
 
 def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
     path = endpoint.path
+    if "{item}" in path:
+        incident = fresh_incident(api)
+        item = api.post(
+            f"/api/v1/incidents/{incident}/action-items",
+            json={"text": "Alert on disk."},
+            headers=headers_for("staff"),
+        )
+        assert item.status_code == 201, item.text
+        path = path.format(incident=incident, item=item.json()["id"])
     if "{incident}" in path:
         path = path.format(incident=fresh_incident(api))
     if "{event}" in path:
@@ -300,7 +317,12 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
         for method in operations
     }
     tabled = {
-        (e.method, e.path.replace("{incident}", "{incident_id}").replace("{event}", "{event_id}"))
+        (
+            e.method,
+            e.path.replace("{incident}", "{incident_id}")
+            .replace("{event}", "{event_id}")
+            .replace("{item}", "{item_id}"),
+        )
         for e in ENDPOINTS
     }
     # /metrics is left out of the OpenAPI document on purpose.

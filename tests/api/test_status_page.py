@@ -51,7 +51,7 @@ def test_json_answers_without_login_with_cache_headers_and_304_when_unchanged(
     assert first.status_code == 200
     assert first.json()["email_ok"] is True and first.json()["current"] is None
     assert first.json()["organisation"] == "ACME & Sons"
-    assert first.json()["alternatives"] == ["Phone +1 555 0100", "Walk to desk 4"]
+    assert first.json()["alternatives"] == []  # nothing is down: no "meanwhile"
     assert "max-age=30" in first.headers["cache-control"]
     etag = first.headers["etag"]
     assert etag.startswith('W/"')
@@ -66,6 +66,7 @@ def test_json_answers_without_login_with_cache_headers_and_304_when_unchanged(
     assert current["id"] == incident_id and current["phase"] == "investigating"
     assert current["components"] == [{"id": "outbound", "name": "sending email"}]
     assert current["latest_update"]["kind"] == "opened"
+    assert changed.json()["alternatives"] == ["Phone +1 555 0100", "Walk to desk 4"]
     assert "severity" not in current and "alice" not in changed.text
     pt = api.get("/status.json", params={"lang": "pt-BR"}).json()
     assert pt["lang"] == "pt-BR" and pt["current"]["components"][0]["name"] == "envio de e-mails"
@@ -108,6 +109,42 @@ def test_feed_is_atom_with_the_updates_and_links_to_the_page(api: TestClient) ->
     assert titles == ["Outgoing email is delayed or not being delivered: Problem reported"]
 
 
+def test_without_a_public_base_url_links_are_built_from_the_request(database_url: str) -> None:
+    """Issue 14: the feed link pointed to 127.0.0.1:8000 when served on another port."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=database_url,
+        contacts_dir=ROOT / "contacts",
+        templates_dir=ROOT / "templates",
+        api_tokens="staff:alice:status-test-staff-token",  # type: ignore[arg-type]
+    )
+    assert "public_base_url" not in settings.model_fields_set
+    api = TestClient(
+        create_app(settings, celery=create_celery(settings)),
+        base_url="http://status.example.net:8081",
+    )
+    declare(api, "Relay down")
+    feed = "http://status.example.net:8081/status/feed.atom"
+    page = api.get("/status")
+    assert f'href="{feed}"' in page.text and "127.0.0.1" not in page.text
+    root = ElementTree.fromstring(api.get("/status/feed.atom").content)  # noqa: S314
+    ns = {"a": ATOM}
+    assert root.findtext("a:id", namespaces=ns) == feed
+    alternate = root.find("a:link[@rel='alternate']", ns)
+    assert (
+        alternate is not None and alternate.get("href") == "http://status.example.net:8081/status"
+    )
+    # The host a page is reached on is part of its version: no 304 across hosts.
+    other = api.get(
+        "/status", headers={"Host": "other.example.net", "If-None-Match": page.headers["etag"]}
+    )
+    assert other.status_code == 200
+    assert 'href="http://other.example.net/status/feed.atom"' in other.text
+    # Without a proxy the app is told to trust, X-Forwarded-Host changes nothing.
+    forwarded = api.get("/status/feed.atom", headers={"X-Forwarded-Host": "evil.example"})
+    assert b"evil.example" not in forwarded.content
+
+
 def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient) -> None:
     document = api.get("/openapi.json").json()
     assert {"/status", "/status.json", "/status/feed.atom"} <= set(document["paths"])
@@ -119,6 +156,7 @@ def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient
         "lang",
         "email_ok",
         "current",
+        "incidents",
         "alternatives",
         "past",
         "generated_at",

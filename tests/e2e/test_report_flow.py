@@ -222,9 +222,13 @@ def test_the_report_endpoint_refuses_unknown_incidents_formats_and_roles(
     assert {"text/markdown", "text/html"} <= set(content)
 
 
-def cli(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, database_url: str, cwd: Path, timezone: str = "UTC"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
     env["OUTAGE_NOTIFY_DATABASE_URL"] = database_url
+    # The report shows times in the organisation's zone: the one the service runs with.
+    env["OUTAGE_NOTIFY_TIMEZONE"] = timezone
     # The acknowledgement deadlines come from the routing the service ran with.
     env["OUTAGE_NOTIFY_CONTACTS_DIR"] = str(ROOT / "contacts")
     env["PYTHONPATH"] = str(ROOT / "src")
@@ -253,6 +257,7 @@ def test_the_cli_reads_the_same_report_from_the_database(
         str(out),
         database_url=database_url,
         cwd=tmp_path,
+        timezone=service.settings.timezone,
     )
     assert result.returncode == 0, result.stderr
     from_cli = json.loads(out.read_text())

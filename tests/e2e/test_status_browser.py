@@ -141,6 +141,9 @@ def test_status_page_tells_a_user_what_is_broken_until_when_and_how_to_reach_it(
     assert "receiving email, webmail" in text
     assert f"Expected to work again by {eta_text}." in text
     assert UPDATE in text
+    # The whole public history, newest first: the update above the opening.
+    history = page.locator("#incident .history li").all_inner_texts()
+    assert len(history) == 2 and UPDATE in history[0] and "Problem reported" in history[1]
     assert PUBLIC_TITLE in text  # shown as text, not taken for markup
     assert TITLE not in text and "mx1" not in text  # the declared title is internal
     for alternative in settings.alternatives:
@@ -176,7 +179,15 @@ def test_status_page_reads_well_on_a_phone(
         assert box is not None and page.locator(selector).is_visible(), selector
         assert box["y"] + box["height"] <= PHONE["height"], selector
     # Nothing is wider than the phone: no sideways scrolling to read an alternative.
-    for selector in ("#status", "#incident", "#reach", "#reach li", "#past", "footer"):
+    for selector in (
+        "#status",
+        "#incident",
+        ".history li",
+        "#reach",
+        "#reach li",
+        "#past",
+        "footer",
+    ):
         for element in page.locator(selector).all():
             box = element.bounding_box()
             assert box is not None and box["x"] >= 0, selector

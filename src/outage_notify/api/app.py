@@ -17,9 +17,8 @@ from fastapi.responses import JSONResponse
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import OperationalError as DatabaseError
 
-from outage_notify.api import audit as audit_api
-from outage_notify.api import events as events_api
 from outage_notify.api import (
+    action_items,
     health,
     incident_records,
     incidents,
@@ -30,6 +29,8 @@ from outage_notify.api import (
     twilio_inbound,
     webhooks,
 )
+from outage_notify.api import audit as audit_api
+from outage_notify.api import events as events_api
 from outage_notify.api import metrics as metrics_api
 from outage_notify.api import report as report_api
 from outage_notify.api.body_limit import BodyLimit
@@ -118,6 +119,7 @@ def create_app(
     app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
+    app.include_router(action_items.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)
     app.include_router(report_api.router, responses=STAFF_READ)
     app.include_router(metrics_api.router)

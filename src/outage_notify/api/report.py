@@ -59,6 +59,8 @@ def get_report(
         now=datetime.now(UTC),
         cadence_minutes=request.app.state.settings.update_cadence_minutes,
         deadlines=ack_deadlines(request.app.state.directory.routing),
+        timezone=request.app.state.settings.timezone,
+        locale=request.app.state.settings.default_locale,
     )
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")

@@ -117,6 +117,29 @@ class ActionItemIn(StaffInput):
     owner: str = Field(default="", max_length=limits.OWNER)
 
 
+class ActionItemPatch(StaffInput):
+    """A change to a follow-up: who owns it, and whether it is done; at least one of them."""
+
+    owner: str | None = Field(default=None, max_length=limits.OWNER)
+    status: Literal["open", "done"] | None = None
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> ActionItemPatch:
+        if self.owner is None and self.status is None:
+            raise ValueError("give owner or status (open or done)")
+        return self
+
+
+class ActionItemOut(BaseModel):
+    id: int
+    incident_id: int
+    text: str
+    owner: str
+    status: Literal["open", "done"]
+    created_at: datetime
+    created_by: str
+
+
 class IncidentPatch(StaffInput):
     lead: str | None = Field(
         default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
@@ -125,7 +148,7 @@ class IncidentPatch(StaffInput):
     public_title: str | None = Field(
         default=None,
         max_length=limits.TITLE,
-        description="The incident's title on the public status page and feed; \"\" goes back "
+        description='The incident\'s title on the public status page and feed; "" goes back '
         "to the templates' public words for its service and components.",
     )
 
@@ -164,7 +187,7 @@ class IncidentOut(BaseModel):
     id: int
     service: str
     title: str = Field(description="From the alert or staff; internal, never on the status page.")
-    public_title: str = Field(description="Staff's title for the status page; \"\" if unset.")
+    public_title: str = Field(description='Staff\'s title for the status page; "" if unset.')
     summary: str
     severity: Severity
     phase: Phase

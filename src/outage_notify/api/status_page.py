@@ -5,6 +5,11 @@ The public words for services and components (`{templates}/{locale}/public.yaml`
 at start-up (`create_app`) into `app.state.public_words`.
 The page's address in user messages is `settings.status_page_url`, or when that is empty
 `public_base_url + "/status"`; the feed lives at `public_base_url + "/status/feed.atom"`.
+When `OUTAGE_NOTIFY_PUBLIC_BASE_URL` is not set, the page's own links are built from the
+request (its Host header and scheme), so a page served on another host or port links to
+itself, not to the default `127.0.0.1:8000`. X-Forwarded-Host is not honoured (the app has no
+trusted-proxy setting); the scheme is, as uvicorn applies X-Forwarded-Proto from the addresses
+in FORWARDED_ALLOW_IPS (default 127.0.0.1). Behind another proxy, set the base URL.
 
 Responses may be cached for a few seconds by browsers and proxies (a status page is read by
 everyone at once during an outage) and carry a weak ETag, so a reload that changed nothing
@@ -28,6 +33,7 @@ from outage_notify.settings import Settings
 from outage_notify.status_feed import atom_feed
 from outage_notify.status_page import (
     FEED_LIMIT,
+    HISTORY_LIMIT,
     PAST_LIMIT,
     StatusView,
     build_view,
@@ -47,8 +53,8 @@ PAGE_CACHE = "public, max-age=30, stale-while-revalidate=30"
 FEED_CACHE = "public, max-age=60, stale-while-revalidate=60"
 # No script may run even if escaping ever failed; the page needs only its inline styles.
 PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
-# Enough history to find the newest update that went to everyone.
-UPDATES_SCANNED = 50
+# Updates read per incident shown: most are public, some went to chosen audiences only.
+UPDATES_SCANNED = HISTORY_LIMIT * 2
 
 _templates = Environment(
     loader=PackageLoader("outage_notify.api", "status_templates"),
@@ -66,13 +72,20 @@ def render_html(page: PageText) -> str:
     return _templates.get_template("status.html.j2").render(page=page)
 
 
-def page_url(settings: Settings) -> str:
+def base_url(settings: Settings, request: Request) -> str:
+    """This service's public address: the configured one, else the one the request came to."""
+    if "public_base_url" in settings.model_fields_set:
+        return settings.public_base_url.rstrip("/")
+    return str(request.base_url).rstrip("/")
+
+
+def page_url(settings: Settings, request: Request) -> str:
     """Where people read the status page: the configured URL, else this service's /status."""
-    return settings.status_page_url or settings.public_base_url.rstrip("/") + "/status"
+    return settings.status_page_url or base_url(settings, request) + "/status"
 
 
-def feed_url(settings: Settings) -> str:
-    return settings.public_base_url.rstrip("/") + "/status/feed.atom"
+def feed_url(settings: Settings, request: Request) -> str:
+    return base_url(settings, request) + "/status/feed.atom"
 
 
 def words_of(request: Request) -> PublicWords:
@@ -80,15 +93,15 @@ def words_of(request: Request) -> PublicWords:
     return words
 
 
-def _load_view(
-    db: Session, settings: Settings, words: PublicWords, lang: str | None
-) -> StatusView:
+def _load_view(db: Session, settings: Settings, words: PublicWords, lang: str | None) -> StatusView:
     opened = status_store.open_incidents(db)
-    updates = status_store.latest_updates(db, opened[0].id, limit=UPDATES_SCANNED) if opened else []
+    resolved = status_store.resolved_incidents(db, limit=PAST_LIMIT)
+    shown = [row.id for row in (*opened, *resolved)]
+    updates = status_store.updates_of(db, shown, limit=UPDATES_SCANNED * len(shown))
     return build_view(
         open_incidents=opened,
         updates=updates,
-        resolved=status_store.resolved_incidents(db, limit=PAST_LIMIT),
+        resolved=resolved,
         organisation=settings.organisation_name,
         alternatives=settings.alternatives,
         locale=page_locale(lang, default=settings.default_locale),
@@ -109,9 +122,11 @@ def _respond(
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _version(view: StatusView) -> str:
-    # Content, not the clock: generated_at only counts to the minute the page shows.
-    return view.model_dump_json(exclude={"generated_at"}) + view.generated_at.strftime("%H:%M")
+def _version(view: StatusView, links: str) -> str:
+    # Content, not the clock: generated_at only counts to the minute the page shows. The links
+    # count too: built from the request, they differ per host the page is reached on.
+    content = view.model_dump_json(exclude={"generated_at"})
+    return content + view.generated_at.strftime("%H:%M") + links
 
 
 @router.get("/status", response_class=HTMLResponse, summary="The public status page")
@@ -119,13 +134,14 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     """Is email working, what is being done, until when, and how to reach IT meanwhile."""
     settings = settings_of(request)
     view = _load_view(db, settings, words_of(request), lang)
-    html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed_url(settings)))
+    feed = feed_url(settings, request)
+    html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed))
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
     return _respond(
         request,
         html,
         media_type="text/html; charset=utf-8",
-        version=_version(view),
+        version=_version(view, feed),
         headers=headers,
     )
 
@@ -138,7 +154,7 @@ def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
         request,
         view.model_dump_json(),
         media_type="application/json",
-        version=_version(view),
+        version=_version(view, ""),
         headers={"Cache-Control": PAGE_CACHE},
     )
 
@@ -161,14 +177,17 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
     body = atom_feed(
         entries,
         organisation=settings.organisation_name,
-        page_url=page_url(settings),
-        feed_url=feed_url(settings),
+        page_url=page_url(settings, request),
+        feed_url=feed_url(settings, request),
         timezone=settings.timezone,
         locale=locale,
         now=datetime.now(UTC),
     )
     titles = [e.incident_title for e in entries]
-    version = f"{locale}:{[e.update_id for e in entries]}:{titles}:{settings.organisation_name}"
+    version = (
+        f"{locale}:{[e.update_id for e in entries]}:{titles}:{settings.organisation_name}"
+        f":{feed_url(settings, request)}"
+    )
     return _respond(
         request,
         body,

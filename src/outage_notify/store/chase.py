@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, exists, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
 from outage_notify.models import DeliveryState, Phase
@@ -30,7 +30,16 @@ def _owing() -> list[ColumnElement[bool]]:
     ]
 
 
-def incidents_to_chase(session: Session, *, include_resolved: bool) -> list[int]:
+def _not_lead(default_lead: str) -> ColumnElement[bool]:
+    """Not the incident's own lead (needs IncidentRow joined): the lead is never chased about,
+    nor listed unreached for, the incident they run; the lead may change after planning."""
+    lead = func.coalesce(func.nullif(IncidentRow.lead, ""), literal(default_lead))
+    return DeliveryRow.recipient_key != literal("contact:") + lead
+
+
+def incidents_to_chase(
+    session: Session, *, include_resolved: bool, default_lead: str = ""
+) -> list[int]:
     """Incidents with someone still owing an acknowledgement, oldest first.
 
     Resolved incidents only when some rule asks about resolutions: otherwise nobody in them
@@ -39,7 +48,7 @@ def incidents_to_chase(session: Session, *, include_resolved: bool) -> list[int]
     statement = (
         select(DeliveryRow.incident_id)
         .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
-        .where(*_owing())
+        .where(*_owing(), _not_lead(default_lead))
         .distinct()
         .order_by(DeliveryRow.incident_id)
     )
@@ -48,11 +57,15 @@ def incidents_to_chase(session: Session, *, include_resolved: bool) -> list[int]
     return list(session.scalars(statement))
 
 
-def owing(session: Session, incident_id: int) -> dict[str, list[DeliveryRow]]:
-    """Recipient key to their deliveries in the incident still owed an acknowledgement."""
+def owing(
+    session: Session, incident_id: int, *, default_lead: str = ""
+) -> dict[str, list[DeliveryRow]]:
+    """Recipient key to their deliveries in the incident still owed an acknowledgement, the
+    incident lead's left out."""
     rows = session.scalars(
         select(DeliveryRow)
-        .where(DeliveryRow.incident_id == incident_id, *_owing())
+        .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
+        .where(DeliveryRow.incident_id == incident_id, *_owing(), _not_lead(default_lead))
         .order_by(DeliveryRow.id)
     ).all()
     found: dict[str, list[DeliveryRow]] = {}
@@ -87,8 +100,8 @@ def update_kinds(session: Session, update_ids: Collection[int]) -> dict[int, str
     return {update_id: kind for update_id, kind in rows}
 
 
-def renotify(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
-    """Send `row` again on its next channel; False when another check or an answer came first."""
+def renotify(session: Session, row: DeliveryRow, *, to: int, now: datetime) -> bool:
+    """Send `row` again on route `to`; False when another check or an answer came first."""
     result = session.execute(
         update(DeliveryRow)
         .where(
@@ -98,7 +111,7 @@ def renotify(session: Session, row: DeliveryRow, *, now: datetime) -> bool:
             DeliveryRow.acked_at.is_(None),
         )
         .values(
-            route_index=row.route_index + 1,
+            route_index=to,
             state=DeliveryState.PLANNED.value,
             attempts_on_route=0,
             next_attempt_at=None,
@@ -157,7 +170,7 @@ def _failed_unreported() -> list[ColumnElement[bool]]:
     ]
 
 
-def incidents_with_failed(session: Session) -> list[int]:
+def incidents_with_failed(session: Session, *, default_lead: str = "") -> list[int]:
     """Open incidents where someone failed on every channel and the lead was not told yet.
 
     Resolved ones are left out: the lead can no longer act on them, and an upgrade must not
@@ -167,19 +180,31 @@ def incidents_with_failed(session: Session) -> list[int]:
         session.scalars(
             select(DeliveryRow.incident_id)
             .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
-            .where(IncidentRow.phase != Phase.RESOLVED.value, *_failed_unreported())
+            .where(
+                IncidentRow.phase != Phase.RESOLVED.value,
+                *_failed_unreported(),
+                _not_lead(default_lead),
+            )
             .distinct()
             .order_by(DeliveryRow.incident_id)
         )
     )
 
 
-def failed_unreported(session: Session, incident_id: int) -> list[DeliveryRow]:
-    """The incident's deliveries that failed on every channel, not yet listed to the lead."""
+def failed_unreported(
+    session: Session, incident_id: int, *, default_lead: str = ""
+) -> list[DeliveryRow]:
+    """The incident's deliveries that failed on every channel, not yet listed to the lead
+    (the lead's own left out)."""
     return list(
         session.scalars(
             select(DeliveryRow)
-            .where(DeliveryRow.incident_id == incident_id, *_failed_unreported())
+            .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
+            .where(
+                DeliveryRow.incident_id == incident_id,
+                *_failed_unreported(),
+                _not_lead(default_lead),
+            )
             .order_by(DeliveryRow.id)
         )
     )

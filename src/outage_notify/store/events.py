@@ -18,7 +18,15 @@ NOTICE_INTERVAL = timedelta(hours=1)
 _NOTICE_LOCK = int.from_bytes(hashlib.sha256(b"event-failure-notice").digest()[:8], "big") >> 1
 
 
-def mark_applied(event: EventRow, *, incident_id: int | None, now: datetime) -> None:
+def mark_applied(
+    event: EventRow,
+    *,
+    incident_id: int | None,
+    now: datetime,
+    started_at: datetime | None = None,
+) -> None:
+    """Applied; `started_at` is when the alert says the problem began, if it says."""
+    event.started_at = started_at
     event.state = EventState.APPLIED.value
     event.processed_at = now
     event.incident_id = incident_id

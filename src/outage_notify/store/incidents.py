@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outage_notify.lifecycle import Decision
+from outage_notify.lifecycle import Decision, phase_transition
 from outage_notify.models import (
     STAFF_KINDS,
     IncidentState,
@@ -26,6 +26,7 @@ from outage_notify.store.tables import (
     EtaRow,
     EventRow,
     IncidentRow,
+    PhaseTransitionRow,
     ProbeRow,
     TimelineRow,
     UpdateRow,
@@ -133,6 +134,8 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
 def newest_incident(session: Session) -> IncidentRow | None:
     """The most recently opened incident of any service."""
     return session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(1)).first()
+
+
 def cleared_before(session: Session, before: datetime) -> list[int]:
     """Open incidents whose alerts all cleared before `before` (the resolve hold is over)."""
     return list(
@@ -243,13 +246,27 @@ def save_decision(
     """Persist a lifecycle decision: incident, timeline entries and the update to plan."""
     if decision.incident is None:
         return row, None
+    phase_before: Phase | None = None
     if row is None or decision.incident.id is None:
         # The lifecycle opened a new incident (even when it was shown an old, resolved one).
         row = IncidentRow(opened_at=decision.incident.opened_at, created_by=actor)
         session.add(row)
+    else:
+        phase_before = Phase(row.phase)
     eta_before = row.eta
     _copy_state(row, decision.incident)
     session.flush()
+    moved = phase_transition(phase_before, decision, actor=actor)
+    if moved is not None:
+        session.add(
+            PhaseTransitionRow(
+                incident_id=row.id,
+                from_phase=moved.from_phase.value if moved.from_phase else None,
+                to_phase=moved.to_phase.value,
+                at=now,
+                actor=moved.actor,
+            )
+        )
     if row.eta != eta_before:
         announced = decision.update is not None and decision.update.kind in (
             UpdateKind.OPENED,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from outage_notify.models import Severity
 from outage_notify.report import build_report
 from outage_notify.report_model import Report
+from outage_notify.report_timeline import payload_start
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.coverage import incident_coverage
 from outage_notify.store.tables import (
@@ -19,7 +21,9 @@ from outage_notify.store.tables import (
     AttemptRow,
     DeliveryRow,
     EtaRow,
+    EventRow,
     IncidentRow,
+    PhaseTransitionRow,
     ProbeRow,
     TimelineRow,
     UpdateRow,
@@ -38,6 +42,28 @@ class ReportRows:
     eta_history: Sequence[EtaRow]
     action_items: Sequence[ActionItemRow]
     probes: Sequence[ProbeRow]
+    transitions: Sequence[PhaseTransitionRow] = ()
+    alert_starts: Sequence[datetime] = ()
+
+
+def alert_starts(session: Session, incident_id: int) -> list[datetime]:
+    """When each alert that joined the incident says its problem began.
+
+    Events applied before the `started_at` column existed keep the time in their payload
+    (`AlertEvent.started_at`): read there, as a fallback, for those rows only.
+    """
+    joined = (EventRow.incident_id == incident_id, EventRow.kind == "alert")
+    starts = list(
+        session.scalars(
+            select(EventRow.started_at).where(*joined, EventRow.started_at.is_not(None))
+        )
+    )
+    payloads: Sequence[dict[str, Any]] = session.scalars(
+        select(EventRow.payload).where(*joined, EventRow.started_at.is_(None))
+    ).all()
+    return [when for when in starts if when is not None] + [
+        when for payload in payloads if (when := payload_start(payload)) is not None
+    ]
 
 
 def load_report_rows(session: Session, incident_id: int) -> ReportRows | None:
@@ -71,6 +97,12 @@ def load_report_rows(session: Session, incident_id: int) -> ReportRows | None:
         probes=session.scalars(
             select(ProbeRow).where(ProbeRow.incident_id == incident_id).order_by(ProbeRow.id)
         ).all(),
+        transitions=session.scalars(
+            select(PhaseTransitionRow)
+            .where(PhaseTransitionRow.incident_id == incident_id)
+            .order_by(PhaseTransitionRow.at, PhaseTransitionRow.id)
+        ).all(),
+        alert_starts=alert_starts(session, incident_id),
     )
 
 
@@ -81,6 +113,8 @@ def incident_report(
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
     deadlines: Mapping[str, float],
+    timezone: str = "UTC",
+    locale: str = "en",
 ) -> Report | None:
     """Load an incident's rows and build its report; None if there is no such incident.
 
@@ -98,6 +132,10 @@ def incident_report(
         eta_history=rows.eta_history,
         action_items=rows.action_items,
         probes=rows.probes,
+        transitions=rows.transitions,
+        alert_starts=rows.alert_starts,
+        timezone=timezone,
+        locale=locale,
         now=now,
         cadence_minutes=cadence_minutes,
         coverage=incident_coverage(session, incident_id, now=now, deadlines=deadlines),

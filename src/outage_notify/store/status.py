@@ -6,7 +6,7 @@ sees them, so no filter downstream can forget to drop them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,6 +39,20 @@ def latest_updates(session: Session, incident_id: int, *, limit: int) -> Sequenc
     return session.scalars(
         select(UpdateRow)
         .where(UpdateRow.incident_id == incident_id)
+        .order_by(UpdateRow.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def updates_of(
+    session: Session, incident_ids: Collection[int], *, limit: int
+) -> Sequence[UpdateRow]:
+    """The newest updates of these incidents, newest first, at most `limit` of them in all."""
+    if not incident_ids:
+        return []
+    return session.scalars(
+        select(UpdateRow)
+        .where(UpdateRow.incident_id.in_(incident_ids))
         .order_by(UpdateRow.id.desc())
         .limit(limit)
     ).all()

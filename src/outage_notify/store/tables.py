@@ -96,6 +96,9 @@ class EventRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When the incident lead was told of this failure (at most one notice an hour, all events).
     lead_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the alert says the problem began (Alertmanager startsAt, generic started_at...),
+    # set when the event is applied: the report's time to detect is measured from it.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     __table_args__ = (
         Index("ix_events_unprocessed", "processed_at", "received_at"),
@@ -147,6 +150,21 @@ class TimelineRow(Base):
     kind: Mapped[str] = mapped_column(String(40))  # alert | transition | update | note | ...
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PhaseTransitionRow(Base):
+    """One change of an incident's phase, written where decisions are saved; the report's
+    phase stretches come from these rows, never from timeline text."""
+
+    __tablename__ = "phase_transitions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # None when the incident was opened in `to_phase`.
+    from_phase: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_phase: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))
 
 
 class UpdateRow(Base):
@@ -300,6 +318,8 @@ class ActionItemRow(Base):
     owner: Mapped[str] = mapped_column(String(limits.OWNER), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(limits.ACTOR))
+    # open | done (PATCH /api/v1/incidents/{id}/action-items/{item}).
+    status: Mapped[str] = mapped_column(String(10), default="open", server_default="open")
 
 
 class ProbeRow(Base):

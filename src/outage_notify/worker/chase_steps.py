@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from outage_notify.chasing import Chase, Latest, Unreached, decide, unreached_message
+from outage_notify.chasing import (
+    Chase,
+    Latest,
+    Unreached,
+    decide,
+    next_answerable,
+    unreached_message,
+)
 from outage_notify.models import DeliveryState, Phase, UpdateDraft, UpdateKind
 from outage_notify.planning import find_contact
 from outage_notify.store import chase as chase_store
@@ -41,18 +48,19 @@ def chase(runtime: WorkerRuntime) -> Chased:
     """Re-notify or give up on everyone whose acknowledgement is overdue, once each; and list
     to the lead, once each, everyone whose delivery failed on every channel."""
     routing = runtime.directory.routing
+    default_lead = runtime.settings.default_lead or ""
     chased = Chased()
     if routing.acknowledge:
         include_resolved = any(UpdateKind.RESOLVED in rule.kinds for rule in routing.acknowledge)
         with transaction(runtime.sessions) as session:
             incident_ids = chase_store.incidents_to_chase(
-                session, include_resolved=include_resolved
+                session, include_resolved=include_resolved, default_lead=default_lead
             )
         for incident_id in incident_ids:
             _chase_incident(runtime, incident_id, chased)
     # After the chase, which lists the failed it asked for an acknowledgement in its own words.
     with transaction(runtime.sessions) as session:
-        failed = chase_store.incidents_with_failed(session)
+        failed = chase_store.incidents_with_failed(session, default_lead=default_lead)
     for incident_id in failed:
         _report_failed(runtime, incident_id, chased)
     return chased
@@ -66,7 +74,8 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
         incident = incident_store.get_incident(session, incident_id, for_update=True)
         if incident is None:
             return
-        for row in chase_store.failed_unreported(session, incident_id):
+        default_lead = runtime.settings.default_lead or ""
+        for row in chase_store.failed_unreported(session, incident_id, default_lead=default_lead):
             if not chase_store.mark_failed_unreached(session, row, now=now):
                 continue
             unreached.append(_person(runtime, [row], row))
@@ -95,7 +104,9 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
         incident = incident_store.get_incident(session, incident_id, for_update=True)
         if incident is None:
             return
-        owing = chase_store.owing(session, incident_id)
+        owing = chase_store.owing(
+            session, incident_id, default_lead=runtime.settings.default_lead or ""
+        )
         newest = chase_store.latest(session, incident_id, list(owing))
         kinds = chase_store.update_kinds(session, {row.update_id for row in newest.values()})
         for key, rows in owing.items():
@@ -110,21 +121,42 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
                 now=now,
                 resolved=incident.phase == Phase.RESOLVED,
             )
-            if action is Chase.RENOTIFY and row and chase_store.renotify(session, row, now=now):
-                _renotified(session, row, minutes=rule.renotify_after_minutes, now=now)
-                urgent = row.audience in runtime.settings.urgent_audiences and (
-                    kinds.get(row.update_id) in URGENT_KINDS
-                )
-                (chased.urgent if urgent else chased.rest).append(row.id)
-            elif action is Chase.UNREACHED and chase_store.mark_unreached(
+            latest = _latest(row)
+            target = next_answerable(latest) if latest is not None else None
+            if action is Chase.RENOTIFY and row and target is not None:
+                if chase_store.renotify(session, row, to=target, now=now):
+                    _renotified(
+                        session, row, to=target, minutes=rule.renotify_after_minutes, now=now
+                    )
+                    _send_again(runtime, chased, row, kinds)
+            elif action in (Chase.INFORM, Chase.UNREACHED) and chase_store.mark_unreached(
                 session, incident_id, key, now=now
             ):
                 unreached.append(_person(runtime, rows, row))
-                _unreached(session, incident_id, rows[0], now=now)
+                informed = ""
+                # The news still goes out where it can be read; the outbound message adds
+                # the request only on SMS and Slack, so this one goes without it.
+                if (
+                    action is Chase.INFORM
+                    and row is not None
+                    and chase_store.renotify(session, row, to=row.route_index + 1, now=now)
+                ):
+                    informed = row.routes[row.route_index + 1]["channel"]
+                    _send_again(runtime, chased, row, kinds)
+                _unreached(session, incident_id, rows[0], informed=informed, now=now)
         if unreached:
             update_id = _tell_lead(runtime, session, incident, unreached, now=now)
             if update_id is not None:
                 chased.updates.append(update_id)
+
+
+def _send_again(
+    runtime: WorkerRuntime, chased: Chased, row: DeliveryRow, kinds: dict[int, str]
+) -> None:
+    urgent = row.audience in runtime.settings.urgent_audiences and (
+        kinds.get(row.update_id) in URGENT_KINDS
+    )
+    (chased.urgent if urgent else chased.rest).append(row.id)
 
 
 def _latest(row: DeliveryRow | None) -> Latest | None:
@@ -133,7 +165,7 @@ def _latest(row: DeliveryRow | None) -> Latest | None:
     return Latest(
         state=DeliveryState(row.state),
         route_index=row.route_index,
-        route_count=len(row.routes),
+        channels=tuple(str(route["channel"]) for route in row.routes),
         # Every recorded send sets sent_at; a row without one must not wait forever.
         sent_at=row.sent_at or row.updated_at,
         ack_required=row.ack_required,
@@ -151,8 +183,10 @@ def _person(runtime: WorkerRuntime, rows: list[DeliveryRow], row: DeliveryRow | 
     return Unreached(name=rows[0].recipient_name, audience=rows[0].audience, phone=phone)
 
 
-def _renotified(session: Session, row: DeliveryRow, *, minutes: float, now: datetime) -> None:
-    channel = row.routes[row.route_index + 1]["channel"]
+def _renotified(
+    session: Session, row: DeliveryRow, *, to: int, minutes: float, now: datetime
+) -> None:
+    channel = row.routes[to]["channel"]
     session.add(
         TimelineRow(
             incident_id=row.incident_id,
@@ -161,7 +195,7 @@ def _renotified(session: Session, row: DeliveryRow, *, minutes: float, now: date
             kind="renotified",
             text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
             f"{minutes:g} min; sent again on {channel}",
-            data={"delivery_id": row.id, "channel": channel, "route_index": row.route_index + 1},
+            data={"delivery_id": row.id, "channel": channel, "route_index": to},
         )
     )
     log.info(
@@ -172,15 +206,22 @@ def _renotified(session: Session, row: DeliveryRow, *, minutes: float, now: date
     )
 
 
-def _unreached(session: Session, incident_id: int, row: DeliveryRow, *, now: datetime) -> None:
+def _unreached(
+    session: Session, incident_id: int, row: DeliveryRow, *, informed: str, now: datetime
+) -> None:
+    where = (
+        f"no acknowledgement on any channel they can answer on; the news sent on {informed} "
+        "without asking"
+        if informed
+        else "no acknowledgement on any channel"
+    )
     session.add(
         TimelineRow(
             incident_id=incident_id,
             at=now,
             actor=ACTOR,
             kind="unreached",
-            text=f"{row.recipient_name} ({row.audience}): no acknowledgement on any channel; "
-            "call by phone",
+            text=f"{row.recipient_name} ({row.audience}): {where}; call by phone",
             data={"recipient_key": row.recipient_key, "audience": row.audience},
         )
     )

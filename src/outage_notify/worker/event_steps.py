@@ -131,7 +131,9 @@ def _apply(
         session, decision, row=row, now=now, actor=pending.source
     )
     note = many_alerts.tell_lead(session, runtime, routed, pending.source, saved, update, now=now)
-    event_store.mark_applied(pending, incident_id=saved.id if saved else None, now=now)
+    event_store.mark_applied(
+        pending, incident_id=saved.id if saved else None, now=now, started_at=alert.started_at
+    )
     session.flush()  # inside the SAVEPOINT: a refused value fails this event only
     log.info(
         "event %s (%s) applied: incident %s %s%s",
