@@ -255,6 +255,8 @@ class UpdateDraft:
     message: str = ""
     phase: Phase | None = None
     eta: datetime | None = None
+    # The ETA in force before this update (None: this is the first, or a reopen cleared it).
+    eta_previous: datetime | None = None
     # Staff may name the audiences; otherwise routing decides.
     audiences: tuple[str, ...] | None = None
     actor: str = "system"
@@ -262,6 +264,8 @@ class UpdateDraft:
     phase_change: bool = False
     # Contact ids told directly instead of audiences (a reminder to the lead).
     recipients: tuple[str, ...] | None = None
+    # The message was written by staff: every audience's template shows it (partners too).
+    staff_text: bool = False
     # The message is staff text meant for everyone: the status page and feed may show it.
     # Only staff actions set it; automatic text is built from alert labels.
     public: bool = False
