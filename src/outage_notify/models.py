@@ -91,11 +91,20 @@ class UpdateKind(StrEnum):
     # To the incident lead only: a webhook source opened more new incidents in an hour than
     # MAX_NEW_INCIDENTS_PER_HOUR; its further new alerts join one "many alerts" incident.
     MANY_ALERTS = "many_alerts"
+    # To the incident lead only: people whose news the per-recipient cap is holding (who is
+    # behind, and why); their next message carries it.
+    BEHIND = "behind"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
 STAFF_KINDS = frozenset(
-    {UpdateKind.REMINDER, UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED, UpdateKind.MANY_ALERTS}
+    {
+        UpdateKind.REMINDER,
+        UpdateKind.UNREACHED,
+        UpdateKind.EVENT_FAILED,
+        UpdateKind.MANY_ALERTS,
+        UpdateKind.BEHIND,
+    }
 )
 
 

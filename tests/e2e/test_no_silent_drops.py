@@ -71,6 +71,15 @@ def last_sms(service: RunningService, phone: str) -> str:
     return [r.body for r in service.providers.records("sms") if r.to == phone][-1]
 
 
+def lead_notes(service: RunningService) -> list[str]:
+    """The lead's notices of people whose news is held (the lead reads Slack)."""
+    return [
+        r.body
+        for r in service.providers.records("slack")
+        if r.to == "U0LEAD001" and "SMS limit" in r.body
+    ]
+
+
 def test_rapid_updates_over_the_cap_reach_everyone_with_the_newest_eta_and_text(
     service_factory: Callable[..., RunningService], database_url: str, tmp_path: Path
 ) -> None:
@@ -115,6 +124,15 @@ def test_rapid_updates_over_the_cap_reach_everyone_with_the_newest_eta_and_text(
     }
     reasons = {d["error"] for d in page["items"] if d["state"] == "held"}
     assert reasons and all(reason.startswith("held: 2 messages") for reason in reasons)
+    # ... and the lead is told once, with the reason, by the periodic check.
+    for _ in range(2):
+        service.celery.send_task(names.CHASE, queue=names.QUEUE_EVENTS)
+        wait_for(lambda: bool(lead_notes(service)), timeout=60, what="the lead's notice")
+    time.sleep(1)
+    notes = lead_notes(service)
+    assert len(notes) == 1, notes
+    for name in ("User One", "User Two", "User Three", "Partner One"):
+        assert name in notes[0], notes
 
     # The hour moves on: one message each, carrying the newest state, not a bare digest line.
     age_attempts(database_url, hours=1)
