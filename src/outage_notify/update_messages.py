@@ -57,12 +57,14 @@ def renderer_for(
     *,
     seen: Callable[[Fitted], None] | None = None,
     current: bool = False,
+    ask: bool = True,
 ) -> Render:
     """Renders the update for (audience, kind, channel, locale); `seen` gets every result.
 
     With `current`, the incident's facts (phase, severity, components, ETA, next update) are
     those it has now rather than when the update was written: for a re-send (a chase, a
     fallback, a held message released), which must never repeat what no longer holds.
+    Without `ask`, no SMS ends with the acknowledgement request (a body something follows).
     """
     source = incident if current else update
     view = IncidentView(
@@ -94,7 +96,7 @@ def renderer_for(
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
             timezone=settings.timezone,
-            acknowledge=asks_acknowledgement(directory.routing, audience, kind),
+            acknowledge=ask and asks_acknowledgement(directory.routing, audience, kind),
             more_url=more_url(settings),
             eta_first=eta_previous is None,
             eta_previous=eta_previous,

@@ -116,8 +116,9 @@ def _digest_body(
 ) -> str:
     """The carrier's own news rendered from its incident's current state (phase, ETA, staff
     text: nothing the cap held is lost), then one digest line for each other incident."""
-    own = current_messages(session, runtime, [carrier])[carrier.id].body
     others = [row for row in rows if row.incident_id != carrier.incident_id]
+    # The acknowledgement request, if asked, ends the whole message (worker/outbound.py).
+    own = current_messages(session, runtime, [carrier], ask=not others)[carrier.id].body
     if not others:
         return own
     room = TWILIO_MAX_BODY - len(own) - 1

@@ -36,9 +36,10 @@ def is_resend(row: DeliveryRow, *, unknown: Collection[int]) -> bool:
 
 
 def current_messages(
-    session: Session, runtime: WorkerRuntime, rows: Sequence[DeliveryRow]
+    session: Session, runtime: WorkerRuntime, rows: Sequence[DeliveryRow], *, ask: bool = True
 ) -> dict[int, RenderedMessage]:
-    """Each row's message on its current route, rendered from its incident's current state."""
+    """Each row's message on its current route, rendered from its incident's current state
+    (without `ask`: no acknowledgement request at its end, for a body a digest follows)."""
     if not rows:
         return {}
     updates = {
@@ -69,6 +70,7 @@ def current_messages(
                 incident,
                 update,
                 current=True,
+                ask=ask,
             )
             kind = kinds.get((update.id, row.audience), UpdateKind(update.kind))
             rendered[key] = render(row.audience, kind, channel, row.locale)
