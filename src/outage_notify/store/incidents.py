@@ -267,9 +267,11 @@ def save_decision(
     # A resolution closes the ETA (lifecycle.mark_resolved); that is no ETA given, so the
     # report's ETA history does not list it.
     if row.eta != eta_before and row.phase != Phase.RESOLVED.value:
+        # A reopen announces its ETA too ("no new estimate yet", or staff's new one).
         announced = decision.update is not None and decision.update.kind in (
             UpdateKind.OPENED,
             UpdateKind.ETA_CHANGED,
+            UpdateKind.REOPENED,
         )
         session.add(
             EtaRow(incident_id=row.id, eta=row.eta, set_at=now, set_by=actor, announced=announced)
