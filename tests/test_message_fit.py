@@ -216,9 +216,9 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
 
 
 def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> None:
-    # eta_changed.users shows no staff message: cutting it there is no news to staff.
+    # Partners' templates show no automatic text (only staff's): cutting it there is no news.
     given_context = context(
-        kind=UpdateKind.ETA_CHANGED, audience="users", locale="en", message="x " * 850,
+        kind=UpdateKind.ETA_CHANGED, audience="partners", locale="en", message="x " * 850,
         summary="", title="t", components=("webmail",), eta=True, acknowledge=False,
     )  # fmt: skip
     fitted = RENDERER.render_fitted(

@@ -7,6 +7,7 @@
     ├── InputError                  an API request that cannot be accepted (becomes a 4xx)
     │   ├── TransitionError         a phase change the lifecycle does not allow (409)
     │   ├── NoSuchIncident          the incident id names no incident (404)
+    │   ├── EtaError                a staff ETA in the past or too far ahead (422)
     │   └── AlreadyOpen             an incident is already open for the service (409)
     └── ChannelError                a send that did not go out; raised only by channels
         ├── TransientError          may succeed later: carries retry_after (seconds)
@@ -50,6 +51,10 @@ class InputError(OutageNotifyError):
 
 class TransitionError(InputError):
     """A phase change the lifecycle does not allow."""
+
+
+class EtaError(InputError):
+    """An ETA from staff that cannot be announced (`outage_notify.eta_rules`)."""
 
 
 class NoSuchIncident(InputError):

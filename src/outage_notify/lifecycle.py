@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from outage_notify.errors import TransitionError
+from outage_notify.eta_rules import check_staff_eta, clear_eta_on_reopen
 from outage_notify.models import (
     AlertEvent,
     AlertStatus,
@@ -167,6 +168,7 @@ def _reopen(
         new.severity = event.severity
     new.verify_passes = 0
     new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
+    clear_eta_on_reopen(new)
     return Decision(
         incident=new,
         update=UpdateDraft(
@@ -292,6 +294,7 @@ def declare(
     service: str = "email",
 ) -> Decision:
     """Staff declare an outage (e.g. from user reports); it starts as investigating."""
+    check_staff_eta(eta, now=now)
     incident = IncidentState(
         service=service,
         title=title,
@@ -314,6 +317,7 @@ def declare(
             eta=eta,
             actor=actor,
             phase_change=True,
+            staff_text=True,
         ),
         timeline=(TimelineEntry("transition", "declared by staff as investigating", actor),),
     )
@@ -342,6 +346,8 @@ def staff_update(
         raise TransitionError("the incident is resolved; reopen it before sending updates")
     if phase == Phase.RESOLVED:
         raise TransitionError("use the resolve endpoint to resolve an incident")
+    if eta != incident.eta:
+        check_staff_eta(eta, now=now)
     new = copy.deepcopy(incident)
     entries = []
     if phase is not None and phase != incident.phase:
@@ -351,7 +357,9 @@ def staff_update(
             new.verify_passes = 0
         entries.append(TimelineEntry("transition", f"{incident.phase} → {phase}", actor))
     kind = UpdateKind.UPDATE
+    eta_previous = None
     if eta is not None and eta != incident.eta:
+        eta_previous = incident.eta
         moved = incident.eta is None or abs(eta - incident.eta) > eta_threshold
         # A small correction rides along in a plain update; a real move is announced.
         if moved or announce_eta:
@@ -371,10 +379,12 @@ def staff_update(
         message=message,
         phase=new.phase,
         eta=new.eta,
+        eta_previous=eta_previous,
         audiences=audiences,
         actor=actor,
         phase_change=new.phase != incident.phase,
         public=public and audiences is None,
+        staff_text=True,
     )
     return Decision(incident=new, update=draft, timeline=tuple(entries))
 
@@ -408,7 +418,13 @@ def resolve(
             TimelineEntry("override", f"resolved before verification: {override_reason}", actor),
         )
     return mark_resolved(
-        copy.deepcopy(incident), message=message, actor=actor, now=now, extra=extra, public=public
+        copy.deepcopy(incident),
+        message=message,
+        actor=actor,
+        now=now,
+        extra=extra,
+        public=public,
+        staff_text=True,
     )
 
 
@@ -420,10 +436,13 @@ def mark_resolved(
     now: datetime,
     extra: tuple[TimelineEntry, ...],
     public: bool = False,
+    staff_text: bool = False,
 ) -> Decision:
     previous = new.phase
     new.phase = Phase.RESOLVED
     new.resolved_at = now
+    # The ETA is closed: a resolution never mentions one, and a reopen starts without one.
+    new.eta = None
     new.next_update_at = None
     new.active_groups = []
     new.alerts_clear_since = None
@@ -436,6 +455,7 @@ def mark_resolved(
             actor=actor,
             phase_change=True,
             public=public,
+            staff_text=staff_text,
         ),
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
     )

@@ -28,6 +28,8 @@ def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[Mes
         alternatives=("Call the helpdesk: +1 555 0100", "Slack: #it-help or @it-oncall"),
         organisation="Example Corp", status_page_url="https://status.example.com",
         timezone="America/Sao_Paulo", now=opened + timedelta(minutes=20),
+        # A staff update, the longest case: partners show staff text too.
+        staff_text=True, eta_previous=opened + timedelta(hours=1),
     )  # fmt: skip
     sparse_incident = replace(
         incident, eta=None, next_update_at=opened + timedelta(minutes=50),

@@ -91,11 +91,20 @@ class UpdateKind(StrEnum):
     # To the incident lead only: a webhook source opened more new incidents in an hour than
     # MAX_NEW_INCIDENTS_PER_HOUR; its further new alerts join one "many alerts" incident.
     MANY_ALERTS = "many_alerts"
+    # To the incident lead only: people whose news the per-recipient cap is holding (who is
+    # behind, and why); their next message carries it.
+    BEHIND = "behind"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
 STAFF_KINDS = frozenset(
-    {UpdateKind.REMINDER, UpdateKind.UNREACHED, UpdateKind.EVENT_FAILED, UpdateKind.MANY_ALERTS}
+    {
+        UpdateKind.REMINDER,
+        UpdateKind.UNREACHED,
+        UpdateKind.EVENT_FAILED,
+        UpdateKind.MANY_ALERTS,
+        UpdateKind.BEHIND,
+    }
 )
 
 
@@ -255,6 +264,8 @@ class UpdateDraft:
     message: str = ""
     phase: Phase | None = None
     eta: datetime | None = None
+    # The ETA in force before this update (None: this is the first, or a reopen cleared it).
+    eta_previous: datetime | None = None
     # Staff may name the audiences; otherwise routing decides.
     audiences: tuple[str, ...] | None = None
     actor: str = "system"
@@ -262,6 +273,8 @@ class UpdateDraft:
     phase_change: bool = False
     # Contact ids told directly instead of audiences (a reminder to the lead).
     recipients: tuple[str, ...] | None = None
+    # The message was written by staff: every audience's template shows it (partners too).
+    staff_text: bool = False
     # The message is staff text meant for everyone: the status page and feed may show it.
     # Only staff actions set it; automatic text is built from alert labels.
     public: bool = False

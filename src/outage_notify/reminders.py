@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from outage_notify.models import IncidentState, Phase
+from outage_notify.models import IncidentState, Phase, UpdateKind
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,31 @@ class Reminder:
 
 
 def due_reminder(
-    incident: IncidentState, *, last_update_at: datetime | None, now: datetime, timezone: str
+    incident: IncidentState,
+    *,
+    last_update_at: datetime | None,
+    now: datetime,
+    timezone: str,
+    last_update_kind: UpdateKind | None = None,
 ) -> Reminder | None:
     """The reminder the lead is owed now, if any (never the same deadline twice)."""
     if incident.phase == Phase.RESOLVED:
         return None
     zone = ZoneInfo(timezone)
+    if (
+        last_update_kind == UpdateKind.REOPENED
+        and incident.eta is None
+        and last_update_at is not None
+        and incident.reminded_for != last_update_at
+    ):
+        # A reopen closes the old ETA and tells everyone "no new estimate yet": the lead is
+        # asked for one at once, not when the next promised update slips.
+        return Reminder(
+            deadline=last_update_at,
+            text="the incident was reopened; stakeholders were told there is no new estimate "
+            "yet. Post an update with a new ETA.",
+            cadence=False,
+        )
     eta = incident.eta
     if (
         eta is not None

@@ -101,6 +101,14 @@ class MessageContext:
     # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
     acknowledge: bool = False
     more_url: str = ""  # where a shortened text continues, if not at `status_page_url`
+    # ETA as data (macros eta_news/eta_news_formal): no ETA was in force before this update's
+    # (the incident's first, or the first since a reopen cleared the old one), and the ETA it
+    # replaces. Templates never guess "changed" from wording.
+    eta_first: bool = False
+    eta_previous: datetime | None = None
+    # `message` was written by staff (not built from alert labels or by the system): every
+    # audience that gets the update shows it, partners included (COMMS.md).
+    staff_text: bool = False
 
 
 def _tidy(text: str) -> str:

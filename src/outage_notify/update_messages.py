@@ -58,25 +58,34 @@ def renderer_for(
     *,
     seen: Callable[[Fitted], None] | None = None,
     now: datetime | None = None,
+    current: bool = False,
+    ask: bool = True,
 ) -> Render:
     """Renders the update for (audience, kind, channel, locale); `seen` gets every result.
 
     `now` (default: the clock at each render) decides whether times carry a date; the golden
     messages (tests/golden_messages.py) pass a fixed one so their files stay the same.
+    With `current`, the incident's facts (phase, severity, components, ETA, next update) are
+    those it has now rather than when the update was written: for a re-send (a chase, a
+    fallback, a held message released), which must never repeat what no longer holds.
+    Without `ask`, no SMS ends with the acknowledgement request (a body something follows).
     """
+    source = incident if current else update
     view = IncidentView(
         id=incident.id,
         title=incident.title,
         summary=incident.summary,
-        severity=Severity(update.severity),
-        phase=Phase(update.phase),
-        components=tuple(update.components),
+        severity=Severity(source.severity),
+        phase=Phase(source.phase),
+        components=tuple(source.components),
         opened_at=incident.opened_at,
-        eta=update.eta,
-        next_update_at=update.next_update_at,
+        eta=source.eta,
+        next_update_at=source.next_update_at,
         resolved_at=incident.resolved_at,
         service=incident.service,
     )
+    # "was 16:00" only for an ETA that was in force and is not the one shown now.
+    eta_previous = update.eta_previous if update.eta_previous != view.eta else None
 
     def render(
         audience: str, kind: UpdateKind, channel: ChannelName, locale: str
@@ -91,9 +100,12 @@ def renderer_for(
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
             timezone=settings.timezone,
-            acknowledge=asks_acknowledgement(directory.routing, audience, kind),
+            acknowledge=ask and asks_acknowledgement(directory.routing, audience, kind),
             more_url=more_url(settings),
             now=now,
+            eta_first=eta_previous is None,
+            eta_previous=eta_previous,
+            staff_text=update.staff_text,
         )
         fitted = renderer.render_fitted(
             channel=channel, context=context, budget=budgets.budget(audience, channel)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from outage_notify.eta_rules import clear_eta_on_reopen
 from outage_notify.lifecycle import (
     Decision,
     TimelineEntry,
@@ -71,6 +72,7 @@ def apply_probe(
         new.phase = Phase.INVESTIGATING
         new.verify_passes = 0
         new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
+        clear_eta_on_reopen(new)
         return Decision(
             incident=new,
             update=UpdateDraft(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from outage_notify.api.auth_first import authenticates, once
-from outage_notify.errors import AlreadyOpen, NoSuchIncident, TransitionError
+from outage_notify.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
 from outage_notify.settings import ROLE_RANK, ApiToken, Role, Settings
 from outage_notify.staff_actions import ActionContext
 from outage_notify.staff_actions import Principal as Principal  # routes import it from here
@@ -83,6 +83,8 @@ def domain_errors() -> Iterator[None]:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
     except (TransitionError, AlreadyOpen) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except EtaError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
 
 
 def session(request: Request) -> Iterator[Session]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from outage_notify.models import DeliveryState, Phase
 from outage_notify.planning import STAFF
-from outage_notify.store.tables import DeliveryRow, IncidentRow, UpdateRow
+from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
 OUT = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
 
@@ -219,3 +219,47 @@ def mark_failed_unreached(session: Session, row: DeliveryRow, *, now: datetime) 
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def incidents_with_held(session: Session) -> list[int]:
+    """Open incidents where the recipient cap holds someone's news (the lead may not know)."""
+    return list(
+        session.scalars(
+            select(DeliveryRow.incident_id)
+            .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
+            .where(
+                IncidentRow.phase != Phase.RESOLVED.value,
+                DeliveryRow.state == DeliveryState.HELD.value,
+            )
+            .distinct()
+            .order_by(DeliveryRow.incident_id)
+        )
+    )
+
+
+def held_untold(session: Session, incident_id: int) -> list[DeliveryRow]:
+    """The incident's held deliveries, one per person, whose person the lead was not yet told
+    about (a `behind` timeline row names each person told)."""
+    told = {
+        data.get("recipient_key")
+        for data in session.scalars(
+            select(TimelineRow.data).where(
+                TimelineRow.incident_id == incident_id, TimelineRow.kind == "behind"
+            )
+        )
+        if isinstance(data, dict)
+    }
+    rows = session.scalars(
+        select(DeliveryRow)
+        .where(
+            DeliveryRow.incident_id == incident_id,
+            DeliveryRow.state == DeliveryState.HELD.value,
+            DeliveryRow.audience != STAFF,
+        )
+        .order_by(DeliveryRow.id)
+    ).all()
+    found: dict[str, DeliveryRow] = {}
+    for row in rows:
+        if row.recipient_key not in told:
+            found.setdefault(row.recipient_key, row)
+    return list(found.values())

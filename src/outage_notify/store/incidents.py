@@ -180,6 +180,20 @@ def last_update_at(session: Session, incident_id: int) -> datetime | None:
     )
 
 
+def last_update_kind(session: Session, incident_id: int) -> UpdateKind | None:
+    """The kind of the newest stakeholder update (notes to the lead do not count)."""
+    kind = session.scalar(
+        select(UpdateRow.kind)
+        .where(
+            UpdateRow.incident_id == incident_id,
+            UpdateRow.kind.not_in([kind.value for kind in STAFF_KINDS]),
+        )
+        .order_by(UpdateRow.id.desc())
+        .limit(1)
+    )
+    return UpdateKind(kind) if kind is not None else None
+
+
 def open_incidents(session: Session, *, for_update: bool = False) -> Sequence[IncidentRow]:
     """Incidents not resolved; locked for the transaction when asked (reminders race)."""
     statement = (
@@ -267,10 +281,14 @@ def save_decision(
                 actor=moved.actor,
             )
         )
-    if row.eta != eta_before:
+    # A resolution closes the ETA (lifecycle.mark_resolved); that is no ETA given, so the
+    # report's ETA history does not list it.
+    if row.eta != eta_before and row.phase != Phase.RESOLVED.value:
+        # A reopen announces its ETA too ("no new estimate yet", or staff's new one).
         announced = decision.update is not None and decision.update.kind in (
             UpdateKind.OPENED,
             UpdateKind.ETA_CHANGED,
+            UpdateKind.REOPENED,
         )
         session.add(
             EtaRow(incident_id=row.id, eta=row.eta, set_at=now, set_by=actor, announced=announced)
@@ -304,12 +322,14 @@ def add_update(
         severity=incident.severity,
         components=list(incident.components),
         eta=incident.eta,
+        eta_previous=draft.eta_previous,
         next_update_at=incident.next_update_at,
         audiences=list(draft.audiences) if draft.audiences is not None else None,
         created_at=now,
         created_by=draft.actor,
         phase_change=draft.phase_change,
         public=draft.public,
+        staff_text=draft.staff_text and bool(draft.message),
         recipients=list(draft.recipients) if draft.recipients is not None else None,
     )
     session.add(update)

@@ -134,6 +134,37 @@ def held(session: Session, keys: Collection[str]) -> Sequence[DeliveryRow]:
     ).all()
 
 
+def overtaken(session: Session, rows: Sequence[DeliveryRow]) -> dict[int, int]:
+    """Held rows whose recipient has a newer delivery of the same incident that went out or
+    is on its way (it carries what holds now): held id → that newer update's id."""
+    if not rows:
+        return {}
+    going = (
+        DeliveryState.PLANNED.value,
+        DeliveryState.SENDING.value,
+        DeliveryState.SENT.value,
+        DeliveryState.DELIVERED.value,
+        DeliveryState.UNKNOWN.value,
+    )
+    rows_found = session.execute(
+        select(DeliveryRow.incident_id, DeliveryRow.recipient_key, func.max(DeliveryRow.update_id))
+        .where(
+            DeliveryRow.incident_id.in_({r.incident_id for r in rows}),
+            DeliveryRow.recipient_key.in_({r.recipient_key for r in rows}),
+            DeliveryRow.state.in_(going),
+            DeliveryRow.digest_body == "",
+        )
+        .group_by(DeliveryRow.incident_id, DeliveryRow.recipient_key)
+    ).all()
+    newest = {(incident, key): update for incident, key, update in rows_found}
+    found: dict[int, int] = {}
+    for row in rows:
+        newer = newest.get((row.incident_id, row.recipient_key))
+        if newer is not None and newer > row.update_id:
+            found[row.id] = newer
+    return found
+
+
 def held_recipients(session: Session, *, limit: int) -> list[str]:
     """People with held news, longest waiting first."""
     rows = session.execute(

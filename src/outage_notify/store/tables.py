@@ -180,6 +180,9 @@ class UpdateRow(Base):
     severity: Mapped[str] = mapped_column(String(20))
     components: Mapped[list[str]] = mapped_column(JSON, default=list)
     eta: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The ETA in force before this update: templates say "new estimate (was ...)" only when
+    # there was one, and announce the first as an estimate.
+    eta_previous: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_update_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     audiences: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -193,6 +196,9 @@ class UpdateRow(Base):
     # Its message may be shown on the status page and feed: staff text meant for everyone.
     # False for automatic text (built from alert labels) and when staff said `"public": false`.
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Its message was written by staff, so partners' templates show it too; automatic text
+    # (alert labels, probes) stays out of partners' messages.
+    staff_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class MessageRow(Base):

@@ -63,7 +63,39 @@ def chase(runtime: WorkerRuntime) -> Chased:
         failed = chase_store.incidents_with_failed(session, default_lead=default_lead)
     for incident_id in failed:
         _report_failed(runtime, incident_id, chased)
+    with transaction(runtime.sessions) as session:
+        behind = chase_store.incidents_with_held(session)
+    for incident_id in behind:
+        _report_held(runtime, incident_id, chased)
     return chased
+
+
+def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
+    """Tell the lead, once per person, whose news the recipient cap is holding: nothing is
+    dropped silently, and the lead can reach them another way if it cannot wait."""
+    now = datetime.now(UTC)
+    with transaction(runtime.sessions) as session:
+        incident = incident_store.get_incident(session, incident_id, for_update=True)
+        if incident is None:
+            return
+        rows = chase_store.held_untold(session, incident_id)
+        if not rows:
+            return
+        for row in rows:
+            session.add(
+                TimelineRow(
+                    incident_id=incident_id,
+                    at=now,
+                    actor=ACTOR,
+                    kind="behind",
+                    text=f"{row.recipient_name} ({row.audience}): {row.error}",
+                    data={"recipient_key": row.recipient_key, "audience": row.audience},
+                )
+            )
+        people = [_person(runtime, [row], row) for row in rows]
+        update_id = _tell_lead(runtime, session, incident, people, now=now, kind=UpdateKind.BEHIND)
+        if update_id is not None:
+            chased.updates.append(update_id)
 
 
 def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
@@ -234,12 +266,13 @@ def _tell_lead(
     people: list[Unreached],
     *,
     now: datetime,
+    kind: UpdateKind = UpdateKind.UNREACHED,
 ) -> int | None:
     """One update to the incident lead listing `people`; None when there is no lead to tell."""
     lead = incident.lead or runtime.settings.default_lead
     if lead and find_contact(runtime.directory, lead) is not None:
         draft = UpdateDraft(
-            kind=UpdateKind.UNREACHED,
+            kind=kind,
             message=unreached_message(people),
             actor=ACTOR,
             recipients=(lead,),
@@ -254,8 +287,10 @@ def _tell_lead(
             at=now,
             actor=ACTOR,
             kind="unreached",
-            text=f"nobody could be told that {names} could not be reached: no incident lead; set "
-            "one with PATCH /api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
+            text=f"nobody could be told that {names} "
+            + ("could not be reached" if kind is UpdateKind.UNREACHED else "is behind (news held)")
+            + ": no incident lead; set one with PATCH /api/v1/incidents/{id} or "
+            "OUTAGE_NOTIFY_DEFAULT_LEAD",
         )
     )
     log.warning(

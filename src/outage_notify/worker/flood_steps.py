@@ -12,7 +12,10 @@ import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from outage_notify import resolve_hold
+from outage_notify.channels.limits import TWILIO_MAX_BODY
 from outage_notify.flood_control import CAP_WINDOW
 from outage_notify.models import DeliveryState
 from outage_notify.store import incidents as incident_store
@@ -20,6 +23,7 @@ from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.recipient_cap import digest_text
+from outage_notify.worker.rerender import current_messages
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,16 @@ def release_digests(runtime: WorkerRuntime) -> list[int]:
         spent = cap_store.spent(session, keys, since=now - CAP_WINDOW, exclude=())
         room = [key for key in keys if not cap or spent[key] < cap]
         by_person: dict[str, list[DeliveryRow]] = defaultdict(list)
-        for row in cap_store.held(session, room):
+        waiting = cap_store.held(session, room)
+        overtaken = cap_store.overtaken(session, waiting)
+        for row in waiting:
+            if row.id in overtaken:
+                # A newer message of the same incident went out to them meanwhile: it said
+                # what holds now, so this older news is carried, not lost.
+                row.state = DeliveryState.SUPERSEDED.value
+                row.updated_at = now
+                row.error = f"carried by a newer message (update {overtaken[row.id]})"
+                continue
             by_person[row.recipient_key].append(row)
         for rows in by_person.values():
             # The newest carries the digest (its route and language); the rest are merged in.
@@ -82,7 +95,7 @@ def release_digests(runtime: WorkerRuntime) -> list[int]:
                 other.state = DeliveryState.SUPERSEDED.value
                 other.updated_at = now
                 other.error = f"merged into the digest sent by delivery {carrier.id}"
-            carrier.digest_body = digest_text(session, runtime, rows, carrier.locale, now=now)
+            carrier.digest_body = _digest_body(session, runtime, carrier, rows, now=now)
             carrier.state = DeliveryState.PLANNED.value
             carrier.next_attempt_at = None
             carrier.updated_at = now
@@ -91,3 +104,22 @@ def release_digests(runtime: WorkerRuntime) -> list[int]:
     if released:
         log.info("released %s digests of held news", len(released))
     return released
+
+
+def _digest_body(
+    session: Session,
+    runtime: WorkerRuntime,
+    carrier: DeliveryRow,
+    rows: list[DeliveryRow],
+    *,
+    now: datetime,
+) -> str:
+    """The carrier's own news rendered from its incident's current state (phase, ETA, staff
+    text: nothing the cap held is lost), then one digest line for each other incident."""
+    others = [row for row in rows if row.incident_id != carrier.incident_id]
+    # The acknowledgement request, if asked, ends the whole message (worker/outbound.py).
+    own = current_messages(session, runtime, [carrier], ask=not others)[carrier.id].body
+    if not others:
+        return own
+    room = TWILIO_MAX_BODY - len(own) - 1
+    return f"{own}\n{digest_text(session, runtime, others, carrier.locale, now=now, limit=room)}"

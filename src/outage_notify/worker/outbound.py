@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from outage_notify.delivery import Outcome
-from outage_notify.models import ChannelName, OutboundMessage
+from outage_notify.models import ChannelName, OutboundMessage, RenderedMessage
 from outage_notify.rendering import Renderer
 from outage_notify.store.tables import DeliveryRow, MessageRow
 
@@ -20,8 +20,14 @@ def route_channel(row: DeliveryRow) -> ChannelName:
     return ChannelName(row.routes[row.route_index]["channel"])
 
 
-def outbound_message(renderer: Renderer, row: DeliveryRow, message: MessageRow) -> OutboundMessage:
-    """The message for `row`'s current route, with what it needs to ask for an answer."""
+def outbound_message(
+    renderer: Renderer, row: DeliveryRow, message: MessageRow | RenderedMessage
+) -> OutboundMessage:
+    """The message for `row`'s current route, with what it needs to ask for an answer.
+
+    `message` is the planned body (a first attempt) or one rendered now from the incident's
+    current state (a re-send, `worker.rerender`).
+    """
     route = row.routes[row.route_index]
     channel = route_channel(row)
     # A digest of news held by the recipient cap replaces (or follows) the update's own text.

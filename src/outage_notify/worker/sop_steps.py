@@ -38,6 +38,7 @@ def remind(runtime: WorkerRuntime) -> list[int]:
                 last_update_at=incident_store.last_update_at(session, row.id),
                 now=now,
                 timezone=settings.timezone,
+                last_update_kind=incident_store.last_update_kind(session, row.id),
             )
             if reminder is None:
                 continue

@@ -38,6 +38,7 @@ from outage_notify.update_messages import renderer_for
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
+from outage_notify.worker.rerender import current_messages, is_resend
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,12 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         )
         # Over the person's hourly cap: held in the database for a digest, not sent now.
         held = apply_cap(session, runtime, claimed, messages, now=now)
+        # Only a first attempt sends the planned body; a re-send says what holds now.
+        fresh = current_messages(
+            session,
+            runtime,
+            [r for r in claimed if r.id not in held and is_resend(r, unknown=unknown)],
+        )
     claimed = [row for row in claimed if row.id not in held]
     if not claimed:
         return FollowUp()
@@ -174,7 +181,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             if refused is not None:
                 not_sent.append(refused)
                 continue
-        message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
+        message = fresh.get(row.id) or messages[
+            (row.update_id, row.audience, route["channel"], row.locale)
+        ]
         jobs.append(
             Job(
                 delivery_id=row.id,
