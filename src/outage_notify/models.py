@@ -91,6 +91,8 @@ class UpdateKind(StrEnum):
     # To the incident lead only: a webhook source opened more new incidents in an hour than
     # MAX_NEW_INCIDENTS_PER_HOUR; its further new alerts join one "many alerts" incident.
     MANY_ALERTS = "many_alerts"
+    # Staff withdrew a mistaken incident: whoever was told gets "please disregard".
+    RETRACTED = "retracted"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
@@ -245,6 +247,8 @@ class IncidentState:
     # Every alert group cleared at this time; resolved once RESOLVE_HOLD_SECONDS pass without
     # one firing again (None: not waiting).
     alerts_clear_since: datetime | None = None
+    # Staff retracted it as a mistake: off the public page; never reopened.
+    retracted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,9 @@ class UpdateDraft:
     # The message is staff text meant for everyone: the status page and feed may show it.
     # Only staff actions set it; automatic text is built from alert labels.
     public: bool = False
+    # Components staff added to the incident with this update, and those that work again.
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
 
 
 # --- contacts -----------------------------------------------------------------------------

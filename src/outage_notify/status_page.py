@@ -29,10 +29,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from outage_notify.components import ComponentCatalogue
 from outage_notify.models import STAFF_KINDS, Phase, UpdateKind
 from outage_notify.public_words import PublicWords
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import clean_text, component_name, known_component
+from outage_notify.template_filters import clean_text
 
 LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
@@ -145,13 +146,16 @@ def public_title(incident: IncidentRow, words: PublicWords, locale: str) -> str:
     )
 
 
-def _components(incident: IncidentRow, words: PublicWords, locale: str) -> list[Component]:
+def _components(
+    incident: IncidentRow, words: PublicWords, locale: str, catalogue: ComponentCatalogue
+) -> list[Component]:
     other = words.service_name(incident.service, locale=locale)
     listed: list[Component] = []
     unknown = False
     for c in dict.fromkeys(incident.components):
-        if known_component(c):
-            listed.append(Component(id=c, name=component_name(c, locale=locale)))
+        name = catalogue.name(c, locale=locale)
+        if name is not None:
+            listed.append(Component(id=c, name=clean_text(name)))
         else:
             unknown = True
     if unknown:
@@ -180,6 +184,7 @@ def build_view(
     locale: str,
     now: datetime,
     words: PublicWords,
+    catalogue: ComponentCatalogue,
 ) -> StatusView:
     """The status page's content: the newest open incident with its newest public update."""
     current = None
@@ -192,7 +197,7 @@ def build_view(
             # Staff's own title stands alone: the default words may no longer fit it.
             description="" if (row.public_title or "").strip() else clean_text(description),
             phase=Phase(row.phase),
-            components=_components(row, words, locale),
+            components=_components(row, words, locale, catalogue),
             since=row.opened_at,
             eta=row.eta,
             next_update_at=row.next_update_at,
@@ -202,7 +207,7 @@ def build_view(
         PastIncident(
             id=row.id,
             title=public_title(row, words, locale),
-            components=_components(row, words, locale),
+            components=_components(row, words, locale, catalogue),
             since=row.opened_at,
             resolved_at=row.resolved_at,
             duration_seconds=max(0, int((row.resolved_at - row.opened_at).total_seconds())),

@@ -70,6 +70,8 @@ def renderer_for(
         next_update_at=update.next_update_at,
         resolved_at=incident.resolved_at,
         service=incident.service,
+        added=tuple((update.scope or {}).get("added", ())),
+        restored=tuple((update.scope or {}).get("restored", ())),
     )
 
     def render(
@@ -149,9 +151,7 @@ def audience_combos(settings: Settings, directory: Directory) -> Combos:
     for name, audience in directory.audiences.items():
         found = {
             (route.channel, recipient.locale)
-            for recipient in recipients(
-                audience, broadcast_locale=directory.broadcast_locale(name)
-            )
+            for recipient in recipients(audience, broadcast_locale=directory.broadcast_locale(name))
             for route in recipient.routes
         }
         combos[name] = frozenset(found)

@@ -80,9 +80,8 @@ def words_of(request: Request) -> PublicWords:
     return words
 
 
-def _load_view(
-    db: Session, settings: Settings, words: PublicWords, lang: str | None
-) -> StatusView:
+def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
+    settings, words = settings_of(request), words_of(request)
     opened = status_store.open_incidents(db)
     updates = status_store.latest_updates(db, opened[0].id, limit=UPDATES_SCANNED) if opened else []
     return build_view(
@@ -94,6 +93,7 @@ def _load_view(
         locale=page_locale(lang, default=settings.default_locale),
         now=datetime.now(UTC),
         words=words,
+        catalogue=request.app.state.directory.components,
     )
 
 
@@ -118,7 +118,7 @@ def _version(view: StatusView) -> str:
 def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     """Is email working, what is being done, until when, and how to reach IT meanwhile."""
     settings = settings_of(request)
-    view = _load_view(db, settings, words_of(request), lang)
+    view = _load_view(request, db, lang)
     html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed_url(settings)))
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
     return _respond(
@@ -133,7 +133,7 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
 @router.get("/status.json", response_model=StatusView, summary="The public status as JSON")
 def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
     """What /status shows, as data; times are UTC (ISO 8601)."""
-    view = _load_view(db, settings_of(request), words_of(request), lang)
+    view = _load_view(request, db, lang)
     return _respond(
         request,
         view.model_dump_json(),

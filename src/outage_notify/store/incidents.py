@@ -133,6 +133,8 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
 def newest_incident(session: Session) -> IncidentRow | None:
     """The most recently opened incident of any service."""
     return session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(1)).first()
+
+
 def cleared_before(session: Session, before: datetime) -> list[int]:
     """Open incidents whose alerts all cleared before `before` (the resolve hold is over)."""
     return list(
@@ -216,6 +218,7 @@ def to_state(row: IncidentRow) -> IncidentState:
         verify_passes=row.verify_passes,
         reminded_for=row.reminded_for,
         alerts_clear_since=row.alerts_clear_since,
+        retracted_at=row.retracted_at,
     )
 
 
@@ -235,6 +238,7 @@ def _copy_state(row: IncidentRow, state: IncidentState) -> None:
     row.verify_passes = state.verify_passes
     row.reminded_for = state.reminded_for
     row.alerts_clear_since = state.alerts_clear_since
+    row.retracted_at = state.retracted_at
 
 
 def save_decision(
@@ -294,6 +298,11 @@ def add_update(
         phase_change=draft.phase_change,
         public=draft.public,
         recipients=list(draft.recipients) if draft.recipients is not None else None,
+        scope=(
+            {"added": list(draft.added), "restored": list(draft.restored)}
+            if draft.added or draft.restored
+            else None
+        ),
     )
     session.add(update)
     session.flush()

@@ -133,6 +133,8 @@ class IncidentRow(Base):
     verify_passes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Every alert group cleared then: resolved after RESOLVE_HOLD_SECONDS unless one fires.
     alerts_clear_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Staff withdrew it as a mistake: off the public page, feed and history; the report keeps it.
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TimelineRow(Base):
@@ -175,6 +177,8 @@ class UpdateRow(Base):
     # Its message may be shown on the status page and feed: staff text meant for everyone.
     # False for automatic text (built from alert labels) and when staff said `"public": false`.
     public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Staff changed the affected components with it: {"added": [...], "restored": [...]}.
+    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class MessageRow(Base):
