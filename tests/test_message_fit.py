@@ -26,11 +26,11 @@ from outage_notify.channels.limits import (
     default_budget,
 )
 from outage_notify.channels.slack import build_blocks
+from outage_notify.components import load_catalogue
 from outage_notify.fakes import FakeProviders
 from outage_notify.message_budget import Budgets, FallbackLimit, fallback_limit, for_directory
 from outage_notify.message_fit import shorten, shorten_components
 from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
-from outage_notify.components import load_catalogue
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.sms_encoding import measure_sms
 from outage_notify.template_filters import format_time
@@ -92,9 +92,7 @@ def assert_within(budget: Budget, title: str, body: str) -> None:
 
 
 @pytest.mark.fuzz
-@settings(
-    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(KINDS),
     audience=st.sampled_from(["management", "users", "partners"]),
@@ -212,9 +210,7 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
 
     problems = Renderer(tmp_path / "templates").check()
 
-    assert any(
-        str(wordy) in problem and "without any free text" in problem for problem in problems
-    )
+    assert any(str(wordy) in problem and "without any free text" in problem for problem in problems)
 
 
 def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> None:

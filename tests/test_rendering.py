@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from outage_notify.channels.limits import default_budget
+from outage_notify.components import load_catalogue
 from outage_notify.errors import ConfigError, TemplateError
 from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.sms_encoding import measure_sms
-from outage_notify.components import load_catalogue
 from outage_notify.template_filters import format_time
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
