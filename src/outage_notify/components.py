@@ -141,6 +141,8 @@ def _catalogue_error(path: Path, error: ValidationError) -> ContactsError:
         text = unknown_key(inner[-1] if inner else component, ComponentEntry.model_fields)
     elif problem["type"] == "missing":
         text = f"'{field}' is required."
+    elif "[key]" in location and inner:
+        text = f"'{inner[-1]}' is not a locale; write it as en, pt-BR or es."
     elif field == "id":
         text = (
             f"'{component}' is not a component id: use lower-case letters, digits, '_', '.'"
