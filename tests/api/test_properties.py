@@ -118,6 +118,8 @@ STAFF_ROUTES = {
     "update": ("POST", "/{id}/updates", strategies.staff_updates),
     "patch": ("PATCH", "/{id}", strategies.incident_patches),
     "note": ("POST", "/{id}/notes", strategies.notes),
+    "reopen": ("POST", "/{id}/reopen", strategies.corrections),
+    "retract": ("POST", "/{id}/retract", strategies.corrections),
 }
 
 
