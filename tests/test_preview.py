@@ -22,7 +22,7 @@ from outage_notify.sms_encoding import measure_sms
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
-COMPONENTS = load_catalogue(TEMPLATES.parent / "contacts" / "components.yaml")
+COMPONENTS = load_catalogue(ROOT / "contacts" / "components.yaml")
 RENDERER = Renderer(TEMPLATES, components=COMPONENTS)
 PRICE = 0.0079
 HEADER = "audience,id,name,phone,slack,fallback,locale,channels,tags"
@@ -63,11 +63,7 @@ def by_key(rows: list[PreviewRow]) -> dict[tuple[str, str, str, str], PreviewRow
 
 
 def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory) -> None:
-    rows = preview(
-        renderer=RENDERER,
-        directory=directory,
-        settings=settings(),
-    )
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
     keys = set(by_key(rows))
     audiences = ["default", "management", "partners", "users"]
     stakeholder_kinds = [kind for kind in UpdateKind if kind not in STAFF_KINDS]
@@ -89,11 +85,7 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
 
 
 def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
-    rows = preview(
-        renderer=RENDERER,
-        directory=directory,
-        settings=settings(),
-    )
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
     sms = [row for row in rows if row.channel is ChannelName.SMS]
     assert sms and all(row.sms is not None for row in sms)
     for row in sms:
@@ -122,13 +114,7 @@ def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
 def test_audience_cost_counts_contacts_whose_first_channel_is_sms(
     directory: Directory, audience: str, locale: str, count: int
 ) -> None:
-    rows = by_key(
-        preview(
-            renderer=RENDERER,
-            directory=directory,
-            settings=settings(),
-        )
-    )
+    rows = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
     row = rows[(UpdateKind.OPENED, audience, ChannelName.SMS, locale)]
     assert row.sms is not None and row.sms.recipients == count
 
@@ -170,12 +156,7 @@ def test_selection_filters_what_is_rendered(directory: Directory) -> None:
     selection = Selection(
         kinds=(UpdateKind.RESOLVED,), audiences=("users",), channels=(ChannelName.SMS,)
     )
-    rows = preview(
-        renderer=RENDERER,
-        directory=directory,
-        settings=settings(),
-        selection=selection,
-    )
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings(), selection=selection)
     assert {(row.kind, row.audience, row.channel) for row in rows} == {
         (UpdateKind.RESOLVED, "users", ChannelName.SMS)
     }
@@ -224,20 +205,8 @@ def test_sms_to_an_acknowledging_audience_are_previewed_and_priced_with_the_requ
     )
     asking = replace(directory, routing=routing)
 
-    before = by_key(
-        preview(
-            renderer=RENDERER,
-            directory=directory,
-            settings=settings(),
-        )
-    )
-    after = by_key(
-        preview(
-            renderer=RENDERER,
-            directory=asking,
-            settings=settings(),
-        )
-    )
+    before = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
+    after = by_key(preview(renderer=RENDERER, directory=asking, settings=settings()))
 
     request = "Responda OK para confirmar o recebimento."
     opened = (UpdateKind.OPENED, "management", ChannelName.SMS, "pt-BR")

@@ -156,7 +156,9 @@ def _check_must_keep(
 ) -> None:
     """Raise TemplateError when the template's must-keep parts alone exceed the budget."""
     flooded = long_free_text(context)
-    fitted = renderer.render_fitted(channel=channel, context=flooded, budget=budget, bare_only=True)
+    fitted = renderer.render_fitted(
+        channel=channel, context=flooded, budget=budget, bare_only=True
+    )
     if fitted.overflow:
         problem = must_keep_problem(channel, fitted.overflow)
         raise TemplateError(
