@@ -237,7 +237,7 @@ def declarations() -> st.SearchStrategy[dict[str, Any]]:
             "title": texts(limits.TITLE),
             "summary": texts(limits.DESCRIPTION),
             "severity": st.sampled_from(["critical", "major", "minor", "none"]),
-            "components": st.lists(texts(limits.COMPONENT), max_size=25),
+            "components": component_lists(),
             "eta": timestamps(),
             "service": texts(limits.SERVICE),
             "lead": st.one_of(st.none(), texts(limits.LEAD)),
@@ -255,7 +255,22 @@ def staff_updates() -> st.SearchStrategy[dict[str, Any]]:
             "eta": timestamps(),
             "audiences": st.one_of(st.none(), st.lists(texts(limits.AUDIENCE), max_size=3)),
             "announce_eta": st.one_of(st.booleans(), json_values(2)),
+            "components": st.one_of(st.none(), component_lists()),
         },
+    )
+
+
+def component_lists() -> st.SearchStrategy[list[str]]:
+    """Staff's components: catalogue ids, typos, hostile text and too many."""
+    known = st.sampled_from(["inbound", "outbound", "webmail", "calendar", "webmial", "WEBMAIL"])
+    return st.lists(known | texts(limits.COMPONENT), max_size=25)
+
+
+def corrections() -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies of POST /api/v1/incidents/{id}/reopen and /retract."""
+    return _mutated(
+        {"message": "It was a monitoring test."},
+        {"message": texts(limits.MESSAGE), "public": st.one_of(st.booleans(), json_values(2))},
     )
 
 
@@ -263,7 +278,13 @@ def incident_patches() -> st.SearchStrategy[dict[str, Any]]:
     """Bodies of PATCH /api/v1/incidents/{id}."""
     return _mutated(
         {"root_cause": "A full disk"},
-        {"lead": st.one_of(st.none(), texts(limits.LEAD)), "root_cause": texts(limits.NOTE)},
+        {
+            "lead": st.one_of(st.none(), texts(limits.LEAD)),
+            "root_cause": texts(limits.NOTE),
+            "title": st.one_of(st.none(), texts(limits.TITLE)),
+            "severity": st.sampled_from(["critical", "major", "minor", "none"]),
+            "components": st.one_of(st.none(), component_lists()),
+        },
     )
 
 

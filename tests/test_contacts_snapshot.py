@@ -37,6 +37,8 @@ def test_a_good_source_becomes_a_snapshot_with_its_date_source_and_counts(tmp_pa
     copied = tree(into)
     assert {name: data for name, data in copied.items() if name != SNAPSHOT_FILE} == tree(SHIPPED)
     assert load_directory(into).contact_count == 311
+    # The components catalogue comes along: without it staff components go unchecked.
+    assert load_directory(into).components == load_directory(SHIPPED).components
     # Nothing is left beside the snapshot: no staging folder, no parked old copy.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["contacts"]
 

@@ -11,10 +11,11 @@ import copy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from outage_notify import lifecycle, reopening
+from outage_notify import lifecycle
 from outage_notify.errors import EtaError, TransitionError
 from outage_notify.eta_rules import MAX_AHEAD
 from outage_notify.models import (
@@ -228,9 +229,20 @@ def test_a_staff_eta_in_the_past_or_too_far_ahead_is_refused_everywhere(eta: dat
     resolved = lifecycle.resolve(declared(), message="", actor="ana", now=NOW).incident
     assert resolved is not None
     with pytest.raises(EtaError, match="eta"):
-        reopening.reopen(
+        staff_reopen(
             resolved, message="x", actor="ana", now=NOW, cadence_minutes=CADENCE, eta=eta
         )
+
+
+def staff_reopen(incident: IncidentState, **kwargs: Any) -> lifecycle.Decision:
+    """The staff reopen as POST /api/v1/incidents/{id}/reopen decides it."""
+    return lifecycle.reopen(
+        incident,
+        reason="reopened by staff",
+        groups=[lifecycle.STAFF_GROUP],
+        staff_text=True,
+        **kwargs,
+    )
 
 
 def test_an_eta_within_the_window_is_accepted() -> None:
@@ -277,14 +289,14 @@ def test_every_reopen_clears_the_old_eta() -> None:
     assert by_alert.update is not None and by_alert.update.kind is UpdateKind.REOPENED
     assert by_alert.incident is not None and by_alert.incident.eta is None
 
-    by_staff = reopening.reopen(
+    by_staff = staff_reopen(
         resolved, message="It broke again", actor="ana", now=NOW, cadence_minutes=CADENCE
     )
     assert by_staff.incident is not None and by_staff.incident.eta is None
     assert by_staff.incident.phase is Phase.INVESTIGATING
     assert by_staff.update is not None and by_staff.update.staff_text
     new_eta = NOW + timedelta(hours=3)
-    with_eta = reopening.reopen(
+    with_eta = staff_reopen(
         resolved, message="x", actor="ana", now=NOW, cadence_minutes=CADENCE, eta=new_eta
     )
     assert with_eta.incident is not None and with_eta.incident.eta == new_eta
@@ -306,11 +318,11 @@ def test_every_reopen_clears_the_old_eta() -> None:
 
 def test_only_a_resolved_incident_can_be_reopened() -> None:
     with pytest.raises(TransitionError):
-        reopening.reopen(declared(), message="x", actor="ana", now=NOW, cadence_minutes=CADENCE)
+        staff_reopen(declared(), message="x", actor="ana", now=NOW, cadence_minutes=CADENCE)
 
 
 def test_a_reopen_reminds_the_lead_to_set_an_eta_once() -> None:
-    reopened = reopening.reopen(
+    reopened = staff_reopen(
         _resolved_with_old_eta(), message="x", actor="ana", now=NOW, cadence_minutes=CADENCE
     ).incident
     assert reopened is not None

@@ -41,6 +41,8 @@ MODELS: list[type[BaseModel]] = [
     schemas.ActionItemIn,
     schemas.ActionItemPatch,
     schemas.IncidentPatch,
+    schemas.ReopenIncident,
+    schemas.RetractIncident,
     GenericEvent,
 ]
 
@@ -54,6 +56,9 @@ STORED_IN: dict[tuple[str, str], list[InstrumentedAttribute[Any]]] = {
     ("DeclareIncident", "lead"): [IncidentRow.lead],
     ("StaffUpdate", "message"): [UpdateRow.message, TimelineRow.text],
     ("StaffUpdate", "audiences[]"): [MessageRow.audience, DeliveryRow.audience],
+    ("StaffUpdate", "components[]"): [IncidentRow.components, UpdateRow.components],
+    ("ReopenIncident", "message"): [UpdateRow.message, TimelineRow.text],
+    ("RetractIncident", "message"): [UpdateRow.message, TimelineRow.text],
     ("ResolveIncident", "message"): [UpdateRow.message],
     ("ResolveIncident", "override_reason"): [TimelineRow.text],
     ("NoteIn", "text"): [TimelineRow.text],
@@ -63,6 +68,8 @@ STORED_IN: dict[tuple[str, str], list[InstrumentedAttribute[Any]]] = {
     ("IncidentPatch", "lead"): [IncidentRow.lead],
     ("IncidentPatch", "root_cause"): [IncidentRow.root_cause],
     ("IncidentPatch", "public_title"): [IncidentRow.public_title],
+    ("IncidentPatch", "title"): [IncidentRow.title],
+    ("IncidentPatch", "components[]"): [IncidentRow.components],
 }
 
 

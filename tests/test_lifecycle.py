@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from outage_notify import lifecycle
+from outage_notify.components import ComponentCatalogue, ComponentEntry
 from outage_notify.errors import TransitionError
 from outage_notify.models import AlertEvent, AlertStatus, Phase, Severity, UpdateKind
 
@@ -96,6 +97,10 @@ def test_an_unknown_component_label_is_not_named_in_the_automatic_update() -> No
         alert(group="g2", components=("inbound", "db-primary-10.0.0.7")),
         now=NOW,
         cadence_minutes=CADENCE,
+        # Only what the components catalogue lists is named.
+        catalogue=ComponentCatalogue(
+            components={"inbound": ComponentEntry(names={"en": "receiving email"})}
+        ),
     )
     assert decision.update is not None
     assert decision.update.message == "now also affected: inbound, other parts"

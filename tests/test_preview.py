@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from outage_notify.components import load_catalogue
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.errors import TemplateError
 from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
@@ -21,6 +22,8 @@ from outage_notify.sms_encoding import measure_sms
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
+COMPONENTS = load_catalogue(ROOT / "contacts" / "components.yaml")
+RENDERER = Renderer(TEMPLATES, components=COMPONENTS)
 PRICE = 0.0079
 HEADER = "audience,id,name,phone,slack,fallback,locale,channels,tags"
 # users: 3 pt-BR and 1 pt-PT (pt-BR templates) prefer SMS, 1 pt-BR prefers Slack, 2 en prefer
@@ -60,7 +63,7 @@ def by_key(rows: list[PreviewRow]) -> dict[tuple[str, str, str, str], PreviewRow
 
 
 def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory) -> None:
-    rows = preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings())
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
     keys = set(by_key(rows))
     audiences = ["default", "management", "partners", "users"]
     stakeholder_kinds = [kind for kind in UpdateKind if kind not in STAFF_KINDS]
@@ -82,7 +85,7 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
 
 
 def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
-    rows = preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings())
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
     sms = [row for row in rows if row.channel is ChannelName.SMS]
     assert sms and all(row.sms is not None for row in sms)
     for row in sms:
@@ -111,7 +114,7 @@ def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
 def test_audience_cost_counts_contacts_whose_first_channel_is_sms(
     directory: Directory, audience: str, locale: str, count: int
 ) -> None:
-    rows = by_key(preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings()))
+    rows = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
     row = rows[(UpdateKind.OPENED, audience, ChannelName.SMS, locale)]
     assert row.sms is not None and row.sms.recipients == count
 
@@ -119,7 +122,7 @@ def test_audience_cost_counts_contacts_whose_first_channel_is_sms(
 def test_reminders_are_priced_for_the_incident_lead(directory: Directory) -> None:
     rows = by_key(
         preview(
-            renderer=Renderer(TEMPLATES),
+            renderer=RENDERER,
             directory=directory,
             settings=settings(default_lead="lead"),
         )
@@ -130,7 +133,7 @@ def test_reminders_are_priced_for_the_incident_lead(directory: Directory) -> Non
 
 def test_with_transliteration_a_pt_br_sms_drops_from_ucs2_to_gsm7(directory: Directory) -> None:
     rows = preview(
-        renderer=Renderer(TEMPLATES),
+        renderer=RENDERER,
         directory=directory,
         # Room for the whole UCS-2 text (4 segments): with the default 3 the message is cut.
         settings=settings(sms_transliterate=True, sms_max_segments=6),
@@ -153,9 +156,7 @@ def test_selection_filters_what_is_rendered(directory: Directory) -> None:
     selection = Selection(
         kinds=(UpdateKind.RESOLVED,), audiences=("users",), channels=(ChannelName.SMS,)
     )
-    rows = preview(
-        renderer=Renderer(TEMPLATES), directory=directory, settings=settings(), selection=selection
-    )
+    rows = preview(renderer=RENDERER, directory=directory, settings=settings(), selection=selection)
     assert {(row.kind, row.audience, row.channel) for row in rows} == {
         (UpdateKind.RESOLVED, "users", ChannelName.SMS)
     }
@@ -173,7 +174,7 @@ def test_a_template_error_names_the_template(directory: Directory, tmp_path: Pat
 
 def test_tables_show_encoding_segments_and_cost_side_by_side(directory: Directory) -> None:
     rows = preview(
-        renderer=Renderer(TEMPLATES),
+        renderer=RENDERER,
         directory=directory,
         # Room for the whole UCS-2 text (4 segments): with the default 3 the message is cut.
         settings=settings(sms_max_segments=6),
@@ -204,8 +205,8 @@ def test_sms_to_an_acknowledging_audience_are_previewed_and_priced_with_the_requ
     )
     asking = replace(directory, routing=routing)
 
-    before = by_key(preview(renderer=Renderer(TEMPLATES), directory=directory, settings=settings()))
-    after = by_key(preview(renderer=Renderer(TEMPLATES), directory=asking, settings=settings()))
+    before = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
+    after = by_key(preview(renderer=RENDERER, directory=asking, settings=settings()))
 
     request = "Responda OK para confirmar o recebimento."
     opened = (UpdateKind.OPENED, "management", ChannelName.SMS, "pt-BR")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.api.status_page import render_html
+from outage_notify.components import load_catalogue
 from outage_notify.errors import ConfigError
 from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
 from outage_notify.public_words import PublicWords
@@ -25,10 +26,10 @@ from outage_notify.status_feed import atom_feed
 from outage_notify.status_page import StatusView, build_view, feed_entries
 from outage_notify.status_words import page_text
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import known_component
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = PublicWords.load(ROOT / "templates")
+COMPONENTS = load_catalogue(ROOT / "contacts" / "components.yaml")
 NOW = datetime(2025, 11, 27, 16, 25, tzinfo=UTC)
 OPENED = NOW - timedelta(minutes=20)
 ALERT_TITLE = "Mail queue stuck on mx1.corp.local (10.0.0.5); runbook https://wiki.corp/rb/42"
@@ -87,6 +88,7 @@ def view(row: IncidentRow, updates: list[UpdateRow], locale: str = "en") -> Stat
         locale=locale,
         now=NOW,
         words=WORDS,
+        catalogue=COMPONENTS,
     )
 
 
@@ -216,7 +218,7 @@ def test_users_messages_name_an_unknown_component_as_the_service(
         opened_at=OPENED,
         service="email",
     )
-    message = Renderer(ROOT / "templates").render(
+    message = Renderer(ROOT / "templates", components=COMPONENTS).render(
         channel=channel,
         context=MessageContext(
             kind=UpdateKind.OPENED,
@@ -239,7 +241,7 @@ def test_users_messages_name_an_unknown_component_as_the_service(
 # Any text at all, surrogates and noncharacters included: what a webhook or a staff member
 # could send. Examples are plain calls, so many are cheap.
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)
-UNKNOWN_LABEL = ANY_TEXT.filter(lambda c: not known_component(c))
+UNKNOWN_LABEL = ANY_TEXT.filter(lambda c: not COMPONENTS.known(c))
 UNLISTED_SERVICE = ANY_TEXT.filter(lambda s: s not in WORDS.by_locale["en"].services)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle
 from outage_notify.api.status_page import render_html
+from outage_notify.components import load_catalogue
 from outage_notify.models import Phase, Severity, UpdateKind
 from outage_notify.public_words import PublicWords
 from outage_notify.status_feed import ATOM, atom_feed
@@ -34,6 +35,7 @@ from outage_notify.store.tables import IncidentRow, TimelineRow, UpdateRow
 
 ROOT = Path(__file__).resolve().parents[1]
 WORDS = PublicWords.load(ROOT / "templates")
+COMPONENTS = load_catalogue(ROOT / "contacts" / "components.yaml")
 ZONE = "America/Sao_Paulo"  # UTC-3: 16:25 UTC is 13:25 on the page
 NOW = datetime(2025, 11, 27, 16, 25, tzinfo=UTC)
 OPENED = datetime(2025, 11, 27, 16, 5, tzinfo=UTC)
@@ -102,6 +104,7 @@ def view(
         locale=locale,
         now=NOW,
         words=WORDS,
+        catalogue=COMPONENTS,
     )
 
 
@@ -292,6 +295,7 @@ def load(session: Session) -> StatusView:
         locale="en",
         now=NOW,
         words=WORDS,
+        catalogue=COMPONENTS,
     )
 
 

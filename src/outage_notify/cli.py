@@ -323,7 +323,8 @@ def _check_config(settings: Settings) -> Directory:
         directory = load_contacts(settings)
         budgets = for_directory(settings, directory)
         values = deployment_values(settings)
-        problems = Renderer(settings.templates_dir).check(budgets.budget, values)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
+        problems = renderer.check(budgets.budget, values)
     except ConfigError as error:
         fail(str(error))
     if problems:

@@ -22,9 +22,11 @@ def templates_check() -> None:
 
     settings = load_settings()
     try:
-        budgets = for_directory(settings, load_contacts(settings))
+        directory = load_contacts(settings)
+        budgets = for_directory(settings, directory)
         values = deployment_values(settings)
-        problems = Renderer(settings.templates_dir).check(budgets.budget, values)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
+        problems = renderer.check(budgets.budget, values)
     except ConfigError as error:
         fail(str(error))
     if problems:
@@ -73,8 +75,8 @@ def templates_preview(
         tuple(kind or ()), tuple(audience or ()), tuple(locale or ()), tuple(channel or ())
     )
     try:
-        renderer = Renderer(settings.templates_dir)
         directory = load_contacts(settings)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
         rows = preview(
             renderer=renderer,
             directory=directory,

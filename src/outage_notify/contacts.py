@@ -1,6 +1,7 @@
 """Load and validate a contacts folder: audiences from YAML and CSV files, plus its routing.
 
-A folder holds `*.yaml`, `*.yml` and `*.csv` contact files and an optional `routing.yaml`.
+A folder holds `*.yaml`, `*.yml` and `*.csv` contact files, an optional `routing.yaml` and an
+optional `components.yaml` (the components catalogue, `outage_notify.components`).
 A YAML file is one audience (`audience`, `deliver`, `broadcast`, `contacts`); a CSV file has
 the header `audience,id,name,phone,slack,fallback,locale,channels,tags` (channels as
 `sms|slack`, tags as `site=rio;department=finance`, an empty cell means not set) and may hold
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from outage_notify.components import EMPTY, ComponentCatalogue, components_file, load_catalogue
 from outage_notify.contacts_csv import read_csv_contacts
 from outage_notify.contacts_format import (
     DEFAULT_LOCALES,
@@ -32,6 +34,8 @@ from outage_notify.models import Audience, Broadcast, Contact, Recipient
 from outage_notify.routing import DEFAULT_ROUTING, Routing, load_routing, recipients
 
 ROUTING_FILES = ("routing.yaml", "routing.yml")
+# Files of a folder that hold no contacts.
+SETTINGS_FILES = (*ROUTING_FILES, "components.yaml")
 CONTACT_SUFFIXES = (".yaml", ".yml", ".csv")
 AUDIENCE_KEYS = ("audience", "deliver", "broadcast", "contacts")
 BROADCAST_KEYS = ("slack_channels", "fallback_urls", "locale")
@@ -49,6 +53,8 @@ class Directory:
     warnings: tuple[str, ...] = ()
     # Contact id -> (file name, entry or row), so later checks can point at the line to fix.
     origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # The known components and their public names (`components.yaml`; empty without one).
+    components: ComponentCatalogue = EMPTY
 
     def audience(self, name: str) -> Audience | None:
         """The audience with this name, if the folder defines it."""
@@ -129,13 +135,13 @@ class _Loader:
 
 
 def contact_files(path: Path) -> list[Path]:
-    """The contact files of a folder, in the order they are read (routing file excluded)."""
+    """The contact files of a folder, in the order they are read (routing and catalogue aside)."""
     return sorted(
         file
         for file in path.iterdir()
         if file.is_file()
         and file.suffix in CONTACT_SUFFIXES
-        and file.name not in ROUTING_FILES
+        and file.name not in SETTINGS_FILES
         and not file.name.startswith(".")
     )
 
@@ -215,11 +221,22 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
         for problem in _ack_problems(routing, routing_path, loader.parts):
             with loader.entry():
                 raise problem
+    components = EMPTY
+    catalogue_path = components_file(path)
+    if catalogue_path is not None:
+        with loader.entry():
+            components = load_catalogue(catalogue_path)
     locales_by_audience = {name: p.locale[0] for name, p in loader.parts.items() if p.locale}
     routing_name = routing_path.name if routing_path else "default routing"
     warnings = _warnings(audiences, routing, routing_name, loader.parts)
     return Directory(
-        audiences, routing, path, locales_by_audience, tuple(warnings), dict(loader.origins)
+        audiences,
+        routing,
+        path,
+        locales_by_audience,
+        tuple(warnings),
+        dict(loader.origins),
+        components,
     )
 
 

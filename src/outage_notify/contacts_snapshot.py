@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from outage_notify.components import components_file
 from outage_notify.contacts import Directory, contact_files, load_directory, routing_file
 from outage_notify.contacts_format import DEFAULT_LOCALES
 from outage_notify.errors import ContactsError
@@ -144,9 +145,8 @@ def _validated(
 def _copy(source: Path, staging: Path) -> dict[str, str]:
     """Copy the files the loader reads; return each one's SHA-256."""
     wanted = contact_files(source)
-    routing = routing_file(source)
-    if routing is not None:
-        wanted.append(routing)
+    # The routing and the components catalogue are part of the folder the loader reads.
+    wanted += [path for path in (routing_file(source), components_file(source)) if path]
     digests: dict[str, str] = {}
     for file in wanted:
         data = file.read_bytes()

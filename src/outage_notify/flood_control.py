@@ -20,7 +20,9 @@ CAP_WINDOW = timedelta(hours=1)
 # Never held: the end of the outage, its return (and a retraction, when there is one) must
 # reach people at once; they still count toward the cap and carry any held news. Notes to
 # the incident lead are never held either: they are how staff learn of a flood.
-NEVER_HELD_KINDS = frozenset({UpdateKind.RESOLVED, UpdateKind.REOPENED}) | STAFF_KINDS
+NEVER_HELD_KINDS = (
+    frozenset({UpdateKind.RESOLVED, UpdateKind.REOPENED, UpdateKind.RETRACTED}) | STAFF_KINDS
+)
 
 # The service of a source's "many alerts" incident: one per webhook source while open.
 MANY_ALERTS_PREFIX = "many-alerts:"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from outage_notify.components import EMPTY, ComponentCatalogue
 from outage_notify.errors import TransitionError
 from outage_notify.eta_rules import check_staff_eta, clear_eta_on_reopen
 from outage_notify.models import (
@@ -24,7 +25,6 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.template_filters import known_component
 
 # Reopening goes back to investigating; everything else moves forward or sideways while open.
 ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
@@ -114,6 +114,7 @@ def apply_alert(
     cadence_minutes: Mapping[Severity, int],
     hold_down: timedelta = timedelta(0),
     verify: bool = False,
+    catalogue: ComponentCatalogue = EMPTY,
 ) -> Decision:
     """Open, grow, reopen or close an incident from one monitoring signal.
 
@@ -140,6 +141,8 @@ def apply_alert(
             incident is not None
             and incident.resolved_at
             and now - incident.resolved_at <= hold_down
+            # A retracted incident was a mistake: an alert now is news of its own.
+            and incident.retracted_at is None
         ):
             # Flapping: the same outage is back, not a new one.
             return _reopen(
@@ -147,7 +150,14 @@ def apply_alert(
             )
         return _open_from_alert(event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
     if event.status == AlertStatus.FIRING:
-        return _grow(incident, event, now=now, cadence_minutes=cadence_minutes, entry=alert_entry)
+        return _grow(
+            incident,
+            event,
+            now=now,
+            cadence_minutes=cadence_minutes,
+            entry=alert_entry,
+            catalogue=catalogue,
+        )
     return _clear_group(incident, event, now=now, verify=verify, entry=alert_entry)
 
 
@@ -159,30 +169,94 @@ def _reopen(
     cadence_minutes: Mapping[Severity, int],
     entry: TimelineEntry,
 ) -> Decision:
+    raised = incident.severity
+    if event.severity.rank > incident.severity.rank:
+        raised = event.severity
+    return reopen(
+        incident,
+        actor=event.source,
+        reason="the alert fired again within the hold-down",
+        now=now,
+        cadence_minutes=cadence_minutes,
+        groups=[event.group_key],
+        components=sorted(set(incident.components) | set(event.components)),
+        severity=raised,
+        extra=(entry,),
+    )
+
+
+def reopen(
+    incident: IncidentState,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+    cadence_minutes: Mapping[Severity, int],
+    groups: list[str],
+    components: list[str] | None = None,
+    severity: Severity | None = None,
+    message: str = "",
+    public: bool = False,
+    staff_text: bool = False,
+    eta: datetime | None = None,
+    extra: tuple[TimelineEntry, ...] = (),
+) -> Decision:
+    """A resolved incident is back to investigating; everyone told of it hears `reopened`.
+
+    The one reopen of a resolved incident, whether an alert fired again or staff reopened it.
+    The old ETA is never re-announced (`clear_eta_on_reopen`): the message says "no new
+    estimate yet; next update by ..." unless staff give a new `eta` with the reopen, which is
+    then announced as an estimate, not as a change.
+    """
+    if incident.phase != Phase.RESOLVED:
+        raise TransitionError("only a resolved incident can be reopened; send an update instead")
+    if incident.retracted_at is not None:
+        raise TransitionError(
+            "the incident was retracted as a mistake; declare a new incident instead"
+        )
     new = copy.deepcopy(incident)
     new.phase = Phase.INVESTIGATING
     new.resolved_at = None
-    new.active_groups = [event.group_key]
-    new.components = sorted(set(incident.components) | set(event.components))
-    if event.severity.rank > incident.severity.rank:
-        new.severity = event.severity
+    new.active_groups = list(groups)
+    new.components = list(components if components is not None else incident.components)
+    new.severity = severity or incident.severity
+    check_staff_eta(eta, now=now)
     new.verify_passes = 0
+    new.alerts_clear_since = None
     new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
     clear_eta_on_reopen(new)
+    new.eta = eta
+    eta_entries: tuple[TimelineEntry, ...] = ()
+    if eta is not None:
+        eta_entries = (
+            TimelineEntry(
+                "eta",
+                f"ETA set to {eta.isoformat()}",
+                actor,
+                {"eta": eta.isoformat(), "announced": True},
+            ),
+        )
     return Decision(
         incident=new,
         update=UpdateDraft(
             kind=UpdateKind.REOPENED,
+            message=message,
             phase=Phase.INVESTIGATING,
-            actor=event.source,
+            eta=eta,
+            actor=actor,
             phase_change=True,
+            public=public,
+            staff_text=staff_text,
         ),
         timeline=(
-            entry,
+            *extra,
+            *eta_entries,
             TimelineEntry(
                 "transition",
-                "resolved → investigating: the alert fired again within the hold-down",
-                event.source,
+                f"resolved → investigating: {reason}",
+                actor,
+                # The phase as data: a reason may hold any word or colon.
+                {"from": Phase.RESOLVED.value, "to": Phase.INVESTIGATING.value},
             ),
         ),
     )
@@ -222,6 +296,7 @@ def _grow(
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
     entry: TimelineEntry,
+    catalogue: ComponentCatalogue,
 ) -> Decision:
     new = copy.deepcopy(incident)
     if event.group_key not in new.active_groups:
@@ -239,9 +314,9 @@ def _grow(
     if rose:
         changes.append(f"severity raised to {new.severity}")
     if added:
-        # Users read this text: a label the templates do not know may be a host name, so it
+        # Users read this text: a label the catalogue does not list may be a host name, so it
         # is not named here (the alert's timeline entry keeps every label for staff).
-        named = [c for c in added if known_component(c)]
+        named = [c for c in added if catalogue.known(c)]
         unnamed = ["other parts"] if len(named) < len(added) else []
         changes.append("now also affected: " + ", ".join(named + unnamed))
     return Decision(
@@ -336,14 +411,21 @@ def staff_update(
     eta_threshold: timedelta = timedelta(0),
     announce_eta: bool = False,
     public: bool = True,
+    components: list[str] | None = None,
 ) -> Decision:
-    """A progress update from staff, possibly with a new phase or ETA.
+    """A progress update from staff, possibly with a new phase, ETA or affected components.
 
     Its message is public (status page, feed) unless `public` is false or `audiences` narrows
-    who is told: text for chosen audiences is not for everyone.
+    who is told: text for chosen audiences is not for everyone. New `components` replace the
+    affected ones; the update tells what is now also affected and what works again.
     """
+    if incident.retracted_at is not None:
+        raise TransitionError("the incident was retracted as a mistake; it takes no updates")
     if incident.phase == Phase.RESOLVED:
-        raise TransitionError("the incident is resolved; reopen it before sending updates")
+        raise TransitionError(
+            "the incident is resolved; reopen it first with "
+            f"POST /api/v1/incidents/{incident.id}/reopen"
+        )
     if phase == Phase.RESOLVED:
         raise TransitionError("use the resolve endpoint to resolve an incident")
     if eta != incident.eta:
@@ -356,6 +438,14 @@ def staff_update(
         if phase == Phase.VERIFYING:
             new.verify_passes = 0
         entries.append(TimelineEntry("transition", f"{incident.phase} → {phase}", actor))
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+    if components is not None:
+        new.components = sorted(set(components))
+        added = tuple(sorted(set(new.components) - set(incident.components)))
+        restored = tuple(sorted(set(incident.components) - set(new.components)))
+        if added or restored:
+            entries.append(scope_entry(added, restored, actor))
     kind = UpdateKind.UPDATE
     eta_previous = None
     if eta is not None and eta != incident.eta:
@@ -385,8 +475,21 @@ def staff_update(
         phase_change=new.phase != incident.phase,
         public=public and audiences is None,
         staff_text=True,
+        added=added,
+        restored=restored,
     )
     return Decision(incident=new, update=draft, timeline=tuple(entries))
+
+
+def scope_entry(added: tuple[str, ...], restored: tuple[str, ...], actor: str) -> TimelineEntry:
+    """The timeline's record of a change of the affected components."""
+    changes = [f"+{c}" for c in added] + [f"-{c}" for c in restored]
+    return TimelineEntry(
+        "components",
+        "components: " + " ".join(changes),
+        actor,
+        {"added": list(added), "restored": list(restored)},
+    )
 
 
 def resolve(

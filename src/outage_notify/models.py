@@ -94,6 +94,8 @@ class UpdateKind(StrEnum):
     # To the incident lead only: people whose news the per-recipient cap is holding (who is
     # behind, and why); their next message carries it.
     BEHIND = "behind"
+    # Staff withdrew a mistaken incident: whoever was told gets "please disregard".
+    RETRACTED = "retracted"
 
 
 # Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
@@ -254,6 +256,8 @@ class IncidentState:
     # Every alert group cleared at this time; resolved once RESOLVE_HOLD_SECONDS pass without
     # one firing again (None: not waiting).
     alerts_clear_since: datetime | None = None
+    # Staff retracted it as a mistake: off the public page; never reopened.
+    retracted_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -278,6 +282,9 @@ class UpdateDraft:
     # The message is staff text meant for everyone: the status page and feed may show it.
     # Only staff actions set it; automatic text is built from alert labels.
     public: bool = False
+    # Components staff added to the incident with this update, and those that work again.
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
 
 
 # --- contacts -----------------------------------------------------------------------------

@@ -33,6 +33,8 @@ AUDIENCE_PRIORITY = {"management": 0, "partners": 1}
 EVERYONE = "everyone"
 # Contacts told directly, outside any audience (the incident lead's reminders).
 STAFF = "staff"
+# Kinds that only ever go to those already told of the incident.
+ONLY_THOSE_TOLD = frozenset({UpdateKind.RESOLVED, UpdateKind.RETRACTED})
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,8 @@ def plan_audiences(
             directory.routing, severity=severity, components=list(components), kind=kind
         )
     plans: dict[str, AudiencePlan] = {}
-    if kind == UpdateKind.RESOLVED and explicit is None:
-        # Resolution goes to everyone who heard about the outage, and only to them.
+    if kind in ONLY_THOSE_TOLD and explicit is None:
+        # Resolution and retraction go to everyone who heard about the outage, and only to them.
         for audience, told in notified.items():
             plans[audience] = AudiencePlan(audience, kind, merge_filters(told))
     else:
@@ -111,7 +113,7 @@ def plan_audiences(
             for audience, told in notified.items():
                 plans.setdefault(audience, AudiencePlan(audience, kind, merge_filters(told)))
     known = [plan for plan in plans.values() if directory.audiences.get(plan.audience)]
-    if everyone and known and (kind != UpdateKind.RESOLVED or EVERYONE in notified):
+    if everyone and known and (kind not in ONLY_THOSE_TOLD or EVERYONE in notified):
         first_time = EVERYONE not in notified and kind in (
             UpdateKind.UPDATE,
             UpdateKind.ETA_CHANGED,

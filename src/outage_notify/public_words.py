@@ -2,8 +2,9 @@
 
 The status page, /status.json and the feed never show alert text (summaries and labels carry
 host names, addresses and runbook links); they title an incident with staff's `public_title`
-or with these words. Messages use `name` for a component label the templates do not know, so
-a reader sees "email" where the alert said `db-primary-10.0.0.7`.
+or with these words. Messages use `name` for a component label the catalogue does not list
+(`contacts/components.yaml`, which names the known ones), so a reader sees "email" where the
+alert said `db-primary-10.0.0.7`.
 
 Data, not code, so operators word it as they word their templates. A locale without the file
 uses `en`'s; without any file, the status page's own generic words (`status_words`).
@@ -20,9 +21,9 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from outage_notify.components import ComponentCatalogue
 from outage_notify.errors import ConfigError
 from outage_notify.status_words import phrase
-from outage_notify.template_filters import component_name
 
 FILE = "public.yaml"
 FALLBACK_LOCALE = "en"
@@ -120,19 +121,21 @@ class PublicWords:
             self._default(locale, "description"),
         )
 
-    def component(self, component: str, *, service: str, locale: str) -> str:
-        """A component's public name; an unknown label is named as its service."""
-        return component_name(
-            component, locale=locale, unknown=self.service_name(service, locale=locale)
-        )
+    def component(
+        self, component: str, *, service: str, locale: str, catalogue: ComponentCatalogue
+    ) -> str:
+        """A component's public name (the catalogue's); an unknown label is named as its
+        service."""
+        name = catalogue.name(component, locale=locale)
+        return name if name is not None else self.service_name(service, locale=locale)
 
-    def component_filter(self, locale: str) -> Callable[..., str]:
+    def component_filter(self, locale: str, catalogue: ComponentCatalogue) -> Callable[..., str]:
         """The templates' `component` filter for `locale`: an unknown label is named as the
         service of the incident being rendered, as the status page names it."""
 
         @pass_context
         def component(context: Context, name: str) -> str:
             service = getattr(context.get("incident"), "service", "email")
-            return self.component(name, service=str(service), locale=locale)
+            return self.component(name, service=str(service), locale=locale, catalogue=catalogue)
 
         return component

@@ -33,6 +33,7 @@ from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
 
 from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.components import EMPTY, ComponentCatalogue
 from outage_notify.errors import ConfigError, TemplateError
 from outage_notify.message_fit import (
     ELLIPSIS,
@@ -81,6 +82,9 @@ class IncidentView:
     resolved_at: datetime | None = None
     # Names a component label the templates do not know (`component` filter): never the label.
     service: str = "email"
+    # What this update changed in the affected components (staff's `components`).
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,12 +143,21 @@ class Renderer:
     """Renders updates from a templates folder; build once and reuse (templates are cached).
 
     With `sms_transliterate`, SMS bodies are turned into GSM-7 where that is possible
-    (`outage_notify.sms_transliteration`), before they are measured and stored.
+    (`outage_notify.sms_transliteration`), before they are measured and stored. Component
+    names come from `components` (the contacts folder's catalogue); without it every component
+    is named as its service.
     """
 
-    def __init__(self, templates_dir: Path, *, sms_transliterate: bool = False) -> None:
+    def __init__(
+        self,
+        templates_dir: Path,
+        *,
+        sms_transliterate: bool = False,
+        components: ComponentCatalogue = EMPTY,
+    ) -> None:
         self.templates_dir = Path(templates_dir)
         self.sms_transliterate = sms_transliterate
+        self.components = components
         if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
             raise TemplateError(f"{self.templates_dir / FALLBACK_LOCALE}: fallback locale missing")
         self.locales: tuple[str, ...] = tuple(
@@ -382,7 +395,9 @@ class Renderer:
             )
             del environment.filters["safe"]
             environment.filters["time"] = time_filter(locale)
-            environment.filters["component"] = self.public_words.component_filter(locale)
+            environment.filters["component"] = self.public_words.component_filter(
+                locale, self.components
+            )
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
 

@@ -94,11 +94,13 @@ def build_report(
             summary=incident.summary or "",
             service=incident.service,
             severity=incident.severity,
-            phase=incident.phase,
+            # A retraction is what a reader of the report must see first.
+            phase="retracted" if incident.retracted_at else incident.phase,
             components=list(incident.components or []),
             lead=incident.lead or "",
             opened_at=incident.opened_at,
             resolved_at=incident.resolved_at,
+            retracted_at=incident.retracted_at,
             audiences_told=sorted(
                 {d.audience for d in deliveries if d.state in figures.SENT_STATES}
             ),
@@ -219,8 +221,8 @@ def update_gaps(
     cadence = {str(severity): minutes for severity, minutes in cadence_minutes.items()}
     gaps = []
     for index, earlier in enumerate(told):
-        if earlier.kind == UpdateKind.RESOLVED.value:
-            continue  # nothing is promised after "it's fixed"
+        if earlier.kind in (UpdateKind.RESOLVED.value, UpdateKind.RETRACTED.value):
+            continue  # nothing is promised after "it's fixed" or "it was a mistake"
         later = told[index + 1] if index + 1 < len(told) else None
         if later is None and incident.resolved_at is not None:
             continue

@@ -37,6 +37,11 @@ class Summary(BaseModel):
     lead: str
     opened_at: datetime
     resolved_at: datetime | None
+    retracted_at: datetime | None = Field(
+        default=None,
+        description="Staff withdrew it as a mistake (then `phase` reads `retracted`); it is off "
+        "the public page but kept here.",
+    )
     audiences_told: list[str] = Field(description="Audiences with at least one message sent.")
     recipients: list[AudienceReach]
     total_contacts: int

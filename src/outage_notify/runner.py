@@ -83,8 +83,8 @@ def _safe(url: str) -> str:
 
 def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
-    renderer = Renderer(settings.templates_dir)
-    directory = load_contacts(settings, renderer=renderer)
+    directory = load_contacts(settings)
+    renderer = Renderer(settings.templates_dir, components=directory.components)
     budgets = for_directory(settings, directory)
     problems = renderer.check(budgets.budget, deployment_values(settings))
     if problems:

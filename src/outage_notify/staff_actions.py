@@ -1,4 +1,5 @@
-"""What staff do to an incident — declare, update, resolve, note — without an HTTP request.
+"""What staff do to an incident — declare, update, resolve, reopen, retract, note — without an
+HTTP request.
 
 The HTTP API, the Slack `/outage` command and SMS commands all act through these functions,
 so a change made from a phone is the same change, with the same audit entry, as one made with
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from outage_notify import lifecycle
+from outage_notify import corrections, lifecycle
 from outage_notify.contacts import Directory
 from outage_notify.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.lifecycle import Decision
@@ -186,6 +187,7 @@ def update(
     audiences: list[str] | None = None,
     announce_eta: bool = False,
     public: bool = True,
+    components: list[str] | None = None,
     detail: Mapping[str, Any],
 ) -> ActionResult:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
@@ -209,6 +211,7 @@ def update(
             eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
             announce_eta=announce_eta,
             public=public,
+            components=components,
         )
 
     return perform(ctx, principal, incident_id, decide, action="update", detail=detail)
@@ -249,6 +252,73 @@ def resolve(
         decide,
         action="resolve",
         detail={"message": message, "override_reason": override_reason, **(detail or {})},
+    )
+
+
+def reopen(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str,
+    public: bool = True,
+    eta: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Reopen a resolved incident (back to investigating); whoever was told hears `reopened`.
+
+    Staff reopened it, so staff resolve it again: an alert that joins and clears must not.
+    """
+    settings = ctx.settings
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return lifecycle.reopen(
+            state,
+            actor=principal.name,
+            reason=f"reopened by staff: {message}",
+            now=datetime.now(UTC),
+            cadence_minutes=settings.update_cadence_minutes,
+            groups=[lifecycle.STAFF_GROUP],
+            message=message,
+            public=public,
+            staff_text=True,
+            eta=eta,
+        )
+
+    return perform(
+        ctx,
+        principal,
+        incident_id,
+        decide,
+        action="reopen",
+        detail={"message": message, "public": public, **(detail or {})},
+    )
+
+
+def retract(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str,
+    detail: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Withdraw a mistaken incident: those told get "please disregard"; off the public page."""
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return corrections.retract(
+            state, message=message, actor=principal.name, now=datetime.now(UTC)
+        )
+
+    return perform(
+        ctx,
+        principal,
+        incident_id,
+        decide,
+        action="retract",
+        detail={"message": message, **(detail or {})},
     )
 
 

@@ -30,10 +30,11 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from outage_notify.components import ComponentCatalogue
 from outage_notify.models import STAFF_KINDS, Phase, UpdateKind
 from outage_notify.public_words import PublicWords
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import clean_text, component_name, known_component
+from outage_notify.template_filters import clean_text
 
 LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
@@ -157,13 +158,16 @@ def public_title(incident: IncidentRow, words: PublicWords, locale: str) -> str:
     )
 
 
-def _components(incident: IncidentRow, words: PublicWords, locale: str) -> list[Component]:
+def _components(
+    incident: IncidentRow, words: PublicWords, locale: str, catalogue: ComponentCatalogue
+) -> list[Component]:
     other = words.service_name(incident.service, locale=locale)
     listed: list[Component] = []
     unknown = False
     for c in dict.fromkeys(incident.components):
-        if known_component(c):
-            listed.append(Component(id=c, name=component_name(c, locale=locale)))
+        name = catalogue.name(c, locale=locale)
+        if name is not None:
+            listed.append(Component(id=c, name=clean_text(name)))
         else:
             unknown = True
     if unknown:
@@ -183,7 +187,11 @@ def _history(updates: Iterable[UpdateRow], incident_id: int) -> list[PublicUpdat
 
 
 def _current(
-    row: IncidentRow, updates: Sequence[UpdateRow], words: PublicWords, locale: str
+    row: IncidentRow,
+    updates: Sequence[UpdateRow],
+    words: PublicWords,
+    locale: str,
+    catalogue: ComponentCatalogue,
 ) -> CurrentIncident:
     description = words.incident(row.service, row.components, locale=locale).description
     history = _history(updates, row.id)
@@ -193,7 +201,7 @@ def _current(
         # Staff's own title stands alone: the default words may no longer fit it.
         description="" if (row.public_title or "").strip() else clean_text(description),
         phase=Phase(row.phase),
-        components=_components(row, words, locale),
+        components=_components(row, words, locale, catalogue),
         since=row.opened_at,
         eta=row.eta,
         next_update_at=row.next_update_at,
@@ -212,16 +220,17 @@ def build_view(
     locale: str,
     now: datetime,
     words: PublicWords,
+    catalogue: ComponentCatalogue,
 ) -> StatusView:
     """The status page's content: every open incident, newest first, with its public history
     (`updates` holds the updates of the open and resolved incidents given)."""
     ordered = sorted(open_incidents, key=lambda r: (r.opened_at, r.id), reverse=True)
-    incidents = [_current(row, updates, words, locale) for row in ordered]
+    incidents = [_current(row, updates, words, locale, catalogue) for row in ordered]
     past = [
         PastIncident(
             id=row.id,
             title=public_title(row, words, locale),
-            components=_components(row, words, locale),
+            components=_components(row, words, locale, catalogue),
             since=row.opened_at,
             resolved_at=row.resolved_at,
             duration_seconds=max(0, int((row.resolved_at - row.opened_at).total_seconds())),

@@ -134,8 +134,9 @@ def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
     found: list[str] = []
     if not message.body:
         found.append("empty body")
-    if context.kind is UpdateKind.RESOLVED or context.kind in STAFF_KINDS:
-        # Nothing left to promise, or a note to the lead rather than to stakeholders.
+    if context.kind in (UpdateKind.RESOLVED, UpdateKind.RETRACTED) or context.kind in STAFF_KINDS:
+        # Nothing left to promise (fixed, or never broken), or a note to the lead rather
+        # than to stakeholders.
         return found
     found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
     if context.status_page_url and context.status_page_url not in message.body:

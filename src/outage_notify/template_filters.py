@@ -1,5 +1,6 @@
-"""What becomes of context values inside templates: per-channel escaping, local times and
-component names. Templates are trusted; these functions are where untrusted text is made inert.
+"""What becomes of context values inside templates: per-channel escaping and local times
+(component names come from the catalogue, `outage_notify.components`). Templates are trusted;
+these functions are where untrusted text is made inert.
 """
 
 from __future__ import annotations
@@ -16,19 +17,6 @@ from markupsafe import Markup
 from outage_notify.models import ChannelName
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_COMPONENT_NAMES: dict[str, dict[str, str]] = {
-    "en": {
-        "inbound": "receiving email", "outbound": "sending email", "webmail": "webmail",
-        "imap": "email apps (IMAP)", "pop": "email download (POP)",
-        "mobile_sync": "email on phones", "calendar": "calendar",
-    },
-    # Worded so they stay in the GSM-7 alphabet: a pt-BR SMS is not forced into UCS-2 by them.
-    "pt": {
-        "inbound": "recebimento de e-mails", "outbound": "envio de e-mails", "webmail": "webmail",
-        "imap": "aplicativos de e-mail (IMAP)", "pop": "download de e-mails (POP)",
-        "mobile_sync": "e-mail no celular", "calendar": "agenda",
-    },
-}  # fmt: skip
 
 
 # Noncharacters XML 1.0 cannot carry (every other character it refuses is Cc or Cs).
@@ -84,18 +72,6 @@ def format_time(moment: datetime, *, zone: ZoneInfo, now: datetime, locale: str)
     if locale.lower().startswith("en"):
         return f"{local.day} {_MONTHS_EN[local.month - 1]} {clock}"
     return f"{local:%d/%m} {clock}"
-
-
-def known_component(component: str) -> bool:
-    """The templates have a name for this component id (the same ids in every language)."""
-    return component in _COMPONENT_NAMES["en"]
-
-
-def component_name(component: str, *, locale: str, unknown: str | None = None) -> str:
-    """The reader's word for a component id; an unknown id is `unknown` when given (the
-    service's public name: a label may be a host name), else shown as it is."""
-    names = _COMPONENT_NAMES.get(locale.split("-")[0].lower(), _COMPONENT_NAMES["en"])
-    return names.get(component, component if unknown is None else unknown)
 
 
 def time_filter(locale: str) -> Callable[..., str]:

@@ -83,6 +83,8 @@ def renderer_for(
         next_update_at=source.next_update_at,
         resolved_at=incident.resolved_at,
         service=incident.service,
+        added=tuple((update.scope or {}).get("added", ())),
+        restored=tuple((update.scope or {}).get("restored", ())),
     )
     # "was 16:00" only for an ETA that was in force and is not the one shown now.
     eta_previous = update.eta_previous if update.eta_previous != view.eta else None

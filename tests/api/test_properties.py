@@ -119,6 +119,8 @@ STAFF_ROUTES = {
     "patch": ("PATCH", "/{id}", strategies.incident_patches),
     "note": ("POST", "/{id}/notes", strategies.notes),
     "action_item": ("PATCH", "/{id}/action-items/{item}", strategies.action_item_patches),
+    "reopen": ("POST", "/{id}/reopen", strategies.corrections),
+    "retract": ("POST", "/{id}/retract", strategies.corrections),
 }
 
 

@@ -110,6 +110,8 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/incidents/{incident}/report", "staff", params={"format": "md"}),
     Endpoint("POST", "/api/v1/incidents/{incident}/updates", "staff", 202, {"message": "On it."}),
     Endpoint("POST", "/api/v1/incidents/{incident}/resolve", "staff", 202, {"message": "Fixed."}),
+    Endpoint("POST", "/api/v1/incidents/{resolved}/reopen", "staff", 202, {"message": "Back."}),
+    Endpoint("POST", "/api/v1/incidents/{incident}/retract", "staff", 202, {"message": "Test."}),
     Endpoint("POST", "/api/v1/incidents/{incident}/notes", "staff", 201, {"text": "Disk full."}),
     Endpoint(
         "POST",
@@ -225,6 +227,11 @@ def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
         path = path.format(incident=incident, item=item.json()["id"])
     if "{incident}" in path:
         path = path.format(incident=fresh_incident(api))
+    if "{resolved}" in path:
+        incident = fresh_incident(api)
+        resolved = api.post(f"/api/v1/incidents/{incident}/resolve", headers=headers_for("staff"))
+        assert resolved.status_code == 202, resolved.text
+        path = path.format(resolved=incident)
     if "{event}" in path:
         path = path.format(event=failed_event(api))
     body = endpoint.body
@@ -320,6 +327,7 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
         (
             e.method,
             e.path.replace("{incident}", "{incident_id}")
+            .replace("{resolved}", "{incident_id}")
             .replace("{event}", "{event_id}")
             .replace("{item}", "{item_id}"),
         )

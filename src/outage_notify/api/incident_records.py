@@ -1,5 +1,6 @@
 """Staff records on an incident that tell nobody: notes and findings, action items, lead,
-root cause. Every write is on the timeline and in the audit log."""
+root cause, and corrections of its title, severity, components and public title. Every write
+is on the timeline and in the audit log."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
-from outage_notify import staff_actions
+from outage_notify import corrections, staff_actions
 from outage_notify.api import views
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
-from outage_notify.api.incidents import check_lead
+from outage_notify.api.incidents import check_components, check_lead
 from outage_notify.api.schemas import (
     ActionItemIn,
     Created,
@@ -21,6 +22,7 @@ from outage_notify.api.schemas import (
     IncidentPatch,
     NoteIn,
 )
+from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
@@ -75,11 +77,23 @@ def add_action_item(
 def patch_incident(
     request: Request, incident_id: IncidentId, body: IncidentPatch, principal: Staff
 ) -> IncidentOut:
-    """Set the incident lead, the root cause or the public title (the status page's)."""
+    """Set the incident lead, the root cause or the public title (the status page's), or
+    correct its title, severity or components. Tells nobody: to tell people of a change of
+    components, send an update with `components`."""
     check_lead(request, body.lead)
+    check_components(request, body.components)
+    now = datetime.now(UTC)
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
-        changes = []
+        decision = corrections.edit(
+            incident_store.to_state(row),
+            title=body.title,
+            severity=body.severity,
+            components=body.components,
+            actor=principal.name,
+        )
+        incident_store.save_decision(session, decision, row=row, now=now, actor=principal.name)
+        changes: list[str] = []
         if body.lead is not None:
             row.lead = body.lead
             changes.append(f"lead set to {body.lead or 'nobody'}")
@@ -93,12 +107,13 @@ def patch_incident(
             session.add(
                 TimelineRow(
                     incident_id=incident_id,
-                    at=datetime.now(UTC),
+                    at=now,
                     actor=principal.name,
                     kind="edit",
                     text="; ".join(changes),
                 )
             )
+        if changes or decision.timeline:
             staff_actions.audit(
                 session,
                 action_context(request),

@@ -1,4 +1,5 @@
-"""Staff endpoints: declare, update and resolve incidents; read them and their deliveries."""
+"""Staff endpoints: declare, update, resolve, reopen and retract incidents; read them and their
+deliveries."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from outage_notify.api.schemas import (
     IncidentId,
     IncidentPage,
     Offset,
+    ReopenIncident,
     ResolveIncident,
+    RetractIncident,
     StaffActionOut,
     StaffUpdate,
 )
@@ -52,6 +55,22 @@ def check_lead(request: Request, lead: str | None) -> None:
         raise _invalid("lead", lead, f"field 'lead': no contact with id {lead!r} in the contacts")
 
 
+def check_components(request: Request, components: list[str] | None) -> None:
+    """422 listing the known components when staff name one the catalogue does not list: a
+    typo ("webmial") would otherwise select no audience, and nobody would be told."""
+    if components is None:
+        return
+    catalogue = request.app.state.directory.components
+    unknown = catalogue.unknown(components)
+    if unknown:
+        raise _invalid(
+            "components",
+            components,
+            f"field 'components': unknown component(s) {', '.join(unknown)}; "
+            f"known: {', '.join(catalogue.ids)}",
+        )
+
+
 def _check_audiences(request: Request, audiences: list[str] | None) -> None:
     if audiences is None:
         return
@@ -70,6 +89,7 @@ def _check_audiences(request: Request, audiences: list[str] | None) -> None:
 def declare_incident(request: Request, body: DeclareIncident, principal: Staff) -> StaffActionOut:
     """Declare an outage; the `opened` message goes to the audiences routing selects."""
     check_lead(request, body.lead)
+    check_components(request, body.components)
     with domain_errors():
         done = staff_actions.declare(
             action_context(request),
@@ -94,6 +114,7 @@ def post_update(
 ) -> StaffActionOut:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
     _check_audiences(request, body.audiences)
+    check_components(request, body.components)
     with domain_errors():
         done = staff_actions.update(
             action_context(request),
@@ -105,6 +126,7 @@ def post_update(
             audiences=body.audiences,
             announce_eta=body.announce_eta,
             public=body.public,
+            components=body.components,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
     return views.staff_action(done, truncated(request, done))
@@ -130,6 +152,41 @@ def resolve_incident(
             public=body.public if body is not None else True,
         )
     return views.staff_action(done)
+
+
+@router.post(
+    "/{incident_id}/reopen", status_code=status.HTTP_202_ACCEPTED, response_model=StaffActionOut
+)
+def reopen_incident(
+    request: Request, incident_id: IncidentId, body: ReopenIncident, principal: Staff
+) -> StaffActionOut:
+    """Reopen a resolved incident (phase investigating); whoever was told of it hears
+    `reopened`. 409 when it is not resolved, or was retracted."""
+    with domain_errors():
+        done = staff_actions.reopen(
+            action_context(request),
+            principal,
+            incident_id,
+            message=body.message,
+            public=body.public,
+            eta=body.eta,
+        )
+    return views.staff_action(done, truncated(request, done))
+
+
+@router.post(
+    "/{incident_id}/retract", status_code=status.HTTP_202_ACCEPTED, response_model=StaffActionOut
+)
+def retract_incident(
+    request: Request, incident_id: IncidentId, body: RetractIncident, principal: Staff
+) -> StaffActionOut:
+    """Withdraw a mistaken incident: whoever was told gets "please disregard"; it leaves the
+    status page, /status.json, the feed and the public history (the report keeps it)."""
+    with domain_errors():
+        done = staff_actions.retract(
+            action_context(request), principal, incident_id, message=body.message
+        )
+    return views.staff_action(done, truncated(request, done))
 
 
 @router.get("", response_model=IncidentPage)

@@ -91,6 +91,38 @@ class StaffUpdate(StaffInput):
         description="Show the message on the public status page and feed; false keeps it to "
         "the messages. An update for chosen `audiences` is never public.",
     )
+    components: list[ComponentName] | None = Field(
+        default=None,
+        max_length=limits.COMPONENTS,
+        description="The affected components from now on (ids of contacts/components.yaml); "
+        "the message says what is now also affected and what works again.",
+    )
+
+
+class ReopenIncident(StaffInput):
+    """A resolved incident is back: phase investigating, `reopened` to everyone told."""
+
+    message: str = Field(
+        min_length=1, max_length=limits.MESSAGE, description="What is wrong again."
+    )
+    eta: SaneDatetime | None = Field(
+        default=None,
+        description="A new ETA (ISO 8601, with offset). Without it the old ETA stays closed: "
+        "the message says there is no new estimate yet and when the next update comes.",
+    )
+    public: bool = Field(
+        default=True, description="Show the message on the public status page and feed."
+    )
+
+
+class RetractIncident(StaffInput):
+    """A mistaken incident: those told get "please disregard"; it leaves the public page."""
+
+    message: str = Field(
+        min_length=1,
+        max_length=limits.MESSAGE,
+        description="Why it was a mistake; sent with the correction.",
+    )
 
 
 class ResolveIncident(StaffInput):
@@ -141,6 +173,16 @@ class ActionItemOut(BaseModel):
 
 
 class IncidentPatch(StaffInput):
+    """Corrections of the record; they tell nobody."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=limits.TITLE)
+    severity: Severity | None = None
+    components: list[ComponentName] | None = Field(
+        default=None,
+        max_length=limits.COMPONENTS,
+        description="The affected components (ids of contacts/components.yaml); to tell "
+        "people of the change, send an update with `components` instead.",
+    )
     lead: str | None = Field(
         default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
     )
@@ -196,6 +238,9 @@ class IncidentOut(BaseModel):
     next_update_at: datetime | None
     opened_at: datetime
     resolved_at: datetime | None
+    retracted_at: datetime | None = Field(
+        default=None, description="Staff withdrew it as a mistake: off the public page."
+    )
     notified_audiences: list[str]
     lead: str
     root_cause: str
@@ -309,7 +354,9 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor: str = Field(description="The API token's name.")
     role: str
-    action: str = Field(description="declare, update, resolve, note, finding, action_item, edit.")
+    action: str = Field(
+        description="declare, update, resolve, reopen, retract, note, finding, action_item, edit."
+    )
     incident_id: int | None
     detail: dict[str, Any]
     client: str = Field(description="The client address the request came from.")

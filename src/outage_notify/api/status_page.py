@@ -93,7 +93,8 @@ def words_of(request: Request) -> PublicWords:
     return words
 
 
-def _load_view(db: Session, settings: Settings, words: PublicWords, lang: str | None) -> StatusView:
+def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
+    settings, words = settings_of(request), words_of(request)
     opened = status_store.open_incidents(db)
     resolved = status_store.resolved_incidents(db, limit=PAST_LIMIT)
     shown = [row.id for row in (*opened, *resolved)]
@@ -107,6 +108,7 @@ def _load_view(db: Session, settings: Settings, words: PublicWords, lang: str | 
         locale=page_locale(lang, default=settings.default_locale),
         now=datetime.now(UTC),
         words=words,
+        catalogue=request.app.state.directory.components,
     )
 
 
@@ -133,7 +135,7 @@ def _version(view: StatusView, links: str) -> str:
 def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     """Is email working, what is being done, until when, and how to reach IT meanwhile."""
     settings = settings_of(request)
-    view = _load_view(db, settings, words_of(request), lang)
+    view = _load_view(request, db, lang)
     feed = feed_url(settings, request)
     html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed))
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
@@ -149,7 +151,7 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
 @router.get("/status.json", response_model=StatusView, summary="The public status as JSON")
 def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
     """What /status shows, as data; times are UTC (ISO 8601)."""
-    view = _load_view(db, settings_of(request), words_of(request), lang)
+    view = _load_view(request, db, lang)
     return _respond(
         request,
         view.model_dump_json(),

@@ -19,10 +19,14 @@ from outage_notify.update_messages import Combos, audience_combos, truncations
 
 def _renderer(request: Request) -> Renderer:
     state = request.app.state
-    if getattr(state, "renderer", None) is None:
+    cached = getattr(state, "renderer", None)
+    # A contacts reload may bring a new components catalogue: its names are the renderer's.
+    if cached is None or cached.components is not state.directory.components:
         settings = state.settings
         state.renderer = Renderer(
-            settings.templates_dir, sms_transliterate=settings.sms_transliterate
+            settings.templates_dir,
+            sms_transliterate=settings.sms_transliterate,
+            components=state.directory.components,
         )
     renderer: Renderer = state.renderer
     return renderer

@@ -37,6 +37,7 @@ def incident(row: IncidentRow) -> IncidentOut:
         next_update_at=row.next_update_at,
         opened_at=row.opened_at,
         resolved_at=row.resolved_at,
+        retracted_at=row.retracted_at,
         notified_audiences=sorted(row.notified_audiences),
         lead=row.lead,
         root_cause=row.root_cause,

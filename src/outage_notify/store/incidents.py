@@ -233,6 +233,7 @@ def to_state(row: IncidentRow) -> IncidentState:
         verify_passes=row.verify_passes,
         reminded_for=row.reminded_for,
         alerts_clear_since=row.alerts_clear_since,
+        retracted_at=row.retracted_at,
     )
 
 
@@ -252,6 +253,7 @@ def _copy_state(row: IncidentRow, state: IncidentState) -> None:
     row.verify_passes = state.verify_passes
     row.reminded_for = state.reminded_for
     row.alerts_clear_since = state.alerts_clear_since
+    row.retracted_at = state.retracted_at
 
 
 def save_decision(
@@ -331,6 +333,11 @@ def add_update(
         public=draft.public,
         staff_text=draft.staff_text and bool(draft.message),
         recipients=list(draft.recipients) if draft.recipients is not None else None,
+        scope=(
+            {"added": list(draft.added), "restored": list(draft.restored)}
+            if draft.added or draft.restored
+            else None
+        ),
     )
     session.add(update)
     session.flush()

@@ -1,5 +1,8 @@
 """Reads for the public status page: open and past incidents and their updates.
 
+A retracted incident (staff withdrew it as a mistake) is not read at all: not open, not past,
+not in the feed.
+
 Nothing here reads the timeline: its notes and findings are internal and the status page never
 sees them, so no filter downstream can forget to drop them.
 """
@@ -19,7 +22,7 @@ def open_incidents(session: Session) -> Sequence[IncidentRow]:
     """Incidents that are not resolved, newest first."""
     return session.scalars(
         select(IncidentRow)
-        .where(IncidentRow.phase != Phase.RESOLVED.value)
+        .where(IncidentRow.phase != Phase.RESOLVED.value, IncidentRow.retracted_at.is_(None))
         .order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc())
     ).all()
 
@@ -28,7 +31,11 @@ def resolved_incidents(session: Session, *, limit: int) -> Sequence[IncidentRow]
     """The most recently resolved incidents, newest resolution first."""
     return session.scalars(
         select(IncidentRow)
-        .where(IncidentRow.phase == Phase.RESOLVED.value, IncidentRow.resolved_at.is_not(None))
+        .where(
+            IncidentRow.phase == Phase.RESOLVED.value,
+            IncidentRow.resolved_at.is_not(None),
+            IncidentRow.retracted_at.is_(None),
+        )
         .order_by(IncidentRow.resolved_at.desc(), IncidentRow.id.desc())
         .limit(limit)
     ).all()
@@ -63,6 +70,7 @@ def recent_updates(session: Session, *, limit: int) -> list[tuple[UpdateRow, Inc
     rows = session.execute(
         select(UpdateRow, IncidentRow)
         .join(IncidentRow, IncidentRow.id == UpdateRow.incident_id)
+        .where(IncidentRow.retracted_at.is_(None))
         .order_by(UpdateRow.id.desc())
         .limit(limit)
     ).all()

@@ -136,6 +136,8 @@ class IncidentRow(Base):
     verify_passes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Every alert group cleared then: resolved after RESOLVE_HOLD_SECONDS unless one fires.
     alerts_clear_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Staff withdrew it as a mistake: off the public page, feed and history; the report keeps it.
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TimelineRow(Base):
@@ -199,6 +201,8 @@ class UpdateRow(Base):
     # Its message was written by staff, so partners' templates show it too; automatic text
     # (alert labels, probes) stays out of partners' messages.
     staff_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Staff changed the affected components with it: {"added": [...], "restored": [...]}.
+    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class MessageRow(Base):

@@ -115,6 +115,7 @@ def _apply(
         cadence_minutes=settings.update_cadence_minutes,
         hold_down=timedelta(minutes=settings.hold_down_minutes),
         verify=bool(settings.verification),
+        catalogue=runtime.directory.components,
     )
     decision = resolve_hold.hold(
         state,

@@ -29,7 +29,7 @@ from outage_notify.worker.runtime import WorkerRuntime
 # "..." rather than "…": one character outside GSM-7 would make the whole SMS UCS-2.
 SMS_ELLIPSIS = "..."
 
-CARRIER_KINDS = frozenset({UpdateKind.RESOLVED, UpdateKind.REOPENED})
+CARRIER_KINDS = frozenset({UpdateKind.RESOLVED, UpdateKind.REOPENED, UpdateKind.RETRACTED})
 
 
 def apply_cap(

@@ -66,7 +66,8 @@ class WorkerRuntime:
 
     @cached_property
     def directory(self) -> Directory:
-        return load_contacts(self.settings, renderer=self.renderer)
+        # Not with `self.renderer`: that one names components with this folder's catalogue.
+        return load_contacts(self.settings)
 
     @cached_property
     def budgets(self) -> Budgets:
@@ -76,7 +77,9 @@ class WorkerRuntime:
     @cached_property
     def renderer(self) -> Renderer:
         return Renderer(
-            self.settings.templates_dir, sms_transliterate=self.settings.sms_transliterate
+            self.settings.templates_dir,
+            sms_transliterate=self.settings.sms_transliterate,
+            components=self.directory.components,
         )
 
     def status_callback_url(self) -> str | None:

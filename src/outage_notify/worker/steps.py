@@ -54,7 +54,9 @@ class FollowUp:
 
 
 # Kinds a manager must never wait for behind a large fan-out.
-URGENT_KINDS = frozenset({UpdateKind.OPENED, UpdateKind.RESOLVED, UpdateKind.REOPENED})
+URGENT_KINDS = frozenset(
+    {UpdateKind.OPENED, UpdateKind.RESOLVED, UpdateKind.REOPENED, UpdateKind.RETRACTED}
+)
 
 
 @dataclass
