@@ -262,9 +262,7 @@ def wordy_templates(tmp_path: Path) -> tuple[Path, Path]:
     return folder, wordy
 
 
-@pytest.mark.parametrize(
-    "command", [("templates", "preview"), ("templates", "check"), ("worker",)]
-)
+@pytest.mark.parametrize("command", [("templates", "preview"), ("templates", "check"), ("worker",)])
 def test_a_template_too_long_without_free_text_is_refused_naming_its_file(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:

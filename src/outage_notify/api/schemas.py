@@ -125,7 +125,7 @@ class IncidentPatch(StaffInput):
     public_title: str | None = Field(
         default=None,
         max_length=limits.TITLE,
-        description="The incident's title on the public status page and feed; \"\" goes back "
+        description='The incident\'s title on the public status page and feed; "" goes back '
         "to the templates' public words for its service and components.",
     )
 
@@ -164,7 +164,7 @@ class IncidentOut(BaseModel):
     id: int
     service: str
     title: str = Field(description="From the alert or staff; internal, never on the status page.")
-    public_title: str = Field(description="Staff's title for the status page; \"\" if unset.")
+    public_title: str = Field(description='Staff\'s title for the status page; "" if unset.')
     summary: str
     severity: Severity
     phase: Phase

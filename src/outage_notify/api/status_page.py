@@ -80,9 +80,7 @@ def words_of(request: Request) -> PublicWords:
     return words
 
 
-def _load_view(
-    db: Session, settings: Settings, words: PublicWords, lang: str | None
-) -> StatusView:
+def _load_view(db: Session, settings: Settings, words: PublicWords, lang: str | None) -> StatusView:
     opened = status_store.open_incidents(db)
     updates = status_store.latest_updates(db, opened[0].id, limit=UPDATES_SCANNED) if opened else []
     return build_view(
