@@ -92,7 +92,7 @@ def explain_counts(
     renotify: str,
 ) -> list[str]:
     """Print, and return, a plain-words line for every figure that is not plainly "sent"."""
-    lines = [say("explain.received"), say("explain.timeline_counts"), say("explain.reminder")]
+    lines = [say(f"explain.{key}") for key in ("received", "timeline_counts", "probe", "reminder")]
     if silent:
         lines.append(say("explain.chase", minutes=renotify, silent=silent))
     for row in counts:

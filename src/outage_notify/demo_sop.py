@@ -88,9 +88,10 @@ def play(
     client.alert("firing", starts)
     client.first_incident()
     stage.step("tell")
+    replied = _answer(stage, sms_before=0)
     client.settle(0)
     stage.new_messages()
-    _acknowledge(stage, updates=1)
+    _acknowledged(stage, replied, updates=1)
     _troubleshoot(stage)
     _fix(stage)
     _verify(stage, starts, step="verify")
@@ -101,13 +102,31 @@ def play(
     return path
 
 
-def _acknowledge(stage: Stage, *, updates: int) -> None:
-    """Every manager but one replies OK to the SMS that asked them to."""
+def _answer(stage: Stage, sms_before: int) -> list[str]:
+    """Every manager but one replies OK the moment their SMS arrives, as a reader does (the
+    chase moves to the next channel seconds later); returns who replied, in order."""
+    waiting = dict(stage.cast.answering)
+    replied: list[str] = []
+
+    def all_replied() -> bool:
+        arrived = {record.to for record in stage.client.fakes.records("sms")[sms_before:]}
+        for name, phone in list(waiting.items()):
+            if phone in arrived:
+                stage.client.reply(phone, "OK")
+                replied.append(name)
+                del waiting[name]
+        return not waiting
+
+    stage.client.wait("the managers' SMS", all_replied, 30)
+    return replied
+
+
+def _acknowledged(stage: Stage, replied: list[str], *, updates: int) -> None:
+    """Show the replies, once the service has recorded them."""
     if not stage.cast.answering:
         return
     stage.step("acknowledge")
-    for name, phone in stage.cast.answering:
-        stage.client.reply(phone, "OK")
+    for name in replied:
         stage.print("lines.replied", name=name)
 
     def confirmed() -> bool:
@@ -192,11 +211,12 @@ def _reopen(stage: Stage) -> None:
     client = stage.client
     stage.step("reopen")
     stage.mail.mailbox.working = False
-    before = client.update_count()
+    before, sms_before = client.update_count(), len(client.fakes.records("sms"))
     client.alert("firing", datetime.now(UTC).isoformat())
+    replied = _answer(stage, sms_before)
     client.settle(before)
     stage.new_messages()
-    _acknowledge(stage, updates=2)
+    _acknowledged(stage, replied, updates=2)
     if stage.cast.silent:
         # The silent manager's second chase ends with the lead told again; a resolution
         # before that would end the chase.
