@@ -115,7 +115,7 @@ def first_reason(deliveries: list[dict[str, Any]]) -> str:
     """The first provider error among `deliveries`' attempts, on one line, shortened."""
     for delivery in deliveries:
         for attempt in reversed(delivery["attempts"]):
-            text = " ".join(str(attempt.get("error_text") or "").split())
+            text = " ".join(str(attempt.get("error_text") or "").split()).rstrip(".")
             if text:
                 return text if len(text) <= 200 else text[:199] + "…"
     return ""
