@@ -90,7 +90,9 @@ def assert_within(budget: Budget, title: str, body: str) -> None:
 
 
 @pytest.mark.fuzz
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     kind=st.sampled_from(KINDS),
     audience=st.sampled_from(["management", "users", "partners"]),
@@ -208,7 +210,9 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
 
     problems = Renderer(tmp_path / "templates").check()
 
-    assert any(str(wordy) in problem and "without any free text" in problem for problem in problems)
+    assert any(
+        str(wordy) in problem and "without any free text" in problem for problem in problems
+    )
 
 
 def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> None:

@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 ELLIPSIS = "…"
 # A component name is kept whole up to this length even at L = 0: it says what is broken.
 COMPONENT_NAME_KEEP = 40
-
-
 @dataclass(frozen=True)
 class Cut:
     """One free-text field that was shortened: `kept` of `of` characters (components: names)."""
@@ -198,7 +196,9 @@ def capped_context(
         context.incident,
         title=shorten(context.incident.title, limit, suffix),
         summary=shorten(context.incident.summary, limit, suffix),
-        components=shorten_components(context.incident.components, limit, more, floor, ellipsis),
+        components=shorten_components(
+            context.incident.components, limit, more, floor, ellipsis
+        ),
     )
     return replace(context, message=shorten(context.message, limit, suffix), incident=incident)
 

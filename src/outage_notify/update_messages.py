@@ -149,7 +149,9 @@ def audience_combos(settings: Settings, directory: Directory) -> Combos:
     for name, audience in directory.audiences.items():
         found = {
             (route.channel, recipient.locale)
-            for recipient in recipients(audience, broadcast_locale=directory.broadcast_locale(name))
+            for recipient in recipients(
+                audience, broadcast_locale=directory.broadcast_locale(name)
+            )
             for route in recipient.routes
         }
         combos[name] = frozenset(found)

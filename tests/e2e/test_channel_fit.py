@@ -109,7 +109,7 @@ def test_one_webhook_with_8000_components_posts_every_slack_message(
     alerts[0]["labels"]["component"] = "webmail"
     payload = {
         "version": "4",
-        "groupKey": '{}:{service="email"}',
+        "groupKey": "{}:{service=\"email\"}",
         "status": "firing",
         "commonLabels": {"service": "email", "severity": "critical"},
         "commonAnnotations": {"summary": "Many parts down"},

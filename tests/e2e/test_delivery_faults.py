@@ -59,7 +59,9 @@ def test_worker_killed_mid_fanout_is_covered_by_the_survivor_within_its_heartbea
     assert len(providers.records()) < RECIPIENTS, "the fan-out finished before the crash"
     held = claims_of(fanout.db, doomed)
     assert held, "the killed worker held no claim"
-    wait_for(lambda: not still_sending(fanout.db, held), timeout=90, what="its claims reconciled")
+    wait_for(
+        lambda: not still_sending(fanout.db, held), timeout=90, what="its claims reconciled"
+    )
     reconciled_after = time.monotonic() - killed_at
     wait_for(fanout.finished, timeout=120, what="all deliveries final")
     covered_after = time.monotonic() - killed_at

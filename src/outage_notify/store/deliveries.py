@@ -148,7 +148,9 @@ def claim(
             DeliveryRow.state.in_(CLAIMABLE),
             or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
         )
-        .values(state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now)
+        .values(
+            state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now
+        )
         .returning(DeliveryRow.id)
         .execution_options(synchronize_session=False)
     ).all()

@@ -133,8 +133,6 @@ def latest_incident(session: Session, service: str) -> IncidentRow | None:
 def newest_incident(session: Session) -> IncidentRow | None:
     """The most recently opened incident of any service."""
     return session.scalars(select(IncidentRow).order_by(IncidentRow.id.desc()).limit(1)).first()
-
-
 def cleared_before(session: Session, before: datetime) -> list[int]:
     """Open incidents whose alerts all cleared before `before` (the resolve hold is over)."""
     return list(
