@@ -237,22 +237,6 @@ def test_worker_refuses_a_niceness_out_of_range_with_a_sentence(
         assert words in message, message
 
 
-def test_demo_plays_the_outage_and_shows_what_people_received() -> None:
-    result = run("demo", timeout=240)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
-    for stage in (
-        "1-2. Detect and tell",
-        "3-4. Troubleshoot and fix",
-        "5. Verified",
-        "6. For the post-outage",
-    ):
-        assert stage in out
-    # Managers in Portuguese and English, users, partners and the org-wide room all heard.
-    assert "E-mail fora do ar" in out and "Email is not working" in out
-    assert out.count("messages reached the fake providers") == 3
-
-
 def wordy_templates(tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the shipped templates whose users SMS update is too long without free text."""
     folder = tmp_path / "templates"
@@ -262,9 +246,7 @@ def wordy_templates(tmp_path: Path) -> tuple[Path, Path]:
     return folder, wordy
 
 
-@pytest.mark.parametrize(
-    "command", [("templates", "preview"), ("templates", "check"), ("worker",)]
-)
+@pytest.mark.parametrize("command", [("templates", "preview"), ("templates", "check"), ("worker",)])
 def test_a_template_too_long_without_free_text_is_refused_naming_its_file(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:

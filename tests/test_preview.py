@@ -205,8 +205,10 @@ def test_sms_to_an_acknowledging_audience_are_previewed_and_priced_with_the_requ
     )
     asking = replace(directory, routing=routing)
 
-    before = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
-    after = by_key(preview(renderer=RENDERER, directory=asking, settings=settings()))
+    # Room for the request without shortening the staff text (UCS-2: accents, no transliteration).
+    roomy = settings(sms_max_segments=10)
+    before = by_key(preview(renderer=RENDERER, directory=directory, settings=roomy))
+    after = by_key(preview(renderer=RENDERER, directory=asking, settings=roomy))
 
     request = "Responda OK para confirmar o recebimento."
     opened = (UpdateKind.OPENED, "management", ChannelName.SMS, "pt-BR")

@@ -196,11 +196,17 @@ def fake_providers(
 
 
 @app.command()
-def demo() -> None:
-    """Play an email outage end to end against the fakes, and show who received what."""
+def demo(
+    report_dir: Annotated[
+        Path,
+        typer.Option("--report-dir", help="Where the post-incident report (md + html) is written."),
+    ] = Path("outage-notify-demo"),
+) -> None:
+    """Play an email outage through the whole SOP against the fakes, in about a minute: who
+    received what at each step, acknowledgements, and the post-incident report."""
     from outage_notify.demo import run_demo
 
-    run_demo(console)
+    run_demo(console, report_dir)
 
 
 @app.command()

@@ -1,30 +1,33 @@
-"""`outage-notify demo`: an email outage played through the SOP against the provider fakes.
+"""`outage-notify demo`: an email outage played through the whole SOP against built-in fakes.
 
-Everything runs in this process on loopback: the fakes, the embedded service (API + worker on
-SQLite in a temporary folder) and an HTTP client acting as Alertmanager and as IT staff.
+Everything runs in this process on loopback: the provider fakes (Twilio, Slack, an Apprise
+target), a mail fake (SMTP + IMAP, `fakes/mail.py`) for the verification round trips, the
+embedded service (API + worker + beat on SQLite in a temporary folder) and HTTP clients acting
+as Alertmanager, as IT staff and as managers replying OK. The play itself is `demo_sop.py`;
+the report it writes stays in `--report-dir` after the temporary folder is gone.
 """
 
 from __future__ import annotations
 
+import shutil
 import socket
 import tempfile
 import threading
 import time
-from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+import yaml
 from pydantic import SecretStr
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from outage_notify.contacts import Directory
+from outage_notify.demo_client import MONITOR, STAFF, TWILIO_AUTH, DemoClient
+from outage_notify.demo_sop import Cast, play
+from outage_notify.fakes.mail import FakeMail
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.fakes.state import FakeRecord
+from outage_notify.probe_settings import ProbeSettings
 from outage_notify.runner import build_service
 from outage_notify.settings import (
     FallbackSettings,
@@ -34,30 +37,61 @@ from outage_notify.settings import (
     TwilioSettings,
 )
 
-STAFF = "demo-staff-token"
-MONITOR = "demo-monitor-token"
+ZONE = "America/Sao_Paulo"
+# The acknowledgement chase waits this long before the next channel (routing.yaml says 5 min).
+RENOTIFY_MINUTES = 0.05
 
 
-def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settings:
-    """The operator's contacts and templates, with every provider pointed at the fakes."""
+def demo_settings(
+    base: Settings, fakes: FakeProviders, mail: FakeMail, workdir: Path, public: str, lead: str
+) -> Settings:
+    """The operator's templates and a copy of their contacts, every provider on a fake."""
     return base.model_copy(
         update={
             "broker_url": "",
             "database_url": f"sqlite:///{workdir / 'demo.db'}",
+            "contacts_dir": workdir / "contacts",
+            "timezone": ZONE,
+            "public_base_url": public,
+            "default_lead": lead,
             "api_tokens": Settings.model_validate(
                 {"api_tokens": f"staff:it-oncall:{STAFF},monitor:alertmanager:{MONITOR}"}
             ).api_tokens,
             "twilio": TwilioSettings(
                 account_sid="AC" + "0" * 32,
-                auth_token=SecretStr("demo-auth-token"),
+                auth_token=SecretStr(TWILIO_AUTH),
                 from_number="+15005550006",
                 base_url=fakes.twilio_base_url,
             ),
             "slack": SlackSettings(bot_token=SecretStr("xoxb-demo"), base_url=fakes.slack_base_url),
             "fallback": FallbackSettings(urls=[fakes.fallback_url("it-status-room")]),
+            # SOP step 5: a probe mailbox on the mail fake, checked every 5 s (the least allowed);
+            # one passing round trip verifies the fix (3 in a row by default).
+            "probe": ProbeSettings(
+                enabled=True,
+                smtp_host="127.0.0.1",
+                smtp_port=mail.smtp_port,
+                smtp_starttls="never",
+                imap_host="127.0.0.1",
+                imap_port=mail.imap_port,
+                imap_ssl=False,
+                imap_starttls="never",
+                imap_password=SecretStr("demo"),
+                mailbox_address="probe@demo.example",
+                receive_timeout_seconds=3,
+                poll_interval_seconds=0.2,
+                interval_seconds=5,
+                failures_to_open=50,
+                passes_to_resolve=1,
+            ),
             "sweep_interval_seconds": 5.0,
-            # A demo plays in about a minute: a failing route is retried for seconds, not the
-            # 10 minutes a real outage allows, and an alert that clears is settled at once.
+            "reminder_interval_seconds": 2.0,
+            "ack_check_interval_seconds": 2.0,
+            # A demo plays an afternoon's news in a minute: the hourly per-person SMS cap
+            # (6) would hold the later messages for a digest.
+            "recipient_max_per_hour": 0,
+            # A failing route is retried for seconds, not the 10 minutes a real outage allows,
+            # and an alert that clears is settled at once.
             "delivery": base.delivery.model_copy(
                 update={
                     "retry_base_seconds": 0.5,
@@ -65,7 +99,7 @@ def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settin
                     "retry_total_seconds": 4.0,
                 }
             ),
-            "resolve_hold_seconds": 0.0,
+            "resolve_hold_seconds": 0,
             # The fakes have no limits; real providers do (see RateLimitSettings).
             "ratelimit": RateLimitSettings(
                 twilio_per_second=500, slack_channel_per_second=50, slack_workspace_per_second=1000
@@ -74,51 +108,46 @@ def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settin
     )
 
 
-def alertmanager_payload(status: str, starts_at: str) -> dict[str, Any]:
-    alerts = [
-        {
-            "status": status,
-            "labels": {
-                "alertname": name,
-                "severity": "critical",
-                "component": component,
-                "service": "email",
-            },
-            "annotations": {"summary": summary},
-            "startsAt": starts_at,
-            "endsAt": "0001-01-01T00:00:00Z"
-            if status == "firing"
-            else datetime.now(UTC).isoformat(),
-            "generatorURL": "http://prometheus.example/graph",
-            "fingerprint": fingerprint,
-        }
-        for name, component, summary, fingerprint in (
-            (
-                "MailOutboundDown",
-                "outbound",
-                "Outgoing email is not being delivered",
-                "a1b2c3d4e5f60001",
-            ),
-            (
-                "MailInboundDown",
-                "inbound",
-                "Incoming email is not being received",
-                "a1b2c3d4e5f60002",
-            ),
-        )
-    ]
-    return {
-        "version": "4",
-        "groupKey": '{}:{service="email"}',
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": "outage-notify",
-        "groupLabels": {"service": "email"},
-        "commonLabels": {"service": "email", "severity": "critical"},
-        "commonAnnotations": {"summary": "Email is down: mail is neither sent nor received"},
-        "externalURL": "http://alertmanager.example",
-        "alerts": alerts,
-    }
+def copy_contacts(source: Path, target: Path) -> None:
+    """The operator's contacts, with the acknowledgement chase re-notifying after seconds."""
+    shutil.copytree(source, target)
+    routing = target / "routing.yaml"
+    if not routing.is_file():
+        return
+    data: dict[str, Any] = yaml.safe_load(routing.read_text(encoding="utf-8")) or {}
+    for rule in data.get("acknowledge") or []:
+        rule["renotify_after_minutes"] = RENOTIFY_MINUTES
+        rule.pop("deadline_minutes", None)
+    routing.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+
+
+def _management(contacts: Path) -> list[dict[str, Any]]:
+    """The management contacts of the operator's files (YAML), in file order."""
+    found: list[dict[str, Any]] = []
+    for path in sorted(contacts.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if isinstance(data, dict) and data.get("audience") == "management":
+            found += [c for c in data.get("contacts") or [] if c.get("phone")]
+    return found
+
+
+def cast_of(contacts: Path, lead: str) -> Cast:
+    """Who plays whom: the lead (a manager unless DEFAULT_LEAD names someone), the managers who
+    answer, and the last manager, who never does."""
+    managers = _management(contacts)
+    if not managers:
+        return Cast(lead=lead, lead_name=lead, answering=(), silent=None)
+    chosen = lead or str(managers[0]["id"])
+    names = {str(c["id"]): str(c.get("name", c["id"])) for c in managers}
+    silent = managers[-1] if len(managers) > 1 else None
+    answering = tuple((str(c["name"]), str(c["phone"])) for c in managers if c is not silent)
+    return Cast(
+        lead=chosen,
+        lead_name=names.get(chosen, chosen),
+        answering=answering,
+        silent=str(silent["name"]) if silent else None,
+        renotify=f"{RENOTIFY_MINUTES * 60:g} seconds",
+    )
 
 
 def _free_socket() -> socket.socket:
@@ -128,21 +157,34 @@ def _free_socket() -> socket.socket:
     return sock
 
 
-def run_demo(console: Console) -> None:
-    """Start fakes and service, play the outage, print what each stakeholder received."""
-    with tempfile.TemporaryDirectory() as workdir, FakeProviders() as fakes:
-        settings = demo_settings(Settings(), fakes, Path(workdir))
+def run_demo(console: Console, report_dir: Path) -> Path:
+    """Start fakes and service, play the SOP, write the report; returns the Markdown's path."""
+    base = Settings()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        FakeProviders() as fakes,
+        FakeMail() as mail,
+    ):
+        workdir = Path(folder)
+        copy_contacts(base.contacts_dir, workdir / "contacts")
+        sock = _free_socket()
+        public = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        cast = cast_of(workdir / "contacts", base.default_lead)
+        settings = demo_settings(base, fakes, mail, workdir, public, cast.lead)
+        # The outage is on before the service starts: the first probes already fail.
+        mail.mailbox.working = False
         service = build_service(settings)
         service.start_worker()
-        sock = _free_socket()
         server = uvicorn.Server(uvicorn.Config(service.api, log_level="warning"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
-        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        client = DemoClient(public, fakes)
         try:
-            _wait_ready(base)
-            _play(console, base, fakes, service.directory)
+            _wait_ready(public)
+            contacts = service.directory.contact_count
+            return play(console, client, mail, cast, report_dir, settings, contacts)
         finally:
+            client.close()
             server.should_exit = True
             thread.join(10)
             service.stop()
@@ -158,135 +200,3 @@ def _wait_ready(base: str) -> None:
             pass
         time.sleep(0.1)
     raise RuntimeError("the demo service did not become ready within 20 s")
-
-
-def _play(console: Console, base: str, fakes: FakeProviders, directory: Directory) -> None:
-    staff = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {STAFF}"}, timeout=10)
-    monitor = httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {MONITOR}"}, timeout=10
-    )
-    contacts = directory.contact_count
-    # One manager's number is rejected by the carrier: watch them get it on Slack instead.
-    manager = (
-        next(
-            (
-                c
-                for c in directory.audiences["management"].contacts
-                if c.channels[:2] == ("sms", "slack")
-            ),
-            None,
-        )
-        if "management" in directory.audiences
-        else None
-    )
-    if manager is not None and manager.phone:
-        fakes.add_fault("sms", to=manager.phone, twilio_code=21211)
-        console.print(f"(the fake carrier will reject {manager.name}'s number: Slack takes over)")
-    starts = (datetime.now(UTC) - timedelta(minutes=3)).isoformat()
-
-    console.rule("[bold]1-2. Detect and tell: Alertmanager reports outbound and inbound mail down")
-    monitor.post(
-        "/api/v1/webhooks/alertmanager", json=alertmanager_payload("firing", starts)
-    ).raise_for_status()
-    incident = _settle(staff, fakes, expected_updates=1, console=console)
-    _show(console, fakes.records(), contacts)
-
-    console.rule("[bold]3-4. Troubleshoot and fix: staff post progress with an ETA")
-    fakes.reset()
-    eta = (datetime.now(UTC) + timedelta(hours=2)).replace(second=0, microsecond=0)
-    staff.post(
-        f"/api/v1/incidents/{incident}/updates",
-        json={
-            "message": "The mail relay's disk is full; we are moving the queue to a new volume.",
-            "phase": "fixing",
-            "eta": eta.isoformat(),
-        },
-    ).raise_for_status()
-    _settle(staff, fakes, expected_updates=2, console=console)
-    _show(console, fakes.records(), contacts)
-
-    console.rule("[bold]5. Verified: staff resolve once mail flows again")
-    fakes.reset()
-    staff.post(
-        f"/api/v1/incidents/{incident}/resolve",
-        json={"message": "Mail flows again; messages queued during the outage are arriving."},
-    ).raise_for_status()
-    _settle(staff, fakes, expected_updates=3, console=console)
-    _show(console, fakes.records(), contacts)
-
-    console.rule("[bold]6. For the post-outage analysis")
-    detail = staff.get(f"/api/v1/incidents/{incident}").json()
-    table = Table("at", "actor", "what")
-    for entry in detail["timeline"]:
-        table.add_row(entry["at"][11:19], entry["actor"], entry["text"])
-    console.print(table)
-    counts = staff.get(f"/api/v1/incidents/{incident}/deliveries", params={"limit": 1}).json()[
-        "counts"
-    ]
-    summary = Table("audience", "channel", "state", "deliveries")
-    for row in counts:
-        summary.add_row(row["audience"], row["channel"], row["state"], str(row["count"]))
-    console.print(summary)
-
-
-def _settle(
-    staff: httpx.Client, fakes: FakeProviders, *, expected_updates: int, console: Console
-) -> int:
-    """Wait, with a progress bar, until the newest update's deliveries are all final."""
-    pending_states = ("planned", "sending", "unknown")
-    deadline = time.monotonic() + 60
-    with Progress(
-        TextColumn("fan-out"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        bar = progress.add_task("fan-out", total=None)
-        while time.monotonic() < deadline:
-            items = staff.get("/api/v1/incidents", params={"limit": 1}).json()["items"]
-            if items:
-                incident = items[0]["id"]
-                detail = staff.get(f"/api/v1/incidents/{incident}").json()
-                planned = [u for u in detail["updates"] if u["planned"]]
-                if len(planned) >= expected_updates:
-                    counts = staff.get(
-                        f"/api/v1/incidents/{incident}/deliveries", params={"limit": 1}
-                    ).json()["counts"]
-                    total = sum(c["count"] for c in counts)
-                    waiting = sum(c["count"] for c in counts if c["state"] in pending_states)
-                    progress.update(bar, total=total, completed=total - waiting)
-                    if not waiting:
-                        return int(incident)
-            time.sleep(0.2)
-    raise RuntimeError("deliveries did not settle within 60 s")
-
-
-def _show(console: Console, records: list[FakeRecord], contacts: int) -> None:
-    """Every message if they fit on a screen, else one row per distinct body with a count."""
-    if len(records) > 40:
-        console.print(_summary(records))
-    else:
-        table = Table("channel", "to", "message", show_lines=True)
-        for record in records:
-            table.add_row(
-                record.channel,
-                record.to,
-                (f"[bold]{record.title}[/]\n" if record.title else "") + record.body,
-            )
-        console.print(table)
-    console.print(
-        f"{len(records)} messages reached the fake providers ({contacts} contacts on file)"
-    )
-
-
-def _summary(records: list[FakeRecord]) -> Table:
-    """Too many rows for a screen: one line per distinct body, with how many got it."""
-    bodies = Counter((r.channel, (r.title + "\n" if r.title else "") + r.body) for r in records)
-    table = Table(
-        "channel", "recipients", "message", title="What stakeholders received", show_lines=True
-    )
-    for (channel, body), count in bodies.most_common():
-        table.add_row(channel, str(count), body)
-    return table

@@ -71,6 +71,8 @@ class Budgets:
     fallback: Mapping[str, FallbackLimit] = field(default_factory=dict)
     # Audiences whose contacts may be asked to acknowledge (a chase adds "Reply OK…").
     acknowledging: frozenset[str] = frozenset()
+    # Audiences with their own transliteration choice (routing.yaml `sms_transliterate`).
+    audience_transliterate: Mapping[str, bool] = field(default_factory=dict)
 
     def budget(self, audience: str, channel: ChannelName) -> Budget:
         if channel is ChannelName.SMS:
@@ -80,6 +82,7 @@ class Budgets:
                 default_budget(channel).max_chars,
                 max_segments=segments,
                 reserve_ack=audience in self.acknowledging,
+                transliterate=self.audience_transliterate.get(audience),
             )
         if channel is ChannelName.FALLBACK:
             limit = self.fallback.get(audience, FallbackLimit())
@@ -103,6 +106,7 @@ def for_directory(settings: Settings, directory: Directory) -> Budgets:
         audience_sms_segments=dict(routing.sms_max_segments),
         fallback=fallback,
         acknowledging=frozenset(rule.audience for rule in routing.acknowledge),
+        audience_transliterate=dict(routing.sms_transliterate),
     )
 
 

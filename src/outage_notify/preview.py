@@ -128,7 +128,8 @@ def preview(
                     settings=settings,
                     acknowledge=asks_acknowledgement(directory.routing, audience, kind),
                 )
-                budget = budgets.budget(audience, channel)
+                # Measured as written: the GSM-7 form is the side-by-side column.
+                budget = replace(budgets.budget(audience, channel), transliterate=False)
                 message = renderer.render(channel=channel, context=context, budget=budget)
                 template = _template(renderer, channel, context)
                 _check_must_keep(renderer, channel, context, budget, template)
@@ -136,7 +137,7 @@ def preview(
                 if channel is ChannelName.SMS:
                     count = counts.get((audience, _locale_folder(renderer, locale)), 0)
                     row = replace(row, sms=_cost(measure_sms(message.body), count, price))
-                    if transliterate:
+                    if transliterate and budgets.audience_transliterate.get(audience, True):
                         body = transliterate_sms(message.body)
                         row = replace(
                             row,
@@ -156,9 +157,7 @@ def _check_must_keep(
 ) -> None:
     """Raise TemplateError when the template's must-keep parts alone exceed the budget."""
     flooded = long_free_text(context)
-    fitted = renderer.render_fitted(
-        channel=channel, context=flooded, budget=budget, bare_only=True
-    )
+    fitted = renderer.render_fitted(channel=channel, context=flooded, budget=budget, bare_only=True)
     if fitted.overflow:
         problem = must_keep_problem(channel, fitted.overflow)
         raise TemplateError(

@@ -143,9 +143,10 @@ class Renderer:
     """Renders updates from a templates folder; build once and reuse (templates are cached).
 
     With `sms_transliterate`, SMS bodies are turned into GSM-7 where that is possible
-    (`outage_notify.sms_transliteration`), before they are measured and stored. Component
-    names come from `components` (the contacts folder's catalogue); without it every component
-    is named as its service.
+    (`outage_notify.sms_transliteration`), before they are measured and stored; an audience's
+    budget may decide otherwise (`Budget.transliterate`, routing.yaml `sms_transliterate`).
+    Component names come from `components` (the contacts folder's catalogue); without it every
+    component is named as its service.
     """
 
     def __init__(
@@ -201,7 +202,9 @@ class Renderer:
         budget = budget or default_budget(channel)
         template, path = self._template(channel, context)
         folder = Path(path).parent.parent.name
-        whole = self._render_once(channel, context, template, path)
+        # The audience's own choice (routing.yaml) before the renderer's default.
+        gsm7 = self.sms_transliterate if budget.transliterate is None else budget.transliterate
+        whole = self._render_once(channel, context, template, path, transliterate=gsm7)
         sms = channel is ChannelName.SMS
         link = context.more_url or context.status_page_url
         link = "" if link in whole.body else link
@@ -213,7 +216,7 @@ class Renderer:
             if limit is None:
                 return whole
             capped = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
-            return self._render_once(channel, capped, template, path)
+            return self._render_once(channel, capped, template, path, transliterate=gsm7)
 
         def overflow(message: RenderedMessage) -> str:
             body, segments = message.body, message.segments
@@ -233,7 +236,9 @@ class Renderer:
         def shown_cuts(limit: int) -> tuple[Cut, ...]:
             # Only what the template shows counts as cut (eta_changed.users has no message).
             def shown(field: str) -> bool:
-                marker = self._render_once(channel, marked(context, field), template, path)
+                marker = self._render_once(
+                    channel, marked(context, field), template, path, transliterate=gsm7
+                )
                 return MARKER in marker.body
 
             return tuple(cut for cut in cuts_at(context, limit) if shown(cut.field))
@@ -248,7 +253,13 @@ class Renderer:
         )
 
     def _render_once(
-        self, channel: ChannelName, context: MessageContext, template: Template, path: str
+        self,
+        channel: ChannelName,
+        context: MessageContext,
+        template: Template,
+        path: str,
+        *,
+        transliterate: bool,
     ) -> RenderedMessage:
         variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
         variables.update(channel=channel, now=context.now or datetime.now(UTC))
@@ -263,7 +274,7 @@ class Renderer:
             raise TemplateError(_describe(error, path)) from error
         message = RenderedMessage(context.audience, channel, context.locale, body, title)
         if channel is ChannelName.SMS:
-            if self.sms_transliterate:
+            if transliterate:
                 body = transliterate_sms(body)
                 message = replace(message, body=body)
             sms = measure_sms(body)

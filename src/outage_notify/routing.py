@@ -140,6 +140,8 @@ class Routing(BaseModel):
     acknowledge: tuple[AckRule, ...] = ()
     # Audience -> the most segments one of its SMS may take (else OUTAGE_NOTIFY_SMS_MAX_SEGMENTS).
     sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    # Audience -> whether its SMS are written in GSM-7 (else OUTAGE_NOTIFY_SMS_TRANSLITERATE).
+    sms_transliterate: dict[str, bool] = Field(default_factory=dict)
 
     @field_validator("rules")
     @classmethod

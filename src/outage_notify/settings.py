@@ -192,8 +192,10 @@ class Settings(BaseSettings):
     email_catchup: bool = False
 
     # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
-    # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160.
-    sms_transliterate: bool = False
+    # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160,
+    # so a Portuguese SMS costs 2-3 times as much. On by default; routing.yaml
+    # `sms_transliterate` turns it off (or on) per audience.
+    sms_transliterate: bool = True
     # The most segments one SMS may take; longer free text (alert summaries, the staff message,
     # component lists) is shortened to fit. routing.yaml `sms_max_segments` overrides it per
     # audience. Ten GSM-7 segments (1,530 characters) stay below Twilio's 1,600.

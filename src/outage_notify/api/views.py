@@ -45,9 +45,7 @@ def incident(row: IncidentRow) -> IncidentOut:
     )
 
 
-def staff_action(
-    result: ActionResult, truncated: Sequence[TruncationOut] = ()
-) -> StaffActionOut:
+def staff_action(result: ActionResult, truncated: Sequence[TruncationOut] = ()) -> StaffActionOut:
     return StaffActionOut(
         incident=incident(result.incident),
         update_id=result.update_id,

@@ -46,6 +46,9 @@ class Budget:
     reserve_ack: bool = False
     # Fallback: the target's service has no title, so Apprise puts it on the body's first line.
     title_in_body: bool = False
+    # SMS: the audience's own GSM-7 transliteration choice (routing.yaml `sms_transliterate`);
+    # None follows the renderer's (OUTAGE_NOTIFY_SMS_TRANSLITERATE).
+    transliterate: bool | None = None
 
     def overflow(self, *, title: str, body: str, segments: int = 0) -> str:
         """Why a message does not fit, in a few words; "" when it does."""

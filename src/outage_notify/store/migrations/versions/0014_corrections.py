@@ -2,7 +2,7 @@
 the components an update added or found working again
 
 Revision ID: 0008_corrections
-Revises: 0007_retry
+Revises: 0008_eta
 Create Date: 2026-12-04 19:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_corrections"
-down_revision = "0007_retry"
+down_revision = "0008_eta"
 branch_labels = None
 depends_on = None
 
