@@ -82,7 +82,9 @@ def release_digests(runtime: WorkerRuntime) -> list[int]:
                 other.state = DeliveryState.SUPERSEDED.value
                 other.updated_at = now
                 other.error = f"merged into the digest sent by delivery {carrier.id}"
-            carrier.digest_body = digest_text(session, runtime, rows, carrier.locale, now=now)
+            carrier.digest_body = digest_text(
+                session, runtime, rows, carrier.locale, now=now, zone=carrier.timezone
+            )
             carrier.state = DeliveryState.PLANNED.value
             carrier.next_attempt_at = None
             carrier.updated_at = now

@@ -101,6 +101,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
                 everyone_urls=tuple(runtime.settings.fallback.urls),
                 everyone_locale=runtime.settings.default_locale,
                 staff=staff,
+                organisation_zone=runtime.settings.timezone,
             ),
             update_id=update.id,
             incident_id=incident.id,
@@ -174,7 +175,9 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             if refused is not None:
                 not_sent.append(refused)
                 continue
-        message = messages[(row.update_id, row.audience, route["channel"], row.locale)]
+        message = messages[
+            (row.update_id, row.audience, route["channel"], row.locale, row.timezone)
+        ]
         jobs.append(
             Job(
                 delivery_id=row.id,
