@@ -36,6 +36,9 @@ from outage_notify.settings import (
 
 STAFF = "demo-staff-token"
 MONITOR = "demo-monitor-token"
+# The shipped contacts are a Brazilian organisation's (as in .env.example): its readers in
+# Sao Paulo read plain times, the few in London or San Francisco read theirs with the zone.
+DEMO_TIMEZONE = "America/Sao_Paulo"
 
 
 def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settings:
@@ -66,6 +69,8 @@ def demo_settings(base: Settings, fakes: FakeProviders, workdir: Path) -> Settin
                 }
             ),
             "resolve_hold_seconds": 0.0,
+            # An OUTAGE_NOTIFY_TIMEZONE the operator set wins; the default (UTC) does not.
+            "timezone": base.timezone if "timezone" in base.model_fields_set else DEMO_TIMEZONE,
             # The fakes have no limits; real providers do (see RateLimitSettings).
             "ratelimit": RateLimitSettings(
                 twilio_per_second=500, slack_channel_per_second=50, slack_workspace_per_second=1000
