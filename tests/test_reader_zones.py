@@ -15,7 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.contacts import Directory, load_directory
+from outage_notify.demo import DEMO_TIMEZONE, demo_settings
 from outage_notify.errors import ContactsError
+from outage_notify.fakes import FakeProviders
 from outage_notify.message_budget import for_directory
 from outage_notify.models import ChannelName, Severity, UpdateKind
 from outage_notify.planning import PlannedDelivery, Renderings, iter_deliveries, plan_audiences
@@ -372,3 +374,15 @@ def test_bodies_are_rendered_once_per_audience_channel_locale_and_zone_not_per_p
     assert set(bodies) == needed
     # The shipped 300-odd users live in a handful of zones: a few dozen renders, not hundreds.
     assert len(planned) > 300 and len(bodies) < 60
+
+
+def test_the_demo_runs_in_sao_paulo_time_like_env_example_unless_told_otherwise(
+    providers: FakeProviders, tmp_path: Path
+) -> None:
+    plain = Settings(_env_file=None)  # type: ignore[call-arg]
+    london = Settings(_env_file=None, timezone="Europe/London")  # type: ignore[call-arg]
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+
+    assert f"OUTAGE_NOTIFY_TIMEZONE={DEMO_TIMEZONE}" in example
+    assert demo_settings(plain, providers, tmp_path).timezone == "America/Sao_Paulo"
+    assert demo_settings(london, providers, tmp_path).timezone == "Europe/London"
