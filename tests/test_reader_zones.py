@@ -3,6 +3,7 @@ the organisation's), how a time is written there, and that planning renders once
 
 from __future__ import annotations
 
+import csv
 import re
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -162,6 +163,20 @@ def test_a_bad_timezone_is_refused_naming_file_entry_and_field(
     assert problem in raised.value.problem
 
 
+@pytest.mark.parametrize("name", ["users.yaml", "users.csv"])
+def test_a_file_that_is_not_utf8_is_refused_naming_where(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    header = b"audience: users\ntimezone: " if name.endswith("yaml") else b"audience,id,name\n"
+    # Latin-1 "São Paulo", as a spreadsheet saved in the wrong encoding writes it.
+    (folder / name).write_bytes(header + b"S\xe3o_Paulo\n")
+
+    with pytest.raises(ContactsError) as raised:
+        load_directory(folder)
+    assert raised.value.field == "(encoding)"
+    assert "not UTF-8" in raised.value.problem and "line 2" in raised.value.where
+
+
 def test_two_files_of_one_audience_must_agree_on_its_timezone(tmp_path: Path) -> None:
     folder = write(
         tmp_path / "contacts",
@@ -202,6 +217,30 @@ def test_any_timezone_in_a_contact_file_gives_a_zone_or_an_error_naming_it(
     (recipient,) = directory.recipients({"users": ({},)})
     # Not set (None or ""): the phone's zone.
     assert recipient.timezone == (value or "America/Los_Angeles")
+    assert is_known_zone(recipient.timezone)
+
+
+@settings(max_examples=examples() * 4, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(cell=st.one_of(st.text(max_size=80), st.sampled_from(HOSTILE_CHARACTERS)))
+# A lone surrogate cannot be written as UTF-8: see the test of files that are not UTF-8.
+def test_any_timezone_cell_in_a_csv_file_gives_a_zone_or_an_error_naming_it(cell: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "users.csv"
+        with path.open("w", encoding="utf-8", errors="surrogatepass", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["audience", "id", "name", "phone", "timezone"])
+            writer.writerow(["users", "a", "A", "+442079460001", cell])
+        try:
+            directory = load_directory(Path(folder))
+        except ContactsError as error:
+            if error.field == "(encoding)":
+                assert any("\ud800" <= char <= "\udfff" for char in cell), cell
+            else:
+                assert (error.where, error.field) == ("row 2", "timezone"), error
+            return
+    (recipient,) = directory.recipients({"users": ({},)})
+    # Cells are stripped, and an empty one means not set: the phone's zone.
+    assert recipient.timezone == (cell.strip() or "Europe/London")
     assert is_known_zone(recipient.timezone)
 
 

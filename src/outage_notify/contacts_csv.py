@@ -12,7 +12,13 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from outage_notify.contacts_format import build_contact, check_name, contact_zone, unknown_key
+from outage_notify.contacts_format import (
+    build_contact,
+    check_name,
+    contact_zone,
+    not_utf8,
+    unknown_key,
+)
 from outage_notify.errors import ContactsError
 from outage_notify.models import Contact
 
@@ -35,25 +41,29 @@ def read_csv_contacts(
 
     A bad row raises, unless `problems` is given: then it is added there and skipped.
     """
-    # utf-8-sig: spreadsheet exports often start with a byte order mark.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        columns = [cell.strip() for cell in next(reader, [])]
-        _check_header(columns, path=path)
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            where = f"row {number}"
-            try:
-                contact, zone = _row_contact(
-                    columns, row, path=path, where=where, locales=locales, region=region
-                )
-            except ContactsError as problem:
-                if problems is None:
-                    raise
-                problems.append(problem)
-                continue
-            yield contact, where, zone
+    try:
+        # utf-8-sig: spreadsheet exports often start with a byte order mark.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            columns = [cell.strip() for cell in next(reader, [])]
+            _check_header(columns, path=path)
+            for number, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                where = f"row {number}"
+                try:
+                    contact, zone = _row_contact(
+                        columns, row, path=path, where=where, locales=locales, region=region
+                    )
+                except ContactsError as problem:
+                    if problems is None:
+                        raise
+                    problems.append(problem)
+                    continue
+                yield contact, where, zone
+    except UnicodeDecodeError:
+        # Decoded as it streams: the error can come at any row, after rows were yielded.
+        raise not_utf8(path) from None
 
 
 def _row_contact(

@@ -24,6 +24,7 @@ DEFAULT_LOCALES = frozenset({"en", "pt-BR"})
 CONTACT_KEYS = (
     "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags", "timezone",
 )  # fmt: skip
+NEWLINE = b"\n"
 # Only for the catch-up summary once mail works again; never a channel.
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -53,7 +54,10 @@ _CHANNEL_ORDERS: dict[tuple[ChannelName, ...], tuple[ChannelName, ...]] = {}
 
 def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
     """Parse one YAML file; return its data and the line of each item of top-level lists."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -75,6 +79,18 @@ def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
             if isinstance(value_node, yaml.SequenceNode):
                 lines[str(key_node.value)] = [item.start_mark.line + 1 for item in value_node.value]
     return data, lines
+
+
+def not_utf8(path: Path) -> ContactsError:
+    """The problem of a file that is not UTF-8, naming its first line that is not."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        where = "file"
+    except UnicodeDecodeError as error:
+        where = f"line {data.count(NEWLINE, 0, error.start) + 1}"
+    problem = "the file is not UTF-8; save it as UTF-8 (a spreadsheet calls it 'CSV UTF-8')."
+    return ContactsError(path, where, "(encoding)", problem)
 
 
 def _refuse_repeated_keys(node: yaml.Node | None, *, path: Path) -> None:
