@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def fake_render(
-    audience: str, kind: UpdateKind, channel: ChannelName, locale: str
+    audience: str, kind: UpdateKind, channel: ChannelName, locale: str, zone: str = ""
 ) -> RenderedMessage:
     return RenderedMessage(
         audience=audience, channel=channel, locale=locale, body=f"{kind} {audience}"

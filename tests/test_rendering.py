@@ -186,10 +186,10 @@ def test_locale_is_honoured(renderer: Renderer, kind: UpdateKind, channel: Chann
     assert re.search(r"\bemails?\b", english, re.I) and "e-mail" not in english
     assert re.search(r"\be-mails?\b", portuguese, re.I)
     assert not re.search(r"\bemails?\b", portuguese)
-    # Dates are local and in the reader's format.
+    # Dates are local and in the reader's format (Babel's).
     later = context(kind, "users", "pt-BR", eta=OPENED_AT + timedelta(days=1, minutes=85))
     if kind in OPEN_KINDS:
-        assert "28/11 14:30" in renderer.render(channel=channel, context=later).body
+        assert "28 de nov. 14:30" in renderer.render(channel=channel, context=later).body
 
 
 def test_locale_falls_back_by_language_then_to_english(renderer: Renderer) -> None:
@@ -319,8 +319,8 @@ SAO_PAULO = ZoneInfo("America/Sao_Paulo")
     ("moment", "locale", "expected"),
     [
         (datetime(2025, 11, 27, 17, 30, tzinfo=UTC), "en", "14:30"),
-        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "en", "28 Nov 14:30"),
-        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "pt-BR", "28/11 14:30"),
+        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "en", "Nov 28, 14:30"),
+        (datetime(2025, 11, 28, 17, 30, tzinfo=UTC), "pt-BR", "28 de nov. 14:30"),
         # 01:30 UTC on the 28th is still the 27th in Sao Paulo.
         (datetime(2025, 11, 28, 1, 30, tzinfo=UTC), "pt-BR", "22:30"),
         # Naive datetimes from the store are UTC.

@@ -311,7 +311,7 @@ def load(session: Session) -> StatusView:
             "en",
             "We expected a fix by 13:15; it is taking longer. Next update by 13:45.",
         ),
-        (NOW + timedelta(days=1), None, "en", "Expected to work again by 28 Nov 13:25."),
+        (NOW + timedelta(days=1), None, "en", "Expected to work again by Nov 28, 13:25."),
         (NOW + timedelta(hours=1, minutes=5), None, "pt-BR", "Previsão de normalização: 14:30."),
         (None, NOW + timedelta(minutes=30), "pt-BR", "próxima atualização até 13:55."),
     ],

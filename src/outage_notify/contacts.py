@@ -2,7 +2,8 @@
 
 A folder holds `*.yaml`, `*.yml` and `*.csv` contact files, an optional `routing.yaml` and an
 optional `components.yaml` (the components catalogue, `outage_notify.components`).
-A YAML file is one audience (`audience`, `deliver`, `broadcast`, `contacts`); a CSV file has
+A YAML file is one audience (`audience`, `deliver`, `timezone`, `broadcast`, `contacts`); a CSV
+file has
 the header `audience,id,name,phone,slack,fallback,locale,channels,tags` (channels as
 `sms|slack`, tags as `site=rio;department=finance`, an empty cell means not set) and may hold
 several audiences. Files for the same audience merge. Entries are named `contacts[3]`
@@ -25,6 +26,8 @@ from outage_notify.contacts_format import (
     check_keys,
     check_name,
     check_slack_channel,
+    check_timezone,
+    contact_zone,
     entry_where,
     read_yaml,
     unknown_locale,
@@ -37,7 +40,7 @@ ROUTING_FILES = ("routing.yaml", "routing.yml")
 # Files of a folder that hold no contacts.
 SETTINGS_FILES = (*ROUTING_FILES, "components.yaml")
 CONTACT_SUFFIXES = (".yaml", ".yml", ".csv")
-AUDIENCE_KEYS = ("audience", "deliver", "broadcast", "contacts")
+AUDIENCE_KEYS = ("audience", "deliver", "timezone", "broadcast", "contacts")
 BROADCAST_KEYS = ("slack_channels", "fallback_urls", "locale")
 
 
@@ -65,6 +68,16 @@ class Directory:
         """How many contacts all audiences hold together."""
         return sum(len(audience.contacts) for audience in self.audiences.values())
 
+    def contact_zone(self, contact_id: str) -> str:
+        """The zone a contact reads times in, as its audience gives it; "" the organisation's."""
+        for audience in self.audiences.values():
+            zone = audience.zones.get(contact_id)
+            if zone is not None:
+                return zone
+            if audience.timezone and any(c.id == contact_id for c in audience.contacts):
+                return audience.timezone
+        return ""
+
     def broadcast_locale(self, name: str) -> str:
         """The locale an audience's broadcasts are written in."""
         return self.broadcast_locales.get(name, "en")
@@ -86,10 +99,12 @@ class _AudienceParts:
 
     files: list[str] = field(default_factory=list)
     deliver: tuple[str, str] | None = None
+    timezone: tuple[str, str] | None = None
     locale: tuple[str, str] | None = None
     slack_channels: list[str] = field(default_factory=list)
     fallback_urls: list[str] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
+    zones: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,14 +120,17 @@ class _Loader:
     # Also how a repeated id is found: a second map of every id would only grow the heap.
     origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def add(self, contact: Contact, *, path: Path, where: str) -> None:
-        """Keep one contact, refusing an id some other entry already uses."""
+    def add(self, contact: Contact, *, path: Path, where: str, zone: str | None = None) -> None:
+        """Keep one contact (and its time zone), refusing an id some other entry uses."""
         first = self.origins.get(contact.id)
         if first is not None:
             problem = f"id '{contact.id}' is already used by {' '.join(first)}; ids are unique."
             raise ContactsError(path, where, "id", problem)
         self.origins[contact.id] = (path.name, where)
-        self.part(contact.audience, path).contacts.append(contact)
+        part = self.part(contact.audience, path)
+        part.contacts.append(contact)
+        if zone is not None:
+            part.zones[contact.id] = zone
         if self.on_contact is not None:
             self.on_contact(contact)
 
@@ -196,9 +214,9 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
                 rows = read_csv_contacts(
                     file, locales=loader.locales, region=loader.region, problems=problems
                 )
-                for contact, where in rows:
+                for contact, where, zone in rows:
                     with loader.entry():
-                        loader.add(contact, path=file, where=where)
+                        loader.add(contact, path=file, where=where, zone=zone)
             else:
                 _load_yaml(file, loader)
     routing_path = routing_file(path)
@@ -214,6 +232,8 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
                 slack_channels=tuple(part.slack_channels), fallback_urls=tuple(part.fallback_urls)
             ),
             contacts=part.contacts,
+            timezone=part.timezone[0] if part.timezone else None,
+            zones=part.zones,
         )
         for name, part in loader.parts.items()
     }
@@ -275,6 +295,9 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
             problem = f"'{data['deliver']}' is not a deliver mode; use first or all."
             raise ContactsError(path, "top level", "deliver", problem)
         part.deliver = _agree(part.deliver, str(data["deliver"]), path=path, field="deliver")
+    timezone = check_timezone(data.get("timezone"), path=path, where="top level")
+    if timezone is not None:
+        part.timezone = _agree(part.timezone, timezone, path=path, field="timezone")
     _load_broadcast(data.get("broadcast"), path=path, part=part, locales=loader.locales)
     entries = data.get("contacts") or []
     if not isinstance(entries, list):
@@ -293,7 +316,8 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
                 locales=loader.locales,
                 region=loader.region,
             )
-            loader.add(contact, path=path, where=where)
+            zone = contact_zone(entry, contact, path=path, where=where)
+            loader.add(contact, path=path, where=where, zone=zone)
 
 
 def _load_broadcast(

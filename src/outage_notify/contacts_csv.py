@@ -1,8 +1,9 @@
 """CSV contact files, for lists too long to keep in YAML; read row by row.
 
 Header: `audience,id,name,phone,slack,fallback,locale,channels,tags` (only the first three are
-required). Channels are separated by `|`, tags written `site=rio;department=finance`, and an
-empty cell means not set. Rows are counted as a spreadsheet shows them: the header is row 1.
+required; `email` and `timezone` (an IANA zone) may be added). Channels are separated by `|`,
+tags written `site=rio;department=finance`, and an empty cell means not set. Rows are counted
+as a spreadsheet shows them: the header is row 1.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
-from outage_notify.contacts_format import build_contact, check_name, unknown_key
+from outage_notify.contacts_format import (
+    build_contact,
+    check_name,
+    contact_zone,
+    not_utf8,
+    unknown_key,
+)
 from outage_notify.errors import ContactsError
 from outage_notify.models import Contact
 
 CSV_COLUMNS = (
     "audience", "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags",
+    "timezone",
 )  # fmt: skip
 CSV_REQUIRED = ("audience", "id", "name")
 
@@ -27,30 +35,35 @@ def read_csv_contacts(
     locales: frozenset[str],
     region: str | None = None,
     problems: list[ContactsError] | None = None,
-) -> Iterator[tuple[Contact, str]]:
-    """Each valid row as a contact, with where it was found (`row 17`).
+) -> Iterator[tuple[Contact, str, str | None]]:
+    """Each valid row as a contact, with where it was found (`row 17`) and its time zone
+    (`contacts_format.contact_zone`).
 
     A bad row raises, unless `problems` is given: then it is added there and skipped.
     """
-    # utf-8-sig: spreadsheet exports often start with a byte order mark.
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        columns = [cell.strip() for cell in next(reader, [])]
-        _check_header(columns, path=path)
-        for number, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            where = f"row {number}"
-            try:
-                contact = _row_contact(
-                    columns, row, path=path, where=where, locales=locales, region=region
-                )
-            except ContactsError as problem:
-                if problems is None:
-                    raise
-                problems.append(problem)
-                continue
-            yield contact, where
+    try:
+        # utf-8-sig: spreadsheet exports often start with a byte order mark.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            columns = [cell.strip() for cell in next(reader, [])]
+            _check_header(columns, path=path)
+            for number, row in enumerate(reader, start=2):
+                if not any(cell.strip() for cell in row):
+                    continue
+                where = f"row {number}"
+                try:
+                    contact, zone = _row_contact(
+                        columns, row, path=path, where=where, locales=locales, region=region
+                    )
+                except ContactsError as problem:
+                    if problems is None:
+                        raise
+                    problems.append(problem)
+                    continue
+                yield contact, where, zone
+    except UnicodeDecodeError:
+        # Decoded as it streams: the error can come at any row, after rows were yielded.
+        raise not_utf8(path) from None
 
 
 def _row_contact(
@@ -61,8 +74,8 @@ def _row_contact(
     where: str,
     locales: frozenset[str],
     region: str | None,
-) -> Contact:
-    """One data row as a contact."""
+) -> tuple[Contact, str | None]:
+    """One data row as a contact, and its time zone."""
     if len(row) != len(columns):
         problem = f"the row has {len(row)} cells but the header has {len(columns)}."
         raise ContactsError(path, where, "(row)", problem)
@@ -73,9 +86,10 @@ def _row_contact(
         raw["channels"] = [c.strip() for c in cells["channels"].split("|") if c.strip()]
     if "tags" in raw:
         raw["tags"] = _tags(cells["tags"], path=path, where=where)
-    return build_contact(
+    contact = build_contact(
         raw, audience=audience, path=path, where=where, locales=locales, region=region
     )
+    return contact, contact_zone(raw, contact, path=path, where=where)
 
 
 def _check_header(columns: list[str], *, path: Path) -> None:

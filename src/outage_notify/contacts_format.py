@@ -18,11 +18,13 @@ import yaml
 
 from outage_notify.errors import ContactsError
 from outage_notify.models import ChannelName, Contact
+from outage_notify.reader_zones import zone_for_phone, zone_problem
 
 DEFAULT_LOCALES = frozenset({"en", "pt-BR"})
 CONTACT_KEYS = (
-    "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags",
+    "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags", "timezone",
 )  # fmt: skip
+NEWLINE = b"\n"
 # Only for the catch-up summary once mail works again; never a channel.
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
@@ -52,7 +54,10 @@ _CHANNEL_ORDERS: dict[tuple[ChannelName, ...], tuple[ChannelName, ...]] = {}
 
 def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
     """Parse one YAML file; return its data and the line of each item of top-level lists."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -74,6 +79,18 @@ def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
             if isinstance(value_node, yaml.SequenceNode):
                 lines[str(key_node.value)] = [item.start_mark.line + 1 for item in value_node.value]
     return data, lines
+
+
+def not_utf8(path: Path) -> ContactsError:
+    """The problem of a file that is not UTF-8, naming its first line that is not."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8-sig")
+        where = "file"
+    except UnicodeDecodeError as error:
+        where = f"line {data.count(NEWLINE, 0, error.start) + 1}"
+    problem = "the file is not UTF-8; save it as UTF-8 (a spreadsheet calls it 'CSV UTF-8')."
+    return ContactsError(path, where, "(encoding)", problem)
 
 
 def _refuse_repeated_keys(node: yaml.Node | None, *, path: Path) -> None:
@@ -212,6 +229,27 @@ def build_contact(
         slack=slack, fallback=fallback, email=email, locale=sys.intern(locale),
         channels=channels, tags=tags,
     )  # fmt: skip
+
+
+def contact_zone(
+    raw: Mapping[str, object], contact: Contact, *, path: Path, where: str
+) -> str | None:
+    """The zone a contact reads times in: its `timezone`, else the one zone of its phone
+    number; None when neither says (the audience's or the organisation's zone applies)."""
+    zone = check_timezone(raw.get("timezone"), path=path, where=where)
+    zone = zone or zone_for_phone(contact.phone)
+    # Interned: 100,000 contacts share a handful of zone names.
+    return sys.intern(zone) if zone else None
+
+
+def check_timezone(value: object, *, path: Path, where: str, field: str = "timezone") -> str | None:
+    """An IANA zone name (`America/Sao_Paulo`), or None when not set."""
+    if value is None or value == "":
+        return None
+    problem = zone_problem(value)
+    if problem is not None:
+        raise ContactsError(path, where, field, problem)
+    return str(value)
 
 
 def _optional(value: object) -> str | None:

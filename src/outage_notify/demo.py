@@ -37,7 +37,9 @@ from outage_notify.settings import (
     TwilioSettings,
 )
 
-ZONE = "America/Sao_Paulo"
+# The shipped contacts are a Brazilian organisation's (as in .env.example): its readers in
+# Sao Paulo read plain times, the few in London or San Francisco read theirs with the zone.
+DEMO_TIMEZONE = "America/Sao_Paulo"
 # The acknowledgement chase waits this long before the next channel (routing.yaml says 5 min).
 RENOTIFY_MINUTES = 0.05
 
@@ -51,7 +53,8 @@ def demo_settings(
             "broker_url": "",
             "database_url": f"sqlite:///{workdir / 'demo.db'}",
             "contacts_dir": workdir / "contacts",
-            "timezone": ZONE,
+            # An OUTAGE_NOTIFY_TIMEZONE the operator set wins; the default (UTC) does not.
+            "timezone": base.timezone if "timezone" in base.model_fields_set else DEMO_TIMEZONE,
             "public_base_url": public,
             "default_lead": lead,
             "api_tokens": Settings.model_validate(

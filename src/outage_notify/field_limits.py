@@ -39,6 +39,9 @@ CLIENT = 100
 PROVIDER_ID = 100
 # Who sent an inbound message (inbound_messages.sender): a phone number or Slack user id.
 SENDER = 200
+# messages.timezone, deliveries.timezone: an IANA zone name (the longest is 32 characters),
+# checked against the zone database when contacts are loaded.
+TIMEZONE = 64
 
 # --- text and JSON columns (unbounded in the database; bounded here for people) -----------
 # A component name (incidents.components is JSON); it is shown in messages and lists.

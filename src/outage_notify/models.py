@@ -305,6 +305,8 @@ class Contact(BaseModel):
     email: str | None = None
     locale: str = "en"
     channels: tuple[ChannelName, ...] = (ChannelName.SMS, ChannelName.SLACK, ChannelName.FALLBACK)
+    # The contact's time zone is kept in `Audience.zones`, not here: an eleventh field would
+    # double the size of every contact's __dict__ (CPython's 10-key step), 190 bytes each.
     tags: dict[str, str] = Field(default_factory=dict)
 
     def address(self, channel: ChannelName) -> str | None:
@@ -334,6 +336,12 @@ class Audience(BaseModel):
     name: str
     deliver: Literal["first", "all"] = "first"
     broadcast: Broadcast = Field(default_factory=Broadcast)
+    # The audience file's `timezone`: for its contacts without a zone of their own, and its
+    # broadcasts; None means the organisation's (OUTAGE_NOTIFY_TIMEZONE).
+    timezone: str | None = None
+    # Contact id -> the IANA zone the contact reads times in: its own `timezone`, else its
+    # phone number's (`outage_notify.reader_zones`); a contact without one is not listed.
+    zones: dict[str, str] = Field(default_factory=dict)
     contacts: list[Contact] = Field(default_factory=list)
 
 
@@ -356,11 +364,13 @@ class Recipient:
     locale: str
     routes: tuple[Route, ...]
     kind: Literal["contact", "broadcast"] = "contact"
+    # The IANA zone the recipient reads times in; "" means the organisation's.
+    timezone: str = ""
 
 
 @dataclass(frozen=True)
 class RenderedMessage:
-    """One body for one (audience, channel, locale) of an update."""
+    """One body for one (audience, channel, locale, time zone) of an update."""
 
     audience: str
     channel: ChannelName
@@ -369,6 +379,8 @@ class RenderedMessage:
     title: str = ""
     encoding: str = ""
     segments: int = 0
+    # The readers' zone, "" for the organisation's; set by planning (`Renderings`).
+    timezone: str = ""
 
 
 @dataclass(frozen=True)

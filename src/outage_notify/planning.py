@@ -2,8 +2,9 @@
 
 Planning decides, for one update, which audiences hear it and with which kind (an audience that
 was never told gets `opened`, whatever the update), then streams recipients while rendering each
-(audience, channel, locale) body once. It never touches the database; the worker stores what it
-yields in batches.
+(audience, channel, locale, time zone) body once: times are written in the reader's zone, so
+readers in one zone share a body, and everyone in the organisation's zone shares one ("").
+It never touches the database; the worker stores what it yields in batches.
 """
 
 from __future__ import annotations
@@ -132,17 +133,24 @@ def notified_after(
     return result
 
 
+# Renders one body: (audience, kind, channel, locale, zone), the zone "" for the organisation's.
+Render = Callable[[str, UpdateKind, ChannelName, str, str], RenderedMessage]
+
+
 class Renderings:
-    """Renders each (audience, channel, locale) body once, on first need."""
+    """Renders each (audience, channel, locale, zone) body once, on first need."""
 
-    def __init__(self, render: Callable[[str, UpdateKind, ChannelName, str], RenderedMessage]):
+    def __init__(self, render: Render):
         self._render = render
-        self._cache: dict[tuple[str, ChannelName, str], RenderedMessage] = {}
+        self._cache: dict[tuple[str, ChannelName, str, str], RenderedMessage] = {}
 
-    def need(self, audience: str, kind: UpdateKind, channel: ChannelName, locale: str) -> None:
-        key = (audience, channel, locale)
+    def need(
+        self, audience: str, kind: UpdateKind, channel: ChannelName, locale: str, zone: str = ""
+    ) -> None:
+        key = (audience, channel, locale, zone)
         if key not in self._cache:
-            self._cache[key] = self._render(audience, kind, channel, locale)
+            rendered = self._render(audience, kind, channel, locale, zone)
+            self._cache[key] = replace(rendered, timezone=zone)
 
     @property
     def messages(self) -> list[RenderedMessage]:
@@ -172,8 +180,13 @@ def iter_deliveries(
     everyone_urls: tuple[str, ...] = (),
     everyone_locale: str = "en",
     staff: Sequence[Contact] = (),
+    organisation_zone: str = "",
 ) -> Iterator[PlannedDelivery]:
-    """Every recipient of the planned audiences once, rendering bodies as routes need them."""
+    """Every recipient of the planned audiences once, rendering bodies as routes need them.
+
+    A recipient in `organisation_zone` is planned with the zone "" (the organisation's), so
+    it shares its body with every reader who has no zone of their own.
+    """
     seen: set[str] = set()
     for plan in plans:
         if plan.audience == EVERYONE:
@@ -181,9 +194,11 @@ def iter_deliveries(
         elif plan.audience == STAFF:
             # Keys of their own: a reminder must not supersede (coalesce with) a stakeholder
             # message still on its way to the same person.
+            # Each in the zone their own audience gives them.
+            zones = {c.id: zone for c in staff if (zone := directory.contact_zone(c.id))}
             targets = (
                 replace(r, key=f"staff:{r.key}")
-                for r in recipients(Audience(name=STAFF, contacts=list(staff)))
+                for r in recipients(Audience(name=STAFF, contacts=list(staff), zones=zones))
             )
         else:
             targets = recipients(
@@ -192,17 +207,20 @@ def iter_deliveries(
                 broadcast_locale=directory.broadcast_locale(plan.audience),
             )
         asks = asks_acknowledgement(directory.routing, plan.audience, plan.kind)
-        # (channel, locale) pairs already asked for in this audience: most recipients add none.
-        needed: set[tuple[ChannelName, str]] = set()
+        # (channel, locale, zone) already asked for in this audience: most recipients add none.
+        needed: set[tuple[ChannelName, str, str]] = set()
         for recipient in targets:
             if recipient.key in seen:
                 # A broadcast target shared by two audiences gets one post, not two.
                 continue
             seen.add(recipient.key)
+            if recipient.timezone and recipient.timezone == organisation_zone:
+                recipient = replace(recipient, timezone="")
+            zone = recipient.timezone
             for route in recipient.routes:
-                if (route.channel, recipient.locale) not in needed:
-                    needed.add((route.channel, recipient.locale))
-                    renderings.need(plan.audience, plan.kind, route.channel, recipient.locale)
+                if (route.channel, recipient.locale, zone) not in needed:
+                    needed.add((route.channel, recipient.locale, zone))
+                    renderings.need(plan.audience, plan.kind, route.channel, recipient.locale, zone)
             # A broadcast reaches a room, not a person who could answer.
             ack_required = asks and recipient.kind == "contact"
             yield PlannedDelivery(plan.audience, recipient, ack_required)

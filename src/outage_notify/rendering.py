@@ -89,7 +89,8 @@ class IncidentView:
 
 @dataclass(frozen=True)
 class MessageContext:
-    """Everything one render may use; the same for every recipient of an audience."""
+    """Everything one render may use; the same for every recipient of an audience who reads
+    the same locale in the same time zone."""
 
     kind: UpdateKind
     audience: str
@@ -99,8 +100,9 @@ class MessageContext:
     alternatives: tuple[str, ...]
     organisation: str
     status_page_url: str
+    # The readers' IANA zone: every time is written in it.
     timezone: str
-    # When the update is written (None: the clock); decides "14:30" versus "27/11 14:30".
+    # When the update is written (None: the clock); decides "14:30" versus "Nov 27, 14:30".
     now: datetime | None = None
     # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
     acknowledge: bool = False
@@ -113,6 +115,9 @@ class MessageContext:
     # `message` was written by staff (not built from alert labels or by the system): every
     # audience that gets the update shows it, partners included (COMMS.md).
     staff_text: bool = False
+    # OUTAGE_NOTIFY_TIMEZONE: a time in any other zone carries the zone's abbreviation
+    # ("17:30 PST"); "" when the render has no reader (`templates check`, previews).
+    organisation_timezone: str = ""
 
 
 def _tidy(text: str) -> str:
@@ -195,10 +200,11 @@ class Renderer:
         Free text is shortened until the body fits (`outage_notify.message_fit`); with
         `bare_only`, only whether the template's must-keep parts fit (`Fitted.overflow`).
         """
-        try:
-            ZoneInfo(context.timezone)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ConfigError(f"unknown timezone {context.timezone!r}") from error
+        for zone in filter(None, (context.timezone, context.organisation_timezone)):
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as error:
+                raise ConfigError(f"unknown timezone {zone!r}") from error
         budget = budget or default_budget(channel)
         template, path = self._template(channel, context)
         folder = Path(path).parent.parent.name

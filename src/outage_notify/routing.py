@@ -221,6 +221,8 @@ def recipients(
 ) -> Iterator[Recipient]:
     """The recipients of one audience under some tag filters, contacts first, then broadcasts."""
     whole = {} in tag_filters
+    # A contact without a zone of its own reads the audience file's, else the organisation's.
+    audience_zone = audience.timezone or ""
     for contact in audience.contacts:
         if not whole and not any(tags.items() <= contact.tags.items() for tags in tag_filters):
             continue
@@ -229,9 +231,15 @@ def recipients(
             for channel in contact.channels
             if (address := contact.address(channel))
         ]
+        zone = audience.zones.get(contact.id) or audience_zone
         if audience.deliver == "first" and routes:
             yield Recipient(
-                f"contact:{contact.id}", contact.name, audience.name, contact.locale, tuple(routes)
+                f"contact:{contact.id}",
+                contact.name,
+                audience.name,
+                contact.locale,
+                tuple(routes),
+                timezone=zone,
             )
         elif audience.deliver == "all":
             for route in routes:
@@ -241,6 +249,7 @@ def recipients(
                     audience.name,
                     contact.locale,
                     (route,),
+                    timezone=zone,
                 )
     # A broadcast reaches everyone in the channel, so a message meant for one site or
     # department would also reach the people the routing deliberately left out.
@@ -250,14 +259,26 @@ def recipients(
         route = Route(ChannelName.SLACK, channel_id)
         name = f"#{channel_id} broadcast"
         yield Recipient(
-            f"slack:{channel_id}", name, audience.name, broadcast_locale, (route,), "broadcast"
+            f"slack:{channel_id}",
+            name,
+            audience.name,
+            broadcast_locale,
+            (route,),
+            "broadcast",
+            audience_zone,
         )
     for url in audience.broadcast.fallback_urls:
         # Apprise URLs often carry tokens, so the display name shows only the scheme.
         name = f"{url.split('://', 1)[0]}:// broadcast"
         route = Route(ChannelName.FALLBACK, url)
         yield Recipient(
-            f"fallback:{url}", name, audience.name, broadcast_locale, (route,), "broadcast"
+            f"fallback:{url}",
+            name,
+            audience.name,
+            broadcast_locale,
+            (route,),
+            "broadcast",
+            audience_zone,
         )
 
 

@@ -1,8 +1,9 @@
 """The messages of one update, as the worker renders them, and what fitting them cut.
 
-The worker plans with `renderer_for` (one body per audience, channel and locale, within that
-audience's budget); the API calls `truncations` with the same inputs right after accepting a
-staff update, so its answer says exactly which readers get the staff message shortened.
+The worker plans with `renderer_for` (one body per audience, channel, locale and readers' time
+zone, within that audience's budget); the API calls `truncations` with the same inputs right
+after accepting a staff update, so its answer says exactly which readers get the staff message
+shortened.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from outage_notify.planning import (
     STAFF,
     WHOLE,
     AudiencePlan,
+    Render,
     Renderings,
     asks_acknowledgement,
     iter_deliveries,
@@ -32,7 +34,6 @@ from outage_notify.settings import Settings
 from outage_notify.store.tables import IncidentRow, UpdateRow
 
 log = logging.getLogger(__name__)
-Render = Callable[[str, UpdateKind, ChannelName, str], RenderedMessage]
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ def renderer_for(
     current: bool = False,
     ask: bool = True,
 ) -> Render:
-    """Renders the update for (audience, kind, channel, locale); `seen` gets every result.
+    """Renders the update for (audience, kind, channel, locale, zone); `seen` gets every result.
 
+    The zone is the readers' ("" for the organisation's, OUTAGE_NOTIFY_TIMEZONE): times are
+    written in it, with its abbreviation when it is not the organisation's.
     `now` (default: the clock at each render) decides whether times carry a date; the golden
     messages (tests/golden_messages.py) pass a fixed one so their files stay the same.
     With `current`, the incident's facts (phase, severity, components, ETA, next update) are
@@ -90,7 +93,7 @@ def renderer_for(
     eta_previous = update.eta_previous if update.eta_previous != view.eta else None
 
     def render(
-        audience: str, kind: UpdateKind, channel: ChannelName, locale: str
+        audience: str, kind: UpdateKind, channel: ChannelName, locale: str, zone: str = ""
     ) -> RenderedMessage:
         context = MessageContext(
             kind=kind,
@@ -101,7 +104,8 @@ def renderer_for(
             alternatives=tuple(settings.alternatives),
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
-            timezone=settings.timezone,
+            timezone=zone or settings.timezone,
+            organisation_timezone=settings.timezone,
             acknowledge=ask and asks_acknowledgement(directory.routing, audience, kind),
             more_url=more_url(settings),
             now=now,
@@ -157,11 +161,12 @@ def update_plans(
     )
 
 
-Combos = dict[str, frozenset[tuple[ChannelName, str]]]
+Combos = dict[str, frozenset[tuple[ChannelName, str, str]]]
 
 
 def audience_combos(settings: Settings, directory: Directory) -> Combos:
-    """Per audience, every (channel, locale) its recipients' routes use: what gets rendered.
+    """Per audience, every (channel, locale, zone) its recipients' routes use: what gets
+    rendered (the zone "" for the organisation's, as planning writes it).
 
     Computed once per directory (seconds for 100,000 contacts) so the API need not walk every
     recipient of a whole audience on each staff update.
@@ -169,15 +174,17 @@ def audience_combos(settings: Settings, directory: Directory) -> Combos:
     combos: Combos = {}
     for name, audience in directory.audiences.items():
         found = {
-            (route.channel, recipient.locale)
-            for recipient in recipients(
-                audience, broadcast_locale=directory.broadcast_locale(name)
+            (
+                route.channel,
+                recipient.locale,
+                "" if recipient.timezone == settings.timezone else recipient.timezone,
             )
+            for recipient in recipients(audience, broadcast_locale=directory.broadcast_locale(name))
             for route in recipient.routes
         }
         combos[name] = frozenset(found)
     if settings.fallback.urls:
-        combos[EVERYONE] = frozenset({(ChannelName.FALLBACK, settings.default_locale)})
+        combos[EVERYONE] = frozenset({(ChannelName.FALLBACK, settings.default_locale, "")})
     return combos
 
 
@@ -198,24 +205,24 @@ def truncations(
     field = "message" if update.message else "summary"
     if update.recipients is not None or not (update.message or incident.summary):
         return []
-    found: list[Truncation] = []
+    # Readers in other zones get bodies of their own, a few characters longer or shorter:
+    # an (audience, channel, locale) is named once, with what its least lucky readers keep.
+    found: dict[tuple[str, ChannelName, str], Truncation] = {}
 
     def seen(fitted: Fitted) -> None:
         cut = fitted.kept(field)
         if cut is not None:
             message = fitted.message
-            found.append(
-                Truncation(
-                    message.audience, message.channel, message.locale, field, cut.kept, cut.of
-                )
-            )
+            key = (message.audience, message.channel, message.locale)
+            if key not in found or cut.kept < found[key].kept:
+                found[key] = Truncation(*key, field, cut.kept, cut.of)
 
     render = renderer_for(settings, directory, renderer, budgets, incident, update, seen=seen)
     narrowed = []
     for plan in update_plans(settings, directory, incident, update):
         if combos is not None and plan.tag_filters == WHOLE and plan.audience in combos:
-            for channel, locale in sorted(combos[plan.audience]):
-                render(plan.audience, plan.kind, channel, locale)
+            for channel, locale, zone in sorted(combos[plan.audience]):
+                render(plan.audience, plan.kind, channel, locale, zone)
         else:
             narrowed.append(plan)
     # A tag-narrowed audience: only the (channel, locale) its selected recipients use.
@@ -225,6 +232,7 @@ def truncations(
         renderings=Renderings(render),
         everyone_urls=tuple(settings.fallback.urls),
         everyone_locale=settings.default_locale,
+        organisation_zone=settings.timezone,
     ):
         pass
-    return found
+    return list(found.values())

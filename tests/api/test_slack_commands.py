@@ -22,6 +22,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from outage_notify.commands import parse_time
 from outage_notify.fakes.server import FakeProviders
+from outage_notify.reader_zones import zone_for_phone
 from outage_notify.settings import SlackSettings
 from tests.fixtures.service import RunningService, wait_for
 
@@ -158,13 +159,17 @@ def test_eta_from_a_staff_user_is_announced_to_stakeholders(slack: Slack) -> Non
     assert entry["detail"]["via"] == "slack" and entry["detail"]["update_id"] is not None
 
     wait_for(lambda: service.settled(incident, updates=2), timeout=60, what="eta_changed sent")
-    texts = [r.body for r in service.providers.records() if r.channel == "sms"]
+    texts = {r.to: r.body for r in service.providers.records() if r.channel == "sms"}
     assert texts, "the eta_changed update reached nobody by SMS"
-    # Every template of eta_changed states the new time (en and pt-BR, today or a date).
-    assert all("14:30" in body for body in texts), texts
+    # Every template of eta_changed states the new time (en and pt-BR, today or a date), in
+    # the reader's zone: 14:30 in Sao Paulo, the same moment in London or San Francisco.
+    for phone, body in texts.items():
+        reader = ZoneInfo(zone_for_phone(phone) or service.settings.timezone)
+        assert f"{eta.astimezone(reader):%H:%M}" in body, (phone, body)
     # The incident had no ETA: this one is announced as an estimate, not as a change.
-    assert any("Estimated fix" in body or "Retorno previsto" in body for body in texts), texts
-    assert not any("ETA changed" in body or "mudou" in body for body in texts), texts
+    bodies = texts.values()
+    assert any("Estimated fix" in body or "Retorno previsto" in body for body in bodies), texts
+    assert not any("ETA changed" in body or "mudou" in body for body in bodies), texts
 
 
 def test_refusals_and_bad_signatures_change_nothing(slack: Slack) -> None:

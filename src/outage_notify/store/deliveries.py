@@ -26,6 +26,7 @@ DELIVERY_COLUMNS = (
     "recipient_name",
     "recipient_kind",
     "locale",
+    "timezone",
     "routes",
     "ack_required",
 )
@@ -48,6 +49,7 @@ def insert_deliveries(
             item.recipient.name,
             item.recipient.kind,
             item.recipient.locale,
+            item.recipient.timezone,
             routes_json(item.recipient.routes),
             item.ack_required,
         )
@@ -93,6 +95,7 @@ def insert_messages(
             "audience": m.audience,
             "channel": m.channel.value,
             "locale": m.locale,
+            "timezone": m.timezone,
             "title": m.title,
             "body": m.body,
             "encoding": m.encoding,
@@ -148,9 +151,7 @@ def claim(
             DeliveryRow.state.in_(CLAIMABLE),
             or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
         )
-        .values(
-            state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now
-        )
+        .values(state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now)
         .returning(DeliveryRow.id)
         .execution_options(synchronize_session=False)
     ).all()
@@ -164,16 +165,18 @@ def claim(
 
 def messages_for(
     session: Session, deliveries: Sequence[DeliveryRow]
-) -> dict[tuple[int, str, str, str], MessageRow]:
-    """The rendered bodies these deliveries need, keyed by (update, audience, channel, locale)."""
+) -> dict[tuple[int, str, str, str, str], MessageRow]:
+    """The rendered bodies these deliveries need, keyed by (update, audience, channel, locale,
+    time zone)."""
     wanted = {
-        (d.update_id, d.audience, d.routes[d.route_index]["channel"], d.locale) for d in deliveries
+        (d.update_id, d.audience, d.routes[d.route_index]["channel"], d.locale, d.timezone)
+        for d in deliveries
     }
     if not wanted:
         return {}
     update_ids = {key[0] for key in wanted}
     rows = session.scalars(select(MessageRow).where(MessageRow.update_id.in_(update_ids))).all()
-    return {(m.update_id, m.audience, m.channel, m.locale): m for m in rows}
+    return {(m.update_id, m.audience, m.channel, m.locale, m.timezone): m for m in rows}
 
 
 def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: datetime) -> None:

@@ -206,7 +206,7 @@ class UpdateRow(Base):
 
 
 class MessageRow(Base):
-    """A body rendered once per (update, audience, channel, locale)."""
+    """A body rendered once per (update, audience, channel, locale, readers' time zone)."""
 
     __tablename__ = "messages"
 
@@ -215,13 +215,17 @@ class MessageRow(Base):
     audience: Mapped[str] = mapped_column(String(limits.AUDIENCE))
     channel: Mapped[str] = mapped_column(String(20))
     locale: Mapped[str] = mapped_column(String(20))
+    # The IANA zone its times are written in; "" for the organisation's (OUTAGE_NOTIFY_TIMEZONE).
+    timezone: Mapped[str] = mapped_column(String(limits.TIMEZONE), default="", server_default="")
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
     encoding: Mapped[str] = mapped_column(String(10), default="")
     segments: Mapped[int] = mapped_column(Integer, default=0)
 
     __table_args__ = (
-        UniqueConstraint("update_id", "audience", "channel", "locale", name="uq_messages_key"),
+        UniqueConstraint(
+            "update_id", "audience", "channel", "locale", "timezone", name="uq_messages_key"
+        ),
     )
 
 
@@ -238,6 +242,8 @@ class DeliveryRow(Base):
     recipient_name: Mapped[str] = mapped_column(String(200))
     recipient_kind: Mapped[str] = mapped_column(String(20), default="contact")
     locale: Mapped[str] = mapped_column(String(20))
+    # The zone the recipient reads times in ("" the organisation's): picks its message.
+    timezone: Mapped[str] = mapped_column(String(limits.TIMEZONE), default="", server_default="")
     # [{"channel": "sms", "address": "+55..."}, ...] in preference order.
     routes: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     route_index: Mapped[int] = mapped_column(Integer, default=0)

@@ -122,4 +122,7 @@ def _digest_body(
     if not others:
         return own
     room = TWILIO_MAX_BODY - len(own) - 1
-    return f"{own}\n{digest_text(session, runtime, others, carrier.locale, now=now, limit=room)}"
+    digest = digest_text(
+        session, runtime, others, carrier.locale, now=now, limit=room, zone=carrier.timezone
+    )
+    return f"{own}\n{digest}"

@@ -36,7 +36,7 @@ def apply_cap(
     session: Session,
     runtime: WorkerRuntime,
     claimed: Sequence[DeliveryRow],
-    messages: Mapping[tuple[int, str, str, str], MessageRow],
+    messages: Mapping[tuple[int, str, str, str, str], MessageRow],
     *,
     now: datetime,
 ) -> set[int]:
@@ -72,7 +72,9 @@ def apply_cap(
         row.updated_at = now
         row.error = f"held: {cap} messages in the last hour; the news goes in one digest"
     for row in carriers:
-        message = messages.get((row.update_id, row.audience, route_channel(row), row.locale))
+        message = messages.get(
+            (row.update_id, row.audience, route_channel(row), row.locale, row.timezone)
+        )
         if message is not None:
             _carry(session, runtime, row, message.body, now=now)
     return {row.id for row in over}
@@ -93,7 +95,9 @@ def _carry(
     others = [r for r in waiting if r.incident_id != row.incident_id]
     if others:
         room = TWILIO_MAX_BODY - len(body) - 1
-        digest = digest_text(session, runtime, others, row.locale, now=now, limit=room)
+        digest = digest_text(
+            session, runtime, others, row.locale, now=now, limit=room, zone=row.timezone
+        )
         row.digest_body = f"{body}\n{digest}"
 
 
@@ -105,6 +109,7 @@ def digest_text(
     *,
     now: datetime,
     limit: int = TWILIO_MAX_BODY,
+    zone: str = "",
 ) -> str:
     """One message for held deliveries: one entry per incident, at its newest news.
 
@@ -133,7 +138,9 @@ def digest_text(
             "held_since": min(r.created_at for r in rows),
             "status_page_url": settings.status_page_url,
             "organisation": settings.organisation_name,
-            "timezone": settings.timezone,
+            # The recipient's zone ("" the organisation's), as their own messages have it.
+            "timezone": zone or settings.timezone,
+            "organisation_timezone": settings.timezone,
             "now": now,
         },
     )

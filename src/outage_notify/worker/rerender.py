@@ -24,7 +24,7 @@ from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow, Up
 from outage_notify.update_messages import renderer_for
 from outage_notify.worker.runtime import WorkerRuntime
 
-Key = tuple[int, str, ChannelName, str]
+Key = tuple[int, str, ChannelName, str, str]
 _KINDS = frozenset(kind.value for kind in UpdateKind)
 
 
@@ -60,7 +60,7 @@ def current_messages(
     for row in rows:
         update, incident = updates[row.update_id], incidents[row.incident_id]
         channel = ChannelName(row.routes[row.route_index]["channel"])
-        key: Key = (row.update_id, row.audience, channel, row.locale)
+        key: Key = (row.update_id, row.audience, channel, row.locale, row.timezone)
         if key not in rendered:
             render = renderer_for(
                 runtime.settings,
@@ -73,7 +73,7 @@ def current_messages(
                 ask=ask,
             )
             kind = kinds.get((update.id, row.audience), UpdateKind(update.kind))
-            rendered[key] = render(row.audience, kind, channel, row.locale)
+            rendered[key] = render(row.audience, kind, channel, row.locale, row.timezone)
         found[row.id] = rendered[key]
     return found
 

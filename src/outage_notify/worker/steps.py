@@ -104,6 +104,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
                 everyone_urls=tuple(runtime.settings.fallback.urls),
                 everyone_locale=runtime.settings.default_locale,
                 staff=staff,
+                organisation_zone=runtime.settings.timezone,
             ),
             update_id=update.id,
             incident_id=incident.id,
@@ -184,7 +185,7 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 not_sent.append(refused)
                 continue
         message = fresh.get(row.id) or messages[
-            (row.update_id, row.audience, route["channel"], row.locale)
+            (row.update_id, row.audience, route["channel"], row.locale, row.timezone)
         ]
         jobs.append(
             Job(
