@@ -121,7 +121,11 @@ class PublicWords:
         )
 
     def component(self, component: str, *, service: str, locale: str) -> str:
-        """A component's public name; an unknown label is named as its service."""
+        """A component's public name (`components.<id>.name` of public.yaml, else the built-in
+        words); an unknown label is named as its service."""
+        named = self._entry(locale, "component", component, "name")
+        if named:
+            return named
         return component_name(
             component, locale=locale, unknown=self.service_name(service, locale=locale)
         )

@@ -140,6 +140,11 @@ class Routing(BaseModel):
     acknowledge: tuple[AckRule, ...] = ()
     # Audience -> the most segments one of its SMS may take (else OUTAGE_NOTIFY_SMS_MAX_SEGMENTS).
     sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
+    # Audience -> locale -> how its readers reach IT meanwhile (`outage_notify.alternatives`);
+    # an audience listed here never gets OUTAGE_NOTIFY_ALTERNATIVES.
+    alternatives: dict[str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]] = (
+        Field(default_factory=dict)
+    )
 
     @field_validator("rules")
     @classmethod
@@ -180,7 +185,9 @@ DEFAULT_ROUTING = Routing(
                 Condition(severity_at_least=Severity.CRITICAL),
             ),
         ),
-    )
+    ),
+    # Partners never get the organisation-wide alternatives: those name internal routes.
+    alternatives={"partners": {}},
 )
 
 

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from outage_notify.alternatives import alternatives_for
+from outage_notify.catalogs import Words
 from outage_notify.contacts import Directory
 from outage_notify.message_budget import Budgets
 from outage_notify.message_fit import Fitted
@@ -25,6 +27,7 @@ from outage_notify.planning import (
     iter_deliveries,
     plan_audiences,
 )
+from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
@@ -80,8 +83,8 @@ def renderer_for(
             audience=audience,
             locale=locale,
             incident=view,
-            message=update.message,
-            alternatives=tuple(settings.alternatives),
+            message=reader_message(settings, update, locale),
+            alternatives=alternatives_for(settings, directory, audience, locale),
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
             timezone=settings.timezone,
@@ -107,6 +110,14 @@ def renderer_for(
         return fitted.message
 
     return render
+
+
+def reader_message(settings: Settings, update: UpdateRow, locale: str) -> str:
+    """The update's message for a reader of `locale`: staff text as written; the holding
+    message (stored as its msgid) in the reader's language."""
+    if update.created_by == HOLDING_ACTOR and update.message == HOLDING_MESSAGE:
+        return Words.of(settings.templates_dir, locale)(HOLDING_MESSAGE)
+    return update.message
 
 
 def more_url(settings: Settings) -> str:
