@@ -35,10 +35,14 @@ FOREIGN = [locale for locale in LOCALES if not locale.startswith("en")]
 NOW = datetime(2026, 11, 27, 18, 30, tzinfo=UTC)
 # Words an English sentence can hardly do without and neither Portuguese nor Spanish uses.
 ENGLISH = frozenset(
-    "the is are and not working please again since reach our you your with from call them "
-    "yet update new email down fix hold by will we has have been this these people when "
-    "expected time next still sent arrive late meanwhile reminder incident alert".split()
-)
+    {
+        "the", "is", "are", "and", "not", "working", "please", "again", "since", "reach", "our",
+        "you", "your", "with", "from", "call", "them", "yet", "update", "new", "email", "down",
+        "fix", "hold", "by", "will", "we", "has", "have", "been", "this", "these", "people",
+        "when", "expected", "time", "next", "still", "sent", "arrive", "late", "meanwhile",
+        "reminder", "incident", "alert",
+    }
+)  # fmt: skip
 # Values a deployment or monitoring supplies: never translated, so never counted.
 ALERT_TITLE = "ALERTTITLE"
 SUPPLIED = ("Example Corp", ALERT_TITLE, "https://status.example.com", "GET /api", "POST /api")
@@ -212,7 +216,9 @@ def test_repro4_grammar() -> None:
     two = unreached_message(
         [Unreached("Ana", "management", "+5511"), Unreached("Bia", "users", "+5512")]
     )
-    assert "Ligue para essa pessoa." in _render(UpdateKind.UNREACHED, "default", "pt-BR", message=one)
+    assert "Ligue para essa pessoa." in _render(
+        UpdateKind.UNREACHED, "default", "pt-BR", message=one
+    )
     assert "Ligue para elas." not in _render(UpdateKind.UNREACHED, "default", "pt-BR", message=one)
     assert "Ligue para essas pessoas." in _render(
         UpdateKind.UNREACHED, "default", "pt-BR", message=two
@@ -238,7 +244,12 @@ def test_repro5_partners_get_their_own_external_alternatives_in_their_language(
         created_by="alice",
     )  # fmt: skip
     render = renderer_for(
-        settings, directory, Renderer(TEMPLATES), for_directory(settings, directory), incident, update
+        settings,
+        directory,
+        Renderer(TEMPLATES),
+        for_directory(settings, directory),
+        incident,
+        update,
     )
     for channel in ChannelName:
         body = render("partners", UpdateKind.OPENED, channel, locale).body
@@ -268,3 +279,58 @@ def test_repro5_an_audience_without_its_own_alternatives_gets_the_old_setting(
     (bare / "partners.yaml").write_text((contacts / "partners.yaml").read_text("utf-8"), "utf-8")
     # Without a routing file the built-in routing gives partners no internal route.
     assert alternatives_for(settings, load_directory(bare), "partners", "en") == ()
+
+
+# --- the status page and feed --------------------------------------------------------------
+
+
+def _status_words(locale: str, components: list[str], timezone: str = "UTC") -> str:
+    from outage_notify.api.status_page import render_html
+    from outage_notify.public_words import PublicWords
+    from outage_notify.status_feed import atom_feed
+    from outage_notify.status_page import build_view, feed_entries
+    from outage_notify.status_words import page_text
+
+    words = PublicWords.load(TEMPLATES)
+    row = IncidentRow(
+        id=7, service="email", title=ALERT_TITLE, summary="", severity="critical",
+        phase="fixing", components=components, eta=NOW + timedelta(hours=1),
+        next_update_at=NOW + timedelta(minutes=30), opened_at=NOW - timedelta(hours=1),
+        resolved_at=None, public_title="",
+    )  # fmt: skip
+    update = UpdateRow(
+        id=1, incident_id=7, kind="update", message="", phase="fixing", severity="critical",
+        components=components, eta=NOW + timedelta(hours=1), next_update_at=None,
+        audiences=None, created_at=NOW, created_by="alice", public=True, phase_change=True,
+    )  # fmt: skip
+    view = build_view(
+        open_incidents=[row], updates=[update], resolved=[], organisation="Example Corp",
+        alternatives=[], locale=locale, now=NOW, words=words,
+    )  # fmt: skip
+    page = page_text(view, timezone=timezone, feed_url="/f", templates_dir=TEMPLATES)
+    html = render_html(page)
+    feed = atom_feed(
+        feed_entries([(update, row)], words=words, locale=locale), organisation="Example Corp",
+        page_url="/s", feed_url="/f", timezone=timezone, locale=locale, now=NOW,
+        templates_dir=TEMPLATES,
+    )  # fmt: skip
+    # What a reader sees: no style sheet, comment or markup.
+    html = re.sub(r"<style.*?</style>|<!--.*?-->", " ", html, flags=re.DOTALL)
+    text = re.sub(r"<[^>]+>", " ", html) + re.sub(r"<[^>]+>", " ", feed.decode("utf-8"))
+    # The language switch names every language in its own words, English included.
+    return re.sub(r"/f#update-\d+", " ", text.replace("English", " "))
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_the_status_page_and_feed_speak_the_locale(locale: str) -> None:
+    text = _status_words(locale, ["inbound", "webmail"])
+    leaked = english_words(re.sub(r"[a-z-]+\.(css|atom)|style|utf|xml|https?\S*", " ", text))
+    assert not leaked, leaked
+
+
+def test_repro4_status_page_grammar_in_pt_br() -> None:
+    assert "Afetados" in _status_words("pt-BR", ["inbound", "webmail"])
+    assert "Afetados" not in _status_words("pt-BR", ["inbound"])
+    text = _status_words("pt-BR", ["inbound"])
+    assert "Horários de UTC" not in text and "Horários no fuso UTC" in text
+    assert "Español" in text or "Español".lower() in text.lower()

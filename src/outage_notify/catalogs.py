@@ -33,7 +33,9 @@ def catalog_path(templates_dir: Path, locale: str) -> Path:
 def locales(templates_dir: Path) -> tuple[str, ...]:
     """Every locale folder of `templates_dir` (the languages the service speaks)."""
     return tuple(
-        sorted(p.name for p in Path(templates_dir).iterdir() if p.is_dir() and p.name[0] not in "._")
+        sorted(
+            p.name for p in Path(templates_dir).iterdir() if p.is_dir() and p.name[0] not in "._"
+        )
     )
 
 
@@ -77,7 +79,7 @@ def translations(templates_dir: Path, locale: str) -> NullTranslations:
     return first
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention `pybabel extract` knows
+def N_(message: str) -> str:  # the gettext name `pybabel extract` knows
     """Marks a msgid kept in a constant, translated later with `Words`."""
     return message
 

@@ -142,9 +142,9 @@ class Routing(BaseModel):
     sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
     # Audience -> locale -> how its readers reach IT meanwhile (`outage_notify.alternatives`);
     # an audience listed here never gets OUTAGE_NOTIFY_ALTERNATIVES.
-    alternatives: dict[str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]] = (
-        Field(default_factory=dict)
-    )
+    alternatives: dict[
+        str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]
+    ] = Field(default_factory=dict)
 
     @field_validator("rules")
     @classmethod

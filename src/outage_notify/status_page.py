@@ -32,9 +32,8 @@ from pydantic import BaseModel, Field
 from outage_notify.models import STAFF_KINDS, Phase, UpdateKind
 from outage_notify.public_words import PublicWords
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import clean_text, component_name, known_component
+from outage_notify.template_filters import clean_text, known_component
 
-LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
 FEED_LIMIT = 50
 
@@ -110,11 +109,13 @@ class FeedEntry:
     at: datetime
 
 
-def page_locale(lang: str | None, *, default: str = "en") -> str:
-    """The supported language closest to `lang` (pt, pt-PT → pt-BR); else `default`, else en."""
+def page_locale(lang: str | None, *, known: Sequence[str], default: str = "en") -> str:
+    """The `known` locale (the templates' folders) closest to `lang` (pt, pt-PT → pt-BR);
+    else `default`'s, else en."""
     for wanted in (lang, default):
         if wanted:
-            for locale in LOCALES:
+            exact = [k for k in known if k.lower() == wanted.lower()]
+            for locale in [*exact, *known]:
                 if wanted.lower().split("-")[0] == locale.lower().split("-")[0]:
                     return locale
     return "en"
@@ -151,7 +152,8 @@ def _components(incident: IncidentRow, words: PublicWords, locale: str) -> list[
     unknown = False
     for c in dict.fromkeys(incident.components):
         if known_component(c):
-            listed.append(Component(id=c, name=component_name(c, locale=locale)))
+            name = words.component(c, service=incident.service, locale=locale)
+            listed.append(Component(id=c, name=name))
         else:
             unknown = True
     if unknown:

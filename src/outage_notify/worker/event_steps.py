@@ -187,7 +187,9 @@ def _fail(
     pending.lead_told_at = now
     draft = UpdateDraft(
         kind=UpdateKind.EVENT_FAILED,
-        message=notice_text(pending, text, Words.of(runtime.settings.templates_dir, contact.locale)),
+        message=notice_text(
+            pending, text, Words.of(runtime.settings.templates_dir, contact.locale)
+        ),
         actor=ACTOR,
         recipients=(lead,),
         # Like a reminder: never held back by a per-recipient SMS budget.
@@ -200,8 +202,8 @@ def notice_text(event: EventRow, error: str, words: Words) -> str:
     """The lead's notice of a failed event, in the lead's language (the error as it was)."""
     return words(
         "An alert from %(source)s could not be processed: %(error)s. Event %(id)s (service "
-        "%(service)s); after fixing the cause, retry it with POST /api/v1/events/%(id)s/retry. Failed events: "
-        "GET /api/v1/events?state=failed",
+        "%(service)s); after fixing the cause, retry it with POST /api/v1/events/%(id)s/retry. "
+        "Failed events: GET /api/v1/events?state=failed",
         source=event.source,
         error=error,
         id=event.id,
