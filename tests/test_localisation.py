@@ -334,3 +334,31 @@ def test_repro4_status_page_grammar_in_pt_br() -> None:
     text = _status_words("pt-BR", ["inbound"])
     assert "Horários de UTC" not in text and "Horários no fuso UTC" in text
     assert "Español" in text or "Español".lower() in text.lower()
+
+
+# --- staff command replies ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_command_replies_speak_the_organisation_language(locale: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    from outage_notify.api.slack_commands import incident_blocks
+    from outage_notify.command_replies import SMS_HELP, describe, slack_text, sms_text
+
+    words = Words.of(TEMPLATES, locale)
+    row = IncidentRow(
+        id=7, title=ALERT_TITLE, service="mx", phase="fixing", severity="major", eta=None,
+        next_update_at=None,
+    )  # fmt: skip
+    last = UpdateRow(kind="update", created_at=NOW, created_by="ana", message="")
+    facts = describe(row, last, zone=ZoneInfo("UTC"), now=NOW, words=words)
+    for text in (
+        slack_text(words("Update posted"), facts, words=words),
+        sms_text(words("No incident is open."), facts, words=words),
+        words(SMS_HELP),
+        str(incident_blocks(facts, words)),
+    ):
+        # The phase, severity and kind ids (fixing, major, update) are the API's own words.
+        cleaned = re.sub(r"\b(fixing|major|update|STATUS|ETA|UPDATE|RESOLVE|NOTE)\b", " ", text)
+        assert not english_words(cleaned), text
