@@ -362,3 +362,27 @@ def test_command_replies_speak_the_organisation_language(locale: str) -> None:
         # The phase, severity and kind ids (fixing, major, update) are the API's own words.
         cleaned = re.sub(r"\b(fixing|major|update|STATUS|ETA|UPDATE|RESOLVE|NOTE)\b", " ", text)
         assert not english_words(cleaned), text
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
+    locale: str,
+) -> None:
+    from outage_notify.api.slack_message import replacement
+    from outage_notify.api.twilio_inbound import THANKS
+    from outage_notify.catchup_message import catchup_message
+    from outage_notify.sms_encoding import measure_sms
+
+    subject, body = catchup_message(
+        locale=locale, organisation="Example Corp", title=ALERT_TITLE,
+        opened_at=NOW - timedelta(hours=1), resolved_at=NOW, timezone="UTC",
+        status_url="https://status.example.com", templates_dir=TEMPLATES,
+    )  # fmt: skip
+    thanks = Words.of(TEMPLATES, locale)(THANKS)
+    assert measure_sms(thanks).segments == 1 and measure_sms(thanks).encoding == "GSM-7"
+    line = replacement(
+        {"message": {"text": "x", "blocks": []}}, user="U1", at=NOW, timezone="UTC",
+        locale=locale, templates_dir=TEMPLATES,
+    )["text"]  # fmt: skip
+    for text in (subject, body.replace("SMS, Slack", " "), thanks, line):
+        assert not english_words(text), text

@@ -181,6 +181,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
             resolved_at=resolved_at,
             timezone=settings.timezone,
             status_url=status_url,
+            templates_dir=settings.templates_dir,
         )
         result = send(settings.probe, recipients=people, subject=subject, body=body)
         sent += result.sent
