@@ -14,9 +14,9 @@ from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-# Stakeholder kinds x (default, management, partners, users) x (en, pt-BR), plus the lead's
+# Stakeholder kinds x (default, management, partners, users) x (en, es, pt-BR), plus the lead's
 # reminder, unreached list, failed-event and many-alerts notices in each locale.
-SMS_ROWS = 5 * 4 * 2 + 4 * 2
+SMS_ROWS = 5 * 4 * 3 + 4 * 3
 SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 
 

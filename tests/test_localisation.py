@@ -386,3 +386,14 @@ def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
     )["text"]  # fmt: skip
     for text in (subject, body.replace("SMS, Slack", " "), thanks, line):
         assert not english_words(text), text
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
+    from outage_notify.send_test import rehearsal_message
+
+    for channel in ChannelName:
+        title, body = rehearsal_message(
+            channel=channel, locale=locale, organisation="Example Corp", templates_dir=TEMPLATES
+        )
+        assert not english_words(f"{title} {body}"), body
