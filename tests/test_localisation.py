@@ -397,3 +397,27 @@ def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
             channel=channel, locale=locale, organisation="Example Corp", templates_dir=TEMPLATES
         )
         assert not english_words(f"{title} {body}"), body
+
+
+def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from outage_notify.contacts_loading import load_contacts
+
+    contacts = tmp_path / "contacts"
+    shutil.copytree(ROOT / "contacts", contacts)
+    routing = (contacts / "routing.yaml").read_text(encoding="utf-8")
+    (contacts / "routing.yaml").write_text(
+        routing.replace("  users:\n    en:", "  staff-only:\n    en:"), encoding="utf-8"
+    )
+    settings = Settings(
+        _env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES, alternatives=["Desk 4"]
+    )
+    with caplog.at_level("WARNING", logger="outage_notify.contacts_loading"):
+        load_contacts(settings)
+    assert "deprecated" in caplog.text and "users" in caplog.text
+    assert "partners" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="outage_notify.contacts_loading"):
+        load_contacts(Settings(_env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES))
+    assert "deprecated" not in caplog.text
