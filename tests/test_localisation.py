@@ -421,3 +421,15 @@ def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_
     with caplog.at_level("WARNING", logger="outage_notify.contacts_loading"):
         load_contacts(Settings(_env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES))
     assert "deprecated" not in caplog.text
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_a_failed_verification_reopen_is_told_in_each_reader_language(locale: str) -> None:
+    from outage_notify.verification import ACTOR, FIX_DID_NOT_HOLD
+
+    settings = Settings(_env_file=None, templates_dir=TEMPLATES)
+    stored = FIX_DID_NOT_HOLD % {"stage": "imap_search"}
+    update = UpdateRow(message=stored, created_by=ACTOR, kind="reopened")
+    text = reader_message(settings, update, locale)
+    assert "imap_search" in text and not english_words(text.replace("imap_search", "")), text
+    assert reader_message(settings, update, "en") == stored

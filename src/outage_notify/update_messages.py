@@ -8,6 +8,7 @@ staff update, so its answer says exactly which readers get the staff message sho
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
 from outage_notify.store.tables import IncidentRow, UpdateRow
+from outage_notify.verification import ACTOR as PROBE_ACTOR
+from outage_notify.verification import FIX_DID_NOT_HOLD
 
 log = logging.getLogger(__name__)
 Render = Callable[[str, UpdateKind, ChannelName, str], RenderedMessage]
@@ -112,11 +115,27 @@ def renderer_for(
     return render
 
 
+# Automatic texts stored in English (their msgid filled in), by the actor that writes them;
+# a reader gets them in their own language. Staff text is never reworded.
+SYSTEM_MESSAGES = {HOLDING_ACTOR: (HOLDING_MESSAGE,), PROBE_ACTOR: (FIX_DID_NOT_HOLD,)}
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", msgid)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(f"{pattern}$")
+
+
 def reader_message(settings: Settings, update: UpdateRow, locale: str) -> str:
-    """The update's message for a reader of `locale`: staff text as written; the holding
-    message (stored as its msgid) in the reader's language."""
-    if update.created_by == HOLDING_ACTOR and update.message == HOLDING_MESSAGE:
-        return Words.of(settings.templates_dir, locale)(HOLDING_MESSAGE)
+    """The update's message for a reader of `locale`: staff text as written; an automatic
+    text (the holding message, a failed verification) in the reader's language."""
+    for msgid in SYSTEM_MESSAGES.get(update.created_by, ()):
+        found = _pattern(msgid).match(update.message)
+        if found:
+            return Words.of(settings.templates_dir, locale)(msgid, **found.groupdict())
     return update.message
 
 
