@@ -52,8 +52,10 @@ def test_preview_prints_encoding_segments_and_cost_for_every_sms() -> None:
         assert int(cells[5]) > 0 and int(cells[6]) >= 1, line
         assert re.fullmatch(r"\d+\.\d{4} USD", cells[7]), line
         assert re.fullmatch(r"\d+\.\d{4} USD", cells[9]), line
-    # 300 example users: the users rows are priced for the SMS-first ones of each locale.
-    users = [line for line in rows if "sms/opened.users.j2" in line]
+    # 300 example users: the users rows are priced for the SMS-first ones of each locale the
+    # shipped users read (none reads es).
+    users = [line for line in rows if "sms/opened.users.j2" in line and "es/sms" not in line]
+    assert len(users) == 2
     assert all(int(line.split("│")[9]) > 0 for line in users)
     assert "Slack" in result.stdout and "Fallback" in result.stdout
 

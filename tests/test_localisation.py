@@ -433,3 +433,15 @@ def test_a_failed_verification_reopen_is_told_in_each_reader_language(locale: st
     text = reader_message(settings, update, locale)
     assert "imap_search" in text and not english_words(text.replace("imap_search", "")), text
     assert reader_message(settings, update, "en") == stored
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_the_lead_notices_stay_in_gsm7(locale: str) -> None:
+    """An SMS to the lead in UCS-2 holds 70 characters a segment: the retry link could be cut."""
+    from outage_notify.sms_encoding import measure_sms
+
+    for kind in (UpdateKind.REMINDER, UpdateKind.EVENT_FAILED, UpdateKind.UNREACHED):
+        for context in contexts(kind, "default", locale):
+            context = replace(context, incident=replace(context.incident, title="Mail down"))
+            body = Renderer(TEMPLATES).render(channel=ChannelName.SMS, context=context).body
+            assert measure_sms(body).encoding == "GSM-7", body
