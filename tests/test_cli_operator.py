@@ -14,10 +14,10 @@ from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-# Stakeholder kinds (retracted included) x (default, management, partners, users) x (en, pt-BR),
-# plus the lead's reminder, unreached list, failed-event, many-alerts and behind notices in each
-# locale.
-SMS_ROWS = 6 * 4 * 2 + 5 * 2
+# Stakeholder kinds (retracted included) x (default, management, partners, users) x (en, es,
+# pt-BR), plus the lead's reminder, unreached list, failed-event, many-alerts and behind notices
+# in each locale.
+SMS_ROWS = 6 * 4 * 3 + 5 * 3
 SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 
 
@@ -54,8 +54,10 @@ def test_preview_prints_encoding_segments_and_cost_for_every_sms() -> None:
         assert int(cells[5]) > 0 and int(cells[6]) >= 1, line
         assert re.fullmatch(r"\d+\.\d{4} USD", cells[7]), line
         assert re.fullmatch(r"\d+\.\d{4} USD", cells[9]), line
-    # 300 example users: the users rows are priced for the SMS-first ones of each locale.
-    users = [line for line in rows if "sms/opened.users.j2" in line]
+    # 300 example users: the users rows are priced for the SMS-first ones of each locale the
+    # shipped users read (none reads es).
+    users = [line for line in rows if "sms/opened.users.j2" in line and "es/sms" not in line]
+    assert len(users) == 2
     assert all(int(line.split("│")[9]) > 0 for line in users)
     assert "Slack" in result.stdout and "Fallback" in result.stdout
 

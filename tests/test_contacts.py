@@ -220,7 +220,8 @@ def test_yaml_mistake_names_file_entry_and_field(
     folder = write(tmp_path / "contacts", {"management.yaml": text})
 
     with pytest.raises(ContactsError) as raised:
-        load_directory(folder)
+        # The locales a templates folder with en and pt-BR offers (Renderer.locales).
+        load_directory(folder, locales=frozenset({"en", "pt-BR"}))
 
     assert (raised.value.path, raised.value.where, raised.value.field) == (
         str(folder / "management.yaml"),
@@ -277,7 +278,8 @@ def test_csv_mistake_names_file_row_and_field(
     folder = write(tmp_path / "contacts", {"users.csv": text})
 
     with pytest.raises(ContactsError) as raised:
-        load_directory(folder)
+        # The locales a templates folder with en and pt-BR offers (Renderer.locales).
+        load_directory(folder, locales=frozenset({"en", "pt-BR"}))
 
     assert (raised.value.path, raised.value.where, raised.value.field) == (
         str(folder / "users.csv"),
@@ -336,7 +338,8 @@ def test_folder_mistake_names_the_later_file(
     folder = write(tmp_path / "contacts", files)
 
     with pytest.raises(ContactsError) as raised:
-        load_directory(folder)
+        # The locales a templates folder with en and pt-BR offers (Renderer.locales).
+        load_directory(folder, locales=frozenset({"en", "pt-BR"}))
 
     assert (raised.value.path, raised.value.where, raised.value.field) == (
         str(folder / named),
@@ -357,7 +360,8 @@ def test_error_message_is_one_readable_line(tmp_path: Path) -> None:
     folder = write(tmp_path / "contacts", {"management.yaml": contact_yaml(phnoe="x")})
 
     with pytest.raises(ContactsError) as raised:
-        load_directory(folder)
+        # The locales a templates folder with en and pt-BR offers (Renderer.locales).
+        load_directory(folder, locales=frozenset({"en", "pt-BR"}))
 
     assert str(raised.value) == (
         f"{folder / 'management.yaml'}: contacts[0] (id=ana.souza, line 3): field 'phnoe': "

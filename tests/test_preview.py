@@ -72,13 +72,13 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
         for kind in stakeholder_kinds
         for audience in audiences
         for channel in ChannelName
-        for locale in ("en", "pt-BR")
+        for locale in ("en", "es", "pt-BR")
     }
     expected |= {
         (kind, "staff", channel, locale)
         for kind in STAFF_KINDS
         for channel in ChannelName
-        for locale in ("en", "pt-BR")
+        for locale in ("en", "es", "pt-BR")
     }
     assert keys == expected
     assert all(row.message.body for row in rows)
@@ -160,7 +160,7 @@ def test_selection_filters_what_is_rendered(directory: Directory) -> None:
     assert {(row.kind, row.audience, row.channel) for row in rows} == {
         (UpdateKind.RESOLVED, "users", ChannelName.SMS)
     }
-    assert [row.locale for row in rows] == ["en", "pt-BR"]
+    assert [row.locale for row in rows] == ["en", "es", "pt-BR"]
 
 
 def test_a_template_error_names_the_template(directory: Directory, tmp_path: Path) -> None:

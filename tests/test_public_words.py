@@ -8,6 +8,7 @@ tests/e2e/test_public_text.py.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
@@ -189,6 +190,11 @@ def test_feed_and_json_carry_no_character_xml_or_utf8_cannot(bad: str) -> None:
 def test_public_words_fall_back_by_language_then_to_the_pages_own_words(tmp_path: Path) -> None:
     assert WORDS.incident("email", [], locale="pt-PT").title.startswith("O e-mail")
     assert WORDS.incident("email", [], locale="de").title == "Email is not working properly"
+    # A locale folder with a catalog but no public.yaml: the page's own words, translated.
+    (tmp_path / "pt-BR").mkdir()
+    shutil.copytree(
+        ROOT / "templates" / "pt-BR" / "LC_MESSAGES", tmp_path / "pt-BR" / "LC_MESSAGES"
+    )
     empty = PublicWords.load(tmp_path)
     assert empty.incident("email", ["x"], locale="pt-BR").title == (
         "O e-mail não está funcionando direito"

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.demo import DEMO_TIMEZONE, demo_settings
-from outage_notify.fakes.mail import FakeMail
 from outage_notify.errors import ContactsError
 from outage_notify.fakes import FakeProviders
+from outage_notify.fakes.mail import FakeMail
 from outage_notify.message_budget import for_directory
 from outage_notify.models import ChannelName, Severity, UpdateKind
 from outage_notify.planning import PlannedDelivery, Renderings, iter_deliveries, plan_audiences

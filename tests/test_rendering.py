@@ -210,7 +210,7 @@ def test_locale_falls_back_by_language_then_to_english(renderer: Renderer) -> No
 
 
 def test_discovers_locales_and_audiences(renderer: Renderer) -> None:
-    assert renderer.locales == ("en", "pt-BR")
+    assert renderer.locales == ("en", "es", "pt-BR")
     assert renderer.audiences == ("management", "partners", "users")
 
 
@@ -531,7 +531,7 @@ def test_an_operators_own_request_is_used_and_escapes_nothing(tmp_path: Path) ->
 
 @pytest.mark.parametrize("channel", CHANNELS)
 @pytest.mark.parametrize(
-    ("locale", "words"), [("en", "Call them by phone."), ("pt-BR", "Ligue para elas.")]
+    ("locale", "words"), [("en", "Call them by phone."), ("pt-BR", "Ligue para essas pessoas.")]
 )
 def test_the_lead_gets_the_unreached_list_with_numbers_to_call(
     renderer: Renderer, channel: ChannelName, locale: str, words: str

@@ -390,10 +390,11 @@ def test_duration_text(seconds: int, text: str) -> None:
         (None, "pt-BR", "pt-BR"),
         ("en", "pt-BR", "en"),
         ("xx", "fr", "en"),
+        ("es-AR", "en", "es"),
     ],
 )
 def test_page_locale(lang: str | None, default: str, locale: str) -> None:
-    assert page_locale(lang, default=default) == locale
+    assert page_locale(lang, default=default, known=("en", "es", "pt-BR")) == locale
 
 
 def parse(body: bytes) -> ElementTree.Element:

@@ -1,33 +1,26 @@
-"""The email catch-up summary (pure): what people read in their inbox once mail works again."""
+"""The email catch-up summary (pure): what people read in their inbox once mail works again.
+
+Worded in each reader's locale from the catalogs beside the templates (`catalogs`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-SUBJECTS = {
-    "en": "[{organisation}] Email is working again: what happened",
-    "pt-BR": "[{organisation}] O e-mail voltou a funcionar: o que aconteceu",
-}
-BODIES = {
-    "en": (
-        "Email at {organisation} stopped working at {opened} and has worked again since "
-        "{resolved} ({timezone}).\n\n"
-        "What was affected: {title}\n\n"
-        "While email was down we kept you informed by SMS, Slack and our other channels. "
-        "Messages sent to you during the outage may arrive late. If a message you sent "
-        "bounced, please send it again.\n{status}\n-- {organisation} IT"
-    ),
-    "pt-BR": (
-        "O e-mail da {organisation} parou de funcionar às {opened} e voltou a funcionar às "
-        "{resolved} ({timezone}).\n\n"
-        "O que foi afetado: {title}\n\n"
-        "Enquanto o e-mail esteve fora do ar, avisamos você por SMS, Slack e outros canais. "
-        "Mensagens enviadas a você durante a falha podem chegar atrasadas. Se alguma mensagem "
-        "sua voltou, envie de novo.\n{status}\n-- TI da {organisation}"
-    ),
-}
-STATUS_LINE = {"en": "History: {url}\n", "pt-BR": "Histórico: {url}\n"}
+from outage_notify.catalogs import N_, Words
+
+SUBJECT = N_("[%(organisation)s] Email is working again: what happened")
+BODY = N_(
+    "Email at %(organisation)s stopped working at %(opened)s and has worked again since "
+    "%(resolved)s (%(timezone)s).\n\n"
+    "What was affected: %(title)s\n\n"
+    "While email was down we kept you informed by SMS, Slack and our other channels. "
+    "Messages sent to you during the outage may arrive late. If a message you sent "
+    "bounced, please send it again.\n%(status)s\n-- %(organisation)s IT"
+)
+STATUS_LINE = N_("History: %(url)s\n")
 
 
 def catchup_message(
@@ -39,12 +32,14 @@ def catchup_message(
     resolved_at: datetime,
     timezone: str,
     status_url: str,
+    templates_dir: Path = Path("templates"),
 ) -> tuple[str, str]:
-    """(subject, body) of the catch-up in `locale` (English for locales without a text)."""
-    language = locale if locale in BODIES else "en"
+    """(subject, body) of the catch-up in `locale` (English where its catalog has none)."""
+    words = Words.of(templates_dir, locale)
     zone = ZoneInfo(timezone)
-    status = STATUS_LINE[language].format(url=status_url) if status_url else ""
-    body = BODIES[language].format(
+    status = words(STATUS_LINE, url=status_url) if status_url else ""
+    body = words(
+        BODY,
         organisation=organisation,
         opened=f"{opened_at.astimezone(zone):%d/%m %H:%M}",
         resolved=f"{resolved_at.astimezone(zone):%d/%m %H:%M}",
@@ -52,4 +47,4 @@ def catchup_message(
         title=title,
         status=status,
     )
-    return SUBJECTS[language].format(organisation=organisation), body
+    return words(SUBJECT, organisation=organisation), body

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.sms_encoding import sms_segments
 from outage_notify.sms_transliteration import transliterate_sms
 from outage_notify.store.tables import IncidentRow, UpdateRow
@@ -23,7 +24,7 @@ Channel = Literal["slack", "sms"]
 # failed: nothing to run it on, or text that is not a command (the reply says which).
 Outcome = Literal["done", "refused", "failed"]
 MAX_SMS_SEGMENTS = 2
-SMS_HELP = (
+SMS_HELP = N_(
     "STATUS | ETA 14:30 or +45m | UPDATE <text> | RESOLVE [text] | NOTE <text>."
     " Start with #<id> if several incidents are open."
 )
@@ -64,17 +65,30 @@ class CommandReply:
 
 
 def describe(
-    row: IncidentRow, last: UpdateRow | None, *, zone: ZoneInfo, now: datetime
+    row: IncidentRow,
+    last: UpdateRow | None,
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    words: Words | None = None,
 ) -> IncidentFacts:
-    """The reply's view of an incident and the last update stakeholders got."""
+    """The reply's view of an incident and the last update stakeholders got, in the
+    language of `words` (the organisation's, DEFAULT_LOCALE; English without it)."""
+    words = words or Words()
 
     def local(moment: datetime | None) -> str:
-        return format_time(moment, zone=zone, now=now, locale="en") if moment else ""
+        return format_time(moment, zone=zone, now=now, locale=words.locale) if moment else ""
 
     last_update = ""
     if last is not None:
         message = f": {last.message}" if last.message else ""
-        last_update = f"{last.kind} {local(last.created_at)} by {last.created_by}{message}"
+        last_update = words(
+            "%(kind)s %(time)s by %(actor)s%(message)s",
+            kind=last.kind,
+            time=local(last.created_at),
+            actor=last.created_by,
+            message=message,
+        )
     return IncidentFacts(
         id=row.id,
         title=row.title,
@@ -88,25 +102,40 @@ def describe(
     )
 
 
-def slack_text(headline: str, shown: IncidentFacts | None) -> str:
+def slack_text(headline: str, shown: IncidentFacts | None, *, words: Words | None = None) -> str:
     """Plain text of a Slack reply (the notification and accessibility fallback of blocks)."""
     if shown is None:
         return headline
-    state = (
-        f"#{shown.id} {shown.title} ({shown.service}): {shown.phase}, {shown.severity};"
-        f" ETA {shown.eta or 'not set'}; next update {shown.next_update or 'none promised'}."
+    words = words or Words()
+    state = words(
+        "#%(id)s %(title)s (%(service)s): %(phase)s, %(severity)s; ETA %(eta)s; next update "
+        "%(next)s.",
+        id=shown.id,
+        title=shown.title,
+        service=shown.service,
+        phase=shown.phase,
+        severity=shown.severity,
+        eta=shown.eta or words("not set"),
+        next=shown.next_update or words("none promised"),
     )
     return f"{headline} {state}".strip()
 
 
-def sms_text(headline: str, shown: IncidentFacts | None, *, transliterate: bool = False) -> str:
+def sms_text(
+    headline: str,
+    shown: IncidentFacts | None,
+    *,
+    transliterate: bool = False,
+    words: Words | None = None,
+) -> str:
     """A reply that fits in two SMS segments: the headline, then as much state as fits."""
+    words = words or Words()
     parts = [headline]
     if shown is not None:
         parts.append(f"#{shown.id} {shown.title[:60]}: {shown.phase}, {shown.severity}.")
-        parts.append(f"ETA {shown.eta or 'not set'}.")
+        parts.append(words("ETA %(eta)s.", eta=shown.eta or words("not set")))
         if shown.next_update:
-            parts.append(f"Next update {shown.next_update}.")
+            parts.append(words("Next update %(time)s.", time=shown.next_update))
     text = " ".join(part for part in parts if part)
     if transliterate:
         text = transliterate_sms(text)

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from outage_notify import staff_actions
+from outage_notify.catalogs import Words
 from outage_notify.command_replies import (
     SMS_HELP,
     Channel,
@@ -67,13 +68,14 @@ def run_command(
     """
     now = now or datetime.now(UTC)
     zone = ZoneInfo(ctx.settings.timezone)
+    words = staff_words(ctx)
     principal = Principal(identity.name, Role(identity.role))
     try:
         command = parse(text, now=now, zone=zone)
     except CommandError as error:
         return _reply(ctx, channel, "failed", str(error), now=now)
     if command.verb == "help":
-        return _reply(ctx, channel, "done", SMS_HELP if channel == "sms" else HELP, now=now)
+        return _reply(ctx, channel, "done", words(SMS_HELP) if channel == "sms" else HELP, now=now)
     needed = Role.STAFF
     if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
         staff_actions.record_refusal(
@@ -83,14 +85,17 @@ def run_command(
             incident_id=command.incident_id,
             detail={"via": channel, "command": command.verb, "text": text[:500]},
         )
-        headline = (
-            f"Not allowed: {command.verb} needs the {needed} role; you ({principal.name})"
-            f" are {principal.role}."
+        headline = words(
+            "Not allowed: %(verb)s needs the %(needed)s role; you (%(name)s) are %(role)s.",
+            verb=command.verb,
+            needed=needed.value,
+            name=principal.name,
+            role=principal.role.value,
         )
         return _reply(ctx, channel, "refused", headline, verb=command.verb, now=now)
     incident_id = command.incident_id
     try:
-        incident_id = _choose_incident(ctx, command)
+        incident_id = _choose_incident(ctx, command, words)
         headline, update_id = _perform(ctx, principal, command, incident_id, channel, now)
     except _Stop as stop:
         return _reply(
@@ -120,21 +125,34 @@ def run_command(
     )
 
 
-def _choose_incident(ctx: ActionContext, command: Command) -> int:
+def staff_words(ctx: ActionContext) -> Words:
+    """Replies speak the organisation's language (DEFAULT_LOCALE): identities have none."""
+    return Words.of(ctx.settings.templates_dir, ctx.settings.default_locale)
+
+
+def _choose_incident(ctx: ActionContext, command: Command, words: Words) -> int:
     """The `#id` given (any phase, if it exists), else the only open incident."""
     with transaction(ctx.sessions) as session:
         if command.incident_id is not None:
             if incident_store.get_incident(session, command.incident_id) is None:
-                raise _Stop(f"There is no incident #{command.incident_id}.")
+                raise _Stop(words("There is no incident #%(id)s.", id=command.incident_id))
             return command.incident_id
         open_rows = incident_store.open_incidents(session)
     if not open_rows:
-        raise _Stop("No incident is open.")
+        raise _Stop(words("No incident is open."))
     if len(open_rows) > 1:
         listed = ", ".join(f"#{row.id} {row.service}" for row in open_rows[:5])
         raise _Stop(
-            f"{len(open_rows)} incidents are open ({listed}); start with the one you mean,"
-            f" e.g. #{open_rows[0].id} {command.verb}."
+            words.plural(
+                "%(num)d incident is open (%(listed)s); start with the one you mean, e.g. "
+                "#%(first)s %(verb)s.",
+                "%(num)d incidents are open (%(listed)s); start with the one you mean, e.g. "
+                "#%(first)s %(verb)s.",
+                len(open_rows),
+                listed=listed,
+                first=open_rows[0].id,
+                verb=command.verb,
+            )
         )
     return open_rows[0].id
 
@@ -150,17 +168,18 @@ def _perform(
     """Run the command on the incident; the headline saying what was done, and the update."""
     detail: dict[str, Any] = {"via": channel, "command": command.verb}
     zone = ZoneInfo(ctx.settings.timezone)
+    words = staff_words(ctx)
     if command.verb == "status":
         return "", None
     if command.verb == "note":
         staff_actions.add_note(ctx, principal, incident_id, text=command.text, detail=detail)
-        return f"Note added to #{incident_id}'s timeline (not sent to anyone).", None
+        return words("Note added to #%(id)s's timeline (not sent to anyone).", id=incident_id), None
     row = _load(ctx, incident_id)
     if command.verb == "eta":
         assert command.eta is not None
-        when = format_time(command.eta, zone=zone, now=now, locale="en")
+        when = format_time(command.eta, zone=zone, now=now, locale=words.locale)
         if row is not None and row.eta is not None and row.eta == command.eta:
-            raise _Stop(f"The ETA is already {when}; nothing was sent.", row)
+            raise _Stop(words("The ETA is already %(time)s; nothing was sent.", time=when), row)
         out = staff_actions.update(
             ctx,
             principal,
@@ -171,8 +190,12 @@ def _perform(
             announce_eta=True,
             detail={**detail, "message": command.text, "eta": command.eta.isoformat()},
         )
-        day = " (tomorrow)" if command.eta_next_day else ""
-        return _sent(f"ETA set to {when}{day}", out.queued), out.update_id
+        done = (
+            words("ETA set to %(time)s (tomorrow)", time=when)
+            if command.eta_next_day
+            else words("ETA set to %(time)s", time=when)
+        )
+        return _sent(words, done, out.queued), out.update_id
     if command.verb == "update":
         out = staff_actions.update(
             ctx,
@@ -181,25 +204,30 @@ def _perform(
             message=command.text,
             detail={**detail, "message": command.text},
         )
-        return _sent("Update posted", out.queued), out.update_id
+        return _sent(words, words("Update posted"), out.queued), out.update_id
     passes = ctx.settings.verification
     unverified = row is not None and row.phase != Phase.RESOLVED and row.verify_passes < passes
     if row is not None and passes and unverified:
         raise _Stop(
-            f"Not resolved: the mail probes have passed {row.verify_passes} of {passes} round"
-            " trips. It resolves itself when they pass; to resolve before that, give an"
-            " override reason in the API.",
+            words(
+                "Not resolved: the mail probes have passed %(passed)s of %(passes)s round "
+                "trips. It resolves itself when they pass; to resolve before that, give an "
+                "override reason in the API.",
+                passed=row.verify_passes,
+                passes=passes,
+            ),
             row,
         )
     out = staff_actions.resolve(ctx, principal, incident_id, message=command.text, detail=detail)
-    return _sent(f"#{incident_id} resolved", out.queued), out.update_id
+    done = words("#%(id)s resolved", id=incident_id)
+    return _sent(words, done, out.queued), out.update_id
 
 
-def _sent(done: str, queued: bool) -> str:
+def _sent(words: Words, done: str, queued: bool) -> str:
     if queued:
-        return f"{done}; stakeholders are being told."
+        return words("%(done)s; stakeholders are being told.", done=done)
     # Committed: the sweeper plans it once the broker is reachable again.
-    return f"{done}; it goes out as soon as the message queue is back."
+    return words("%(done)s; it goes out as soon as the message queue is back.", done=done)
 
 
 def _load(ctx: ActionContext, incident_id: int | None) -> IncidentRow | None:
@@ -214,7 +242,13 @@ def _facts(ctx: ActionContext, row: IncidentRow, now: datetime) -> IncidentFacts
         updates = incident_store.updates(session, row.id)
     # What stakeholders were last told: the lead's reminders and unreached lists are not news.
     told = [u for u in updates if u.kind not in STAFF_KINDS]
-    return describe(row, told[-1] if told else None, zone=ZoneInfo(ctx.settings.timezone), now=now)
+    return describe(
+        row,
+        told[-1] if told else None,
+        zone=ZoneInfo(ctx.settings.timezone),
+        now=now,
+        words=staff_words(ctx),
+    )
 
 
 def _reply(
@@ -230,7 +264,9 @@ def _reply(
 ) -> CommandReply:
     shown = _facts(ctx, row, now) if row is not None else None
     if channel == "sms":
-        text = sms_text(headline, shown, transliterate=ctx.settings.sms_transliterate)
+        text = sms_text(
+            headline, shown, transliterate=ctx.settings.sms_transliterate, words=staff_words(ctx)
+        )
     else:
-        text = slack_text(headline, shown)
+        text = slack_text(headline, shown, words=staff_words(ctx))
     return CommandReply(text, outcome, headline, verb, shown, update_id)

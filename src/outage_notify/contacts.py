@@ -342,7 +342,7 @@ def _load_broadcast(
                 targets.append(target)
     if value.get("locale") is not None:
         locale = str(value["locale"])
-        if locale not in locales:
+        if locales and locale not in locales:
             raise ContactsError(path, "broadcast", "locale", unknown_locale(locale, locales))
         part.locale = _agree(part.locale, locale, path=path, field="broadcast.locale")
 

@@ -20,7 +20,10 @@ from outage_notify.errors import ContactsError
 from outage_notify.models import ChannelName, Contact
 from outage_notify.reader_zones import zone_for_phone, zone_problem
 
-DEFAULT_LOCALES = frozenset({"en", "pt-BR"})
+# No locale list to check against (no templates folder at hand): any locale is taken. Loaders
+# that have templates pass their locale folders (`Renderer.locales`), so a locale is whatever
+# has templates, never a list fixed in code.
+DEFAULT_LOCALES: frozenset[str] = frozenset()
 CONTACT_KEYS = (
     "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags", "timezone",
 )  # fmt: skip
@@ -215,7 +218,7 @@ def build_contact(
     if email is not None and not EMAIL_RE.fullmatch(email):
         raise ContactsError(path, where, "email", f"'{email}' is not an email address.")
     locale = _optional(raw.get("locale")) or "en"
-    if locale not in locales:
+    if locales and locale not in locales:
         raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
     addresses = {ChannelName.SMS: phone, ChannelName.SLACK: slack, ChannelName.FALLBACK: fallback}
     channels = _channels(raw.get("channels"), addresses, path=path, where=where)

@@ -6,10 +6,13 @@
 from __future__ import annotations
 
 import gc
+import logging
 
 from outage_notify.contacts import Directory, load_directory
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Directory:
@@ -21,9 +24,26 @@ def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Di
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return load_directory(
+        directory = load_directory(
             settings.contacts_dir, locales=frozenset(locales), region=settings.default_region
         )
     finally:
         if enabled:
             gc.enable()
+    _warn_global_alternatives(settings, directory)
+    return directory
+
+
+def _warn_global_alternatives(settings: Settings, directory: Directory) -> None:
+    """OUTAGE_NOTIFY_ALTERNATIVES is one list in one language for every reader: say which
+    audiences still get it, so they get their own in routing.yaml (deprecated as the rule)."""
+    if "alternatives" not in settings.model_fields_set:
+        return
+    left = sorted(set(directory.audiences) - set(directory.routing.alternatives))
+    if left:
+        log.warning(
+            "OUTAGE_NOTIFY_ALTERNATIVES is deprecated as the per-message list: %s get it in "
+            "every language; give them `alternatives:` per locale in %s/routing.yaml",
+            ", ".join(left),
+            settings.contacts_dir,
+        )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.channels.limits import Budget
 from outage_notify.contacts import Directory
 from outage_notify.errors import TemplateError
@@ -29,17 +30,9 @@ from outage_notify.sms_encoding import SmsMeasure, measure_sms
 from outage_notify.sms_transliteration import transliterate_sms
 from outage_notify.template_check import long_free_text, must_keep_problem
 
-# What staff typically write during an outage, by language; English for any other language.
-_SAMPLE_TEXT = {
-    "en": (
-        "Mail server mx1 not accepting connections",
-        "Storage array failed; moving mailboxes to the standby server.",
-    ),
-    "pt": (
-        "Servidor de e-mail mx1 não aceita conexões",
-        "Falha no armazenamento; migração das caixas postais para o servidor reserva.",
-    ),
-}
+# What staff typically write during an outage, in each locale from its catalog.
+_SAMPLE_TITLE = N_("Mail server mx1 not accepting connections")
+_SAMPLE_MESSAGE = N_("Storage array failed; moving mailboxes to the standby server.")
 
 
 @dataclass(frozen=True)
@@ -86,7 +79,8 @@ def sample_context(
     With `acknowledge` (the audience must acknowledge this kind) SMS end with the request.
     """
     typical = sample_contexts(kind=kind, audience=audience, locale=locale)[0]
-    title, message = _SAMPLE_TEXT.get(locale.split("-")[0].lower(), _SAMPLE_TEXT["en"])
+    words = Words.of(settings.templates_dir, locale)
+    title, message = words(_SAMPLE_TITLE), words(_SAMPLE_MESSAGE)
     return replace(
         typical,
         incident=replace(typical.incident, title=title),

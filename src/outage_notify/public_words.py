@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outage_notify.components import ComponentCatalogue
 from outage_notify.errors import ConfigError
-from outage_notify.status_words import phrase
+from outage_notify.status_words import TEMPLATES, phrase
 
 FILE = "public.yaml"
 FALLBACK_LOCALE = "en"
@@ -60,6 +60,8 @@ class PublicWords:
     """Every locale's public words; build once with `load` and share."""
 
     by_locale: Mapping[str, LocaleWords]
+    # Where the catalogs are, for the words no public.yaml gives (`status_words`).
+    templates_dir: Path = TEMPLATES
 
     @classmethod
     def load(cls, templates_dir: Path) -> PublicWords:
@@ -71,7 +73,7 @@ class PublicWords:
                 found[path.parent.name] = LocaleWords.model_validate(data)
             except (OSError, yaml.YAMLError, ValidationError) as error:
                 raise ConfigError(f"{path}: {error}") from error
-        return cls(found)
+        return cls(found, Path(templates_dir))
 
     def _chain(self, locale: str) -> list[LocaleWords]:
         """The files serving `locale`, best first: exact, same language, then `en`."""
@@ -100,7 +102,7 @@ class PublicWords:
         return (
             self._entry(locale, "service", service, "name")
             or self._default(locale, "name")
-            or phrase(locale, "all_email")
+            or phrase(locale, "all_email", templates_dir=self.templates_dir)
         )
 
     def incident(self, service: str, components: Iterable[str], *, locale: str) -> PublicText:
@@ -117,7 +119,8 @@ class PublicWords:
         if title:
             return PublicText(title, self._entry(locale, "service", service, "description"))
         return PublicText(
-            self._default(locale, "title") or phrase(locale, "down"),
+            self._default(locale, "title")
+            or phrase(locale, "down", templates_dir=self.templates_dir),
             self._default(locale, "description"),
         )
 

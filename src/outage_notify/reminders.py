@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.models import IncidentState, Phase, UpdateKind
+from outage_notify.template_filters import format_time
+
+# Sent to stakeholders when a promised update was missed (HOLDING_MESSAGES); stored as this
+# msgid and worded in each reader's language when rendered (`update_messages`).
+HOLDING_MESSAGE = N_("We are still working on it.")
+HOLDING_ACTOR = "reminder"
 
 
 @dataclass(frozen=True)
@@ -26,11 +33,18 @@ def due_reminder(
     now: datetime,
     timezone: str,
     last_update_kind: UpdateKind | None = None,
+    words: Words | None = None,
 ) -> Reminder | None:
-    """The reminder the lead is owed now, if any (never the same deadline twice)."""
+    """The reminder the lead is owed now, if any (never the same deadline twice), worded in
+    the lead's language (`words`; English without it)."""
     if incident.phase == Phase.RESOLVED:
         return None
+    words = words or Words()
     zone = ZoneInfo(timezone)
+
+    def at(moment: datetime) -> str:
+        return format_time(moment, zone=zone, now=now, locale=words.locale)
+
     if (
         last_update_kind == UpdateKind.REOPENED
         and incident.eta is None
@@ -41,8 +55,10 @@ def due_reminder(
         # asked for one at once, not when the next promised update slips.
         return Reminder(
             deadline=last_update_at,
-            text="the incident was reopened; stakeholders were told there is no new estimate "
-            "yet. Post an update with a new ETA.",
+            text=words(
+                "The incident was reopened; stakeholders were told there is no new estimate "
+                "yet. Post an update with a new ETA."
+            ),
             cadence=False,
         )
     eta = incident.eta
@@ -54,16 +70,20 @@ def due_reminder(
     ):
         return Reminder(
             deadline=eta,
-            text=f"the ETA {eta.astimezone(zone):%H:%M} has passed with no update. "
-            "Post an update with a new ETA.",
+            text=words(
+                "The ETA %(time)s has passed with no update. Post an update with a new ETA.",
+                time=at(eta),
+            ),
             cadence=False,
         )
     promised = incident.next_update_at
     if promised is not None and promised <= now and incident.reminded_for != promised:
         return Reminder(
             deadline=promised,
-            text=f"stakeholders were promised an update by {promised.astimezone(zone):%H:%M}. "
-            "Post one now.",
+            text=words(
+                "Stakeholders were promised an update by %(time)s. Post one now.",
+                time=at(promised),
+            ),
             cadence=True,
         )
     return None

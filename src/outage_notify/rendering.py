@@ -32,6 +32,7 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
 
+from outage_notify.catalogs import translations
 from outage_notify.channels.limits import Budget, default_budget
 from outage_notify.components import EMPTY, ComponentCatalogue
 from outage_notify.errors import ConfigError, TemplateError
@@ -402,6 +403,8 @@ class Renderer:
         if (locale, channel) not in self._environments:
             environment = SandboxedEnvironment(
                 loader=FileSystemLoader(self.templates_dir / locale),
+                # `_()`, `ngettext()` and {% trans %} read the locale's catalog (`catalogs`).
+                extensions=["jinja2.ext.i18n"],
                 undefined=StrictUndefined,
                 # Only so macros return Markup; the escaping itself is done by `finalizer`.
                 autoescape=True,
@@ -411,6 +414,9 @@ class Renderer:
                 keep_trailing_newline=False,
             )
             del environment.filters["safe"]
+            environment.install_gettext_translations(  # type: ignore[attr-defined]
+                translations(self.templates_dir, locale), newstyle=True
+            )
             environment.filters["time"] = time_filter(locale)
             environment.filters["component"] = self.public_words.component_filter(
                 locale, self.components

@@ -142,6 +142,11 @@ class Routing(BaseModel):
     sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
     # Audience -> whether its SMS are written in GSM-7 (else OUTAGE_NOTIFY_SMS_TRANSLITERATE).
     sms_transliterate: dict[str, bool] = Field(default_factory=dict)
+    # Audience -> locale -> how its readers reach IT meanwhile (`outage_notify.alternatives`);
+    # an audience listed here never gets OUTAGE_NOTIFY_ALTERNATIVES.
+    alternatives: dict[
+        str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]
+    ] = Field(default_factory=dict)
 
     @field_validator("rules")
     @classmethod
@@ -182,7 +187,9 @@ DEFAULT_ROUTING = Routing(
                 Condition(severity_at_least=Severity.CRITICAL),
             ),
         ),
-    )
+    ),
+    # Partners never get the organisation-wide alternatives: those name internal routes.
+    alternatives={"partners": {}},
 )
 
 

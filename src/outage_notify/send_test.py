@@ -14,10 +14,12 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import ConsoleChannel, mask_address
 from outage_notify.channels.registry import build_channels, close_channels
@@ -36,20 +38,13 @@ from outage_notify.worker.runtime import RATELIMIT_PREFIX
 
 # Every rehearsal message starts with this, whatever its language, so it can be filtered.
 TEST_MARK = "[TEST]"
-_TEXT = {
-    "en": (
-        "Outage notification rehearsal",
-        "{mark} {organisation}: a test of the email-outage notifications by {channel}. "
-        "This is a rehearsal, no action needed.",
-        {"sms": "SMS", "slack": "Slack", "fallback": "the backup channel"},
-    ),
-    "pt": (
-        "Ensaio dos avisos de falha",
-        "{mark} {organisation}: teste dos avisos de falha de e-mail por {channel}. "
-        "É só um ensaio, nenhuma ação é necessária.",
-        {"sms": "SMS", "slack": "Slack", "fallback": "canal alternativo"},
-    ),
-}
+# Worded in each recipient's locale from the catalogs beside the templates.
+_TITLE = N_("Outage notification rehearsal")
+_BODY = N_(
+    "%(mark)s %(organisation)s: a test of the email-outage notifications by %(channel)s. "
+    "This is a rehearsal, no action needed."
+)
+_CHANNELS = {"sms": N_("SMS"), "slack": N_("Slack"), "fallback": N_("the backup channel")}
 
 
 @dataclass
@@ -67,13 +62,22 @@ class RehearsalResult:
 
 
 def rehearsal_message(
-    *, channel: ChannelName, locale: str, organisation: str, transliterate: bool = False
+    *,
+    channel: ChannelName,
+    locale: str,
+    organisation: str,
+    transliterate: bool = False,
+    templates_dir: Path = Path("templates"),
 ) -> tuple[str, str]:
     """Title and body of the test message for one channel and locale."""
-    title, template, channels = _TEXT.get(locale.split("-")[0].lower(), _TEXT["en"])
+    words = Words.of(templates_dir, locale)
+    title = words(_TITLE)
     escape = slack_escape if channel is ChannelName.SLACK else clean_text
-    body = template.format(
-        mark=TEST_MARK, organisation=escape(organisation), channel=channels[channel.value]
+    body = words(
+        _BODY,
+        mark=TEST_MARK,
+        organisation=escape(organisation),
+        channel=words(_CHANNELS[channel.value]),
     )
     if channel is ChannelName.SMS:
         return "", transliterate_sms(body) if transliterate else body
@@ -215,6 +219,7 @@ def _job(index: int, progress: _Progress, settings: Settings) -> Job:
         locale=recipient.locale,
         organisation=settings.organisation_name,
         transliterate=settings.sms_transliterate,
+        templates_dir=settings.templates_dir,
     )
     message = OutboundMessage(route.address, body, title, reference=f"send-test-{index}")
     return Job(delivery_id=index, channel=route.channel, message=message)

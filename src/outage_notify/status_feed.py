@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 from outage_notify.models import UpdateKind
 from outage_notify.status_page import FeedEntry
-from outage_notify.status_words import kind_text, outlook, phase_text, phrase
+from outage_notify.status_words import TEMPLATES, kind_text, outlook, phase_text, phrase
 from outage_notify.template_filters import clean_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -38,12 +39,17 @@ def atom_feed(
     timezone: str,
     locale: str,
     now: datetime,
+    templates_dir: Path = TEMPLATES,
 ) -> bytes:
     """A UTF-8 Atom document: one entry per public update, in the order given (newest first)."""
     zone = ZoneInfo(timezone)
     feed = ElementTree.Element(f"{{{ATOM}}}feed", {XML_LANG: locale})
     _add(feed, "id", feed_url)
-    _add(feed, "title", phrase(locale, "feed_title", organisation=organisation))
+    _add(
+        feed,
+        "title",
+        phrase(locale, "feed_title", organisation=organisation, templates_dir=templates_dir),
+    )
     # An empty feed changes when the page was generated; otherwise with its newest entry.
     _add(feed, "updated", _stamp(max((e.at for e in entries), default=now)))
     author = ElementTree.SubElement(feed, f"{{{ATOM}}}author")
@@ -54,11 +60,16 @@ def atom_feed(
         entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
         # Readers tell entries apart by id: the update's own id, under the feed's.
         _add(entry, "id", f"{feed_url}#update-{item.update_id}")
-        _add(entry, "title", f"{item.incident_title}: {kind_text(item.kind, locale)}")
+        _add(
+            entry,
+            "title",
+            f"{item.incident_title}: {kind_text(item.kind, locale, templates_dir=templates_dir)}",
+        )
         _add(entry, "updated", _stamp(item.at))
         _add(entry, "link", rel="alternate", type="text/html", href=page_url)
         lines = [item.message] if item.message else []
-        lines.append(f"{phrase(locale, 'phase')}: {phase_text(item.phase, locale)}.")
+        phase = phase_text(item.phase, locale, templates_dir=templates_dir)
+        lines.append(f"{phrase(locale, 'phase', templates_dir=templates_dir)}: {phase}.")
         if item.kind is not UpdateKind.RESOLVED:
             lines.append(
                 outlook(
@@ -67,6 +78,7 @@ def atom_feed(
                     now=item.at,
                     zone=zone,
                     locale=locale,
+                    templates_dir=templates_dir,
                 )
             )
         _add(entry, "content", "\n".join(lines), type="text")

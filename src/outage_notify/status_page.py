@@ -36,7 +36,6 @@ from outage_notify.public_words import PublicWords
 from outage_notify.store.tables import IncidentRow, UpdateRow
 from outage_notify.template_filters import clean_text
 
-LOCALES = ("en", "pt-BR")
 PAST_LIMIT = 5
 FEED_LIMIT = 50
 # Public updates listed per incident: a long outage's whole story, yet a page that stays light.
@@ -123,11 +122,13 @@ class FeedEntry:
     at: datetime
 
 
-def page_locale(lang: str | None, *, default: str = "en") -> str:
-    """The supported language closest to `lang` (pt, pt-PT → pt-BR); else `default`, else en."""
+def page_locale(lang: str | None, *, known: Sequence[str], default: str = "en") -> str:
+    """The `known` locale (the templates' folders) closest to `lang` (pt, pt-PT → pt-BR);
+    else `default`'s, else en."""
     for wanted in (lang, default):
         if wanted:
-            for locale in LOCALES:
+            exact = [k for k in known if k.lower() == wanted.lower()]
+            for locale in [*exact, *known]:
                 if wanted.lower().split("-")[0] == locale.lower().split("-")[0]:
                     return locale
     return "en"

@@ -1,4 +1,4 @@
-"""The status page's and feed's words in English and Brazilian Portuguese; pure.
+"""The status page's and feed's words, from the gettext catalogs of every locale; pure.
 
 Phases are worded as in the message templates' `_macros.j2`, components come from
 `template_filters.component_name`, times are local to the organisation (`format_time`).
@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError
+
+from outage_notify.catalogs import N_, Words, locales
 from outage_notify.models import Phase, UpdateKind
 from outage_notify.template_filters import format_time
 
@@ -18,104 +22,71 @@ if TYPE_CHECKING:
     # Only a type here: status_page reads the public words, which use these phrases.
     from outage_notify.status_page import CurrentIncident, PublicUpdate, StatusView
 
-PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "page_title": "{organisation} email status",
-        "ok": "Email is working",
-        "ok_detail": "No known problems with email.",
-        "down": "Email is not working properly",
-        "verifying": "Email should work again: we are checking the fix",
-        "phase": "Status",
-        "since": "Since",
-        "affected": "Affected",
-        "all_email": "email",
-        "latest": "Latest update",
-        "history": "Updates",
-        "eta": "Expected to work again by {time}.",
-        "eta_passed": "We expected a fix by {time}; it is taking longer.",
-        "next": "No fix time yet; next update by {time}.",
-        "next_soon": "Next update by {time}.",
-        "no_time": "No fix time yet; we will post an update as soon as we know more.",
-        "reach": "How to reach IT meanwhile",
-        "past": "Past incidents",
-        "no_past": "No incidents recently.",
-        "lasted": "lasted {duration}",
-        "resolved_at": "resolved {time}",
-        "footer": (
-            "Times are {timezone} time ({offset}). This page refreshes every minute;"
-            " updated {time}."
-        ),
-        "feed": "Follow updates (Atom feed)",
-        "feed_title": "{organisation}: email status updates",
-    },
-    "pt-BR": {
-        "page_title": "Status do e-mail da {organisation}",
-        "ok": "O e-mail está funcionando",
-        "ok_detail": "Nenhum problema conhecido com o e-mail.",
-        "down": "O e-mail não está funcionando direito",
-        "verifying": "O e-mail deve voltar a funcionar: estamos verificando o reparo",
-        "phase": "Situação",
-        "since": "Desde",
-        "affected": "Afetado",
-        "all_email": "e-mail",
-        "latest": "Última atualização",
-        "history": "Atualizações",
-        "eta": "Previsão de normalização: {time}.",
-        "eta_passed": "A previsão era {time}; está levando mais tempo.",
-        "next": "Ainda sem previsão; próxima atualização até {time}.",
-        "next_soon": "Próxima atualização até {time}.",
-        "no_time": "Ainda sem previsão; publicaremos uma atualização assim que soubermos mais.",
-        "reach": "Como falar com a TI enquanto isso",
-        "past": "Incidentes anteriores",
-        "no_past": "Nenhum incidente recente.",
-        "lasted": "duração: {duration}",
-        "resolved_at": "resolvido {time}",
-        "footer": (
-            "Horários de {timezone} ({offset}). Esta página se atualiza a cada minuto;"
-            " atualizada {time}."
-        ),
-        "feed": "Acompanhar atualizações (feed Atom)",
-        "feed_title": "{organisation}: atualizações sobre o e-mail",
-    },
+# The shipped templates folder, relative to the working directory like Settings' default;
+# the API passes settings.templates_dir.
+TEMPLATES = Path("templates")
+
+# The English msgids; each locale's words are in its catalog (`outage_notify.catalogs`).
+PHRASES: dict[str, str] = {
+    "page_title": N_("%(organisation)s email status"),
+    "ok": N_("Email is working"),
+    "ok_detail": N_("No known problems with email."),
+    "down": N_("Email is not working properly"),
+    "verifying": N_("Email should work again: we are checking the fix"),
+    "phase": N_("Status"),
+    "since": N_("Since"),
+    "all_email": N_("email"),
+    "latest": N_("Latest update"),
+    "history": N_("Updates"),
+    "eta": N_("Expected to work again by %(time)s."),
+    "eta_passed": N_("We expected a fix by %(time)s; it is taking longer."),
+    "next": N_("No fix time yet; next update by %(time)s."),
+    "next_soon": N_("Next update by %(time)s."),
+    "no_time": N_("No fix time yet; we will post an update as soon as we know more."),
+    "reach": N_("How to reach IT meanwhile"),
+    "past": N_("Past incidents"),
+    "no_past": N_("No incidents recently."),
+    "lasted": N_("lasted %(duration)s"),
+    "resolved_at": N_("resolved %(time)s"),
+    "footer": N_(
+        "Times are %(timezone)s time (%(offset)s). This page refreshes every minute; "
+        "updated %(time)s."
+    ),
+    "feed": N_("Follow updates (Atom feed)"),
+    "feed_title": N_("%(organisation)s: email status updates"),
 }
-PHASES: dict[str, dict[Phase, str]] = {
-    "en": {
-        Phase.DETECTED: "problem detected", Phase.INVESTIGATING: "investigating",
-        Phase.IDENTIFIED: "cause identified", Phase.FIXING: "fix in progress",
-        Phase.VERIFYING: "verifying the fix", Phase.RESOLVED: "resolved",
-    },
-    "pt-BR": {
-        Phase.DETECTED: "problema detectado", Phase.INVESTIGATING: "investigando",
-        Phase.IDENTIFIED: "causa identificada", Phase.FIXING: "corrigindo",
-        Phase.VERIFYING: "verificando o reparo", Phase.RESOLVED: "resolvido",
-    },
+PHASES: dict[Phase, str] = {
+    Phase.DETECTED: N_("problem detected"), Phase.INVESTIGATING: N_("investigating"),
+    Phase.IDENTIFIED: N_("cause identified"), Phase.FIXING: N_("fix in progress"),
+    Phase.VERIFYING: N_("verifying the fix"), Phase.RESOLVED: N_("resolved"),
 }  # fmt: skip
-KINDS: dict[str, dict[UpdateKind, str]] = {
-    "en": {
-        UpdateKind.OPENED: "Problem reported", UpdateKind.UPDATE: "Update",
-        UpdateKind.ETA_CHANGED: "New expected fix time", UpdateKind.RESOLVED: "Resolved",
-        UpdateKind.REOPENED: "The problem is back",
-    },
-    "pt-BR": {
-        UpdateKind.OPENED: "Problema informado", UpdateKind.UPDATE: "Atualização",
-        UpdateKind.ETA_CHANGED: "Nova previsão", UpdateKind.RESOLVED: "Resolvido",
-        UpdateKind.REOPENED: "O problema voltou",
-    },
+KINDS: dict[UpdateKind, str] = {
+    UpdateKind.OPENED: N_("Problem reported"), UpdateKind.UPDATE: N_("Update"),
+    UpdateKind.ETA_CHANGED: N_("New expected fix time"), UpdateKind.RESOLVED: N_("Resolved"),
+    UpdateKind.REOPENED: N_("The problem is back"),
 }  # fmt: skip
 
 
-def phrase(locale: str, key: str, **values: str) -> str:
-    """One phrase of the page in `locale` (en when the locale has none)."""
-    text = PHRASES.get(locale, PHRASES["en"])[key]
-    return text.format(**values) if values else text
+def phrase(locale: str, key: str, *, templates_dir: Path = TEMPLATES, **values: str) -> str:
+    """One phrase of the page in `locale` (English where its catalog has none)."""
+    return Words.of(templates_dir, locale)(PHRASES[key], **values)
 
 
-def phase_text(phase: Phase, locale: str) -> str:
-    return PHASES.get(locale, PHASES["en"])[phase]
+def phase_text(phase: Phase, locale: str, *, templates_dir: Path = TEMPLATES) -> str:
+    return Words.of(templates_dir, locale)(PHASES[phase])
 
 
-def kind_text(kind: UpdateKind, locale: str) -> str:
-    return KINDS.get(locale, KINDS["en"])[kind]
+def kind_text(kind: UpdateKind, locale: str, *, templates_dir: Path = TEMPLATES) -> str:
+    return Words.of(templates_dir, locale)(KINDS.get(kind, kind.value))
+
+
+def language_name(locale: str) -> str:
+    """The language's own name for itself ('português (Brasil)'), from Babel's CLDR data."""
+    try:
+        name = Locale.parse(locale.replace("-", "_")).get_display_name()
+    except (ValueError, UnknownLocaleError):
+        return locale
+    return (name or locale)[:1].upper() + (name or locale)[1:]
 
 
 def local_time(moment: datetime, *, zone: ZoneInfo, now: datetime, locale: str) -> str:
@@ -130,19 +101,21 @@ def outlook(
     now: datetime,
     zone: ZoneInfo,
     locale: str,
+    templates_dir: Path = TEMPLATES,
 ) -> str:
     """The ETA, or when the next update comes: 'Expected to work again by 14:30.'."""
+    words = Words.of(templates_dir, locale)
 
     def at(moment: datetime) -> str:
         return local_time(moment, zone=zone, now=now, locale=locale)
 
     if eta is not None and eta > now:
-        return phrase(locale, "eta", time=at(eta))
-    parts = [phrase(locale, "eta_passed", time=at(eta))] if eta is not None else []
+        return words(PHRASES["eta"], time=at(eta))
+    parts = [words(PHRASES["eta_passed"], time=at(eta))] if eta is not None else []
     if next_update_at is not None:
-        parts.append(phrase(locale, "next_soon" if eta else "next", time=at(next_update_at)))
+        parts.append(words(PHRASES["next_soon" if eta else "next"], time=at(next_update_at)))
     elif eta is None:
-        parts.append(phrase(locale, "no_time"))
+        parts.append(words(PHRASES["no_time"]))
     return " ".join(parts)
 
 
@@ -220,9 +193,16 @@ class PageText:
     languages: tuple[tuple[str, str, bool], ...] = ()
 
 
-def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
-    """The status page's words for `view`, with times in the organisation's `timezone`."""
+def page_text(
+    view: StatusView, *, timezone: str, feed_url: str, templates_dir: Path = TEMPLATES
+) -> PageText:
+    """The status page's words for `view`, with times in the organisation's `timezone`; the
+    language switch lists every locale folder of `templates_dir`."""
     locale, now, zone = view.lang, view.generated_at, ZoneInfo(timezone)
+    words = Words.of(templates_dir, locale)
+
+    def phrase(locale: str, key: str, **values: str) -> str:
+        return words(PHRASES[key], **values)
 
     def at(moment: datetime) -> str:
         return local_time(moment, zone=zone, now=now, locale=locale)
@@ -230,7 +210,9 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
     def history(updates: list[PublicUpdate]) -> tuple[UpdateText, ...]:
         return tuple(
             UpdateText(
-                at=at(u.at), iso=u.at.isoformat(), message=u.message or kind_text(u.kind, locale)
+                at=at(u.at),
+                iso=u.at.isoformat(),
+                message=u.message or kind_text(u.kind, locale, templates_dir=templates_dir),
             )
             for u in updates
         )
@@ -242,9 +224,12 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
             title=incident.title,
             description=incident.description,
             facts=(
-                (phrase(locale, "phase"), phase_text(incident.phase, locale)),
+                (
+                    phrase(locale, "phase"),
+                    phase_text(incident.phase, locale, templates_dir=templates_dir),
+                ),
                 (phrase(locale, "since"), at(incident.since)),
-                (phrase(locale, "affected"), affected),
+                (words.plural("Affected", "Affected", max(1, len(incident.components))), affected),
             ),
             outlook=outlook(
                 eta=incident.eta,
@@ -252,6 +237,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
                 now=now,
                 zone=zone,
                 locale=locale,
+                templates_dir=templates_dir,
             ),
             updates=history(incident.updates),
         )
@@ -284,8 +270,7 @@ def page_text(view: StatusView, *, timezone: str, feed_url: str) -> PageText:
         feed_label=phrase(locale, "feed"),
         feed_url=feed_url,
         languages=tuple(
-            (code, name, code == locale)
-            for code, name in (("en", "English"), ("pt-BR", "Português"))
+            (code, language_name(code), code == locale) for code in locales(templates_dir)
         ),
     )
     if not view.incidents:

@@ -9,10 +9,13 @@ shortened.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from outage_notify.alternatives import alternatives_for
+from outage_notify.catalogs import Words
 from outage_notify.contacts import Directory
 from outage_notify.message_budget import Budgets
 from outage_notify.message_fit import Fitted
@@ -28,10 +31,13 @@ from outage_notify.planning import (
     iter_deliveries,
     plan_audiences,
 )
+from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
 from outage_notify.store.tables import IncidentRow, UpdateRow
+from outage_notify.verification import ACTOR as PROBE_ACTOR
+from outage_notify.verification import FIX_DID_NOT_HOLD
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +106,8 @@ def renderer_for(
             audience=audience,
             locale=locale,
             incident=view,
-            message=update.message,
-            alternatives=tuple(settings.alternatives),
+            message=reader_message(settings, update, locale),
+            alternatives=alternatives_for(settings, directory, audience, locale),
             organisation=settings.organisation_name,
             status_page_url=settings.status_page_url,
             timezone=zone or settings.timezone,
@@ -132,6 +138,30 @@ def renderer_for(
         return fitted.message
 
     return render
+
+
+# Automatic texts stored in English (their msgid filled in), by the actor that writes them;
+# a reader gets them in their own language. Staff text is never reworded.
+SYSTEM_MESSAGES = {HOLDING_ACTOR: (HOLDING_MESSAGE,), PROBE_ACTOR: (FIX_DID_NOT_HOLD,)}
+
+
+def _pattern(msgid: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", msgid)
+    pattern = "".join(
+        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+        for index, part in enumerate(parts)
+    )
+    return re.compile(f"{pattern}$")
+
+
+def reader_message(settings: Settings, update: UpdateRow, locale: str) -> str:
+    """The update's message for a reader of `locale`: staff text as written; an automatic
+    text (the holding message, a failed verification) in the reader's language."""
+    for msgid in SYSTEM_MESSAGES.get(update.created_by, ()):
+        found = _pattern(msgid).match(update.message)
+        if found:
+            return Words.of(settings.templates_dir, locale)(msgid, **found.groupdict())
+    return update.message
 
 
 def more_url(settings: Settings) -> str:

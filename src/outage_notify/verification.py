@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from outage_notify.catalogs import N_
 from outage_notify.eta_rules import clear_eta_on_reopen
 from outage_notify.lifecycle import (
     Decision,
@@ -25,6 +26,8 @@ from outage_notify.models import IncidentState, Phase, Severity, UpdateDraft, Up
 
 PROBE_GROUP = "probe:mail"
 ACTOR = "mail-probe"
+# Stored in English; each reader gets it in their language (`update_messages.reader_message`).
+FIX_DID_NOT_HOLD = N_("The fix did not hold: mail still fails (%(stage)s).")
 # Where a round trip failed says which way mail is broken.
 SENDING_STAGES = frozenset({"connect", "ehlo", "starttls", "auth", "send"})
 
@@ -80,7 +83,7 @@ def apply_probe(
                 phase=Phase.INVESTIGATING,
                 actor=ACTOR,
                 phase_change=True,
-                message=f"The fix did not hold: mail still fails ({probe.stage}).",
+                message=FIX_DID_NOT_HOLD % {"stage": probe.stage},
             ),
             timeline=(
                 entry,

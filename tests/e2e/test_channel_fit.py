@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from outage_notify.alternatives import alternatives_for
 from outage_notify.models import Contact
 from outage_notify.sms_encoding import measure_sms
 from tests.fixtures.service import RunningService, wait_for
@@ -87,7 +88,8 @@ def test_alert_with_a_3000_character_summary_reaches_every_manager_on_the_first_
         body = by_address[first_address(contact)].body
         # SMS end a cut with three dots: "…" is not GSM-7 and would make the text UCS-2.
         assert ("..." if channel == "sms" else "…") in body
-        assert service.settings.alternatives[0] in body
+        told = alternatives_for(service.settings, service.directory, "management", contact.locale)
+        assert told[0] in body
         if channel == "sms":
             # The acknowledgement line ("Reply OK…", "Responda OK…") is never cut.
             assert " OK " in body.splitlines()[-1]
@@ -170,4 +172,5 @@ def test_staff_update_of_1700_characters_texts_everyone_and_says_it_was_cut(
             assert "..." in body
             # What a reader needs survives: the next update's time and how to reach IT.
             assert re.search(r"\d\d:\d\d", body)
-            assert service.settings.alternatives[0] in body
+            told = alternatives_for(service.settings, service.directory, name, contact.locale)
+            assert told[0] in body

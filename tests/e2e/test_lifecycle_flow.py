@@ -71,7 +71,9 @@ def test_a_passed_eta_reminds_the_lead_exactly_once(
     time.sleep(1.5)
     reminders = service.providers.records()
     assert [(r.channel, r.to) for r in reminders] == [("sms", lead.phone)]
-    assert "ETA" in reminders[0].body and f"#{incident}" in reminders[0].body
+    # In the lead's language (issue 14, repro 4: it was English in every locale).
+    assert f"#{incident}" in reminders[0].body
+    assert "hora prevista" in reminders[0].body and "has passed" not in reminders[0].body
     detail = service.call("GET", f"/api/v1/incidents/{incident}").json()
     assert [u["kind"] for u in detail["updates"]] == ["opened", "reminder"]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from outage_notify.alternatives import alternatives_for
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.models import Contact
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
@@ -75,10 +76,14 @@ def test_critical_alert_tells_every_selected_contact_once_on_first_channel(
     for contact in contacts:
         assert received[first_address(contact)] == 1, contact.id
     by_address = {(r.channel, r.to): r for r in records}
-    for contact in contacts:
-        body = by_address[first_address(contact)].body
-        for alternative in service.settings.alternatives:
-            assert alternative in body, (contact.id, body)
+    for name in ("management", "users", "partners"):
+        for contact in selected_contacts(service, (name,)):
+            body = by_address[first_address(contact)].body
+            # Each audience's own routes from routing.yaml, in the reader's language.
+            told = alternatives_for(service.settings, service.directory, name, contact.locale)
+            assert told, name
+            for alternative in told:
+                assert alternative in body, (contact.id, body)
     # Each broadcast Slack channel gets exactly one post, and the organisation-wide room one.
     for channel_id in ("C0MGMTSTATUS", "C0ITSTATUS"):
         assert received[("slack", channel_id)] == 1

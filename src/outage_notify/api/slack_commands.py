@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from outage_notify import staff_actions
 from outage_notify.api.deps import action_context, settings_of
 from outage_notify.api.slack_auth import SlackForm
+from outage_notify.catalogs import Words
 from outage_notify.command_replies import CommandReply, IncidentFacts
 from outage_notify.command_runner import run_command
 from outage_notify.store import acknowledgements
@@ -73,7 +74,8 @@ def slack_command(request: Request, form: SlackForm) -> SlackCommandAnswer:
         incident_id=reply.incident_id,
         result=reply.headline,
     )
-    return _answer(reply.text, reply)
+    words = Words.of(settings_of(request).templates_dir, settings_of(request).default_locale)
+    return _answer(reply.text, reply, words)
 
 
 def _record(
@@ -100,24 +102,26 @@ def _record(
         )
 
 
-def _answer(text: str, reply: CommandReply | None) -> SlackCommandAnswer:
+def _answer(
+    text: str, reply: CommandReply | None, words: Words | None = None
+) -> SlackCommandAnswer:
     """The ephemeral message; every piece of text is escaped (titles and messages are input)."""
     headline = reply.headline if reply is not None else text
     blocks: list[dict[str, Any]] = []
     if headline:
         blocks.append(_section(slack_escape(headline)))
     if reply is not None and reply.incident is not None:
-        blocks.extend(incident_blocks(reply.incident))
+        blocks.extend(incident_blocks(reply.incident, words or Words()))
     return SlackCommandAnswer(text=slack_escape(text), blocks=blocks)
 
 
-def incident_blocks(shown: IncidentFacts) -> list[dict[str, Any]]:
+def incident_blocks(shown: IncidentFacts, words: Words) -> list[dict[str, Any]]:
     """The incident's state as a section with fields, and the last update as context."""
     fields = [
-        ("Phase", shown.phase),
-        ("Severity", shown.severity),
-        ("ETA", shown.eta or "not set"),
-        ("Next update", shown.next_update or "none promised"),
+        (words("Phase"), shown.phase),
+        (words("Severity"), shown.severity),
+        (words("ETA"), shown.eta or words("not set")),
+        (words("Next update"), shown.next_update or words("none promised")),
     ]
     title = f"*#{shown.id} {slack_escape(shown.title)}* ({slack_escape(shown.service)})"
     blocks: list[dict[str, Any]] = [
@@ -131,9 +135,9 @@ def incident_blocks(shown: IncidentFacts) -> list[dict[str, Any]]:
         }
     ]
     # Slack refuses a context element over 3000 characters; a message may be 2000.
-    about = f"Times in {shown.timezone}."
+    about = words("Times in %(zone)s.", zone=shown.timezone)
     if shown.last_update:
-        about += f" Last update: {shown.last_update}"
+        about += " " + words("Last update: %(update)s", update=shown.last_update)
     context = {"type": "mrkdwn", "text": slack_escape(about)[:2900]}
     blocks.append({"type": "context", "elements": [context]})
     return blocks

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SLACK_HOOKS = ("https", "hooks.slack.com", None)
-ACKNOWLEDGED = {
-    "en": "Acknowledged by {user} at {time}",
-    "pt": "Ciente: {user} às {time}",
-}
+# Worded in the message's locale from the catalogs.
+ACKNOWLEDGED = N_("Acknowledged by %(user)s at %(time)s")
 
 
 def allowed(response_url: str, settings: Settings) -> bool:
@@ -43,7 +43,13 @@ def allowed(response_url: str, settings: Settings) -> bool:
 
 
 def replacement(
-    payload: dict[str, Any], *, user: str, at: datetime, timezone: str, locale: str
+    payload: dict[str, Any],
+    *,
+    user: str,
+    at: datetime,
+    timezone: str,
+    locale: str,
+    templates_dir: Path = Path("templates"),
 ) -> dict[str, Any]:
     """The message of `payload` without its buttons, saying who acknowledged it and when."""
     message = payload.get("message")
@@ -55,9 +61,8 @@ def replacement(
         # Our messages' only actions block is the Acknowledge button.
         if isinstance(block, dict) and block.get("type") != "actions"
     ]
-    wording = ACKNOWLEDGED.get(locale.split("-")[0].lower(), ACKNOWLEDGED["en"])
     clock = at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
-    line = wording.format(user=f"<@{user}>", time=clock)
+    line = Words.of(templates_dir, locale)(ACKNOWLEDGED, user=f"<@{user}>", time=clock)
     kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line}]})
     text = message.get("text")
     return {
@@ -80,7 +85,14 @@ def replace_message(
     if not allowed(response_url, settings):
         log.warning("Slack response_url on an unexpected host: the message is left as it is")
         return
-    body = replacement(payload, user=user, at=at, timezone=settings.timezone, locale=locale)
+    body = replacement(
+        payload,
+        user=user,
+        at=at,
+        timezone=settings.timezone,
+        locale=locale,
+        templates_dir=settings.templates_dir,
+    )
     try:
         response = httpx.post(response_url, json=body, timeout=settings.slack.timeout_seconds)
     except httpx.HTTPError as error:

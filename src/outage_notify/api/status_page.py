@@ -28,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
 from outage_notify.api.deps import DB, settings_of
+from outage_notify.catalogs import locales
 from outage_notify.public_words import PublicWords
 from outage_notify.settings import Settings
 from outage_notify.status_feed import atom_feed
@@ -46,7 +47,8 @@ from outage_notify.template_filters import clean_text
 
 router = APIRouter(tags=["status page"])
 Lang = Annotated[
-    str | None, Query(max_length=20, description="Page language: en (default) or pt-BR.")
+    str | None,
+    Query(max_length=20, description="Page language: any locale of the templates (en, es, pt-BR)."),
 ]
 # Short enough that a status change shows within a minute, long enough to absorb a crowd.
 PAGE_CACHE = "public, max-age=30, stale-while-revalidate=30"
@@ -88,6 +90,11 @@ def feed_url(settings: Settings, request: Request) -> str:
     return base_url(settings, request) + "/status/feed.atom"
 
 
+def known_locales(settings: Settings) -> tuple[str, ...]:
+    """The page's languages: every locale folder of the templates."""
+    return locales(settings.templates_dir)
+
+
 def words_of(request: Request) -> PublicWords:
     words: PublicWords = request.app.state.public_words
     return words
@@ -105,7 +112,7 @@ def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
         resolved=resolved,
         organisation=settings.organisation_name,
         alternatives=settings.alternatives,
-        locale=page_locale(lang, default=settings.default_locale),
+        locale=page_locale(lang, default=settings.default_locale, known=known_locales(settings)),
         now=datetime.now(UTC),
         words=words,
         catalogue=request.app.state.directory.components,
@@ -137,7 +144,11 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     settings = settings_of(request)
     view = _load_view(request, db, lang)
     feed = feed_url(settings, request)
-    html = render_html(page_text(view, timezone=settings.timezone, feed_url=feed))
+    html = render_html(
+        page_text(
+            view, timezone=settings.timezone, feed_url=feed, templates_dir=settings.templates_dir
+        )
+    )
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
     return _respond(
         request,
@@ -170,7 +181,7 @@ def status_json(request: Request, db: DB, lang: Lang = None) -> Response:
 def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
     """The newest public updates of all incidents, newest first."""
     settings = settings_of(request)
-    locale = page_locale(lang, default=settings.default_locale)
+    locale = page_locale(lang, default=settings.default_locale, known=known_locales(settings))
     entries = feed_entries(
         status_store.recent_updates(db, limit=FEED_LIMIT * 2),
         words=words_of(request),
@@ -184,6 +195,7 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
         timezone=settings.timezone,
         locale=locale,
         now=datetime.now(UTC),
+        templates_dir=settings.templates_dir,
     )
     titles = [e.incident_title for e in entries]
     version = (

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -39,6 +40,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from outage_notify import field_limits as limits
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
+from outage_notify.catalogs import N_, Words
 from outage_notify.command_runner import run_command
 from outage_notify.commands import VERBS
 from outage_notify.redaction import mask_phone
@@ -60,11 +62,9 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 # The staff commands' verbs (HELP is Twilio's keyword): from anyone else such a text is
 # refused, not taken as an acknowledgement, so "ETA 14:30" from another phone changes nothing.
 COMMAND_VERBS = frozenset(VERBS) - {"help"}
-# The confirmation of an acknowledgement, by the delivery's locale (GSM-7 only: one segment).
-THANKS = {
-    "en": "Thanks, noted that you got this. We will keep you posted.",
-    "pt": "Obrigado, recebimento confirmado. Manteremos voce informado.",
-}
+# The confirmation of an acknowledgement, in the delivery's locale from the catalogs (every
+# translation in GSM-7 only: one segment).
+THANKS = N_("Thanks, noted that you got this. We will keep you posted.")
 TWIML = "text/xml"
 
 
@@ -143,7 +143,15 @@ def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]
         # A command commits its own work: the claim above commits first (at the end of this
         # block), so a second copy of the text finds it and does nothing.
         if not (command and staff is not None):
-            reply = _handle(session, text, kept, keyword=keyword, command=command, staff=staff)
+            reply = _handle(
+                session,
+                text,
+                kept,
+                keyword=keyword,
+                command=command,
+                staff=staff,
+                templates_dir=settings.templates_dir,
+            )
             if reply is not None:
                 return _twiml("" if quiet else reply)
     # A staff command; or, from a staff number we never texted, something that is not a
@@ -161,6 +169,7 @@ def _handle(
     keyword: str | None,
     command: bool,
     staff: StaffIdentity | None,
+    templates_dir: Path,
 ) -> str | None:
     """Act on a text that is no staff command; the reply, or None to run it as a command."""
     if keyword is not None:
@@ -173,7 +182,7 @@ def _handle(
         return ""
     acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
     if acked is not None:
-        return _acknowledged(session, text, kept, acked)
+        return _acknowledged(session, text, kept, acked, templates_dir)
     if staff is not None:
         return None
     acknowledgements.settle_inbound(
@@ -229,12 +238,16 @@ def _opt(session: Session, text: Inbound, kept: int, keyword: str) -> str:
 
 
 def _acknowledged(
-    session: Session, text: Inbound, kept: int, acked: acknowledgements.Acknowledged
+    session: Session,
+    text: Inbound,
+    kept: int,
+    acked: acknowledgements.Acknowledged,
+    templates_dir: Path,
 ) -> str:
     """Keep the acknowledgement; the confirmation to text back (none if it was already)."""
     row = session.get(DeliveryRow, acked.delivery_id)
-    locale = (row.locale if row is not None else "en").split("-")[0].lower()
-    reply = THANKS.get(locale, THANKS["en"]) if acked.newly_acked else ""
+    locale = row.locale if row is not None else "en"
+    reply = Words.of(templates_dir, locale)(THANKS) if acked.newly_acked else ""
     acknowledgements.settle_inbound(
         session,
         kept,

@@ -20,6 +20,7 @@ from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle, resolve_hold
+from outage_notify.catalogs import Words
 from outage_notify.models import AlertEvent, Phase, UpdateDraft, UpdateKind
 from outage_notify.planning import find_contact
 from outage_notify.store import events as event_store
@@ -175,7 +176,8 @@ def _fail(
     lead = runtime.settings.default_lead
     if incident is not None and incident.phase != Phase.RESOLVED and incident.lead:
         lead = incident.lead
-    if not lead or find_contact(runtime.directory, lead) is None or incident is None:
+    contact = find_contact(runtime.directory, lead) if lead else None
+    if contact is None or incident is None:
         log.error(
             "nobody told that event %s failed: %s",
             pending.id,
@@ -188,7 +190,9 @@ def _fail(
     pending.lead_told_at = now
     draft = UpdateDraft(
         kind=UpdateKind.EVENT_FAILED,
-        message=notice_text(pending, text),
+        message=notice_text(
+            pending, text, Words.of(runtime.settings.templates_dir, contact.locale)
+        ),
         actor=ACTOR,
         recipients=(lead,),
         # Like a reminder: never held back by a per-recipient SMS budget.
@@ -197,11 +201,16 @@ def _fail(
     return incident_store.add_update(session, incident, draft, now=now).id
 
 
-def notice_text(event: EventRow, error: str) -> str:
-    return (
-        f"an alert from {event.source} could not be processed: {error}. "
-        f"Event {event.id} (service {event.service}); after fixing the cause, retry it with "
-        f"POST /api/v1/events/{event.id}/retry. Failed events: GET /api/v1/events?state=failed"
+def notice_text(event: EventRow, error: str, words: Words) -> str:
+    """The lead's notice of a failed event, in the lead's language (the error as it was)."""
+    return words(
+        "An alert from %(source)s could not be processed: %(error)s. Event %(id)s (service "
+        "%(service)s); after fixing the cause, retry it with POST /api/v1/events/%(id)s/retry. "
+        "Failed events: GET /api/v1/events?state=failed",
+        source=event.source,
+        error=error,
+        id=event.id,
+        service=event.service,
     )
 
 

@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from outage_notify import lifecycle
+from outage_notify.catalogs import Words
 from outage_notify.catchup_message import catchup_message
 from outage_notify.models import Severity, UpdateDraft, UpdateKind
 from outage_notify.planning import WHOLE, find_contact
-from outage_notify.reminders import due_reminder
+from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
 from outage_notify.routing import recipients
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
@@ -33,18 +34,22 @@ def remind(runtime: WorkerRuntime) -> list[int]:
     with transaction(runtime.sessions) as session:
         # Locked: two ticks running at once must not both remind of the same deadline.
         for row in incident_store.open_incidents(session, for_update=True):
+            lead = row.lead or settings.default_lead
+            contact = find_contact(runtime.directory, lead) if lead else None
+            # Worded in the lead's language; the timeline (no lead) in the organisation's.
+            locale = contact.locale if contact is not None else settings.default_locale
             reminder = due_reminder(
                 incident_store.to_state(row),
                 last_update_at=incident_store.last_update_at(session, row.id),
                 now=now,
                 timezone=settings.timezone,
                 last_update_kind=incident_store.last_update_kind(session, row.id),
+                words=Words.of(settings.templates_dir, locale),
             )
             if reminder is None:
                 continue
             row.reminded_for = reminder.deadline
-            lead = row.lead or settings.default_lead
-            if lead and find_contact(runtime.directory, lead) is not None:
+            if lead and contact is not None:
                 draft = UpdateDraft(
                     kind=UpdateKind.REMINDER,
                     message=reminder.text,
@@ -68,8 +73,9 @@ def remind(runtime: WorkerRuntime) -> list[int]:
                 row.next_update_at = lifecycle.next_update_at(
                     Severity(row.severity), now=now, cadence_minutes=settings.update_cadence_minutes
                 )
+                # The msgid is stored; each reader gets it in their language when rendered.
                 holding = UpdateDraft(
-                    kind=UpdateKind.UPDATE, message="We are still working on it.", actor="reminder"
+                    kind=UpdateKind.UPDATE, message=HOLDING_MESSAGE, actor=HOLDING_ACTOR
                 )
                 update_ids.append(incident_store.add_update(session, row, holding, now=now).id)
     return update_ids
@@ -176,6 +182,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
             resolved_at=resolved_at,
             timezone=settings.timezone,
             status_url=status_url,
+            templates_dir=settings.templates_dir,
         )
         result = send(settings.probe, recipients=people, subject=subject, body=body)
         sent += result.sent
