@@ -306,6 +306,7 @@ def _status_words(locale: str, components: list[str], timezone: str = "UTC") -> 
     view = build_view(
         open_incidents=[row], updates=[update], resolved=[], organisation="Example Corp",
         alternatives=[], locale=locale, now=NOW, words=words,
+        catalogue=load_directory(ROOT / "contacts").components,
     )  # fmt: skip
     page = page_text(view, timezone=timezone, feed_url="/f", templates_dir=TEMPLATES)
     html = render_html(page)
