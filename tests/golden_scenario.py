@@ -23,6 +23,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle
+from outage_notify.catalogs import Words
 from outage_notify.chasing import Unreached, unreached_message
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
@@ -181,7 +182,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     yield notice("unreached", "The lead hears who never acknowledged (14:17)",
                  UpdateKind.UNREACHED, unreached_message(people), at)  # fmt: skip
     event = EventRow(id=41, source="alertmanager", service="email")
-    failed = notice_text(event, "the payload has no alerts")
+    failed = notice_text(event, "the payload has no alerts", Words())
     yield notice("event-failed", "An accepted alert could not be applied",
                  UpdateKind.EVENT_FAILED, failed, at)  # fmt: skip
     yield notice("many-alerts", "A monitor opened too many incidents",

@@ -286,6 +286,7 @@ def test_repro5_an_audience_without_its_own_alternatives_gets_the_old_setting(
 
 def _status_words(locale: str, components: list[str], timezone: str = "UTC") -> str:
     from outage_notify.api.status_page import render_html
+    from outage_notify.components import load_catalogue
     from outage_notify.public_words import PublicWords
     from outage_notify.status_feed import atom_feed
     from outage_notify.status_page import build_view, feed_entries
@@ -306,7 +307,7 @@ def _status_words(locale: str, components: list[str], timezone: str = "UTC") -> 
     view = build_view(
         open_incidents=[row], updates=[update], resolved=[], organisation="Example Corp",
         alternatives=[], locale=locale, now=NOW, words=words,
-        catalogue=load_directory(ROOT / "contacts").components,
+        catalogue=load_catalogue(ROOT / "contacts" / "components.yaml"),
     )  # fmt: skip
     page = page_text(view, timezone=timezone, feed_url="/f", templates_dir=TEMPLATES)
     html = render_html(page)

@@ -31,7 +31,7 @@ from outage_notify.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES, CONTACTS = ROOT / "templates", ROOT / "contacts"
-LOCALES = ("en", "pt-BR")
+LOCALES = ("en", "pt-BR", "es")
 AUDIENCES = ("management", "users", "partners")
 STAKEHOLDER_KINDS = tuple(kind for kind in UpdateKind if kind not in STAFF_KINDS)
 
@@ -167,6 +167,7 @@ def test_management_reads_a_declared_incident_once_not_three_times(
     assert sms.body.splitlines()[-1] in (
         "Reply OK to confirm you got this.",
         "Responda OK para confirmar o recebimento.",
+        "Responda OK para confirmar que lo recibio.",
     )
 
 
