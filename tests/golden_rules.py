@@ -15,6 +15,7 @@ from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
 from outage_notify.planning import STAFF
 from outage_notify.template_filters import format_time
 from tests.golden_messages import Golden, scenario
+from tests.golden_scenario import EVENT_ERROR
 
 Rule = Callable[[Golden], str]
 TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
@@ -64,6 +65,9 @@ def quoted(golden: Golden) -> tuple[str, ...]:
     """The texts staff or monitoring wrote, as this message may quote them."""
     step = golden.step
     texts = (step.staff_text, step.incident.title, step.incident.summary)
+    if step.kind is UpdateKind.EVENT_FAILED:
+        # The error is the code's or the database's own words, quoted as they were.
+        texts += (EVENT_ERROR,)
     return tuple(text for text in texts if text)
 
 
@@ -104,15 +108,22 @@ def zone_when_not_the_organisations(golden: Golden) -> str:
 def no_past_eta_as_expected(golden: Golden) -> str:
     """COMMS: a passed ETA is never repeated as if it still held."""
     step = golden.step
-    eta = step.update.eta
-    if eta is None or eta > step.now or golden.audience == STAFF or step.kind in STAFF_KINDS:
+    if golden.audience == STAFF or step.kind in STAFF_KINDS:
         return ""
+    # Every ETA the story ever gave, and this update's: those passed by now must not be shown
+    # (a reopen once re-announced the ETA from before the resolution).
+    given = {other.update.eta for other in scenario().steps} | {step.update.eta}
+    passed = sorted(eta for eta in given if eta is not None and eta <= step.now)
     body = _without_quotes(golden)
-    # In the reader's zone or the organisation's: either way the reader takes it as the ETA.
-    for zone in dict.fromkeys([golden.zone, scenario().settings.timezone]):
-        shown = format_time(eta, zone=ZoneInfo(zone), now=step.now, locale=golden.message.locale)
-        if shown in body:
-            return f"the ETA {shown} ({zone}) passed at {step.now:%H:%M} UTC and is still shown"
+    for eta in passed:
+        # As the reader's zone writes it; a reader elsewhere reads every time with its zone, so
+        # a bare organisation time ("17:02") in "since 17:02 GMT" is another moment.
+        local = ZoneInfo(golden.zone)
+        shown = format_time(eta, zone=local, now=step.now, locale=golden.message.locale)
+        if re.search(rf"(?<![\d:]){re.escape(shown)}(?![\d:])", body):
+            return (
+                f"the ETA {shown} ({golden.zone}) passed at {step.now:%H:%M} UTC and is still shown"
+            )
     return ""
 
 

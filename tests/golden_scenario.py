@@ -27,6 +27,7 @@ from outage_notify.catalogs import Words
 from outage_notify.chasing import Unreached, unreached_message
 from outage_notify.contacts import Directory
 from outage_notify.contacts_loading import load_contacts
+from outage_notify.lead_notices import FAILED_EVENT_ACTOR
 from outage_notify.models import (
     STAFF_KINDS,
     AlertEvent,
@@ -37,7 +38,7 @@ from outage_notify.models import (
     UpdateKind,
 )
 from outage_notify.planning import find_contact
-from outage_notify.reminders import due_reminder
+from outage_notify.reminders import HOLDING_ACTOR, due_reminder
 from outage_notify.rendering import Renderer
 from outage_notify.settings import Settings
 from outage_notify.store import incidents as store
@@ -49,7 +50,12 @@ START = datetime(2026, 3, 10, 17, 2, tzinfo=UTC)  # 14:02 in São Paulo
 STAFF_ACTOR = "it-oncall"
 LEAD = "marcos.pereira"
 # What a kind without a step of its own is rendered with (a new kind, e.g. a retraction).
-OTHER_KIND_TEXT = "Please disregard our message of 14:02: it was sent by mistake."
+# The lead's notices are written by these actors, as the worker writes them: a reader of
+# another language gets their text re-worded (update_messages.reader_message).
+NOTICE_ACTORS = {UpdateKind.REMINDER: HOLDING_ACTOR, UpdateKind.EVENT_FAILED: FAILED_EVENT_ACTOR}
+# A failed event's error as the code writes it (quoted in the lead's notice in any language).
+EVENT_ERROR = "the payload has no alerts"
+OTHER_KIND_TEXT = "The alert came from a test of the monitoring; email was not down."
 
 
 class ShippedSettings(Settings):
@@ -137,12 +143,21 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
         assert update is not None, f"{name}: the lifecycle sent nothing"
         return step(name, story, now, update, update.message if actor == STAFF_ACTOR else "")
 
-    def notice(name: str, story: str, kind: UpdateKind, message: str, now: datetime) -> Step:
-        """An update the worker adds without the lifecycle (the lead's notices)."""
+    def notice(
+        name: str, story: str, kind: UpdateKind, message: str, now: datetime, by_staff: bool = False
+    ) -> Step:
+        """An update the worker adds without the lifecycle (the lead's notices), or one staff
+        wrote that the story has no step for (`by_staff`)."""
         assert row is not None
         # The lead's notices go to the lead alone, as the worker sends them.
         recipients = (LEAD,) if kind in STAFF_KINDS else None
-        draft = UpdateDraft(kind=kind, message=message, actor="system", recipients=recipients)
+        draft = UpdateDraft(
+            kind=kind,
+            message=message,
+            actor=STAFF_ACTOR if by_staff else NOTICE_ACTORS.get(kind, "system"),
+            recipients=recipients,
+            staff_text=by_staff,
+        )
         update = store.add_update(session, row, draft, now=now)
         return step(name, story, now, update, "" if kind in STAFF_KINDS else message)
 
@@ -182,7 +197,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     yield notice("unreached", "The lead hears who never acknowledged (14:17)",
                  UpdateKind.UNREACHED, unreached_message(people), at)  # fmt: skip
     event = EventRow(id=41, source="alertmanager", service="email")
-    failed = notice_text(event, "the payload has no alerts", Words())
+    failed = notice_text(event, EVENT_ERROR, Words())
     yield notice("event-failed", "An accepted alert could not be applied",
                  UpdateKind.EVENT_FAILED, failed, at)  # fmt: skip
     yield notice("many-alerts", "A monitor opened too many incidents",
@@ -240,9 +255,13 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     for kind in UpdateKind:
         if kind not in told:
             # A kind this story does not reach yet: rendered on the reopened incident.
-            text = "" if kind in STAFF_KINDS else OTHER_KIND_TEXT
+            # The lead's notices carry what the worker writes in them (who is held back, for
+            # `behind`); a stakeholder kind carries staff text.
+            lead_only = kind in STAFF_KINDS
+            text = unreached_message(people) if lead_only else OTHER_KIND_TEXT
             story = f"A {kind} update (the story has no step of its own for it yet)"
-            yield notice(str(kind).replace("_", "-"), story, kind, text, at)
+            name = str(kind).replace("_", "-")
+            yield notice(name, story, kind, text, at, by_staff=not lead_only)
 
 
 def _copy(row: IncidentRow) -> IncidentRow:

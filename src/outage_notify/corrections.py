@@ -72,6 +72,8 @@ def retract(incident: IncidentState, *, message: str, actor: str, now: datetime)
             phase=Phase.RESOLVED,
             actor=actor,
             phase_change=True,
+            # Staff wrote why it was a mistake: partners read it too (COMMS.md).
+            staff_text=True,
         ),
         timeline=(
             TimelineEntry(

@@ -14,6 +14,17 @@ from outage_notify.template_filters import format_time
 # msgid and worded in each reader's language when rendered (`update_messages`).
 HOLDING_MESSAGE = N_("We are still working on it.")
 HOLDING_ACTOR = "reminder"
+# The lead's reminders, written by the same actor: stored in the lead's language, and
+# re-worded for a reader of another one (`update_messages.reader_message`).
+REOPENED_REMINDER = N_(
+    "The incident was reopened; stakeholders were told there is no new estimate "
+    "yet. Post an update with a new ETA."
+)
+ETA_PASSED_REMINDER = N_(
+    "The ETA %(time)s has passed with no update. Post an update with a new ETA."
+)
+PROMISED_REMINDER = N_("Stakeholders were promised an update by %(time)s. Post one now.")
+REMINDER_MESSAGES = (HOLDING_MESSAGE, REOPENED_REMINDER, ETA_PASSED_REMINDER, PROMISED_REMINDER)
 
 
 @dataclass(frozen=True)
@@ -55,10 +66,7 @@ def due_reminder(
         # asked for one at once, not when the next promised update slips.
         return Reminder(
             deadline=last_update_at,
-            text=words(
-                "The incident was reopened; stakeholders were told there is no new estimate "
-                "yet. Post an update with a new ETA."
-            ),
+            text=words(REOPENED_REMINDER),
             cadence=False,
         )
     eta = incident.eta
@@ -70,20 +78,14 @@ def due_reminder(
     ):
         return Reminder(
             deadline=eta,
-            text=words(
-                "The ETA %(time)s has passed with no update. Post an update with a new ETA.",
-                time=at(eta),
-            ),
+            text=words(ETA_PASSED_REMINDER, time=at(eta)),
             cadence=False,
         )
     promised = incident.next_update_at
     if promised is not None and promised <= now and incident.reminded_for != promised:
         return Reminder(
             deadline=promised,
-            text=words(
-                "Stakeholders were promised an update by %(time)s. Post one now.",
-                time=at(promised),
-            ),
+            text=words(PROMISED_REMINDER, time=at(promised)),
             cadence=True,
         )
     return None

@@ -17,6 +17,7 @@ from datetime import datetime
 from outage_notify.alternatives import alternatives_for
 from outage_notify.catalogs import Words
 from outage_notify.contacts import Directory
+from outage_notify.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
 from outage_notify.message_budget import Budgets
 from outage_notify.message_fit import Fitted
 from outage_notify.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
@@ -31,7 +32,7 @@ from outage_notify.planning import (
     iter_deliveries,
     plan_audiences,
 )
-from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE
+from outage_notify.reminders import HOLDING_ACTOR, REMINDER_MESSAGES
 from outage_notify.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.routing import recipients
 from outage_notify.settings import Settings
@@ -142,21 +143,33 @@ def renderer_for(
 
 # Automatic texts stored in English (their msgid filled in), by the actor that writes them;
 # a reader gets them in their own language. Staff text is never reworded.
-SYSTEM_MESSAGES = {HOLDING_ACTOR: (HOLDING_MESSAGE,), PROBE_ACTOR: (FIX_DID_NOT_HOLD,)}
+SYSTEM_MESSAGES = {
+    HOLDING_ACTOR: REMINDER_MESSAGES,
+    PROBE_ACTOR: (FIX_DID_NOT_HOLD,),
+    FAILED_EVENT_ACTOR: (FAILED_EVENT_NOTICE,),
+}
 
 
 def _pattern(msgid: str) -> re.Pattern[str]:
     parts = re.split(r"%\((\w+)\)s", msgid)
-    pattern = "".join(
-        re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
-        for index, part in enumerate(parts)
-    )
+    seen: set[str] = set()
+    pattern = ""
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            pattern += re.escape(part)
+        elif part in seen:
+            # A value said twice ("event %(id)s … /events/%(id)s/retry") is the same value.
+            pattern += f"(?P={part})"
+        else:
+            seen.add(part)
+            pattern += f"(?P<{part}>.+?)"
     return re.compile(f"{pattern}$")
 
 
 def reader_message(settings: Settings, update: UpdateRow, locale: str) -> str:
     """The update's message for a reader of `locale`: staff text as written; an automatic
-    text (the holding message, a failed verification) in the reader's language."""
+    text (the holding message, a failed verification, the lead's reminders and failed-event
+    notices) in the reader's language."""
     for msgid in SYSTEM_MESSAGES.get(update.created_by, ()):
         found = _pattern(msgid).match(update.message)
         if found:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from outage_notify import lifecycle, resolve_hold
 from outage_notify.catalogs import Words
+from outage_notify.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
 from outage_notify.models import AlertEvent, Phase, UpdateDraft, UpdateKind
 from outage_notify.planning import find_contact
 from outage_notify.store import events as event_store
@@ -32,7 +33,7 @@ from outage_notify.worker import many_alerts
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
-ACTOR = "event-failures"
+ACTOR = FAILED_EVENT_ACTOR
 # Enough to tell a column from a constraint; a message never carries the payload.
 MAX_ERROR_CHARS = 500
 TRANSIENT = (exc.OperationalError, exc.InterfaceError, exc.InternalError, exc.TimeoutError)
@@ -204,9 +205,7 @@ def _fail(
 def notice_text(event: EventRow, error: str, words: Words) -> str:
     """The lead's notice of a failed event, in the lead's language (the error as it was)."""
     return words(
-        "An alert from %(source)s could not be processed: %(error)s. Event %(id)s (service "
-        "%(service)s); after fixing the cause, retry it with POST /api/v1/events/%(id)s/retry. "
-        "Failed events: GET /api/v1/events?state=failed",
+        FAILED_EVENT_NOTICE,
         source=event.source,
         error=error,
         id=event.id,
