@@ -9,6 +9,10 @@ Test runs (`scripts/test` passes these flags on to pytest):
   processes, lost services), which take minutes each;
 - `--fuzz`: only the fuzz and property tests (`@pytest.mark.fuzz`), with 500 examples per
   operation unless `OUTAGE_NOTIFY_FUZZ_EXAMPLES` says otherwise.
+
+Tests marked `wallclock` judge throughput against the real clock; in parallel processes
+(pytest-xdist, `-n`) a starved CPU would fail them, so a parallel run leaves them out and
+`--wallclock` (with any of the above) runs only them, in one process: `scripts/test` does both.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--fast", action="store_true", help="only tests needing no worker or PG")
     group.addoption("--chaos", action="store_true", help="only the chaos (fault) tests")
     group.addoption("--fuzz", action="store_true", help="only fuzz tests, 500 examples each")
+    group.addoption("--wallclock", action="store_true", help="only the wallclock-marked tests")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -71,6 +76,11 @@ def _marked(item: pytest.Item, name: str) -> bool:
     return item.get_closest_marker(name) is not None
 
 
+def _parallel(config: pytest.Config) -> bool:
+    """Whether this process is one of several pytest-xdist workers."""
+    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.getoption("chaos"):
         keep = [item for item in items if _marked(item, "chaos")]
@@ -80,6 +90,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         keep = [item for item in items if not _marked(item, "chaos") and not _slow(item)]
     else:
         keep = [item for item in items if not _marked(item, "chaos")]
+    if config.getoption("wallclock"):
+        keep = [item for item in keep if _marked(item, "wallclock")]
+    elif _parallel(config):
+        keep = [item for item in keep if not _marked(item, "wallclock")]
     kept = {id(item) for item in keep}
     dropped = [item for item in items if id(item) not in kept]
     if dropped:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fixtures.service import wait_for
+from tests.fixtures.service import REDIS_KEY_PREFIX, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "outage_notify.cli"]
@@ -106,6 +106,7 @@ def in_own_session(
     full_env = {
         **base,
         "OUTAGE_NOTIFY_BROKER_URL": redis_url,
+        "OUTAGE_NOTIFY_REDIS_KEY_PREFIX": REDIS_KEY_PREFIX,
         "OUTAGE_NOTIFY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         **(env or {}),
     }

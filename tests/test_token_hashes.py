@@ -39,6 +39,9 @@ def test_scrypt_hashes_are_salted() -> None:
         (f"staff:bob:{TOKEN}", Role.STAFF, "bob", "plain"),
         (f"staff:{TOKEN}", Role.STAFF, "staff-1", "plain"),
     ],
+    # Not the entries: a scrypt hash is salted anew in each process, and parallel test
+    # processes (pytest-xdist) must collect the same test ids.
+    ids=["sha256-named", "sha256-unnamed", "scrypt-named", "plain-named", "plain-unnamed"],
 )
 def test_entries_name_their_scheme(entry: str, role: Role, name: str, scheme: str) -> None:
     (token,) = Settings(_env_file=None, api_tokens=entry).api_tokens  # type: ignore[call-arg, arg-type]

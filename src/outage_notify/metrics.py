@@ -99,12 +99,16 @@ class StoreCollector(Collector):
 
 
 def registry_for(
-    sessions: sessionmaker[Session], *, broker_url: str, clock: Callable[[], datetime] | None = None
+    sessions: sessionmaker[Session],
+    *,
+    broker_url: str,
+    key_prefix: str = "",
+    clock: Callable[[], datetime] | None = None,
 ) -> CollectorRegistry:
     """A registry holding only our collector (no process metrics of whichever API replica)."""
     depths: QueueDepths | None = None
     if broker_url.partition("://")[0] in ("redis", "rediss"):
-        depths = lambda: redis_queue_depths(broker_url)  # noqa: E731
+        depths = lambda: redis_queue_depths(broker_url, key_prefix=key_prefix)  # noqa: E731
     registry = CollectorRegistry(auto_describe=False)
     registry.register(
         StoreCollector(sessions, queue_depths=depths, clock=clock or (lambda: datetime.now(UTC)))
@@ -112,7 +116,7 @@ def registry_for(
     return registry
 
 
-def redis_queue_depths(broker_url: str) -> dict[str, int] | None:
+def redis_queue_depths(broker_url: str, *, key_prefix: str = "") -> dict[str, int] | None:
     """Queue name -> messages waiting (LLEN) in a Redis broker; None if it did not answer.
 
     Other brokers have their own exporters (RabbitMQ's, redis_exporter for Sentinel setups).
@@ -124,7 +128,7 @@ def redis_queue_depths(broker_url: str) -> dict[str, int] | None:
         pipe = client.pipeline(transaction=False)
         for queue in names.ALL_QUEUES:
             for suffix in REDIS_PRIORITY_SUFFIXES:
-                pipe.llen(queue + suffix)
+                pipe.llen(key_prefix + queue + suffix)
         lengths = pipe.execute()
     except redis.RedisError:
         return None

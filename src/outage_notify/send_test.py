@@ -135,7 +135,7 @@ async def send_test(
     # The same buckets as the workers', so a rehearsal during an incident cannot overrun them.
     limiter = limiter_for(
         settings.ratelimit_redis_url or None,
-        prefix=RATELIMIT_PREFIX,
+        prefix=settings.redis_key_prefix + RATELIMIT_PREFIX,
         jitter=settings.ratelimit.jitter_seconds,
     )
     try:

@@ -209,6 +209,9 @@ class Settings(BaseSettings):
     # For a Redis Sentinel broker (BROKER_URL=sentinel://host:26379;sentinel://...): the
     # monitored master's name.
     broker_sentinel_master: str = ""
+    # Put before every Redis key the service writes (queues, rate limits, heartbeats), so two
+    # deployments (or parallel test workers) can share one Redis database without meeting.
+    redis_key_prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
     # The sweeper re-enqueues work whose task was lost (Redis restart, killed worker).
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
     sweep_stale_seconds: float = Field(default=60.0, gt=0)

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
@@ -27,7 +26,7 @@ from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.token_hashes import hash_token
 from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import REDIS_URL, ROOT, TWILIO_SID
+from tests.fixtures.service import REDIS_KEY_PREFIX, REDIS_URL, ROOT, TWILIO_SID, clear_redis
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 PUBLIC = "https://notify.example.org"
@@ -166,6 +165,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         _env_file=None,
         database_url=database_url,
         broker_url=REDIS_URL,
+        redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
         api_tokens=TOKEN_ENTRIES,  # type: ignore[arg-type]
@@ -178,15 +178,13 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def api(settings: Settings) -> Iterator[TestClient]:
-    """One app for the whole table; nothing consumes the queue, so Redis is flushed after."""
-    broker = redis.Redis.from_url(REDIS_URL)
-    broker.flushdb()
+    """One app for the whole table; nothing consumes the queue, so its keys are cleared after."""
+    clear_redis()
     celery = create_celery(settings)
     app = create_app(settings, celery=celery)
     with TestClient(app) as client:
         yield client
-    broker.flushdb()
-    broker.close()
+    clear_redis()
     celery.close()
     app.state.engine.dispose()
 

@@ -31,7 +31,7 @@ from outage_notify.store.engine import create_session_factory, create_store_engi
 from outage_notify.store.tables import AttemptRow, DeliveryRow
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import ROOT, TWILIO_SID
+from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID
 
 AUTH_TOKEN = "test-twilio-auth"
 PUBLIC = "https://notify.example.org"
@@ -62,7 +62,7 @@ class Endpoint:
         return self.client.post(PATH, data=params, headers=headers)
 
     def queued_dispatches(self) -> int:
-        return int(self.redis.llen(names.QUEUE_DISPATCH))
+        return int(self.redis.llen(REDIS_KEY_PREFIX + names.QUEUE_DISPATCH))
 
 
 @pytest.fixture
@@ -71,6 +71,7 @@ def endpoint(database_url: str, redis_url: str) -> Iterator[Endpoint]:
         _env_file=None,
         database_url=database_url,
         broker_url=redis_url,
+        redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
         public_base_url=PUBLIC + "/",

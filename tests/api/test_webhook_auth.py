@@ -27,7 +27,7 @@ from outage_notify.settings import Settings, WebhookSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AuditRow, EventRow
 from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import ROOT
+from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 GRAFANA = "/api/v1/webhooks/grafana"
@@ -84,6 +84,7 @@ def make_api(database_url: str, redis_url: str) -> Iterator[Callable[..., TestCl
             _env_file=None,
             database_url=database_url,
             broker_url=redis_url,
+            redis_key_prefix=REDIS_KEY_PREFIX,
             contacts_dir=ROOT / "contacts",
             templates_dir=ROOT / "templates",
             api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),  # type: ignore[arg-type]

@@ -13,12 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import Engine, func, select
 
 from outage_notify.store.tables import DeliveryRow, EventRow
 from tests.fixtures.processes import RECIPIENTS, FanOut
-from tests.fixtures.service import TOKENS, wait_for
+from tests.fixtures.service import TOKENS, clear_redis, wait_for
 
 # Minutes each: `scripts/test --chaos` runs them, the default run does not.
 pytestmark = pytest.mark.chaos
@@ -59,9 +58,7 @@ def test_worker_killed_mid_fanout_is_covered_by_the_survivor_within_its_heartbea
     assert len(providers.records()) < RECIPIENTS, "the fan-out finished before the crash"
     held = claims_of(fanout.db, doomed)
     assert held, "the killed worker held no claim"
-    wait_for(
-        lambda: not still_sending(fanout.db, held), timeout=90, what="its claims reconciled"
-    )
+    wait_for(lambda: not still_sending(fanout.db, held), timeout=90, what="its claims reconciled")
     reconciled_after = time.monotonic() - killed_at
     wait_for(fanout.finished, timeout=120, what="all deliveries final")
     covered_after = time.monotonic() - killed_at
@@ -117,7 +114,7 @@ def test_redis_flushed_mid_fanout(fanout: FanOut) -> None:
     fanout.declare()
     wait_for(lambda: len(providers.records()) >= 300, timeout=60, what="fan-out under way")
     # Everything queued in the broker is gone, as after a Redis restart without persistence.
-    redis.Redis.from_url(fanout.redis_url).flushdb()
+    clear_redis(fanout.redis_url)
     assert len(providers.records()) < RECIPIENTS, "the fan-out finished before the flush"
     providers.set_latency(0.0)
     wait_for(fanout.finished, timeout=120, what="sweeper recovered the lost work")

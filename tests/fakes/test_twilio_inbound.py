@@ -18,7 +18,7 @@ from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER
-from tests.fixtures.service import ROOT
+from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
 
 AUTH_TOKEN = "inbound-fake-auth-token"
 PATH = "/api/v1/webhooks/twilio/inbound"
@@ -34,6 +34,7 @@ def served(live_api: LiveApi, tmp_path: Path, redis_url: str) -> Iterator[str]:
         _env_file=None,
         database_url=database_url,
         broker_url=redis_url,
+        redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
         public_base_url=live_api.base_url,

@@ -22,13 +22,13 @@ from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.enqueue import Enqueuer
 from tests.e2e.test_outage_flow import ALERTMANAGER, firing
 from tests.fixtures.processes import write_users
-from tests.fixtures.service import TOKENS, RunningService, make_settings, wait_for
+from tests.fixtures.service import REDIS_KEY_PREFIX, TOKENS, RunningService, make_settings, wait_for
 
 
 def queued_batches(url: str, queue: str) -> list[list[int]]:
     """The delivery ids of each dispatch message waiting in a Redis queue, oldest first."""
     client = redis.Redis.from_url(url)
-    messages = [json.loads(raw) for raw in reversed(client.lrange(queue, 0, -1))]
+    messages = [json.loads(raw) for raw in reversed(client.lrange(REDIS_KEY_PREFIX + queue, 0, -1))]
     client.close()
     return [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages]
 

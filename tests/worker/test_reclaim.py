@@ -16,7 +16,6 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from outage_notify.settings import Settings
@@ -25,7 +24,7 @@ from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.reclaim import reclaim
 from outage_notify.worker.runtime import WorkerRuntime
-from tests.fixtures.service import wait_for
+from tests.fixtures.service import REDIS_KEY_PREFIX, clear_redis, wait_for
 from tests.store.test_store import _plan
 
 BEAT = 0.5  # seconds; three missed beats = 1.5 s
@@ -35,6 +34,7 @@ def settings_for(database_url: str, redis_url: str, **overrides: Any) -> Setting
     values: dict[str, Any] = {
         "database_url": database_url,
         "broker_url": redis_url,
+        "redis_key_prefix": REDIS_KEY_PREFIX,
         "worker_heartbeat_seconds": BEAT,
         "sending_timeout_seconds": 120.0,
     }
@@ -161,7 +161,7 @@ def test_a_flushed_heartbeat_store_does_not_make_live_workers_look_dead(
     try:
         time.sleep(3 * BEAT)
         # As after a Redis restart without persistence: every key is gone, live ones too.
-        redis.Redis.from_url(redis_url).flushdb()
+        clear_redis(redis_url)
         deadline = time.monotonic() + 6 * BEAT
         while time.monotonic() < deadline:
             assert reclaim(live) == [], "a live worker's claims were taken after a flush"

@@ -31,5 +31,9 @@ def metrics(request: Request, authorization: Annotated[str | None, Header()] = N
             "metrics need a bearer token (METRICS_TOKEN)",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    registry = registry_for(request.app.state.sessions, broker_url=settings.broker_url)
+    registry = registry_for(
+        request.app.state.sessions,
+        broker_url=settings.broker_url,
+        key_prefix=settings.redis_key_prefix,
+    )
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -95,10 +95,13 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def transport_options(settings: Settings) -> dict[str, Any]:
-    """Broker transport options: the visibility timeout, and Sentinel's master name."""
+    """Broker transport options: visibility timeout, Sentinel's master name, key prefix."""
     options: dict[str, Any] = {"visibility_timeout": settings.broker_visibility_timeout_seconds}
     if settings.broker_sentinel_master:
         options["master_name"] = settings.broker_sentinel_master
+    if settings.redis_key_prefix and not settings.embedded:
+        # kombu puts it before the queues, the unacked set and the bindings (Redis only).
+        options["global_keyprefix"] = settings.redis_key_prefix
     if settings.embedded:
         # The in-memory transport polls (1 s by default): that was most of the delay between
         # a webhook and the first message in embedded mode.

@@ -52,8 +52,11 @@ def owner_name() -> str:
 class Heartbeat:
     """This process's name and the thread that keeps it alive; also reads the others'."""
 
-    def __init__(self, redis_url: str, *, interval: float) -> None:
+    def __init__(self, redis_url: str, *, interval: float, key_prefix: str = "") -> None:
         self.owner = owner_name()
+        # REDIS_KEY_PREFIX: deployments sharing a Redis see only their own workers.
+        self._worker_prefix = key_prefix + PREFIX
+        self._epoch_key = key_prefix + EPOCH_KEY
         self.pid = os.getpid()
         self.interval = interval
         self.dead_after = timedelta(seconds=interval * TTL_BEATS)
@@ -94,9 +97,9 @@ class Heartbeat:
             seconds, micros = self._client.time()
             now_ms = seconds * 1000 + micros // 1000
             pipe = self._client.pipeline(transaction=True)
-            pipe.set(PREFIX + self.owner, now_ms, px=ttl_ms)
-            pipe.set(EPOCH_KEY, now_ms, nx=True, px=epoch_ms)
-            pipe.pexpire(EPOCH_KEY, epoch_ms)
+            pipe.set(self._worker_prefix + self.owner, now_ms, px=ttl_ms)
+            pipe.set(self._epoch_key, now_ms, nx=True, px=epoch_ms)
+            pipe.pexpire(self._epoch_key, epoch_ms)
             pipe.execute()
         except redis.RedisError as error:
             log.warning("worker heartbeat %s not written: %s", self.owner, error)
@@ -122,9 +125,9 @@ class Heartbeat:
         try:
             pipe = self._client.pipeline(transaction=True)
             pipe.time()
-            pipe.get(EPOCH_KEY)
+            pipe.get(self._epoch_key)
             for owner in wanted:
-                pipe.exists(PREFIX + owner)
+                pipe.exists(self._worker_prefix + owner)
             (seconds, micros), epoch, *found = pipe.execute()
         except (redis.RedisError, ValueError) as error:
             # No information is not "everyone is dead": the timeout decides instead.

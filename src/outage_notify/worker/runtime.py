@@ -100,7 +100,7 @@ class WorkerRuntime:
                 self._throttle = Throttle(
                     limiter_for(
                         self.settings.ratelimit_redis_url or None,
-                        prefix=RATELIMIT_PREFIX,
+                        prefix=self.settings.redis_key_prefix + RATELIMIT_PREFIX,
                         jitter=self.settings.ratelimit.jitter_seconds,
                     ),
                     self.settings,
@@ -126,6 +126,7 @@ class WorkerRuntime:
                 self._heartbeat = Heartbeat(
                     self.settings.heartbeat_redis_url,
                     interval=self.settings.worker_heartbeat_seconds,
+                    key_prefix=self.settings.redis_key_prefix,
                 )
             return self._heartbeat
 
