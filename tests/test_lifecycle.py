@@ -103,7 +103,9 @@ def test_an_unknown_component_label_is_not_named_in_the_automatic_update() -> No
         ),
     )
     assert decision.update is not None
-    assert decision.update.message == "now also affected: inbound, other parts"
+    # No English text: the templates word the scope per reader, the unlisted label left out.
+    assert decision.update.message == ""
+    assert decision.update.added == ("inbound",)
     assert not decision.update.public
     assert decision.incident is not None and "db-primary-10.0.0.7" in decision.incident.components
     assert decision.timeline[0].data["components"] == ["inbound", "db-primary-10.0.0.7"]

@@ -5,12 +5,17 @@ external routes only, in their language. An audience without its own entry gets
 OUTAGE_NOTIFY_ALTERNATIVES, the former single organisation-wide list, still read as the
 default; an audience listed with no entry for the reader's locale gets the closest language's
 list (same language, then `en`, then the first one written), and one listed empty gets none.
+The public status page reads the entry `status_page` the same way: anyone can read it, so it
+should list routes fit for anyone.
 """
 
 from __future__ import annotations
 
 from outage_notify.contacts import Directory
 from outage_notify.settings import Settings
+
+# The `alternatives:` key of the public status page (not an audience: nobody is sent it).
+STATUS_PAGE = "status_page"
 
 
 def alternatives_for(

@@ -310,18 +310,14 @@ def _grow(
         # A repeat or another alert about what people already know: record it, say nothing.
         return Decision(incident=new, timeline=(entry,))
     new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
-    changes = []
-    if rose:
-        changes.append(f"severity raised to {new.severity}")
-    if added:
-        # Users read this text: a label the catalogue does not list may be a host name, so it
-        # is not named here (the alert's timeline entry keeps every label for staff).
-        named = [c for c in added if catalogue.known(c)]
-        unnamed = ["other parts"] if len(named) < len(added) else []
-        changes.append("now also affected: " + ", ".join(named + unnamed))
+    # No text of its own: the templates word the news in each reader's language (the scope
+    # line "now also affected: …", the severity in management's header). Users read it, so a
+    # label the catalogue does not list (it may be a host name) is named only as the service,
+    # and only when no listed component says it; the alert's timeline entry keeps every label.
+    named = [c for c in added if catalogue.known(c)]
     return Decision(
         incident=new,
-        update=UpdateDraft(kind=UpdateKind.UPDATE, message="; ".join(changes), actor=event.source),
+        update=UpdateDraft(kind=UpdateKind.UPDATE, actor=event.source, added=tuple(named or added)),
         timeline=(entry,),
     )
 

@@ -66,9 +66,12 @@ def test_json_answers_without_login_with_cache_headers_and_304_when_unchanged(
     assert current["id"] == incident_id and current["phase"] == "investigating"
     assert current["components"] == [{"id": "outbound", "name": "sending email"}]
     assert current["latest_update"]["kind"] == "opened"
-    assert changed.json()["alternatives"] == ["Phone +1 555 0100", "Walk to desk 4"]
+    # The routing's `status_page` entry wins over OUTAGE_NOTIFY_ALTERNATIVES: anyone reads the
+    # page, so the shipped one lists the hotline and no internal channel.
+    assert changed.json()["alternatives"] == ["IT hotline +55 11 4000-1234"]
     assert "severity" not in current and "alice" not in changed.text
     pt = api.get("/status.json", params={"lang": "pt-BR"}).json()
+    assert pt["alternatives"] == ["Central de TI +55 11 4000-1234"]
     assert pt["lang"] == "pt-BR" and pt["current"]["components"][0]["name"] == "envio de e-mails"
 
 

@@ -168,10 +168,14 @@ def test_alert_text_from_every_source_never_reaches_a_public_surface(
     detail = service.call("GET", f"/api/v1/incidents/{incident_id}").json()
     # Staff see the alert as it came (the test would prove nothing if the text were lost).
     assert HOST in detail["title"] and DATABASE in detail["components"], detail
-    # The automatic update says something changed, without the label (users read it too).
+    # The automatic update says something changed, without the label (users read it too):
+    # its scope line names the unlisted component as the service, in the reader's language.
     messages = [u["message"] for u in detail["updates"]]
-    assert "now also affected: other parts" in messages, messages
-    assert not any(DATABASE in m for m in messages), messages
+    assert len(messages) == 2 and not any(DATABASE in m for m in messages), messages
+    wait_for(lambda: service.settled(incident_id, updates=2), timeout=60, what="sent")
+    bodies_sent = [r.body for r in service.providers.records("sms")]
+    assert any("also affected" in b or "também com problema" in b for b in bodies_sent)
+    assert not any(DATABASE in b for b in bodies_sent), bodies_sent
 
     bodies = assert_nothing_internal(service)
     status = json.loads(bodies["/status.json"])

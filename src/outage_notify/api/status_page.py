@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
+from outage_notify.alternatives import STATUS_PAGE, alternatives_for
 from outage_notify.api.deps import DB, settings_of
 from outage_notify.catalogs import locales
 from outage_notify.public_words import PublicWords
@@ -102,6 +103,7 @@ def words_of(request: Request) -> PublicWords:
 
 def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
     settings, words = settings_of(request), words_of(request)
+    locale = page_locale(lang, default=settings.default_locale, known=known_locales(settings))
     opened = status_store.open_incidents(db)
     resolved = status_store.resolved_incidents(db, limit=PAST_LIMIT)
     shown = [row.id for row in (*opened, *resolved)]
@@ -111,8 +113,8 @@ def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
         updates=updates,
         resolved=resolved,
         organisation=settings.organisation_name,
-        alternatives=settings.alternatives,
-        locale=page_locale(lang, default=settings.default_locale, known=known_locales(settings)),
+        alternatives=alternatives_for(settings, request.app.state.directory, STATUS_PAGE, locale),
+        locale=locale,
         now=datetime.now(UTC),
         words=words,
         catalogue=request.app.state.directory.components,
