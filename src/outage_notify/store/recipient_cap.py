@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from outage_notify.flood_control import CAPPED_CHANNELS
@@ -77,17 +77,29 @@ def _sent_in_window(
 def spent(
     session: Session, keys: Collection[str], *, since: datetime, exclude: Collection[int]
 ) -> Counter[str]:
-    """Messages on capped channels per person since `since`, sent or being sent by others."""
+    """Messages on capped channels per person since `since`: sent, or let through by the cap
+    and not sent yet (being sent, or deferred), other than `exclude`."""
     if not keys:
         return Counter()
     sent = session.execute(
         _sent_in_window(select(DeliveryRow.recipient_key, func.count()), keys, since=since)
     ).all()
+    # Let through and not sent yet: being sent now, or claimed before and back to `planned`
+    # (deferred for a rate-limit token, or waiting for a retry). Without the latter, a batch
+    # deferred after the cap admitted it freed its slots for the next batch (CI saw 4 of a cap
+    # of 3). Never-claimed rows are not counted: the cap has not admitted them.
     sending = session.execute(
         select(DeliveryRow.recipient_key, func.count())
         .where(
             DeliveryRow.recipient_key.in_(keys),
-            DeliveryRow.state == DeliveryState.SENDING.value,
+            or_(
+                DeliveryRow.state == DeliveryState.SENDING.value,
+                and_(
+                    DeliveryRow.state == DeliveryState.PLANNED.value,
+                    # Admitted this hour: a row stuck since long ago holds no slot.
+                    DeliveryRow.claimed_at >= since,
+                ),
+            ),
             DeliveryRow.channel.in_(_CAPPED),
             DeliveryRow.id.not_in(exclude) if exclude else DeliveryRow.id.is_not(None),
         )
