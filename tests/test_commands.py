@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from outage_notify.catalogs import Words, locales
 from outage_notify.command_replies import IncidentFacts, sms_text
 from outage_notify.commands import Command, CommandError, parse
 from outage_notify.sms_encoding import sms_segments
+from tests.strategies import examples, hostile_text
 
 ZONE = ZoneInfo("America/Sao_Paulo")  # UTC-3, no DST
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # 10:00 in São Paulo.
 NOW = datetime(2026, 5, 7, 13, 0, tzinfo=UTC)
 
@@ -145,6 +151,27 @@ def test_mistakes_are_sentences(text: str, says: str) -> None:
     assert says in message
     assert message[0].isupper() or message[0] in "'#0123456789"
     assert message.endswith(".")
+
+
+@pytest.mark.fuzz
+@settings(max_examples=examples(), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    verb=st.sampled_from(["", "#", "#12 ", "eta ", "ETA ", "update ", "note ", "x ", "#1a "]),
+    rest=hostile_text(),
+    locale=st.sampled_from(locales(TEMPLATES)),
+)
+def test_any_text_is_a_command_or_a_sentence_in_every_locale(
+    verb: str, rest: str, locale: str
+) -> None:
+    """Typed text (`%`, markup, surrogates) never breaks a translated error sentence."""
+    try:
+        parse(verb + rest, now=NOW, zone=ZONE)
+    except CommandError as error:
+        said = error.say(Words.of(TEMPLATES, locale))
+        assert said.endswith("."), said
+        assert all(str(value) in said for value in error.arguments.values()), said
+        if locale == "en":
+            assert said == str(error)
 
 
 def facts(title: str) -> IncidentFacts:

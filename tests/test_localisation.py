@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from outage_notify.alternatives import alternatives_for
 from outage_notify.catalogs import Words, catalog_path, locales
 from outage_notify.chasing import Unreached, unreached_message
+from outage_notify.commands import CommandError, parse
 from outage_notify.contacts import load_directory
 from outage_notify.message_budget import for_directory
 from outage_notify.models import ChannelName, IncidentState, Phase, Severity, UpdateKind
@@ -364,6 +365,52 @@ def test_command_replies_speak_the_organisation_language(locale: str) -> None:
         # The phase, severity and kind ids (fixing, major, update) are the API's own words.
         cleaned = re.sub(r"\b(fixing|major|update|STATUS|ETA|UPDATE|RESOLVE|NOTE)\b", " ", text)
         assert not english_words(cleaned), text
+
+
+# Every way `parse` refuses a text (tests/test_commands.py has the English sentences).
+MISTAKES = (
+    "#abc status", "eta", "eta soon", "eta 25:00", "eta +0m", "eta 2026-05-01T10:00",
+    "eta 2026-05-08", "eta +2000h", "update", "note", "reboot the server",
+    "update " + "x" * 2001,
+)  # fmt: skip
+
+
+def _refusal(text: str) -> CommandError:
+    from zoneinfo import ZoneInfo
+
+    with pytest.raises(CommandError) as raised:
+        parse(text, now=datetime(2026, 5, 7, 13, 0, tzinfo=UTC), zone=ZoneInfo("UTC"))
+    return raised.value
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_command_help_and_parse_errors_speak_the_organisation_language(locale: str) -> None:
+    from outage_notify.api.slack_commands import NOT_MAPPED
+    from outage_notify.command_replies import SMS_HELP
+    from outage_notify.commands import HELP
+
+    words = Words.of(TEMPLATES, locale)
+    texts = [words(HELP), words(SMS_HELP), words(NOT_MAPPED, user="U0123")]
+    for mistake in MISTAKES:
+        error = _refusal(mistake)
+        said = error.say(words)
+        # The values the sender typed or must type come through in every language.
+        for value in error.arguments.values():
+            assert str(value) in said, (mistake, said)
+        assert said.endswith("."), said
+        if locale == "en":
+            assert said == str(error)
+        texts.append(said)
+    if locale in FOREIGN:
+        assert words(HELP) != HELP and words(SMS_HELP) != SMS_HELP
+        for text in texts:
+            # The command words stay as staff type them; the rest is the locale's.
+            cleaned = re.sub(
+                r"\b(status|eta|update|resolve|note|STATUS|ETA|UPDATE|RESOLVE|NOTE)\b", " ", text
+            )
+            assert not english_words(cleaned), text
+    for verb in ("status", "eta <", "update <", "resolve [", "note <", "#12 status"):
+        assert verb in words(HELP), (verb, words(HELP))
 
 
 @pytest.mark.parametrize("locale", FOREIGN)

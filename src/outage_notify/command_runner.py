@@ -73,9 +73,11 @@ def run_command(
     try:
         command = parse(text, now=now, zone=zone)
     except CommandError as error:
-        return _reply(ctx, channel, "failed", str(error), now=now)
+        return _reply(ctx, channel, "failed", error.say(words), now=now)
     if command.verb == "help":
-        return _reply(ctx, channel, "done", words(SMS_HELP) if channel == "sms" else HELP, now=now)
+        # SMS gets the short form: the long one takes three segments.
+        shown = SMS_HELP if channel == "sms" else HELP
+        return _reply(ctx, channel, "done", words(shown), now=now)
     needed = Role.STAFF
     if ROLE_RANK[principal.role] < ROLE_RANK[needed]:
         staff_actions.record_refusal(

@@ -1,6 +1,7 @@
 """Staff commands as people type them in Slack (`/outage eta 14:30`) or by SMS (`ETA 14:30`).
 
-Pure: text in, a `Command` or a `CommandError` whose message is a sentence to show the sender.
+Pure: text in, a `Command` or a `CommandError` whose message is a sentence to show the sender,
+in English (`str`) or in the reader's language (`CommandError.say(words)`: the catalogs).
 
     [#<id>] status | eta <time> [text] | update <text> | resolve [text] | note <text> | help
 
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from outage_notify.catalogs import N_, Words
 from outage_notify.models import without_nul
 
 Verb = Literal["status", "eta", "update", "resolve", "note", "help"]
@@ -33,11 +35,8 @@ _CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::|h)(?P<minute>\d{2})")
 _DURATION = re.compile(r"\+?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?")
 _INCIDENT = re.compile(r"#(?P<id>\d{1,18})")
 
-USAGE = (
-    "status | eta <time> [text] | update <text> | resolve [text] | note <text>; "
-    "start with #<id> when several incidents are open"
-)
-HELP = (
+# Catalog msgids (translated with `Words`); the command words in them stay as staff type them.
+HELP = N_(
     "Commands: status (the incident's state); eta <time> [text] (a new ETA: 14:30, +45m,"
     " +2h, or a date and time like 2026-05-08T14:30); update <text> (progress to"
     " stakeholders); resolve [text] (it is fixed); note <text> (internal, never sent)."
@@ -46,7 +45,20 @@ HELP = (
 
 
 class CommandError(ValueError):
-    """Text that is not a command we can run; the message says why, as a sentence."""
+    """Text that is not a command we can run; the message says why, as a sentence.
+
+    `message` is a catalog msgid with `%(name)s` arguments: `str()` is the English sentence,
+    `say(words)` the sentence in the reader's language.
+    """
+
+    def __init__(self, message: str, /, **arguments: object) -> None:
+        super().__init__(message % arguments if arguments else message)
+        self.message = message
+        self.arguments = arguments
+
+    def say(self, words: Words) -> str:
+        """The sentence in the language of `words`."""
+        return words(self.message, **self.arguments)
 
 
 @dataclass(frozen=True)
@@ -68,7 +80,9 @@ def parse(text: str, *, now: datetime, zone: ZoneInfo) -> Command:
     if words and words[0].startswith("#"):
         found = _INCIDENT.fullmatch(words[0])
         if found is None:
-            raise CommandError(f"{words[0]!r} is not an incident number; write it like #12.")
+            raise CommandError(
+                N_("%(word)s is not an incident number; write it like #12."), word=repr(words[0])
+            )
         incident_id = int(found["id"])
         words = words[1].split(None, 1) if len(words) > 1 else []
     if not words:
@@ -84,19 +98,30 @@ def parse(text: str, *, now: datetime, zone: ZoneInfo) -> Command:
     if verb in ("update", "note"):
         if not rest:
             raise CommandError(
-                f"Say what to {'send' if verb == 'update' else 'note'}: {verb} <text>."
+                N_("Say what to send: update <text>.")
+                if verb == "update"
+                else N_("Say what to note: note <text>.")
             )
         return Command(
             verb, incident_id, _limited(rest, MAX_NOTE if verb == "note" else MAX_MESSAGE)
         )
     if verb == "resolve":
         return Command("resolve", incident_id, _limited(rest, MAX_MESSAGE))
-    raise CommandError(f"Unknown command {words[0][:30]!r}. Try: {USAGE}.")
+    raise CommandError(
+        N_(
+            "Unknown command %(word)s. Try: status | eta <time> [text] | update <text> | "
+            "resolve [text] | note <text>; start with #<id> when several incidents are open."
+        ),
+        word=repr(words[0][:30]),
+    )
 
 
 def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -> Command:
     if not rest:
-        raise CommandError(f"Give the new ETA: eta 14:30, eta +45m or eta {_example(now, zone)}.")
+        raise CommandError(
+            N_("Give the new ETA: eta 14:30, eta +45m or eta %(example)s."),
+            example=_example(now, zone),
+        )
     when, _, message = rest.partition(" ")
     eta, next_day = parse_time(when, now=now, zone=zone)
     return Command("eta", incident_id, _limited(message.strip(), MAX_MESSAGE), eta, next_day)
@@ -113,26 +138,35 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, b
     if duration is not None and (duration["hours"] or duration["minutes"]):
         delta = timedelta(hours=int(duration["hours"] or 0), minutes=int(duration["minutes"] or 0))
         if not delta:
-            raise CommandError("An ETA must be in the future; +0m is now.")
+            raise CommandError(N_("An ETA must be in the future; +0m is now."))
         return _checked(now + delta, now), False
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(
-            f"{text.strip()[:40]!r} is not a time. Use 14:30, +45m, +2h or {_example(now, zone)}."
+            N_("%(word)s is not a time. Use 14:30, +45m, +2h or %(example)s."),
+            word=repr(text.strip()[:40]),
+            example=_example(now, zone),
         ) from None
     if "t" not in word and " " not in text.strip():
-        raise CommandError(f"Give a time as well as the date, e.g. {_example(now, zone)}.")
+        raise CommandError(
+            N_("Give a time as well as the date, e.g. %(example)s."), example=_example(now, zone)
+        )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     if moment <= now:
-        raise CommandError(f"{text.strip()} has already passed; an ETA must be in the future.")
+        raise CommandError(
+            N_("%(when)s has already passed; an ETA must be in the future."), when=text.strip()
+        )
     return _checked(moment, now), False
 
 
 def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
     if hour > 23 or minute > 59:
-        raise CommandError(f"{hour}:{minute:02d} is not a time of day; use 00:00 to 23:59.")
+        raise CommandError(
+            N_("%(clock)s is not a time of day; use 00:00 to 23:59."),
+            clock=f"{hour}:{minute:02d}",
+        )
     today = now.astimezone(zone).date()
     clock = time(hour, minute)
     # Today's (both of them, in the hour repeated when clocks go back: `fold`), then
@@ -150,16 +184,23 @@ def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tup
 
 def _example(now: datetime, zone: ZoneInfo) -> str:
     """An ISO 8601 example that would be accepted: tomorrow at 14:30, local time."""
-    return f"{now.astimezone(zone).date() + timedelta(days=1)}T14:30"
+    return (now.astimezone(zone).date() + timedelta(days=1)).isoformat() + "T14:30"
 
 
 def _checked(moment: datetime, now: datetime) -> datetime:
     if moment - now > MAX_AHEAD:
-        raise CommandError(f"That ETA is more than {MAX_AHEAD.days} days away; check the number.")
+        raise CommandError(
+            N_("That ETA is more than %(days)s days away; check the number."),
+            days=MAX_AHEAD.days,
+        )
     return moment
 
 
 def _limited(text: str, limit: int) -> str:
     if len(text) > limit:
-        raise CommandError(f"The text is {len(text)} characters long; the limit is {limit}.")
+        raise CommandError(
+            N_("The text is %(length)s characters long; the limit is %(limit)s."),
+            length=len(text),
+            limit=limit,
+        )
     return text

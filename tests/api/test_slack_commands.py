@@ -251,3 +251,38 @@ def test_the_incident_is_chosen_by_id_when_several_are_open(slack: Slack) -> Non
     assert slack.command(STAFF, "status")["text"].startswith(f"#{mail} Mail down")
     wait_for(lambda: service.settled(vpn, updates=3), timeout=60, what="vpn updates sent")
     wait_for(lambda: service.settled(mail, updates=1), timeout=60, what="mail opened sent")
+
+
+def test_help_and_mistakes_are_answered_in_the_organisation_language(
+    service_factory: Callable[..., RunningService],
+    database_url: str,
+    providers: FakeProviders,
+) -> None:
+    """Issue 14 item 4: with DEFAULT_LOCALE=pt-BR, `/outage help`, a parse error and an
+    unmapped user are answered in Portuguese; the command words stay as staff type them."""
+    service = service_factory(
+        database_url,
+        default_locale="pt-BR",
+        slack=SlackSettings(
+            bot_token=SecretStr("xoxb-test-token"),
+            base_url=providers.slack_base_url,
+            timeout_seconds=5,
+            signing_secret=SecretStr(SECRET),
+        ),
+        commands={"slack_users": {STAFF: {"role": "staff", "name": "ana"}}},
+    )
+    slack = Slack(service)
+
+    shown = slack.command(STAFF, "help")
+    # Slack escapes &, < and > in every text (titles and messages are input).
+    assert shown["text"].startswith("Comandos: status (a situação do incidente); eta &lt;hora&gt;")
+    assert "Commands:" not in str(shown["blocks"])
+    mistake = slack.command(STAFF, "eta soon")
+    assert mistake["text"].startswith("'soon' não é um horário. Use 14:30, +45m, +2h ou ")
+    unknown = slack.command(STAFF, "reboot")
+    assert unknown["text"].startswith(
+        "Comando desconhecido: 'reboot'. Tente: status | eta &lt;hora&gt;"
+    )
+    stranger = slack.command(STRANGER, "status")
+    assert stranger["text"].startswith("Você não está habilitado a usar os comandos /outage")
+    assert STRANGER in stranger["text"]

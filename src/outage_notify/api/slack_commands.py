@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from outage_notify import staff_actions
 from outage_notify.api.deps import action_context, settings_of
 from outage_notify.api.slack_auth import SlackForm
-from outage_notify.catalogs import Words
+from outage_notify.catalogs import N_, Words
 from outage_notify.command_replies import CommandReply, IncidentFacts
 from outage_notify.command_runner import run_command
 from outage_notify.store import acknowledgements
@@ -30,9 +30,9 @@ from outage_notify.template_filters import slack_escape
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks/slack", tags=["webhooks"])
 
-NOT_MAPPED = (
+NOT_MAPPED = N_(
     "You are not set up to run /outage commands: nothing was changed. Ask an admin to add"
-    " your Slack user id ({user}) to OUTAGE_NOTIFY_COMMANDS_SLACK_USERS."
+    " your Slack user id (%(user)s) to OUTAGE_NOTIFY_COMMANDS_SLACK_USERS."
 )
 
 
@@ -50,7 +50,10 @@ def slack_command(request: Request, form: SlackForm) -> SlackCommandAnswer:
     user = form.get("user_id", "")
     text = form.get("text", "")
     ctx = action_context(request)
-    identity = settings_of(request).commands.slack_users.get(user)
+    settings = settings_of(request)
+    # The organisation's language, like every command reply (a Slack user has no locale).
+    words = Words.of(settings.templates_dir, settings.default_locale)
+    identity = settings.commands.slack_users.get(user)
     if identity is None:
         log.warning("Slack command refused: user %s is not in COMMANDS_SLACK_USERS", user)
         staff_actions.record_refusal(
@@ -60,7 +63,7 @@ def slack_command(request: Request, form: SlackForm) -> SlackCommandAnswer:
             incident_id=None,
             detail={"via": "slack", "reason": "unmapped Slack user", "text": text[:500]},
         )
-        headline = NOT_MAPPED.format(user=user or "unknown")
+        headline = words(NOT_MAPPED, user=user or words("unknown"))
         _record(request, user, text, handled_as="refused", identity="", result=headline)
         return _answer(headline, None)
     reply = run_command(ctx, identity, text, channel="slack")
@@ -74,7 +77,6 @@ def slack_command(request: Request, form: SlackForm) -> SlackCommandAnswer:
         incident_id=reply.incident_id,
         result=reply.headline,
     )
-    words = Words.of(settings_of(request).templates_dir, settings_of(request).default_locale)
     return _answer(reply.text, reply, words)
 
 
