@@ -90,7 +90,7 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 {% endfor %}</table>
 <p>{{ w("unreached_contacts", count=r.unreached | length or w("none")) }}</p>
 {% if r.unreached %}<ul>{% for u in r.unreached %}<li>{{ u.name }} ({{ u.audience }}):
-{{ w("unreached_line", deliveries=u.deliveries, error=u.last_error or "-") }}</li>{% endfor %}
+{{ w.failed_deliveries(u.deliveries, u.last_error or "-") }}</li>{% endfor %}
 </ul>{% endif %}
 <h2>{{ w("coverage") }}</h2>
 <p>{{ w.text(coverage_note) }}</p>

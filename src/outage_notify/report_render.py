@@ -165,7 +165,7 @@ def _deliveries(report: Report, w: ReportWords) -> list[str]:
     out += ["", w("unreached_contacts", count=len(report.unreached) or w("none"))]
     out += [
         f"- {_md(u.name)} ({_md(u.audience)}): "
-        + w("unreached_line", deliveries=u.deliveries, error=_md(u.last_error) or "-")
+        + w.failed_deliveries(u.deliveries, _md(u.last_error) or "-")
         for u in report.unreached
     ]
     if report.attempts:

@@ -105,7 +105,6 @@ TEXT = {
     "fallback_used": N_("Fallback used"),
     "all": N_("all"),
     "unreached_contacts": N_("Unreached contacts: %(count)s"),
-    "unreached_line": N_("%(deliveries)s deliveries failed; last error: %(error)s"),
     "attempts_by_channel": N_("Attempts by channel and outcome:"),
     "outcome": N_("Outcome"),
     "attempts": N_("Attempts"),
@@ -194,6 +193,15 @@ class ReportWords:
 
     def time(self, at: datetime | None) -> str:
         return format_time(at, self.zone, self.locale)
+
+    def failed_deliveries(self, count: int, error: str) -> str:
+        """'2 deliveries failed; last error: …' with the locale's plural form."""
+        return self.words.plural(
+            "%(num)d delivery failed; last error: %(error)s",
+            "%(num)d deliveries failed; last error: %(error)s",
+            count,
+            error=error,
+        )
 
     def eta_error(self, outcome: str, seconds: float | None) -> str:
         return format_eta_error(outcome, seconds, self.words)
