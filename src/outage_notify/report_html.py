@@ -70,8 +70,9 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 <h2>{{ w("phases") }}</h2>
 <p>{{ w("phase_times", basis=w.text(phase_basis[r.phase_basis])) }}</p>
 <table><tr>{{ head("phase", "time_spent", "visits") }}</tr>
-{% for p in r.phase_durations %}<tr><td>{{ w.value(p.phase) }}</td><td class="n">{{ duration(p.seconds) }}
-</td><td class="n">{{ p.visits }}</td></tr>{% endfor %}</table>
+{% for p in r.phase_durations %}<tr><td>{{ w.value(p.phase) }}</td>
+<td class="n">{{ duration(p.seconds) }}</td>
+<td class="n">{{ p.visits }}</td></tr>{% endfor %}</table>
 <h2>{{ w("timeline") }}</h2>
 <table><tr>{{ head("time", "kind", "who", "what", "seen_by") }}</tr>
 {% for e in r.timeline %}<tr class="{{ 'public' if e.public else 'internal' }}">
@@ -136,7 +137,8 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 {% if r.action_items %}<table>
 <tr><th>#</th>{{ head("action", "owner", "status", "added") }}</tr>
 {% for a in r.action_items %}<tr><td>{{ loop.index }}</td><td>{{ a.text }}</td>
-<td>{{ a.owner or "-" }}</td><td>{{ w.value(a.status) }}</td><td>{{ w.time(a.created_at) }}</td></tr>
+<td>{{ a.owner or "-" }}</td><td>{{ w.value(a.status) }}</td>
+<td>{{ w.time(a.created_at) }}</td></tr>
 {% endfor %}</table>
 {% else %}<p>{{ w("none_recorded") }}</p>{% endif %}
 <h2>{{ w("probes") }}</h2>

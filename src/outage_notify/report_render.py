@@ -98,13 +98,12 @@ def to_markdown(report: Report, *, templates_dir: Path = TEMPLATES) -> str:
             for r in s.recipients
         ),
     )
-    basis = w.text(DETECT_BASIS_TEXT[t.detect_basis])
+    taken = w("taken_from", basis=w.text(DETECT_BASIS_TEXT[t.detect_basis]))
     out += [
         "",
         "## " + w("timings"),
         "",
-        f"- {w('outage_started')}: {w.time(t.outage_started_at)}"
-        f" ({w('taken_from', basis=basis)})",
+        f"- {w('outage_started')}: {w.time(t.outage_started_at)} ({taken})",
         f"- {w('time_to_detect')}: {format_duration(t.time_to_detect_seconds)}",
         f"- {w('time_to_resolve')}: {format_duration(t.time_to_resolve_seconds)}",
         f"- {w('outage_duration')}: {format_duration(t.outage_duration_seconds)}",
