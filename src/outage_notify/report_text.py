@@ -178,7 +178,10 @@ class ReportWords:
 
     def __init__(self, locale: str, zone: str, templates_dir: Path = TEMPLATES) -> None:
         self.locale, self.zone = locale, zone
-        self.words = Words.of(templates_dir, locale)
+        # The CLI may run where no templates folder is (a report from a backup on a laptop):
+        # without catalogs the msgids, English, are the words; the figures are the same.
+        found = Path(templates_dir).is_dir()
+        self.words = Words.of(templates_dir, locale) if found else Words(locale=locale)
 
     def __call__(self, key: str, /, **values: object) -> str:
         return self.words(TEXT[key], **values)
