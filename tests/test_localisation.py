@@ -494,3 +494,66 @@ def test_the_lead_notices_stay_in_gsm7(locale: str) -> None:
             context = replace(context, incident=replace(context.incident, title="Mail down"))
             body = Renderer(TEMPLATES).render(channel=ChannelName.SMS, context=context).body
             assert measure_sms(body).encoding == "GSM-7", body
+
+
+# --- the post-incident report (items 4 and 9: the organisation's locale) ------------------
+
+
+def _report_in(locale: str) -> tuple[str, str]:
+    """A full report in `locale` as Markdown and as the text of its HTML page, with every value
+    the incident supplied (titles, timeline texts, names) made neutral: only the report's own
+    words are left to judge."""
+    from outage_notify.report_html import to_html
+    from outage_notify.report_render import to_markdown
+    from tests.test_report import full_report
+
+    built = full_report(title=ALERT_TITLE)
+    built = built.model_copy(
+        update={
+            "locale": locale,
+            "timezone": "America/Sao_Paulo",
+            "timeline": [
+                t.model_copy(update={"text": "DATA", "kind": "KIND", "actor": "ana"})
+                for t in built.timeline
+            ],
+            "findings": [f.model_copy(update={"text": "DATA"}) for f in built.findings],
+            "updates": [u.model_copy(update={"kind": "KIND"}) for u in built.updates],
+            "action_items": [a.model_copy(update={"text": "DATA"}) for a in built.action_items],
+            "coverage": [c.model_copy(update={"unreached": ["Ana"]}) for c in built.coverage],
+            "root_cause": "DATA",
+            "summary": built.summary.model_copy(update={"service": "mx"}),  # a service id
+        }
+    )
+    markdown = to_markdown(built, templates_dir=TEMPLATES)
+    page = to_html(built, templates_dir=TEMPLATES)
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.DOTALL)
+    # What a reader sees, the charts' tooltips and labels included (aria-label is read aloud).
+    labels = " ".join(re.findall(r'aria-label="([^"]*)"', page))
+    return markdown, re.sub(r"<[^>]+>", " ", page) + " " + labels
+
+
+@pytest.mark.parametrize("locale", FOREIGN)
+def test_the_report_speaks_the_organisation_language(locale: str) -> None:
+    markdown, page = _report_in(locale)
+    for text in (markdown, page):
+        leaked = english_words(text.replace("DATA", " ").replace("KIND", " "))
+        assert not leaked, (leaked, text)
+        for heading in ("Summary", "Timeline", "Deliveries", "Root cause", "Action items"):
+            assert heading not in text
+
+
+def test_a_pt_br_report_has_portuguese_headings_and_dates() -> None:
+    markdown, page = _report_in("pt-BR")
+    assert markdown.startswith(f"# Relatório pós-incidente: {ALERT_TITLE}")
+    headings = re.findall(r"^## (.+)$", markdown, flags=re.MULTILINE)
+    assert headings[:5] == ["Resumo", "Impacto", "Tempos", "Fases", "Linha do tempo"]
+    assert "Causa raiz" in headings and "Ações" in headings
+    # Babel writes the date the Brazilian way, the UTC time beside it.
+    assert "- Aberto em: 10 de mar. de 2025 10:45:00 BRT (13:45:00 UTC)" in markdown
+    assert "Linha do tempo" in page and "Relatório pós-incidente" in page
+
+
+def test_an_english_report_keeps_its_english_words() -> None:
+    markdown, _ = _report_in("en")
+    assert markdown.startswith(f"# Post-incident report: {ALERT_TITLE}")
+    assert "## Root cause" in markdown

@@ -324,11 +324,15 @@ def test_time_to_detect_comes_from_the_alerts_own_start_times() -> None:
 @pytest.mark.parametrize(
     ("zone", "moment", "text"),
     [
-        ("UTC", at(0), "2025-03-10 13:45:00 UTC"),
-        ("America/Sao_Paulo", at(0), "2025-03-10 10:45:00 -03 (13:45:00 UTC)"),
+        ("UTC", at(0), "Mar 10, 2025, 13:45:00 UTC"),
+        ("America/Sao_Paulo", at(0), "Mar 10, 2025, 10:45:00 GMT-03:00 (13:45:00 UTC)"),
         # Past midnight in UTC but not in São Paulo: the UTC date is named.
-        ("America/Sao_Paulo", at(11 * 60), "2025-03-10 21:45:00 -03 (2025-03-11 00:45:00 UTC)"),
-        ("Europe/London", at(0), "2025-03-10 13:45:00 GMT (13:45:00 UTC)"),
+        (
+            "America/Sao_Paulo",
+            at(11 * 60),
+            "Mar 10, 2025, 21:45:00 GMT-03:00 (Mar 11, 2025, 00:45:00 UTC)",
+        ),
+        ("Europe/London", at(0), "Mar 10, 2025, 13:45:00 GMT (13:45:00 UTC)"),
         ("America/Sao_Paulo", None, "-"),
     ],
 )
@@ -356,10 +360,10 @@ def test_the_report_is_in_the_organisations_zone_and_action_items_have_a_status(
     assert built.timezone == "America/Sao_Paulo"
     assert [(a.owner, a.status) for a in built.action_items] == [("bob", "done")]
     text = to_markdown(built)
-    assert "- Opened: 2025-03-10 10:45:00 -03 (13:45:00 UTC)" in text
+    assert "- Opened: Mar 10, 2025, 10:45:00 GMT-03:00 (13:45:00 UTC)" in text
     assert "| 1 | Alert on disk | bob | done |" in text
     page = to_html(built)
-    assert "10:45:00 -03 (13:45:00 UTC)" in page and "<td>done</td>" in page
+    assert "10:45:00 GMT-03:00 (13:45:00 UTC)" in page and "<td>done</td>" in page
 
 
 @pytest.mark.parametrize(

@@ -233,8 +233,8 @@ def report(
     from outage_notify.store.engine import create_session_factory, create_store_engine
     from outage_notify.store.report import incident_report
 
-    renderers = {"md": to_markdown, "html": to_html, "json": to_json_text}
-    if format.lower() not in renderers:
+    renderers = {"md": to_markdown, "html": to_html}
+    if format.lower() not in {*renderers, "json"}:
         fail(f"unknown format {format!r}; use md, html or json")
     settings = load_settings()
     # Only the routing is needed: the report must not depend on the contact files validating.
@@ -259,7 +259,12 @@ def report(
         engine.dispose()
     if built is None:
         fail(f"there is no incident {incident_id} in the database at DATABASE_URL")
-    text = renderers[format.lower()](built)
+    # Markdown and HTML speak the organisation's locale (DEFAULT_LOCALE) through the catalogs.
+    text = (
+        to_json_text(built)
+        if format.lower() == "json"
+        else renderers[format.lower()](built, templates_dir=settings.templates_dir)
+    )
     if output is None:
         sys.stdout.write(text)
         return

@@ -6,7 +6,10 @@ unescaped values are the charts, which `report_svg` builds with every text escap
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jinja2 import Environment, select_autoescape
+from markupsafe import Markup
 
 from outage_notify.report_model import Report
 from outage_notify.report_svg import delivery_chart, timeline_chart
@@ -15,16 +18,16 @@ from outage_notify.report_text import (
     DETECT_BASIS_TEXT,
     ETA_SOURCE_TEXT,
     PHASE_BASIS_TEXT,
+    TEMPLATES,
+    ReportWords,
     format_duration,
-    format_eta_error,
     format_minutes,
-    format_time,
 )
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{{ w.locale }}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Post-incident report #{{ s.incident_id }}: {{ s.title }}</title>
+<title>{{ w("page_title", id=s.incident_id, title=s.title) }}</title>
 <style>
 body{font:14px/1.45 system-ui,sans-serif;color:#222;max-width:1000px;margin:2em auto;padding:0 1em}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;
@@ -35,65 +38,65 @@ th{background:#f4f4f4}td.n{text-align:right}.internal{color:#666}
 .public .tag{background:#dff0d8}.overdue{color:#b00;font-weight:600}
 .late{color:#b00}.early,.on_time{color:#080}figure{margin:1em 0}
 </style></head><body>
-<h1>Post-incident report: {{ s.title }}</h1>
-<p class="meta">Incident #{{ s.incident_id }} · service {{ s.service }} ·
-severity {{ s.severity }} · phase {{ s.phase }} · generated {{ time(r.generated_at) }}</p>
-<h2>Summary</h2>
+<h1>{{ w("title", title=s.title) }}</h1>
+<p class="meta">{{ w("meta", id=s.incident_id, service=s.service, severity=s.severity,
+phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
+<h2>{{ w("summary") }}</h2>
 <ul>
-<li>Opened: {{ time(s.opened_at) }}</li><li>Resolved: {{ time(s.resolved_at) }}</li>
-<li>Components: {{ s.components | join(", ") or "-" }}</li>
-<li>Incident lead: {{ s.lead or "-" }}</li>
-<li>Audiences told: {{ s.audiences_told | join(", ") or "none" }}</li>
-<li>Recipients: {{ s.total_contacts }} contacts, {{ s.total_messages }} messages</li>
+<li>{{ w("opened") }}: {{ w.time(s.opened_at) }}</li>
+<li>{{ w("resolved") }}: {{ w.time(s.resolved_at) }}</li>
+<li>{{ w("components") }}: {{ s.components | join(", ") or "-" }}</li>
+<li>{{ w("lead") }}: {{ s.lead or "-" }}</li>
+<li>{{ w("audiences_told") }}: {{ s.audiences_told | join(", ") or w("none") }}</li>
+<li>{{ w("recipients") }}:
+{{ w("recipients_line", contacts=s.total_contacts, messages=s.total_messages) }}</li>
 </ul>
 {% if s.summary %}<p>{{ s.summary }}</p>{% endif %}
-<figure>{{ timeline_svg }}<figcaption>Phases as bands; circles are stakeholder updates; dashed
-lines are ETAs given.</figcaption></figure>
-<h2>Impact</h2>
-<table><tr><th>Audience</th><th>Contacts</th><th>Broadcast targets</th><th>Messages</th>
-<th>First message</th><th>After opening</th></tr>
+<figure>{{ timeline_svg }}<figcaption>{{ w("timeline_caption") }}</figcaption></figure>
+<h2>{{ w("impact") }}</h2>
+<table><tr>{{ head("audience", "contacts", "broadcasts", "messages", "first_message",
+"after_opening") }}</tr>
 {% for a in s.recipients %}{% set f = first[a.audience] %}<tr><td>{{ a.audience }}</td>
 <td class="n">{{ a.contacts }}</td><td class="n">{{ a.broadcasts }}</td>
-<td class="n">{{ a.messages }}</td><td>{{ time(f.sent_at) }}</td>
+<td class="n">{{ a.messages }}</td><td>{{ w.time(f.sent_at) }}</td>
 <td class="n">{{ duration(f.seconds_after_open) }}</td></tr>
 {% endfor %}</table>
-<h2>Timings</h2>
-<ul><li>Outage started: {{ time(t.outage_started_at) }} (taken from
-{{ detect_basis[t.detect_basis] }})</li>
-<li>Time to detect: {{ duration(t.time_to_detect_seconds) }}</li>
-<li>Time to resolve (from opening): {{ duration(t.time_to_resolve_seconds) }}</li>
-<li>Outage duration (from start): {{ duration(t.outage_duration_seconds) }}</li></ul>
-<h2>Phases</h2>
-<p>Phase times {{ phase_basis[r.phase_basis] }}.</p>
-<table><tr><th>Phase</th><th>Time spent</th><th>Visits</th></tr>
-{% for p in r.phase_durations %}<tr><td>{{ p.phase }}</td><td class="n">{{ duration(p.seconds) }}
-</td><td class="n">{{ p.visits }}</td></tr>{% endfor %}</table>
-<h2>Timeline</h2>
-<table><tr><th>Time</th><th>Kind</th><th>Who</th><th>What</th><th>Seen by</th></tr>
+<h2>{{ w("timings") }}</h2>
+<ul><li>{{ w("outage_started") }}: {{ w.time(t.outage_started_at) }}
+({{ w("taken_from", basis=w.text(detect_basis[t.detect_basis])) }})</li>
+<li>{{ w("time_to_detect") }}: {{ duration(t.time_to_detect_seconds) }}</li>
+<li>{{ w("time_to_resolve") }}: {{ duration(t.time_to_resolve_seconds) }}</li>
+<li>{{ w("outage_duration") }}: {{ duration(t.outage_duration_seconds) }}</li></ul>
+<h2>{{ w("phases") }}</h2>
+<p>{{ w("phase_times", basis=w.text(phase_basis[r.phase_basis])) }}</p>
+<table><tr>{{ head("phase", "time_spent", "visits") }}</tr>
+{% for p in r.phase_durations %}<tr><td>{{ w.value(p.phase) }}</td>
+<td class="n">{{ duration(p.seconds) }}</td>
+<td class="n">{{ p.visits }}</td></tr>{% endfor %}</table>
+<h2>{{ w("timeline") }}</h2>
+<table><tr>{{ head("time", "kind", "who", "what", "seen_by") }}</tr>
 {% for e in r.timeline %}<tr class="{{ 'public' if e.public else 'internal' }}">
-<td>{{ time(e.at) }}</td><td>{{ e.kind }}</td><td>{{ e.actor }}</td><td>{{ e.text }}</td>
-<td><span class="tag">{{ "stakeholders" if e.public else "internal" }}</span></td></tr>
+<td>{{ w.time(e.at) }}</td><td>{{ e.kind }}</td><td>{{ e.actor }}</td><td>{{ e.text }}</td>
+<td><span class="tag">{{ w("stakeholders" if e.public else "internal") }}</span></td></tr>
 {% endfor %}</table>
-<h2>Deliveries</h2>
-<figure>{{ delivery_svg }}<figcaption>Cumulative messages sent, per final channel.
-</figcaption></figure>
-<table><tr><th>Audience</th><th>Channel</th><th>Total</th><th>Sent</th><th>Delivered</th>
-<th>Failed</th><th>Undelivered</th><th>Superseded</th><th>Pending</th><th>Fallback used</th></tr>
+<h2>{{ w("deliveries") }}</h2>
+<figure>{{ delivery_svg }}<figcaption>{{ w("delivery_caption") }}</figcaption></figure>
+<table><tr>{{ head("audience", "channel", "total", "sent", "delivered", "failed", "undelivered",
+"superseded", "pending", "fallback_used") }}</tr>
 {% for d in r.deliveries + [r.delivery_totals] %}<tr><td>{{ d.audience }}</td>
 <td>{{ d.channel }}</td><td class="n">{{ d.total }}</td><td class="n">{{ d.sent }}</td>
 <td class="n">{{ d.delivered }}</td><td class="n">{{ d.failed }}</td>
 <td class="n">{{ d.undelivered }}</td><td class="n">{{ d.superseded }}</td>
 <td class="n">{{ d.pending }}</td><td class="n">{{ d.fallback_used }}</td></tr>
 {% endfor %}</table>
-<p>Unreached contacts: {{ r.unreached | length or "none" }}</p>
+<p>{{ w("unreached_contacts", count=r.unreached | length or w("none")) }}</p>
 {% if r.unreached %}<ul>{% for u in r.unreached %}<li>{{ u.name }} ({{ u.audience }}):
-{{ u.deliveries }} deliveries failed; last error: {{ u.last_error or "-" }}</li>{% endfor %}
+{{ w.failed_deliveries(u.deliveries, u.last_error or "-") }}</li>{% endfor %}
 </ul>{% endif %}
-<h2>Coverage</h2>
-<p>{{ coverage_note }}</p>
-<table><tr><th>Audience</th><th>Contacts</th><th>Sent</th><th>Delivered</th>
-<th>Asked to acknowledge</th><th>Acknowledged</th><th>Deadline</th><th>Met</th><th>Missed</th>
-<th>Pending</th><th>Unreached</th><th>Broadcast targets</th><th>Posted</th></tr>
+<h2>{{ w("coverage") }}</h2>
+<p>{{ w.text(coverage_note) }}</p>
+<table><tr>{{ head("audience", "contacts", "sent", "delivered", "ack_asked", "acknowledged",
+"deadline", "met", "missed", "pending", "unreached", "broadcasts", "posted") }}</tr>
 {% for c in r.coverage %}{% set d = c.deadline %}<tr><td>{{ c.audience }}</td>
 <td class="n">{{ c.recipients }}</td><td class="n">{{ c.sent }}</td>
 <td class="n">{{ c.delivered }}</td><td class="n">{{ c.ack_required }}</td>
@@ -105,43 +108,42 @@ lines are ETAs given.</figcaption></figure>
 <td class="n">{{ c.broadcasts }}</td><td class="n">{{ c.broadcasts_sent }}</td></tr>
 {% endfor %}</table>
 {% set unreached = r.coverage | map(attribute="unreached") | sum(start=[]) %}
-<p>Unreached - call them: {{ unreached | length or "none" }}</p>
+<p>{{ w("call_them", count=unreached | length or w("none")) }}</p>
 {% if unreached %}<ul>{% for c in r.coverage %}{% for name in c.unreached %}<li>{{ name }}
 ({{ c.audience }})</li>{% endfor %}{% endfor %}</ul>{% endif %}
-<h2>ETA accuracy</h2>
-<p>ETAs {{ eta_source[r.eta_source] }}.</p>
-{% if r.etas %}<table><tr><th>Set at</th><th>By</th><th>ETA</th><th>Announced</th>
-<th>Outcome</th><th>Against resolution</th></tr>
-{% for e in r.etas %}<tr><td>{{ time(e.set_at) }}</td><td>{{ e.set_by }}</td>
-<td>{{ time(e.eta) }}</td><td>{{ "yes" if e.announced else "no" }}</td>
-<td class="{{ e.outcome }}">{{ e.outcome | replace("_", " ") }}</td>
-<td>{{ eta_error(e.outcome, e.error_seconds) }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Update cadence</h2>
-<p>Promised: {% for sev, minutes in r.cadence_minutes.items() %}{{ sev }} every
-{{ minutes }} min{{ ", " if not loop.last }}{% endfor %}.</p>
-<table><tr><th>From update</th><th>To update</th><th>Gap</th><th>Promised</th><th>Over</th>
-<th></th></tr>
+<h2>{{ w("eta_accuracy") }}</h2>
+<p>{{ w("etas_from", source=w.text(eta_source[r.eta_source])) }}</p>
+{% if r.etas %}<table><tr>{{ head("set_at", "by", "eta", "announced", "outcome",
+"against_resolution") }}</tr>
+{% for e in r.etas %}<tr><td>{{ w.time(e.set_at) }}</td><td>{{ e.set_by }}</td>
+<td>{{ w.time(e.eta) }}</td><td>{{ w("yes" if e.announced else "no") }}</td>
+<td class="{{ e.outcome }}">{{ w.value(e.outcome) }}</td>
+<td>{{ w.eta_error(e.outcome, e.error_seconds) }}</td></tr>{% endfor %}</table>{% endif %}
+<h2>{{ w("cadence") }}</h2>
+<p>{{ w("promised_line", promised=promised or "-") }}</p>
+<table><tr>{{ head("from_update", "to_update", "gap", "promised", "over", "flag") }}</tr>
 {% for g in r.update_gaps %}<tr><td>#{{ g.from_update }}</td>
-<td>{{ "#" ~ g.to_update if g.to_update is not none else "(none yet)" }}</td>
+<td>{{ "#" ~ g.to_update if g.to_update is not none else w("none_yet") }}</td>
 <td class="n">{{ duration(g.seconds) }}</td><td class="n">{{ duration(g.promised_seconds) }}</td>
 <td class="n">{{ duration(g.over_seconds) }}</td>
-<td class="{{ 'overdue' if g.overdue }}">{{ "OVERDUE" if g.overdue else "ok" }}</td></tr>
+<td class="{{ 'overdue' if g.overdue }}">{{ w("overdue" if g.overdue else "ok") }}</td></tr>
 {% endfor %}</table>
-<h2>Findings</h2>
-{% if r.findings %}<ul>{% for f in r.findings %}<li>{{ time(f.at) }} · {{ f.actor }}:
-{{ f.text }}</li>{% endfor %}</ul>{% else %}<p>None recorded.</p>{% endif %}
-<p>Internal notes: {{ r.notes_count }}.</p>
-<h2>Root cause</h2><p>{{ r.root_cause or "Not recorded." }}</p>
-<h2>Action items</h2>
+<h2>{{ w("findings") }}</h2>
+{% if r.findings %}<ul>{% for f in r.findings %}<li>{{ w.time(f.at) }} · {{ f.actor }}:
+{{ f.text }}</li>{% endfor %}</ul>{% else %}<p>{{ w("none_recorded") }}</p>{% endif %}
+<p>{{ w("notes", count=r.notes_count) }}</p>
+<h2>{{ w("root_cause") }}</h2><p>{{ r.root_cause or w("not_recorded") }}</p>
+<h2>{{ w("action_items") }}</h2>
 {% if r.action_items %}<table>
-<tr><th>#</th><th>Action</th><th>Owner</th><th>Status</th><th>Added</th></tr>
+<tr><th>#</th>{{ head("action", "owner", "status", "added") }}</tr>
 {% for a in r.action_items %}<tr><td>{{ loop.index }}</td><td>{{ a.text }}</td>
-<td>{{ a.owner or "-" }}</td><td>{{ a.status }}</td><td>{{ time(a.created_at) }}</td></tr>
+<td>{{ a.owner or "-" }}</td><td>{{ w.value(a.status) }}</td>
+<td>{{ w.time(a.created_at) }}</td></tr>
 {% endfor %}</table>
-{% else %}<p>None recorded.</p>{% endif %}
-<h2>Mail probes</h2>
-<p>{{ r.probes.total }} round trips: {{ r.probes.passed }} passed, {{ r.probes.failed }}
-failed.</p>
+{% else %}<p>{{ w("none_recorded") }}</p>{% endif %}
+<h2>{{ w("probes") }}</h2>
+<p>{{ w("probes_line", total=r.probes.total, passed=r.probes.passed,
+failed=r.probes.failed) }}</p>
 </body></html>
 """
 
@@ -149,21 +151,27 @@ _environment = Environment(autoescape=select_autoescape(default=True, default_fo
 _page = _environment.from_string(PAGE)
 
 
-def to_html(report: Report) -> str:
-    """The report as a standalone HTML page with inline CSS and two inline SVG charts."""
+def to_html(report: Report, *, templates_dir: Path = TEMPLATES) -> str:
+    """The report as a standalone HTML page with inline CSS and two inline SVG charts, in the
+    report's locale."""
+    w = ReportWords(report.locale, report.timezone, templates_dir)
+    promised = ", ".join(
+        w("promised_every", severity=s, minutes=m) for s, m in report.cadence_minutes.items()
+    )
     return _page.render(
         r=report,
         s=report.summary,
         t=report.timings,
+        w=w,
+        head=lambda *keys: Markup("").join(Markup("<th>%s</th>") % w(k) for k in keys),
         first={f.audience: f for f in report.timings.first_message},
-        time=lambda at: format_time(at, report.timezone),
         duration=format_duration,
-        eta_error=format_eta_error,
         minutes=format_minutes,
+        promised=promised,
         coverage_note=COVERAGE_NOTE,
         detect_basis=DETECT_BASIS_TEXT,
         phase_basis=PHASE_BASIS_TEXT,
         eta_source=ETA_SOURCE_TEXT,
-        timeline_svg=timeline_chart(report),
-        delivery_svg=delivery_chart(report),
+        timeline_svg=timeline_chart(report, w),
+        delivery_svg=delivery_chart(report, w),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from outage_notify.report_model import Report
@@ -17,10 +18,10 @@ from outage_notify.report_text import (
     DETECT_BASIS_TEXT,
     ETA_SOURCE_TEXT,
     PHASE_BASIS_TEXT,
+    TEMPLATES,
+    ReportWords,
     format_duration,
-    format_eta_error,
     format_minutes,
-    format_time,
 )
 
 # Inline syntax anywhere in a line, and what starts a block at the start of a paragraph.
@@ -52,85 +53,96 @@ def to_json_text(report: Report) -> str:
     return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def to_markdown(report: Report) -> str:
-    """The report as a Markdown document, one section per SOP question."""
+def to_markdown(report: Report, *, templates_dir: Path = TEMPLATES) -> str:
+    """The report as a Markdown document, one section per SOP question, in the report's locale."""
+    w = ReportWords(report.locale, report.timezone, templates_dir)
     s, t = report.summary, report.timings
     out = [
-        f"# Post-incident report: {_md(s.title)}",
+        "# " + w("title", title=_md(s.title)),
         "",
-        f"Incident #{s.incident_id} · service {_md(s.service)} · severity {_md(s.severity)}"
-        f" · phase {_md(s.phase)} · generated {format_time(report.generated_at, report.timezone)}",
+        w(
+            "meta",
+            id=s.incident_id,
+            service=_md(s.service),
+            severity=_md(s.severity),
+            phase=_md(w.value(s.phase)),
+            generated=w.time(report.generated_at),
+        ),
         "",
-        "## Summary",
+        "## " + w("summary"),
         "",
-        f"- Opened: {format_time(s.opened_at, report.timezone)}",
-        f"- Resolved: {format_time(s.resolved_at, report.timezone)}",
-        f"- Components: {_md(', '.join(s.components)) or '-'}",
-        f"- Incident lead: {_md(s.lead) or '-'}",
-        f"- Audiences told: {_md(', '.join(s.audiences_told)) or 'none'}",
-        f"- Recipients: {s.total_contacts} contacts, {s.total_messages} messages",
+        f"- {w('opened')}: {w.time(s.opened_at)}",
+        f"- {w('resolved')}: {w.time(s.resolved_at)}",
+        f"- {w('components')}: {_md(', '.join(s.components)) or '-'}",
+        f"- {w('lead')}: {_md(s.lead) or '-'}",
+        f"- {w('audiences_told')}: {_md(', '.join(s.audiences_told)) or w('none')}",
+        f"- {w('recipients')}: "
+        + w("recipients_line", contacts=s.total_contacts, messages=s.total_messages),
     ]
     if s.summary:
         out += ["", _md_paragraph(s.summary)]
     first = {f.audience: f for f in t.first_message}
-    out += ["", "## Impact", ""]
+    out += ["", "## " + w("impact"), ""]
     out += _table(
-        ["Audience", "Contacts", "Broadcast targets", "Messages", "First message", "After opening"],
+        [w(k) for k in ("audience", "contacts", "broadcasts", "messages")]
+        + [w("first_message"), w("after_opening")],
         (
             [
                 _md(r.audience),
                 r.contacts,
                 r.broadcasts,
                 r.messages,
-                format_time(first[r.audience].sent_at, report.timezone),
+                w.time(first[r.audience].sent_at),
                 format_duration(first[r.audience].seconds_after_open),
             ]
             for r in s.recipients
         ),
     )
+    taken = w("taken_from", basis=w.text(DETECT_BASIS_TEXT[t.detect_basis]))
     out += [
         "",
-        "## Timings",
+        "## " + w("timings"),
         "",
-        f"- Outage started: {format_time(t.outage_started_at, report.timezone)}"
-        f" (taken from {DETECT_BASIS_TEXT[t.detect_basis]})",
-        f"- Time to detect: {format_duration(t.time_to_detect_seconds)}",
-        f"- Time to resolve (from opening): {format_duration(t.time_to_resolve_seconds)}",
-        f"- Outage duration (from start): {format_duration(t.outage_duration_seconds)}",
+        f"- {w('outage_started')}: {w.time(t.outage_started_at)} ({taken})",
+        f"- {w('time_to_detect')}: {format_duration(t.time_to_detect_seconds)}",
+        f"- {w('time_to_resolve')}: {format_duration(t.time_to_resolve_seconds)}",
+        f"- {w('outage_duration')}: {format_duration(t.outage_duration_seconds)}",
         "",
-        "## Phases",
+        "## " + w("phases"),
         "",
-        f"Phase times {PHASE_BASIS_TEXT[report.phase_basis]}.",
+        w("phase_times", basis=w.text(PHASE_BASIS_TEXT[report.phase_basis])),
         "",
     ]
     out += _table(
-        ["Phase", "Time spent", "Visits"],
-        ([p.phase, format_duration(p.seconds), p.visits] for p in report.phase_durations),
+        [w("phase"), w("time_spent"), w("visits")],
+        ([w.value(p.phase), format_duration(p.seconds), p.visits] for p in report.phase_durations),
     )
-    out += ["", "## Timeline", ""]
+    out += ["", "## " + w("timeline"), ""]
     out += _table(
-        ["Time", "Kind", "Who", "What", "Seen by"],
+        [w("time"), w("kind"), w("who"), w("what"), w("seen_by")],
         (
             [
-                format_time(e.at, report.timezone),
+                w.time(e.at),
                 _md(e.kind),
                 _md(e.actor),
                 _md(e.text),
-                "stakeholders" if e.public else "internal",
+                w("stakeholders") if e.public else w("internal"),
             ]
             for e in report.timeline
         ),
     )
-    out += _deliveries(report) + _coverage(report) + _eta_and_cadence(report) + _analysis(report)
+    out += _deliveries(report, w) + _coverage(report, w)
+    out += _eta_and_cadence(report, w) + _analysis(report, w)
     return "\n".join(out) + "\n"
 
 
-def _deliveries(report: Report) -> list[str]:
-    out = ["", "## Deliveries", ""]
-    header = ["Audience", "Channel", "Total", "Sent", "Delivered", "Failed", "Undelivered"]
-    header += ["Superseded", "Pending", "Fallback used"]
+def _deliveries(report: Report, w: ReportWords) -> list[str]:
+    out = ["", "## " + w("deliveries"), ""]
+    header = [w(k) for k in ("audience", "channel", "total", "sent", "delivered", "failed")]
+    header += [w(k) for k in ("undelivered", "superseded", "pending", "fallback_used")]
     totals = report.delivery_totals
-    rows = [*report.deliveries, totals.model_copy(update={"audience": "**all**", "channel": ""})]
+    everyone = f"**{w('all')}**"
+    rows = [*report.deliveries, totals.model_copy(update={"audience": everyone, "channel": ""})]
     out += _table(
         header,
         (
@@ -149,26 +161,26 @@ def _deliveries(report: Report) -> list[str]:
             for r in rows
         ),
     )
-    out += ["", f"Unreached contacts: {len(report.unreached) or 'none'}"]
+    out += ["", w("unreached_contacts", count=len(report.unreached) or w("none"))]
     out += [
-        f"- {_md(u.name)} ({_md(u.audience)}): {u.deliveries} deliveries failed;"
-        f" last error: {_md(u.last_error) or '-'}"
+        f"- {_md(u.name)} ({_md(u.audience)}): "
+        + w.failed_deliveries(u.deliveries, _md(u.last_error) or "-")
         for u in report.unreached
     ]
     if report.attempts:
-        out += ["", "Attempts by channel and outcome:", ""]
+        out += ["", w("attempts_by_channel"), ""]
         out += _table(
-            ["Channel", "Outcome", "Attempts"],
+            [w("channel"), w("outcome"), w("attempts")],
             ([_md(a.channel), _md(a.outcome), a.count] for a in report.attempts),
         )
     return out
 
 
-def _coverage(report: Report) -> list[str]:
-    out = ["", "## Coverage", "", COVERAGE_NOTE, ""]
-    header = ["Audience", "Contacts", "Sent", "Delivered", "Asked to acknowledge"]
-    header += ["Acknowledged", "Deadline", "Met", "Missed", "Pending", "Unreached"]
-    header += ["Broadcast targets", "Posted"]
+def _coverage(report: Report, w: ReportWords) -> list[str]:
+    out = ["", "## " + w("coverage"), "", w.text(COVERAGE_NOTE), ""]
+    header = [w(k) for k in ("audience", "contacts", "sent", "delivered", "ack_asked")]
+    header += [w(k) for k in ("acknowledged", "deadline", "met", "missed", "pending")]
+    header += [w("unreached"), w("broadcasts"), w("posted")]
     out += _table(
         header,
         (
@@ -191,42 +203,45 @@ def _coverage(report: Report) -> list[str]:
         ),
     )
     unreached = [(name, c.audience) for c in report.coverage for name in c.unreached]
-    out += ["", f"Unreached - call them: {len(unreached) or 'none'}"]
+    out += ["", w("call_them", count=len(unreached) or w("none"))]
     out += [f"- {_md(name)} ({_md(audience)})" for name, audience in unreached]
     return out
 
 
-def _eta_and_cadence(report: Report) -> list[str]:
-    out = ["", "## ETA accuracy", "", f"ETAs {ETA_SOURCE_TEXT[report.eta_source]}.", ""]
+def _eta_and_cadence(report: Report, w: ReportWords) -> list[str]:
+    source = w.text(ETA_SOURCE_TEXT[report.eta_source])
+    out = ["", "## " + w("eta_accuracy"), "", w("etas_from", source=source), ""]
     if report.etas:
         out += _table(
-            ["Set at", "By", "ETA", "Announced", "Outcome", "Against resolution"],
+            [w(k) for k in ("set_at", "by", "eta", "announced", "outcome", "against_resolution")],
             (
                 [
-                    format_time(e.set_at, report.timezone),
+                    w.time(e.set_at),
                     _md(e.set_by),
-                    format_time(e.eta, report.timezone),
-                    "yes" if e.announced else "no",
-                    e.outcome.replace("_", " "),
-                    format_eta_error(e.outcome, e.error_seconds),
+                    w.time(e.eta),
+                    w("yes") if e.announced else w("no"),
+                    w.value(e.outcome),
+                    w.eta_error(e.outcome, e.error_seconds),
                 ]
                 for e in report.etas
             ),
         )
-    promised = ", ".join(f"{s} every {m} min" for s, m in report.cadence_minutes.items())
+    promised = ", ".join(
+        w("promised_every", severity=s, minutes=m) for s, m in report.cadence_minutes.items()
+    )
     overdue = sum(g.overdue for g in report.update_gaps)
-    out += ["", "## Update cadence", "", f"Promised: {promised or '-'}.", ""]
-    out += [f"Gaps over the promise: {overdue} of {len(report.update_gaps)}.", ""]
+    out += ["", "## " + w("cadence"), "", w("promised_line", promised=promised or "-"), ""]
+    out += [w("gaps_over", overdue=overdue, total=len(report.update_gaps)), ""]
     out += _table(
-        ["From update", "To update", "Gap", "Promised", "Over", "Flag"],
+        [w(k) for k in ("from_update", "to_update", "gap", "promised", "over", "flag")],
         (
             [
                 f"#{g.from_update}",
-                f"#{g.to_update}" if g.to_update is not None else "(none yet)",
+                f"#{g.to_update}" if g.to_update is not None else w("none_yet"),
                 format_duration(g.seconds),
                 format_duration(g.promised_seconds),
                 format_duration(g.over_seconds),
-                "OVERDUE" if g.overdue else "ok",
+                w("overdue") if g.overdue else w("ok"),
             ]
             for g in report.update_gaps
         ),
@@ -234,41 +249,28 @@ def _eta_and_cadence(report: Report) -> list[str]:
     return out
 
 
-def _analysis(report: Report) -> list[str]:
-    out = ["", "## Findings", ""]
-    out += [
-        f"- {format_time(f.at, report.timezone)} - {_md(f.actor)}: {_md(f.text)}"
-        for f in report.findings
-    ]
-    out += [] if report.findings else ["None recorded."]
-    out += ["", f"Internal notes: {report.notes_count}."]
-    out += ["", "## Root cause", "", _md_paragraph(report.root_cause) or "Not recorded."]
-    out += ["", "## Action items", ""]
+def _analysis(report: Report, w: ReportWords) -> list[str]:
+    out = ["", "## " + w("findings"), ""]
+    out += [f"- {w.time(f.at)} - {_md(f.actor)}: {_md(f.text)}" for f in report.findings]
+    out += [] if report.findings else [w("none_recorded")]
+    out += ["", w("notes", count=report.notes_count)]
+    out += ["", "## " + w("root_cause"), "", _md_paragraph(report.root_cause) or w("not_recorded")]
+    out += ["", "## " + w("action_items"), ""]
     if report.action_items:
         out += _table(
-            ["#", "Action", "Owner", "Status", "Added"],
+            ["#", w("action"), w("owner"), w("status"), w("added")],
             (
-                [
-                    n,
-                    _md(a.text),
-                    _md(a.owner) or "-",
-                    a.status,
-                    format_time(a.created_at, report.timezone),
-                ]
+                [n, _md(a.text), _md(a.owner) or "-", w.value(a.status), w.time(a.created_at)]
                 for n, a in enumerate(report.action_items, 1)
             ),
         )
     else:
-        out += ["None recorded."]
+        out += [w("none_recorded")]
     p = report.probes
+    out += ["", "## " + w("probes"), ""]
+    out += [w("probes_line", total=p.total, passed=p.passed, failed=p.failed)]
     out += [
-        "",
-        "## Mail probes",
-        "",
-        f"{p.total} round trips: {p.passed} passed, {p.failed} failed.",
-    ]
-    out += [
-        f"- {format_time(f.at, report.timezone)} failed at {_md(f.stage)}: {_md(f.error)}"
+        "- " + w("probe_failed", time=w.time(f.at), stage=_md(f.stage), error=_md(f.error))
         for f in p.failures
     ]
     return out

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from markupsafe import Markup, escape
 
 from outage_notify.report_model import Report
+from outage_notify.report_text import ReportWords
 
 WIDTH = 960
 LEFT, RIGHT = 110, 20
@@ -45,7 +46,7 @@ class _Axis:
     def contains(self, at: datetime) -> bool:
         return self.start <= at <= self.end
 
-    def ticks(self, y: float, height: float) -> list[str]:
+    def ticks(self, y: float, height: float, label: str) -> list[str]:
         step = next((s for s in TICK_STEPS if self.span / s <= MAX_TICKS), TICK_STEPS[-1])
         first = self.start.replace(microsecond=0) + timedelta(
             seconds=-int(self.start.timestamp()) % step
@@ -58,7 +59,7 @@ class _Axis:
             parts.append(_line(x, y - height, x, y, "#ddd"))
             parts.append(_text(x, y + 14, at.strftime(shown), anchor="middle"))
             at += timedelta(seconds=step)
-        parts.append(_text(LEFT + PLOT, y + 28, "time (UTC)", anchor="end", size=10))
+        parts.append(_text(LEFT + PLOT, y + 28, label, anchor="end", size=10))
         return parts
 
 
@@ -95,7 +96,7 @@ def _legend(y: float, items: Sequence[tuple[str, str]]) -> list[str]:
     return parts
 
 
-def timeline_chart(report: Report) -> Markup:
+def timeline_chart(report: Report, w: ReportWords) -> Markup:
     """Phases as coloured bands along a time axis, with update markers and ETA lines."""
     summary = report.summary
     end = summary.resolved_at or report.generated_at
@@ -103,15 +104,20 @@ def timeline_chart(report: Report) -> Markup:
     ends = [end, *(p.end for p in report.phases), *(u.created_at for u in report.updates)]
     axis = _Axis(min(starts), max(ends))
     # The grid goes first so the bands and markers are drawn over it.
-    parts = axis.ticks(110, 94)
+    parts = axis.ticks(110, 94, w("chart_time"))
     parts += [
-        _text(LEFT - 14, 44, "phase", anchor="end"),
-        _text(LEFT - 14, 84, "updates", anchor="end"),
+        _text(LEFT - 14, 44, w("chart_phase"), anchor="end"),
+        _text(LEFT - 14, 84, w("chart_updates"), anchor="end"),
     ]
     for span in report.phases:
         x1, x2 = axis.x(span.start), axis.x(span.end)
         colour = PHASE_COLOURS.get(span.phase, "#999")
-        tip = f"{span.phase}: {span.start:%H:%M:%S} to {span.end:%H:%M:%S}"
+        tip = w(
+            "chart_span_tip",
+            phase=w.value(span.phase),
+            start=f"{span.start:%H:%M:%S}",
+            end=f"{span.end:%H:%M:%S}",
+        )
         parts.append(
             f'<rect x="{x1}" y="26" width="{max(1.0, round(x2 - x1, 1))}" height="28"'
             f' fill="{colour}"><title>{escape(tip)}</title></rect>'
@@ -125,22 +131,27 @@ def timeline_chart(report: Report) -> Markup:
         if update.reminder:
             continue
         x = axis.x(update.created_at)
-        tip = f"{update.kind} at {update.created_at:%H:%M:%S}: {update.sent} of "
-        tip += f"{update.deliveries} sent"
+        tip = w(
+            "chart_update_tip",
+            kind=update.kind,
+            time=f"{update.created_at:%H:%M:%S}",
+            sent=update.sent,
+            total=update.deliveries,
+        )
         parts.append(
             f'<circle cx="{x}" cy="80" r="6" fill="#fff" stroke="#222" stroke-width="2">'
             f"<title>{escape(tip)}</title></circle>"
         )
     seen = list(dict.fromkeys(span.phase for span in report.phases))
-    parts += _legend(156, [(p, PHASE_COLOURS.get(p, "#999")) for p in seen])
-    return _svg(170, "Incident timeline: phases and updates", parts)
+    parts += _legend(156, [(w.value(p), PHASE_COLOURS.get(p, "#999")) for p in seen])
+    return _svg(170, w("chart_timeline"), parts)
 
 
-def delivery_chart(report: Report) -> Markup:
+def delivery_chart(report: Report, w: ReportWords) -> Markup:
     """Cumulative messages sent over time, one step line per channel."""
     curves = [c for c in report.send_curves if c.points]
     if not curves:
-        return _svg(60, "Messages sent over time", [_text(LEFT, 34, "No message was sent.")])
+        return _svg(60, w("chart_sent_title"), [_text(LEFT, 34, w("chart_nothing"))])
     start = report.summary.opened_at
     end = max(c.points[-1].at for c in curves)
     axis = _Axis(min(start, *(c.points[0].at for c in curves)), end)
@@ -150,12 +161,12 @@ def delivery_chart(report: Report) -> Markup:
     def y(count: int) -> float:
         return round(bottom - (bottom - top) * count / peak, 1)
 
-    parts = axis.ticks(bottom, bottom - top)
+    parts = axis.ticks(bottom, bottom - top, w("chart_time"))
     parts.append(_line(LEFT, top, LEFT, bottom, "#444"))
     for value in sorted({0, peak // 2, peak}):
         parts.append(_text(LEFT - 6, y(value) + 4, str(value), anchor="end"))
         parts.append(_line(LEFT, y(value), LEFT + PLOT, y(value), "#eee"))
-    parts.append(_text(LEFT - 40, top - 6, "messages sent", size=10))
+    parts.append(_text(LEFT - 40, top - 6, w("chart_sent"), size=10))
     legend = []
     for index, curve in enumerate(curves):
         colour = SERIES_COLOURS[index % len(SERIES_COLOURS)]
@@ -167,11 +178,11 @@ def delivery_chart(report: Report) -> Markup:
             previous = point.count
         points.append((axis.x(axis.end), y(previous)))
         path = " ".join(f"{px},{py}" for px, py in points)
-        tip = f"{curve.channel}: {previous} sent"
+        tip = w("chart_sent_tip", channel=curve.channel, sent=previous)
         parts.append(
             f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2">'
             f"<title>{escape(tip)}</title></polyline>"
         )
         legend.append((f"{curve.channel} ({previous})", colour))
     parts += _legend(bottom + 48, legend)
-    return _svg(int(bottom) + 60, "Messages sent over time per channel", parts)
+    return _svg(int(bottom) + 60, w("chart_sent_title"), parts)

@@ -65,7 +65,7 @@ def test_staff_give_an_item_an_owner_and_close_it_and_the_report_shows_it(
         f"/api/v1/incidents/{incident}/report", params={"format": "md"}, headers=STAFF
     ).text
     assert "| 1 | Alert on relay disk usage | bob | done |" in markdown
-    assert " -03 (" in markdown and " UTC)" in markdown  # local time, UTC beside
+    assert " GMT-03:00 (" in markdown and " UTC)" in markdown  # local time, UTC beside
     audit = api.get("/api/v1/audit", headers=ADMIN).json()["items"]
     edits = [e for e in audit if e["action"] == "action_item_edit"]
     assert [e["detail"] for e in edits][-2:] in (

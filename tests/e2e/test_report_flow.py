@@ -223,9 +223,10 @@ def test_the_report_endpoint_refuses_unknown_incidents_formats_and_roles(
 
 
 def cli(
-    *args: str, database_url: str, cwd: Path, timezone: str = "UTC"
+    *args: str, database_url: str, cwd: Path, timezone: str = "UTC", **settings: str
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
+    env.update({f"OUTAGE_NOTIFY_{name.upper()}": value for name, value in settings.items()})
     env["OUTAGE_NOTIFY_DATABASE_URL"] = database_url
     # The report shows times in the organisation's zone: the one the service runs with.
     env["OUTAGE_NOTIFY_TIMEZONE"] = timezone
@@ -270,6 +271,17 @@ def test_the_cli_reads_the_same_report_from_the_database(
 
     markdown = cli(str(incident_id), database_url=database_url, cwd=tmp_path)
     assert markdown.returncode == 0 and markdown.stdout.startswith("# Post-incident report")
+    # Issue 14 items 4 and 9: the report speaks the organisation's language.
+    portuguese = cli(
+        str(incident_id),
+        database_url=database_url,
+        cwd=tmp_path,
+        default_locale="pt-BR",
+        templates_dir=str(ROOT / "templates"),
+    )
+    assert portuguese.returncode == 0, portuguese.stderr
+    assert portuguese.stdout.startswith("# Relatório pós-incidente")
+    assert "## Linha do tempo" in portuguese.stdout and "## Timeline" not in portuguese.stdout
 
     missing = cli("999999", database_url=database_url, cwd=tmp_path)
     assert missing.returncode == 2

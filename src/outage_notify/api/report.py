@@ -64,8 +64,12 @@ def get_report(
     )
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    # Words and dates in the organisation's locale (report.locale), from the catalogs.
+    templates = request.app.state.settings.templates_dir
     if format == ReportFormat.MD:
-        return Response(to_markdown(report), media_type="text/markdown; charset=utf-8")
+        text = to_markdown(report, templates_dir=templates)
+        return Response(text, media_type="text/markdown; charset=utf-8")
     if format == ReportFormat.HTML:
-        return Response(to_html(report), media_type="text/html; charset=utf-8")
+        page = to_html(report, templates_dir=templates)
+        return Response(page, media_type="text/html; charset=utf-8")
     return report
