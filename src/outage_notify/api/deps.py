@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.http import HTTPBase
 from pydantic import BaseModel
@@ -76,7 +77,8 @@ def action_context(request: Request) -> ActionContext:
 
 @contextmanager
 def domain_errors() -> Iterator[None]:
-    """Turn a staff action's refusal into its HTTP answer: 404 no incident, 409 conflict."""
+    """Turn a staff action's refusal into its HTTP answer: 404 no incident, 409 conflict, 422
+    an ETA that cannot be announced."""
     try:
         yield
     except NoSuchIncident as error:
@@ -84,7 +86,10 @@ def domain_errors() -> Iterator[None]:
     except (TransitionError, AlreadyOpen) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
     except EtaError as error:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from error
+        # Shaped like FastAPI's own 422, the one body every 422 of the API documents.
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("body", "eta"), "msg": str(error), "input": None}]
+        ) from error
 
 
 def session(request: Request) -> Iterator[Session]:
