@@ -25,6 +25,10 @@ from outage_notify.demo_words import say
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.settings import Settings
 
+# The longest the demo waits for any step: each wait ends as soon as the step happened, so
+# this only matters on a slow or busy machine (a CI run beside another saw 20 s pass).
+PATIENCE = 120.0
+
 
 @dataclass(frozen=True)
 class Cast:
@@ -117,7 +121,7 @@ def _answer(stage: Stage, sms_before: int) -> list[str]:
                 del waiting[name]
         return not waiting
 
-    stage.client.wait("the managers' SMS", all_replied, 30)
+    stage.client.wait("the managers' SMS", all_replied, PATIENCE)
     return replied
 
 
@@ -133,7 +137,7 @@ def _acknowledged(stage: Stage, replied: list[str], *, updates: int) -> None:
         items = stage.client.deliveries(audience="management")["items"]
         return len([d for d in items if d["acked_at"]]) >= updates * len(stage.cast.answering)
 
-    stage.client.wait("the managers' confirmations", confirmed, 20)
+    stage.client.wait("the managers' confirmations", confirmed, PATIENCE)
 
 
 def _troubleshoot(stage: Stage) -> None:
@@ -162,7 +166,7 @@ def _fix(stage: Stage) -> None:
     stage.new_messages()
     stage.print("lines.eta_wait", eta=local_time(eta, stage.zone))
     kinds = ["reminder", *(["unreached"] if stage.cast.silent else [])]
-    client.wait("the lead's reminder", lambda: _has_updates(client, kinds), 60)
+    client.wait("the lead's reminder", lambda: _has_updates(client, kinds), PATIENCE)
     before = client.update_count()
     client.settle(before - 1)
     for update in client.detail()["updates"]:
@@ -191,7 +195,7 @@ def _verify(stage: Stage, starts: str, *, step: str) -> None:
     before = client.update_count()
     client.alert("resolved", starts)
     stage.print("lines.mail_fixed", passes=stage.settings.probe.passes_to_resolve)
-    client.wait("verification by mail round trips", lambda: client.phase() == "resolved", 60)
+    client.wait("verification by mail round trips", lambda: client.phase() == "resolved", PATIENCE)
     client.settle(before)
     detail = client.detail()
     probes = [e for e in detail["timeline"] if e["kind"] == "probe"]
@@ -223,7 +227,7 @@ def _reopen(stage: Stage) -> None:
         client.wait(
             "the second unreached list",
             lambda: [u["kind"] for u in client.detail()["updates"]].count("unreached") >= 2,
-            60,
+            PATIENCE,
         )
         client.settle(client.update_count() - 1)
         stage.new_messages()
