@@ -201,7 +201,7 @@ class Processes:
 
     def cli(self, name: str, *args: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
         """Start `outage-notify ARGS` from this virtualenv."""
-        return self.start(name, [sys.executable, "-m", "outage_notify.cli", *args], env=env)
+        return self.start(name, [sys.executable, "-m", "outage_notify.cli.main", *args], env=env)
 
     def alive(self, name: str) -> bool:
         return self.running[name].poll() is None

@@ -66,7 +66,7 @@ from _harness import (
     write_contacts,
 )
 
-from outage_notify.settings import DeliverySettings
+from outage_notify.config.settings import DeliverySettings
 
 PENDING = "('planned', 'sending', 'unknown')"
 # A typical rendered pt-BR SMS (UCS-2, 3 segments), for the ceiling and the naive design.

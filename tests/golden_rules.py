@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
-from outage_notify.planning import STAFF
-from outage_notify.template_filters import format_time
+from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
+from outage_notify.messages.filters import format_time
+from outage_notify.messages.planning import STAFF
 from tests.golden_messages import Golden, scenario
 from tests.golden_scenario import EVENT_ERROR
 

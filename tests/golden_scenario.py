@@ -22,13 +22,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import Session
 
-from outage_notify import lifecycle
-from outage_notify.catalogs import Words
-from outage_notify.chasing import Unreached, unreached_message
-from outage_notify.contacts import Directory
-from outage_notify.contacts_loading import load_contacts
-from outage_notify.lead_notices import FAILED_EVENT_ACTOR
-from outage_notify.models import (
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.models import (
     STAFF_KINDS,
     AlertEvent,
     AlertStatus,
@@ -37,10 +34,13 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.planning import find_contact
-from outage_notify.reminders import HOLDING_ACTOR, due_reminder
-from outage_notify.rendering import Renderer
-from outage_notify.settings import Settings
+from outage_notify.incidents import lifecycle
+from outage_notify.incidents.chasing import Unreached, unreached_message
+from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR
+from outage_notify.incidents.reminders import HOLDING_ACTOR, due_reminder
+from outage_notify.messages.catalogs import Words
+from outage_notify.messages.planning import find_contact
+from outage_notify.messages.rendering import Renderer
 from outage_notify.store import incidents as store
 from outage_notify.store.tables import Base, EventRow, IncidentRow, UpdateRow
 from outage_notify.worker.event_steps import notice_text

@@ -20,7 +20,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from outage_notify import field_limits as limits
+from outage_notify.core import field_limits as limits
 
 WEBHOOKS = Path(__file__).resolve().parent / "data" / "webhooks"
 # Characters that broke something somewhere: NUL (PostgreSQL text), lone surrogates (UTF-8),

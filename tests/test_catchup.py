@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from outage_notify.catchup import CatchupResult, send_catchup
-from outage_notify.probe_settings import ProbeSettings
+from outage_notify.config.mail import ProbeSettings
+from outage_notify.mail.catchup import CatchupResult, send_catchup
 from tests.fixtures.dovecot import free_port
 from tests.fixtures.mail import SmtpServer
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.chasing import (
+from outage_notify.core.models import DeliveryState
+from outage_notify.incidents.chasing import (
     Chase,
     Latest,
     Unreached,
@@ -14,7 +15,6 @@ from outage_notify.chasing import (
     next_answerable,
     unreached_message,
 )
-from outage_notify.models import DeliveryState
 
 NOW = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
 FIVE = timedelta(minutes=5)

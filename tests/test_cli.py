@@ -18,7 +18,7 @@ import pytest
 from tests.fixtures.service import REDIS_KEY_PREFIX, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "outage_notify.cli"]
+CLI = [sys.executable, "-m", "outage_notify.cli.main"]
 
 
 def run(

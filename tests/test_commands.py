@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outage_notify.catalogs import Words, locales
-from outage_notify.command_replies import IncidentFacts, sms_text
-from outage_notify.commands import Command, CommandError, parse
-from outage_notify.sms_encoding import sms_segments
+from outage_notify.commands.parsing import Command, CommandError, parse
+from outage_notify.commands.replies import IncidentFacts, sms_text
+from outage_notify.messages.catalogs import Words, locales
+from outage_notify.messages.sms_encoding import sms_segments
 from tests.strategies import examples, hostile_text
 
 ZONE = ZoneInfo("America/Sao_Paulo")  # UTC-3, no DST

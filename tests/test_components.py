@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outage_notify.components import ComponentCatalogue, load_catalogue
-from outage_notify.contacts import load_directory
-from outage_notify.errors import ContactsError
+from outage_notify.contacts.components import ComponentCatalogue, load_catalogue
+from outage_notify.contacts.directory import load_directory
+from outage_notify.core.errors import ContactsError
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.contacts import load_directory
-from outage_notify.errors import ContactsError
-from outage_notify.models import ChannelName
-from outage_notify.routing import DEFAULT_ROUTING
+from outage_notify.contacts.directory import load_directory
+from outage_notify.contacts.routing import DEFAULT_ROUTING
+from outage_notify.core.errors import ContactsError
+from outage_notify.core.models import ChannelName
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "contacts"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.contacts import load_directory
-from outage_notify.contacts_check import check_contacts, phone_problem
-from outage_notify.errors import ContactsError
+from outage_notify.config.settings import SlackSettings, TwilioSettings
+from outage_notify.contacts.check import check_contacts, phone_problem
+from outage_notify.contacts.directory import load_directory
+from outage_notify.core.errors import ContactsError
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.settings import SlackSettings, TwilioSettings
 from tests.fixtures.providers import ACCOUNT_SID, SLACK_TOKEN
 from tests.test_cli import run
 
@@ -104,8 +104,8 @@ def test_cli_passes_on_the_shipped_examples_with_a_warnings_table() -> None:
 def test_online_check_asks_slack_and_twilio_about_every_address(providers: FakeProviders) -> None:
     from pydantic import SecretStr
 
-    from outage_notify.contacts import load_directory
-    from outage_notify.contacts_online import check_online
+    from outage_notify.contacts.directory import load_directory
+    from outage_notify.contacts.online import check_online
 
     directory = load_directory(SHIPPED)
     providers.add_fault("slack", to="U0ANA0001", slack_error="user_not_found", method="users.info")
@@ -135,8 +135,8 @@ def test_online_check_asks_slack_and_twilio_about_every_address(providers: FakeP
 
 
 def test_online_check_skips_providers_without_credentials() -> None:
-    from outage_notify.contacts import load_directory
-    from outage_notify.contacts_online import check_online
+    from outage_notify.contacts.directory import load_directory
+    from outage_notify.contacts.online import check_online
 
     result = check_online(load_directory(SHIPPED), slack=SlackSettings(), twilio=TwilioSettings())
     assert result.findings == ()
@@ -146,8 +146,8 @@ def test_online_check_skips_providers_without_credentials() -> None:
 def test_online_check_reports_a_refused_slack_token(providers: FakeProviders) -> None:
     from pydantic import SecretStr
 
-    from outage_notify.contacts import load_directory
-    from outage_notify.contacts_online import check_online
+    from outage_notify.contacts.directory import load_directory
+    from outage_notify.contacts.online import check_online
 
     result = check_online(
         load_directory(SHIPPED),

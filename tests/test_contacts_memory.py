@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.contacts import load_directory
-from outage_notify.models import ChannelName, Contact
+from outage_notify.contacts.directory import load_directory
+from outage_notify.core.models import ChannelName, Contact
 
 CSV_HEADER = "audience,id,name,phone,slack,fallback,locale,channels,tags\n"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.contacts import load_directory
-from outage_notify.contacts_snapshot import SNAPSHOT_FILE, import_snapshot, read_snapshot
-from outage_notify.errors import ContactsError
+from outage_notify.contacts.directory import load_directory
+from outage_notify.contacts.snapshot import SNAPSHOT_FILE, import_snapshot, read_snapshot
+from outage_notify.core.errors import ContactsError
 from tests.test_cli import run
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from outage_notify import corrections, lifecycle
-from outage_notify.components import load_catalogue
-from outage_notify.contacts import load_directory
-from outage_notify.errors import TransitionError
-from outage_notify.models import (
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.contacts.directory import load_directory
+from outage_notify.core.errors import TransitionError
+from outage_notify.core.models import (
     AlertEvent,
     AlertStatus,
     ChannelName,
@@ -21,8 +20,9 @@ from outage_notify.models import (
     Severity,
     UpdateKind,
 )
-from outage_notify.planning import plan_audiences
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.incidents import corrections, lifecycle
+from outage_notify.messages.planning import plan_audiences
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)

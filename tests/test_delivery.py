@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.delivery import Outcome, backoff_seconds, next_step
-from outage_notify.models import ChannelName, DeliveryState
-from outage_notify.settings import DeliverySettings
+from outage_notify.config.settings import DeliverySettings
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.send import Outcome, backoff_seconds, next_step
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = DeliverySettings(max_attempts_per_channel=3, retry_base_seconds=2, retry_max_seconds=60)
@@ -96,11 +96,11 @@ def test_dry_run_sends_spend_no_provider_budget() -> None:
     import asyncio
 
     from outage_notify.channels.console import ConsoleChannel
-    from outage_notify.delivery import Job, send_jobs
-    from outage_notify.models import OutboundMessage
-    from outage_notify.ratelimit import LocalRateLimiter
-    from outage_notify.settings import Settings
-    from outage_notify.throttling import Throttle
+    from outage_notify.config.settings import Settings
+    from outage_notify.core.models import OutboundMessage
+    from outage_notify.delivery.send import Job, send_jobs
+    from outage_notify.delivery.throttling import Throttle
+    from outage_notify.ratelimit.limiter import LocalRateLimiter
 
     settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 0.01})  # type: ignore[call-arg]
     throttle = Throttle(LocalRateLimiter(), settings)
@@ -124,8 +124,8 @@ def test_an_unexpected_error_in_one_send_costs_only_that_job_an_unknown_outcome(
 
     from outage_notify.channels.base import Receipt
     from outage_notify.channels.console import ConsoleChannel
-    from outage_notify.delivery import Job, send_jobs
-    from outage_notify.models import OutboundMessage
+    from outage_notify.core.models import OutboundMessage
+    from outage_notify.delivery.send import Job, send_jobs
 
     class BrokenForOne(ConsoleChannel):
         """A channel with a bug that only one address triggers (not a ChannelError)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from outage_notify.delivery_reports import Effect, effect_of, fallback_after_undelivered
-from outage_notify.models import DeliveryState
+from outage_notify.core.models import DeliveryState
+from outage_notify.delivery.provider_reports import Effect, effect_of, fallback_after_undelivered
 
 S = DeliveryState
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.delivery import Outcome, Result, next_step
-from outage_notify.models import ChannelName, DeliveryState
-from outage_notify.settings import DeliverySettings
+from outage_notify.config.settings import DeliverySettings
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.send import Outcome, Result, next_step
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 POLICY = DeliverySettings(

@@ -16,9 +16,9 @@ import pytest
 import typer
 import yaml
 
-from outage_notify import healthcheck
-from outage_notify.cli import app
-from outage_notify.settings import Settings
+from outage_notify.cli.main import app
+from outage_notify.config.settings import Settings
+from outage_notify.observability import healthcheck
 from outage_notify.worker import names
 from tests.test_settings import env_names
 
@@ -101,7 +101,7 @@ def test_every_service_has_a_health_check_and_long_running_ones_a_volume(name: s
         return
     test = check["test"]
     assert test[0] in ("CMD", "CMD-SHELL") and len(test) > 1
-    if test[1:4] == ["python", "-m", "outage_notify.healthcheck"]:
+    if test[1:4] == ["python", "-m", "outage_notify.observability.healthcheck"]:
         assert test[4:] in ([target] for target in healthcheck.CHECKS), test
     declared = set(COMPOSE["volumes"])
     for volume in service["volumes"]:

@@ -15,10 +15,8 @@ from typing import Any
 
 import pytest
 
-from outage_notify import lifecycle
-from outage_notify.errors import EtaError, TransitionError
-from outage_notify.eta_rules import MAX_AHEAD
-from outage_notify.models import (
+from outage_notify.core.errors import EtaError, TransitionError
+from outage_notify.core.models import (
     AlertEvent,
     AlertStatus,
     ChannelName,
@@ -27,9 +25,11 @@ from outage_notify.models import (
     Severity,
     UpdateKind,
 )
-from outage_notify.reminders import due_reminder
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.verification import RoundTrip, apply_probe
+from outage_notify.incidents import lifecycle
+from outage_notify.incidents.eta_rules import MAX_AHEAD
+from outage_notify.incidents.reminders import due_reminder
+from outage_notify.incidents.verification import RoundTrip, apply_probe
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # 13:05 in America/Sao_Paulo.
@@ -229,9 +229,7 @@ def test_a_staff_eta_in_the_past_or_too_far_ahead_is_refused_everywhere(eta: dat
     resolved = lifecycle.resolve(declared(), message="", actor="ana", now=NOW).incident
     assert resolved is not None
     with pytest.raises(EtaError, match="eta"):
-        staff_reopen(
-            resolved, message="x", actor="ana", now=NOW, cadence_minutes=CADENCE, eta=eta
-        )
+        staff_reopen(resolved, message="x", actor="ana", now=NOW, cadence_minutes=CADENCE, eta=eta)
 
 
 def staff_reopen(incident: IncidentState, **kwargs: Any) -> lifecycle.Decision:

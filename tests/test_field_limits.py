@@ -16,10 +16,10 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import String, Text
 from sqlalchemy.orm import InstrumentedAttribute
 
-from outage_notify import field_limits
 from outage_notify.api import schemas
+from outage_notify.core import field_limits
+from outage_notify.core.models import CUT_AT, AlertEvent
 from outage_notify.ingest.generic import GenericEvent
-from outage_notify.models import CUT_AT, AlertEvent
 from outage_notify.store.tables import (
     ActionItemRow,
     AuditRow,

@@ -6,8 +6,8 @@ On a difference the test prints a unified diff; when the change is wanted, `scri
 
 from __future__ import annotations
 
-from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
-from outage_notify.planning import STAFF
+from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
+from outage_notify.messages.planning import STAFF
 from tests.golden_messages import (
     DOCS,
     GOLDEN,

@@ -13,7 +13,7 @@ from fnmatch import fnmatch
 
 import pytest
 
-from outage_notify.message_fit import shorten
+from outage_notify.messages.fitting import shorten
 from tests.golden_messages import GOLDEN, Golden, goldens
 from tests.golden_rules import (
     RULES,

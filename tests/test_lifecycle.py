@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify import lifecycle
-from outage_notify.components import ComponentCatalogue, ComponentEntry
-from outage_notify.errors import TransitionError
-from outage_notify.models import AlertEvent, AlertStatus, Phase, Severity, UpdateKind
+from outage_notify.contacts.components import ComponentCatalogue, ComponentEntry
+from outage_notify.core.errors import TransitionError
+from outage_notify.core.models import AlertEvent, AlertStatus, Phase, Severity, UpdateKind
+from outage_notify.incidents import lifecycle
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 CADENCE = {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}

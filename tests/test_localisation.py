@@ -14,18 +14,18 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from outage_notify.alternatives import alternatives_for
-from outage_notify.catalogs import Words, catalog_path, locales
-from outage_notify.chasing import Unreached, unreached_message
-from outage_notify.commands import CommandError, parse
-from outage_notify.contacts import load_directory
-from outage_notify.message_budget import for_directory
-from outage_notify.models import ChannelName, IncidentState, Phase, Severity, UpdateKind
-from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.settings import Settings
+from outage_notify.commands.parsing import CommandError, parse
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.alternatives import alternatives_for
+from outage_notify.contacts.directory import load_directory
+from outage_notify.core.models import ChannelName, IncidentState, Phase, Severity, UpdateKind
+from outage_notify.incidents.chasing import Unreached, unreached_message
+from outage_notify.incidents.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
+from outage_notify.messages.budget import for_directory
+from outage_notify.messages.catalogs import Words, catalog_path, locales
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.messages.update_messages import reader_message, renderer_for
 from outage_notify.store.tables import EventRow, IncidentRow, UpdateRow
-from outage_notify.update_messages import reader_message, renderer_for
 from outage_notify.worker.event_steps import notice_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +113,7 @@ def test_every_msgid_of_the_code_and_templates_is_translated_in_every_catalog() 
     found = {
         message[2]
         for message in extract_from_dir(SOURCE, method_map, keywords=keywords)
-        if "outage_notify.catalogs import" in (SOURCE / message[0]).read_text("utf-8")
+        if "outage_notify.messages.catalogs import" in (SOURCE / message[0]).read_text("utf-8")
     }
     found |= {
         message[2]
@@ -287,11 +287,11 @@ def test_repro5_an_audience_without_its_own_alternatives_gets_the_old_setting(
 
 def _status_words(locale: str, components: list[str], timezone: str = "UTC") -> str:
     from outage_notify.api.status_page import render_html
-    from outage_notify.components import load_catalogue
-    from outage_notify.public_words import PublicWords
-    from outage_notify.status_feed import atom_feed
-    from outage_notify.status_page import build_view, feed_entries
-    from outage_notify.status_words import page_text
+    from outage_notify.contacts.components import load_catalogue
+    from outage_notify.messages.public_words import PublicWords
+    from outage_notify.status.feed import atom_feed
+    from outage_notify.status.page import build_view, feed_entries
+    from outage_notify.status.translations import page_text
 
     words = PublicWords.load(TEMPLATES)
     row = IncidentRow(
@@ -347,7 +347,7 @@ def test_command_replies_speak_the_organisation_language(locale: str) -> None:
     from zoneinfo import ZoneInfo
 
     from outage_notify.api.slack_commands import incident_blocks
-    from outage_notify.command_replies import SMS_HELP, describe, slack_text, sms_text
+    from outage_notify.commands.replies import SMS_HELP, describe, slack_text, sms_text
 
     words = Words.of(TEMPLATES, locale)
     row = IncidentRow(
@@ -386,8 +386,8 @@ def _refusal(text: str) -> CommandError:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_command_help_and_parse_errors_speak_the_organisation_language(locale: str) -> None:
     from outage_notify.api.slack_commands import NOT_MAPPED
-    from outage_notify.command_replies import SMS_HELP
-    from outage_notify.commands import HELP
+    from outage_notify.commands.parsing import HELP
+    from outage_notify.commands.replies import SMS_HELP
 
     words = Words.of(TEMPLATES, locale)
     texts = [words(HELP), words(SMS_HELP), words(NOT_MAPPED, user="U0123")]
@@ -419,8 +419,8 @@ def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
 ) -> None:
     from outage_notify.api.slack_message import replacement
     from outage_notify.api.twilio_inbound import THANKS
-    from outage_notify.catchup_message import catchup_message
-    from outage_notify.sms_encoding import measure_sms
+    from outage_notify.mail.catchup_message import catchup_message
+    from outage_notify.messages.sms_encoding import measure_sms
 
     subject, body = catchup_message(
         locale=locale, organisation="Example Corp", title=ALERT_TITLE,
@@ -439,7 +439,7 @@ def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
 
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
-    from outage_notify.send_test import rehearsal_message
+    from outage_notify.delivery.rehearsal import rehearsal_message
 
     for channel in ChannelName:
         title, body = rehearsal_message(
@@ -451,7 +451,7 @@ def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
 def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from outage_notify.contacts_loading import load_contacts
+    from outage_notify.contacts.loading import load_contacts
 
     contacts = tmp_path / "contacts"
     shutil.copytree(ROOT / "contacts", contacts)
@@ -462,19 +462,19 @@ def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_
     settings = Settings(
         _env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES, alternatives=["Desk 4"]
     )
-    with caplog.at_level("WARNING", logger="outage_notify.contacts_loading"):
+    with caplog.at_level("WARNING", logger="outage_notify.contacts.loading"):
         load_contacts(settings)
     assert "deprecated" in caplog.text and "users" in caplog.text
     assert "partners" not in caplog.text
     caplog.clear()
-    with caplog.at_level("WARNING", logger="outage_notify.contacts_loading"):
+    with caplog.at_level("WARNING", logger="outage_notify.contacts.loading"):
         load_contacts(Settings(_env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES))
     assert "deprecated" not in caplog.text
 
 
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_a_failed_verification_reopen_is_told_in_each_reader_language(locale: str) -> None:
-    from outage_notify.verification import ACTOR, FIX_DID_NOT_HOLD
+    from outage_notify.incidents.verification import ACTOR, FIX_DID_NOT_HOLD
 
     settings = Settings(_env_file=None, templates_dir=TEMPLATES)
     stored = FIX_DID_NOT_HOLD % {"stage": "imap_search"}
@@ -487,7 +487,7 @@ def test_a_failed_verification_reopen_is_told_in_each_reader_language(locale: st
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_the_lead_notices_stay_in_gsm7(locale: str) -> None:
     """An SMS to the lead in UCS-2 holds 70 characters a segment: the retry link could be cut."""
-    from outage_notify.sms_encoding import measure_sms
+    from outage_notify.messages.sms_encoding import measure_sms
 
     for kind in (UpdateKind.REMINDER, UpdateKind.EVENT_FAILED, UpdateKind.UNREACHED):
         for context in contexts(kind, "default", locale):
@@ -503,8 +503,8 @@ def _report_in(locale: str) -> tuple[str, str]:
     """A full report in `locale` as Markdown and as the text of its HTML page, with every value
     the incident supplied (titles, timeline texts, names) made neutral: only the report's own
     words are left to judge."""
-    from outage_notify.report_html import to_html
-    from outage_notify.report_render import to_markdown
+    from outage_notify.report.html import to_html
+    from outage_notify.report.render import to_markdown
     from tests.test_report import full_report
 
     built = full_report(title=ALERT_TITLE)

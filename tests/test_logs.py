@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from outage_notify.logs import JsonFormatter, redacting_filter
-from outage_notify.redaction import secret_values
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.observability.logs import JsonFormatter, redacting_filter
+from outage_notify.observability.redaction import secret_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +66,7 @@ def test_a_configured_process_writes_no_secret_and_no_whole_number() -> None:
     # configure_logging replaces the root handlers, so it runs in a process of its own.
     script = f"""
 import logging
-from outage_notify.logs import configure_logging
+from outage_notify.observability.logs import configure_logging
 from tests.test_logs import settings_with_secrets
 configure_logging(settings_with_secrets())
 logging.getLogger("twilio.http_client").warning("POST To=%s", "+5511990000001")
@@ -93,14 +93,14 @@ def test_the_suite_wide_log_audit_is_installed_and_catches_leaks() -> None:
     assert log_audit.AUDIT in root.handlers and root.getEffectiveLevel() <= logging.INFO
     audit = log_audit.LogAudit()
     for name, text in [
-        ("outage_notify.delivery", "sent to +5511990000001"),
+        ("outage_notify.delivery.send", "sent to +5511990000001"),
         ("outage_notify.api", f"token {log_audit.KNOWN_SECRETS[0]}"),
         # Libraries' records count once redacted, as a deployed process writes them.
         ("celery.worker", f"task args ['+5511990000001', '{log_audit.KNOWN_SECRETS[0]}']"),
     ]:
         audit.handle(logging.LogRecord(name, logging.INFO, __file__, 1, text, None, None))
     assert [(f.logger, f.stage) for f in audit.findings] == [
-        ("outage_notify.delivery", "logged by outage_notify"),
+        ("outage_notify.delivery.send", "logged by outage_notify"),
         ("outage_notify.api", "logged by outage_notify"),
     ]
 

@@ -25,15 +25,15 @@ from outage_notify.channels.limits import (
     Budget,
     default_budget,
 )
-from outage_notify.channels.slack import build_blocks
-from outage_notify.components import load_catalogue
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
 from outage_notify.fakes import FakeProviders
-from outage_notify.message_budget import Budgets, FallbackLimit, fallback_limit, for_directory
-from outage_notify.message_fit import shorten, shorten_components
-from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.sms_encoding import measure_sms
-from outage_notify.template_filters import format_time
+from outage_notify.integrations.slack.channel import build_blocks
+from outage_notify.messages.budget import Budgets, FallbackLimit, fallback_limit, for_directory
+from outage_notify.messages.filters import format_time
+from outage_notify.messages.fitting import shorten, shorten_components
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.messages.sms_encoding import measure_sms
 from tests.fixtures.providers import SLACK_TOKEN
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -92,9 +92,7 @@ def assert_within(budget: Budget, title: str, body: str) -> None:
 
 
 @pytest.mark.fuzz
-@settings(
-    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     kind=st.sampled_from(KINDS),
     audience=st.sampled_from(["management", "users", "partners"]),
@@ -212,9 +210,7 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
 
     problems = Renderer(tmp_path / "templates").check()
 
-    assert any(
-        str(wordy) in problem and "without any free text" in problem for problem in problems
-    )
+    assert any(str(wordy) in problem and "without any free text" in problem for problem in problems)
 
 
 def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> None:
@@ -230,9 +226,9 @@ def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> N
 
 
 def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routing() -> None:
-    from outage_notify.contacts import load_directory
-    from outage_notify.planning import EVERYONE
-    from outage_notify.settings import Settings
+    from outage_notify.config.settings import Settings
+    from outage_notify.contacts.directory import load_directory
+    from outage_notify.messages.planning import EVERYONE
 
     directory = load_directory(TEMPLATES.parent / "contacts")
     settings = Settings(_env_file=None, sms_max_segments=4)  # type: ignore[call-arg]
@@ -249,8 +245,8 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
 
 def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
-    from outage_notify.settings import Settings
-    from outage_notify.update_messages import more_url
+    from outage_notify.config.settings import Settings
+    from outage_notify.messages.update_messages import more_url
 
     given_context = context(
         kind=UpdateKind.UPDATE, audience="users", locale="en", message="word " * 400,
@@ -270,10 +266,10 @@ def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
 
 def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_text_cut() -> None:
-    from outage_notify.contacts import load_directory
-    from outage_notify.settings import Settings
+    from outage_notify.config.settings import Settings
+    from outage_notify.contacts.directory import load_directory
+    from outage_notify.messages.update_messages import audience_combos, truncations
     from outage_notify.store.tables import IncidentRow, UpdateRow
-    from outage_notify.update_messages import audience_combos, truncations
 
     directory = load_directory(TEMPLATES.parent / "contacts")
     settings = Settings(_env_file=None)  # type: ignore[call-arg]

@@ -10,7 +10,7 @@ from prometheus_client.exposition import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.orm import Session, sessionmaker
 
-from outage_notify.metrics import registry_for
+from outage_notify.observability.metrics import registry_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
 
@@ -168,7 +168,7 @@ def test_the_route_is_open_by_default_like_most_exporters(database_url: str) -> 
     from fastapi.testclient import TestClient
 
     from outage_notify.api.app import create_app
-    from outage_notify.settings import Settings
+    from outage_notify.config.settings import Settings
     from outage_notify.worker.celery_app import close_runtime, create_celery
 
     settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]

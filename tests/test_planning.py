@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from outage_notify.contacts import load_directory
-from outage_notify.models import ChannelName, RenderedMessage, UpdateKind
-from outage_notify.planning import (
+from outage_notify.contacts.directory import load_directory
+from outage_notify.contacts.routing import AckRule
+from outage_notify.core.models import ChannelName, RenderedMessage, UpdateKind
+from outage_notify.messages.planning import (
     EVERYONE,
     STAFF,
     WHOLE,
@@ -16,7 +17,6 @@ from outage_notify.planning import (
     find_contact,
     iter_deliveries,
 )
-from outage_notify.routing import AckRule
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from outage_notify.components import load_catalogue
-from outage_notify.contacts import Directory, load_directory
-from outage_notify.errors import TemplateError
-from outage_notify.models import STAFF_KINDS, ChannelName, UpdateKind
-from outage_notify.preview import PreviewRow, Selection, preview
-from outage_notify.preview_table import preview_renderables
-from outage_notify.rendering import Renderer
-from outage_notify.routing import AckRule
-from outage_notify.settings import Settings
-from outage_notify.sms_encoding import measure_sms
+from outage_notify.cli.preview_table import preview_renderables
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.contacts.directory import Directory, load_directory
+from outage_notify.contacts.routing import AckRule
+from outage_notify.core.errors import TemplateError
+from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
+from outage_notify.messages.preview import PreviewRow, Selection, preview
+from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.sms_encoding import measure_sms
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"

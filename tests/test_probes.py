@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from outage_notify.probe_settings import ProbeSettings
-from outage_notify.probes import PROBE_HEADER, SUBJECT_TAG, ProbeResult, run_round_trip
+from outage_notify.config.mail import ProbeSettings
+from outage_notify.mail.probes import PROBE_HEADER, SUBJECT_TAG, ProbeResult, run_round_trip
 from tests.fixtures.dovecot import ImapServer, deliver, free_port
 from tests.fixtures.mail import MailServers, SmtpServer
 

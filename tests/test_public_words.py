@@ -18,14 +18,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.api.status_page import render_html
-from outage_notify.components import load_catalogue
-from outage_notify.errors import ConfigError
-from outage_notify.models import ChannelName, Phase, Severity, UpdateKind
-from outage_notify.public_words import PublicWords
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.status_feed import atom_feed
-from outage_notify.status_page import StatusView, build_view, feed_entries
-from outage_notify.status_words import page_text
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.core.errors import ConfigError
+from outage_notify.core.models import ChannelName, Phase, Severity, UpdateKind
+from outage_notify.messages.public_words import PublicWords
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.status.feed import atom_feed
+from outage_notify.status.page import StatusView, build_view, feed_entries
+from outage_notify.status.translations import page_text
 from outage_notify.store.tables import IncidentRow, UpdateRow
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,10 +19,12 @@ import redis
 
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.limits import LIMITS
-from outage_notify.delivery import Job, send_jobs
-from outage_notify.errors import ConfigError
-from outage_notify.models import ChannelName, OutboundMessage
-from outage_notify.ratelimit import (
+from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.core.errors import ConfigError
+from outage_notify.core.models import ChannelName, OutboundMessage
+from outage_notify.delivery.send import Job, send_jobs
+from outage_notify.delivery.throttling import Throttle
+from outage_notify.ratelimit.limiter import (
     DEFAULT_JITTER_SECONDS,
     WAKE_SLACK_SECONDS,
     Bucket,
@@ -35,8 +37,6 @@ from outage_notify.ratelimit import (
     slack_workspace,
     twilio_sender,
 )
-from outage_notify.settings import Settings, TwilioSettings
-from outage_notify.throttling import Throttle
 
 # Throughput is judged against the real clock (at least 90% of the rate, a token every
 # interval): in parallel test processes a starved CPU, not the limiter, would miss it.
@@ -560,7 +560,7 @@ def test_a_reconciled_job_found_at_the_provider_spends_no_token(
 ) -> None:
     """The lookup comes before the token: a message already sent costs none, and a token is
     never held across the lookup's round trip (that delay would eat the jitter budget)."""
-    from outage_notify.channels.sms import SmsChannel
+    from outage_notify.integrations.twilio.sms import SmsChannel
 
     settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
     since = datetime.now(UTC) - timedelta(minutes=1)

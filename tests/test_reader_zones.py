@@ -15,20 +15,25 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outage_notify.contacts import Directory, load_directory
-from outage_notify.demo import DEMO_TIMEZONE, demo_settings
-from outage_notify.errors import ContactsError
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory, load_directory
+from outage_notify.contacts.zones import is_known_zone, zone_for_phone, zone_problem
+from outage_notify.core.errors import ContactsError
+from outage_notify.core.models import ChannelName, Severity, UpdateKind
+from outage_notify.demo.main import DEMO_TIMEZONE, demo_settings
 from outage_notify.fakes import FakeProviders
 from outage_notify.fakes.mail import FakeMail
-from outage_notify.message_budget import for_directory
-from outage_notify.models import ChannelName, Severity, UpdateKind
-from outage_notify.planning import PlannedDelivery, Renderings, iter_deliveries, plan_audiences
-from outage_notify.reader_zones import is_known_zone, zone_for_phone, zone_problem
-from outage_notify.rendering import Renderer
-from outage_notify.settings import Settings
+from outage_notify.messages.budget import for_directory
+from outage_notify.messages.filters import format_time
+from outage_notify.messages.planning import (
+    PlannedDelivery,
+    Renderings,
+    iter_deliveries,
+    plan_audiences,
+)
+from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.update_messages import renderer_for
 from outage_notify.store.tables import IncidentRow, UpdateRow
-from outage_notify.template_filters import format_time
-from outage_notify.update_messages import renderer_for
 from tests.strategies import HOSTILE_CHARACTERS, examples
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import pytest
 import redis
 from pydantic import ValidationError
 
-from outage_notify.metrics import redis_queue_depths
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.observability.metrics import redis_queue_depths
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import create_celery
 from outage_notify.worker.heartbeat import EPOCH_KEY, PREFIX, Heartbeat

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from outage_notify.models import IncidentState, Phase, Severity
-from outage_notify.reminders import due_reminder
+from outage_notify.core.models import IncidentState, Phase, Severity
+from outage_notify.incidents.reminders import due_reminder
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from outage_notify.channels.limits import default_budget
-from outage_notify.components import load_catalogue
-from outage_notify.errors import ConfigError, TemplateError
-from outage_notify.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.sms_encoding import measure_sms
-from outage_notify.template_filters import format_time
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.core.errors import ConfigError, TemplateError
+from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
+from outage_notify.messages.filters import format_time
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
+from outage_notify.messages.sms_encoding import measure_sms
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 COMPONENTS = load_catalogue(TEMPLATES.parent / "contacts" / "components.yaml")

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from outage_notify.models import Severity
-from outage_notify.report import build_report
-from outage_notify.report_html import to_html
-from outage_notify.report_model import Report
-from outage_notify.report_render import to_json, to_markdown
-from outage_notify.report_text import format_time
-from outage_notify.report_timeline import transition_target
+from outage_notify.core.models import Severity
+from outage_notify.report.build import build_report
+from outage_notify.report.html import to_html
+from outage_notify.report.model import Report
+from outage_notify.report.render import to_json, to_markdown
+from outage_notify.report.timeline import transition_target
+from outage_notify.report.wording import format_time
 from outage_notify.store.coverage import AudienceCoverage, DeadlineCoverage
 from outage_notify.store.tables import (
     ActionItemRow,

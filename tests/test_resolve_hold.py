@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outage_notify import lifecycle, resolve_hold
-from outage_notify.models import AlertStatus, IncidentState, Phase, UpdateKind
+from outage_notify.core.models import AlertStatus, IncidentState, Phase, UpdateKind
+from outage_notify.incidents import lifecycle, resolve_hold
 from tests.test_lifecycle import CADENCE, NOW, alert
 
 HOLD = timedelta(seconds=120)

@@ -8,18 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.contacts import load_directory
-from outage_notify.errors import ContactsError
-from outage_notify.models import (
-    Audience,
-    Broadcast,
-    ChannelName,
-    Contact,
-    Route,
-    Severity,
-    UpdateKind,
-)
-from outage_notify.routing import (
+from outage_notify.contacts.directory import load_directory
+from outage_notify.contacts.routing import (
     DEFAULT_ROUTING,
     AckRule,
     Condition,
@@ -28,6 +18,16 @@ from outage_notify.routing import (
     load_routing,
     recipients,
     select_audiences,
+)
+from outage_notify.core.errors import ContactsError
+from outage_notify.core.models import (
+    Audience,
+    Broadcast,
+    ChannelName,
+    Contact,
+    Route,
+    Severity,
+    UpdateKind,
 )
 
 SHIPPED = Path(__file__).resolve().parent.parent / "contacts"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.settings import Role, Settings
+from outage_notify.config.settings import Role, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_the_old_per_incident_sms_budget_becomes_the_recipient_cap_with_a_warnin
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR", "2")
-    with caplog.at_level("WARNING", logger="outage_notify.settings"):
+    with caplog.at_level("WARNING", logger="outage_notify.config.settings"):
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
     assert settings.recipient_max_per_hour == 2
     assert "OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR" in caplog.text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outage_notify.sms_encoding import measure_sms, sms_encoding, sms_segments
+from outage_notify.messages.sms_encoding import measure_sms, sms_encoding, sms_segments
 
 
 @pytest.mark.parametrize(

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.contacts import Directory, load_directory
-from outage_notify.message_budget import Budgets, for_directory
-from outage_notify.models import (
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory, load_directory
+from outage_notify.core.models import (
     STAFF_KINDS,
     ChannelName,
     Phase,
@@ -25,9 +25,9 @@ from outage_notify.models import (
     Severity,
     UpdateKind,
 )
-from outage_notify.planning import asks_acknowledgement
-from outage_notify.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.settings import Settings
+from outage_notify.messages.budget import Budgets, for_directory
+from outage_notify.messages.planning import asks_acknowledgement
+from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES, CONTACTS = ROOT / "templates", ROOT / "contacts"

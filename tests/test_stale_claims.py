@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from outage_notify.stale_claims import Claim, Liveness, judge
+from outage_notify.delivery.stale_claims import Claim, Liveness, judge
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 DEAD_AFTER = timedelta(seconds=15)  # three beats of 5 s

@@ -14,20 +14,20 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy.orm import Session
 
-from outage_notify import lifecycle
 from outage_notify.api.status_page import render_html
-from outage_notify.components import load_catalogue
-from outage_notify.models import Phase, Severity, UpdateKind
-from outage_notify.public_words import PublicWords
-from outage_notify.status_feed import ATOM, atom_feed
-from outage_notify.status_page import (
+from outage_notify.contacts.components import load_catalogue
+from outage_notify.core.models import Phase, Severity, UpdateKind
+from outage_notify.incidents import lifecycle
+from outage_notify.messages.public_words import PublicWords
+from outage_notify.status.feed import ATOM, atom_feed
+from outage_notify.status.page import (
     StatusView,
     build_view,
     feed_entries,
     is_public,
     page_locale,
 )
-from outage_notify.status_words import duration_text, page_text
+from outage_notify.status.translations import duration_text, page_text
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import status as status_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
@@ -457,7 +457,7 @@ def test_empty_feed_is_still_valid_atom() -> None:
 
 
 def test_a_reminder_to_the_lead_is_never_public() -> None:
-    from outage_notify.status_page import is_public
+    from outage_notify.status.page import is_public
     from outage_notify.store.tables import UpdateRow
 
     reminder = UpdateRow(kind="reminder", audiences=None, recipients=["ana.souza"])

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.settings import Role, Settings
-from outage_notify.token_hashes import hash_token, matches, split_scheme
+from outage_notify.config.settings import Role, Settings
+from outage_notify.config.token_hashes import hash_token, matches, split_scheme
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "a-long-random-token-0123456789abcdef"
@@ -99,7 +99,7 @@ def test_production_refuses_placeholder_webhook_secrets(
 def hash_token_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OUTAGE_NOTIFY_")}
     return subprocess.run(
-        [sys.executable, "-m", "outage_notify.cli", "hash-token", *args],
+        [sys.executable, "-m", "outage_notify.cli.main", "hash-token", *args],
         cwd=ROOT,
         env={**env, "COLUMNS": "200"},
         input=stdin,

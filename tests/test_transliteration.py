@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from outage_notify.channels.limits import default_budget
-from outage_notify.message_samples import sample_contexts
-from outage_notify.models import ChannelName, UpdateKind
-from outage_notify.rendering import Renderer
-from outage_notify.sms_encoding import GSM7_BASIC, GSM7_EXTENSION, measure_sms
-from outage_notify.sms_transliteration import gsm7_form, transliterate_sms
+from outage_notify.core.models import ChannelName, UpdateKind
+from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.samples import sample_contexts
+from outage_notify.messages.sms_encoding import GSM7_BASIC, GSM7_EXTENSION, measure_sms
+from outage_notify.messages.transliteration import gsm7_form, transliterate_sms
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 

@@ -6,9 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from outage_notify import lifecycle
-from outage_notify.models import AlertEvent, AlertStatus, IncidentState, Phase, Severity, UpdateKind
-from outage_notify.verification import PROBE_GROUP, RoundTrip, apply_probe
+from outage_notify.core.models import (
+    AlertEvent,
+    AlertStatus,
+    IncidentState,
+    Phase,
+    Severity,
+    UpdateKind,
+)
+from outage_notify.incidents import lifecycle
+from outage_notify.incidents.verification import PROBE_GROUP, RoundTrip, apply_probe
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 CADENCE = {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}

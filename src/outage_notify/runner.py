@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from rich.console import Console
 
 from outage_notify.api.app import create_app
-from outage_notify.contacts import Directory
-from outage_notify.contacts_loading import load_contacts
-from outage_notify.message_budget import deployment_values, for_directory
-from outage_notify.rendering import Renderer
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
+from outage_notify.messages.budget import deployment_values, for_directory
+from outage_notify.messages.rendering import Renderer
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -88,7 +88,7 @@ def build_service(settings: Settings) -> Service:
     budgets = for_directory(settings, directory)
     problems = renderer.check(budgets.budget, deployment_values(settings))
     if problems:
-        from outage_notify.errors import TemplateError
+        from outage_notify.core.errors import TemplateError
 
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     upgrade(create_store_engine(settings.database_url))
@@ -110,7 +110,7 @@ def api_from_environment() -> FastAPI:
     process loads its own contacts and enqueues on BROKER_URL (never embedded: `serve`
     refuses more than one process without a broker).
     """
-    from outage_notify.logs import configure_logging
+    from outage_notify.observability.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings)

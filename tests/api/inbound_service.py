@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from outage_notify.config.settings import SlackSettings
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.settings import SlackSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
 from tests.fixtures.inbound import PUBLIC, SIGNING_SECRET

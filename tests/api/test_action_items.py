@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from outage_notify.api.app import create_app
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
 from outage_notify.worker.celery_app import create_celery
 
 ROOT = Path(__file__).resolve().parents[2]

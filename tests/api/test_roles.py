@@ -21,10 +21,10 @@ from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
 from outage_notify.api.app import create_app
-from outage_notify.settings import Role, Settings, TwilioSettings
+from outage_notify.config.settings import Role, Settings, TwilioSettings
+from outage_notify.config.token_hashes import hash_token
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
-from outage_notify.token_hashes import hash_token
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, REDIS_URL, ROOT, TWILIO_SID, clear_redis
 

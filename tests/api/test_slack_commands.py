@@ -20,10 +20,10 @@ import pytest
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
 
-from outage_notify.commands import parse_time
+from outage_notify.commands.parsing import parse_time
+from outage_notify.config.settings import SlackSettings
+from outage_notify.contacts.zones import zone_for_phone
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.reader_zones import zone_for_phone
-from outage_notify.settings import SlackSettings
 from tests.fixtures.service import RunningService, wait_for
 
 PATH = "/api/v1/webhooks/slack/commands"

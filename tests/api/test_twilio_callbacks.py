@@ -21,10 +21,10 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from outage_notify.api.app import create_app
-from outage_notify.lifecycle import declare
-from outage_notify.models import ChannelName, Recipient, Route, Severity
-from outage_notify.planning import PlannedDelivery
-from outage_notify.settings import Settings, TwilioSettings
+from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.core.models import ChannelName, Recipient, Route, Severity
+from outage_notify.incidents.lifecycle import declare
+from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from outage_notify.api.app import create_app
-from outage_notify.settings import Settings, WebhookSettings
+from outage_notify.config.settings import Settings, WebhookSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AuditRow, EventRow
 from outage_notify.worker.celery_app import create_celery

@@ -11,19 +11,19 @@ from pydantic import SecretStr
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import ConsoleChannel, mask_address
-from outage_notify.channels.fallback import FallbackChannel
 from outage_notify.channels.limits import LIMITS
 from outage_notify.channels.registry import build_channels, close_channels
-from outage_notify.channels.slack import SlackChannel
-from outage_notify.channels.sms import SmsChannel
-from outage_notify.fakes import FakeProviders
-from outage_notify.models import ChannelName, OutboundMessage
-from outage_notify.settings import (
+from outage_notify.config.settings import (
     FallbackSettings,
     Settings,
     SlackSettings,
     TwilioSettings,
 )
+from outage_notify.core.models import ChannelName, OutboundMessage
+from outage_notify.fakes import FakeProviders
+from outage_notify.integrations.apprise.channel import FallbackChannel
+from outage_notify.integrations.slack.channel import SlackChannel
+from outage_notify.integrations.twilio.sms import SmsChannel
 
 
 def test_dry_run_logs_masked_and_returns_a_flagged_receipt(

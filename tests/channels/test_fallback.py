@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.fallback import FallbackChannel
-from outage_notify.errors import ChannelError, PermanentError, TransientError
+from outage_notify.config.settings import FallbackSettings
+from outage_notify.core.errors import ChannelError, PermanentError, TransientError
+from outage_notify.core.models import OutboundMessage
 from outage_notify.fakes import FakeProviders
-from outage_notify.models import OutboundMessage
-from outage_notify.settings import FallbackSettings
+from outage_notify.integrations.apprise.channel import FallbackChannel
 
 
 async def send(settings: FallbackSettings, message: OutboundMessage) -> Receipt:

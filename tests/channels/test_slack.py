@@ -10,16 +10,16 @@ import pytest
 from pydantic import SecretStr
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.slack import SlackChannel, build_blocks, split_sections
-from outage_notify.errors import (
+from outage_notify.config.settings import SlackSettings
+from outage_notify.core.errors import (
     ChannelError,
     PermanentError,
     TransientError,
     UnknownOutcomeError,
 )
+from outage_notify.core.models import OutboundMessage
 from outage_notify.fakes import FakeProviders
-from outage_notify.models import OutboundMessage
-from outage_notify.settings import SlackSettings
+from outage_notify.integrations.slack.channel import SlackChannel, build_blocks, split_sections
 
 USER = "U0ANA"
 CHANNEL = "C0ITHELP"

@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.sms import SmsChannel
-from outage_notify.errors import (
+from outage_notify.config.settings import TwilioSettings
+from outage_notify.core.errors import (
     ChannelError,
     PermanentError,
     TransientError,
     UnknownOutcomeError,
 )
+from outage_notify.core.models import OutboundMessage
 from outage_notify.fakes import FakeProviders
-from outage_notify.models import OutboundMessage
-from outage_notify.settings import TwilioSettings
+from outage_notify.integrations.twilio.sms import SmsChannel
 from tests.fixtures.providers import FROM_NUMBER
 
 TO = "+5511999990001"

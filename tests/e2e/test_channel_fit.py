@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from outage_notify.alternatives import alternatives_for
-from outage_notify.models import Contact
-from outage_notify.sms_encoding import measure_sms
+from outage_notify.contacts.alternatives import alternatives_for
+from outage_notify.core.models import Contact
+from outage_notify.messages.sms_encoding import measure_sms
 from tests.fixtures.service import RunningService, wait_for
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
@@ -111,7 +111,7 @@ def test_one_webhook_with_8000_components_posts_every_slack_message(
     alerts[0]["labels"]["component"] = "webmail"
     payload = {
         "version": "4",
-        "groupKey": "{}:{service=\"email\"}",
+        "groupKey": '{}:{service="email"}',
         "status": "firing",
         "commonLabels": {"service": "email", "severity": "critical"},
         "commonAnnotations": {"summary": "Many parts down"},

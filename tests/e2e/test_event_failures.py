@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text, update
 
-from outage_notify.contacts import Contact
+from outage_notify.contacts.directory import Contact
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import EventRow
 from outage_notify.worker import names
@@ -96,9 +96,7 @@ def quiet(service: RunningService, timeout: float = 60.0) -> None:
     cleanup must not race a fan-out still running in this test's worker."""
 
     def settled() -> bool:
-        for item in service.call("GET", "/api/v1/incidents", params={"limit": 500}).json()[
-            "items"
-        ]:
+        for item in service.call("GET", "/api/v1/incidents", params={"limit": 500}).json()["items"]:
             updates = service.call("GET", f"/api/v1/incidents/{item['id']}").json()["updates"]
             if not service.settled(item["id"], updates=len(updates)):
                 return False
@@ -286,5 +284,3 @@ def test_only_a_failed_event_can_be_retried(
     response = service.call("POST", f"/api/v1/events/{event_id}/retry")
     assert response.status_code == 409, response.text
     assert f"is {state}" in response.json()["detail"]
-
-

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from outage_notify.planning import find_contact
+from outage_notify.messages.planning import find_contact
 from outage_notify.store.engine import create_store_engine
 from outage_notify.store.tables import AttemptRow
 from outage_notify.worker import names

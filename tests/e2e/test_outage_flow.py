@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from outage_notify.alternatives import alternatives_for
+from outage_notify.contacts.alternatives import alternatives_for
+from outage_notify.core.models import Contact
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.models import Contact
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import RunningService, wait_for
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from outage_notify.report_model import Report
+from outage_notify.report.model import Report
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import ROOT, RunningService, wait_for
 
@@ -235,7 +235,7 @@ def cli(
     env["PYTHONPATH"] = str(ROOT / "src")
     env["COLUMNS"] = "200"
     return subprocess.run(
-        [sys.executable, "-m", "outage_notify.cli", "report", *args],
+        [sys.executable, "-m", "outage_notify.cli.main", "report", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from outage_notify.probe_settings import ProbeSettings
+from outage_notify.config.mail import ProbeSettings
 from outage_notify.worker import names
 from tests.fixtures.mail import MailServers
 from tests.fixtures.service import RunningService, wait_for

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from outage_notify.messages.filters import format_time
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import TimelineRow
-from outage_notify.template_filters import format_time
 from tests.fixtures.databases import _empty
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for

@@ -19,9 +19,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from outage_notify.config.settings import SlackSettings
 from outage_notify.fakes.server import FakeProviders
 from outage_notify.fakes.state import FakeRecord
-from outage_notify.settings import SlackSettings
 from outage_notify.worker import names
 from tests.fixtures.inbound import (
     COMMANDS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import SecretStr
 
+from outage_notify.config.mail import ProbeSettings
 from outage_notify.fakes.mail import FakeMail
-from outage_notify.probe_settings import ProbeSettings
-from outage_notify.probes import run_round_trip
+from outage_notify.mail.probes import run_round_trip
 
 
 def probe_of(mail: FakeMail) -> ProbeSettings:

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import AlertmanagerPayload, LabelMapping, alertmanager_event
-from outage_notify.models import AlertEvent, AlertStatus, Severity
-from outage_notify.settings import Settings
 
 WEBHOOKS = Path(__file__).parent.parent / "data" / "webhooks"
 MAPPING = LabelMapping.from_settings(Settings(_env_file=None))

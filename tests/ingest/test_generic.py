@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import GenericEvent, generic_event
 from outage_notify.ingest.generic import MAX_DEDUP_KEY_LENGTH
-from outage_notify.models import AlertEvent, AlertStatus, Severity
 
 WEBHOOKS = Path(__file__).parent.parent / "data" / "webhooks"
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import exc, func, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from outage_notify.models import ChannelName, Recipient, Route
-from outage_notify.planning import PlannedDelivery
+from outage_notify.core.models import ChannelName, Recipient, Route
+from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import DeliveryRow

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from outage_notify import lifecycle
-from outage_notify.models import ChannelName, Recipient, RenderedMessage, Route, Severity
-from outage_notify.planning import PlannedDelivery
+from outage_notify.core.models import ChannelName, Recipient, RenderedMessage, Route, Severity
+from outage_notify.incidents import lifecycle
+from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import (

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outage_notify.delivery import Outcome, Step
-from outage_notify.models import ChannelName, DeliveryState
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.send import Outcome, Step
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from outage_notify.config.settings import Settings
 from outage_notify.ingest import alertmanager
 from outage_notify.ingest.labels import LabelMapping
-from outage_notify.settings import Settings
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.report import incident_report

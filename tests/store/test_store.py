@@ -10,9 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from outage_notify import lifecycle
-from outage_notify.delivery import Outcome, Step
-from outage_notify.models import (
+from outage_notify.core.models import (
     ChannelName,
     DeliveryState,
     Phase,
@@ -22,7 +20,9 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.planning import PlannedDelivery
+from outage_notify.delivery.send import Outcome, Step
+from outage_notify.incidents import lifecycle
+from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction

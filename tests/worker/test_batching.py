@@ -14,8 +14,8 @@ from celery.contrib.testing.worker import start_worker
 from fastapi.testclient import TestClient
 
 from outage_notify.api.app import create_app
+from outage_notify.config.settings import Settings
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.settings import Settings
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import close_runtime, create_celery
@@ -76,7 +76,7 @@ def test_managers_hear_first_even_when_the_bulk_queue_is_stuck(
         ALERTMANAGER, json=firing(), headers={"Authorization": f"Bearer {TOKENS['monitor']}"}
     )
     assert response.status_code == 202
-    from outage_notify.contacts import load_directory
+    from outage_notify.contacts.directory import load_directory
 
     managers = load_directory(settings.contacts_dir).audiences["management"].contacts
     first = {c.address(c.channels[0]) for c in managers}

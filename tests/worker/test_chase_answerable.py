@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.models import DeliveryState
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import DeliveryState
 from outage_notify.worker import chase_steps
 from outage_notify.worker.chase_steps import Chased
 from outage_notify.worker.runtime import WorkerRuntime

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import create_engine, exc, text
 
-from outage_notify.models import AlertEvent
+from outage_notify.core.models import AlertEvent
 from outage_notify.worker.event_steps import MAX_ERROR_CHARS, describe, is_transient
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from outage_notify.models import AlertEvent
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import AlertEvent
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow
 from outage_notify.worker import event_steps, steps

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.models import DeliveryState
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import DeliveryState
 from outage_notify.worker import chase_steps, steps
 from outage_notify.worker.runtime import WorkerRuntime
 from tests.fixtures.service import ROOT

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow

@@ -43,11 +43,11 @@ from outage_notify.api.responses import (
     TWILIO_CALLBACK,
     WEBHOOK,
 )
-from outage_notify.contacts import Directory
-from outage_notify.contacts_loading import load_contacts
-from outage_notify.models import storable
-from outage_notify.public_words import PublicWords
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.models import storable
+from outage_notify.messages.public_words import PublicWords
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
 

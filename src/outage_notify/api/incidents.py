@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 
-from outage_notify import staff_actions
 from outage_notify.api import views
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
@@ -27,8 +26,9 @@ from outage_notify.api.schemas import (
     StaffUpdate,
 )
 from outage_notify.api.truncation import truncated
-from outage_notify.models import DeliveryState, Phase
-from outage_notify.planning import find_contact
+from outage_notify.core.models import DeliveryState, Phase
+from outage_notify.incidents import staff_actions
+from outage_notify.messages.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap

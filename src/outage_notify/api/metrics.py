@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from outage_notify.metrics import registry_for
+from outage_notify.observability.metrics import registry_for
 
 router = APIRouter()
 

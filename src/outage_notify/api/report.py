@@ -11,9 +11,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff
 from outage_notify.api.schemas import IncidentId
-from outage_notify.report_html import to_html
-from outage_notify.report_model import Report
-from outage_notify.report_render import to_markdown
+from outage_notify.report.html import to_html
+from outage_notify.report.model import Report
+from outage_notify.report.render import to_markdown
 from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.report import incident_report
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from outage_notify import field_limits as limits
-from outage_notify.models import Phase, Severity, has_lone_surrogate, without_nul
-from outage_notify.report_model import CoverageFigure
-from outage_notify.timestamps import SaneDatetime
+from outage_notify.core import field_limits as limits
+from outage_notify.core.models import Phase, Severity, has_lone_surrogate, without_nul
+from outage_notify.core.timestamps import SaneDatetime
+from outage_notify.report.model import CoverageFigure
 
 ComponentName = Annotated[str, StringConstraints(min_length=1, max_length=limits.COMPONENT)]
 AudienceName = Annotated[str, StringConstraints(min_length=1, max_length=limits.AUDIENCE)]

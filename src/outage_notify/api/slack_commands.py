@@ -17,15 +17,15 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from outage_notify import staff_actions
 from outage_notify.api.deps import action_context, settings_of
 from outage_notify.api.slack_auth import SlackForm
-from outage_notify.catalogs import N_, Words
-from outage_notify.command_replies import CommandReply, IncidentFacts
-from outage_notify.command_runner import run_command
+from outage_notify.commands.replies import CommandReply, IncidentFacts
+from outage_notify.commands.runner import run_command
+from outage_notify.incidents import staff_actions
+from outage_notify.messages.catalogs import N_, Words
+from outage_notify.messages.filters import slack_escape
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
-from outage_notify.template_filters import slack_escape
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks/slack", tags=["webhooks"])

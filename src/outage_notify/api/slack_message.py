@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from outage_notify.catalogs import N_, Words
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.messages.catalogs import N_, Words
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The public status page: GET /status (HTML), /status.json and /status/feed.atom; no login.
 
-What is public is decided in `outage_notify.status_page`; this module loads, calls, renders.
+What is public is decided in `outage_notify.status.page`; this module loads, calls, renders.
 The public words for services and components (`{templates}/{locale}/public.yaml`) are read
 at start-up (`create_app`) into `app.state.public_words`.
 The page's address in user messages is `settings.status_page_url`, or when that is empty
@@ -27,13 +27,14 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
-from outage_notify.alternatives import STATUS_PAGE, alternatives_for
 from outage_notify.api.deps import DB, settings_of
-from outage_notify.catalogs import locales
-from outage_notify.public_words import PublicWords
-from outage_notify.settings import Settings
-from outage_notify.status_feed import atom_feed
-from outage_notify.status_page import (
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.alternatives import STATUS_PAGE, alternatives_for
+from outage_notify.messages.catalogs import locales
+from outage_notify.messages.filters import clean_text
+from outage_notify.messages.public_words import PublicWords
+from outage_notify.status.feed import atom_feed
+from outage_notify.status.page import (
     FEED_LIMIT,
     HISTORY_LIMIT,
     PAST_LIMIT,
@@ -42,9 +43,8 @@ from outage_notify.status_page import (
     feed_entries,
     page_locale,
 )
-from outage_notify.status_words import PageText, page_text
+from outage_notify.status.translations import PageText, page_text
 from outage_notify.store import status as status_store
-from outage_notify.template_filters import clean_text
 
 router = APIRouter(tags=["status page"])
 Lang = Annotated[

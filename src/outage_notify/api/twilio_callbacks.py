@@ -22,9 +22,9 @@ from pydantic import BaseModel
 from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
-from outage_notify.delivery_reports import Effect, Report
-from outage_notify.models import ChannelName, DeliveryState
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.provider_reports import Effect, Report
 from outage_notify.store.delivery_reports import apply_report
 from outage_notify.store.engine import transaction
 

@@ -37,15 +37,15 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
-from outage_notify import field_limits as limits
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
-from outage_notify.catalogs import N_, Words
-from outage_notify.command_runner import run_command
-from outage_notify.commands import VERBS
-from outage_notify.redaction import mask_phone
-from outage_notify.settings import Settings
-from outage_notify.settings_sections import StaffIdentity
+from outage_notify.commands.parsing import VERBS
+from outage_notify.commands.runner import run_command
+from outage_notify.config.sections import StaffIdentity
+from outage_notify.config.settings import Settings
+from outage_notify.core import field_limits as limits
+from outage_notify.messages.catalogs import N_, Words
+from outage_notify.observability.redaction import mask_phone
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow

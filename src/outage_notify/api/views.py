@@ -16,9 +16,9 @@ from outage_notify.api.schemas import (
     TruncationOut,
     UpdateOut,
 )
-from outage_notify.models import Phase, Severity
-from outage_notify.report_deliveries import coverage_figures
-from outage_notify.staff_actions import ActionResult
+from outage_notify.core.models import Phase, Severity
+from outage_notify.incidents.staff_actions import ActionResult
+from outage_notify.report.deliveries import coverage_figures
 from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 

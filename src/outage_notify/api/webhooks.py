@@ -21,9 +21,9 @@ from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Monitor
 from outage_notify.api.schemas import Accepted
 from outage_notify.api.webhook_auth import Generic, Grafana, UptimeKuma
+from outage_notify.core.models import AlertEvent
 from outage_notify.ingest import alertmanager, generic, grafana, uptime_kuma
 from outage_notify.ingest.labels import LabelMapping
-from outage_notify.models import AlertEvent
 from outage_notify.store.engine import retry_if_disconnected, transaction
 from outage_notify.store.incidents import record_event
 

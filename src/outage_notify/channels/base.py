@@ -1,7 +1,7 @@
 """The contract every channel keeps.
 
 A channel sends one message to one address and returns a receipt, or raises exactly one of
-`TransientError`, `PermanentError` or `UnknownOutcomeError` (see `outage_notify.errors`).
+`TransientError`, `PermanentError` or `UnknownOutcomeError` (see `outage_notify.core.errors`).
 No loops and no retries inside a channel: the delivery module decides what happens next.
 Channels are async so a batch can send concurrently over one pooled client; they are built
 inside the event loop that will use them and closed with `aclose()`.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from outage_notify.models import ChannelName, OutboundMessage
+from outage_notify.core.models import ChannelName, OutboundMessage
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What each channel can carry, in one table shared by the real and the dry-run channels.
 
 `Budget` is what one rendered message may take on its channel; the renderer shortens free
-text until the body fits it (`outage_notify.message_fit`), so no provider refuses a message
+text until the body fits it (`outage_notify.messages.fitting`), so no provider refuses a message
 for its length (Twilio 21617, Slack `msg_too_long` / `invalid_blocks`).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outage_notify.channels.base import ChannelLimits
-from outage_notify.models import ChannelName
+from outage_notify.core.models import ChannelName
 
 # Twilio refuses bodies over 1,600 characters (error 21617), whatever the segments.
 TWILIO_MAX_BODY = 1_600

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import ConsoleChannel
-from outage_notify.channels.fallback import FallbackChannel
-from outage_notify.channels.slack import SlackChannel
-from outage_notify.channels.sms import SmsChannel
-from outage_notify.models import ChannelName
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import ChannelName
+from outage_notify.integrations.apprise.channel import FallbackChannel
+from outage_notify.integrations.slack.channel import SlackChannel
+from outage_notify.integrations.twilio.sms import SmsChannel
 
 logger = logging.getLogger(__name__)
 

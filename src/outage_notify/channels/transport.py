@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import aiohttp
 
-from outage_notify.errors import ChannelError, PermanentError, TransientError, UnknownOutcomeError
+from outage_notify.core.errors import (
+    ChannelError,
+    PermanentError,
+    TransientError,
+    UnknownOutcomeError,
+)
 
 
 def client_timeout(seconds: float) -> aiohttp.ClientTimeout:

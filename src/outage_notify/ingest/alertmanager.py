@@ -19,9 +19,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from outage_notify.core.models import AlertEvent, AlertStatus
+from outage_notify.core.timestamps import clamped_utc
 from outage_notify.ingest.labels import LabelMapping
-from outage_notify.models import AlertEvent, AlertStatus
-from outage_notify.timestamps import clamped_utc
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -14,9 +14,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from outage_notify import field_limits as limits
-from outage_notify.models import AlertEvent, AlertStatus, Severity
-from outage_notify.timestamps import SaneDatetime
+from outage_notify.core import field_limits as limits
+from outage_notify.core.models import AlertEvent, AlertStatus, Severity
+from outage_notify.core.timestamps import SaneDatetime
 
 # The store's unique dedup_key column; longer keys become a digest (`field_limits.fit_key`).
 MAX_DEDUP_KEY_LENGTH = limits.DEDUP_KEY

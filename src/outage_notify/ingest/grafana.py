@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from outage_notify.core.models import AlertEvent
 from outage_notify.ingest.alertmanager import (
     AlertGroupPayload,
     AlertmanagerAlert,
@@ -25,7 +26,6 @@ from outage_notify.ingest.alertmanager import (
     relevant_alerts,
 )
 from outage_notify.ingest.labels import LabelMapping
-from outage_notify.models import AlertEvent
 
 
 class GrafanaAlert(AlertmanagerAlert):

@@ -10,8 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from outage_notify.models import Severity
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import Severity
 
 # A component label may name several parts at once: "inbound,outbound" or "inbound outbound".
 _COMPONENT_SEPARATORS = re.compile(r"[,\s]+")

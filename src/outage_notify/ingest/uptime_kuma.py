@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from outage_notify.core.models import AlertEvent, AlertStatus
+from outage_notify.core.timestamps import clamped_utc
 from outage_notify.ingest.labels import LabelMapping
-from outage_notify.models import AlertEvent, AlertStatus
-from outage_notify.timestamps import clamped_utc
 
 
 class HeartbeatStatus(IntEnum):

@@ -19,8 +19,8 @@ from sqlalchemy import and_, case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outage_notify.models import ChannelName
-from outage_notify.planning import STAFF
+from outage_notify.core.models import ChannelName
+from outage_notify.messages.planning import STAFF
 from outage_notify.store.tables import (
     AttemptRow,
     DeliveryRow,

@@ -13,8 +13,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, exists, func, literal, select, update
 from sqlalchemy.orm import Session, aliased
 
-from outage_notify.models import DeliveryState, Phase
-from outage_notify.planning import STAFF
+from outage_notify.core.models import DeliveryState, Phase
+from outage_notify.messages.planning import STAFF
 from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
 OUT = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from outage_notify.models import DeliveryState
-from outage_notify.stale_claims import Claim
+from outage_notify.core.models import DeliveryState
+from outage_notify.delivery.stale_claims import Claim
 from outage_notify.store.tables import DeliveryRow
 
 

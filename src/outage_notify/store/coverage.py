@@ -21,9 +21,9 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from outage_notify.models import DeliveryState
-from outage_notify.planning import STAFF
-from outage_notify.routing import Routing
+from outage_notify.contacts.routing import Routing
+from outage_notify.core.models import DeliveryState
+from outage_notify.messages.planning import STAFF
 from outage_notify.store.tables import DeliveryRow, UTCDateTime
 
 BROADCAST = "broadcast"

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from outage_notify.delivery import Outcome, Step
-from outage_notify.models import DeliveryState, RenderedMessage, Route
-from outage_notify.planning import PlannedDelivery
+from outage_notify.core.models import DeliveryState, RenderedMessage, Route
+from outage_notify.delivery.send import Outcome, Step
+from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store.bulk_insert import insert_rows
 from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow
 

@@ -8,8 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outage_notify.delivery_reports import Effect, Report, effect_of, fallback_after_undelivered
-from outage_notify.models import ChannelName, DeliveryState
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.provider_reports import (
+    Effect,
+    Report,
+    effect_of,
+    fallback_after_undelivered,
+)
 from outage_notify.store.tables import AttemptRow, DeliveryRow
 
 

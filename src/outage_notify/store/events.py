@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from outage_notify.models import EventState
+from outage_notify.core.models import EventState
 from outage_notify.store.tables import EventRow
 
 # Failed events are rare, and the lead needs one nudge to look, not one per event.

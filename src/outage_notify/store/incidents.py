@@ -13,8 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from outage_notify.lifecycle import Decision, phase_transition
-from outage_notify.models import (
+from outage_notify.core.models import (
     STAFF_KINDS,
     IncidentState,
     Phase,
@@ -22,6 +21,7 @@ from outage_notify.models import (
     UpdateDraft,
     UpdateKind,
 )
+from outage_notify.incidents.lifecycle import Decision, phase_transition
 from outage_notify.store.tables import (
     EtaRow,
     EventRow,

@@ -17,9 +17,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from outage_notify.models import DeliveryState, Phase
+from outage_notify.core.models import DeliveryState, Phase
+from outage_notify.delivery.throttling import RATE_LIMITED_CODES
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow
-from outage_notify.throttling import RATE_LIMITED_CODES
 
 # Provider calls: a Twilio create is ~0.2-1 s, a Slack post ~0.1-0.5 s; past 10 s is a timeout.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

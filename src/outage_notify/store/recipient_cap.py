@@ -12,8 +12,8 @@ from typing import TypeVarTuple
 from sqlalchemy import Select, and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from outage_notify.flood_control import CAPPED_CHANNELS
-from outage_notify.models import DeliveryState
+from outage_notify.core.models import DeliveryState
+from outage_notify.incidents.flood_control import CAPPED_CHANNELS
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
 
 _CAPPED = sorted(c.value for c in CAPPED_CHANNELS)

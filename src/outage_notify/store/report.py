@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outage_notify.models import Severity
-from outage_notify.report import build_report
-from outage_notify.report_model import Report
-from outage_notify.report_timeline import payload_start
+from outage_notify.core.models import Severity
+from outage_notify.report.build import build_report
+from outage_notify.report.model import Report
+from outage_notify.report.timeline import payload_start
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.coverage import incident_coverage
 from outage_notify.store.tables import (

@@ -14,7 +14,7 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outage_notify.models import Phase
+from outage_notify.core.models import Phase
 from outage_notify.store.tables import IncidentRow, UpdateRow
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from outage_notify import field_limits as limits
+from outage_notify.core import field_limits as limits
 
 # Stable constraint names so migrations can refer to them on SQLite and PostgreSQL alike.
 NAMING = {

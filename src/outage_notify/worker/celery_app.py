@@ -7,7 +7,7 @@ from typing import Any
 from celery import Celery
 from kombu.entity import Exchange, Queue
 
-from outage_notify.settings import Settings
+from outage_notify.config.settings import Settings
 from outage_notify.worker import names
 from outage_notify.worker.runtime import WorkerRuntime
 

@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from outage_notify.chasing import (
+from outage_notify.core.models import DeliveryState, Phase, UpdateDraft, UpdateKind
+from outage_notify.incidents.chasing import (
     Chase,
     Latest,
     Unreached,
@@ -22,8 +23,7 @@ from outage_notify.chasing import (
     next_answerable,
     unreached_message,
 )
-from outage_notify.models import DeliveryState, Phase, UpdateDraft, UpdateKind
-from outage_notify.planning import find_contact
+from outage_notify.messages.planning import find_contact
 from outage_notify.store import chase as chase_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction

@@ -19,16 +19,16 @@ from pydantic import ValidationError
 from sqlalchemy import exc
 from sqlalchemy.orm import Session
 
-from outage_notify import lifecycle, resolve_hold
-from outage_notify.catalogs import Words
-from outage_notify.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
-from outage_notify.models import AlertEvent, Phase, UpdateDraft, UpdateKind
-from outage_notify.planning import find_contact
+from outage_notify.core.models import AlertEvent, Phase, UpdateDraft, UpdateKind
+from outage_notify.incidents import lifecycle, resolve_hold
+from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
+from outage_notify.incidents.truncation import with_cuts_recorded
+from outage_notify.messages.catalogs import Words
+from outage_notify.messages.planning import find_contact
 from outage_notify.store import events as event_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, IncidentRow
-from outage_notify.truncation import with_cuts_recorded
 from outage_notify.worker import many_alerts
 from outage_notify.worker.runtime import WorkerRuntime
 

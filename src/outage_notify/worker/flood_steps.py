@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from outage_notify import resolve_hold
 from outage_notify.channels.limits import TWILIO_MAX_BODY
-from outage_notify.flood_control import CAP_WINDOW
-from outage_notify.models import DeliveryState
+from outage_notify.core.models import DeliveryState
+from outage_notify.incidents import resolve_hold
+from outage_notify.incidents.flood_control import CAP_WINDOW
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.engine import transaction

@@ -25,7 +25,7 @@ from datetime import timedelta
 
 import redis
 
-from outage_notify.stale_claims import Liveness
+from outage_notify.delivery.stale_claims import Liveness
 
 PREFIX = "outage_notify:worker:"
 EPOCH_KEY = "outage_notify:workers:since"

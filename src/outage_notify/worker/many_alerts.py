@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from outage_notify.flood_control import (
+from outage_notify.core.models import AlertEvent, AlertStatus, Phase, UpdateDraft, UpdateKind
+from outage_notify.incidents.flood_control import (
     MANY_ALERTS_PREFIX,
     NEW_INCIDENT_WINDOW,
     many_alerts_service,
 )
-from outage_notify.lifecycle import Decision, TimelineEntry
-from outage_notify.models import AlertEvent, AlertStatus, Phase, UpdateDraft, UpdateKind
+from outage_notify.incidents.lifecycle import Decision, TimelineEntry
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.tables import IncidentRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime

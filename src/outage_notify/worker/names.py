@@ -10,7 +10,7 @@ REMIND = "outage_notify.remind"
 # Re-notify whoever has not acknowledged in time; list the unreached to the lead.
 CHASE = "outage_notify.chase"
 PROBE = "outage_notify.probe"
-CATCHUP = "outage_notify.catchup"
+CATCHUP = "outage_notify.mail.catchup"
 APPLY_REPORT = "outage_notify.apply_report"
 # Flood control: resolve incidents whose alerts stayed resolved for the resolve hold, and send
 # the digests of news held by the per-recipient cap once the hour allows.

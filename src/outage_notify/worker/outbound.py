@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from outage_notify.delivery import Outcome
-from outage_notify.models import ChannelName, OutboundMessage, RenderedMessage
-from outage_notify.rendering import Renderer
+from outage_notify.core.models import ChannelName, OutboundMessage, RenderedMessage
+from outage_notify.delivery.send import Outcome
+from outage_notify.messages.rendering import Renderer
 from outage_notify.store.tables import DeliveryRow, MessageRow
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from outage_notify.delivery import Outcome, Step
+from outage_notify.delivery.send import Outcome, Step
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
 

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from outage_notify.channels.limits import TWILIO_MAX_BODY
-from outage_notify.flood_control import CAP_WINDOW, CAPPED_CHANNELS, NEVER_HELD_KINDS
-from outage_notify.message_fit import shorten
-from outage_notify.models import DeliveryState, UpdateKind
+from outage_notify.core.models import DeliveryState, UpdateKind
+from outage_notify.incidents.flood_control import CAP_WINDOW, CAPPED_CHANNELS, NEVER_HELD_KINDS
+from outage_notify.messages.fitting import shorten
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.tables import DeliveryRow, MessageRow
 from outage_notify.worker.outbound import route_channel

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from outage_notify.stale_claims import judge
+from outage_notify.delivery.stale_claims import judge
 from outage_notify.store import claims as claim_store
 from outage_notify.store.engine import transaction
 from outage_notify.worker.runtime import WorkerRuntime

@@ -19,9 +19,9 @@ from collections.abc import Collection, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outage_notify.models import ChannelName, RenderedMessage, UpdateKind
+from outage_notify.core.models import ChannelName, RenderedMessage, UpdateKind
+from outage_notify.messages.update_messages import renderer_for
 from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow, UpdateRow
-from outage_notify.update_messages import renderer_for
 from outage_notify.worker.runtime import WorkerRuntime
 
 Key = tuple[int, str, ChannelName, str, str]

@@ -18,16 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.registry import build_channels, close_channels
-from outage_notify.contacts import Directory
-from outage_notify.contacts_loading import load_contacts
-from outage_notify.message_budget import Budgets, for_directory
-from outage_notify.models import ChannelName
-from outage_notify.ratelimit import limiter_for
-from outage_notify.rendering import Renderer
-from outage_notify.settings import Settings
-from outage_notify.stale_claims import Liveness
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.models import ChannelName
+from outage_notify.delivery.stale_claims import Liveness
+from outage_notify.delivery.throttling import Throttle
+from outage_notify.messages.budget import Budgets, for_directory
+from outage_notify.messages.rendering import Renderer
+from outage_notify.ratelimit.limiter import limiter_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
-from outage_notify.throttling import Throttle
 from outage_notify.worker.heartbeat import Heartbeat
 from outage_notify.worker.loop import LoopThread
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from outage_notify import lifecycle
-from outage_notify.catalogs import Words
-from outage_notify.catchup_message import catchup_message
-from outage_notify.models import Severity, UpdateDraft, UpdateKind
-from outage_notify.planning import WHOLE, find_contact
-from outage_notify.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
-from outage_notify.routing import recipients
+from outage_notify.contacts.routing import recipients
+from outage_notify.core.models import Severity, UpdateDraft, UpdateKind
+from outage_notify.incidents import lifecycle
+from outage_notify.incidents.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
+from outage_notify.incidents.verification import RoundTrip, apply_probe
+from outage_notify.mail.catchup_message import catchup_message
+from outage_notify.messages.catalogs import Words
+from outage_notify.messages.planning import WHOLE, find_contact
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ProbeRow, TimelineRow, UpdateRow
-from outage_notify.verification import RoundTrip, apply_probe
 from outage_notify.worker.runtime import WorkerRuntime
 
 if TYPE_CHECKING:
-    from outage_notify.probes import ProbeResult
+    from outage_notify.mail.probes import ProbeResult
 
 
 def remind(runtime: WorkerRuntime) -> list[int]:
@@ -138,7 +138,7 @@ def verified(runtime: WorkerRuntime, update_ids: list[int]) -> int | None:
 
 def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
     """Email the catch-up summary to every notified contact with an address; (sent, failed)."""
-    from outage_notify.catchup import send_catchup as send
+    from outage_notify.mail.catchup import send_catchup as send
 
     settings = runtime.settings
     with transaction(runtime.sessions) as session:

@@ -12,14 +12,14 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from outage_notify.delivery import Job, Outcome, next_step, send_jobs
-from outage_notify.models import (
+from outage_notify.core.models import (
     ChannelName,
     DeliveryState,
     Severity,
     UpdateKind,
 )
-from outage_notify.planning import (
+from outage_notify.delivery.send import Job, Outcome, next_step, send_jobs
+from outage_notify.messages.planning import (
     STAFF,
     WHOLE,
     AudiencePlan,
@@ -29,12 +29,12 @@ from outage_notify.planning import (
     notified_after,
     plan_audiences,
 )
+from outage_notify.messages.update_messages import renderer_for
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, TimelineRow, UpdateRow
-from outage_notify.update_messages import renderer_for
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
@@ -184,9 +184,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             if refused is not None:
                 not_sent.append(refused)
                 continue
-        message = fresh.get(row.id) or messages[
-            (row.update_id, row.audience, route["channel"], row.locale, row.timezone)
-        ]
+        message = (
+            fresh.get(row.id)
+            or messages[(row.update_id, row.audience, route["channel"], row.locale, row.timezone)]
+        )
         jobs.append(
             Job(
                 delivery_id=row.id,

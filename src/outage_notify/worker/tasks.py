@@ -8,8 +8,8 @@ from typing import Any
 
 from celery import Celery
 
-from outage_notify.delivery_reports import Effect, Report
-from outage_notify.models import ChannelName, DeliveryState
+from outage_notify.core.models import ChannelName, DeliveryState
+from outage_notify.delivery.provider_reports import Effect, Report
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
@@ -79,7 +79,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.PROBE, shared=False)  # type: ignore[untyped-decorator]
     def probe() -> bool:
-        from outage_notify.probes import run_round_trip
+        from outage_notify.mail.probes import run_round_trip
 
         rt = runtime()
         result = run_round_trip(rt.settings.probe)

@@ -10,7 +10,7 @@ from outage_notify.store.tables import Base
 config = context.config
 engine: Engine | None = config.attributes.get("engine")
 if engine is None:
-    from outage_notify.settings import Settings
+    from outage_notify.config.settings import Settings
     from outage_notify.store.engine import create_store_engine
 
     engine = create_store_engine(Settings().database_url)

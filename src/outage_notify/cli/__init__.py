@@ -1,0 +1,1 @@
+"""The `outage-notify` command."""

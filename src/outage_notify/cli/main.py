@@ -1,0 +1,409 @@
+"""The `outage-notify` command."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from outage_notify.cli.contacts import contacts_app
+from outage_notify.cli.templates import templates_app
+from outage_notify.config.settings import Role, Settings
+from outage_notify.core.errors import ConfigError
+from outage_notify.observability.logs import configure_logging
+
+if TYPE_CHECKING:
+    from outage_notify.contacts.directory import Directory
+
+app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(templates_app, name="templates")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one sentence and exit non-zero (no traceback for bad input)."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in error.errors()
+        )
+        fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="API processes (uvicorn workers) sharing the port. More than one needs "
+            "BROKER_URL: in embedded mode the worker lives inside the one API process.",
+        ),
+    ] = 1,
+) -> None:
+    """Run the API (and, without BROKER_URL, a worker in the same process)."""
+    import uvicorn
+
+    from outage_notify.runner import API_FACTORY, build_service
+
+    settings = load_settings()
+    configure_logging(settings)
+    if workers > 1 and settings.embedded:
+        fail(
+            f"--workers {workers} needs BROKER_URL: without it (embedded mode) the API and "
+            "the worker share one process and its in-memory broker, so `serve` runs exactly "
+            "one; set BROKER_URL and start `outage-notify worker` processes to scale"
+        )
+    level = settings.log_level.lower()
+    if workers > 1:
+        _check_and_announce(settings, host=host, port=port, workers=workers)
+        # Each process builds its own API from the same environment; this one supervises.
+        uvicorn.run(
+            API_FACTORY,
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=level,
+            log_config=None,
+        )
+        return
+    try:
+        service = build_service(settings)
+    except ConfigError as error:
+        fail(str(error))
+    service.announce(console, host=host, port=port)
+    service.start_worker()
+    try:
+        # log_config=None: uvicorn's loggers go through our handler (and its redaction)
+        # instead of handlers of their own.
+        uvicorn.run(service.api, host=host, port=port, log_level=level, log_config=None)
+    finally:
+        service.stop()
+
+
+def _check_and_announce(settings: Settings, *, host: str, port: int, workers: int) -> None:
+    """Validate and migrate as a one-process `serve` would, then let go of what it loaded."""
+    from outage_notify.runner import build_service
+
+    try:
+        service = build_service(settings)
+    except ConfigError as error:
+        fail(str(error))
+    service.announce(console, host=host, port=port)
+    console.print(f"{workers} API processes (uvicorn workers) on port {port}")
+    service.stop()
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes.")] = None,
+    queues: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated queues (default: all). E.g. outage_notify.dispatch for "
+            "bulk workers and outage_notify.urgent,outage_notify.events for a lane worker, "
+            "so that managers' opened/resolved messages never wait behind a fan-out."
+        ),
+    ] = None,
+    nice: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=19,
+            help="Niceness to add before Celery starts; its children inherit it. E.g. "
+            "10 for a worker of outage_notify.dispatch alone, so that it yields the CPU to the "
+            "worker of the urgent and events queues. Default: WORKER_NICE.",
+        ),
+    ] = None,
+) -> None:
+    """Run a Celery worker on BROKER_URL (distributed mode)."""
+    import gc
+
+    from outage_notify.worker import names
+    from outage_notify.worker.celery_app import create_celery
+    from outage_notify.worker.priority import lower_cpu_priority
+    from outage_notify.worker.runtime import WorkerRuntime
+
+    settings = load_settings()
+    if settings.embedded:
+        fail("BROKER_URL is not set: in embedded mode `outage-notify serve` runs the worker itself")
+    chosen = [q.strip() for q in (queues or ",".join(names.ALL_QUEUES)).split(",") if q.strip()]
+    unknown = sorted(set(chosen) - set(names.ALL_QUEUES))
+    if unknown:
+        fail(f"unknown queue(s) {', '.join(unknown)}; known: {', '.join(names.ALL_QUEUES)}")
+    # Before the contacts are read and the pool forks: reading 100,000 contacts is seconds of CPU
+    # a bulk worker restarting mid-outage should not take from the lane worker either.
+    lower_cpu_priority(settings.worker_nice if nice is None else nice)
+    directory = _check_config(settings)
+    configure_logging(settings)
+    # The prefork children inherit the contacts read here instead of each reading them again
+    # on its first task (seconds for 100,000 contacts, which the first plan of an outage would
+    # wait for); frozen, the collector leaves their pages shared between the children.
+    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
+    gc.freeze()
+    celery.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={','.join(chosen)}",
+            f"--loglevel={settings.log_level}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+def beat() -> None:
+    """Run the scheduler (sweeper) once per deployment (distributed mode)."""
+    from outage_notify.worker.celery_app import create_celery
+
+    settings = load_settings()
+    if settings.embedded:
+        fail("BROKER_URL is not set: in embedded mode `outage-notify serve` runs beat itself")
+    configure_logging(settings)
+    create_celery(settings).start(["beat", f"--loglevel={settings.log_level}"])
+
+
+@app.command("fake-providers")
+def fake_providers(
+    host: Annotated[str, typer.Option(help="Loopback interface.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port for the Twilio, Slack and Apprise fakes.")] = 8025,
+) -> None:
+    """Run local fakes of Twilio, Slack and an Apprise json:// target (development only)."""
+    from outage_notify.fakes.server import run_fake_providers
+
+    run_fake_providers(host, port)
+
+
+@app.command()
+def demo(
+    report_dir: Annotated[
+        Path,
+        typer.Option("--report-dir", help="Where the post-incident report (md + html) is written."),
+    ] = Path("outage-notify-demo"),
+) -> None:
+    """Play an email outage through the whole SOP against the fakes, in about a minute: who
+    received what at each step, acknowledgements, and the post-incident report."""
+    from outage_notify.demo.main import run_demo
+
+    run_demo(console, report_dir)
+
+
+@app.command()
+def report(
+    incident_id: Annotated[int, typer.Argument(metavar="ID", help="The incident's id.")],
+    format: Annotated[
+        str, typer.Option("--format", help="md, html or json.", case_sensitive=False)
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Write the post-incident report of incident ID, read from DATABASE_URL.
+
+    Acknowledgement deadlines come from the routing file in CONTACTS_DIR, if there is one.
+    """
+    from datetime import UTC, datetime
+
+    from outage_notify.contacts.directory import routing_file
+    from outage_notify.contacts.routing import load_routing
+    from outage_notify.report.html import to_html
+    from outage_notify.report.render import to_json_text, to_markdown
+    from outage_notify.store.coverage import ack_deadlines
+    from outage_notify.store.engine import create_session_factory, create_store_engine
+    from outage_notify.store.report import incident_report
+
+    renderers = {"md": to_markdown, "html": to_html}
+    if format.lower() not in {*renderers, "json"}:
+        fail(f"unknown format {format!r}; use md, html or json")
+    settings = load_settings()
+    # Only the routing is needed: the report must not depend on the contact files validating.
+    routing_path = routing_file(settings.contacts_dir)
+    try:
+        deadlines = ack_deadlines(load_routing(routing_path)) if routing_path else {}
+    except ConfigError as error:
+        fail(str(error))
+    engine = create_store_engine(settings.database_url)
+    try:
+        with create_session_factory(engine)() as session:
+            built = incident_report(
+                session,
+                incident_id,
+                now=datetime.now(UTC),
+                cadence_minutes=settings.update_cadence_minutes,
+                deadlines=deadlines,
+                timezone=settings.timezone,
+                locale=settings.default_locale,
+            )
+    finally:
+        engine.dispose()
+    if built is None:
+        fail(f"there is no incident {incident_id} in the database at DATABASE_URL")
+    # Markdown and HTML speak the organisation's locale (DEFAULT_LOCALE) through the catalogs.
+    text = (
+        to_json_text(built)
+        if format.lower() == "json"
+        else renderers[format.lower()](built, templates_dir=settings.templates_dir)
+    )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror}")
+    console.print(f"report of incident {incident_id} written to {output}", highlight=False)
+
+
+@app.command("hash-token")
+def hash_token(
+    name: Annotated[str, typer.Option(help="Who holds the token; the audit log names them by it.")],
+    role: Annotated[Role, typer.Option(help="monitor, staff or admin.")] = Role.STAFF,
+    scheme: Annotated[
+        str, typer.Option(help="sha256 (random tokens) or scrypt (a token a person chose).")
+    ] = "sha256",
+    generate: Annotated[
+        bool, typer.Option("--generate", help="Make a random token; print it once, to stderr.")
+    ] = False,
+) -> None:
+    """Print an API_TOKENS entry holding only a hash of a token read from stdin or a prompt."""
+    from outage_notify.config import token_hashes
+    from outage_notify.config.settings import is_placeholder
+
+    if not name or any(character in name for character in ":,;= \t"):
+        fail("--name must be non-empty, without spaces, ':', ',', ';' or '='")
+    if scheme not in token_hashes.HASH_SCHEMES:
+        fail(f"unknown --scheme {scheme!r}; use sha256 or scrypt")
+    if generate:
+        token = token_hashes.generate_token()
+        errors.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
+        errors.print(token, highlight=False, soft_wrap=True)
+    elif sys.stdin.isatty():
+        token = typer.prompt("Token", hide_input=True, confirmation_prompt=True)
+    else:
+        token = sys.stdin.readline().rstrip("\r\n")
+    if is_placeholder(token):
+        fail("the token is a placeholder or shorter than 16 characters; try --generate")
+    if scheme == "sha256" and not generate and len(token) < 32:
+        errors.print(
+            "[yellow]warning:[/] a short token a person chose is better kept with --scheme scrypt",
+            highlight=False,
+        )
+    # Plain stdout, not the rich console: the entry must not be wrapped or styled.
+    hashed = token_hashes.hash_token(token, scheme="scrypt" if scheme == "scrypt" else "sha256")
+    sys.stdout.write(f"{role.value}:{name}:{hashed}\n")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema at DATABASE_URL."""
+    from outage_notify.store.engine import create_store_engine, upgrade
+
+    settings = load_settings()
+    upgrade(create_store_engine(settings.database_url))
+    console.print("schema is up to date")
+
+
+def _check_config(settings: Settings) -> Directory:
+    """The contacts, once they and the templates are found valid; exits otherwise."""
+    from outage_notify.contacts.loading import load_contacts
+    from outage_notify.messages.budget import deployment_values, for_directory
+    from outage_notify.messages.rendering import Renderer
+
+    try:
+        directory = load_contacts(settings)
+        budgets = for_directory(settings, directory)
+        values = deployment_values(settings)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
+        problems = renderer.check(budgets.budget, values)
+    except ConfigError as error:
+        fail(str(error))
+    if problems:
+        fail(f"{len(problems)} template problem(s): " + "; ".join(problems))
+    return directory
+
+
+@app.command("send-test")
+def send_test(
+    contact: Annotated[
+        str | None, typer.Option("--contact", metavar="ID", help="One contact, by id.")
+    ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            "--audience", metavar="NAME", help="Every contact and broadcast target of an audience."
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Send to a whole audience without asking first.")
+    ] = False,
+) -> None:
+    """Rehearse: send a marked [TEST] message to one contact or one audience.
+
+    It goes out now, from this process (not through the queue), on the channels configured
+    (a console dry run for those that are not), each contact's channels in order with fallback,
+    under the shared rate limits. Nothing is written to the database: a rehearsal is not an
+    incident. Exits 1 if anyone was not reached.
+    """
+    import asyncio
+
+    from rich.progress import Progress
+
+    from outage_notify.contacts.loading import load_contacts
+    from outage_notify.delivery.rehearsal import results_table, select_recipients
+    from outage_notify.delivery.rehearsal import send_test as rehearse
+
+    settings = load_settings()
+    try:
+        directory = load_contacts(settings)
+        targets = select_recipients(directory, contact_id=contact, audience=audience)
+    except ConfigError as error:
+        hint = " (use --contact ID or --audience NAME)" if contact == audience else ""
+        fail(f"{error}{hint}")
+    if audience is not None and not yes:
+        if not sys.stdin.isatty():
+            fail("sending to a whole audience needs --yes when not run interactively")
+        typer.confirm(f"Send a test to {len(targets)} recipients of {audience}?", abort=True)
+    configure_logging(settings)
+    with Progress(console=console, disable=audience is None) as progress:
+        task = progress.add_task("sending test messages", total=len(targets))
+        results = asyncio.run(
+            rehearse(targets, settings=settings, on_finished=lambda _: progress.advance(task))
+        )
+    console.print(results_table(results))
+    if any(result.dry_run for result in results):
+        console.print(
+            "[yellow]note:[/] 'dry run' channels are not configured and only logged the message"
+        )
+    missed = sum(not result.reached for result in results)
+    if missed:
+        fail(f"{missed} of {len(results)} recipient(s) not reached; see the table", code=1)
+    console.print(f"test message reached all {len(results)} recipient(s)")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

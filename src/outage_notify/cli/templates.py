@@ -1,0 +1,100 @@
+"""`outage-notify templates check|preview`: the message templates, before anyone is told."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from outage_notify.core.errors import ConfigError
+from outage_notify.core.models import ChannelName, UpdateKind
+
+templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
+
+
+@templates_app.command("check")
+def templates_check() -> None:
+    """Render every template with sample data; fail on any error."""
+    from outage_notify.cli.main import console, errors, fail, load_settings
+    from outage_notify.contacts.loading import load_contacts
+    from outage_notify.messages.budget import deployment_values, for_directory
+    from outage_notify.messages.rendering import Renderer
+
+    settings = load_settings()
+    try:
+        directory = load_contacts(settings)
+        budgets = for_directory(settings, directory)
+        values = deployment_values(settings)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
+        problems = renderer.check(budgets.budget, values)
+    except ConfigError as error:
+        fail(str(error))
+    if problems:
+        for problem in problems:
+            errors.print(f"[red]{problem}[/]", highlight=False)
+        fail(f"{len(problems)} template problem(s) in {settings.templates_dir}")
+    console.print(f"{settings.templates_dir}: OK")
+
+
+@templates_app.command("preview")
+def templates_preview(
+    kind: Annotated[
+        list[UpdateKind] | None, typer.Option("--kind", help="Only this kind (repeatable).")
+    ] = None,
+    audience: Annotated[
+        list[str] | None, typer.Option("--audience", help="Only this audience (repeatable).")
+    ] = None,
+    locale: Annotated[
+        list[str] | None, typer.Option("--locale", help="Only this locale (repeatable).")
+    ] = None,
+    channel: Annotated[
+        list[ChannelName] | None, typer.Option("--channel", help="Only this channel (repeatable).")
+    ] = None,
+    transliterate: Annotated[
+        bool,
+        typer.Option(
+            "--transliterate", help="Also show each SMS in GSM-7 (on with SMS_TRANSLITERATE)."
+        ),
+    ] = False,
+    show_bodies: Annotated[bool, typer.Option("--show-bodies", help="Print every body.")] = False,
+) -> None:
+    """Render every kind x audience x channel x locale; show each SMS's encoding, segments, cost.
+
+    Costs use SMS_PRICE_PER_SEGMENT; an audience's cost counts its contacts in that locale whose
+    first channel is SMS (CONTACTS_DIR). Fails on any template error.
+    """
+    from outage_notify.cli.main import console, fail, load_settings
+    from outage_notify.cli.preview_table import preview_renderables
+    from outage_notify.contacts.loading import load_contacts
+    from outage_notify.core.errors import TemplateError
+    from outage_notify.messages.preview import Selection, preview
+    from outage_notify.messages.rendering import Renderer
+
+    settings = load_settings()
+    selection = Selection(
+        tuple(kind or ()), tuple(audience or ()), tuple(locale or ()), tuple(channel or ())
+    )
+    try:
+        directory = load_contacts(settings)
+        renderer = Renderer(settings.templates_dir, components=directory.components)
+        rows = preview(
+            renderer=renderer,
+            directory=directory,
+            settings=settings,
+            selection=selection,
+            transliterate=transliterate or settings.sms_transliterate,
+        )
+    except TemplateError as error:
+        fail(f"template error: {error}")
+    except ConfigError as error:
+        fail(str(error))
+    if not rows:
+        fail("nothing to preview: no template or contacts audience matches the --audience given")
+    for renderable in preview_renderables(
+        rows,
+        currency=settings.sms_currency,
+        price=settings.sms_price_per_segment,
+        transliterate_on=settings.sms_transliterate,
+        show_bodies=show_bodies,
+    ):
+        console.print(renderable)

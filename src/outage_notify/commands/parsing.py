@@ -1,0 +1,206 @@
+"""Staff commands as people type them in Slack (`/outage eta 14:30`) or by SMS (`ETA 14:30`).
+
+Pure: text in, a `Command` or a `CommandError` whose message is a sentence to show the sender,
+in English (`str`) or in the reader's language (`CommandError.say(words)`: the catalogs).
+
+    [#<id>] status | eta <time> [text] | update <text> | resolve [text] | note <text> | help
+
+Command words are case-insensitive. A time is `14:30` (or `14h30`) in the service's time zone
+(the next such time: after 14:30 it means tomorrow), a duration from now (`+45m`, `+2h`, `2h`,
+`90m`, `1h30m`), or an ISO 8601 date and time (`2025-05-08T14:30`, in the service's time zone
+unless it has an offset).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from outage_notify.core.models import without_nul
+from outage_notify.messages.catalogs import N_, Words
+
+Verb = Literal["status", "eta", "update", "resolve", "note", "help"]
+VERBS: tuple[Verb, ...] = ("status", "eta", "update", "resolve", "note", "help")
+# The limits of the HTTP API's bodies (StaffUpdate, ResolveIncident, NoteIn).
+MAX_MESSAGE = 2000
+MAX_NOTE = 10_000
+# Further ahead than this is a typo (an extra digit in `+450h`), not an estimate.
+MAX_AHEAD = timedelta(days=30)
+
+# `14:30` and the Brazilian `14h30`; a bare `2h` is a duration, like `90m`.
+_CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::|h)(?P<minute>\d{2})")
+_DURATION = re.compile(r"\+?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?")
+_INCIDENT = re.compile(r"#(?P<id>\d{1,18})")
+
+# Catalog msgids (translated with `Words`); the command words in them stay as staff type them.
+HELP = N_(
+    "Commands: status (the incident's state); eta <time> [text] (a new ETA: 14:30, +45m,"
+    " +2h, or a date and time like 2026-05-08T14:30); update <text> (progress to"
+    " stakeholders); resolve [text] (it is fixed); note <text> (internal, never sent)."
+    " Start with #<id> when several incidents are open, e.g. #12 status."
+)
+
+
+class CommandError(ValueError):
+    """Text that is not a command we can run; the message says why, as a sentence.
+
+    `message` is a catalog msgid with `%(name)s` arguments: `str()` is the English sentence,
+    `say(words)` the sentence in the reader's language.
+    """
+
+    def __init__(self, message: str, /, **arguments: object) -> None:
+        super().__init__(message % arguments if arguments else message)
+        self.message = message
+        self.arguments = arguments
+
+    def say(self, words: Words) -> str:
+        """The sentence in the language of `words`."""
+        return words(self.message, **self.arguments)
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed command: what to do, to which incident (None: the only open one)."""
+
+    verb: Verb
+    incident_id: int | None = None
+    text: str = ""
+    eta: datetime | None = None
+    # The `14:30` it was given had passed today, so the ETA is on a later day: say which.
+    eta_next_day: bool = False
+
+
+def parse(text: str, *, now: datetime, zone: ZoneInfo) -> Command:
+    """The command in `text`, or CommandError; `now` is aware, `zone` reads clock times."""
+    words = without_nul(text).strip().split(None, 1)
+    incident_id = None
+    if words and words[0].startswith("#"):
+        found = _INCIDENT.fullmatch(words[0])
+        if found is None:
+            raise CommandError(
+                N_("%(word)s is not an incident number; write it like #12."), word=repr(words[0])
+            )
+        incident_id = int(found["id"])
+        words = words[1].split(None, 1) if len(words) > 1 else []
+    if not words:
+        return Command("help" if incident_id is None else "status", incident_id)
+    verb = words[0].lower()
+    rest = words[1].strip() if len(words) > 1 else ""
+    if verb == "status":
+        return Command("status", incident_id)
+    if verb == "help":
+        return Command("help", incident_id)
+    if verb == "eta":
+        return _eta(rest, incident_id, now=now, zone=zone)
+    if verb in ("update", "note"):
+        if not rest:
+            raise CommandError(
+                N_("Say what to send: update <text>.")
+                if verb == "update"
+                else N_("Say what to note: note <text>.")
+            )
+        return Command(
+            verb, incident_id, _limited(rest, MAX_NOTE if verb == "note" else MAX_MESSAGE)
+        )
+    if verb == "resolve":
+        return Command("resolve", incident_id, _limited(rest, MAX_MESSAGE))
+    raise CommandError(
+        N_(
+            "Unknown command %(word)s. Try: status | eta <time> [text] | update <text> | "
+            "resolve [text] | note <text>; start with #<id> when several incidents are open."
+        ),
+        word=repr(words[0][:30]),
+    )
+
+
+def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -> Command:
+    if not rest:
+        raise CommandError(
+            N_("Give the new ETA: eta 14:30, eta +45m or eta %(example)s."),
+            example=_example(now, zone),
+        )
+    when, _, message = rest.partition(" ")
+    eta, next_day = parse_time(when, now=now, zone=zone)
+    return Command("eta", incident_id, _limited(message.strip(), MAX_MESSAGE), eta, next_day)
+
+
+def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """A future moment from `14:30`, `+45m`, `2h` or ISO 8601; and whether a clock time
+    rolled over to a later day. CommandError says what is wrong with anything else."""
+    word = text.strip().lower()
+    clock = _CLOCK.fullmatch(word)
+    if clock is not None:
+        return _next_clock(int(clock["hour"]), int(clock["minute"]), now=now, zone=zone)
+    duration = _DURATION.fullmatch(word)
+    if duration is not None and (duration["hours"] or duration["minutes"]):
+        delta = timedelta(hours=int(duration["hours"] or 0), minutes=int(duration["minutes"] or 0))
+        if not delta:
+            raise CommandError(N_("An ETA must be in the future; +0m is now."))
+        return _checked(now + delta, now), False
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CommandError(
+            N_("%(word)s is not a time. Use 14:30, +45m, +2h or %(example)s."),
+            word=repr(text.strip()[:40]),
+            example=_example(now, zone),
+        ) from None
+    if "t" not in word and " " not in text.strip():
+        raise CommandError(
+            N_("Give a time as well as the date, e.g. %(example)s."), example=_example(now, zone)
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    if moment <= now:
+        raise CommandError(
+            N_("%(when)s has already passed; an ETA must be in the future."), when=text.strip()
+        )
+    return _checked(moment, now), False
+
+
+def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+    if hour > 23 or minute > 59:
+        raise CommandError(
+            N_("%(clock)s is not a time of day; use 00:00 to 23:59."),
+            clock=f"{hour}:{minute:02d}",
+        )
+    today = now.astimezone(zone).date()
+    clock = time(hour, minute)
+    # Today's (both of them, in the hour repeated when clocks go back: `fold`), then
+    # tomorrow's; built from the date, not by adding 24h, so a DST change keeps the clock time.
+    candidates = [
+        datetime.combine(today, clock, zone),
+        datetime.combine(today, clock.replace(fold=1), zone),
+        datetime.combine(today + timedelta(days=1), clock, zone),
+    ]
+    # Compared as instants: aware datetimes of one zone compare by wall clock, ignoring fold,
+    # so 01:30 on the first pass would look later than 01:15 on the second.
+    moment = next(c for c in candidates if c.astimezone(UTC) > now.astimezone(UTC))
+    return moment, moment.date() != today
+
+
+def _example(now: datetime, zone: ZoneInfo) -> str:
+    """An ISO 8601 example that would be accepted: tomorrow at 14:30, local time."""
+    return (now.astimezone(zone).date() + timedelta(days=1)).isoformat() + "T14:30"
+
+
+def _checked(moment: datetime, now: datetime) -> datetime:
+    if moment - now > MAX_AHEAD:
+        raise CommandError(
+            N_("That ETA is more than %(days)s days away; check the number."),
+            days=MAX_AHEAD.days,
+        )
+    return moment
+
+
+def _limited(text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise CommandError(
+            N_("The text is %(length)s characters long; the limit is %(limit)s."),
+            length=len(text),
+            limit=limit,
+        )
+    return text

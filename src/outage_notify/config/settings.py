@@ -1,0 +1,393 @@
+"""Configuration: one `Settings`, read from `OUTAGE_NOTIFY_*` variables and `.env`.
+
+Built once at the edge (CLI, tests) and passed in; nothing reads the environment later.
+Provider settings are nested models, yet keep the flat names operators expect:
+`OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID` fills `settings.twilio.account_sid`.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from outage_notify.config import token_hashes
+from outage_notify.config.mail import ProbeSettings
+from outage_notify.config.sections import (
+    CommandSettings as CommandSettings,
+)
+from outage_notify.config.sections import (
+    DeliverySettings as DeliverySettings,
+)
+from outage_notify.config.sections import (
+    FallbackSettings as FallbackSettings,
+)
+from outage_notify.config.sections import (
+    RateLimitSettings as RateLimitSettings,
+)
+from outage_notify.config.sections import (
+    SlackSettings as SlackSettings,
+)
+from outage_notify.config.sections import (
+    TwilioSettings as TwilioSettings,
+)
+from outage_notify.config.sections import (
+    WebhookSettings as WebhookSettings,
+)
+from outage_notify.config.sections import split_list as _split
+from outage_notify.config.token_hashes import Scheme, check_hash, split_scheme
+from outage_notify.core.models import Severity
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
+
+
+def is_placeholder(secret: str) -> bool:
+    """Empty, short, or a word people leave in example configuration."""
+    lowered = secret.lower()
+    return (
+        len(secret) < 16
+        or lowered in PLACEHOLDER_SECRETS
+        or any(word in lowered for word in ("change-me", "changeme", "changethis", "example"))
+    )
+
+
+class Role(StrEnum):
+    """What a token may do; each role includes the ones below it."""
+
+    MONITOR = "monitor"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+ROLE_RANK = {Role.MONITOR: 0, Role.STAFF: 1, Role.ADMIN: 2}
+
+
+class ApiToken(BaseModel):
+    """One API token: `role:token` or `role:name:token`, the token plain or hashed.
+
+    `token` holds the plain token, or the hash when `scheme` is `sha256` or `scrypt` (see
+    `outage_notify.config.token_hashes`); the name is who the audit log and the timeline say acted.
+    """
+
+    role: Role
+    name: str = Field(min_length=1, max_length=100)
+    token: SecretStr
+    scheme: Scheme = "plain"
+
+    @model_validator(mode="after")
+    def _well_formed_hash(self) -> ApiToken:
+        if self.scheme != "plain":
+            check_hash(self.scheme, self.token.get_secret_value())
+        elif not self.token.get_secret_value():
+            raise ValueError(f"API token {self.name!r} is empty")
+        return self
+
+    def matches(self, presented: str) -> bool:
+        """Whether `presented` is this token; constant time whatever the scheme."""
+        return token_hashes.matches(
+            presented, scheme=self.scheme, stored=self.token.get_secret_value()
+        )
+
+
+class Settings(BaseSettings):
+    """Everything outage_notify reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OUTAGE_NOTIFY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="ignore",
+        # A refusal names the setting, never the value: the input may be a secret.
+        hide_input_in_errors=True,
+    )
+
+    environment: Literal["development", "production"] = "development"
+    # Unset: embedded mode (in-memory transport, worker inside the API process).
+    broker_url: str = ""
+    database_url: str = "sqlite:///var/outage_notify.db"
+    contacts_dir: Path = Path("contacts")
+    templates_dir: Path = Path("templates")
+    api_tokens: Annotated[list[ApiToken], NoDecode] = Field(default_factory=list)
+
+    organisation_name: str = "Example Corp"
+    # Where people reach IT while mail is down; said in every opened/update message.
+    alternatives: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["IT hotline +55 11 4000-1234", "Slack #it-help"]
+    )
+    status_page_url: str = ""
+    public_base_url: str = "http://127.0.0.1:8000"
+    timezone: str = "UTC"
+    # Language of organisation-wide messages (the FALLBACK_URLS room).
+    default_locale: str = "en"
+    # Audiences whose opened/resolved/reopened messages go through the urgent queue.
+    urgent_audiences: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["management"])
+    # ISO 3166 region for phone numbers written without +country (`contacts check`, import).
+    default_region: str = "BR"
+
+    severity_label: str = "severity"
+    component_label: str = "component"
+    severity_map: dict[str, Severity] = Field(
+        default_factory=lambda: {
+            "critical": Severity.CRITICAL,
+            "page": Severity.CRITICAL,
+            "high": Severity.MAJOR,
+            "major": Severity.MAJOR,
+            "error": Severity.MAJOR,
+            "warning": Severity.MAJOR,
+            "minor": Severity.MINOR,
+            "low": Severity.MINOR,
+            "info": Severity.MINOR,
+        }
+    )
+    # Alertmanager drops any 4xx for good, so an unknown label value maps here instead.
+    default_severity: Severity = Severity.MAJOR
+    # The promised time to the next update when no ETA is known, by severity.
+    update_cadence_minutes: dict[Severity, int] = Field(
+        default_factory=lambda: {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}
+    )
+
+    # An alert that fires again this soon after resolution reopens the same incident.
+    hold_down_minutes: int = Field(default=30, ge=0)
+    # An alert-driven incident resolves only once its alerts stayed resolved this long: a
+    # flapping alert must not send a resolved/reopened pair each cycle. Staff resolve at once.
+    resolve_hold_seconds: int = Field(default=120, ge=0)
+    # Messages on the capped channels (flood_control.CAPPED_CHANNELS: SMS) one person gets in
+    # any hour, over all incidents; news beyond it is held and sent as one digest. 0 = no cap.
+    recipient_max_per_hour: int = Field(default=6, ge=0)
+    # New incidents one webhook source may open per hour; beyond it, new alerts join one
+    # "many alerts" incident per source and the lead is told. 0 = no cap.
+    max_new_incidents_per_hour: int = Field(default=5, ge=0)
+    # A new ETA closer than this to the old one rides in a plain update, not an eta_changed.
+    eta_change_threshold_minutes: int = Field(default=10, ge=0)
+    # Contact id of the default incident lead (reminded when an ETA or promised update slips).
+    default_lead: str = ""
+    # When a promised update is missed, also tell stakeholders "still working, next update by".
+    holding_messages: bool = False
+    reminder_interval_seconds: float = Field(default=60.0, gt=0)
+    # How often unacknowledged deliveries (routing `acknowledge` rules) are checked for
+    # re-notification on the next channel; the rule's own `renotify_after_minutes` decides when.
+    ack_check_interval_seconds: float = Field(default=30.0, gt=0)
+
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    fallback: FallbackSettings = Field(default_factory=FallbackSettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
+    # Mail round trips: verification before "resolved" (SOP step 5) and a detector (step 1).
+    probe: ProbeSettings = Field(default_factory=ProbeSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    # Staff identities for Slack slash commands and SMS commands.
+    commands: CommandSettings = Field(default_factory=CommandSettings)
+    # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
+    # notified contact with an email address: the only time email itself is used.
+    email_catchup: bool = False
+
+    # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
+    # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160,
+    # so a Portuguese SMS costs 2-3 times as much. On by default; routing.yaml
+    # `sms_transliterate` turns it off (or on) per audience.
+    sms_transliterate: bool = True
+    # The most segments one SMS may take; longer free text (alert summaries, the staff message,
+    # component lists) is shortened to fit. routing.yaml `sms_max_segments` overrides it per
+    # audience. Ten GSM-7 segments (1,530 characters) stay below Twilio's 1,600.
+    sms_max_segments: int = Field(default=3, ge=1, le=10)
+    # For `templates preview`: what one SMS segment costs, and in which currency.
+    sms_price_per_segment: float = Field(default=0.0079, ge=0)
+    sms_currency: str = "USD"
+
+    # Redis redelivers unacked tasks after this; every countdown must stay far below it.
+    broker_visibility_timeout_seconds: int = Field(default=3600, ge=60)
+    # For a Redis Sentinel broker (BROKER_URL=sentinel://host:26379;sentinel://...): the
+    # monitored master's name.
+    broker_sentinel_master: str = ""
+    # Put before every Redis key the service writes (queues, rate limits, heartbeats), so two
+    # deployments (or parallel test workers) can share one Redis database without meeting.
+    redis_key_prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
+    # The sweeper re-enqueues work whose task was lost (Redis restart, killed worker).
+    sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    sweep_stale_seconds: float = Field(default=60.0, gt=0)
+    # A send whose worker is unknown (its heartbeat cannot be read, or it claimed while it could
+    # not beat) and that has been "sending" this long is reconciled, not resent. A claim whose
+    # worker still beats is kept past it; one whose worker stopped beating is reconciled sooner.
+    sending_timeout_seconds: float = Field(default=120.0, gt=0)
+    # Each worker process keeps a Redis key alive this often (time-to-live: three beats); the
+    # claims of a process that misses three beats are reconciled within about four.
+    worker_heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
+    # An unknown outcome whose provider lookup keeps failing this long moves to the contact's
+    # next channel (or fails): asking for ever would leave the person in limbo.
+    reconcile_max_seconds: float = Field(default=300.0, gt=0)
+    # A batch's outcomes that cannot be written (the database is away) are kept and written
+    # again with backoff for this long; else its sent messages would be reconciled as lost.
+    outcome_write_retry_seconds: float = Field(default=300.0, ge=0)
+    worker_concurrency: int = Field(default=4, ge=1, le=64)
+    # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
+    # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.
+    worker_nice: int = Field(default=0, ge=0, le=19)
+    log_level: str = "INFO"
+    log_json: bool = False
+    # Request bodies above this many bytes are refused with 413 before they are read further.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # When set, GET /metrics needs `Authorization: Bearer <token>`; empty = open, as most
+    # Prometheus exporters are (keep the API port off the internet, or set this).
+    metrics_token: SecretStr = SecretStr("")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        # A misspelt zone would otherwise fail every render, i.e. tell nobody anything.
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown IANA time zone {value!r} (e.g. America/Sao_Paulo)"
+            ) from error
+        return value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        import phonenumbers
+
+        region = value.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown phone region {value!r} (an ISO 3166 code such as BR)")
+        return region
+
+    @field_validator("urgent_audiences", mode="before")
+    @classmethod
+    def _split_urgent(cls, value: Any) -> Any:
+        return _split(value)
+
+    @field_validator("alternatives", mode="before")
+    @classmethod
+    def _split_alternatives(cls, value: Any) -> Any:
+        # Alternatives are sentences and may hold commas, so they are separated by `;`.
+        return _split(value, ";")
+
+    @field_validator("api_tokens", mode="before")
+    @classmethod
+    def _parse_tokens(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        tokens = []
+        for index, item in enumerate(_split(value)):
+            role, separator, rest = item.partition(":")
+            if not separator or not rest:
+                raise ValueError(f"API_TOKENS entry {index + 1} is not 'role:token'")
+            name = f"{role.strip()}-{index + 1}"
+            # `role:sha256:…` is an unnamed hash, not a token named "sha256".
+            if split_scheme(rest)[0] == "plain" and ":" in rest:
+                name, _, rest = rest.partition(":")
+            scheme, token = split_scheme(rest.strip())
+            try:
+                if scheme != "plain":
+                    check_hash(scheme, token)
+            except ValueError as error:
+                # Says what is wrong with the format; the value itself is never repeated.
+                raise ValueError(f"API_TOKENS entry {index + 1}: {error}") from None
+            tokens.append(
+                {"role": role.strip(), "name": name.strip(), "token": token, "scheme": scheme}
+            )
+        return tokens
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _unique_token_names(cls, tokens: list[ApiToken]) -> list[ApiToken]:
+        # The name is who the audit log says acted: two holders must not share one.
+        names = [token.name for token in tokens]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(
+                f"API token name(s) {', '.join(duplicates)} used twice; names identify who acted"
+            )
+        return tokens
+
+    @model_validator(mode="after")
+    def _map_deprecated_sms_budget(self) -> Settings:
+        """DELIVERY_SMS_BUDGET_PER_HOUR (per incident) became RECIPIENT_MAX_PER_HOUR."""
+        old = self.delivery.sms_budget_per_hour
+        if old is not None:
+            log.warning(
+                "OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR is deprecated: use "
+                "OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR (a cap per person over all incidents)%s",
+                "" if "recipient_max_per_hour" in self.model_fields_set else "; its value is used",
+            )
+            if "recipient_max_per_hour" not in self.model_fields_set:
+                self.recipient_max_per_hour = old
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        problems = []
+        if not self.broker_url:
+            problems.append("BROKER_URL is empty (embedded mode is not for production)")
+        if not self.api_tokens:
+            problems.append("API_TOKENS is empty")
+        for token in self.api_tokens:
+            if token.scheme == "plain" and is_placeholder(token.token.get_secret_value()):
+                problems.append(
+                    f"API token {token.name!r} is a placeholder or shorter than 16 characters"
+                )
+        for name, secret in self.webhooks.secrets().items():
+            if secret and is_placeholder(secret):
+                problems.append(
+                    f"WEBHOOKS_{name.upper()} is a placeholder or shorter than 16 characters"
+                )
+        problems += self._provider_secret_problems()
+        metrics_token = self.metrics_token.get_secret_value()
+        if metrics_token and is_placeholder(metrics_token):
+            problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
+        if problems:
+            raise ValueError("refusing to run in production: " + "; ".join(problems))
+        return self
+
+    def _provider_secret_problems(self) -> list[str]:
+        """Placeholder credentials of the providers the configuration means to use."""
+        problems = []
+        twilio = self.twilio
+        wants_twilio = twilio.account_sid or twilio.from_number or twilio.messaging_service_sid
+        if wants_twilio and is_placeholder(twilio.auth_token.get_secret_value()):
+            problems.append("TWILIO_AUTH_TOKEN is empty or a placeholder")
+        slack = self.slack
+        if (slack.bot_token.get_secret_value() or slack.base_url) and is_placeholder(
+            slack.bot_token.get_secret_value()
+        ):
+            problems.append("SLACK_BOT_TOKEN is empty or a placeholder")
+        # Unset is allowed (Slack's buttons and commands are then refused); a weak one is not.
+        signing_secret = slack.signing_secret.get_secret_value()
+        if signing_secret and is_placeholder(signing_secret):
+            problems.append("SLACK_SIGNING_SECRET is a placeholder or shorter than 16 characters")
+        return problems
+
+    @property
+    def embedded(self) -> bool:
+        return not self.broker_url
+
+    @property
+    def verification(self) -> int:
+        """Passing round trips required before "resolved"; 0 when probes are off."""
+        return self.probe.passes_to_resolve if self.probe.configured else 0
+
+    @property
+    def heartbeat_redis_url(self) -> str:
+        """Where worker heartbeats live: the shared Redis of the rate limits ('' = none)."""
+        return self.ratelimit_redis_url
+
+    @property
+    def ratelimit_redis_url(self) -> str:
+        """Where the shared rate-limit buckets live ('' = in this process only)."""
+        if self.ratelimit.redis_url:
+            return self.ratelimit.redis_url
+        scheme = self.broker_url.partition("://")[0]
+        return self.broker_url if scheme in ("redis", "rediss") else ""

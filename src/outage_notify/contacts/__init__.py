@@ -1,0 +1,3 @@
+"""Who is told: the contacts folder (YAML, CSV), its checks and snapshots, routing, zones,
+components.
+"""

@@ -1,0 +1,49 @@
+"""Loading the contacts folder the way every process must: with the locales templates exist for.
+
+`contacts check`, `contacts import`, `serve` and `worker` all accept exactly the same files.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory, load_directory
+from outage_notify.messages.rendering import Renderer
+
+log = logging.getLogger(__name__)
+
+
+def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Directory:
+    """The validated contacts folder; a contact's locale must have templates. Raises ConfigError."""
+    locales = (renderer or Renderer(settings.templates_dir)).locales
+    # 100,000 contacts are a few million objects that all live on: the cyclic collector would
+    # scan the growing heap again and again while they are read (about 40 % of the time) and
+    # find nothing to free.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        directory = load_directory(
+            settings.contacts_dir, locales=frozenset(locales), region=settings.default_region
+        )
+    finally:
+        if enabled:
+            gc.enable()
+    _warn_global_alternatives(settings, directory)
+    return directory
+
+
+def _warn_global_alternatives(settings: Settings, directory: Directory) -> None:
+    """OUTAGE_NOTIFY_ALTERNATIVES is one list in one language for every reader: say which
+    audiences still get it, so they get their own in routing.yaml (deprecated as the rule)."""
+    if "alternatives" not in settings.model_fields_set:
+        return
+    left = sorted(set(directory.audiences) - set(directory.routing.alternatives))
+    if left:
+        log.warning(
+            "OUTAGE_NOTIFY_ALTERNATIVES is deprecated as the per-message list: %s get it in "
+            "every language; give them `alternatives:` per locale in %s/routing.yaml",
+            ", ".join(left),
+            settings.contacts_dir,
+        )

@@ -1,0 +1,3 @@
+"""The incident state machine: phases, transitions, verification, reminders, chasing, staff
+actions.
+"""

@@ -1,0 +1,376 @@
+"""What staff do to an incident — declare, update, resolve, reopen, retract, note — without an
+HTTP request.
+
+The HTTP API, the Slack `/outage` command and SMS commands all act through these functions,
+so a change made from a phone is the same change, with the same audit entry, as one made with
+an API token. Each runs in one transaction with its audit entry and enqueues the update only
+after the commit. Domain errors come out as `NoSuchIncident`, `AlreadyOpen` and
+`TransitionError`; the HTTP layer maps them to 404/409, the command layers to sentences.
+Results are domain values (`ActionResult`): the HTTP layer shapes its own responses, so this
+module never imports the API package.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from outage_notify.config.settings import Role, Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
+from outage_notify.core.models import IncidentState, Phase, Severity
+from outage_notify.incidents import corrections, lifecycle
+from outage_notify.incidents.lifecycle import Decision
+from outage_notify.store import audit as audit_store
+from outage_notify.store import incidents as incident_store
+from outage_notify.store.engine import transaction
+from outage_notify.store.tables import IncidentRow, TimelineRow
+from outage_notify.worker.enqueue import Enqueuer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who acts: an API token's, a Slack user's or a phone's name and role."""
+
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What a declare, update or resolve did: the incident as saved, and the update it made."""
+
+    # Detached, every column loaded: the sessions keep rows usable after the commit.
+    incident: IncidentRow
+    update_id: int | None
+    # False when the broker was unreachable: the sweeper will pick the update up later.
+    queued: bool
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action needs from the running service, and where the request came from."""
+
+    sessions: sessionmaker[Session]
+    enqueuer: Enqueuer
+    settings: Settings
+    directory: Directory
+    # For the audit log: the client address (and, for commands, the channel it came over).
+    client: str
+
+
+def audit(
+    session: Session,
+    ctx: ActionContext,
+    principal: Principal,
+    *,
+    action: str,
+    incident_id: int | None,
+    detail: Mapping[str, Any],
+) -> None:
+    """Append the action to the audit log, in the transaction that performs it."""
+    audit_store.record(
+        session,
+        at=datetime.now(UTC),
+        actor=principal.name,
+        role=principal.role.value,
+        action=action,
+        incident_id=incident_id,
+        detail=dict(detail),
+        client=ctx.client,
+    )
+
+
+def incident_or_error(
+    session: Session, incident_id: int, *, for_update: bool = False
+) -> IncidentRow:
+    """The incident, or NoSuchIncident."""
+    row = incident_store.get_incident(session, incident_id, for_update=for_update)
+    if row is None:
+        raise NoSuchIncident(incident_id)
+    return row
+
+
+def perform(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int | None,
+    decide: Callable[[IncidentState | None], Decision],
+    *,
+    action: str,
+    detail: Mapping[str, Any],
+) -> ActionResult:
+    """Run a lifecycle decision under a row lock, commit with its audit entry, then enqueue."""
+    now = datetime.now(UTC)
+    with transaction(ctx.sessions) as session:
+        row = None
+        if incident_id is not None:
+            row = incident_or_error(session, incident_id, for_update=True)
+        decision = decide(incident_store.to_state(row) if row is not None else None)
+        saved, update = incident_store.save_decision(
+            session, decision, row=row, now=now, actor=principal.name
+        )
+        assert saved is not None
+        update_id = update.id if update is not None else None
+        audit(
+            session,
+            ctx,
+            principal,
+            action=action,
+            incident_id=saved.id,
+            detail={**detail, "update_id": update_id},
+        )
+    queued = True
+    if update_id is not None:
+        try:
+            ctx.enqueuer.update(update_id)
+        except Exception:
+            log.exception("broker unreachable; update %s waits for the sweeper", update_id)
+            queued = False
+    return ActionResult(incident=saved, update_id=update_id, queued=queued)
+
+
+def declare(
+    ctx: ActionContext,
+    principal: Principal,
+    *,
+    title: str,
+    summary: str,
+    severity: Severity,
+    components: list[str],
+    eta: datetime | None,
+    service: str,
+    lead: str | None,
+    detail: Mapping[str, Any],
+) -> ActionResult:
+    """Open an incident; the `opened` message goes to the audiences routing selects."""
+    settings = ctx.settings
+    with transaction(ctx.sessions) as session:
+        existing = incident_store.open_incident(session, service)
+        if existing is not None:
+            raise AlreadyOpen(existing.id, service)
+
+    def decide(_: IncidentState | None) -> Decision:
+        decision = lifecycle.declare(
+            title=title,
+            summary=summary,
+            severity=severity,
+            components=components,
+            eta=eta,
+            actor=principal.name,
+            now=datetime.now(UTC),
+            cadence_minutes=settings.update_cadence_minutes,
+            service=service,
+        )
+        assert decision.incident is not None
+        decision.incident.lead = lead or settings.default_lead
+        return decision
+
+    return perform(ctx, principal, None, decide, action="declare", detail=detail)
+
+
+def update(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str,
+    phase: Phase | None = None,
+    eta: datetime | None = None,
+    audiences: list[str] | None = None,
+    announce_eta: bool = False,
+    public: bool = True,
+    components: list[str] | None = None,
+    detail: Mapping[str, Any],
+) -> ActionResult:
+    """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
+
+    The message is shown on the status page unless `public` is false or `audiences` narrows
+    who is told (text for chosen audiences is not for everyone).
+    """
+    settings = ctx.settings
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return lifecycle.staff_update(
+            state,
+            message=message,
+            phase=phase,
+            eta=eta,
+            audiences=tuple(audiences) if audiences is not None else None,
+            actor=principal.name,
+            now=datetime.now(UTC),
+            cadence_minutes=settings.update_cadence_minutes,
+            eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
+            announce_eta=announce_eta,
+            public=public,
+            components=components,
+        )
+
+    return perform(ctx, principal, incident_id, decide, action="update", detail=detail)
+
+
+def resolve(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str = "",
+    override_reason: str = "",
+    public: bool = True,
+    detail: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Resolve the incident; everyone who was told about it hears that it is fixed.
+
+    The message is shown on the status page unless `public` is false.
+    """
+    passes = ctx.settings.verification
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return lifecycle.resolve(
+            state,
+            message=message,
+            actor=principal.name,
+            now=datetime.now(UTC),
+            passes_required=passes,
+            override_reason=override_reason,
+            public=public,
+        )
+
+    return perform(
+        ctx,
+        principal,
+        incident_id,
+        decide,
+        action="resolve",
+        detail={"message": message, "override_reason": override_reason, **(detail or {})},
+    )
+
+
+def reopen(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str,
+    public: bool = True,
+    eta: datetime | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Reopen a resolved incident (back to investigating); whoever was told hears `reopened`.
+
+    Staff reopened it, so staff resolve it again: an alert that joins and clears must not.
+    """
+    settings = ctx.settings
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return lifecycle.reopen(
+            state,
+            actor=principal.name,
+            reason=f"reopened by staff: {message}",
+            now=datetime.now(UTC),
+            cadence_minutes=settings.update_cadence_minutes,
+            groups=[lifecycle.STAFF_GROUP],
+            message=message,
+            public=public,
+            staff_text=True,
+            eta=eta,
+        )
+
+    return perform(
+        ctx,
+        principal,
+        incident_id,
+        decide,
+        action="reopen",
+        detail={"message": message, "public": public, **(detail or {})},
+    )
+
+
+def retract(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    message: str,
+    detail: Mapping[str, Any] | None = None,
+) -> ActionResult:
+    """Withdraw a mistaken incident: those told get "please disregard"; off the public page."""
+
+    def decide(state: IncidentState | None) -> Decision:
+        assert state is not None
+        return corrections.retract(
+            state, message=message, actor=principal.name, now=datetime.now(UTC)
+        )
+
+    return perform(
+        ctx,
+        principal,
+        incident_id,
+        decide,
+        action="retract",
+        detail={"message": message, **(detail or {})},
+    )
+
+
+def add_note(
+    ctx: ActionContext,
+    principal: Principal,
+    incident_id: int,
+    *,
+    text: str,
+    kind: str = "note",
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """An internal note or finding on the timeline (never sent to anyone); its timeline id."""
+    with transaction(ctx.sessions) as session:
+        incident_or_error(session, incident_id)
+        row = TimelineRow(
+            incident_id=incident_id,
+            at=datetime.now(UTC),
+            actor=principal.name,
+            kind=kind,
+            text=text,
+        )
+        session.add(row)
+        session.flush()
+        audit(
+            session,
+            ctx,
+            principal,
+            action=kind,
+            incident_id=incident_id,
+            detail={"timeline_id": row.id, "text": text, **(detail or {})},
+        )
+        return row.id
+
+
+def record_refusal(
+    ctx: ActionContext,
+    *,
+    actor: str,
+    role: str,
+    incident_id: int | None,
+    detail: Mapping[str, Any],
+) -> None:
+    """Put a refused command in the audit log; `role` is "none" for a sender we do not know."""
+    with transaction(ctx.sessions) as session:
+        audit_store.record(
+            session,
+            at=datetime.now(UTC),
+            actor=actor,
+            role=role,
+            action="refused",
+            incident_id=incident_id,
+            detail=dict(detail),
+            client=ctx.client,
+        )

@@ -1,0 +1,1 @@
+"""Providers: each one's channel and what it needs, one package per provider."""

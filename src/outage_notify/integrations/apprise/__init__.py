@@ -1,0 +1,1 @@
+"""The fallback channel through Apprise URLs."""

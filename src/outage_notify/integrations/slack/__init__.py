@@ -1,0 +1,1 @@
+"""Slack: messages through the Web API."""

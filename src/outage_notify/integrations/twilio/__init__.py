@@ -1,0 +1,1 @@
+"""Twilio: SMS through the Messages API."""

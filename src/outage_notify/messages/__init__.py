@@ -1,0 +1,1 @@
+"""What people read: templates rendered per audience, channel, locale and zone; fitting; previews."""

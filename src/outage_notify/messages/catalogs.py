@@ -1,0 +1,113 @@
+"""Gettext catalogs for the words the service itself writes (reminders, holding messages,
+command replies, status page words): `{templates}/{locale}/LC_MESSAGES/messages.po`.
+
+A locale is a folder of `templates/`: its templates and its catalog live together, so adding a
+language is adding a folder, no code. The msgids are the English sentences (`en` needs no
+catalog). Catalogs are compiled from the `.po` file when first loaded (Babel's `read_po` and
+`write_mo` into memory), so a fresh clone, `scripts/bootstrap` and the Docker image need no
+build step and a `.mo` file can never be stale.
+"""
+
+from __future__ import annotations
+
+import gettext as stdlib_gettext
+from functools import cache
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from outage_notify.core.errors import TemplateError
+
+DOMAIN = "messages"
+SOURCE_LOCALE = "en"
+
+
+def catalog_path(templates_dir: Path, locale: str) -> Path:
+    """Where the catalog of `locale` lives."""
+    return Path(templates_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def locales(templates_dir: Path) -> tuple[str, ...]:
+    """Every locale folder of `templates_dir` (the languages the service speaks)."""
+    return tuple(
+        sorted(
+            p.name for p in Path(templates_dir).iterdir() if p.is_dir() and p.name[0] not in "._"
+        )
+    )
+
+
+def chain(templates_dir: Path, locale: str) -> list[str]:
+    """The locale folders serving a reader of `locale`, best first, ending with `en`."""
+    known = locales(templates_dir)
+    wanted = locale.lower().replace("_", "-")
+    found = [k for k in known if k.lower() == wanted]
+    found += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
+    return list(dict.fromkeys([*found, SOURCE_LOCALE]))
+
+
+def _compiled(path: Path, locale: str) -> bytes:
+    try:
+        with path.open("rb") as source:
+            catalog = read_po(source, locale=locale.replace("-", "_"))
+    except (OSError, ValueError) as error:
+        raise TemplateError(f"{path}: cannot read the catalog: {error}") from error
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    return compiled.getvalue()
+
+
+@cache
+def translations(templates_dir: Path, locale: str) -> NullTranslations:
+    """The translations for a reader of `locale`, falling back along its chain to English.
+
+    Cached per process: catalogs, like templates, are read once (restart to reload).
+    """
+    folders = [f for f in chain(templates_dir, locale) if f != SOURCE_LOCALE]
+    found = [
+        Translations(BytesIO(_compiled(catalog_path(templates_dir, folder), folder)), DOMAIN)
+        for folder in folders
+        if catalog_path(templates_dir, folder).is_file()
+    ]
+    if not found:
+        return NullTranslations()
+    first = found[0]
+    for later in found[1:]:
+        first.add_fallback(later)
+    return first
+
+
+def N_(message: str) -> str:  # the gettext name `pybabel extract` knows
+    """Marks a msgid kept in a constant, translated later with `Words`."""
+    return message
+
+
+class Words:
+    """The system's words for one reader: `gettext`/`ngettext` with `%(name)s` arguments.
+
+    Call sites are written `words("English text", name=value)` and
+    `words.plural("one", "%(num)d many", count)`, the keywords `pybabel extract` is given
+    (README "Locales"), so the catalogs can be regenerated from the code.
+    """
+
+    def __init__(
+        self, found: stdlib_gettext.NullTranslations | None = None, *, locale: str = "en"
+    ) -> None:
+        self.locale = locale
+        self._translations = found if found is not None else NullTranslations()
+
+    @classmethod
+    def of(cls, templates_dir: Path, locale: str) -> Words:
+        """The words for a reader of `locale` from the catalogs beside the templates."""
+        return cls(translations(Path(templates_dir), locale), locale=locale)
+
+    def __call__(self, message: str, /, **arguments: object) -> str:
+        text = self._translations.gettext(message)
+        return text % arguments if arguments else text
+
+    def plural(self, singular: str, plural: str, count: int, /, **arguments: object) -> str:
+        """The form for `count` (Babel's plural rules of the catalog); `%(num)d` is `count`."""
+        text = self._translations.ngettext(singular, plural, count)
+        return text % {"num": count, **arguments}

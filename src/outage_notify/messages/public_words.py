@@ -1,0 +1,144 @@
+"""The public words for services and components: `{templates}/{locale}/public.yaml`.
+
+The status page, /status.json and the feed never show alert text (summaries and labels carry
+host names, addresses and runbook links); they title an incident with staff's `public_title`
+or with these words. Messages use `name` for a component label the catalogue does not list
+(`contacts/components.yaml`, which names the known ones), so a reader sees "email" where the
+alert said `db-primary-10.0.0.7`.
+
+Data, not code, so operators word it as they word their templates. A locale without the file
+uses `en`'s; without any file, the status page's own generic words (`status_words`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from outage_notify.contacts.components import ComponentCatalogue
+from outage_notify.core.errors import ConfigError
+from outage_notify.status.translations import TEMPLATES, phrase
+
+FILE = "public.yaml"
+FALLBACK_LOCALE = "en"
+
+
+class PublicEntry(BaseModel):
+    """How the public sees one service or component."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", max_length=100)
+    title: str = Field(default="", max_length=300)
+    description: str = Field(default="", max_length=1000)
+
+
+class LocaleWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    default: PublicEntry = PublicEntry()
+    services: dict[str, PublicEntry] = Field(default_factory=dict)
+    components: dict[str, PublicEntry] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PublicText:
+    """An incident as the public sees it."""
+
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class PublicWords:
+    """Every locale's public words; build once with `load` and share."""
+
+    by_locale: Mapping[str, LocaleWords]
+    # Where the catalogs are, for the words no public.yaml gives (`status_words`).
+    templates_dir: Path = TEMPLATES
+
+    @classmethod
+    def load(cls, templates_dir: Path) -> PublicWords:
+        """Read every `{locale}/public.yaml` under `templates_dir`; ConfigError if one is bad."""
+        found: dict[str, LocaleWords] = {}
+        for path in sorted(Path(templates_dir).glob(f"*/{FILE}")):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                found[path.parent.name] = LocaleWords.model_validate(data)
+            except (OSError, yaml.YAMLError, ValidationError) as error:
+                raise ConfigError(f"{path}: {error}") from error
+        return cls(found, Path(templates_dir))
+
+    def _chain(self, locale: str) -> list[LocaleWords]:
+        """The files serving `locale`, best first: exact, same language, then `en`."""
+        wanted = locale.lower().replace("_", "-")
+        known = list(self.by_locale)
+        order = [k for k in known if k.lower() == wanted]
+        order += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
+        order += [k for k in known if k == FALLBACK_LOCALE]
+        return [self.by_locale[k] for k in dict.fromkeys(order)]
+
+    def _entry(self, locale: str, kind: str, key: str, field: str) -> str:
+        for words in self._chain(locale):
+            entry = (words.services if kind == "service" else words.components).get(key)
+            if entry is not None and getattr(entry, field):
+                return str(getattr(entry, field))
+        return ""
+
+    def _default(self, locale: str, field: str) -> str:
+        for words in self._chain(locale):
+            if getattr(words.default, field):
+                return str(getattr(words.default, field))
+        return ""
+
+    def service_name(self, service: str, *, locale: str) -> str:
+        """'email': how an unknown component of `service` is named; never the raw label."""
+        return (
+            self._entry(locale, "service", service, "name")
+            or self._default(locale, "name")
+            or phrase(locale, "all_email", templates_dir=self.templates_dir)
+        )
+
+    def incident(self, service: str, components: Iterable[str], *, locale: str) -> PublicText:
+        """The public title and description of an incident of `service` on `components`."""
+        parts = list(dict.fromkeys(components))
+        # One component, and a known one: its words say more than the service's. With an
+        # unknown one beside it, the component's title would understate what is broken.
+        if len(parts) == 1 and self._entry(locale, "component", parts[0], "title"):
+            return PublicText(
+                self._entry(locale, "component", parts[0], "title"),
+                self._entry(locale, "component", parts[0], "description"),
+            )
+        title = self._entry(locale, "service", service, "title")
+        if title:
+            return PublicText(title, self._entry(locale, "service", service, "description"))
+        return PublicText(
+            self._default(locale, "title")
+            or phrase(locale, "down", templates_dir=self.templates_dir),
+            self._default(locale, "description"),
+        )
+
+    def component(
+        self, component: str, *, service: str, locale: str, catalogue: ComponentCatalogue
+    ) -> str:
+        """A component's public name (the catalogue's); an unknown label is named as its
+        service."""
+        name = catalogue.name(component, locale=locale)
+        return name if name is not None else self.service_name(service, locale=locale)
+
+    def component_filter(self, locale: str, catalogue: ComponentCatalogue) -> Callable[..., str]:
+        """The templates' `component` filter for `locale`: an unknown label is named as the
+        service of the incident being rendered, as the status page names it."""
+
+        @pass_context
+        def component(context: Context, name: str) -> str:
+            service = getattr(context.get("incident"), "service", "email")
+            return self.component(name, service=str(service), locale=locale, catalogue=catalogue)
+
+        return component

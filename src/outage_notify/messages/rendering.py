@@ -1,0 +1,433 @@
+"""Renders one update into the text each (audience, channel, locale) receives; pure.
+
+Layout and lookup (first file that exists wins; audience before locale, because a reader is
+better served by their language than by an English text written for their audience):
+
+    {templates}/{locale}/{channel}/{kind}.{audience}.j2
+    {templates}/{locale}/{channel}/{kind}.default.j2
+    ... the same two for another locale of the same language (pt-PT -> pt-BR), then `en`.
+
+Each locale folder holds `_macros.j2` (shared phrases), imported `with context`. A template may
+`{% set title %}...{% endset %}`; everything else it outputs is the body. Two macros there are
+called by the renderer itself: `ack_request()` ends every SMS that asks for an acknowledgement
+(appended here so no template can forget it) and `ack_button()` labels Slack's button.
+
+Templates are trusted, context values are not: every `{{ expression }}` passes the channel's
+`finalize` (Slack: strip control characters and escape & < >; SMS and fallback: strip control
+characters). Autoescape is on only so macro and `{% set %}` results come back as `Markup` and
+are not escaped twice; the `safe` filter is removed so no template can let raw text through.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2 import TemplateSyntaxError as JinjaSyntaxError
+from jinja2.environment import TemplateModule
+from jinja2.sandbox import SandboxedEnvironment
+
+from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.contacts.components import EMPTY, ComponentCatalogue
+from outage_notify.core.errors import ConfigError, TemplateError
+from outage_notify.core.models import (
+    ChannelName,
+    Phase,
+    RenderedMessage,
+    Severity,
+    UpdateKind,
+)
+from outage_notify.messages.catalogs import translations
+from outage_notify.messages.filters import finalizer, time_filter
+from outage_notify.messages.fitting import (
+    ELLIPSIS,
+    MARKER,
+    Cut,
+    Fitted,
+    capped_context,
+    cuts_at,
+    fit,
+    longest_free_text,
+    marked,
+)
+from outage_notify.messages.public_words import PublicWords
+from outage_notify.messages.sms_encoding import measure_sms
+from outage_notify.messages.transliteration import transliterate_sms
+
+FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
+MACROS = "_macros.j2"
+BudgetFor = Callable[[str, ChannelName], Budget]
+# For a templates folder written before these macros existed; `templates check` reports it.
+DEFAULT_ACK_REQUEST = "Reply OK to confirm you got this."
+DEFAULT_ACK_LABEL = "Acknowledge"
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    """What templates may know about an incident."""
+
+    id: int
+    title: str
+    summary: str
+    severity: Severity
+    phase: Phase
+    components: tuple[str, ...]
+    opened_at: datetime
+    eta: datetime | None = None
+    next_update_at: datetime | None = None
+    resolved_at: datetime | None = None
+    # Names a component label the templates do not know (`component` filter): never the label.
+    service: str = "email"
+    # What this update changed in the affected components (staff's `components`).
+    added: tuple[str, ...] = ()
+    restored: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Everything one render may use; the same for every recipient of an audience who reads
+    the same locale in the same time zone."""
+
+    kind: UpdateKind
+    audience: str
+    locale: str
+    incident: IncidentView
+    message: str
+    alternatives: tuple[str, ...]
+    organisation: str
+    status_page_url: str
+    # The readers' IANA zone: every time is written in it.
+    timezone: str
+    # When the update is written (None: the clock); decides "14:30" versus "Nov 27, 14:30".
+    now: datetime | None = None
+    # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
+    acknowledge: bool = False
+    more_url: str = ""  # where a shortened text continues, if not at `status_page_url`
+    # ETA as data (macros eta_news/eta_news_formal): no ETA was in force before this update's
+    # (the incident's first, or the first since a reopen cleared the old one), and the ETA it
+    # replaces. Templates never guess "changed" from wording.
+    eta_first: bool = False
+    eta_previous: datetime | None = None
+    # `message` was written by staff (not built from alert labels or by the system): every
+    # audience that gets the update shows it, partners included (COMMS.md).
+    staff_text: bool = False
+    # OUTAGE_NOTIFY_TIMEZONE: a time in any other zone carries the zone's abbreviation
+    # ("17:30 PST"); "" when the render has no reader (`templates check`, previews).
+    organisation_timezone: str = ""
+
+
+def _tidy(text: str) -> str:
+    # Optional parts (no message, no status page) leave empty lines; a message never wants them.
+    return "\n".join(line.rstrip() for line in text.split("\n") if line.strip())
+
+
+def _run(template: Template, variables: dict[str, object]) -> TemplateModule:
+    try:
+        return template.make_module(variables)
+    except Exception:
+        # Re-raises with the traceback pointing at template lines instead of generated code.
+        template.environment.handle_exception()
+
+
+def _describe(error: Exception, path: str) -> str:
+    """`file: line N: message`, naming the template line (macros included) that failed."""
+    if isinstance(error, JinjaSyntaxError):
+        return f"{error.filename or path}: line {error.lineno}: {error.message}"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith(".j2")]
+    if not frames:
+        return f"{path}: {type(error).__name__}: {error}"
+    where = f"{frames[-1].filename}: line {frames[-1].lineno}"
+    return f"{where}: {type(error).__name__}: {error} (rendering {path})"
+
+
+class Renderer:
+    """Renders updates from a templates folder; build once and reuse (templates are cached).
+
+    With `sms_transliterate`, SMS bodies are turned into GSM-7 where that is possible
+    (`outage_notify.messages.transliteration`), before they are measured and stored; an audience's
+    budget may decide otherwise (`Budget.transliterate`, routing.yaml `sms_transliterate`).
+    Component names come from `components` (the contacts folder's catalogue); without it every
+    component is named as its service.
+    """
+
+    def __init__(
+        self,
+        templates_dir: Path,
+        *,
+        sms_transliterate: bool = False,
+        components: ComponentCatalogue = EMPTY,
+    ) -> None:
+        self.templates_dir = Path(templates_dir)
+        self.sms_transliterate = sms_transliterate
+        self.components = components
+        if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
+            raise TemplateError(f"{self.templates_dir / FALLBACK_LOCALE}: fallback locale missing")
+        self.locales: tuple[str, ...] = tuple(
+            sorted(
+                p.name for p in self.templates_dir.iterdir() if p.is_dir() and p.name[0] not in "._"
+            )
+        )
+        self._files = sorted(p for p in self.templates_dir.glob("*/*/*.j2") if p.name[0] != "_")
+        named = [p.name.split(".") for p in self._files]
+        self.audiences: tuple[str, ...] = tuple(
+            sorted({n[1] for n in named if len(n) == 3 and n[0] in set(UpdateKind)} - {"default"})
+        )
+        self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
+        self._labels: dict[str, str] = {}
+        self._requests: dict[str, tuple[str, ...]] = {}
+        self.public_words = PublicWords.load(self.templates_dir)
+
+    def render(
+        self, *, channel: ChannelName, context: MessageContext, budget: Budget | None = None
+    ) -> RenderedMessage:
+        """Title and body for one (update, audience, channel, locale), within `budget`."""
+        return self.render_fitted(channel=channel, context=context, budget=budget).message
+
+    def render_fitted(
+        self,
+        *,
+        channel: ChannelName,
+        context: MessageContext,
+        budget: Budget | None = None,
+        bare_only: bool = False,
+    ) -> Fitted:
+        """The message within `budget` (default: the channel's, SMS 3 segments) and its cuts.
+
+        Free text is shortened until the body fits (`outage_notify.messages.fitting`); with
+        `bare_only`, only whether the template's must-keep parts fit (`Fitted.overflow`).
+        """
+        for zone in filter(None, (context.timezone, context.organisation_timezone)):
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError) as error:
+                raise ConfigError(f"unknown timezone {zone!r}") from error
+        budget = budget or default_budget(channel)
+        template, path = self._template(channel, context)
+        folder = Path(path).parent.parent.name
+        # The audience's own choice (routing.yaml) before the renderer's default.
+        gsm7 = self.sms_transliterate if budget.transliterate is None else budget.transliterate
+        whole = self._render_once(channel, context, template, path, transliterate=gsm7)
+        sms = channel is ChannelName.SMS
+        link = context.more_url or context.status_page_url
+        link = "" if link in whole.body else link
+        ellipsis = "..." if sms else ELLIPSIS
+        suffix = ellipsis + (f" {link}" if link else "")
+        more = self._more(folder, channel)
+
+        def render(limit: int | None) -> RenderedMessage:
+            if limit is None:
+                return whole
+            capped = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
+            return self._render_once(channel, capped, template, path, transliterate=gsm7)
+
+        def overflow(message: RenderedMessage) -> str:
+            body, segments = message.body, message.segments
+            if sms and budget.reserve_ack and not context.acknowledge:
+                # A chase may add the request later (worker/outbound.py): leave it room.
+                body = self.with_ack_request(body, context.locale)
+                segments = measure_sms(body).segments
+            return budget.overflow(title=message.title, body=body, segments=segments)
+
+        def cut_body(message: RenderedMessage, keep: int) -> RenderedMessage:
+            if not sms:
+                return replace(message, body=message.body[:keep])
+            body = message.body[:keep]
+            cost = measure_sms(body)
+            return replace(message, body=body, encoding=cost.encoding, segments=cost.segments)
+
+        def shown_cuts(limit: int) -> tuple[Cut, ...]:
+            # Only what the template shows counts as cut (eta_changed.users has no message).
+            def shown(field: str) -> bool:
+                marker = self._render_once(
+                    channel, marked(context, field), template, path, transliterate=gsm7
+                )
+                return MARKER in marker.body
+
+            return tuple(cut for cut in cuts_at(context, limit) if shown(cut.field))
+
+        return fit(
+            render,
+            overflow,
+            longest=longest_free_text(context),
+            cut_body=cut_body,
+            cuts=shown_cuts,
+            bare_only=bare_only,
+        )
+
+    def _render_once(
+        self,
+        channel: ChannelName,
+        context: MessageContext,
+        template: Template,
+        path: str,
+        *,
+        transliterate: bool,
+    ) -> RenderedMessage:
+        variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
+        variables.update(channel=channel, now=context.now or datetime.now(UTC))
+        try:
+            module = _run(template, variables)
+            body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
+            if context.acknowledge and channel is ChannelName.SMS:
+                folder = Path(path).parent.parent.name
+                request = self._phrase(folder, channel, "ack_request", variables)
+                body = f"{body}\n{request or DEFAULT_ACK_REQUEST}"
+        except Exception as error:  # whatever a template does wrong is a template problem
+            raise TemplateError(_describe(error, path)) from error
+        message = RenderedMessage(context.audience, channel, context.locale, body, title)
+        if channel is ChannelName.SMS:
+            if transliterate:
+                body = transliterate_sms(body)
+                message = replace(message, body=body)
+            sms = measure_sms(body)
+            message = replace(message, title="", encoding=sms.encoding, segments=sms.segments)
+        return message
+
+    def _more(self, folder: str, channel: ChannelName) -> Callable[[int], str]:
+        """The locale's "and N more" (macro more(count)) ending a shortened component list."""
+
+        def more(count: int) -> str:
+            try:
+                return self._phrase(folder, channel, "more", {}, count) or f"and {count:,} more"
+            except Exception:  # a broken macro must not stop a send; `templates check` names it
+                return f"and {count:,} more"
+
+        return more
+
+    def candidates(
+        self, *, channel: ChannelName, kind: UpdateKind, audience: str, locale: str
+    ) -> list[Path]:
+        """The files tried, in order, for one render."""
+        names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
+        return [
+            self.templates_dir / known / channel / name
+            for known in self._chain(locale)
+            for name in names
+        ]
+
+    def ack_label(self, locale: str) -> str:
+        """The Slack Acknowledge button's label for a reader of `locale` (macro ack_button())."""
+        folder = self._chain(locale)[0]
+        if folder not in self._labels:
+            label = self._sending_phrase(folder, "ack_button", ChannelName.SLACK)
+            self._labels[folder] = label or DEFAULT_ACK_LABEL
+        return self._labels[folder]
+
+    def with_ack_request(self, body: str, locale: str) -> str:
+        """An SMS `body` that ends with the acknowledgement request (macro ack_request()).
+
+        For a delivery asked to acknowledge after it was rendered (the chase re-sends the
+        newest message, whatever its kind asked): `body` unchanged when it already ends with
+        the request of a locale serving `locale`, else the request is added on a new line.
+        """
+        if locale not in self._requests:
+            found = [self._sending_phrase(f, "ack_request") for f in self._chain(locale)]
+            phrases = [phrase for phrase in found if phrase] or [DEFAULT_ACK_REQUEST]
+            if self.sms_transliterate:
+                # As render() stores them: the request is transliterated with the body.
+                phrases = [transliterate_sms(phrase) for phrase in phrases]
+            self._requests[locale] = tuple(dict.fromkeys(phrases))
+        requests = self._requests[locale]
+        if any(body.endswith(request) for request in requests):
+            return body
+        return f"{body}\n{requests[0]}"
+
+    def phrase(self, locale: str, name: str, variables: dict[str, object]) -> str:
+        """Macro `name` of `_macros.j2` for a reader of `locale`, on one line (the digest of
+        held news, the title of a "many alerts" incident); "" when no locale defines it."""
+        for folder in self._chain(locale):
+            found = self._phrase(folder, ChannelName.SMS, name, variables)
+            if found:
+                if self.sms_transliterate:
+                    found = transliterate_sms(found)
+                return found
+        return ""
+
+    def _sending_phrase(
+        self, folder: str, name: str, channel: ChannelName = ChannelName.SMS
+    ) -> str:
+        """Macro `name` at send time, without an update's context; "" if missing or broken."""
+        try:
+            return self._phrase(folder, channel, name, {})
+        except Exception:  # a broken macro must not stop a send; `templates check` names it
+            return ""
+
+    def _chain(self, locale: str) -> list[str]:
+        """The locale folders serving a reader of `locale`, best first, ending with `en`."""
+        wanted = locale.lower().replace("_", "-")
+        chain = [known for known in self.locales if known.lower() == wanted]
+        chain += [k for k in self.locales if k.lower().split("-")[0] == wanted.split("-")[0]]
+        return list(dict.fromkeys([*chain, FALLBACK_LOCALE]))
+
+    def _phrase(
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object], *args: int
+    ) -> str:
+        """Macro `name` of the folder's `_macros.j2` (else `en`'s), on one line; "" if neither."""
+        for known in dict.fromkeys([folder, FALLBACK_LOCALE]):
+            macro = self._macro(known, channel, name, variables)
+            if macro is not None:
+                return " ".join(str(macro(*args)).split())
+        return ""
+
+    def _macro(
+        self, folder: str, channel: ChannelName, name: str, variables: dict[str, object]
+    ) -> Callable[..., object] | None:
+        try:
+            macros = self._environment(folder, channel).get_template(MACROS)
+        except TemplateNotFound:
+            return None
+        found = getattr(_run(macros, variables), name, None)
+        return found if callable(found) else None
+
+    def _template(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
+        tried = self.candidates(
+            channel=channel, kind=context.kind, audience=context.audience, locale=context.locale
+        )
+        for path in tried:
+            locale = path.parent.parent.name
+            try:
+                template = self._environment(locale, channel).get_template(f"{channel}/{path.name}")
+            except TemplateNotFound:
+                continue
+            except JinjaSyntaxError as error:
+                raise TemplateError(_describe(error, str(path))) from error
+            return template, str(path)
+        raise TemplateError(f"no template; tried {', '.join(map(str, tried))}")
+
+    def _environment(self, locale: str, channel: ChannelName) -> SandboxedEnvironment:
+        if (locale, channel) not in self._environments:
+            environment = SandboxedEnvironment(
+                loader=FileSystemLoader(self.templates_dir / locale),
+                # `_()`, `ngettext()` and {% trans %} read the locale's catalog (`catalogs`).
+                extensions=["jinja2.ext.i18n"],
+                undefined=StrictUndefined,
+                # Only so macros return Markup; the escaping itself is done by `finalizer`.
+                autoescape=True,
+                finalize=finalizer(channel),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                keep_trailing_newline=False,
+            )
+            del environment.filters["safe"]
+            environment.install_gettext_translations(  # type: ignore[attr-defined]
+                translations(self.templates_dir, locale), newstyle=True
+            )
+            environment.filters["time"] = time_filter(locale)
+            environment.filters["component"] = self.public_words.component_filter(
+                locale, self.components
+            )
+            self._environments[(locale, channel)] = environment
+        return self._environments[(locale, channel)]
+
+    def check(
+        self, budget_for: BudgetFor | None = None, values: dict[str, object] | None = None
+    ) -> list[str]:
+        """Every problem of the templates on sample data (`messages.template_check`)."""
+        from outage_notify.messages.template_check import check_templates
+
+        return check_templates(self, budget_for, values)

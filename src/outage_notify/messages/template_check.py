@@ -1,0 +1,149 @@
+"""`templates check` and the start's check: render every template on sample data, list problems.
+
+Besides what the SOP asks of a message (the alternatives, the status page, the ETA or the next
+update time), every template must fit its channel's budget with its must-keep parts alone: a
+sample with 10,000 characters of free text is rendered, and a template whose text without any
+free text is still over budget is named (such a body could only be cut at its end).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.core.errors import TemplateError
+from outage_notify.core.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
+from outage_notify.messages.filters import format_time
+from outage_notify.messages.rendering import (
+    DEFAULT_AUDIENCE,
+    MACROS,
+    BudgetFor,
+    MessageContext,
+    Renderer,
+    _describe,
+)
+from outage_notify.messages.samples import sample_contexts
+
+Values = dict[str, Any]
+# Free text far over any budget: the check then measures the must-keep parts alone.
+LONG_TEXT = "Storage array failed; moving mailboxes to the standby server. " * 160
+
+
+def check_templates(
+    renderer: Renderer, budget_for: BudgetFor | None = None, values: Values | None = None
+) -> list[str]:
+    """Every problem of the renderer's templates folder, each naming its file.
+
+    `values` (organisation, alternatives, status_page_url, timezone) are the deployment's own:
+    they are must-keep parts, so the budget check uses them rather than the samples'.
+    """
+    problems = [
+        f"{path}: not used: expected {{channel}}/{{kind}}.{{audience}}.j2"
+        for path in renderer._files
+        if path.parent.name not in set(ChannelName)
+        or len(path.name.split(".")) != 3
+        or path.name.split(".")[0] not in set(UpdateKind)
+    ]
+    for locale in renderer.locales:
+        problems += _missing_macros(renderer, locale)
+        for channel in ChannelName:
+            for kind in UpdateKind:
+                for audience in dict.fromkeys([*renderer.audiences, DEFAULT_AUDIENCE]):
+                    budget = (budget_for or _default)(audience, channel)
+                    for sample in _samples(channel, kind, audience, locale, values or {}):
+                        try:
+                            fitted = renderer.render_fitted(
+                                channel=channel,
+                                context=sample,
+                                budget=budget,
+                                bare_only=sample.message is LONG_TEXT,
+                            )
+                        except TemplateError as error:
+                            problems.append(str(error))
+                            break
+                        where = renderer._template(channel, sample)[1]
+                        if fitted.overflow:
+                            problem = must_keep_problem(channel, fitted.overflow)
+                            problems.append(f"{where}: {problem}")
+                            break
+                        # Without free text too, what a reader needs is all there.
+                        found = _problems(fitted.message, sample)
+                        problems += [f"{where}: {p}" for p in found]
+    return list(dict.fromkeys(problems))
+
+
+def must_keep_problem(channel: ChannelName, overflow: str) -> str:
+    """The sentence for a template whose must-keep parts alone are over budget."""
+    advice = "shorten the template"
+    if channel is ChannelName.SMS:
+        advice += (
+            " or the ALTERNATIVES, set OUTAGE_NOTIFY_SMS_TRANSLITERATE=true (one ã or ç makes"
+            " every segment 70 characters instead of 160), or raise OUTAGE_NOTIFY_SMS_MAX_SEGMENTS"
+        )
+    return f"without any free text the {channel} message still takes {overflow}; {advice}"
+
+
+def _default(audience: str, channel: ChannelName) -> Budget:
+    return default_budget(channel)
+
+
+def _samples(
+    channel: ChannelName, kind: UpdateKind, audience: str, locale: str, values: Values
+) -> list[MessageContext]:
+    samples = sample_contexts(kind=kind, audience=audience, locale=locale)
+    if channel is ChannelName.SMS and kind not in STAFF_KINDS:
+        # As sent to an audience that must acknowledge: the request counts.
+        samples.append(replace(samples[0], acknowledge=True))
+    samples.append(long_free_text(replace(samples[-1], **values)))
+    return samples
+
+
+def long_free_text(context: MessageContext) -> MessageContext:
+    """`context` with every free-text field far over any budget."""
+    incident = replace(
+        context.incident,
+        title=LONG_TEXT[:300],
+        summary=LONG_TEXT,
+        components=tuple(f"part-{n}" for n in range(500)),
+    )
+    return replace(context, message=LONG_TEXT, incident=incident)
+
+
+def _missing_macros(renderer: Renderer, locale: str) -> list[str]:
+    """The renderer's own macros that a locale's `_macros.j2` lacks."""
+    path = renderer.templates_dir / locale / MACROS
+    if not path.is_file():
+        return []  # its templates import nothing from it; `en`'s phrases are used
+    problems = []
+    for name, use in (("ack_request", "ends SMS asking for an acknowledgement"),
+                      ("ack_button", "labels the Slack Acknowledge button")):  # fmt: skip
+        try:
+            found = renderer._macro(locale, ChannelName.SMS, name, {})
+        except Exception as error:
+            problems.append(_describe(error, str(path)))
+            continue
+        if found is None:
+            problems.append(f"{path}: no {name}() macro (it {use})")
+    return problems
+
+
+def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
+    """What the SOP requires of a message, checked on sample data."""
+    found: list[str] = []
+    if not message.body:
+        found.append("empty body")
+    if context.kind in (UpdateKind.RESOLVED, UpdateKind.RETRACTED) or context.kind in STAFF_KINDS:
+        # Nothing left to promise (fixed, or never broken), or a note to the lead rather
+        # than to stakeholders.
+        return found
+    found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
+    if context.status_page_url and context.status_page_url not in message.body:
+        found.append("status page link missing")
+    promised = context.incident.eta or context.incident.next_update_at
+    if promised and context.now:
+        zone, locale = ZoneInfo(context.timezone), message.locale
+        if format_time(promised, zone=zone, now=context.now, locale=locale) not in message.body:
+            found.append("neither the ETA nor the next-update time is shown")
+    return found

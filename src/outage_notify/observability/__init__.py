@@ -1,0 +1,1 @@
+"""Logs, redaction of secrets and phone numbers, Prometheus metrics, container health checks."""

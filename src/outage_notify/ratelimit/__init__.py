@@ -1,0 +1,1 @@
+"""Provider rate limits shared by every worker: GCRA buckets in Redis, coalesced takes."""

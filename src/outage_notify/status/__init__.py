@@ -1,0 +1,1 @@
+"""The public status page and its Atom feed, in every locale."""
