@@ -342,8 +342,9 @@ def api_text(document: dict[str, Any]) -> str:
         "A running service serves the same schema at `/openapi.json` and an explorer at `/docs`.",
         "[API recipes](../api/index.md) shows the routes in use with `curl`.",
         "",
-        "Every route can also answer 503 with `Retry-After` when the database or the broker is",
-        "down, and 413 when the body is over `OUTAGE_NOTIFY_MAX_BODY_BYTES`, where listed.",
+        "Routes with a bearer token take one of `OUTAGE_NOTIFY_API_TOKENS`; the role each needs",
+        "(`monitor` for webhooks, `staff` for incidents, events and reports, `admin` for the",
+        "audit log) is in the [recipes](../api/index.md); too low a role is a 403.",
     ]
     by_tag: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, operations in document["paths"].items():
