@@ -152,8 +152,9 @@ class Settings(BaseSettings):
     their signatures checked against, `PUBLIC_BASE_URL/api/v1/webhooks/twilio/status`. Also the
     base of the status page's feed links."""
     timezone: str = "UTC"
-    """The organisation's IANA zone: times on the status page and in reports, and in messages to
-    readers with no zone of their own. A misspelt zone stops start-up."""
+    """The organisation's IANA zone: times on the status page, in reports (with UTC beside them)
+    and in messages to readers with no zone of their own; a reader in another zone gets the
+    zone's abbreviation after each time. A misspelt zone stops start-up."""
     default_locale: str = "en"
     """Language of the organisation-wide `FALLBACK_URLS` messages, of staff command replies and of
     the report, and of the status page and feed when no `?lang=` is given (any folder of
@@ -308,8 +309,9 @@ class Settings(BaseSettings):
     """Python log level."""
     log_json: bool = False
     """One JSON object per line on stderr (`at`, `level`, `logger`, `message`, the ids a log call
-    carries, `error` with the traceback). Every line, plain or JSON, has configured secrets
-    replaced by `[REDACTED]` and phone numbers masked."""
+    carries, `error` with the traceback); uvicorn's start-up and access lines too, the start-up
+    banner aside. Every line, plain or JSON, has configured secrets replaced by `[REDACTED]` and
+    phone numbers masked."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     """Request bodies larger than this get 413 (checked from `Content-Length`, and counted as
     chunked bodies stream)."""
