@@ -173,20 +173,24 @@ def configuration_text() -> str:
         "See [Configuration](../operator/configuration.md) for how the settings fit together.",
     ]
     for prefix, model in sections():
-        title = "Top level" if model is Settings else f"`{prefix}*`"
+        title = "Top level: `OUTAGE_NOTIFY_*`" if model is Settings else f"`{prefix}*`"
         lines += ["", f"## {title}", ""]
         if model is not Settings:
             lines += [_one_line((model.__doc__ or "").split("\n\n")[0]), ""]
-        lines += ["| Variable | Type | Default | Description |", "|---|---|---|---|"]
         for variable, name, field in variables(model, prefix):
             kind = _type_name(field.annotation)
             bounds = _bounds(field)
             if bounds:
                 kind += f" ({bounds})"
-            lines.append(
-                f"| `{variable}` | {_cell(kind)} | {_cell(_default(name, field))} "
-                f"| {_cell(field.description or '')} |"
-            )
+            lines += [
+                f"### `{variable}`",
+                "",
+                f"{kind} · default {_default(name, field)}",
+                "",
+                _one_line(field.description),
+                "",
+            ]
+        lines.pop()
     return "\n".join(lines) + "\n"
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from outage_notify.config.settings import Settings
+from tests.docs_reference import sections, variables
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -143,3 +144,16 @@ def test_the_layout_page_names_every_module() -> None:
         and not re.search(rf"(?<!\w){re.escape(path.name)}", tree)
     )
     assert not missing, f"docs/developer/layout.md: add to the layout tree: {missing}"
+
+
+def test_every_setting_has_a_topic_on_the_configuration_page() -> None:
+    # The reference lists each variable; the guide says where it fits. A new setting needs both.
+    text = (DOCS / "operator" / "configuration.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"#outage_notify_([a-z0-9_]+)\)", text))
+    wanted = {
+        variable.removeprefix("OUTAGE_NOTIFY_").lower()
+        for prefix, model in sections()
+        for variable, _, _ in variables(model, prefix)
+    }
+    missing = sorted(f"OUTAGE_NOTIFY_{name.upper()}" for name in wanted - listed)
+    assert not missing, f"docs/operator/configuration.md: give these a topic: {missing}"

@@ -85,7 +85,7 @@ def test_every_route_and_method_is_in_the_api_reference() -> None:
 
 
 def test_a_stale_file_is_reported_with_its_name_and_a_diff() -> None:
-    text = configuration_text().replace("| string |", "| text |", 1)
+    text = configuration_text().replace("string · default", "text · default", 1)
     found = stale({CONFIGURATION: text})
     name = CONFIGURATION.relative_to(ROOT)
     assert len(found) == 1
