@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import sys
 import types
 from collections.abc import Iterator
@@ -216,6 +217,12 @@ def openapi_text() -> str:
     return json.dumps(openapi(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _route_anchor(method: str, path: str) -> str:
+    """The id of a route's heading: `post-api-v1-incidents-incident_id-updates`."""
+    words = re.findall(r"[a-z0-9_]+", f"{method} {path}".lower())
+    return "-".join(words)
+
+
 def _anchor(name: str) -> str:
     """The id of a schema's heading; set explicitly (attr_list), apart from the tag headings."""
     return "schema-" + "".join(char for char in name.lower() if char.isalnum() or char in "-_")
@@ -283,7 +290,11 @@ def _auth(document: dict[str, Any], operation: dict[str, Any]) -> str:
 def _operation_lines(
     document: dict[str, Any], method: str, path: str, operation: dict[str, Any]
 ) -> list[str]:
-    lines = [f"### `{method.upper()} {path}`", "", f"**{operation.get('summary', '')}.**"]
+    lines = [
+        f"### `{method.upper()} {path}` {{ #{_route_anchor(method, path)} }}",
+        "",
+        f"**{operation.get('summary', '')}.**",
+    ]
     if operation.get("description"):
         lines += ["", operation["description"].strip()]
     lines += ["", f"- **Auth:** {_auth(document, operation)}"]
@@ -359,7 +370,8 @@ def api_text(document: dict[str, Any]) -> str:
     for tag_operations in by_tag.values():
         for method, path, operation in tag_operations:
             lines.append(
-                f"| {method.upper()} | `{path}` | {_cell(operation.get('summary', ''))} "
+                f"| {method.upper()} | [`{path}`](#{_route_anchor(method, path)}) "
+                f"| {_cell(operation.get('summary', ''))} "
                 f"| {_cell(_auth(document, operation))} |"
             )
     for tag, tag_operations in by_tag.items():
