@@ -144,6 +144,11 @@ def test_the_layout_page_names_every_module() -> None:
         and not re.search(rf"(?<!\w){re.escape(path.name)}", tree)
     )
     assert not missing, f"docs/developer/layout.md: add to the layout tree: {missing}"
+    names = {path.name for path in PACKAGE.rglob("*.py")}
+    gone = sorted(set(re.findall(r"\b(\w+\.py)\b", tree)) - names)
+    assert not gone, (
+        f"docs/developer/layout.md: the layout tree names modules that are gone: {gone}"
+    )
 
 
 def test_every_setting_has_a_topic_on_the_configuration_page() -> None:
