@@ -108,33 +108,70 @@ class Settings(BaseSettings):
         extra="ignore",
         # A refusal names the setting, never the value: the input may be a secret.
         hide_input_in_errors=True,
+        # Each field's docstring is its description: the configuration reference in docs/.
+        use_attribute_docstrings=True,
     )
 
     environment: Literal["development", "production"] = "development"
-    # Unset: embedded mode (in-memory transport, worker inside the API process).
+    """`development` or `production`. Production refuses to start with an empty broker, no API
+    tokens, or placeholder secrets (tokens, webhook secrets, provider credentials, the metrics
+    token)."""
     broker_url: str = ""
+    """Empty: embedded mode (the API and a worker in one process, in-memory transport). Otherwise
+    the Celery broker: `redis://host:6379/0`, `amqp://user:pass@host:5672//`, or Sentinel
+    `sentinel://s1:26379;sentinel://s2:26379`."""
     database_url: str = "sqlite:///var/outage_notify.db"
+    """SQLite (WAL; path relative to the working directory) or PostgreSQL, e.g.
+    `postgresql+psycopg://user:pass@host:5432/outage_notify` (any `postgresql://` URL is driven
+    by psycopg 3)."""
     contacts_dir: Path = Path("contacts")
+    """Folder of contact files, `routing.yaml` and `components.yaml`."""
     templates_dir: Path = Path("templates")
+    """Folder of message templates (one folder per locale)."""
     api_tokens: Annotated[list[ApiToken], NoDecode] = Field(default_factory=list)
+    """API tokens as `role:token` or `role:name:token`, comma-separated; the token may be given as a
+    hash, `role:name:sha256:<hex>` or `role:name:scrypt:<log2N>:<r>:<p>:<salt>:<hash>`
+    (`outage-notify hash-token --generate` makes one and prints the entry). Roles: `monitor`,
+    `staff`, `admin`. An unnamed token is called `<role>-<position>`; the name (unique) is the
+    actor on the timeline and in the audit log. Empty: every call but the health checks, the
+    status page and `/metrics` answers 401."""
 
     organisation_name: str = "Example Corp"
-    # Where people reach IT while mail is down; said in every opened/update message.
+    """Used in every message, the status page and the feed."""
     alternatives: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["IT hotline +55 11 4000-1234", "Slack #it-help"]
     )
+    """Deprecated as the per-message list: how to reach IT while mail is down, separated by `;`
+    (entries may contain commas), for audiences (and the status page) without their own
+    `alternatives:` in `routing.yaml`. Quote it in `.env`."""
     status_page_url: str = ""
+    """Linked from messages when set (messages carry no link when it is empty). Also the page the
+    Atom feed links to; empty: `PUBLIC_BASE_URL/status`."""
     public_base_url: str = "http://127.0.0.1:8000"
+    """The address at which Twilio reaches this service: status callbacks are requested at, and
+    their signatures checked against, `PUBLIC_BASE_URL/api/v1/webhooks/twilio/status`. Also the
+    base of the status page's feed links."""
     timezone: str = "UTC"
-    # Language of organisation-wide messages (the FALLBACK_URLS room).
+    """The organisation's IANA zone: times on the status page, in reports (with UTC beside them)
+    and in messages to readers with no zone of their own; a reader in another zone gets the
+    zone's abbreviation after each time. A misspelt zone stops start-up."""
     default_locale: str = "en"
-    # Audiences whose opened/resolved/reopened messages go through the urgent queue.
+    """Language of the organisation-wide `FALLBACK_URLS` messages, of staff command replies and of
+    the report, and of the status page and feed when no `?lang=` is given (any folder of
+    `TEMPLATES_DIR`)."""
     urgent_audiences: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["management"])
-    # ISO 3166 region for phone numbers written without +country (`contacts check`, import).
+    """Audiences whose `opened`, `resolved` and `reopened` deliveries go through the queue
+    `outage_notify.urgent` instead of `outage_notify.dispatch`, so they never wait behind a large
+    fan-out. Comma-separated; empty: no urgent lane."""
     default_region: str = "BR"
+    """ISO 3166 region in which `contacts check` and `contacts import` read a phone number written
+    without `+country`, to tell you its E.164 form (contact files must hold E.164). An unknown
+    region stops start-up."""
 
     severity_label: str = "severity"
+    """Alert label (Uptime Kuma: tag) that carries the severity."""
     component_label: str = "component"
+    """Alert label or tag naming affected components (several separated by commas or spaces)."""
     severity_map: dict[str, Severity] = Field(
         default_factory=lambda: {
             "critical": Severity.CRITICAL,
@@ -148,34 +185,49 @@ class Settings(BaseSettings):
             "info": Severity.MINOR,
         }
     )
+    """JSON map of label value to `critical`, `major` or `minor` (case-insensitive). `critical`,
+    `major` and `minor` always work, even if the map leaves them out."""
     # Alertmanager drops any 4xx for good, so an unknown label value maps here instead.
     default_severity: Severity = Severity.MAJOR
+    """Severity for a missing or unknown label value (never a 4xx, which Alertmanager would
+    drop)."""
     # The promised time to the next update when no ETA is known, by severity.
     update_cadence_minutes: dict[Severity, int] = Field(
         default_factory=lambda: {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}
     )
+    """JSON map: messages promise the next update within this many minutes, by severity; a missed
+    promise reminds the lead."""
 
-    # An alert that fires again this soon after resolution reopens the same incident.
     hold_down_minutes: int = Field(default=30, ge=0)
-    # An alert-driven incident resolves only once its alerts stayed resolved this long: a
-    # flapping alert must not send a resolved/reopened pair each cycle. Staff resolve at once.
+    """A firing alert within this many minutes of the latest resolution reopens that incident
+    instead of opening a new one."""
     resolve_hold_seconds: int = Field(default=120, ge=0)
-    # Messages on the capped channels (flood_control.CAPPED_CHANNELS: SMS) one person gets in
-    # any hour, over all incidents; news beyond it is held and sent as one digest. 0 = no cap.
+    """An alert-driven incident resolves only after all its alerts stayed resolved this long
+    (checked by beat every 10 s), so a flapping alert sends no `resolved`/`reopened` pairs. Staff
+    resolve at once. `0`: resolve on the all-clear."""
     recipient_max_per_hour: int = Field(default=6, ge=0)
-    # New incidents one webhook source may open per hour; beyond it, new alerts join one
-    # "many alerts" incident per source and the lead is told. 0 = no cap.
+    """Messages on the capped channels (SMS) one person gets in any hour, over all incidents. Beyond
+    it news is held and sent as one digest when the hour allows;
+    `resolved`/`reopened`/`retracted` are never held. Slack is not capped. `0`: no cap."""
     max_new_incidents_per_hour: int = Field(default=5, ge=0)
-    # A new ETA closer than this to the old one rides in a plain update, not an eta_changed.
+    """New incidents one webhook source may open per hour; further new alerts join that source's one
+    "many alerts" incident and the incident lead is told. `0`: no cap."""
     eta_change_threshold_minutes: int = Field(default=10, ge=0)
-    # Contact id of the default incident lead (reminded when an ETA or promised update slips).
+    """A new ETA within this many minutes of the old one goes out as a plain `update`, not
+    `eta_changed`."""
     default_lead: str = ""
-    # When a promised update is missed, also tell stakeholders "still working, next update by".
+    """Contact id (from `contacts/`) of the incident lead for incidents opened by alerts or probes,
+    and for declared ones without `lead`. Reminded when an ETA or promised update slips. Not
+    checked at start-up."""
     holding_messages: bool = False
+    """When a promised update is missed, also send stakeholders "We are still working on it." with a
+    new next-update time."""
     reminder_interval_seconds: float = Field(default=60.0, gt=0)
-    # How often unacknowledged deliveries (routing `acknowledge` rules) are checked for
-    # re-notification on the next channel; the rule's own `renotify_after_minutes` decides when.
+    """How often beat checks for slipped ETAs and missed updates."""
     ack_check_interval_seconds: float = Field(default=30.0, gt=0)
+    """How often beat looks for contacts whose acknowledgement is overdue (routing `acknowledge`
+    rules; each rule's `renotify_after_minutes` decides when) and for unreached contacts to name
+    to the lead."""
 
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -190,55 +242,84 @@ class Settings(BaseSettings):
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False
+    """When the probes resolve an incident, email a summary to every told contact that has an
+    `email`, through the probe's SMTP settings. Needs the probes configured."""
 
     # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
     # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160,
     # so a Portuguese SMS costs 2-3 times as much. On by default; routing.yaml
     # `sms_transliterate` turns it off (or on) per audience.
     sms_transliterate: bool = True
-    # The most segments one SMS may take; longer free text (alert summaries, the staff message,
-    # component lists) is shortened to fit. routing.yaml `sms_max_segments` overrides it per
-    # audience. Ten GSM-7 segments (1,530 characters) stay below Twilio's 1,600.
+    """Rewrite SMS bodies into the GSM-7 alphabet when that makes the whole message GSM-7 (`ã`→`a`,
+    `ç`→`c`, smart quotes and dashes → ASCII; `é`, `à`, `Ç`, `ü` are GSM-7 and kept).
+    `sms_transliterate` in `routing.yaml` turns it off (or on) per audience."""
     sms_max_segments: int = Field(default=3, ge=1, le=10)
-    # For `templates preview`: what one SMS segment costs, and in which currency.
+    """The most segments one SMS may take (ten GSM-7 segments stay below Twilio's 1,600 characters).
+    Longer free text is shortened to fit, never the fixed parts of a template. `sms_max_segments`
+    in `routing.yaml` overrides it per audience."""
     sms_price_per_segment: float = Field(default=0.0079, ge=0)
+    """Price of one SMS segment, used only by the cost estimates of `outage-notify templates
+    preview`."""
     sms_currency: str = "USD"
+    """Currency label of those estimates."""
 
     # Redis redelivers unacked tasks after this; every countdown must stay far below it.
     broker_visibility_timeout_seconds: int = Field(default=3600, ge=60)
-    # For a Redis Sentinel broker (BROKER_URL=sentinel://host:26379;sentinel://...): the
-    # monitored master's name.
+    """Redis hands an unacknowledged task to another worker after this. Keep it far above the retry
+    delays."""
     broker_sentinel_master: str = ""
-    # Put before every Redis key the service writes (queues, rate limits, heartbeats), so two
-    # deployments (or parallel test workers) can share one Redis database without meeting.
+    """With a `sentinel://` broker URL: the name of the master Sentinel monitors (passed to kombu as
+    `master_name`)."""
     redis_key_prefix: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
-    # The sweeper re-enqueues work whose task was lost (Redis restart, killed worker).
+    """Put before every Redis key the service writes: the broker's queues and bindings, the
+    rate-limit buckets and the worker heartbeats; `/metrics` reads the queue depths under it. Two
+    deployments can then share one Redis database; they must not share a prefix. Letters, digits
+    and `_.:-` (e.g. `staging:`)."""
     sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    """How often beat runs the sweeper, which re-enqueues work whose task was lost."""
     sweep_stale_seconds: float = Field(default=60.0, gt=0)
-    # A send whose worker is unknown (its heartbeat cannot be read, or it claimed while it could
-    # not beat) and that has been "sending" this long is reconciled, not resent. A claim whose
-    # worker still beats is kept past it; one whose worker stopped beating is reconciled sooner.
+    """Work untouched this long is considered lost and re-enqueued by the sweeper."""
     sending_timeout_seconds: float = Field(default=120.0, gt=0)
-    # Each worker process keeps a Redis key alive this often (time-to-live: three beats); the
-    # claims of a process that misses three beats are reconciled within about four.
+    """Last resort: a delivery `sending` this long whose worker's heartbeat is unknown (unreadable,
+    or never written) becomes `unknown` and is reconciled. A claim of a worker that still beats
+    is kept past it; one of a worker that stopped beating goes sooner."""
     worker_heartbeat_seconds: float = Field(default=5.0, ge=0.2, le=60)
+    """Each worker process refreshes its Redis heartbeat this often; three missed beats mark it dead
+    and beat reconciles its claims at the same interval, so a killed worker's deliveries move on
+    within about four beats."""
     # An unknown outcome whose provider lookup keeps failing this long moves to the contact's
     # next channel (or fails): asking for ever would leave the person in limbo.
     reconcile_max_seconds: float = Field(default=300.0, gt=0)
+    """An `unknown` delivery whose provider lookup keeps failing this long moves to the contact's
+    next channel, or, with none left, is `failed` (the contact is `unreached`)."""
     # A batch's outcomes that cannot be written (the database is away) are kept and written
     # again with backoff for this long; else its sent messages would be reconciled as lost.
     outcome_write_retry_seconds: float = Field(default=300.0, ge=0)
+    """When a batch's outcomes cannot be written because the database is unreachable, the worker
+    keeps them and tries the write again (0.5 s, 1 s, 2 s, then every 4 s) for this long before
+    giving up; `0`: no retry."""
     worker_concurrency: int = Field(default=4, ge=1, le=64)
-    # Niceness `outage-notify worker` adds to itself (and so to its children) before Celery
-    # starts: a worker of the bulk dispatch queue yields the CPU to the lane worker.
+    """Worker processes of `outage-notify worker` (prefork), or threads of the embedded worker.
+    `worker --concurrency` overrides it."""
     worker_nice: int = Field(default=0, ge=0, le=19)
+    """Niceness `outage-notify worker` adds to itself, and so to its pool processes, before Celery
+    starts; the embedded worker ignores it. `worker --nice` overrides it. For workers of
+    `outage_notify.dispatch` alone, e.g. 10 (the urgent lane)."""
     log_level: str = "INFO"
+    """Python log level."""
     log_json: bool = False
-    # Request bodies above this many bytes are refused with 413 before they are read further.
+    """One JSON object per line on stderr (`at`, `level`, `logger`, `message`, the ids a log call
+    carries, `error` with the traceback); uvicorn's start-up and access lines too, the start-up
+    banner aside. Every line, plain or JSON, has configured secrets replaced by `[REDACTED]` and
+    phone numbers masked."""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    """Request bodies larger than this get 413 (checked from `Content-Length`, and counted as
+    chunked bodies stream)."""
     # When set, GET /metrics needs `Authorization: Bearer <token>`; empty = open, as most
     # Prometheus exporters are (keep the API port off the internet, or set this).
     metrics_token: SecretStr = SecretStr("")
+    """Empty: `GET /metrics` is open on the API port, as most Prometheus exporters are. Set: a
+    scrape needs `Authorization: Bearer <token>` (401 otherwise)."""
 
     @field_validator("timezone")
     @classmethod

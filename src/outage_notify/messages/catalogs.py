@@ -89,7 +89,7 @@ class Words:
 
     Call sites are written `words("English text", name=value)` and
     `words.plural("one", "%(num)d many", count)`, the keywords `pybabel extract` is given
-    (README "Locales"), so the catalogs can be regenerated from the code.
+    (docs/operator/templates.md, "Locales and catalogs"), so the catalogs can be regenerated.
     """
 
     def __init__(
