@@ -1,0 +1,44 @@
+"""Twilio's provider descriptor: SMS through the Messages API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from outage_notify.channels.base import Channel
+from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.provider import BuildOptions, Provider
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import ChannelName
+from outage_notify.observability.redaction import mask_phone
+from outage_notify.ratelimit.limiter import Bucket, twilio_sender
+
+
+def build(settings: Settings, options: BuildOptions) -> Channel | None:
+    """The SMS channel, or None without an account, a token and a sender."""
+    if not settings.twilio.configured:
+        return None
+    # Imported here: the SDK is heavy and only a process that sends needs it.
+    from outage_notify.integrations.twilio.sms import SmsChannel
+
+    return SmsChannel(settings.twilio, status_callback_url=options.status_callback_url)
+
+
+def buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
+    """Every text goes through one sender (number or messaging service) and shares its rate."""
+    twilio = settings.twilio
+    sender = twilio.messaging_service_sid or twilio.from_number or "default"
+    taken = (twilio_sender(sender, settings.ratelimit.twilio_per_second),)
+    return lambda address: taken
+
+
+SMS = Provider(
+    name="twilio",
+    channel=ChannelName.SMS,
+    limits=LIMITS[ChannelName.SMS],
+    missing_settings="OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER "
+    "(or _MESSAGING_SERVICE_SID)",
+    build=build,
+    buckets=buckets,
+    rate_limited_codes=frozenset({"20429"}),
+    redact_address=mask_phone,
+)
