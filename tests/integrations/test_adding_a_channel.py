@@ -15,6 +15,7 @@ import logging
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -178,3 +179,12 @@ def test_every_registered_rate_limit_code_slows_delivery_down() -> None:
 
     assert registered == RATE_LIMITED_CODES
     assert len(by_channel(PROVIDERS)) == len(PROVIDERS)
+
+
+@pytest.mark.parametrize("module", ["channel.py", "provider.py"])
+def test_the_developer_guide_shows_the_toy_as_it_is(module: str) -> None:
+    root = Path(__file__).parents[2]
+    guide = (root / "docs" / "developer" / "adding-a-channel.md").read_text(encoding="utf-8")
+    code = (Path(__file__).parent / "toy" / module).read_text(encoding="utf-8")
+
+    assert f"```python\n{code.rstrip()}\n```" in guide
