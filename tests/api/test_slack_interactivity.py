@@ -18,7 +18,7 @@ import pytest
 from outage_notify.api.slack_message import allowed, replacement
 from outage_notify.config.settings import Settings, SlackSettings
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.fakes.slack import RESPONSE_CHANNEL, response_url
+from outage_notify.integrations.slack.fake import RESPONSE_CHANNEL, response_url
 from tests.api.inbound_service import ANA_SLACK, RICARDO_SLACK, Told, start
 from tests.fixtures.inbound import INTERACTIVITY, button_payload, press, slack_headers
 from tests.fixtures.service import RunningService, wait_for

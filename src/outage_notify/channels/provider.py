@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel, ChannelLimits
 from outage_notify.config.settings import Settings
 from outage_notify.ratelimit.limiter import Bucket
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class Provider:
     rate_limited_codes: frozenset[str] = frozenset()
     # An address as the dry run may log it: phone numbers masked, URL tokens cut.
     redact_address: Callable[[str], str] = address_as_is
+    # DEVELOPMENT FAKE: adds the routes of the provider's fake to the shared fake server
+    # (`outage_notify.fakes.server`), which speaks its wire format to the real SDK.
+    add_fake_routes: Callable[[web.Application], None] | None = None
 
 
 def by_channel(providers: Iterable[Provider]) -> Mapping[str, Provider]:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import mask_url
 from outage_notify.channels.limits import LIMITS
 from outage_notify.channels.provider import BuildOptions, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 def build(settings: Settings, options: BuildOptions) -> Channel | None:
@@ -19,6 +24,13 @@ def build(settings: Settings, options: BuildOptions) -> Channel | None:
     return FallbackChannel(settings.fallback)
 
 
+def add_fake_routes(app: web.Application) -> None:
+    """DEVELOPMENT FAKE: an Apprise `json://` target."""
+    from outage_notify.integrations.apprise import fake
+
+    fake.add_routes(app)
+
+
 # No shared rate limits: each target is its own service with its own limits.
 FALLBACK = Provider(
     name="apprise",
@@ -27,4 +39,5 @@ FALLBACK = Provider(
     missing_settings="OUTAGE_NOTIFY_FALLBACK_URLS",
     build=build,
     redact_address=mask_url,
+    add_fake_routes=add_fake_routes,
 )

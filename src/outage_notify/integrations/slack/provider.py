@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.limits import LIMITS
@@ -10,6 +11,9 @@ from outage_notify.channels.provider import BuildOptions, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
 from outage_notify.ratelimit.limiter import Bucket, slack_channel, slack_workspace
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 def build(settings: Settings, options: BuildOptions) -> Channel | None:
@@ -35,6 +39,13 @@ def buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
     return taken
 
 
+def add_fake_routes(app: web.Application) -> None:
+    """DEVELOPMENT FAKE: the Slack Web API methods the channel and the API call."""
+    from outage_notify.integrations.slack import fake
+
+    fake.add_routes(app)
+
+
 SLACK = Provider(
     name="slack",
     channel=ChannelName.SLACK,
@@ -43,4 +54,5 @@ SLACK = Provider(
     build=build,
     buckets=buckets,
     rate_limited_codes=frozenset({"429", "ratelimited"}),
+    add_fake_routes=add_fake_routes,
 )

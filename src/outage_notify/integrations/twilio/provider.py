@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.limits import LIMITS
@@ -11,6 +12,9 @@ from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
 from outage_notify.observability.redaction import mask_phone
 from outage_notify.ratelimit.limiter import Bucket, twilio_sender
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 def build(settings: Settings, options: BuildOptions) -> Channel | None:
@@ -31,6 +35,17 @@ def buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
     return lambda address: taken
 
 
+def add_fake_routes(app: web.Application) -> None:
+    """DEVELOPMENT FAKE: Twilio's Messages API with its status callbacks, Lookup v2, and the
+    control route that posts an incoming text."""
+    # Imported here: only the fake server needs aiohttp's server side and the fakes' state.
+    from outage_notify.integrations.twilio import fake, fake_inbound, fake_lookup
+
+    fake.add_routes(app)
+    fake_lookup.add_routes(app)
+    fake_inbound.add_routes(app)
+
+
 SMS = Provider(
     name="twilio",
     channel=ChannelName.SMS,
@@ -41,4 +56,5 @@ SMS = Provider(
     buckets=buckets,
     rate_limited_codes=frozenset({"20429"}),
     redact_address=mask_phone,
+    add_fake_routes=add_fake_routes,
 )
