@@ -153,7 +153,7 @@ def test_its_429_pauses_its_bucket_for_the_messages_after() -> None:
 def test_an_unconfigured_provider_is_a_dry_run_named_in_the_log(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    unconfigured = dataclasses.replace(PAGER, build=lambda settings, options: None)
+    unconfigured = dataclasses.replace(PAGER, configured=lambda settings: False)
     job = Job(1, "pager", OutboundMessage("ana", "Email is down."))
 
     with caplog.at_level(logging.WARNING, logger="outage_notify.channels"):

@@ -29,9 +29,9 @@ class BuildOptions:
     status_callback_url: str | None = None
 
 
-# Builds the provider's real channel, or None when its settings are not configured (the
-# registry then stands in a console dry run). Called inside the event loop that will use it.
-BuildChannel = Callable[[Settings, BuildOptions], Channel | None]
+# Builds the provider's real channel from configured settings. Called inside the event loop
+# that will use it.
+BuildChannel = Callable[[Settings, BuildOptions], Channel]
 # Given the settings, the rate-limit buckets one message to an address takes a token from.
 BucketsFor = Callable[[Settings], Callable[[str], tuple[Bucket, ...]]]
 
@@ -59,6 +59,8 @@ class Provider:
     limits: ChannelLimits
     # The settings an operator sets to make it real, named in the dry-run warning.
     missing_settings: str
+    # Whether its settings are set; if not, the registry stands in a console dry run.
+    configured: Callable[[Settings], bool]
     build: BuildChannel
     # The buckets a message takes from before it is sent; none means not throttled.
     buckets: BucketsFor = no_buckets

@@ -37,7 +37,8 @@ async def build_channels(
     options = BuildOptions(status_callback_url=status_callback_url)
     channels: dict[str, Channel] = {}
     for name, provider in by_channel(providers).items():
-        channels[name] = provider.build(settings, options) or _dry_run(provider)
+        configured = provider.configured(settings)
+        channels[name] = provider.build(settings, options) if configured else _dry_run(provider)
     return channels
 
 

@@ -11,8 +11,13 @@ from outage_notify.ratelimit.limiter import Bucket
 from tests.integrations.toy.channel import LIMITS, NAME, PagerChannel
 
 
-def build(settings: Settings, options: BuildOptions) -> Channel | None:
-    """The pager channel; a real provider returns None while its settings are missing."""
+def configured(settings: Settings) -> bool:
+    """The toy needs no settings; a real provider checks its section of `Settings` here."""
+    return True
+
+
+def build(settings: Settings, options: BuildOptions) -> Channel:
+    """The pager channel, once `configured` said its settings are there."""
     return PagerChannel(prefix=settings.organisation_name.lower().replace(" ", "-"))
 
 
@@ -27,6 +32,7 @@ PAGER = Provider(
     channel=NAME,
     limits=LIMITS,
     missing_settings="(nothing: the toy pager needs no settings)",
+    configured=configured,
     build=build,
     buckets=buckets,
     rate_limited_codes=frozenset({"429"}),

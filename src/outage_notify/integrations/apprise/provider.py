@@ -15,10 +15,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 
-def build(settings: Settings, options: BuildOptions) -> Channel | None:
-    """The fallback channel, or None without fallback URLs."""
-    if not settings.fallback.configured:
-        return None
+def build(settings: Settings, options: BuildOptions) -> Channel:
+    """The fallback channel (configured: fallback URLs)."""
     from outage_notify.integrations.apprise.channel import FallbackChannel
 
     return FallbackChannel(settings.fallback)
@@ -37,6 +35,7 @@ FALLBACK = Provider(
     channel=ChannelName.FALLBACK,
     limits=LIMITS[ChannelName.FALLBACK],
     missing_settings="OUTAGE_NOTIFY_FALLBACK_URLS",
+    configured=lambda settings: settings.fallback.configured,
     build=build,
     redact_address=mask_url,
     add_fake_routes=add_fake_routes,

@@ -16,10 +16,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 
-def build(settings: Settings, options: BuildOptions) -> Channel | None:
-    """The Slack channel, or None without a bot token."""
-    if not settings.slack.configured:
-        return None
+def build(settings: Settings, options: BuildOptions) -> Channel:
+    """The Slack channel (configured: a bot token)."""
     from outage_notify.integrations.slack.channel import SlackChannel
 
     return SlackChannel(settings.slack)
@@ -51,6 +49,7 @@ SLACK = Provider(
     channel=ChannelName.SLACK,
     limits=LIMITS[ChannelName.SLACK],
     missing_settings="OUTAGE_NOTIFY_SLACK_BOT_TOKEN",
+    configured=lambda settings: settings.slack.configured,
     build=build,
     buckets=buckets,
     rate_limited_codes=frozenset({"429", "ratelimited"}),

@@ -17,10 +17,8 @@ if TYPE_CHECKING:
     from aiohttp import web
 
 
-def build(settings: Settings, options: BuildOptions) -> Channel | None:
-    """The SMS channel, or None without an account, a token and a sender."""
-    if not settings.twilio.configured:
-        return None
+def build(settings: Settings, options: BuildOptions) -> Channel:
+    """The SMS channel (configured: an account, a token and a sender)."""
     # Imported here: the SDK is heavy and only a process that sends needs it.
     from outage_notify.integrations.twilio.sms import SmsChannel
 
@@ -52,6 +50,7 @@ SMS = Provider(
     limits=LIMITS[ChannelName.SMS],
     missing_settings="OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _FROM_NUMBER "
     "(or _MESSAGING_SERVICE_SID)",
+    configured=lambda settings: settings.twilio.configured,
     build=build,
     buckets=buckets,
     rate_limited_codes=frozenset({"20429"}),
