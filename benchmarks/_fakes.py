@@ -26,8 +26,8 @@ from aiohttp import web
 
 from outage_notify.fakes.server import build_app
 from outage_notify.fakes.state import FakeRejection, FakeState
-from outage_notify.fakes.twilio import twilio_error
 from outage_notify.fakes.wire import STATE_KEY
+from outage_notify.integrations.twilio.fake import twilio_error
 
 
 class Meter:

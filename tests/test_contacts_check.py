@@ -105,7 +105,7 @@ def test_online_check_asks_slack_and_twilio_about_every_address(providers: FakeP
     from pydantic import SecretStr
 
     from outage_notify.contacts.directory import load_directory
-    from outage_notify.contacts.online import check_online
+    from outage_notify.integrations.lookups import check_online
 
     directory = load_directory(SHIPPED)
     providers.add_fault("slack", to="U0ANA0001", slack_error="user_not_found", method="users.info")
@@ -136,7 +136,7 @@ def test_online_check_asks_slack_and_twilio_about_every_address(providers: FakeP
 
 def test_online_check_skips_providers_without_credentials() -> None:
     from outage_notify.contacts.directory import load_directory
-    from outage_notify.contacts.online import check_online
+    from outage_notify.integrations.lookups import check_online
 
     result = check_online(load_directory(SHIPPED), slack=SlackSettings(), twilio=TwilioSettings())
     assert result.findings == ()
@@ -147,7 +147,7 @@ def test_online_check_reports_a_refused_slack_token(providers: FakeProviders) ->
     from pydantic import SecretStr
 
     from outage_notify.contacts.directory import load_directory
-    from outage_notify.contacts.online import check_online
+    from outage_notify.integrations.lookups import check_online
 
     result = check_online(
         load_directory(SHIPPED),

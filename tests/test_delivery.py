@@ -10,6 +10,7 @@ import pytest
 from outage_notify.config.settings import DeliverySettings
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.send import Outcome, backoff_seconds, next_step
+from outage_notify.integrations.registry import PROVIDERS
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = DeliverySettings(max_attempts_per_channel=3, retry_base_seconds=2, retry_max_seconds=60)
@@ -103,7 +104,7 @@ def test_dry_run_sends_spend_no_provider_budget() -> None:
     from outage_notify.ratelimit.limiter import LocalRateLimiter
 
     settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 0.01})  # type: ignore[call-arg]
-    throttle = Throttle(LocalRateLimiter(), settings)
+    throttle = Throttle(LocalRateLimiter(), settings, PROVIDERS)
     jobs = [
         Job(i, ChannelName.SMS, OutboundMessage(f"+551199000000{i}", "Email is down"))
         for i in range(5)

@@ -417,8 +417,8 @@ def test_command_help_and_parse_errors_speak_the_organisation_language(locale: s
 def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
     locale: str,
 ) -> None:
-    from outage_notify.api.slack_message import replacement
     from outage_notify.api.twilio_inbound import THANKS
+    from outage_notify.integrations.slack.acknowledged import replacement
     from outage_notify.mail.catchup_message import catchup_message
     from outage_notify.messages.sms_encoding import measure_sms
 

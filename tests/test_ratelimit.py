@@ -24,6 +24,7 @@ from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.delivery.send import Job, send_jobs
 from outage_notify.delivery.throttling import Throttle
+from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.ratelimit.limiter import (
     DEFAULT_JITTER_SECONDS,
     WAKE_SLACK_SECONDS,
@@ -541,7 +542,7 @@ def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
             jobs,
             {ChannelName.SMS: StaggeredProvider()},
             concurrency=40,
-            throttle=Throttle(limiter, settings),
+            throttle=Throttle(limiter, settings, PROVIDERS),
         )
         assert [o.delivery_id for o in outcomes] == list(range(200))  # in the jobs' order
         return [o.result for o in outcomes]
@@ -578,7 +579,7 @@ def test_a_reconciled_job_found_at_the_provider_spends_no_token(
                 ],
                 {ChannelName.SMS: channel},
                 concurrency=1,
-                throttle=Throttle(limiter, settings),
+                throttle=Throttle(limiter, settings, PROVIDERS),
             )
         finally:
             await channel.aclose()

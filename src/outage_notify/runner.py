@@ -12,6 +12,7 @@ from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
+from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.messages.budget import deployment_values, for_directory
 from outage_notify.messages.rendering import Renderer
 from outage_notify.store.engine import create_store_engine, upgrade
@@ -53,15 +54,11 @@ class Service:
             f"database {_safe(s.database_url)}; contacts {s.contacts_dir} "
             f"({self.directory.contact_count} contacts); templates {s.templates_dir}"
         )
-        for name, configured in (
-            ("sms", s.twilio.configured),
-            ("slack", s.slack.configured),
-            ("fallback", s.fallback.configured),
-        ):
-            if not configured:
+        for provider in PROVIDERS:
+            if not provider.configured(s):
                 console.print(
-                    f"[bold yellow]DRY RUN[/]: {name} is not configured; its messages are "
-                    "printed to the log, not sent"
+                    f"[bold yellow]DRY RUN[/]: {provider.channel} is not configured; its "
+                    "messages are printed to the log, not sent"
                 )
         if not s.api_tokens:
             console.print(

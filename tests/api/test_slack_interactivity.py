@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from outage_notify.api.slack_message import allowed, replacement
 from outage_notify.config.settings import Settings, SlackSettings
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.fakes.slack import RESPONSE_CHANNEL, response_url
+from outage_notify.integrations.slack.acknowledged import allowed, replacement
+from outage_notify.integrations.slack.fake import RESPONSE_CHANNEL, response_url
 from tests.api.inbound_service import ANA_SLACK, RICARDO_SLACK, Told, start
 from tests.fixtures.inbound import INTERACTIVITY, button_payload, press, slack_headers
 from tests.fixtures.service import RunningService, wait_for
@@ -236,7 +236,7 @@ def test_the_replacement_keeps_the_message_and_drops_the_button() -> None:
 def test_a_response_url_elsewhere_is_not_posted_to(
     told: Told, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="outage_notify.api.slack_message")
+    caplog.set_level(logging.WARNING, logger="outage_notify.integrations.slack.acknowledged")
     payload = button_payload(
         ana_delivery(told), ANA_SLACK, response_url="https://evil.example/collect"
     )

@@ -22,6 +22,7 @@ from outage_notify.config.settings import (
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.fakes import FakeProviders
 from outage_notify.integrations.apprise.channel import FallbackChannel
+from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.integrations.slack.channel import SlackChannel
 from outage_notify.integrations.twilio.sms import SmsChannel
 
@@ -63,8 +64,8 @@ def test_addresses_are_masked(channel: ChannelName, address: str, shown: str) ->
 def test_unconfigured_channels_are_dry_runs_and_say_so(caplog: pytest.LogCaptureFixture) -> None:
     settings = Settings(_env_file=None)
 
-    async def build() -> dict[ChannelName, Channel]:
-        channels = await build_channels(settings)
+    async def build() -> dict[str, Channel]:
+        channels = await build_channels(settings, PROVIDERS)
         await close_channels(channels)
         return channels
 
@@ -89,8 +90,10 @@ def test_configured_channels_are_real(providers: FakeProviders) -> None:
         fallback=FallbackSettings(urls=[providers.fallback_url("everyone")]),
     )
 
-    async def build() -> dict[ChannelName, Channel]:
-        channels = await build_channels(settings, status_callback_url="https://x.example/cb")
+    async def build() -> dict[str, Channel]:
+        channels = await build_channels(
+            settings, PROVIDERS, status_callback_url="https://x.example/cb"
+        )
         await close_channels(channels)
         return channels
 

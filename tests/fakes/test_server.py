@@ -51,7 +51,7 @@ def test_twilio_create_answers_a_realistic_message_resource(providers: FakeProvi
 
 
 def test_twilio_counts_ucs2_segments() -> None:
-    from outage_notify.fakes.twilio import segments
+    from outage_notify.integrations.twilio.fake import segments
 
     assert segments("a" * 160) == 1
     assert segments("a" * 161) == 2

@@ -1,10 +1,10 @@
 """Slack's proof that a request comes from our Slack app: its signing secret.
 
 Slack signs every interactivity payload and slash command with the app's signing secret
-(`X-Slack-Signature: v0=HMAC-SHA256("v0:<timestamp>:<raw body>")`) and sends the timestamp in
-`X-Slack-Request-Timestamp`. A request is accepted when the secret is configured, the timestamp
-is within five minutes of our clock, the signature matches the raw body, and that signature has
-not been accepted before (an eavesdropper could resend it byte for byte while it is fresh).
+(`integrations/slack/signature.py`). A request is accepted when the secret is configured, the
+timestamp is within five minutes of our clock, the signature matches the raw body, and that
+signature has not been accepted before (an eavesdropper could resend it byte for byte while it
+is fresh).
 
 Every refusal is 403 with the reason (Slack shows nothing to the user; the reason is for whoever
 reads our log or runs curl), logged without the body: it holds user ids and free text.
@@ -12,23 +12,23 @@ reads our log or runs curl), logged without the body: it holds user ids and free
 
 from __future__ import annotations
 
-import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Request, status
-from slack_sdk.signature import SignatureVerifier
 from starlette.datastructures import ImmutableMultiDict
 
 from outage_notify.api.deps import refuse, settings_of
+from outage_notify.integrations.slack.signature import (
+    MAX_AGE_SECONDS,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    signature_matches,
+)
 from outage_notify.store import replays
 from outage_notify.store.engine import transaction
 
-SIGNATURE_HEADER = "X-Slack-Signature"
-TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
-# Slack's documented window (and slack_sdk's): older requests may be replays.
-MAX_AGE_SECONDS = 5 * 60
 # A block_actions payload carries the whole message it came from (blocks included), so it is
 # larger than a Twilio callback; ours are a few KB, far below this.
 MAX_BODY_BYTES = 256 * 1024
@@ -69,8 +69,7 @@ async def slack_form(request: Request) -> Form:
         text = body.decode()
     except UnicodeDecodeError:
         raise _refuse(request, "body is not a UTF-8 form") from None
-    expected = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=text)
-    if expected is None or not hmac.compare_digest(expected.encode(), presented.encode()):
+    if not signature_matches(secret, timestamp=timestamp, body=text, presented=presented):
         raise _refuse(
             request,
             f"{SIGNATURE_HEADER} does not match the body (OUTAGE_NOTIFY_SLACK_SIGNING_SECRET"

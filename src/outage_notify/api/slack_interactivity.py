@@ -20,8 +20,8 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from outage_notify.api.slack_auth import SlackForm
-from outage_notify.api.slack_message import replace_message
 from outage_notify.config.settings import Settings
+from outage_notify.integrations.slack.acknowledged import replace_message
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow

@@ -1,12 +1,11 @@
 """Twilio status callbacks: delivery reports for the texts we sent.
 
-Twilio posts a form to the `StatusCallback` URL of each message (`sent`, then `delivered`,
-or `undelivered`/`failed` with an `ErrorCode`). It cannot send a bearer token; it signs the
-request instead (`X-Twilio-Signature`, HMAC-SHA1 with the account's auth token over the URL it
-called plus the sorted form fields). That URL is the public one, so the signature is checked
-against `OUTAGE_NOTIFY_PUBLIC_BASE_URL` + the path, never the Host this process saw (behind a
-proxy they differ). A report is committed before the answer; any 2xx tells Twilio it arrived,
-and a report for a message we do not know is answered 200 too (there is nothing to retry).
+Twilio posts a form to the `StatusCallback` URL of each message; what its fields and its
+signature mean is Twilio's own (`integrations/twilio/callbacks.py`). The URL it signs is the
+public one, so the signature is checked against `OUTAGE_NOTIFY_PUBLIC_BASE_URL` + the path,
+never the Host this process saw (behind a proxy they differ). A report is committed before the
+answer; any 2xx tells Twilio it arrived, and a report for a message we do not know is answered
+200 too (there is nothing to retry).
 """
 
 from __future__ import annotations
@@ -20,31 +19,23 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from kombu.exceptions import OperationalError as BrokerError
 from pydantic import BaseModel
 from starlette.datastructures import ImmutableMultiDict
-from twilio.request_validator import RequestValidator
 
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.provider_reports import Effect, Report
+from outage_notify.delivery.provider_reports import Effect
+from outage_notify.integrations.twilio.callbacks import (
+    SIGNATURE_HEADER,
+    signature_matches,
+    status_report,
+)
 from outage_notify.store.delivery_reports import apply_report
 from outage_notify.store.engine import transaction
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks/twilio", tags=["webhooks"])
 
-SIGNATURE_HEADER = "X-Twilio-Signature"
 # A status callback is a few hundred bytes; anything near this is not Twilio.
 MAX_BODY_BYTES = 64 * 1024
-# Twilio's delivery error codes (reported in callbacks, never when the message is created).
-DELIVERY_ERRORS = {
-    "30001": "Twilio's queue for our sender overflowed",
-    "30002": "our Twilio account is suspended",
-    "30003": "the handset is unreachable (switched off or out of coverage)",
-    "30004": "the message was blocked by the recipient or their carrier",
-    "30005": "the number is unknown or no longer in service",
-    "30006": "the number is a landline or cannot receive texts",
-    "30007": "the carrier filtered the message (spam filtering)",
-    "30008": "the carrier reported an unknown error",
-}
 
 Form = ImmutableMultiDict[str, str]
 
@@ -96,7 +87,7 @@ async def signed_form(request: Request) -> Form:
     except UnicodeDecodeError:
         raise _refuse(request, "body is not a UTF-8 form") from None
     url = public_url(request, settings)
-    if not RequestValidator(token).validate(url, form, signature):
+    if not signature_matches(token, url, form, signature):
         raise _refuse(
             request,
             f"{SIGNATURE_HEADER} does not match a request to {url}"
@@ -110,13 +101,10 @@ def twilio_status_callback(
     request: Request, form: Annotated[Form, Depends(signed_form)]
 ) -> CallbackAnswer:
     """Twilio's delivery report for one text: delivered, or on to the next channel."""
-    sid = form.get("MessageSid") or form.get("SmsSid") or ""
-    reported = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if not sid or not reported:
+    report = status_report(form)
+    if report is None:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus required")
-    code = form.get("ErrorCode", "")
-    text = DELIVERY_ERRORS.get(code, f"Twilio reported error {code}" if code else "")
-    report = Report(provider_id=sid, status=reported, error_code=code, error_text=text)
+    sid, reported, code = report.provider_id, report.status, report.error_code
     with transaction(request.app.state.sessions) as session:
         applied = apply_report(session, report, channel=ChannelName.SMS, now=datetime.now(UTC))
     if applied.delivery_id is None:
@@ -126,7 +114,7 @@ def twilio_status_callback(
             "Twilio status %s for a message not recorded yet (%s): retried later", reported, sid
         )
         try:
-            request.app.state.enqueuer.report(sid, reported, code, text, attempt=1)
+            request.app.state.enqueuer.report(sid, reported, code, report.error_text, attempt=1)
         except BrokerError:
             log.warning("could not queue the retry of the report for %s", sid)
         return CallbackAnswer(result="unknown_message")

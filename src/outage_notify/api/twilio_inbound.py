@@ -35,7 +35,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
-from twilio.twiml.messaging_response import MessagingResponse
 
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
@@ -44,6 +43,7 @@ from outage_notify.commands.runner import run_command
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import Settings
 from outage_notify.core import field_limits as limits
+from outage_notify.integrations.twilio.inbound import TWIML, opt_keyword, twiml
 from outage_notify.messages.catalogs import N_, Words
 from outage_notify.observability.redaction import mask_phone
 from outage_notify.store import acknowledgements
@@ -53,19 +53,12 @@ from outage_notify.store.tables import DeliveryRow
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/webhooks/twilio", tags=["webhooks"])
 
-# Twilio's default Advanced Opt-Out keywords (matched on the whole body, case-insensitive).
-STOP_WORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-)
-START_WORDS = frozenset({"START", "YES", "UNSTOP"})
-HELP_WORDS = frozenset({"HELP", "INFO"})
 # The staff commands' verbs (HELP is Twilio's keyword): from anyone else such a text is
 # refused, not taken as an acknowledgement, so "ETA 14:30" from another phone changes nothing.
 COMMAND_VERBS = frozenset(VERBS) - {"help"}
 # The confirmation of an acknowledgement, in the delivery's locale from the catalogs (every
 # translation in GSM-7 only: one segment).
 THANKS = N_("Thanks, noted that you got this. We will keep you posted.")
-TWIML = "text/xml"
 
 
 @dataclass(frozen=True)
@@ -133,7 +126,7 @@ def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]
     settings: Settings = request.app.state.settings
     sessions = request.app.state.sessions
     staff = settings.commands.sms_staff.get(text.sender)
-    keyword = _keyword(text.word)
+    keyword = opt_keyword(text.word)
     command = keyword is None and _looks_like_command(text.word)
     with transaction(sessions) as session:
         kept = text.claim(session)
@@ -190,16 +183,6 @@ def _handle(
     )
     log.info("SMS from %s, a number we never texted: ignored", mask_phone(text.sender))
     return ""
-
-
-def _keyword(word: str) -> str | None:
-    if word in STOP_WORDS:
-        return "opt_out"
-    if word in START_WORDS:
-        return "opt_in"
-    if word in HELP_WORDS:
-        return "help"
-    return None
 
 
 def _looks_like_command(word: str) -> bool:
@@ -292,7 +275,4 @@ def _command(request: Request, text: Inbound, kept: int, staff: StaffIdentity) -
 
 
 def _twiml(reply: str) -> Response:
-    answer = MessagingResponse()
-    if reply:
-        answer.message(reply)
-    return Response(str(answer), media_type=TWIML)
+    return Response(twiml(reply), media_type=TWIML)

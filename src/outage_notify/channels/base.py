@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from outage_notify.core.models import ChannelName, OutboundMessage
+from outage_notify.core.models import OutboundMessage
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,17 @@ class Receipt:
 class Channel(Protocol):
     """One way to reach people."""
 
-    name: ChannelName
-    limits: ChannelLimits
+    # Read-only in the contract so a channel may declare a `ChannelName` member or, for one
+    # that is not built in, a plain string.
+    @property
+    def name(self) -> str:
+        """The channel this sends on (its `Provider.channel`)."""
+        ...
+
+    @property
+    def limits(self) -> ChannelLimits:
+        """What one message on it can carry."""
+        ...
 
     async def send(self, message: OutboundMessage) -> Receipt:
         """Send one message to one address; raise a ChannelError subclass on failure."""

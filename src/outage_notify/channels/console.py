@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -20,28 +21,45 @@ from outage_notify.observability.redaction import mask_phone, mask_phones
 logger = logging.getLogger(__name__)
 
 
-def mask_address(channel: ChannelName, address: str) -> str:
-    if channel is ChannelName.SMS:
+def mask_url(address: str) -> str:
+    """A URL cut to its scheme and host: the rest may carry a token."""
+    parts = urlsplit(address)
+    return f"{parts.scheme}://{parts.hostname or ''}/…" if parts.scheme else "…"
+
+
+def mask_address(channel: str, address: str) -> str:
+    """An address of a built-in channel as a log may show it."""
+    if channel == ChannelName.SMS:
         return mask_phone(address)
-    if channel is ChannelName.FALLBACK:
-        parts = urlsplit(address)
-        return f"{parts.scheme}://{parts.hostname or ''}/…" if parts.scheme else "…"
+    if channel == ChannelName.FALLBACK:
+        return mask_url(address)
     return address
 
 
 class ConsoleChannel:
-    """Logs each message instead of sending it, standing in for channel `name`."""
+    """Logs each message instead of sending it, standing in for channel `name`.
 
-    def __init__(self, name: ChannelName, limits: ChannelLimits | None = None) -> None:
+    `redact_address` is how the provider's addresses may be logged; without it, a built-in
+    channel's rule (`mask_address`).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        limits: ChannelLimits | None = None,
+        *,
+        redact_address: Callable[[str], str] | None = None,
+    ) -> None:
         self.name = name
-        self.limits = limits or LIMITS[name]
+        self.limits = limits or LIMITS[ChannelName(name)]
+        self._redact = redact_address or (lambda address: mask_address(name, address))
 
     async def send(self, message: OutboundMessage) -> Receipt:
         title = f"[{message.title}] " if message.title else ""
         logger.warning(
             "DRY RUN %s (not configured, nothing sent) to %s: %s%s",
-            self.name.value,
-            mask_address(self.name, message.address),
+            self.name,
+            self._redact(message.address),
             title,
             # The body may quote a number (an alternative, a recipient's own); mask those too.
             mask_phones(message.body),

@@ -125,7 +125,8 @@ def _locales(settings: Settings) -> frozenset[str]:
 def _online(directory: Directory, settings: Settings, console: Console) -> list[Finding]:
     from rich.progress import Progress
 
-    from outage_notify.contacts.online import check_online, lookups_needed
+    from outage_notify.contacts.online import lookups_needed
+    from outage_notify.integrations.lookups import check_online
 
     slack, twilio = settings.slack, settings.twilio
     total = lookups_needed(

@@ -372,6 +372,7 @@ def send_test(
     from outage_notify.contacts.loading import load_contacts
     from outage_notify.delivery.rehearsal import results_table, select_recipients
     from outage_notify.delivery.rehearsal import send_test as rehearse
+    from outage_notify.integrations.registry import PROVIDERS
 
     settings = load_settings()
     try:
@@ -388,7 +389,12 @@ def send_test(
     with Progress(console=console, disable=audience is None) as progress:
         task = progress.add_task("sending test messages", total=len(targets))
         results = asyncio.run(
-            rehearse(targets, settings=settings, on_finished=lambda _: progress.advance(task))
+            rehearse(
+                targets,
+                settings=settings,
+                providers=PROVIDERS,
+                on_finished=lambda _: progress.advance(task),
+            )
         )
     console.print(results_table(results))
     if any(result.dry_run for result in results):

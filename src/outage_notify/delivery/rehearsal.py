@@ -21,6 +21,7 @@ from rich.text import Text
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import ConsoleChannel, mask_address
+from outage_notify.channels.provider import Provider
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
@@ -133,11 +134,12 @@ async def send_test(
     targets: Sequence[Recipient],
     *,
     settings: Settings,
+    providers: Sequence[Provider],
     on_finished: Callable[[RehearsalResult], None] | None = None,
 ) -> list[RehearsalResult]:
-    """Rehearse on this event loop with the configured channels and the shared rate limits."""
+    """Rehearse on this event loop with the providers' channels and the shared rate limits."""
     # No status callbacks: the API would look for a delivery that was never stored.
-    channels = await build_channels(settings, status_callback_url=None)
+    channels = await build_channels(settings, providers, status_callback_url=None)
     # The same buckets as the workers', so a rehearsal during an incident cannot overrun them.
     limiter = limiter_for(
         settings.ratelimit_redis_url or None,
@@ -149,7 +151,7 @@ async def send_test(
             targets,
             settings=settings,
             channels=channels,
-            throttle=Throttle(limiter, settings),
+            throttle=Throttle(limiter, settings, providers),
             on_finished=on_finished,
         )
     finally:
@@ -161,7 +163,7 @@ async def rehearse(
     targets: Sequence[Recipient],
     *,
     settings: Settings,
-    channels: Mapping[ChannelName, Channel],
+    channels: Mapping[str, Channel],
     throttle: Throttle | None,
     on_finished: Callable[[RehearsalResult], None] | None = None,
 ) -> list[RehearsalResult]:

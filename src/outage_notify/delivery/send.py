@@ -27,7 +27,7 @@ from outage_notify.core.errors import (
     TransientError,
     UnknownOutcomeError,
 )
-from outage_notify.core.models import ChannelName, DeliveryState, OutboundMessage
+from outage_notify.core.models import DeliveryState, OutboundMessage
 from outage_notify.delivery.throttling import RATE_LIMITED_CODES, Throttle
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,8 @@ class Job:
     """One claimed delivery, ready to go out on its current route."""
 
     delivery_id: int
-    channel: ChannelName
+    # The route's channel: a `ChannelName` value, or a registered provider's own channel.
+    channel: str
     message: OutboundMessage
     # Set when an earlier attempt's outcome is unknown: ask the provider before sending.
     reconcile_since: datetime | None = None
@@ -56,7 +57,7 @@ class Job:
 @dataclass(frozen=True)
 class Outcome:
     delivery_id: int
-    channel: ChannelName
+    channel: str
     address: str
     started_at: datetime
     finished_at: datetime
@@ -89,7 +90,7 @@ REFILL_SHARE = 4
 
 async def send_jobs(
     jobs: Iterable[Job],
-    channels: Mapping[ChannelName, Channel],
+    channels: Mapping[str, Channel],
     *,
     concurrency: int,
     throttle: Throttle | None = None,

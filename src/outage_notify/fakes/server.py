@@ -5,7 +5,10 @@ benchmarks); `run_fake_providers(host, port)` serves in the foreground (the CLI)
 Point the real SDKs at it: `client.api.base_url = fake.twilio_base_url`,
 `AsyncWebClient(base_url=fake.slack_base_url)`, Apprise URL `fake.fallback_url("ana")`.
 Given the service's Twilio auth token, the fake also posts signed status callbacks, and
-`POST /_fake/twilio/inbound` posts a signed incoming text to the service (twilio_inbound.py).
+`POST /_fake/twilio/inbound` posts a signed incoming text to the service.
+Each provider's fake lives in its package (`integrations/<provider>/fake*.py`) and is added
+here through its descriptor's `add_fake_routes`; this package keeps what they share: the
+server, its records (`state`), faults, wire helpers and the control routes.
 """
 
 from __future__ import annotations
@@ -20,14 +23,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from outage_notify.fakes import (
-    control,
-    fallback,
-    slack,
-    twilio,
-    twilio_inbound,
-    twilio_lookup,
-)
+from outage_notify.fakes import control
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.state import (
     FakeCallback,
@@ -37,6 +33,7 @@ from outage_notify.fakes.state import (
     FakeStats,
 )
 from outage_notify.fakes.wire import STATE_KEY
+from outage_notify.integrations.registry import PROVIDERS
 
 START_TIMEOUT_SECONDS = 10.0
 
@@ -44,11 +41,9 @@ START_TIMEOUT_SECONDS = 10.0
 def build_app(state: FakeState) -> web.Application:
     app = web.Application()
     app[STATE_KEY] = state
-    twilio.add_routes(app)
-    twilio_lookup.add_routes(app)
-    twilio_inbound.add_routes(app)
-    slack.add_routes(app)
-    fallback.add_routes(app)
+    for provider in PROVIDERS:
+        if provider.add_fake_routes is not None:
+            provider.add_fake_routes(app)
     control.add_routes(app)
     return app
 

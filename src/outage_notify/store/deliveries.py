@@ -198,7 +198,7 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
         attempts.append(
             {
                 "delivery_id": outcome.delivery_id,
-                "channel": outcome.channel.value,
+                "channel": str(outcome.channel),
                 "address": outcome.address,
                 "started_at": outcome.started_at,
                 "finished_at": outcome.finished_at,
@@ -216,7 +216,7 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
             "next_attempt_at": step.next_attempt_at,
             "route_started_at": step.route_started_at,
             "unknown_since": step.unknown_since,
-            "channel": outcome.channel.value,
+            "channel": str(outcome.channel),
             "updated_at": now,
             "error": ""
             if outcome.result == "sent"

@@ -21,9 +21,9 @@ from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
-from outage_notify.core.models import ChannelName
 from outage_notify.delivery.stale_claims import Liveness
 from outage_notify.delivery.throttling import Throttle
+from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.rendering import Renderer
 from outage_notify.ratelimit.limiter import limiter_for
@@ -50,7 +50,7 @@ class WorkerRuntime:
             self.__dict__["directory"] = directory
         self._lock = threading.Lock()
         self._io: LoopThread | None = None
-        self._channels: dict[ChannelName, Channel] | None = None
+        self._channels: dict[str, Channel] | None = None
         self._throttle: Throttle | None = None
         # Its own lock: built before the fork, the runtime's heartbeat is per process.
         self._beat_lock = threading.Lock()
@@ -88,13 +88,15 @@ class WorkerRuntime:
             return None
         return self.settings.public_base_url.rstrip("/") + "/api/v1/webhooks/twilio/status"
 
-    def channels(self) -> dict[ChannelName, Channel]:
+    def channels(self) -> dict[str, Channel]:
         """The channels, built on the I/O loop the first time they are needed."""
         with self._lock:
             if self._channels is None:
                 self._io = LoopThread()
                 self._channels = self._io.run(
-                    build_channels(self.settings, status_callback_url=self.status_callback_url())
+                    build_channels(
+                        self.settings, PROVIDERS, status_callback_url=self.status_callback_url()
+                    )
                 )
                 # The Redis client of the limiter belongs to the same loop as the channels.
                 self._throttle = Throttle(
@@ -104,6 +106,7 @@ class WorkerRuntime:
                         jitter=self.settings.ratelimit.jitter_seconds,
                     ),
                     self.settings,
+                    PROVIDERS,
                 )
             return self._channels
 

@@ -224,7 +224,7 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             "delivery %s: %s via %s%s -> %s",
             row.id,
             outcome.result,
-            outcome.channel.value,
+            str(outcome.channel),
             f" ({outcome.error_code} {outcome.error_text})".rstrip() if outcome.error_code else "",
             step.state.value,
             extra={

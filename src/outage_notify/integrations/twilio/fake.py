@@ -1,8 +1,8 @@
 """DEVELOPMENT FAKE: Twilio's Messages API (create and list), as twilio-python 9.x calls it.
 
-Lookup v2 (`twilio_lookup`) is served beside it.
+Lookup v2 (`fake_lookup`) is served beside it.
 
-Messages created with a `StatusCallback` are reported on later (`twilio_status`).
+Messages created with a `StatusCallback` are reported on later (`fake_status`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from outage_notify.fakes import twilio_status
 from outage_notify.fakes.faults import Fault
 from outage_notify.fakes.state import FakeRecord, FakeRejection, utc_now
 from outage_notify.fakes.wire import (
@@ -29,6 +28,7 @@ from outage_notify.fakes.wire import (
     state_of,
     wait_latency,
 )
+from outage_notify.integrations.twilio import fake_status
 
 API = "/2010-04-01/Accounts/{account_sid}/Messages.json"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -170,7 +170,7 @@ async def create_message(request: web.Request) -> web.StreamResponse:
     state.record(FakeRecord("sms", to, resource["body"], "", sid, now, raw))
     # Twilio reports on every message it queued, even when our client never saw the answer.
     callback_url = str(params.get("StatusCallback", ""))
-    request.app[twilio_status.CALLBACKS_KEY].schedule(callback_url, resource, fault)
+    request.app[fake_status.CALLBACKS_KEY].schedule(callback_url, resource, fault)
     if fault is not None and fault.drop:
         state.count_drop("sms")
     return await finish_accepted(request, fault, json_response(resource, status=201))
@@ -241,6 +241,6 @@ async def list_messages(request: web.Request) -> web.StreamResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    twilio_status.install(app, app[STATE_KEY])
+    fake_status.install(app, app[STATE_KEY])
     app.router.add_post(API, create_message)
     app.router.add_get(API, list_messages)

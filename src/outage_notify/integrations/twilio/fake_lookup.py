@@ -12,8 +12,8 @@ from typing import Any
 import phonenumbers
 from aiohttp import web
 
-from outage_notify.fakes.twilio import authorised_any, fault_response, twilio_error
 from outage_notify.fakes.wire import json_response, state_of, wait_latency
+from outage_notify.integrations.twilio.fake import authorised_any, fault_response, twilio_error
 
 API = "/v2/PhoneNumbers/{number}"
 

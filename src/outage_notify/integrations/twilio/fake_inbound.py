@@ -18,8 +18,8 @@ import aiohttp
 from aiohttp import web
 from twilio.request_validator import RequestValidator
 
-from outage_notify.fakes.twilio_status import SERVICE_SENDER, TIMEOUT_SECONDS
 from outage_notify.fakes.wire import json_response, read_params, state_of
+from outage_notify.integrations.twilio.fake_status import SERVICE_SENDER, TIMEOUT_SECONDS
 
 PATH = "/_fake/twilio/inbound"
 ACCOUNT_SID = "AC" + "0" * 32

@@ -1,0 +1,42 @@
+"""Apprise's provider descriptor: the fallback channel, any Apprise URL but e-mail."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from outage_notify.channels.base import Channel
+from outage_notify.channels.console import mask_url
+from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.provider import BuildOptions, Provider
+from outage_notify.config.settings import Settings
+from outage_notify.core.models import ChannelName
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+
+def build(settings: Settings, options: BuildOptions) -> Channel:
+    """The fallback channel (configured: fallback URLs)."""
+    from outage_notify.integrations.apprise.channel import FallbackChannel
+
+    return FallbackChannel(settings.fallback)
+
+
+def add_fake_routes(app: web.Application) -> None:
+    """DEVELOPMENT FAKE: an Apprise `json://` target."""
+    from outage_notify.integrations.apprise import fake
+
+    fake.add_routes(app)
+
+
+# No shared rate limits: each target is its own service with its own limits.
+FALLBACK = Provider(
+    name="apprise",
+    channel=ChannelName.FALLBACK,
+    limits=LIMITS[ChannelName.FALLBACK],
+    missing_settings="OUTAGE_NOTIFY_FALLBACK_URLS",
+    configured=lambda settings: settings.fallback.configured,
+    build=build,
+    redact_address=mask_url,
+    add_fake_routes=add_fake_routes,
+)
