@@ -32,7 +32,7 @@ from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
 
-from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.channels.capacity import Budget, default_budget
 from outage_notify.contacts.components import EMPTY, ComponentCatalogue
 from outage_notify.core.errors import ConfigError, TemplateError
 from outage_notify.core.models import (

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.channels.capacity import Budget, default_budget
 from outage_notify.core.errors import TemplateError
 from outage_notify.core.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
 from outage_notify.messages.filters import format_time
