@@ -24,7 +24,7 @@ from twilio.request_validator import RequestValidator
 
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.provider_reports import Effect, Report
+from outage_notify.delivery.provider_reports import DeliveryReport, Effect
 from outage_notify.store.delivery_reports import apply_report
 from outage_notify.store.engine import transaction
 
@@ -116,7 +116,7 @@ def twilio_status_callback(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus required")
     code = form.get("ErrorCode", "")
     text = DELIVERY_ERRORS.get(code, f"Twilio reported error {code}" if code else "")
-    report = Report(provider_id=sid, status=reported, error_code=code, error_text=text)
+    report = DeliveryReport(provider_id=sid, status=reported, error_code=code, error_text=text)
     with transaction(request.app.state.sessions) as session:
         applied = apply_report(session, report, channel=ChannelName.SMS, now=datetime.now(UTC))
     if applied.delivery_id is None:

@@ -9,7 +9,7 @@ from typing import Any
 from celery import Celery
 
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.provider_reports import Effect, Report
+from outage_notify.delivery.provider_reports import DeliveryReport, Effect
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
@@ -98,7 +98,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.APPLY_REPORT, shared=False)  # type: ignore[untyped-decorator]
     def apply_report(sid: str, status: str, code: str, text: str, attempt: int) -> str:
         rt = runtime()
-        report = Report(provider_id=sid, status=status, error_code=code, error_text=text)
+        report = DeliveryReport(provider_id=sid, status=status, error_code=code, error_text=text)
         with transaction(rt.sessions) as session:
             applied = store_reports.apply_report(
                 session, report, channel=ChannelName.SMS, now=datetime.now(UTC)
