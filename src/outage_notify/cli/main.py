@@ -327,15 +327,11 @@ def db_upgrade() -> None:
 def _check_config(settings: Settings) -> Directory:
     """The contacts, once they and the templates are found valid; exits otherwise."""
     from outage_notify.contacts.loading import load_contacts
-    from outage_notify.messages.budget import deployment_values, for_directory
-    from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import check_deployment
 
     try:
         directory = load_contacts(settings)
-        budgets = for_directory(settings, directory)
-        values = deployment_values(settings)
-        renderer = Renderer(settings.templates_dir, components=directory.components)
-        problems = renderer.check(budgets.budget, values)
+        problems = check_deployment(settings, directory)
     except ConfigError as error:
         fail(str(error))
     if problems:

@@ -17,16 +17,12 @@ def templates_check() -> None:
     """Render every template with sample data; fail on any error."""
     from outage_notify.cli.main import console, errors, fail, load_settings
     from outage_notify.contacts.loading import load_contacts
-    from outage_notify.messages.budget import deployment_values, for_directory
-    from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import check_deployment
 
     settings = load_settings()
     try:
         directory = load_contacts(settings)
-        budgets = for_directory(settings, directory)
-        values = deployment_values(settings)
-        renderer = Renderer(settings.templates_dir, components=directory.components)
-        problems = renderer.check(budgets.budget, values)
+        problems = check_deployment(settings, directory)
     except ConfigError as error:
         fail(str(error))
     if problems:
