@@ -62,7 +62,7 @@ def serve(
     """Run the API (and, without BROKER_URL, a worker in the same process)."""
     import uvicorn
 
-    from outage_notify.runner import API_FACTORY, build_service
+    from outage_notify.service import API_FACTORY, build_service
 
     settings = load_settings()
     configure_logging(settings)
@@ -102,7 +102,7 @@ def serve(
 
 def _check_and_announce(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Validate and migrate as a one-process `serve` would, then let go of what it loaded."""
-    from outage_notify.runner import build_service
+    from outage_notify.service import build_service
 
     try:
         service = build_service(settings)

@@ -34,7 +34,7 @@ from outage_notify.demo.client import MONITOR, STAFF, TWILIO_AUTH, DemoClient
 from outage_notify.demo.sop import Cast, play
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.runner import build_service
+from outage_notify.service import build_service
 
 # The shipped contacts are a Brazilian organisation's (as in .env.example): its readers in
 # Sao Paulo read plain times, the few in London or San Francisco read theirs with the zone.

@@ -1,4 +1,9 @@
-"""Wiring one service process: store, contacts, Celery app, API, embedded worker."""
+"""Wiring one service process (`serve`): store, contacts, Celery app, API, embedded worker.
+
+This builds a process once at its start. What a worker process holds while it runs (database,
+contacts, templates, channels) is `worker.runtime.WorkerRuntime`; the service hands it the
+contacts it read, so an embedded worker and the API share one copy.
+"""
 
 from __future__ import annotations
 
@@ -100,7 +105,7 @@ def build_service(settings: Settings) -> Service:
 
 
 # What `serve --workers N` has uvicorn import and call in each of its processes.
-API_FACTORY = "outage_notify.runner:api_from_environment"
+API_FACTORY = "outage_notify.service:api_from_environment"
 
 
 def api_from_environment() -> FastAPI:
