@@ -45,11 +45,22 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     def _plan(rt: WorkerRuntime, update_id: int) -> None:
         planned = steps.plan_update(rt, update_id)
-        batch = rt.settings.delivery.batch_size
-        enqueue.deliveries(planned.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
-        enqueue.deliveries(planned.rest, batch_size=batch)
+        _send(rt, urgent=planned.urgent, rest=planned.rest)
         # After the batches are out: the first messages never wait for it.
         statistics.refresh_after_bulk_load(rt.engine, len(planned.urgent) + len(planned.rest))
+
+    def _send(rt: WorkerRuntime, *, urgent: list[int], rest: list[int]) -> None:
+        """Enqueue deliveries in batches, the urgent ones on their own queue."""
+        batch = rt.settings.delivery.batch_size
+        enqueue.deliveries(urgent, batch_size=batch, queue=names.QUEUE_URGENT)
+        enqueue.deliveries(rest, batch_size=batch)
+
+    def _plan_written_by(step: Callable[[WorkerRuntime], list[int]]) -> int:
+        """Run a beat step, plan the updates it wrote; how many it wrote."""
+        rt = runtime()
+        ids = step(rt)
+        _plan_each(rt, ids)
+        return len(ids)
 
     @app.task(name=names.DISPATCH, shared=False)  # type: ignore[untyped-decorator]
     def dispatch(delivery_ids: list[int]) -> None:
@@ -62,18 +73,13 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
     def remind() -> int:
-        rt = runtime()
-        ids = sop_steps.remind(rt)
-        _plan_each(rt, ids)
-        return len(ids)
+        return _plan_written_by(sop_steps.remind)
 
     @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
     def chase() -> int:
         rt = runtime()
         chased = chase_steps.chase(rt)
-        batch = rt.settings.delivery.batch_size
-        enqueue.deliveries(chased.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
-        enqueue.deliveries(chased.rest, batch_size=batch)
+        _send(rt, urgent=chased.urgent, rest=chased.rest)
         _plan_each(rt, chased.updates)
         return len(chased.urgent) + len(chased.rest)
 
@@ -113,10 +119,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.SETTLE, shared=False)  # type: ignore[untyped-decorator]
     def settle() -> int:
-        rt = runtime()
-        ids = flood_steps.settle(rt)
-        _plan_each(rt, ids)
-        return len(ids)
+        return _plan_written_by(flood_steps.settle)
 
     @app.task(name=names.DIGEST, shared=False)  # type: ignore[untyped-decorator]
     def digest() -> int:
