@@ -16,8 +16,7 @@ from rich.console import Console
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
-from outage_notify.contacts.loading import load_contacts
-from outage_notify.messages.template_check import check_deployment
+from outage_notify.messages.template_check import load_and_check
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -87,8 +86,7 @@ def _safe(url: str) -> str:
 
 def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
-    directory = load_contacts(settings)
-    problems = check_deployment(settings, directory)
+    directory, problems = load_and_check(settings)
     if problems:
         from outage_notify.core.errors import TemplateError
 

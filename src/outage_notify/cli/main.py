@@ -327,12 +327,10 @@ def db_upgrade() -> None:
 
 def _check_config(settings: Settings) -> Directory:
     """The contacts, once they and the templates are found valid; exits otherwise."""
-    from outage_notify.contacts.loading import load_contacts
-    from outage_notify.messages.template_check import check_deployment
+    from outage_notify.messages.template_check import load_and_check
 
     try:
-        directory = load_contacts(settings)
-        problems = check_deployment(settings, directory)
+        directory, problems = load_and_check(settings)
     except ConfigError as error:
         fail(str(error))
     if problems:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from outage_notify.channels.capacity import Budget, default_budget
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.errors import TemplateError
 from outage_notify.core.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
 from outage_notify.messages.budget import deployment_values, for_directory
@@ -32,6 +33,15 @@ from outage_notify.messages.samples import sample_contexts
 Values = dict[str, Any]
 # Free text far over any budget: the check then measures the must-keep parts alone.
 LONG_TEXT = "Storage array failed; moving mailboxes to the standby server. " * 160
+
+
+def load_and_check(settings: Settings) -> tuple[Directory, list[str]]:
+    """The deployment's contacts, and every problem of its templates with them.
+
+    What `serve` and `templates check` check before anything is sent; raises ConfigError.
+    """
+    directory = load_contacts(settings)
+    return directory, check_deployment(settings, directory)
 
 
 def check_deployment(settings: Settings, directory: Directory) -> list[str]:
