@@ -13,7 +13,7 @@ declare an incident through the API whose `opened` goes to N SMS-first users, th
 - peak RSS (VmHWM) of every service process.
 
 Modes: `embedded` is `outage-notify serve` without BROKER_URL (memory broker, EmbeddedWorker
-and API in one process, as runner.py builds it); `distributed` is `outage-notify serve` +
+and API in one process, as service.py builds it); `distributed` is `outage-notify serve` +
 `outage-notify worker` x --workers (prefork, --worker-concurrency children each) + beat on
 Redis. Rate limits are set far above what the machine can send.
 

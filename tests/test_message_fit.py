@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from outage_notify.channels.limits import (
+from outage_notify.channels.capacity import (
     SLACK_MAX_BLOCKS,
     SLACK_MAX_SECTION,
     TWILIO_MAX_BODY,

@@ -18,7 +18,7 @@ import pytest
 import redis
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.config.settings import Settings, TwilioSettings
 from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, OutboundMessage

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from outage_notify.channels.limits import default_budget
+from outage_notify.channels.capacity import default_budget
 from outage_notify.contacts.components import load_catalogue
 from outage_notify.core.errors import ConfigError, TemplateError
 from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind

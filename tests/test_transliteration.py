@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.channels.limits import default_budget
+from outage_notify.channels.capacity import default_budget
 from outage_notify.core.models import ChannelName, UpdateKind
 from outage_notify.messages.rendering import Renderer
 from outage_notify.messages.samples import sample_contexts

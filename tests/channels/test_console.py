@@ -10,8 +10,8 @@ import pytest
 from pydantic import SecretStr
 
 from outage_notify.channels.base import Channel
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.console import ConsoleChannel, mask_address
-from outage_notify.channels.limits import LIMITS
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import (
     FallbackSettings,

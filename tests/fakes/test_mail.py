@@ -3,28 +3,13 @@ round trip through it, and plays an outage by refusing every SMTP connection."""
 
 from __future__ import annotations
 
-from pydantic import SecretStr
-
 from outage_notify.config.mail import ProbeSettings
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.mail.probes import run_round_trip
 
 
 def probe_of(mail: FakeMail) -> ProbeSettings:
-    return ProbeSettings(
-        enabled=True,
-        smtp_host="127.0.0.1",
-        smtp_port=mail.smtp_port,
-        smtp_starttls="never",
-        imap_host="127.0.0.1",
-        imap_port=mail.imap_port,
-        imap_ssl=False,
-        imap_starttls="never",
-        imap_password=SecretStr("any"),
-        mailbox_address="probe@demo.example",
-        receive_timeout_seconds=3,
-        poll_interval_seconds=0.1,
-    )
+    return mail.probe_settings(poll_interval_seconds=0.1)
 
 
 def test_a_round_trip_passes_and_leaves_the_inbox_empty() -> None:

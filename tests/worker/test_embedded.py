@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.runner import build_service
+from outage_notify.service import build_service
 from outage_notify.store.engine import transaction
 from outage_notify.store.incidents import record_event
 from outage_notify.store.tables import AttemptRow, DeliveryRow, EventRow

@@ -14,7 +14,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from outage_notify.channels.base import ChannelLimits, Receipt
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.observability.redaction import mask_phone, mask_phones
 

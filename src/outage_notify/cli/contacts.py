@@ -113,11 +113,11 @@ def contacts_import(
 def _locales(settings: Settings) -> frozenset[str]:
     """The locales that have templates: a contact in any other would get no message."""
     from outage_notify.cli.main import fail
+    from outage_notify.contacts.loading import template_locales
     from outage_notify.core.errors import ConfigError
-    from outage_notify.messages.rendering import Renderer
 
     try:
-        return frozenset(Renderer(settings.templates_dir).locales)
+        return template_locales(settings)
     except ConfigError as error:
         fail(str(error))
 

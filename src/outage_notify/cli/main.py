@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from outage_notify.cli.contacts import contacts_app
+from outage_notify.cli.rehearsal import send_test
 from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
@@ -62,7 +63,7 @@ def serve(
     """Run the API (and, without BROKER_URL, a worker in the same process)."""
     import uvicorn
 
-    from outage_notify.runner import API_FACTORY, build_service
+    from outage_notify.service import API_FACTORY, build_service
 
     settings = load_settings()
     configure_logging(settings)
@@ -102,7 +103,7 @@ def serve(
 
 def _check_and_announce(settings: Settings, *, host: str, port: int, workers: int) -> None:
     """Validate and migrate as a one-process `serve` would, then let go of what it loaded."""
-    from outage_notify.runner import build_service
+    from outage_notify.service import build_service
 
     try:
         service = build_service(settings)
@@ -326,16 +327,10 @@ def db_upgrade() -> None:
 
 def _check_config(settings: Settings) -> Directory:
     """The contacts, once they and the templates are found valid; exits otherwise."""
-    from outage_notify.contacts.loading import load_contacts
-    from outage_notify.messages.budget import deployment_values, for_directory
-    from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import load_and_check
 
     try:
-        directory = load_contacts(settings)
-        budgets = for_directory(settings, directory)
-        values = deployment_values(settings)
-        renderer = Renderer(settings.templates_dir, components=directory.components)
-        problems = renderer.check(budgets.budget, values)
+        directory, problems = load_and_check(settings)
     except ConfigError as error:
         fail(str(error))
     if problems:
@@ -343,68 +338,8 @@ def _check_config(settings: Settings) -> Directory:
     return directory
 
 
-@app.command("send-test")
-def send_test(
-    contact: Annotated[
-        str | None, typer.Option("--contact", metavar="ID", help="One contact, by id.")
-    ] = None,
-    audience: Annotated[
-        str | None,
-        typer.Option(
-            "--audience", metavar="NAME", help="Every contact and broadcast target of an audience."
-        ),
-    ] = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", help="Send to a whole audience without asking first.")
-    ] = False,
-) -> None:
-    """Rehearse: send a marked [TEST] message to one contact or one audience.
-
-    It goes out now, from this process (not through the queue), on the channels configured
-    (a console dry run for those that are not), each contact's channels in order with fallback,
-    under the shared rate limits. Nothing is written to the database: a rehearsal is not an
-    incident. Exits 1 if anyone was not reached.
-    """
-    import asyncio
-
-    from rich.progress import Progress
-
-    from outage_notify.contacts.loading import load_contacts
-    from outage_notify.delivery.rehearsal import results_table, select_recipients
-    from outage_notify.delivery.rehearsal import send_test as rehearse
-    from outage_notify.integrations.registry import PROVIDERS
-
-    settings = load_settings()
-    try:
-        directory = load_contacts(settings)
-        targets = select_recipients(directory, contact_id=contact, audience=audience)
-    except ConfigError as error:
-        hint = " (use --contact ID or --audience NAME)" if contact == audience else ""
-        fail(f"{error}{hint}")
-    if audience is not None and not yes:
-        if not sys.stdin.isatty():
-            fail("sending to a whole audience needs --yes when not run interactively")
-        typer.confirm(f"Send a test to {len(targets)} recipients of {audience}?", abort=True)
-    configure_logging(settings)
-    with Progress(console=console, disable=audience is None) as progress:
-        task = progress.add_task("sending test messages", total=len(targets))
-        results = asyncio.run(
-            rehearse(
-                targets,
-                settings=settings,
-                providers=PROVIDERS,
-                on_finished=lambda _: progress.advance(task),
-            )
-        )
-    console.print(results_table(results))
-    if any(result.dry_run for result in results):
-        console.print(
-            "[yellow]note:[/] 'dry run' channels are not configured and only logged the message"
-        )
-    missed = sum(not result.reached for result in results)
-    if missed:
-        fail(f"{missed} of {len(results)} recipient(s) not reached; see the table", code=1)
-    console.print(f"test message reached all {len(results)} recipient(s)")
+# Last, where its function stood: `--help` lists the commands in the order they are added.
+app.command("send-test")(send_test)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.core.models import ChannelName
 from outage_notify.messages.preview import PreviewRow, SmsCost
 

@@ -16,17 +16,11 @@ templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 def templates_check() -> None:
     """Render every template with sample data; fail on any error."""
     from outage_notify.cli.main import console, errors, fail, load_settings
-    from outage_notify.contacts.loading import load_contacts
-    from outage_notify.messages.budget import deployment_values, for_directory
-    from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import load_and_check
 
     settings = load_settings()
     try:
-        directory = load_contacts(settings)
-        budgets = for_directory(settings, directory)
-        values = deployment_values(settings)
-        renderer = Renderer(settings.templates_dir, components=directory.components)
-        problems = renderer.check(budgets.budget, values)
+        _, problems = load_and_check(settings)
     except ConfigError as error:
         fail(str(error))
     if problems:

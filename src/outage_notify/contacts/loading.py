@@ -1,6 +1,7 @@
 """Loading the contacts folder the way every process must: with the locales templates exist for.
 
-`contacts check`, `contacts import`, `serve` and `worker` all accept exactly the same files.
+`contacts check`, `contacts import`, `serve` and `worker` all accept exactly the same files: the
+locales come from `template_locales` alone.
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from outage_notify.messages.rendering import Renderer
 log = logging.getLogger(__name__)
 
 
+def template_locales(settings: Settings, *, renderer: Renderer | None = None) -> frozenset[str]:
+    """The locales that have templates: a contact in any other would get no message.
+
+    Raises ConfigError when the templates folder cannot be read.
+    """
+    return frozenset((renderer or Renderer(settings.templates_dir)).locales)
+
+
 def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Directory:
     """The validated contacts folder; a contact's locale must have templates. Raises ConfigError."""
-    locales = (renderer or Renderer(settings.templates_dir)).locales
+    locales = template_locales(settings, renderer=renderer)
     # 100,000 contacts are a few million objects that all live on: the cyclic collector would
     # scan the growing heap again and again while they are read (about 40 % of the time) and
     # find nothing to free.
@@ -25,7 +34,7 @@ def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Di
     gc.disable()
     try:
         directory = load_directory(
-            settings.contacts_dir, locales=frozenset(locales), region=settings.default_region
+            settings.contacts_dir, locales=locales, region=settings.default_region
         )
     finally:
         if enabled:

@@ -29,7 +29,7 @@ class Effect(StrEnum):
 
 
 @dataclass(frozen=True)
-class Report:
+class DeliveryReport:
     """One delivery report, in provider-neutral words."""
 
     provider_id: str

@@ -23,7 +23,6 @@ import yaml
 from pydantic import SecretStr
 from rich.console import Console
 
-from outage_notify.config.mail import ProbeSettings
 from outage_notify.config.settings import (
     FallbackSettings,
     RateLimitSettings,
@@ -35,7 +34,7 @@ from outage_notify.demo.client import MONITOR, STAFF, TWILIO_AUTH, DemoClient
 from outage_notify.demo.sop import Cast, play
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.runner import build_service
+from outage_notify.service import build_service
 
 # The shipped contacts are a Brazilian organisation's (as in .env.example): its readers in
 # Sao Paulo read plain times, the few in London or San Francisco read theirs with the zone.
@@ -70,22 +69,8 @@ def demo_settings(
             "fallback": FallbackSettings(urls=[fakes.fallback_url("it-status-room")]),
             # SOP step 5: a probe mailbox on the mail fake, checked every 5 s (the least allowed);
             # one passing round trip verifies the fix (3 in a row by default).
-            "probe": ProbeSettings(
-                enabled=True,
-                smtp_host="127.0.0.1",
-                smtp_port=mail.smtp_port,
-                smtp_starttls="never",
-                imap_host="127.0.0.1",
-                imap_port=mail.imap_port,
-                imap_ssl=False,
-                imap_starttls="never",
-                imap_password=SecretStr("demo"),
-                mailbox_address="probe@demo.example",
-                receive_timeout_seconds=3,
-                poll_interval_seconds=0.2,
-                interval_seconds=5,
-                failures_to_open=50,
-                passes_to_resolve=1,
+            "probe": mail.probe_settings(
+                interval_seconds=5, failures_to_open=50, passes_to_resolve=1
             ),
             "sweep_interval_seconds": 5.0,
             "reminder_interval_seconds": 2.0,

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from email.policy import default as default_policy
 from typing import Any
 
+from pydantic import SecretStr
+
+from outage_notify.config.mail import ProbeSettings
+
 HOST = "127.0.0.1"
 
 
@@ -155,6 +159,28 @@ class FakeMail:
     @property
     def imap_port(self) -> int:
         return int(self._servers[1].server_address[1])
+
+    def probe_settings(self, **changes: Any) -> ProbeSettings:
+        """A mail probe of this fake's mailbox (plain text, any password), with `changes`.
+
+        The one way the demo and the tests point the real probe at the fake.
+        """
+        probe: dict[str, Any] = {
+            "enabled": True,
+            "smtp_host": HOST,
+            "smtp_port": self.smtp_port,
+            "smtp_starttls": "never",
+            "imap_host": HOST,
+            "imap_port": self.imap_port,
+            "imap_ssl": False,
+            "imap_starttls": "never",
+            # The fake accepts any LOGIN: the password only has to be there to be sent.
+            "imap_password": SecretStr("fake-mail"),
+            "mailbox_address": "probe@demo.example",
+            "receive_timeout_seconds": 3,
+            "poll_interval_seconds": 0.2,
+        }
+        return ProbeSettings.model_validate({**probe, **changes})
 
     def __enter__(self) -> FakeMail:
         for thread in self._threads:

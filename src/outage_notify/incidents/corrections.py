@@ -14,8 +14,9 @@ import copy
 from datetime import datetime
 
 from outage_notify.core.errors import TransitionError
-from outage_notify.core.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
-from outage_notify.incidents.lifecycle import Decision, TimelineEntry, scope_entry
+from outage_notify.core.models import IncidentState, Phase, Severity, UpdateKind
+from outage_notify.incidents.decisions import Decision, TimelineEntry, rescope
+from outage_notify.incidents.transitions import close
 
 
 def edit(
@@ -45,11 +46,9 @@ def edit(
             )
         )
     if components is not None:
-        new.components = sorted(set(components))
-        added = tuple(sorted(set(new.components) - set(incident.components)))
-        restored = tuple(sorted(set(incident.components) - set(new.components)))
-        if added or restored:
-            entries.append(scope_entry(added, restored, actor))
+        _, _, scope = rescope(new, incident, components, actor)
+        if scope is not None:
+            entries.append(scope)
     return Decision(incident=new, timeline=tuple(entries))
 
 
@@ -59,22 +58,15 @@ def retract(incident: IncidentState, *, message: str, actor: str, now: datetime)
         raise TransitionError("the incident is already retracted")
     new = copy.deepcopy(incident)
     new.retracted_at = now
-    new.phase = Phase.RESOLVED
-    new.resolved_at = incident.resolved_at or now
-    new.next_update_at = None
-    new.active_groups = []
-    new.alerts_clear_since = None
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=UpdateKind.RETRACTED,
-            message=message,
-            phase=Phase.RESOLVED,
-            actor=actor,
-            phase_change=True,
-            # Staff wrote why it was a mistake: partners read it too (COMMS.md).
-            staff_text=True,
-        ),
+    # The ETA stays on record: the incident is never reopened, so it is never announced again.
+    return close(
+        new,
+        kind=UpdateKind.RETRACTED,
+        resolved_at=incident.resolved_at or now,
+        message=message,
+        actor=actor,
+        # Staff wrote why it was a mistake: partners read it too (COMMS.md).
+        staff_text=True,
         timeline=(
             TimelineEntry(
                 "transition",

@@ -1,17 +1,18 @@
-"""Incident phases, transitions and the updates they produce (pure).
+"""What each input does to an incident (pure): a monitoring signal, a staff declaration, update
+or resolution.
 
-Each function takes the incident as it is and returns a `Decision`: the incident as it should
-become, the update to send (if any) and what goes on the timeline. Nothing here touches a
-database, a queue or a clock: `now` is always passed in.
+Each function takes the incident as it is and returns a `Decision` (`incidents.decisions`): the
+incident as it should become, the update to send (if any) and what goes on the timeline. The
+phase moves themselves are written once, in `incidents.transitions`; the allowed moves and the
+update cadence in `incidents.phases`. Nothing here touches a database, a queue or a clock: `now`
+is always passed in. The names of those modules stay importable from here, as callers know them.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from outage_notify.contacts.components import EMPTY, ComponentCatalogue
 from outage_notify.core.errors import TransitionError
@@ -24,86 +25,44 @@ from outage_notify.core.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.incidents.eta_rules import check_staff_eta, clear_eta_on_reopen
+from outage_notify.incidents.decisions import Decision, TimelineEntry, rescope, scope_entry
+from outage_notify.incidents.eta_rules import check_staff_eta
+from outage_notify.incidents.phases import (
+    ALLOWED_TRANSITIONS,
+    PhaseTransition,
+    check_transition,
+    next_update_at,
+    phase_transition,
+)
+from outage_notify.incidents.transitions import (
+    mark_resolved,
+    open_incident,
+    reopen,
+    start_verifying,
+)
 
-# Reopening goes back to investigating; everything else moves forward or sideways while open.
-ALLOWED_TRANSITIONS: Mapping[Phase, frozenset[Phase]] = {
-    Phase.DETECTED: frozenset(
-        {Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
-    ),
-    Phase.INVESTIGATING: frozenset(
-        {Phase.IDENTIFIED, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
-    ),
-    Phase.IDENTIFIED: frozenset(
-        {Phase.INVESTIGATING, Phase.FIXING, Phase.VERIFYING, Phase.RESOLVED}
-    ),
-    Phase.FIXING: frozenset(
-        {Phase.INVESTIGATING, Phase.IDENTIFIED, Phase.VERIFYING, Phase.RESOLVED}
-    ),
-    Phase.VERIFYING: frozenset({Phase.INVESTIGATING, Phase.FIXING, Phase.RESOLVED}),
-    Phase.RESOLVED: frozenset({Phase.INVESTIGATING}),
-}
-
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "STAFF_GROUP",
+    "Decision",
+    "PhaseTransition",
+    "TimelineEntry",
+    "TransitionError",
+    "apply_alert",
+    "check_transition",
+    "declare",
+    "mark_resolved",
+    "next_update_at",
+    "phase_transition",
+    "reopen",
+    "resolve",
+    "scope_entry",
+    "staff_update",
+    "start_verifying",
+]
 
 # The group that keeps a staff-declared incident open until staff resolve it.
 STAFF_GROUP = "staff:declared"
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    kind: str
-    text: str
-    actor: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What should happen: the new incident state, an update to send, timeline entries."""
-
-    incident: IncidentState | None
-    update: UpdateDraft | None = None
-    timeline: tuple[TimelineEntry, ...] = ()
-
-
-@dataclass(frozen=True)
-class PhaseTransition:
-    """A change of phase as the report reads it: from (None: opened), to, and who moved it."""
-
-    from_phase: Phase | None
-    to_phase: Phase
-    actor: str
-
-
-def phase_transition(
-    before: Phase | None, decision: Decision, *, actor: str
-) -> PhaseTransition | None:
-    """The phase change `decision` makes to an incident that was in `before` (None: new).
-
-    The one place a phase change is recognised: every decision is saved through it
-    (`store.incidents.save_decision`), so opening, staff moves, verification, resolution and
-    any reopen are recorded alike, whichever function decided them. The actor is the one named
-    on the decision's transition entry, else on its update, else `actor`.
-    """
-    if decision.incident is None or decision.incident.phase == before:
-        return None
-    named = [e.actor for e in decision.timeline if e.kind == "transition" and e.actor]
-    if decision.update is not None and decision.update.actor:
-        named.append(decision.update.actor)
-    return PhaseTransition(before, decision.incident.phase, named[0] if named else actor)
-
-
-def check_transition(current: Phase, target: Phase) -> None:
-    """Raise TransitionError unless the lifecycle allows `current` → `target`."""
-    if target != current and target not in ALLOWED_TRANSITIONS[current]:
-        raise TransitionError(f"an incident cannot go from {current} to {target}")
-
-
-def next_update_at(
-    severity: Severity, *, now: datetime, cadence_minutes: Mapping[Severity, int]
-) -> datetime:
-    """When stakeholders were promised the next update, by severity."""
-    return now + timedelta(minutes=cadence_minutes.get(severity, 60))
 
 
 def apply_alert(
@@ -185,83 +144,6 @@ def _reopen(
     )
 
 
-def reopen(
-    incident: IncidentState,
-    *,
-    actor: str,
-    reason: str,
-    now: datetime,
-    cadence_minutes: Mapping[Severity, int],
-    groups: list[str],
-    components: list[str] | None = None,
-    severity: Severity | None = None,
-    message: str = "",
-    public: bool = False,
-    staff_text: bool = False,
-    eta: datetime | None = None,
-    extra: tuple[TimelineEntry, ...] = (),
-) -> Decision:
-    """A resolved incident is back to investigating; everyone told of it hears `reopened`.
-
-    The one reopen of a resolved incident, whether an alert fired again or staff reopened it.
-    The old ETA is never re-announced (`clear_eta_on_reopen`): the message says "no new
-    estimate yet; next update by ..." unless staff give a new `eta` with the reopen, which is
-    then announced as an estimate, not as a change.
-    """
-    if incident.phase != Phase.RESOLVED:
-        raise TransitionError("only a resolved incident can be reopened; send an update instead")
-    if incident.retracted_at is not None:
-        raise TransitionError(
-            "the incident was retracted as a mistake; declare a new incident instead"
-        )
-    new = copy.deepcopy(incident)
-    new.phase = Phase.INVESTIGATING
-    new.resolved_at = None
-    new.active_groups = list(groups)
-    new.components = list(components if components is not None else incident.components)
-    new.severity = severity or incident.severity
-    check_staff_eta(eta, now=now)
-    new.verify_passes = 0
-    new.alerts_clear_since = None
-    new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
-    clear_eta_on_reopen(new)
-    new.eta = eta
-    eta_entries: tuple[TimelineEntry, ...] = ()
-    if eta is not None:
-        eta_entries = (
-            TimelineEntry(
-                "eta",
-                f"ETA set to {eta.isoformat()}",
-                actor,
-                {"eta": eta.isoformat(), "announced": True},
-            ),
-        )
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=UpdateKind.REOPENED,
-            message=message,
-            phase=Phase.INVESTIGATING,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=(
-            *extra,
-            *eta_entries,
-            TimelineEntry(
-                "transition",
-                f"resolved → investigating: {reason}",
-                actor,
-                # The phase as data: a reason may hold any word or colon.
-                {"from": Phase.RESOLVED.value, "to": Phase.INVESTIGATING.value},
-            ),
-        ),
-    )
-
-
 def _open_from_alert(
     event: AlertEvent,
     *,
@@ -269,23 +151,19 @@ def _open_from_alert(
     cadence_minutes: Mapping[Severity, int],
     entry: TimelineEntry,
 ) -> Decision:
-    incident = IncidentState(
+    return open_incident(
         service=event.service,
         title=event.summary,
         summary=event.description,
         severity=event.severity,
         phase=Phase.DETECTED,
-        components=sorted(set(event.components)),
-        opened_at=now,
-        next_update_at=next_update_at(event.severity, now=now, cadence_minutes=cadence_minutes),
-        active_groups=[event.group_key],
-    )
-    return Decision(
-        incident=incident,
-        update=UpdateDraft(
-            kind=UpdateKind.OPENED, phase=Phase.DETECTED, actor=event.source, phase_change=True
-        ),
-        timeline=(entry, TimelineEntry("transition", "opened as detected", event.source)),
+        components=event.components,
+        groups=[event.group_key],
+        actor=event.source,
+        how="opened as detected",
+        now=now,
+        cadence_minutes=cadence_minutes,
+        extra=(entry,),
     )
 
 
@@ -335,23 +213,6 @@ def _clear_group(
     return mark_resolved(new, message="", actor=event.source, now=now, extra=(entry,))
 
 
-def start_verifying(
-    new: IncidentState, *, actor: str, extra: tuple[TimelineEntry, ...] = (), announce: bool = True
-) -> Decision:
-    """Monitoring says it is fixed: hold the resolution until mail really flows (SOP step 5)."""
-    previous = new.phase
-    new.phase = Phase.VERIFYING
-    new.verify_passes = 0
-    new.alerts_clear_since = None
-    entry = TimelineEntry("transition", f"{previous} → verifying", actor)
-    update = None
-    if announce:
-        update = UpdateDraft(
-            kind=UpdateKind.UPDATE, phase=Phase.VERIFYING, actor=actor, phase_change=True
-        )
-    return Decision(incident=new, update=update, timeline=(*extra, entry))
-
-
 def declare(
     *,
     title: str,
@@ -366,31 +227,22 @@ def declare(
 ) -> Decision:
     """Staff declare an outage (e.g. from user reports); it starts as investigating."""
     check_staff_eta(eta, now=now)
-    incident = IncidentState(
+    return open_incident(
         service=service,
         title=title,
         summary=summary,
         severity=severity,
         phase=Phase.INVESTIGATING,
-        components=sorted(set(components)),
-        opened_at=now,
-        eta=eta,
-        next_update_at=next_update_at(severity, now=now, cadence_minutes=cadence_minutes),
+        components=components,
         # Staff declared it, so staff resolve it: an alert that joins and clears must not.
-        active_groups=[STAFF_GROUP],
-    )
-    return Decision(
-        incident=incident,
-        update=UpdateDraft(
-            kind=UpdateKind.OPENED,
-            message=summary,
-            phase=Phase.INVESTIGATING,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            staff_text=True,
-        ),
-        timeline=(TimelineEntry("transition", "declared by staff as investigating", actor),),
+        groups=[STAFF_GROUP],
+        actor=actor,
+        how="declared by staff as investigating",
+        now=now,
+        cadence_minutes=cadence_minutes,
+        eta=eta,
+        message=summary,
+        staff_text=True,
     )
 
 
@@ -437,11 +289,9 @@ def staff_update(
     added: tuple[str, ...] = ()
     restored: tuple[str, ...] = ()
     if components is not None:
-        new.components = sorted(set(components))
-        added = tuple(sorted(set(new.components) - set(incident.components)))
-        restored = tuple(sorted(set(incident.components) - set(new.components)))
-        if added or restored:
-            entries.append(scope_entry(added, restored, actor))
+        added, restored, scope = rescope(new, incident, components, actor)
+        if scope is not None:
+            entries.append(scope)
     kind = UpdateKind.UPDATE
     eta_previous = None
     if eta is not None and eta != incident.eta:
@@ -475,17 +325,6 @@ def staff_update(
         restored=restored,
     )
     return Decision(incident=new, update=draft, timeline=tuple(entries))
-
-
-def scope_entry(added: tuple[str, ...], restored: tuple[str, ...], actor: str) -> TimelineEntry:
-    """The timeline's record of a change of the affected components."""
-    changes = [f"+{c}" for c in added] + [f"-{c}" for c in restored]
-    return TimelineEntry(
-        "components",
-        "components: " + " ".join(changes),
-        actor,
-        {"added": list(added), "restored": list(restored)},
-    )
 
 
 def resolve(
@@ -524,37 +363,4 @@ def resolve(
         extra=extra,
         public=public,
         staff_text=True,
-    )
-
-
-def mark_resolved(
-    new: IncidentState,
-    *,
-    message: str,
-    actor: str,
-    now: datetime,
-    extra: tuple[TimelineEntry, ...],
-    public: bool = False,
-    staff_text: bool = False,
-) -> Decision:
-    previous = new.phase
-    new.phase = Phase.RESOLVED
-    new.resolved_at = now
-    # The ETA is closed: a resolution never mentions one, and a reopen starts without one.
-    new.eta = None
-    new.next_update_at = None
-    new.active_groups = []
-    new.alerts_clear_since = None
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=UpdateKind.RESOLVED,
-            message=message,
-            phase=Phase.RESOLVED,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
     )

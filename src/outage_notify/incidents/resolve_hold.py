@@ -15,12 +15,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from outage_notify.core.models import AlertEvent, AlertStatus, IncidentState, Phase
-from outage_notify.incidents.lifecycle import (
-    Decision,
-    TimelineEntry,
-    mark_resolved,
-    start_verifying,
-)
+from outage_notify.incidents.decisions import Decision, TimelineEntry
+from outage_notify.incidents.transitions import mark_resolved, start_verifying
 
 ACTOR = "resolve-hold"
 

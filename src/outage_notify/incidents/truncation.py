@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from outage_notify.core import field_limits
 from outage_notify.core.models import COMPONENT_NAME, CUT_AT, AlertEvent
-from outage_notify.incidents.lifecycle import Decision, TimelineEntry
+from outage_notify.incidents.decisions import Decision, TimelineEntry
 
 _WORDS = {
     "summary": "alert summary",

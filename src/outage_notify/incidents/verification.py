@@ -13,13 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from outage_notify.core.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
-from outage_notify.incidents.eta_rules import clear_eta_on_reopen
-from outage_notify.incidents.lifecycle import (
-    Decision,
-    TimelineEntry,
+from outage_notify.core.models import IncidentState, Phase, Severity
+from outage_notify.incidents.decisions import Decision, TimelineEntry
+from outage_notify.incidents.transitions import (
+    back_to_investigating,
     mark_resolved,
-    next_update_at,
+    open_incident,
     start_verifying,
 )
 from outage_notify.messages.catalogs import N_
@@ -72,23 +71,14 @@ def apply_probe(
             new.active_groups.append(PROBE_GROUP)
         if incident.phase != Phase.VERIFYING:
             return Decision(incident=new, timeline=(entry,))
-        new.phase = Phase.INVESTIGATING
-        new.verify_passes = 0
-        new.next_update_at = next_update_at(new.severity, now=now, cadence_minutes=cadence_minutes)
-        clear_eta_on_reopen(new)
-        return Decision(
-            incident=new,
-            update=UpdateDraft(
-                kind=UpdateKind.REOPENED,
-                phase=Phase.INVESTIGATING,
-                actor=ACTOR,
-                phase_change=True,
-                message=FIX_DID_NOT_HOLD % {"stage": probe.stage},
-            ),
-            timeline=(
-                entry,
-                TimelineEntry("transition", "verifying → investigating: fix did not hold", ACTOR),
-            ),
+        return back_to_investigating(
+            new,
+            actor=ACTOR,
+            reason="fix did not hold",
+            now=now,
+            cadence_minutes=cadence_minutes,
+            message=FIX_DID_NOT_HOLD % {"stage": probe.stage},
+            extra=(entry,),
         )
     if PROBE_GROUP in new.active_groups:
         new.active_groups.remove(PROBE_GROUP)
@@ -115,25 +105,17 @@ def _open(
     service: str,
     entry: TimelineEntry,
 ) -> Decision:
-    components = ["outbound"] if probe.stage in SENDING_STAGES else ["inbound"]
-    incident = IncidentState(
+    return open_incident(
         service=service,
         title="Email is not working: the mail round trip check fails",
         summary=probe.error,
         severity=Severity.CRITICAL,
         phase=Phase.DETECTED,
-        components=components,
-        opened_at=now,
-        next_update_at=next_update_at(Severity.CRITICAL, now=now, cadence_minutes=cadence_minutes),
-        active_groups=[PROBE_GROUP],
-    )
-    return Decision(
-        incident=incident,
-        update=UpdateDraft(
-            kind=UpdateKind.OPENED, phase=Phase.DETECTED, actor=ACTOR, phase_change=True
-        ),
-        timeline=(
-            entry,
-            TimelineEntry("transition", "opened as detected by the mail probe", ACTOR),
-        ),
+        components=["outbound"] if probe.stage in SENDING_STAGES else ["inbound"],
+        groups=[PROBE_GROUP],
+        actor=ACTOR,
+        how="opened as detected by the mail probe",
+        now=now,
+        cadence_minutes=cadence_minutes,
+        extra=(entry,),
     )

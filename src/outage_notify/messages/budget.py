@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import apprise
 
-from outage_notify.channels.limits import FALLBACK_MAX_BODY, Budget, default_budget
+from outage_notify.channels.capacity import FALLBACK_MAX_BODY, Budget, default_budget
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.models import ChannelName

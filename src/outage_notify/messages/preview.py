@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from outage_notify.channels.limits import Budget
+from outage_notify.channels.capacity import Budget
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.routing import recipients

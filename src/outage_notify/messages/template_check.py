@@ -12,9 +12,13 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from outage_notify.channels.limits import Budget, default_budget
+from outage_notify.channels.capacity import Budget, default_budget
+from outage_notify.config.settings import Settings
+from outage_notify.contacts.directory import Directory
+from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.errors import TemplateError
 from outage_notify.core.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
+from outage_notify.messages.budget import deployment_values, for_directory
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.rendering import (
     DEFAULT_AUDIENCE,
@@ -29,6 +33,27 @@ from outage_notify.messages.samples import sample_contexts
 Values = dict[str, Any]
 # Free text far over any budget: the check then measures the must-keep parts alone.
 LONG_TEXT = "Storage array failed; moving mailboxes to the standby server. " * 160
+
+
+def load_and_check(settings: Settings) -> tuple[Directory, list[str]]:
+    """The deployment's contacts, and every problem of its templates with them.
+
+    What `serve` and `templates check` check before anything is sent; raises ConfigError.
+    """
+    directory = load_contacts(settings)
+    return directory, check_deployment(settings, directory)
+
+
+def check_deployment(settings: Settings, directory: Directory) -> list[str]:
+    """Every problem of the deployment's templates, with its own budgets and values.
+
+    The budgets are those of `directory`'s audiences (their fallback targets' limits). Raises
+    ConfigError when the templates folder or a setting cannot be used.
+    """
+    budgets = for_directory(settings, directory)
+    values = deployment_values(settings)
+    renderer = Renderer(settings.templates_dir, components=directory.components)
+    return check_templates(renderer, budgets.budget, values)
 
 
 def check_templates(

@@ -176,19 +176,7 @@ def incidents_with_failed(session: Session, *, default_lead: str = "") -> list[i
     Resolved ones are left out: the lead can no longer act on them, and an upgrade must not
     send leads the failures of every past incident.
     """
-    return list(
-        session.scalars(
-            select(DeliveryRow.incident_id)
-            .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
-            .where(
-                IncidentRow.phase != Phase.RESOLVED.value,
-                *_failed_unreported(),
-                _not_lead(default_lead),
-            )
-            .distinct()
-            .order_by(DeliveryRow.incident_id)
-        )
-    )
+    return _open_incidents_with(session, *_failed_unreported(), _not_lead(default_lead))
 
 
 def failed_unreported(
@@ -223,14 +211,16 @@ def mark_failed_unreached(session: Session, row: DeliveryRow, *, now: datetime) 
 
 def incidents_with_held(session: Session) -> list[int]:
     """Open incidents where the recipient cap holds someone's news (the lead may not know)."""
+    return _open_incidents_with(session, DeliveryRow.state == DeliveryState.HELD.value)
+
+
+def _open_incidents_with(session: Session, *conditions: ColumnElement[bool]) -> list[int]:
+    """The ids of unresolved incidents with a delivery that meets every one of `conditions`."""
     return list(
         session.scalars(
             select(DeliveryRow.incident_id)
             .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
-            .where(
-                IncidentRow.phase != Phase.RESOLVED.value,
-                DeliveryRow.state == DeliveryState.HELD.value,
-            )
+            .where(IncidentRow.phase != Phase.RESOLVED.value, *conditions)
             .distinct()
             .order_by(DeliveryRow.incident_id)
         )

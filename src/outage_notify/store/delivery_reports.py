@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.provider_reports import (
+    DeliveryReport,
     Effect,
-    Report,
     effect_of,
     fallback_after_undelivered,
 )
@@ -28,7 +28,7 @@ class Applied:
 
 
 def apply_report(
-    session: Session, report: Report, *, channel: ChannelName, now: datetime
+    session: Session, report: DeliveryReport, *, channel: ChannelName, now: datetime
 ) -> Applied:
     """Record `report` on the delivery whose last send on `channel` it describes."""
     if not report.provider_id:

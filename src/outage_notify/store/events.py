@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import EventState
+from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import EventRow
 
 # Failed events are rare, and the lead needs one nudge to look, not one per event.
@@ -58,13 +59,8 @@ def list_events(
     session: Session, *, state: EventState | None, limit: int, offset: int
 ) -> tuple[Sequence[EventRow], int]:
     """A page of events, newest first, with the total count."""
-    statement = select(EventRow)
-    counting = select(func.count()).select_from(EventRow)
-    if state is not None:
-        statement = statement.where(EventRow.state == state.value)
-        counting = counting.where(EventRow.state == state.value)
-    rows = session.scalars(statement.order_by(EventRow.id.desc()).limit(limit).offset(offset))
-    return rows.all(), session.scalar(counting) or 0
+    where = [] if state is None else [EventRow.state == state.value]
+    return newest_first(session, EventRow, EventRow.id, *where, limit=limit, offset=offset)
 
 
 def locked(session: Session, event_id: int) -> EventRow | None:

@@ -22,6 +22,7 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.incidents.lifecycle import Decision, phase_transition
+from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import (
     EtaRow,
     EventRow,
@@ -358,15 +359,8 @@ def list_incidents(
     session: Session, *, phase: Phase | None, limit: int, offset: int
 ) -> tuple[Sequence[IncidentRow], int]:
     """A page of incidents, newest first, with the total count."""
-    statement = select(IncidentRow)
-    counting = select(func.count()).select_from(IncidentRow)
-    if phase is not None:
-        statement = statement.where(IncidentRow.phase == phase.value)
-        counting = counting.where(IncidentRow.phase == phase.value)
-    rows = session.scalars(
-        statement.order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
-    ).all()
-    return rows, session.scalar(counting) or 0
+    where = [] if phase is None else [IncidentRow.phase == phase.value]
+    return newest_first(session, IncidentRow, IncidentRow.id, *where, limit=limit, offset=offset)
 
 
 def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:

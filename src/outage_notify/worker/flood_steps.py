@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from outage_notify.channels.limits import TWILIO_MAX_BODY
+from outage_notify.channels.capacity import TWILIO_MAX_BODY
 from outage_notify.core.models import DeliveryState
 from outage_notify.incidents import resolve_hold
 from outage_notify.incidents.flood_control import CAP_WINDOW

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from outage_notify.channels.limits import TWILIO_MAX_BODY
+from outage_notify.channels.capacity import TWILIO_MAX_BODY
 from outage_notify.core.models import DeliveryState, UpdateKind
 from outage_notify.incidents.flood_control import CAP_WINDOW, CAPPED_CHANNELS, NEVER_HELD_KINDS
 from outage_notify.messages.fitting import shorten

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from outage_notify.core.models import (
     ChannelName,
     DeliveryState,
-    Severity,
     UpdateKind,
 )
 from outage_notify.delivery.send import Job, Outcome, next_step, send_jobs
@@ -27,9 +26,8 @@ from outage_notify.messages.planning import (
     find_contact,
     iter_deliveries,
     notified_after,
-    plan_audiences,
 )
-from outage_notify.messages.update_messages import renderer_for
+from outage_notify.messages.update_messages import renderer_for, update_plans
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
@@ -81,15 +79,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
         if update.recipients is not None:
             plans = [AudiencePlan(STAFF, UpdateKind(update.kind), WHOLE)] if staff else []
         else:
-            plans = plan_audiences(
-                kind=UpdateKind(update.kind),
-                explicit=update.audiences,
-                severity=Severity(update.severity),
-                components=update.components,
-                notified=incident.notified_audiences,
-                directory=directory,
-                everyone=bool(runtime.settings.fallback.urls),
-            )
+            plans = update_plans(runtime.settings, directory, incident, update)
         renderings = Renderings(
             renderer_for(
                 runtime.settings, directory, runtime.renderer, runtime.budgets, incident, update

@@ -9,7 +9,7 @@ from typing import Any
 from celery import Celery
 
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.provider_reports import Effect, Report
+from outage_notify.delivery.provider_reports import DeliveryReport, Effect
 from outage_notify.store import delivery_reports as store_reports
 from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
@@ -45,11 +45,22 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     def _plan(rt: WorkerRuntime, update_id: int) -> None:
         planned = steps.plan_update(rt, update_id)
-        batch = rt.settings.delivery.batch_size
-        enqueue.deliveries(planned.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
-        enqueue.deliveries(planned.rest, batch_size=batch)
+        _send(rt, urgent=planned.urgent, rest=planned.rest)
         # After the batches are out: the first messages never wait for it.
         statistics.refresh_after_bulk_load(rt.engine, len(planned.urgent) + len(planned.rest))
+
+    def _send(rt: WorkerRuntime, *, urgent: list[int], rest: list[int]) -> None:
+        """Enqueue deliveries in batches, the urgent ones on their own queue."""
+        batch = rt.settings.delivery.batch_size
+        enqueue.deliveries(urgent, batch_size=batch, queue=names.QUEUE_URGENT)
+        enqueue.deliveries(rest, batch_size=batch)
+
+    def _plan_written_by(step: Callable[[WorkerRuntime], list[int]]) -> int:
+        """Run a beat step, plan the updates it wrote; how many it wrote."""
+        rt = runtime()
+        ids = step(rt)
+        _plan_each(rt, ids)
+        return len(ids)
 
     @app.task(name=names.DISPATCH, shared=False)  # type: ignore[untyped-decorator]
     def dispatch(delivery_ids: list[int]) -> None:
@@ -62,18 +73,13 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
     def remind() -> int:
-        rt = runtime()
-        ids = sop_steps.remind(rt)
-        _plan_each(rt, ids)
-        return len(ids)
+        return _plan_written_by(sop_steps.remind)
 
     @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
     def chase() -> int:
         rt = runtime()
         chased = chase_steps.chase(rt)
-        batch = rt.settings.delivery.batch_size
-        enqueue.deliveries(chased.urgent, batch_size=batch, queue=names.QUEUE_URGENT)
-        enqueue.deliveries(chased.rest, batch_size=batch)
+        _send(rt, urgent=chased.urgent, rest=chased.rest)
         _plan_each(rt, chased.updates)
         return len(chased.urgent) + len(chased.rest)
 
@@ -98,7 +104,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.APPLY_REPORT, shared=False)  # type: ignore[untyped-decorator]
     def apply_report(sid: str, status: str, code: str, text: str, attempt: int) -> str:
         rt = runtime()
-        report = Report(provider_id=sid, status=status, error_code=code, error_text=text)
+        report = DeliveryReport(provider_id=sid, status=status, error_code=code, error_text=text)
         with transaction(rt.sessions) as session:
             applied = store_reports.apply_report(
                 session, report, channel=ChannelName.SMS, now=datetime.now(UTC)
@@ -113,10 +119,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.SETTLE, shared=False)  # type: ignore[untyped-decorator]
     def settle() -> int:
-        rt = runtime()
-        ids = flood_steps.settle(rt)
-        _plan_each(rt, ids)
-        return len(ids)
+        return _plan_written_by(flood_steps.settle)
 
     @app.task(name=names.DIGEST, shared=False)  # type: ignore[untyped-decorator]
     def digest() -> int:

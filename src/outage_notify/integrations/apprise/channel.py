@@ -16,7 +16,7 @@ from datetime import datetime
 import apprise
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.config.settings import FallbackSettings
 from outage_notify.core.errors import PermanentError, TransientError
 from outage_notify.core.models import ChannelName, OutboundMessage

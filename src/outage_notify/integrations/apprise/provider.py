@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.console import mask_url
-from outage_notify.channels.limits import LIMITS
 from outage_notify.channels.provider import BuildOptions, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName

@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.limits import (
+from outage_notify.channels.capacity import (
     LIMITS,
     SLACK_MAX_BLOCKS,
     SLACK_MAX_SECTION,

@@ -3,7 +3,7 @@
 Twilio cannot send a bearer token; it signs each request instead (`X-Twilio-Signature`,
 HMAC-SHA1 with the account's auth token over the URL it called plus the sorted form fields).
 A status callback (`sent`, then `delivered`, or `undelivered`/`failed` with an `ErrorCode`)
-becomes a provider-neutral `Report`. The FastAPI routes that receive them stay in `api/`.
+becomes a provider-neutral `DeliveryReport`. The FastAPI routes that receive them stay in `api/`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from twilio.request_validator import RequestValidator
 
-from outage_notify.delivery.provider_reports import Report
+from outage_notify.delivery.provider_reports import DeliveryReport
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 # Twilio's delivery error codes (reported in callbacks, never when the message is created).
@@ -33,7 +33,7 @@ def signature_matches(token: str, url: str, form: Mapping[str, str], signature: 
     return bool(RequestValidator(token).validate(url, form, signature))
 
 
-def status_report(form: Mapping[str, str]) -> Report | None:
+def status_report(form: Mapping[str, str]) -> DeliveryReport | None:
     """The delivery report a status callback's fields make; None without a sid and a status."""
     sid = form.get("MessageSid") or form.get("SmsSid") or ""
     reported = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
@@ -41,4 +41,4 @@ def status_report(form: Mapping[str, str]) -> Report | None:
         return None
     code = form.get("ErrorCode", "")
     text = DELIVERY_ERRORS.get(code, f"Twilio reported error {code}" if code else "")
-    return Report(provider_id=sid, status=reported, error_code=code, error_text=text)
+    return DeliveryReport(provider_id=sid, status=reported, error_code=code, error_text=text)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.provider import BuildOptions, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName

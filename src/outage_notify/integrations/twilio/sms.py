@@ -18,7 +18,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from outage_notify.channels.base import Receipt
-from outage_notify.channels.limits import LIMITS
+from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.transport import TRANSPORT_ERRORS, client_timeout, transport_error
 from outage_notify.config.settings import TwilioSettings
 from outage_notify.core.errors import (

@@ -1,4 +1,9 @@
-"""Wiring one service process: store, contacts, Celery app, API, embedded worker."""
+"""Wiring one service process (`serve`): store, contacts, Celery app, API, embedded worker.
+
+This builds a process once at its start. What a worker process holds while it runs (database,
+contacts, templates, channels) is `worker.runtime.WorkerRuntime`; the service hands it the
+contacts it read, so an embedded worker and the API share one copy.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,8 @@ from rich.console import Console
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
-from outage_notify.contacts.loading import load_contacts
 from outage_notify.integrations.registry import PROVIDERS
-from outage_notify.messages.budget import deployment_values, for_directory
-from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.template_check import load_and_check
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -80,10 +83,7 @@ def _safe(url: str) -> str:
 
 def build_service(settings: Settings) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError."""
-    directory = load_contacts(settings)
-    renderer = Renderer(settings.templates_dir, components=directory.components)
-    budgets = for_directory(settings, directory)
-    problems = renderer.check(budgets.budget, deployment_values(settings))
+    directory, problems = load_and_check(settings)
     if problems:
         from outage_notify.core.errors import TemplateError
 
@@ -97,7 +97,7 @@ def build_service(settings: Settings) -> Service:
 
 
 # What `serve --workers N` has uvicorn import and call in each of its processes.
-API_FACTORY = "outage_notify.runner:api_from_environment"
+API_FACTORY = "outage_notify.service:api_from_environment"
 
 
 def api_from_environment() -> FastAPI:
