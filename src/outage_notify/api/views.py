@@ -18,8 +18,8 @@ from outage_notify.api.schemas import (
 )
 from outage_notify.core.models import Phase, Severity
 from outage_notify.incidents.staff_actions import ActionResult
+from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.deliveries import coverage_figures
-from outage_notify.store.coverage import AudienceCoverage
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from outage_notify.core import field_limits as limits
+from outage_notify.core.records import StoredRoute, UpdateScope
 
 # Stable constraint names so migrations can refer to them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -202,7 +203,7 @@ class UpdateRow(Base):
     # (alert labels, probes) stays out of partners' messages.
     staff_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Staff changed the affected components with it: {"added": [...], "restored": [...]}.
-    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
+    scope: Mapped[UpdateScope | None] = mapped_column(JSON, nullable=True)
 
 
 class MessageRow(Base):
@@ -245,7 +246,7 @@ class DeliveryRow(Base):
     # The zone the recipient reads times in ("" the organisation's): picks its message.
     timezone: Mapped[str] = mapped_column(String(limits.TIMEZONE), default="", server_default="")
     # [{"channel": "sms", "address": "+55..."}, ...] in preference order.
-    routes: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    routes: Mapped[list[StoredRoute]] = mapped_column(JSON)
     route_index: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20), default="planned")
     attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)
