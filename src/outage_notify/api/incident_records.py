@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
+from outage_notify.actions import staff as staff_actions
 from outage_notify.api import views
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
@@ -21,7 +22,7 @@ from outage_notify.api.schemas import (
     IncidentPatch,
     NoteIn,
 )
-from outage_notify.incidents import corrections, staff_actions
+from outage_notify.incidents import corrections
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 
+from outage_notify.actions import staff as staff_actions
 from outage_notify.api import views
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
@@ -27,7 +28,6 @@ from outage_notify.api.schemas import (
 )
 from outage_notify.api.truncation import truncated
 from outage_notify.core.models import DeliveryState, Phase
-from outage_notify.incidents import staff_actions
 from outage_notify.messages.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store

@@ -37,10 +37,10 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from twilio.twiml.messaging_response import MessagingResponse
 
+from outage_notify.actions.commands import run_command
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
 from outage_notify.commands.parsing import VERBS
-from outage_notify.commands.runner import run_command
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import Settings
 from outage_notify.core import field_limits as limits

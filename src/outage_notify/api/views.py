@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from outage_notify.actions.staff import ActionResult
 from outage_notify.api.schemas import (
     AttemptOut,
     DeliveryCount,
@@ -17,7 +18,6 @@ from outage_notify.api.schemas import (
     UpdateOut,
 )
 from outage_notify.core.models import Phase, Severity
-from outage_notify.incidents.staff_actions import ActionResult
 from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.deliveries import coverage_figures
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
