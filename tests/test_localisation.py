@@ -439,7 +439,7 @@ def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
 
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
-    from outage_notify.delivery.rehearsal import rehearsal_message
+    from outage_notify.cli.rehearsal import rehearsal_message
 
     for channel in ChannelName:
         title, body = rehearsal_message(

@@ -369,9 +369,9 @@ def send_test(
 
     from rich.progress import Progress
 
+    from outage_notify.cli.rehearsal import results_table, select_recipients
+    from outage_notify.cli.rehearsal import send_test as rehearse
     from outage_notify.contacts.loading import load_contacts
-    from outage_notify.delivery.rehearsal import results_table, select_recipients
-    from outage_notify.delivery.rehearsal import send_test as rehearse
 
     settings = load_settings()
     try:
