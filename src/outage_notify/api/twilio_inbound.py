@@ -44,8 +44,8 @@ from outage_notify.commands.parsing import VERBS
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import Settings
 from outage_notify.core import field_limits as limits
+from outage_notify.core.redaction import mask_phone
 from outage_notify.messages.catalogs import N_, Words
-from outage_notify.observability.redaction import mask_phone
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
