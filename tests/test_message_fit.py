@@ -246,7 +246,7 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
 def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
     from outage_notify.config.settings import Settings
-    from outage_notify.messages.update_messages import more_url
+    from outage_notify.incidents.update_messages import more_url
 
     given_context = context(
         kind=UpdateKind.UPDATE, audience="users", locale="en", message="word " * 400,
@@ -268,7 +268,7 @@ def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_text_cut() -> None:
     from outage_notify.config.settings import Settings
     from outage_notify.contacts.directory import load_directory
-    from outage_notify.messages.update_messages import audience_combos, truncations
+    from outage_notify.incidents.update_messages import audience_combos, truncations
     from outage_notify.store.tables import IncidentRow, UpdateRow
 
     directory = load_directory(TEMPLATES.parent / "contacts")

@@ -11,9 +11,9 @@ from fastapi import Request
 
 from outage_notify.actions.staff import ActionResult
 from outage_notify.api.schemas import TruncationOut
+from outage_notify.incidents.update_messages import Combos, audience_combos, truncations
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.rendering import Renderer
-from outage_notify.messages.update_messages import Combos, audience_combos, truncations
 from outage_notify.store.tables import UpdateRow
 
 

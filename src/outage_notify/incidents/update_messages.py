@@ -4,6 +4,10 @@ The worker plans with `renderer_for` (one body per audience, channel, locale and
 zone, within that audience's budget); the API calls `truncations` with the same inputs right
 after accepting a staff update, so its answer says exactly which readers get the staff message
 shortened.
+
+It lives with the incidents, not in `messages`, because it rewords the incidents' own automatic
+texts (reminders, a failed verification, lead notices) for each reader: the incidents use the
+messages package, never the reverse.
 """
 
 from __future__ import annotations
