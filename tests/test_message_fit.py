@@ -34,6 +34,7 @@ from outage_notify.messages.filters import format_time
 from outage_notify.messages.fitting import shorten, shorten_components
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.messages.sms_encoding import measure_sms
+from outage_notify.messages.template_check import check_templates
 from tests.fixtures.providers import SLACK_TOKEN
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -208,7 +209,7 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
     wordy = tmp_path / "templates" / "en" / "sms" / "update.users.j2"
     wordy.write_text(wordy.read_text() + "Please read this carefully. " * 30 + "\n")
 
-    problems = Renderer(tmp_path / "templates").check()
+    problems = check_templates(Renderer(tmp_path / "templates"))
 
     assert any(str(wordy) in problem and "without any free text" in problem for problem in problems)
 

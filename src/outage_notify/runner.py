@@ -14,6 +14,7 @@ from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
 from outage_notify.messages.budget import deployment_values, for_directory
 from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.template_check import check_templates
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -86,7 +87,7 @@ def build_service(settings: Settings) -> Service:
     directory = load_contacts(settings)
     renderer = Renderer(settings.templates_dir, components=directory.components)
     budgets = for_directory(settings, directory)
-    problems = renderer.check(budgets.budget, deployment_values(settings))
+    problems = check_templates(renderer, budgets.budget, deployment_values(settings))
     if problems:
         from outage_notify.core.errors import TemplateError
 

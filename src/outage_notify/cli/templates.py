@@ -19,6 +19,7 @@ def templates_check() -> None:
     from outage_notify.contacts.loading import load_contacts
     from outage_notify.messages.budget import deployment_values, for_directory
     from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import check_templates
 
     settings = load_settings()
     try:
@@ -26,7 +27,7 @@ def templates_check() -> None:
         budgets = for_directory(settings, directory)
         values = deployment_values(settings)
         renderer = Renderer(settings.templates_dir, components=directory.components)
-        problems = renderer.check(budgets.budget, values)
+        problems = check_templates(renderer, budgets.budget, values)
     except ConfigError as error:
         fail(str(error))
     if problems:

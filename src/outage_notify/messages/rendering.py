@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,12 +37,14 @@ from outage_notify.contacts.components import EMPTY, ComponentCatalogue
 from outage_notify.core.errors import ConfigError, TemplateError
 from outage_notify.core.models import (
     ChannelName,
-    Phase,
     RenderedMessage,
-    Severity,
     UpdateKind,
 )
 from outage_notify.messages.catalogs import translations
+
+# Defined apart so that fitting can name them without importing the renderer; re-exported.
+from outage_notify.messages.context import IncidentView as IncidentView
+from outage_notify.messages.context import MessageContext as MessageContext
 from outage_notify.messages.filters import finalizer, time_filter
 from outage_notify.messages.fitting import (
     ELLIPSIS,
@@ -65,60 +67,6 @@ BudgetFor = Callable[[str, ChannelName], Budget]
 # For a templates folder written before these macros existed; `templates check` reports it.
 DEFAULT_ACK_REQUEST = "Reply OK to confirm you got this."
 DEFAULT_ACK_LABEL = "Acknowledge"
-
-
-@dataclass(frozen=True)
-class IncidentView:
-    """What templates may know about an incident."""
-
-    id: int
-    title: str
-    summary: str
-    severity: Severity
-    phase: Phase
-    components: tuple[str, ...]
-    opened_at: datetime
-    eta: datetime | None = None
-    next_update_at: datetime | None = None
-    resolved_at: datetime | None = None
-    # Names a component label the templates do not know (`component` filter): never the label.
-    service: str = "email"
-    # What this update changed in the affected components (staff's `components`).
-    added: tuple[str, ...] = ()
-    restored: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MessageContext:
-    """Everything one render may use; the same for every recipient of an audience who reads
-    the same locale in the same time zone."""
-
-    kind: UpdateKind
-    audience: str
-    locale: str
-    incident: IncidentView
-    message: str
-    alternatives: tuple[str, ...]
-    organisation: str
-    status_page_url: str
-    # The readers' IANA zone: every time is written in it.
-    timezone: str
-    # When the update is written (None: the clock); decides "14:30" versus "Nov 27, 14:30".
-    now: datetime | None = None
-    # The audience must acknowledge this kind: SMS bodies end with the locale's ack_request().
-    acknowledge: bool = False
-    more_url: str = ""  # where a shortened text continues, if not at `status_page_url`
-    # ETA as data (macros eta_news/eta_news_formal): no ETA was in force before this update's
-    # (the incident's first, or the first since a reopen cleared the old one), and the ETA it
-    # replaces. Templates never guess "changed" from wording.
-    eta_first: bool = False
-    eta_previous: datetime | None = None
-    # `message` was written by staff (not built from alert labels or by the system): every
-    # audience that gets the update shows it, partners included (COMMS.md).
-    staff_text: bool = False
-    # OUTAGE_NOTIFY_TIMEZONE: a time in any other zone carries the zone's abbreviation
-    # ("17:30 PST"); "" when the render has no reader (`templates check`, previews).
-    organisation_timezone: str = ""
 
 
 def _tidy(text: str) -> str:
@@ -423,11 +371,3 @@ class Renderer:
             )
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
-
-    def check(
-        self, budget_for: BudgetFor | None = None, values: dict[str, object] | None = None
-    ) -> list[str]:
-        """Every problem of the templates on sample data (`messages.template_check`)."""
-        from outage_notify.messages.template_check import check_templates
-
-        return check_templates(self, budget_for, values)
