@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
 from outage_notify.cli.contacts import contacts_app
+from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
@@ -24,26 +23,6 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
-
-console = Console()
-errors = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one sentence and exit non-zero (no traceback for bad input)."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in error.errors()
-        )
-        fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
 
 
 @app.command()
@@ -296,8 +275,8 @@ def hash_token(
         fail(f"unknown --scheme {scheme!r}; use sha256 or scrypt")
     if generate:
         token = token_hashes.generate_token()
-        errors.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
-        errors.print(token, highlight=False, soft_wrap=True)
+        stderr.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
+        stderr.print(token, highlight=False, soft_wrap=True)
     elif sys.stdin.isatty():
         token = typer.prompt("Token", hide_input=True, confirmation_prompt=True)
     else:
@@ -305,7 +284,7 @@ def hash_token(
     if is_placeholder(token):
         fail("the token is a placeholder or shorter than 16 characters; try --generate")
     if scheme == "sha256" and not generate and len(token) < 32:
-        errors.print(
+        stderr.print(
             "[yellow]warning:[/] a short token a person chose is better kept with --scheme scrypt",
             highlight=False,
         )
