@@ -29,6 +29,7 @@ from outage_notify.incidents.lifecycle import Decision
 from outage_notify.store import audit as audit_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import IncidentRow, TimelineRow
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def perform(
         row = None
         if incident_id is not None:
             row = incident_or_error(session, incident_id, for_update=True)
-        decision = decide(incident_store.to_state(row) if row is not None else None)
+        decision = decide(incident_state(row) if row is not None else None)
         saved, update = incident_store.save_decision(
             session, decision, row=row, now=now, actor=principal.name
         )

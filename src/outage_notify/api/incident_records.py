@@ -25,6 +25,7 @@ from outage_notify.api.schemas import (
 from outage_notify.incidents import corrections
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
 router = APIRouter(
@@ -87,7 +88,7 @@ def patch_incident(
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
         decision = corrections.edit(
-            incident_store.to_state(row),
+            incident_state(row),
             title=body.title,
             severity=body.severity,
             components=body.components,
