@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from outage_notify.actions import staff as staff_actions
-from outage_notify.api import views
+from outage_notify.api import bodies
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
 from outage_notify.api.incidents import check_components, check_lead
@@ -124,7 +124,7 @@ def patch_incident(
                 incident_id=incident_id,
                 detail=body.model_dump(mode="json", exclude_none=True),
             )
-        return views.incident(row)
+        return bodies.incident(row)
 
 
 def _incident_or_404(
