@@ -1,1 +1,3 @@
-"""Configuration: one `Settings` read from `OUTAGE_NOTIFY_*` variables, its sections, token hashes."""
+"""Configuration: one `Settings` read from `OUTAGE_NOTIFY_*` variables, its sections, token
+hashes.
+"""
