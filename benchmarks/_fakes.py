@@ -1,6 +1,6 @@
 """The provider fakes in a process of their own, with a metering layer for the benchmarks.
 
-`python benchmarks/_fakes.py --port P` serves `outage_notify.fakes.server.build_app` (Twilio,
+`python benchmarks/_fakes.py --port P` serves `integrations.fake_server.build_app` (Twilio,
 Slack, Apprise and `/_fake/*`) plus:
 
 - every POST to Twilio's Messages.json is time-stamped on arrival (accepted or refused);
@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable
 from _harness import max_in_window
 from aiohttp import web
 
-from outage_notify.fakes.server import build_app
 from outage_notify.fakes.state import FakeRejection, FakeState
 from outage_notify.fakes.wire import STATE_KEY
+from outage_notify.integrations.fake_server import build_app
 from outage_notify.integrations.twilio.fake import twilio_error
 
 

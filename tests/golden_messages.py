@@ -29,6 +29,7 @@ import phonenumbers
 from phonenumbers import timezone as phone_zones
 
 from outage_notify.core.models import STAFF_KINDS, Broadcast, ChannelName, Contact, RenderedMessage
+from outage_notify.incidents.update_messages import Render, renderer_for
 from outage_notify.integrations.slack.channel import build_blocks
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.planning import (
@@ -39,7 +40,6 @@ from outage_notify.messages.planning import (
     asks_acknowledgement,
     iter_deliveries,
 )
-from outage_notify.messages.update_messages import Render, renderer_for
 from tests.golden_scenario import ROOT, Scenario, Step, build_scenario
 
 GOLDEN = ROOT / "tests" / "golden"

@@ -42,6 +42,7 @@ from outage_notify.messages.catalogs import Words
 from outage_notify.messages.planning import find_contact
 from outage_notify.messages.rendering import Renderer
 from outage_notify.store import incidents as store
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import Base, EventRow, IncidentRow, UpdateRow
 from outage_notify.worker.event_steps import notice_text
 
@@ -166,7 +167,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     ) -> lifecycle.Decision:
         assert row is not None
         return lifecycle.staff_update(
-            store.to_state(row),
+            incident_state(row),
             message=message,
             phase=phase,
             eta=eta,
@@ -217,7 +218,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     assert row is not None
     late = first_eta + timedelta(minutes=5)
     reminder = due_reminder(
-        store.to_state(row), last_update_at=at, now=late, timezone=settings.timezone
+        incident_state(row), last_update_at=at, now=late, timezone=settings.timezone
     )
     assert reminder is not None
     yield notice("reminder", "The first ETA passed with no update: the lead is reminded (16:07)",
@@ -230,7 +231,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
 
     at = START + timedelta(minutes=178)
     fixed = "Mail flows again. Messages sent to you during the outage are arriving now."
-    resolved = lifecycle.resolve(store.to_state(row), message=fixed, actor=STAFF_ACTOR, now=at)
+    resolved = lifecycle.resolve(incident_state(row), message=fixed, actor=STAFF_ACTOR, now=at)
     yield record("resolved", "Staff resolve it (17:00)", resolved, at)
 
     at = START + timedelta(minutes=195)
@@ -244,7 +245,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
         components=("outbound",),
     )
     again = lifecycle.apply_alert(
-        store.to_state(row),
+        incident_state(row),
         alert,
         now=at,
         cadence_minutes=cadence,

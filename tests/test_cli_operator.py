@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.fakes import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 from tests.test_cli import run as run_cli
 

@@ -10,7 +10,7 @@ from outage_notify.config.settings import SlackSettings, TwilioSettings
 from outage_notify.contacts.check import check_contacts, phone_problem
 from outage_notify.contacts.directory import load_directory
 from outage_notify.core.errors import ContactsError
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.providers import ACCOUNT_SID, SLACK_TOKEN
 from tests.test_cli import run
 

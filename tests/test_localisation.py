@@ -21,10 +21,10 @@ from outage_notify.contacts.directory import load_directory
 from outage_notify.core.models import ChannelName, IncidentState, Phase, Severity, UpdateKind
 from outage_notify.incidents.chasing import Unreached, unreached_message
 from outage_notify.incidents.reminders import HOLDING_ACTOR, HOLDING_MESSAGE, due_reminder
+from outage_notify.incidents.update_messages import reader_message, renderer_for
 from outage_notify.messages.budget import for_directory
 from outage_notify.messages.catalogs import Words, catalog_path, locales
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.messages.update_messages import reader_message, renderer_for
 from outage_notify.store.tables import EventRow, IncidentRow, UpdateRow
 from outage_notify.worker.event_steps import notice_text
 
@@ -439,7 +439,7 @@ def test_catch_up_email_ack_thanks_and_slack_acknowledged_line_speak_the_locale(
 
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_the_rehearsal_message_speaks_the_locale(locale: str) -> None:
-    from outage_notify.delivery.rehearsal import rehearsal_message
+    from outage_notify.cli.rehearsal import rehearsal_message
 
     for channel in ChannelName:
         title, body = rehearsal_message(

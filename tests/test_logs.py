@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from outage_notify.config.settings import Settings
+from outage_notify.core.redaction import secret_values
 from outage_notify.observability.logs import JsonFormatter, redacting_filter
-from outage_notify.observability.redaction import secret_values
 
 ROOT = Path(__file__).resolve().parents[1]
 

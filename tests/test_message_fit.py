@@ -27,13 +27,14 @@ from outage_notify.channels.capacity import (
 )
 from outage_notify.contacts.components import load_catalogue
 from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
-from outage_notify.fakes import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.slack.channel import build_blocks
 from outage_notify.messages.budget import Budgets, FallbackLimit, fallback_limit, for_directory
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.fitting import shorten, shorten_components
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.messages.sms_encoding import measure_sms
+from outage_notify.messages.template_check import check_templates
 from tests.fixtures.providers import SLACK_TOKEN
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -208,7 +209,7 @@ def test_check_names_a_template_whose_fixed_text_alone_is_over_budget(tmp_path: 
     wordy = tmp_path / "templates" / "en" / "sms" / "update.users.j2"
     wordy.write_text(wordy.read_text() + "Please read this carefully. " * 30 + "\n")
 
-    problems = Renderer(tmp_path / "templates").check()
+    problems = check_templates(Renderer(tmp_path / "templates"))
 
     assert any(str(wordy) in problem and "without any free text" in problem for problem in problems)
 
@@ -246,7 +247,7 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
 def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
     from outage_notify.config.settings import Settings
-    from outage_notify.messages.update_messages import more_url
+    from outage_notify.incidents.update_messages import more_url
 
     given_context = context(
         kind=UpdateKind.UPDATE, audience="users", locale="en", message="word " * 400,
@@ -268,7 +269,7 @@ def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_text_cut() -> None:
     from outage_notify.config.settings import Settings
     from outage_notify.contacts.directory import load_directory
-    from outage_notify.messages.update_messages import audience_combos, truncations
+    from outage_notify.incidents.update_messages import audience_combos, truncations
     from outage_notify.store.tables import IncidentRow, UpdateRow
 
     directory = load_directory(TEMPLATES.parent / "contacts")

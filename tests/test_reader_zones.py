@@ -21,8 +21,9 @@ from outage_notify.contacts.zones import is_known_zone, zone_for_phone, zone_pro
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import ChannelName, Severity, UpdateKind
 from outage_notify.demo.main import DEMO_TIMEZONE, demo_settings
-from outage_notify.fakes import FakeProviders
 from outage_notify.fakes.mail import FakeMail
+from outage_notify.incidents.update_messages import renderer_for
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.messages.budget import for_directory
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.planning import (
@@ -32,7 +33,6 @@ from outage_notify.messages.planning import (
     plan_audiences,
 )
 from outage_notify.messages.rendering import Renderer
-from outage_notify.messages.update_messages import renderer_for
 from outage_notify.store.tables import IncidentRow, UpdateRow
 from tests.strategies import HOSTILE_CHARACTERS, examples
 

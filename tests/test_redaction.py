@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outage_notify.observability.redaction import Redactor, mask_phones
+from outage_notify.core.redaction import Redactor, mask_phones
 
 
 @pytest.mark.parametrize(

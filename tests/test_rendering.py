@@ -17,6 +17,7 @@ from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity,
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.messages.sms_encoding import measure_sms
+from outage_notify.messages.template_check import check_templates
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 COMPONENTS = load_catalogue(TEMPLATES.parent / "contacts" / "components.yaml")
@@ -350,7 +351,7 @@ def test_component_name(component: str, locale: str, expected: str | None) -> No
 
 
 def test_shipped_templates_pass_check(renderer: Renderer) -> None:
-    assert renderer.check() == []
+    assert check_templates(renderer) == []
 
 
 def write(root: Path, name: str, text: str) -> Path:
@@ -369,7 +370,7 @@ def test_broken_template_is_named(tmp_path: Path) -> None:
         renderer.render(channel=ChannelName.SMS, context=context())
     with pytest.raises(TemplateError, match=r"update\.default\.j2: line 2: .*nosuchvariable"):
         renderer.render(channel=ChannelName.SMS, context=context(UpdateKind.UPDATE))
-    problems = renderer.check()
+    problems = check_templates(renderer)
     assert any(str(broken) in problem for problem in problems)
     assert any("nosuchvariable" in problem for problem in problems)
 
@@ -382,14 +383,14 @@ def test_missing_template_names_the_paths_tried(tmp_path: Path) -> None:
         renderer.render(channel=ChannelName.SMS, context=context(audience="users"))
     assert str(tmp_path / "en/sms/opened.users.j2") in str(raised.value)
     assert str(tmp_path / "en/sms/opened.default.j2") in str(raised.value)
-    assert any("no template" in problem for problem in renderer.check())
+    assert any("no template" in problem for problem in check_templates(renderer))
 
 
 def test_check_reports_what_the_sop_needs(tmp_path: Path) -> None:
     lazy = write(tmp_path, "en/sms/opened.default.j2", "[{{ organisation }}] Email is down.\n")
     stray = write(tmp_path, "en/sms/opend.users.j2", "typo\n")
 
-    problems = Renderer(tmp_path).check()
+    problems = check_templates(Renderer(tmp_path))
 
     assert any(str(lazy) in p and "alternative" in p for p in problems)
     assert any(str(lazy) in p and "ETA" in p for p in problems)
@@ -504,7 +505,7 @@ def test_templates_without_the_macros_still_ask_and_check_says_what_is_missing(
 
     assert message.body == f"Email is down.\n{ACK_REQUEST['en']}"
     assert renderer.ack_label("en") == "Acknowledge"
-    problems = renderer.check()
+    problems = check_templates(renderer)
     macros = str(tmp_path / "en" / "_macros.j2")
     assert any(p.startswith(macros) and "ack_request()" in p for p in problems)
     assert any(p.startswith(macros) and "ack_button()" in p for p in problems)

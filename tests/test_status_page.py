@@ -31,6 +31,7 @@ from outage_notify.status.translations import duration_text, page_text
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import status as status_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import IncidentRow, TimelineRow, UpdateRow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -240,7 +241,7 @@ def test_open_incident_from_the_store_shows_its_public_update_and_never_notes(
         assert row is not None
         for kind, text in (("note", NOTE), ("finding", FINDING)):
             session.add(TimelineRow(incident_id=row.id, at=NOW, actor="bob", kind=kind, text=text))
-        state = incident_store.to_state(row)
+        state = incident_state(row)
         for message, audiences in (("Relay replaced; mail is queued", None), (STAFF_ONLY, ("m",))):
             decision = lifecycle.staff_update(
                 state,
@@ -254,7 +255,7 @@ def test_open_incident_from_the_store_shows_its_public_update_and_never_notes(
             )
             row, _ = incident_store.save_decision(session, decision, row=row, now=NOW, actor="a")
             assert row is not None
-            state = incident_store.to_state(row)
+            state = incident_state(row)
     with sessions() as session:
         status = load(session)
         entries = feed_entries(

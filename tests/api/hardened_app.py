@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import SlackSettings, WebhookSettings
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from tests.fixtures.inbound import PUBLIC, SIGNING_SECRET

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from outage_notify.config.settings import SlackSettings
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
 from tests.fixtures.inbound import PUBLIC, SIGNING_SECRET

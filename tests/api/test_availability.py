@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from outage_notify.api.app import API_THREADS, create_app
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery

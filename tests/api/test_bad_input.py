@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import EventRow, InboundMessageRow
 from tests.api.hardened_app import (
     ALERTMANAGER,

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from outage_notify.commands.runner import run_command
+from outage_notify.actions.commands import run_command
+from outage_notify.actions.staff import ActionContext
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.core.models import UpdateDraft, UpdateKind
-from outage_notify.incidents.staff_actions import ActionContext
 from outage_notify.messages.sms_encoding import sms_segments
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.api.hardened_app import INCIDENTS, bearer, hardened_api
 
 # The public words of an incident of `inbound` (templates/en/public.yaml).

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import UpdateRow
 from tests.api.hardened_app import INCIDENTS, bearer, hardened_api, rows
 

@@ -28,7 +28,7 @@ from schemathesis.checks import (
 from sqlalchemy import Engine, text
 
 from outage_notify.api.app import create_app
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import Base
 from outage_notify.worker.celery_app import close_runtime, create_celery

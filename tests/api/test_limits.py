@@ -14,7 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from outage_notify.api.app import create_app
 from outage_notify.api.body_limit import BodyLimit
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from tests.fixtures.service import TOKENS, make_settings

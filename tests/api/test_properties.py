@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from outage_notify.core import field_limits as limits
 from outage_notify.core.models import AlertEvent
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import EventRow
 from tests import strategies
 from tests.api.hardened_app import INCIDENTS, bearer, grafana_headers, hardened_api, rows

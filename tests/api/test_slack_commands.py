@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from outage_notify.commands.parsing import parse_time
 from outage_notify.config.settings import SlackSettings
 from outage_notify.contacts.zones import zone_for_phone
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.service import RunningService, wait_for
 
 PATH = "/api/v1/webhooks/slack/commands"

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import pytest
 
 from outage_notify.config.settings import Settings, SlackSettings
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.slack.acknowledged import allowed, replacement
 from outage_notify.integrations.slack.fake import RESPONSE_CHANNEL, response_url
 from tests.api.inbound_service import ANA_SLACK, RICARDO_SLACK, Told, start

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.api.inbound_service import ANA_PHONE, RICARDO_PHONE, STAFF_PHONE, STRANGER, Told, start
 from tests.fixtures.inbound import INBOUND, PUBLIC, TWILIO_AUTH, text_us
 from tests.fixtures.service import RunningService, wait_for

@@ -20,8 +20,8 @@ from outage_notify.config.settings import (
     TwilioSettings,
 )
 from outage_notify.core.models import ChannelName, OutboundMessage
-from outage_notify.fakes import FakeProviders
 from outage_notify.integrations.apprise.channel import FallbackChannel
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.integrations.slack.channel import SlackChannel
 from outage_notify.integrations.twilio.sms import SmsChannel

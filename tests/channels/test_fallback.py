@@ -12,8 +12,8 @@ from outage_notify.channels.base import Receipt
 from outage_notify.config.settings import FallbackSettings
 from outage_notify.core.errors import ChannelError, PermanentError, TransientError
 from outage_notify.core.models import OutboundMessage
-from outage_notify.fakes import FakeProviders
 from outage_notify.integrations.apprise.channel import FallbackChannel
+from outage_notify.integrations.fake_server import FakeProviders
 
 
 async def send(settings: FallbackSettings, message: OutboundMessage) -> Receipt:

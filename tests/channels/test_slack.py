@@ -18,7 +18,7 @@ from outage_notify.core.errors import (
     UnknownOutcomeError,
 )
 from outage_notify.core.models import OutboundMessage
-from outage_notify.fakes import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.slack.channel import SlackChannel, build_blocks, split_sections
 
 USER = "U0ANA"

@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import DeliveryRow
 from tests.fixtures.processes import ALL_ROUTING, FINAL, RECIPIENTS, FanOut
 from tests.fixtures.service import wait_for

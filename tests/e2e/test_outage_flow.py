@@ -17,7 +17,7 @@ import pytest
 
 from outage_notify.contacts.alternatives import alternatives_for
 from outage_notify.core.models import Contact
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import RunningService, wait_for
 

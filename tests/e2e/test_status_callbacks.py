@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from outage_notify.core.models import ChannelName, Contact
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from tests.e2e.test_outage_flow import ALERTMANAGER, firing
 from tests.fixtures.databases import _empty

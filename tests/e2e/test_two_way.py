@@ -20,8 +20,8 @@ import pytest
 from pydantic import SecretStr
 
 from outage_notify.config.settings import SlackSettings
-from outage_notify.fakes.server import FakeProviders
 from outage_notify.fakes.state import FakeRecord
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.worker import names
 from tests.fixtures.inbound import (
     COMMANDS,

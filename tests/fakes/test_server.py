@@ -15,7 +15,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from outage_notify.fakes import FakeProviders, Fault
+from outage_notify.fakes.faults import Fault
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 
 TO = "+5511999990001"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings, TwilioSettings
-from outage_notify.fakes import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
 from outage_notify.worker.celery_app import create_celery

@@ -13,7 +13,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from outage_notify.fakes import FakeProviders, Fault
+from outage_notify.fakes.faults import Fault
+from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER
 from tests.fixtures.service import wait_for

@@ -26,6 +26,7 @@ from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import AttemptRow, Base, DeliveryRow, EventRow
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -88,7 +89,7 @@ def test_incident_round_trip_keeps_aware_times_and_lists(sessions) -> None:  # t
     with sessions() as session:
         row = incident_store.get_incident(session, incident_id)
         assert row is not None
-        state = incident_store.to_state(row)
+        state = incident_state(row)
         assert state.phase == Phase.INVESTIGATING
         assert state.components == ["inbound", "outbound"]
         assert state.eta == NOW + timedelta(hours=1)

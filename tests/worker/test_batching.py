@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import close_runtime, create_celery

@@ -17,8 +17,8 @@ from sqlalchemy import select, update
 
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import DeliveryState, Severity, UpdateDraft, UpdateKind
-from outage_notify.fakes.server import FakeProviders
 from outage_notify.incidents import lifecycle
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction

@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.service import build_service
 from outage_notify.store.engine import transaction
 from outage_notify.store.incidents import record_event

@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request, status
 from sqlalchemy import select
 
+from outage_notify.actions import staff as staff_actions
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context
 from outage_notify.api.schemas import MAX_ROW_ID, ActionItemOut, ActionItemPatch, IncidentId
-from outage_notify.incidents import staff_actions
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow
 

@@ -21,7 +21,7 @@ from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from outage_notify.incidents.staff_actions import Principal
+from outage_notify.actions.staff import Principal
 
 Check = Callable[[Request], Awaitable[Principal]]
 _CHECK_ATTRIBUTE = "authentication_check"

@@ -24,13 +24,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from outage_notify.actions.staff import ActionContext
+from outage_notify.actions.staff import (
+    Principal as Principal,  # routes import it from here
+)
 from outage_notify.api.auth_first import authenticates, once
 from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
 from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
-from outage_notify.incidents.staff_actions import ActionContext
-from outage_notify.incidents.staff_actions import (
-    Principal as Principal,  # routes import it from here
-)
 
 log = logging.getLogger(__name__)
 # Both only document the schemes in OpenAPI; `presented_token` reads the header itself.

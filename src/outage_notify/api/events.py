@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, status
 
+from outage_notify.actions.staff import audit
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context
 from outage_notify.api.schemas import MAX_ROW_ID, EventOut, EventPage, EventRetried, Offset
 from outage_notify.core.models import EventState
-from outage_notify.incidents.staff_actions import audit
 from outage_notify.store import events as event_store
 from outage_notify.store.engine import transaction
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
-from outage_notify.api import views
+from outage_notify.actions import staff as staff_actions
+from outage_notify.api import bodies
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
 from outage_notify.api.incidents import check_components, check_lead
@@ -21,9 +22,10 @@ from outage_notify.api.schemas import (
     IncidentPatch,
     NoteIn,
 )
-from outage_notify.incidents import corrections, staff_actions
+from outage_notify.incidents import corrections
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
 
 router = APIRouter(
@@ -86,7 +88,7 @@ def patch_incident(
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
         decision = corrections.edit(
-            incident_store.to_state(row),
+            incident_state(row),
             title=body.title,
             severity=body.severity,
             components=body.components,
@@ -122,7 +124,7 @@ def patch_incident(
                 incident_id=incident_id,
                 detail=body.model_dump(mode="json", exclude_none=True),
             )
-        return views.incident(row)
+        return bodies.incident(row)
 
 
 def _incident_or_404(

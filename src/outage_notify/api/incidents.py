@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 
-from outage_notify.api import views
+from outage_notify.actions import staff as staff_actions
+from outage_notify.api import bodies
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
 from outage_notify.api.schemas import (
@@ -27,7 +28,6 @@ from outage_notify.api.schemas import (
 )
 from outage_notify.api.truncation import truncated
 from outage_notify.core.models import DeliveryState, Phase
-from outage_notify.incidents import staff_actions
 from outage_notify.messages.planning import find_contact
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
@@ -103,7 +103,7 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             lead=body.lead,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done, truncated(request, done))
+    return bodies.staff_action(done, truncated(request, done))
 
 
 @router.post(
@@ -129,7 +129,7 @@ def post_update(
             components=body.components,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
-    return views.staff_action(done, truncated(request, done))
+    return bodies.staff_action(done, truncated(request, done))
 
 
 @router.post(
@@ -151,7 +151,7 @@ def resolve_incident(
             override_reason=body.override_reason if body is not None else "",
             public=body.public if body is not None else True,
         )
-    return views.staff_action(done)
+    return bodies.staff_action(done)
 
 
 @router.post(
@@ -171,7 +171,7 @@ def reopen_incident(
             public=body.public,
             eta=body.eta,
         )
-    return views.staff_action(done, truncated(request, done))
+    return bodies.staff_action(done, truncated(request, done))
 
 
 @router.post(
@@ -186,7 +186,7 @@ def retract_incident(
         done = staff_actions.retract(
             action_context(request), principal, incident_id, message=body.message
         )
-    return views.staff_action(done, truncated(request, done))
+    return bodies.staff_action(done, truncated(request, done))
 
 
 @router.get("", response_model=IncidentPage)
@@ -200,7 +200,7 @@ def list_incidents(
     """Incidents, newest first."""
     rows, total = incident_store.list_incidents(db, phase=phase, limit=limit, offset=offset)
     return IncidentPage(
-        items=[views.incident(r) for r in rows], total=total, limit=limit, offset=offset
+        items=[bodies.incident(r) for r in rows], total=total, limit=limit, offset=offset
     )
 
 
@@ -218,7 +218,7 @@ def get_incident(
         now=datetime.now(UTC),
         deadlines=ack_deadlines(request.app.state.directory.routing),
     )
-    detail = views.incident_detail(
+    detail = bodies.incident_detail(
         row,
         incident_store.timeline(db, incident_id),
         incident_store.updates(db, incident_id),
@@ -256,11 +256,11 @@ def list_deliveries(
         db, incident_id=incident_id, state=DeliveryState.FAILED.value, limit=MAX_PAGE
     )
     return DeliveryPage(
-        items=views.deliveries(rows, attempts),
+        items=bodies.deliveries(rows, attempts),
         total=total,
         limit=limit,
         offset=offset,
-        counts=views.counts(delivery_store.counts(db, incident_id=incident_id)),
+        counts=bodies.counts(delivery_store.counts(db, incident_id=incident_id)),
         unreached=sorted(
             {f"{r.recipient_name} ({r.audience})" for r in failed if r.recipient_kind == "contact"}
         ),

@@ -17,11 +17,11 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from outage_notify.actions import staff as staff_actions
+from outage_notify.actions.commands import run_command
 from outage_notify.api.deps import action_context, settings_of
 from outage_notify.api.slack_auth import SlackForm
 from outage_notify.commands.replies import CommandReply, IncidentFacts
-from outage_notify.commands.runner import run_command
-from outage_notify.incidents import staff_actions
 from outage_notify.messages.catalogs import N_, Words
 from outage_notify.messages.filters import slack_escape
 from outage_notify.store import acknowledgements

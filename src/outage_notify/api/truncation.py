@@ -1,6 +1,6 @@
 """The `truncated` part of a staff action's answer: where the staff message will be shortened.
 
-Computed with the renderer and budgets the worker uses (`messages.update_messages`), on
+Computed with the renderer and budgets the worker uses (`incidents.update_messages`), on
 the incident as the action saved it, so the answer matches what readers will get. A message
 is never refused for being long for some channel: it goes out shortened, and staff see where.
 """
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from outage_notify.actions.staff import ActionResult
 from outage_notify.api.schemas import TruncationOut
-from outage_notify.incidents.staff_actions import ActionResult
+from outage_notify.incidents.update_messages import Combos, audience_combos, truncations
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.rendering import Renderer
-from outage_notify.messages.update_messages import Combos, audience_combos, truncations
 from outage_notify.store.tables import UpdateRow
 
 

@@ -36,16 +36,16 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from outage_notify.actions.commands import run_command
 from outage_notify.api.deps import action_context
 from outage_notify.api.twilio_callbacks import Form, signed_form
 from outage_notify.commands.parsing import VERBS
-from outage_notify.commands.runner import run_command
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import Settings
 from outage_notify.core import field_limits as limits
+from outage_notify.core.redaction import mask_phone
 from outage_notify.integrations.twilio.inbound import TWIML, opt_keyword, twiml
 from outage_notify.messages.catalogs import N_, Words
-from outage_notify.observability.redaction import mask_phone
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from outage_notify.channels.base import ChannelLimits, Receipt
 from outage_notify.channels.capacity import LIMITS
 from outage_notify.core.models import ChannelName, OutboundMessage
-from outage_notify.observability.redaction import mask_phone, mask_phones
+from outage_notify.core.redaction import mask_phone, mask_phones
 
 logger = logging.getLogger(__name__)
 

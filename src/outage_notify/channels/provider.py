@@ -70,7 +70,7 @@ class Provider:
     # An address as the dry run may log it: phone numbers masked, URL tokens cut.
     redact_address: Callable[[str], str] = address_as_is
     # DEVELOPMENT FAKE: adds the routes of the provider's fake to the shared fake server
-    # (`outage_notify.fakes.server`), which speaks its wire format to the real SDK.
+    # (`outage_notify.integrations.fake_server`), which speaks its wire format to the real SDK.
     add_fake_routes: Callable[[web.Application], None] | None = None
 
 

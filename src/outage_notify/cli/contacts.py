@@ -29,7 +29,7 @@ def contacts_check(
     ] = False,
 ) -> None:
     """Validate every contact file and the routing file in CONTACTS_DIR; exit 2 on any error."""
-    from outage_notify.cli.main import console, errors, fail, load_settings
+    from outage_notify.cli.output import console, fail, load_settings, stderr
     from outage_notify.contacts.check import check_contacts
     from outage_notify.contacts.snapshot import read_snapshot
 
@@ -54,7 +54,7 @@ def contacts_check(
     if warnings:
         console.print(_findings_table(f"{len(warnings)} warning(s)", warnings, "yellow"))
     if problems:
-        errors.print(_findings_table(f"{len(problems)} problem(s)", problems, "red"))
+        stderr.print(_findings_table(f"{len(problems)} problem(s)", problems, "red"))
         first = problems[0]
         fail(
             f"{len(problems)} problem(s) in {folder}; the first: {first.file}: {first.entry}: "
@@ -75,7 +75,7 @@ def contacts_import(
     """Validate SOURCE and, only if valid, make it the snapshot the service reads."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from outage_notify.cli.main import console, fail, load_settings
+    from outage_notify.cli.output import console, fail, load_settings
     from outage_notify.contacts.snapshot import count_rows, import_snapshot
     from outage_notify.core.errors import ContactsError
 
@@ -112,7 +112,7 @@ def contacts_import(
 
 def _locales(settings: Settings) -> frozenset[str]:
     """The locales that have templates: a contact in any other would get no message."""
-    from outage_notify.cli.main import fail
+    from outage_notify.cli.output import fail
     from outage_notify.contacts.loading import template_locales
     from outage_notify.core.errors import ConfigError
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 
 from outage_notify.cli.contacts import contacts_app
-from outage_notify.cli.rehearsal import send_test
+from outage_notify.cli.output import console, fail, load_settings, stderr
+from outage_notify.cli.rehearsal import send_test_command
 from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
@@ -25,26 +24,6 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
-
-console = Console()
-errors = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one sentence and exit non-zero (no traceback for bad input)."""
-    errors.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
-            for e in error.errors()
-        )
-        fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
 
 
 @app.command()
@@ -191,7 +170,7 @@ def fake_providers(
     port: Annotated[int, typer.Option(help="Port for the Twilio, Slack and Apprise fakes.")] = 8025,
 ) -> None:
     """Run local fakes of Twilio, Slack and an Apprise json:// target (development only)."""
-    from outage_notify.fakes.server import run_fake_providers
+    from outage_notify.integrations.fake_server import run_fake_providers
 
     run_fake_providers(host, port)
 
@@ -297,8 +276,8 @@ def hash_token(
         fail(f"unknown --scheme {scheme!r}; use sha256 or scrypt")
     if generate:
         token = token_hashes.generate_token()
-        errors.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
-        errors.print(token, highlight=False, soft_wrap=True)
+        stderr.print(f"new token for {name} (shown once, stored nowhere):", highlight=False)
+        stderr.print(token, highlight=False, soft_wrap=True)
     elif sys.stdin.isatty():
         token = typer.prompt("Token", hide_input=True, confirmation_prompt=True)
     else:
@@ -306,7 +285,7 @@ def hash_token(
     if is_placeholder(token):
         fail("the token is a placeholder or shorter than 16 characters; try --generate")
     if scheme == "sha256" and not generate and len(token) < 32:
-        errors.print(
+        stderr.print(
             "[yellow]warning:[/] a short token a person chose is better kept with --scheme scrypt",
             highlight=False,
         )
@@ -339,7 +318,7 @@ def _check_config(settings: Settings) -> Directory:
 
 
 # Last, where its function stood: `--help` lists the commands in the order they are added.
-app.command("send-test")(send_test)
+app.command("send-test")(send_test_command)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ templates_app = typer.Typer(no_args_is_help=True, help="Message templates.")
 @templates_app.command("check")
 def templates_check() -> None:
     """Render every template with sample data; fail on any error."""
-    from outage_notify.cli.main import console, errors, fail, load_settings
+    from outage_notify.cli.output import console, fail, load_settings, stderr
     from outage_notify.messages.template_check import load_and_check
 
     settings = load_settings()
@@ -25,7 +25,7 @@ def templates_check() -> None:
         fail(str(error))
     if problems:
         for problem in problems:
-            errors.print(f"[red]{problem}[/]", highlight=False)
+            stderr.print(f"[red]{problem}[/]", highlight=False)
         fail(f"{len(problems)} template problem(s) in {settings.templates_dir}")
     console.print(f"{settings.templates_dir}: OK")
 
@@ -57,7 +57,7 @@ def templates_preview(
     Costs use SMS_PRICE_PER_SEGMENT; an audience's cost counts its contacts in that locale whose
     first channel is SMS (CONTACTS_DIR). Fails on any template error.
     """
-    from outage_notify.cli.main import console, fail, load_settings
+    from outage_notify.cli.output import console, fail, load_settings
     from outage_notify.cli.preview_table import preview_renderables
     from outage_notify.contacts.loading import load_contacts
     from outage_notify.core.errors import TemplateError

@@ -1,1 +1,3 @@
-"""Staff commands typed in Slack or by SMS: parsing, running them as their sender, the replies."""
+"""Staff commands typed in Slack or by SMS: parsing and the replies (running them as their
+sender is `actions.commands`).
+"""

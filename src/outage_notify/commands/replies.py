@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from outage_notify.core.records import IncidentRecord, UpdateRecord
 from outage_notify.messages.catalogs import N_, Words
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.sms_encoding import sms_segments
 from outage_notify.messages.transliteration import transliterate_sms
-from outage_notify.store.tables import IncidentRow, UpdateRow
 
 Channel = Literal["slack", "sms"]
 # done: the command ran (or showed the status); refused: the sender's role may not run it;
@@ -65,8 +65,8 @@ class CommandReply:
 
 
 def describe(
-    row: IncidentRow,
-    last: UpdateRow | None,
+    row: IncidentRecord,
+    last: UpdateRecord | None,
     *,
     zone: ZoneInfo,
     now: datetime,

@@ -1,1 +1,1 @@
-"""Sending claimed deliveries through channels, provider reports, throttling, rehearsals."""
+"""Sending claimed deliveries through channels, provider reports, throttling (rehearsals: `cli`)."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 
 STAFF = "demo-staff-token"
 MONITOR = "demo-monitor-token"

@@ -33,7 +33,7 @@ from outage_notify.config.settings import (
 from outage_notify.demo.client import MONITOR, STAFF, TWILIO_AUTH, DemoClient
 from outage_notify.demo.sop import Cast, play
 from outage_notify.fakes.mail import FakeMail
-from outage_notify.fakes.server import FakeProviders
+from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.service import build_service
 
 # The shipped contacts are a Brazilian organisation's (as in .env.example): its readers in

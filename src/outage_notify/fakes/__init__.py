@@ -1,20 +1,14 @@
-"""DEVELOPMENT FAKES — never used in production.
+"""DEVELOPMENT FAKES — never used in production: what every provider's fake shares.
 
-A local HTTP server that speaks the Twilio Messages API, the Slack Web API and Apprise's
-`json://` wire formats, so the real vendor SDKs can be pointed at it in tests, benchmarks and
-demos (`outage-notify fake-providers`). It records what it accepted and injects faults on demand.
+The fakes speak the Twilio Messages API, the Slack Web API and Apprise's `json://` wire
+formats, so the real vendor SDKs can be pointed at them in tests, benchmarks and demos. Each
+provider's fake lives in its package (`integrations/<provider>/fake*.py`); the server that puts
+them on one port is `integrations.fake_server` (`outage-notify fake-providers`). Here: the
+records and statistics they keep (`state`), the faults injected on demand (`faults`), the wire
+helpers (`wire`), the control routes (`control`) and the fake mail server (`mail`).
 """
 
 from outage_notify.fakes.faults import Fault
-from outage_notify.fakes.server import FakeProviders, run_fake_providers
 from outage_notify.fakes.state import FakeCallback, FakeRecord, FakeRejection, FakeStats
 
-__all__ = [
-    "FakeCallback",
-    "FakeProviders",
-    "FakeRecord",
-    "FakeRejection",
-    "FakeStats",
-    "Fault",
-    "run_fake_providers",
-]
+__all__ = ["FakeCallback", "FakeRecord", "FakeRejection", "FakeStats", "Fault"]

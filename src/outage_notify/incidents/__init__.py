@@ -1,3 +1,4 @@
-"""The incident state machine: phases, transitions, verification, reminders, chasing, staff
-actions.
+"""The incident state machine: phases, transitions, verification, reminders, chasing, and the
+messages of an update (`update_messages`). Pure: what staff do to an incident, in a
+transaction, is in `outage_notify.actions`.
 """

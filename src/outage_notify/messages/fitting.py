@@ -19,12 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from outage_notify.core.models import RenderedMessage
-
-if TYPE_CHECKING:
-    from outage_notify.messages.rendering import MessageContext
+from outage_notify.messages.context import MessageContext
 
 ELLIPSIS = "…"
 # A component name is kept whole up to this length even at L = 0: it says what is broken.

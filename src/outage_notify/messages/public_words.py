@@ -23,10 +23,50 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outage_notify.contacts.components import ComponentCatalogue
 from outage_notify.core.errors import ConfigError
-from outage_notify.status.translations import TEMPLATES, phrase
+from outage_notify.messages.catalogs import N_, Words
 
 FILE = "public.yaml"
 FALLBACK_LOCALE = "en"
+
+# The shipped templates folder, relative to the working directory like Settings' default;
+# the API passes settings.templates_dir.
+TEMPLATES = Path("templates")
+
+# The status page's and feed's phrases (`status.translations` words the rest): the English
+# msgids; each locale's words are in its catalog (`outage_notify.messages.catalogs`).
+PHRASES: dict[str, str] = {
+    "page_title": N_("%(organisation)s email status"),
+    "ok": N_("Email is working"),
+    "ok_detail": N_("No known problems with email."),
+    "down": N_("Email is not working properly"),
+    "verifying": N_("Email should work again: we are checking the fix"),
+    "phase": N_("Status"),
+    "since": N_("Since"),
+    "all_email": N_("email"),
+    "latest": N_("Latest update"),
+    "history": N_("Updates"),
+    "eta": N_("Expected to work again by %(time)s."),
+    "eta_passed": N_("We expected a fix by %(time)s; it is taking longer."),
+    "next": N_("No fix time yet; next update by %(time)s."),
+    "next_soon": N_("Next update by %(time)s."),
+    "no_time": N_("No fix time yet; we will post an update as soon as we know more."),
+    "reach": N_("How to reach IT meanwhile"),
+    "past": N_("Past incidents"),
+    "no_past": N_("No incidents recently."),
+    "lasted": N_("lasted %(duration)s"),
+    "resolved_at": N_("resolved %(time)s"),
+    "footer": N_(
+        "Times are %(timezone)s time (%(offset)s). This page refreshes every minute; "
+        "updated %(time)s."
+    ),
+    "feed": N_("Follow updates (Atom feed)"),
+    "feed_title": N_("%(organisation)s: email status updates"),
+}
+
+
+def phrase(locale: str, key: str, *, templates_dir: Path = TEMPLATES, **values: str) -> str:
+    """One phrase of the page in `locale` (English where its catalog has none)."""
+    return Words.of(templates_dir, locale)(PHRASES[key], **values)
 
 
 class PublicEntry(BaseModel):

@@ -370,11 +370,3 @@ class Renderer:
             )
             self._environments[(locale, channel)] = environment
         return self._environments[(locale, channel)]
-
-    def check(
-        self, budget_for: BudgetFor | None = None, values: dict[str, object] | None = None
-    ) -> list[str]:
-        """Every problem of the templates on sample data (`messages.template_check`)."""
-        from outage_notify.messages.template_check import check_templates
-
-        return check_templates(self, budget_for, values)

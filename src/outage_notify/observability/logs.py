@@ -12,7 +12,7 @@ import sys
 from datetime import UTC, datetime
 
 from outage_notify.config.settings import Settings
-from outage_notify.observability.redaction import Redactor, secret_values
+from outage_notify.core.redaction import Redactor, secret_values
 
 # Extra fields a log call may carry (`log.info(..., extra={"incident_id": 3})`).
 CONTEXT_FIELDS = ("incident_id", "delivery_id", "update_id", "event_id")

@@ -11,7 +11,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from outage_notify.core.models import Severity, UpdateKind
+from outage_notify.core.records import (
+    ActionItemRecord,
+    AttemptRecord,
+    DeliveryRecord,
+    EtaRecord,
+    IncidentRecord,
+    PhaseTransitionRecord,
+    ProbeRecord,
+    TimelineRecord,
+    UpdateRecord,
+)
 from outage_notify.report import deliveries as figures
+from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.eta import eta_accuracy
 from outage_notify.report.model import (
     ActionItem,
@@ -32,18 +44,6 @@ from outage_notify.report.timeline import (
     phase_changes,
     phase_spans,
 )
-from outage_notify.store.coverage import AudienceCoverage
-from outage_notify.store.tables import (
-    ActionItemRow,
-    AttemptRow,
-    DeliveryRow,
-    EtaRow,
-    IncidentRow,
-    PhaseTransitionRow,
-    ProbeRow,
-    TimelineRow,
-    UpdateRow,
-)
 
 # Timeline kinds stakeholders saw; everything else (alerts, notes, findings...) is internal.
 PUBLIC_KINDS = frozenset({"update"})
@@ -52,18 +52,18 @@ DEFAULT_CADENCE_MINUTES = 60
 
 def build_report(
     *,
-    incident: IncidentRow,
-    timeline: Sequence[TimelineRow],
-    updates: Sequence[UpdateRow],
-    deliveries: Sequence[DeliveryRow],
-    attempts: Sequence[AttemptRow],
-    eta_history: Sequence[EtaRow],
-    action_items: Sequence[ActionItemRow],
-    probes: Sequence[ProbeRow],
+    incident: IncidentRecord,
+    timeline: Sequence[TimelineRecord],
+    updates: Sequence[UpdateRecord],
+    deliveries: Sequence[DeliveryRecord],
+    attempts: Sequence[AttemptRecord],
+    eta_history: Sequence[EtaRecord],
+    action_items: Sequence[ActionItemRecord],
+    probes: Sequence[ProbeRecord],
     now: datetime,
     cadence_minutes: Mapping[Severity, int],
     coverage: Sequence[AudienceCoverage] = (),
-    transitions: Sequence[PhaseTransitionRow] = (),
+    transitions: Sequence[PhaseTransitionRecord] = (),
     alert_starts: Sequence[datetime] = (),
     timezone: str = "UTC",
     locale: str = "en",
@@ -145,7 +145,7 @@ def build_report(
     )
 
 
-def _item(entry: TimelineRow, private_updates: frozenset[int] = frozenset()) -> TimelineItem:
+def _item(entry: TimelineRecord, private_updates: frozenset[int] = frozenset()) -> TimelineItem:
     public = entry.kind in PUBLIC_KINDS
     if public and (entry.data or {}).get("update_id") in private_updates:
         public = False  # a reminder to the incident lead, not a stakeholder message
@@ -155,9 +155,9 @@ def _item(entry: TimelineRow, private_updates: frozenset[int] = frozenset()) -> 
 
 
 def _timings(
-    incident: IncidentRow,
-    entries: Sequence[TimelineRow],
-    deliveries: Sequence[DeliveryRow],
+    incident: IncidentRecord,
+    entries: Sequence[TimelineRecord],
+    deliveries: Sequence[DeliveryRecord],
     alert_starts: Sequence[datetime],
 ) -> Timings:
     started_at, basis = detection_start(
@@ -188,7 +188,9 @@ def _durations(spans: Sequence[PhaseSpan]) -> list[PhaseDuration]:
     ]
 
 
-def _updates(updates: Sequence[UpdateRow], deliveries: Sequence[DeliveryRow]) -> list[UpdateItem]:
+def _updates(
+    updates: Sequence[UpdateRecord], deliveries: Sequence[DeliveryRecord]
+) -> list[UpdateItem]:
     total = Counter(d.update_id for d in deliveries)
     sent = Counter(d.update_id for d in deliveries if d.state in figures.SENT_STATES)
     return [
@@ -209,10 +211,10 @@ def _updates(updates: Sequence[UpdateRow], deliveries: Sequence[DeliveryRow]) ->
 
 
 def update_gaps(
-    updates: Sequence[UpdateRow],
+    updates: Sequence[UpdateRecord],
     *,
     cadence_minutes: Mapping[Severity, int],
-    incident: IncidentRow,
+    incident: IncidentRecord,
     now: datetime,
 ) -> list[UpdateGap]:
     """Gaps between consecutive stakeholder updates against the cadence their severity promised."""
@@ -245,7 +247,7 @@ def update_gaps(
     return gaps
 
 
-def _probes(probes: Sequence[ProbeRow]) -> ProbeSummary:
+def _probes(probes: Sequence[ProbeRecord]) -> ProbeSummary:
     ordered = sorted(probes, key=lambda p: (p.at, p.id or 0))
     passed = sum(1 for p in ordered if p.ok)
     return ProbeSummary(

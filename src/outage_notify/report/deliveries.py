@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from outage_notify.core.models import DeliveryState
+from outage_notify.core.records import AttemptRecord, DeliveryRecord
+from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.model import (
     AttemptFigure,
     AudienceReach,
@@ -17,8 +19,6 @@ from outage_notify.report.model import (
     SendCurve,
     UnreachedContact,
 )
-from outage_notify.store.coverage import AudienceCoverage
-from outage_notify.store.tables import AttemptRow, DeliveryRow
 
 SENT_STATES = frozenset({DeliveryState.SENT.value, DeliveryState.DELIVERED.value})
 PENDING_STATES = frozenset(
@@ -28,19 +28,19 @@ PENDING_STATES = frozenset(
 NO_CHANNEL = "-"
 
 
-def final_channel(delivery: DeliveryRow) -> str:
+def final_channel(delivery: DeliveryRecord) -> str:
     """The channel of the delivery's last attempt, or "-" if it was never attempted."""
     return delivery.channel or NO_CHANNEL
 
 
-def used_fallback(delivery: DeliveryRow) -> bool:
+def used_fallback(delivery: DeliveryRecord) -> bool:
     """True when the delivery's final channel is not its first route's channel."""
     if not delivery.channel or not delivery.routes:
         return False
     return delivery.channel != delivery.routes[0]["channel"]
 
 
-def _figure(audience: str, channel: str, rows: Iterable[DeliveryRow]) -> DeliveryFigure:
+def _figure(audience: str, channel: str, rows: Iterable[DeliveryRecord]) -> DeliveryFigure:
     states: Counter[str] = Counter()
     fallback = 0
     for row in rows:
@@ -61,17 +61,17 @@ def _figure(audience: str, channel: str, rows: Iterable[DeliveryRow]) -> Deliver
 
 
 def delivery_figures(
-    deliveries: Sequence[DeliveryRow],
+    deliveries: Sequence[DeliveryRecord],
 ) -> tuple[list[DeliveryFigure], DeliveryFigure]:
     """Counts per (audience, final channel), sorted, and the totals over all of them."""
-    groups: defaultdict[tuple[str, str], list[DeliveryRow]] = defaultdict(list)
+    groups: defaultdict[tuple[str, str], list[DeliveryRecord]] = defaultdict(list)
     for row in deliveries:
         groups[(row.audience, final_channel(row))].append(row)
     figures = [_figure(a, c, rows) for (a, c), rows in sorted(groups.items())]
     return figures, _figure("all", "all", deliveries)
 
 
-def reach(deliveries: Sequence[DeliveryRow]) -> list[AudienceReach]:
+def reach(deliveries: Sequence[DeliveryRecord]) -> list[AudienceReach]:
     """Distinct contacts, broadcast targets and messages per audience."""
     contacts: defaultdict[str, set[str]] = defaultdict(set)
     broadcasts: defaultdict[str, set[str]] = defaultdict(set)
@@ -91,9 +91,9 @@ def reach(deliveries: Sequence[DeliveryRow]) -> list[AudienceReach]:
     ]
 
 
-def unreached(deliveries: Sequence[DeliveryRow]) -> list[UnreachedContact]:
+def unreached(deliveries: Sequence[DeliveryRecord]) -> list[UnreachedContact]:
     """Contacts with a failed delivery and none sent: nobody reached them at all."""
-    by_contact: defaultdict[str, list[DeliveryRow]] = defaultdict(list)
+    by_contact: defaultdict[str, list[DeliveryRecord]] = defaultdict(list)
     for row in deliveries:
         if row.recipient_kind == "contact":
             by_contact[row.recipient_key].append(row)
@@ -121,12 +121,12 @@ def coverage_figures(coverage: Iterable[AudienceCoverage]) -> list[CoverageFigur
     return [CoverageFigure.model_validate(c, from_attributes=True) for c in coverage]
 
 
-def sent_time(delivery: DeliveryRow) -> datetime:
+def sent_time(delivery: DeliveryRecord) -> datetime:
     """When a sent delivery went out (updated_at only if an old row lacks sent_at)."""
     return delivery.sent_at or delivery.updated_at
 
 
-def first_messages(deliveries: Sequence[DeliveryRow], opened_at: datetime) -> list[FirstMessage]:
+def first_messages(deliveries: Sequence[DeliveryRecord], opened_at: datetime) -> list[FirstMessage]:
     """Per audience: the first message that went out, and how long after opening."""
     first: dict[str, datetime | None] = {}
     for row in deliveries:
@@ -145,7 +145,7 @@ def first_messages(deliveries: Sequence[DeliveryRow], opened_at: datetime) -> li
     ]
 
 
-def attempt_figures(attempts: Sequence[AttemptRow]) -> list[AttemptFigure]:
+def attempt_figures(attempts: Sequence[AttemptRecord]) -> list[AttemptFigure]:
     """Attempts per (channel, outcome)."""
     counted = Counter((a.channel, a.outcome) for a in attempts)
     return [
@@ -154,7 +154,7 @@ def attempt_figures(attempts: Sequence[AttemptRow]) -> list[AttemptFigure]:
     ]
 
 
-def send_curves(deliveries: Sequence[DeliveryRow]) -> list[SendCurve]:
+def send_curves(deliveries: Sequence[DeliveryRecord]) -> list[SendCurve]:
     """Cumulative messages sent per final channel, one point per second with sends."""
     per_second: defaultdict[str, Counter[datetime]] = defaultdict(Counter)
     for row in deliveries:

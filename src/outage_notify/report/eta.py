@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from outage_notify.core.models import UpdateKind
+from outage_notify.core.records import EtaRecord, UpdateRecord
 from outage_notify.report.model import EtaAccuracy, EtaOutcome, EtaSource
-from outage_notify.store.tables import EtaRow, UpdateRow
 
 # Resolving within this of the ETA counts as on time: nobody plans to the second.
 ON_TIME = timedelta(minutes=5)
@@ -23,7 +23,7 @@ class _Given:
 
 
 def etas_given(
-    eta_history: Sequence[EtaRow], updates: Sequence[UpdateRow]
+    eta_history: Sequence[EtaRecord], updates: Sequence[UpdateRecord]
 ) -> tuple[EtaSource, list[_Given]]:
     """The ETAs from eta_history; for incidents older than that table, the ETA changes the
     stakeholder updates announced."""
@@ -59,8 +59,8 @@ def judge(
 
 
 def eta_accuracy(
-    eta_history: Sequence[EtaRow],
-    updates: Sequence[UpdateRow],
+    eta_history: Sequence[EtaRecord],
+    updates: Sequence[UpdateRecord],
     *,
     resolved_at: datetime | None,
     now: datetime,

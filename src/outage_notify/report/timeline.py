@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from outage_notify.core.models import Phase
+from outage_notify.core.records import PhaseTransitionRecord, TimelineRecord, UpdateRecord
 from outage_notify.report.model import DetectBasis, PhaseBasis, PhaseSpan
-from outage_notify.store.tables import PhaseTransitionRow, TimelineRow, UpdateRow
 
 WORKING_PHASES = (
     Phase.DETECTED,
@@ -49,7 +49,7 @@ def payload_start(data: dict[str, Any]) -> datetime | None:
 
 
 def detection_start(
-    entries: Sequence[TimelineRow],
+    entries: Sequence[TimelineRecord],
     *,
     opened_at: datetime,
     alert_starts: Sequence[datetime] = (),
@@ -68,7 +68,7 @@ def detection_start(
     return opened_at, "opened_at"
 
 
-def transition_target(entry: TimelineRow) -> Phase | None:
+def transition_target(entry: TimelineRecord) -> Phase | None:
     """The phase a transition entry moved to: `data["to"]` if present, else read from its text
     ("opened as detected", "declared by staff as investigating", "fixing → verifying")."""
     data = entry.data or {}
@@ -86,9 +86,9 @@ def transition_target(entry: TimelineRow) -> Phase | None:
 
 
 def phase_changes(
-    entries: Sequence[TimelineRow],
-    updates: Sequence[UpdateRow],
-    transitions: Sequence[PhaseTransitionRow] = (),
+    entries: Sequence[TimelineRecord],
+    updates: Sequence[UpdateRecord],
+    transitions: Sequence[PhaseTransitionRecord] = (),
 ) -> tuple[list[tuple[datetime, Phase]], PhaseBasis]:
     """(when, new phase) in order: from the transitions table, else (incidents from before it)
     the timeline's transition entries, else the updates' phases."""

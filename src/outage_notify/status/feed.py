@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from outage_notify.core.models import UpdateKind
 from outage_notify.messages.filters import clean_text
+from outage_notify.messages.public_words import TEMPLATES, phrase
 from outage_notify.status.page import FeedEntry
-from outage_notify.status.translations import TEMPLATES, kind_text, outlook, phase_text, phrase
+from outage_notify.status.translations import kind_text, outlook, phase_text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"

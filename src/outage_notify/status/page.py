@@ -8,7 +8,7 @@ incidents with their public title, duration and update history.
 
 Public text is only: staff's `public_title`, the templates' public words for the service and
 its components (`public_words`, `{templates}/{locale}/public.yaml`), and messages staff wrote
-for everyone (`UpdateRow.public`). Alert text never is: the incident's title and summary (from
+for everyone (`UpdateRecord.public`). Alert text never is: the incident's title and summary (from
 alert summaries and descriptions, which carry host names and runbook links), labels, the
 service label and component labels the templates do not know (shown as the service's public
 name), and automatic update text ("now also affected: <labels>").
@@ -32,9 +32,9 @@ from pydantic import BaseModel, Field
 
 from outage_notify.contacts.components import ComponentCatalogue
 from outage_notify.core.models import STAFF_KINDS, Phase, UpdateKind
+from outage_notify.core.records import IncidentRecord, UpdateRecord
 from outage_notify.messages.filters import clean_text
 from outage_notify.messages.public_words import PublicWords
-from outage_notify.store.tables import IncidentRow, UpdateRow
 
 PAST_LIMIT = 5
 FEED_LIMIT = 50
@@ -134,7 +134,7 @@ def page_locale(lang: str | None, *, known: Sequence[str], default: str = "en") 
     return "en"
 
 
-def is_public(update: UpdateRow) -> bool:
+def is_public(update: UpdateRecord) -> bool:
     """Listed publicly: an update routing sent to everyone (not one aimed at chosen audiences,
     never a note to the incident lead) that carries public staff text or changed the phase (a
     phase is public; an automatic "now also affected" update adds nothing the components do
@@ -147,12 +147,12 @@ def is_public(update: UpdateRow) -> bool:
     )
 
 
-def public_message(update: UpdateRow) -> str:
+def public_message(update: UpdateRecord) -> str:
     """The update's message if staff wrote it for everyone, else ""."""
     return clean_text(update.message) if update.public else ""
 
 
-def public_title(incident: IncidentRow, words: PublicWords, locale: str) -> str:
+def public_title(incident: IncidentRecord, words: PublicWords, locale: str) -> str:
     """Staff's public title, else the public words for the incident's service and components."""
     return clean_text(incident.public_title or "").strip() or clean_text(
         words.incident(incident.service, incident.components, locale=locale).title
@@ -160,7 +160,7 @@ def public_title(incident: IncidentRow, words: PublicWords, locale: str) -> str:
 
 
 def _components(
-    incident: IncidentRow, words: PublicWords, locale: str, catalogue: ComponentCatalogue
+    incident: IncidentRecord, words: PublicWords, locale: str, catalogue: ComponentCatalogue
 ) -> list[Component]:
     other = words.service_name(incident.service, locale=locale)
     listed: list[Component] = []
@@ -177,7 +177,7 @@ def _components(
     return listed
 
 
-def _history(updates: Iterable[UpdateRow], incident_id: int) -> list[PublicUpdate]:
+def _history(updates: Iterable[UpdateRecord], incident_id: int) -> list[PublicUpdate]:
     """The incident's public updates, newest first, at most HISTORY_LIMIT."""
     public = [u for u in updates if u.incident_id == incident_id and is_public(u)]
     public.sort(key=lambda u: (u.created_at, u.id), reverse=True)
@@ -188,8 +188,8 @@ def _history(updates: Iterable[UpdateRow], incident_id: int) -> list[PublicUpdat
 
 
 def _current(
-    row: IncidentRow,
-    updates: Sequence[UpdateRow],
+    row: IncidentRecord,
+    updates: Sequence[UpdateRecord],
     words: PublicWords,
     locale: str,
     catalogue: ComponentCatalogue,
@@ -213,9 +213,9 @@ def _current(
 
 def build_view(
     *,
-    open_incidents: Sequence[IncidentRow],
-    updates: Sequence[UpdateRow],
-    resolved: Sequence[IncidentRow],
+    open_incidents: Sequence[IncidentRecord],
+    updates: Sequence[UpdateRecord],
+    resolved: Sequence[IncidentRecord],
     organisation: str,
     alternatives: Sequence[str],
     locale: str,
@@ -254,7 +254,7 @@ def build_view(
 
 
 def feed_entries(
-    rows: Iterable[tuple[UpdateRow, IncidentRow]],
+    rows: Iterable[tuple[UpdateRecord, IncidentRecord]],
     *,
     words: PublicWords,
     locale: str,

@@ -18,43 +18,12 @@ from outage_notify.core.models import Phase, UpdateKind
 from outage_notify.messages.catalogs import N_, Words, locales
 from outage_notify.messages.filters import format_time
 
+# The page's phrases live with the public words, whose last resort they are.
+from outage_notify.messages.public_words import PHRASES, TEMPLATES
+
 if TYPE_CHECKING:
-    # Only a type here: status_page reads the public words, which use these phrases.
     from outage_notify.status.page import CurrentIncident, PublicUpdate, StatusView
 
-# The shipped templates folder, relative to the working directory like Settings' default;
-# the API passes settings.templates_dir.
-TEMPLATES = Path("templates")
-
-# The English msgids; each locale's words are in its catalog (`outage_notify.messages.catalogs`).
-PHRASES: dict[str, str] = {
-    "page_title": N_("%(organisation)s email status"),
-    "ok": N_("Email is working"),
-    "ok_detail": N_("No known problems with email."),
-    "down": N_("Email is not working properly"),
-    "verifying": N_("Email should work again: we are checking the fix"),
-    "phase": N_("Status"),
-    "since": N_("Since"),
-    "all_email": N_("email"),
-    "latest": N_("Latest update"),
-    "history": N_("Updates"),
-    "eta": N_("Expected to work again by %(time)s."),
-    "eta_passed": N_("We expected a fix by %(time)s; it is taking longer."),
-    "next": N_("No fix time yet; next update by %(time)s."),
-    "next_soon": N_("Next update by %(time)s."),
-    "no_time": N_("No fix time yet; we will post an update as soon as we know more."),
-    "reach": N_("How to reach IT meanwhile"),
-    "past": N_("Past incidents"),
-    "no_past": N_("No incidents recently."),
-    "lasted": N_("lasted %(duration)s"),
-    "resolved_at": N_("resolved %(time)s"),
-    "footer": N_(
-        "Times are %(timezone)s time (%(offset)s). This page refreshes every minute; "
-        "updated %(time)s."
-    ),
-    "feed": N_("Follow updates (Atom feed)"),
-    "feed_title": N_("%(organisation)s: email status updates"),
-}
 PHASES: dict[Phase, str] = {
     Phase.DETECTED: N_("problem detected"), Phase.INVESTIGATING: N_("investigating"),
     Phase.IDENTIFIED: N_("cause identified"), Phase.FIXING: N_("fix in progress"),
@@ -65,11 +34,6 @@ KINDS: dict[UpdateKind, str] = {
     UpdateKind.ETA_CHANGED: N_("New expected fix time"), UpdateKind.RESOLVED: N_("Resolved"),
     UpdateKind.REOPENED: N_("The problem is back"),
 }  # fmt: skip
-
-
-def phrase(locale: str, key: str, *, templates_dir: Path = TEMPLATES, **values: str) -> str:
-    """One phrase of the page in `locale` (English where its catalog has none)."""
-    return Words.of(templates_dir, locale)(PHRASES[key], **values)
 
 
 def phase_text(phase: Phase, locale: str, *, templates_dir: Path = TEMPLATES) -> str:

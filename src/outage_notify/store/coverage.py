@@ -10,7 +10,6 @@ counts once per audience however many updates it was sent. Deliveries to the inc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,48 +23,15 @@ from sqlalchemy.sql.functions import FunctionElement
 from outage_notify.contacts.routing import Routing
 from outage_notify.core.models import DeliveryState
 from outage_notify.messages.planning import STAFF
+
+# The figures' types live with the report, which reads them; re-exported for the store's callers.
+from outage_notify.report.coverage import AudienceCoverage, DeadlineCoverage
 from outage_notify.store.tables import DeliveryRow, UTCDateTime
 
 BROADCAST = "broadcast"
 SENT_STATES = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
 
-
-@dataclass(frozen=True)
-class DeadlineCoverage:
-    """The audience's "acknowledged within N minutes" promise, per recipient asked."""
-
-    minutes: float
-    # Acknowledged within `minutes` of the first delivery that asked them.
-    met: int
-    # Acknowledged later, or not at all and the time is up.
-    missed: int
-    # Not acknowledged yet, and there is still time.
-    pending: int
-
-
-@dataclass(frozen=True)
-class AudienceCoverage:
-    """How far one audience's news got: contacts counted once each, broadcasts apart."""
-
-    audience: str
-    # Distinct contacts with a delivery in the incident.
-    recipients: int
-    # Contacts with a message handed to a provider at least once (states sent or delivered).
-    sent: int
-    # Contacts with a message a provider confirmed delivered.
-    delivered: int
-    # Contacts who acknowledged (by SMS reply or Slack button).
-    acknowledged: int
-    # Contacts asked to acknowledge.
-    ack_required: int
-    # Names of contacts marked unreached, or whose every delivery failed, who have not
-    # acknowledged since: call them.
-    unreached: tuple[str, ...]
-    # Only when the audience's acknowledgement rule has a deadline.
-    deadline: DeadlineCoverage | None
-    # Broadcast targets (Slack channels, fallback URLs) and how many were posted to.
-    broadcasts: int
-    broadcasts_sent: int
+__all__ = ["AudienceCoverage", "DeadlineCoverage", "ack_deadlines", "incident_coverage"]
 
 
 class SecondsBetween(FunctionElement[float]):

@@ -15,13 +15,12 @@ from sqlalchemy.orm import Session
 
 from outage_notify.core.models import (
     STAFF_KINDS,
-    IncidentState,
     Phase,
-    Severity,
     UpdateDraft,
     UpdateKind,
 )
 from outage_notify.incidents.lifecycle import Decision, phase_transition
+from outage_notify.store.mappers import copy_incident_state
 from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import (
     EtaRow,
@@ -214,49 +213,6 @@ def get_incident(
     return session.scalars(statement).first()
 
 
-def to_state(row: IncidentRow) -> IncidentState:
-    """The lifecycle's view of a stored incident."""
-    return IncidentState(
-        id=row.id,
-        service=row.service,
-        title=row.title,
-        summary=row.summary,
-        severity=Severity(row.severity),
-        phase=Phase(row.phase),
-        components=list(row.components),
-        opened_at=row.opened_at,
-        eta=row.eta,
-        next_update_at=row.next_update_at,
-        resolved_at=row.resolved_at,
-        active_groups=list(row.active_groups),
-        notified_audiences={k: [dict(f) for f in v] for k, v in row.notified_audiences.items()},
-        lead=row.lead,
-        verify_passes=row.verify_passes,
-        reminded_for=row.reminded_for,
-        alerts_clear_since=row.alerts_clear_since,
-        retracted_at=row.retracted_at,
-    )
-
-
-def _copy_state(row: IncidentRow, state: IncidentState) -> None:
-    row.service = state.service
-    row.title = state.title
-    row.summary = state.summary
-    row.severity = state.severity.value
-    row.phase = state.phase.value
-    row.components = list(state.components)
-    row.eta = state.eta
-    row.next_update_at = state.next_update_at
-    row.resolved_at = state.resolved_at
-    row.active_groups = list(state.active_groups)
-    row.notified_audiences = {k: list(v) for k, v in state.notified_audiences.items()}
-    row.lead = state.lead
-    row.verify_passes = state.verify_passes
-    row.reminded_for = state.reminded_for
-    row.alerts_clear_since = state.alerts_clear_since
-    row.retracted_at = state.retracted_at
-
-
 def save_decision(
     session: Session, decision: Decision, *, row: IncidentRow | None, now: datetime, actor: str
 ) -> tuple[IncidentRow | None, UpdateRow | None]:
@@ -271,7 +227,7 @@ def save_decision(
     else:
         phase_before = Phase(row.phase)
     eta_before = row.eta
-    _copy_state(row, decision.incident)
+    copy_incident_state(row, decision.incident)
     session.flush()
     moved = phase_transition(phase_before, decision, actor=actor)
     if moved is not None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from outage_notify.core import field_limits as limits
+from outage_notify.core.records import StoredRoute, UpdateScope
 from outage_notify.store.columns import NAMING as NAMING
 from outage_notify.store.columns import Base as Base
 from outage_notify.store.columns import Id as Id
@@ -171,7 +172,7 @@ class UpdateRow(Base):
     # (alert labels, probes) stays out of partners' messages.
     staff_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Staff changed the affected components with it: {"added": [...], "restored": [...]}.
-    scope: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
+    scope: Mapped[UpdateScope | None] = mapped_column(JSON, nullable=True)
 
 
 class MessageRow(Base):
@@ -214,7 +215,7 @@ class DeliveryRow(Base):
     # The zone the recipient reads times in ("" the organisation's): picks its message.
     timezone: Mapped[str] = mapped_column(String(limits.TIMEZONE), default="", server_default="")
     # [{"channel": "sms", "address": "+55..."}, ...] in preference order.
-    routes: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    routes: Mapped[list[StoredRoute]] = mapped_column(JSON)
     route_index: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(20), default="planned")
     attempts_on_route: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,6 +28,7 @@ from outage_notify.messages.planning import find_contact
 from outage_notify.store import events as event_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import EventRow, IncidentRow
 from outage_notify.worker import many_alerts
 from outage_notify.worker.runtime import WorkerRuntime
@@ -109,7 +110,7 @@ def _apply(
     # "many alerts" incident (worker/many_alerts.py).
     routed = many_alerts.divert(session, runtime, pending.source, alert, row, now=now)
     alert, row = routed.alert, routed.row
-    state = incident_store.to_state(row) if row is not None else None
+    state = incident_state(row) if row is not None else None
     decision = lifecycle.apply_alert(
         state,
         alert,

@@ -21,6 +21,7 @@ from outage_notify.incidents.flood_control import CAP_WINDOW
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.recipient_cap import digest_text
 from outage_notify.worker.rerender import current_messages
@@ -48,7 +49,7 @@ def settle(runtime: WorkerRuntime) -> list[int]:
             incident_store.lock_service(session, row.service)
             session.refresh(row)
             decision = resolve_hold.settle(
-                incident_store.to_state(row),
+                incident_state(row),
                 now=now,
                 resolve_hold=hold,
                 verify=bool(runtime.settings.verification),

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import ChannelName, RenderedMessage, UpdateKind
-from outage_notify.messages.update_messages import renderer_for
+from outage_notify.incidents.update_messages import renderer_for
 from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime
 

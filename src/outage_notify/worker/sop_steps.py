@@ -19,6 +19,7 @@ from outage_notify.messages.catalogs import Words
 from outage_notify.messages.planning import WHOLE, find_contact
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import ProbeRow, TimelineRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime
 
@@ -39,7 +40,7 @@ def remind(runtime: WorkerRuntime) -> list[int]:
             # Worded in the lead's language; the timeline (no lead) in the organisation's.
             locale = contact.locale if contact is not None else settings.default_locale
             reminder = due_reminder(
-                incident_store.to_state(row),
+                incident_state(row),
                 last_update_at=incident_store.last_update_at(session, row.id),
                 now=now,
                 timezone=settings.timezone,
@@ -101,7 +102,7 @@ def record_probe(runtime: WorkerRuntime, result: ProbeResult) -> list[int]:
         session.flush()
         row = incident_store.open_incident(session, service)
         decision = apply_probe(
-            incident_store.to_state(row) if row is not None else None,
+            incident_state(row) if row is not None else None,
             RoundTrip(
                 ok=result.ok, stage=result.stage, error=result.error, seconds=result.total_seconds
             ),

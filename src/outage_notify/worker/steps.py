@@ -18,6 +18,7 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.delivery.send import Job, Outcome, next_step, send_jobs
+from outage_notify.incidents.update_messages import renderer_for, update_plans
 from outage_notify.messages.planning import (
     STAFF,
     WHOLE,
@@ -27,7 +28,6 @@ from outage_notify.messages.planning import (
     iter_deliveries,
     notified_after,
 )
-from outage_notify.messages.update_messages import renderer_for, update_plans
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store

@@ -10,7 +10,7 @@ from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.provider import BuildOptions, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
-from outage_notify.observability.redaction import mask_phone
+from outage_notify.core.redaction import mask_phone
 from outage_notify.ratelimit.limiter import Bucket, twilio_sender
 
 if TYPE_CHECKING:

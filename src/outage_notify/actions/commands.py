@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from outage_notify.actions import staff as staff_actions
+from outage_notify.actions.staff import ActionContext, Principal
 from outage_notify.commands.parsing import HELP, Command, CommandError, parse
 from outage_notify.commands.replies import (
     SMS_HELP,
@@ -30,8 +32,6 @@ from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import ROLE_RANK, Role
 from outage_notify.core.errors import InputError
 from outage_notify.core.models import STAFF_KINDS, Phase
-from outage_notify.incidents import staff_actions
-from outage_notify.incidents.staff_actions import ActionContext, Principal
 from outage_notify.messages.catalogs import Words
 from outage_notify.messages.filters import format_time
 from outage_notify.store import incidents as incident_store

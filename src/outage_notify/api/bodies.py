@@ -1,10 +1,12 @@
-"""Rows → response bodies."""
+"""Response bodies of the incident API built from stored rows (an incident through its
+mapper, `store.mappers`). Named for what it returns; it was `views.py`."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
 
+from outage_notify.actions.staff import ActionResult
 from outage_notify.api.schemas import (
     AttemptOut,
     DeliveryCount,
@@ -16,32 +18,32 @@ from outage_notify.api.schemas import (
     TruncationOut,
     UpdateOut,
 )
-from outage_notify.core.models import Phase, Severity
-from outage_notify.incidents.staff_actions import ActionResult
+from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.deliveries import coverage_figures
-from outage_notify.store.coverage import AudienceCoverage
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
 
 
 def incident(row: IncidentRow) -> IncidentOut:
+    state = incident_state(row)
     return IncidentOut(
         id=row.id,
-        service=row.service,
-        title=row.title,
+        service=state.service,
+        title=state.title,
         public_title=row.public_title,
-        summary=row.summary,
-        severity=Severity(row.severity),
-        phase=Phase(row.phase),
-        components=list(row.components),
-        eta=row.eta,
-        next_update_at=row.next_update_at,
-        opened_at=row.opened_at,
-        resolved_at=row.resolved_at,
-        retracted_at=row.retracted_at,
-        notified_audiences=sorted(row.notified_audiences),
-        lead=row.lead,
+        summary=state.summary,
+        severity=state.severity,
+        phase=state.phase,
+        components=state.components,
+        eta=state.eta,
+        next_update_at=state.next_update_at,
+        opened_at=state.opened_at,
+        resolved_at=state.resolved_at,
+        retracted_at=state.retracted_at,
+        notified_audiences=sorted(state.notified_audiences),
+        lead=state.lead,
         root_cause=row.root_cause,
-        verify_passes=row.verify_passes,
+        verify_passes=state.verify_passes,
     )
 
 

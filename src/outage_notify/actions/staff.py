@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,10 +29,19 @@ from outage_notify.incidents.lifecycle import Decision
 from outage_notify.store import audit as audit_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import IncidentRow, TimelineRow
-from outage_notify.worker.enqueue import Enqueuer
 
 log = logging.getLogger(__name__)
+
+
+class WorkQueue(Protocol):
+    """Where saved events and updates go to be applied, planned and sent
+    (`worker.enqueue.Enqueuer`); a protocol, so that actions never import the worker."""
+
+    def event(self, event_id: int) -> None: ...
+
+    def update(self, update_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +68,7 @@ class ActionContext:
     """What an action needs from the running service, and where the request came from."""
 
     sessions: sessionmaker[Session]
-    enqueuer: Enqueuer
+    enqueuer: WorkQueue
     settings: Settings
     directory: Directory
     # For the audit log: the client address (and, for commands, the channel it came over).
@@ -113,7 +122,7 @@ def perform(
         row = None
         if incident_id is not None:
             row = incident_or_error(session, incident_id, for_update=True)
-        decision = decide(incident_store.to_state(row) if row is not None else None)
+        decision = decide(incident_state(row) if row is not None else None)
         saved, update = incident_store.save_decision(
             session, decision, row=row, now=now, actor=principal.name
         )

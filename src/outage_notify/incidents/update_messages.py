@@ -4,6 +4,10 @@ The worker plans with `renderer_for` (one body per audience, channel, locale and
 zone, within that audience's budget); the API calls `truncations` with the same inputs right
 after accepting a staff update, so its answer says exactly which readers get the staff message
 shortened.
+
+It lives with the incidents, not in `messages`, because it rewords the incidents' own automatic
+texts (reminders, a failed verification, lead notices) for each reader: the incidents use the
+messages package, never the reverse.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from outage_notify.contacts.alternatives import alternatives_for
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.routing import recipients
 from outage_notify.core.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
+from outage_notify.core.records import IncidentRecord, UpdateRecord
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
 from outage_notify.incidents.reminders import HOLDING_ACTOR, REMINDER_MESSAGES
 from outage_notify.incidents.verification import ACTOR as PROBE_ACTOR
@@ -38,7 +43,6 @@ from outage_notify.messages.planning import (
     plan_audiences,
 )
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
-from outage_notify.store.tables import IncidentRow, UpdateRow
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +65,8 @@ def renderer_for(
     directory: Directory,
     renderer: Renderer,
     budgets: Budgets,
-    incident: IncidentRow,
-    update: UpdateRow,
+    incident: IncidentRecord,
+    update: UpdateRecord,
     *,
     seen: Callable[[Fitted], None] | None = None,
     now: datetime | None = None,
@@ -166,7 +170,7 @@ def _pattern(msgid: str) -> re.Pattern[str]:
     return re.compile(f"{pattern}$")
 
 
-def reader_message(settings: Settings, update: UpdateRow, locale: str) -> str:
+def reader_message(settings: Settings, update: UpdateRecord, locale: str) -> str:
     """The update's message for a reader of `locale`: staff text as written; an automatic
     text (the holding message, a failed verification, the lead's reminders and failed-event
     notices) in the reader's language."""
@@ -188,7 +192,7 @@ def more_url(settings: Settings) -> str:
 
 
 def update_plans(
-    settings: Settings, directory: Directory, incident: IncidentRow, update: UpdateRow
+    settings: Settings, directory: Directory, incident: IncidentRecord, update: UpdateRecord
 ) -> list[AudiencePlan]:
     """Who hears the update, as the worker plans it (worker/steps.py `plan_update`)."""
     if update.recipients is not None:
@@ -236,8 +240,8 @@ def truncations(
     directory: Directory,
     renderer: Renderer,
     budgets: Budgets,
-    incident: IncidentRow,
-    update: UpdateRow,
+    incident: IncidentRecord,
+    update: UpdateRecord,
     combos: Combos | None = None,
 ) -> list[Truncation]:
     """Where the update's staff text will be shortened to fit, as the worker will send it.
