@@ -12,6 +12,7 @@ from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.messages.budget import deployment_values, for_directory
 from outage_notify.messages.rendering import Renderer
 from outage_notify.store.engine import create_store_engine, upgrade
@@ -81,8 +82,11 @@ def _safe(url: str) -> str:
         return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
-def build_service(settings: Settings) -> Service:
-    """Validate configuration, migrate the schema and build the API; raises ConfigError."""
+def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service:
+    """Validate configuration, migrate the schema and build the API; raises ConfigError.
+
+    The API and the embedded worker read the time from the one `clock`.
+    """
     directory = load_contacts(settings)
     renderer = Renderer(settings.templates_dir, components=directory.components)
     budgets = for_directory(settings, directory)
@@ -93,9 +97,13 @@ def build_service(settings: Settings) -> Service:
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     upgrade(create_store_engine(settings.database_url))
     # The embedded worker plans with the contacts the API already holds: one copy, read once.
-    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
+    runtime = WorkerRuntime(settings, directory=directory, clock=clock)
+    celery = create_celery(settings, runtime=runtime)
     return Service(
-        settings, directory, celery, create_app(settings, celery=celery, directory=directory)
+        settings,
+        directory,
+        celery,
+        create_app(settings, celery=celery, directory=directory, clock=clock),
     )
 
 

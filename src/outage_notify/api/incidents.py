@@ -3,7 +3,6 @@ deliveries."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
@@ -11,7 +10,14 @@ from fastapi.exceptions import RequestValidationError
 
 from outage_notify.api import views
 from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
+from outage_notify.api.deps import (
+    AUTH_RESPONSES,
+    DB,
+    Staff,
+    action_context,
+    clock_of,
+    domain_errors,
+)
 from outage_notify.api.schemas import (
     DeclareIncident,
     DeliveryPage,
@@ -215,7 +221,7 @@ def get_incident(
     coverage = incident_coverage(
         db,
         incident_id,
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         deadlines=ack_deadlines(request.app.state.directory.routing),
     )
     detail = views.incident_detail(

@@ -12,7 +12,6 @@ and a report for a message we do not know is answered 200 too (there is nothing 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
@@ -22,6 +21,7 @@ from pydantic import BaseModel
 from starlette.datastructures import ImmutableMultiDict
 from twilio.request_validator import RequestValidator
 
+from outage_notify.api.deps import clock_of
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.provider_reports import Effect, Report
@@ -118,7 +118,9 @@ def twilio_status_callback(
     text = DELIVERY_ERRORS.get(code, f"Twilio reported error {code}" if code else "")
     report = Report(provider_id=sid, status=reported, error_code=code, error_text=text)
     with transaction(request.app.state.sessions) as session:
-        applied = apply_report(session, report, channel=ChannelName.SMS, now=datetime.now(UTC))
+        applied = apply_report(
+            session, report, channel=ChannelName.SMS, now=clock_of(request).now()
+        )
     if applied.delivery_id is None:
         # Likely a report that beat the worker recording the send (a batch is recorded when
         # its last send returns): a worker applies it again shortly, a few times at most.

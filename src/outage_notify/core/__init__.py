@@ -1,3 +1,3 @@
-"""The domain's vocabulary: models, errors, field limits, timestamps. Imports nothing of ours above
-it.
+"""The domain's vocabulary: models, errors, field limits, timestamps, the clock. Imports nothing of
+ours above it.
 """
