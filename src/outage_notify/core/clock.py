@@ -19,7 +19,7 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """Wall time, monotonic time, and a way to wait on the event loop."""
+    """Wall time, monotonic time, and ways to wait for it to pass."""
 
     def now(self) -> datetime:
         """The current time as an aware UTC datetime."""
@@ -31,6 +31,10 @@ class Clock(Protocol):
 
     async def sleep(self, seconds: float) -> None:
         """Return once `seconds` of `monotonic` time have passed (at once for 0 or less)."""
+        ...
+
+    def wait(self, seconds: float) -> None:
+        """`sleep` for code on a thread of its own, outside any event loop: blocks it."""
         ...
 
 
@@ -45,6 +49,9 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    def wait(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 SYSTEM_CLOCK: Clock = SystemClock()

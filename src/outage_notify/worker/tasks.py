@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
@@ -101,7 +100,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         report = Report(provider_id=sid, status=status, error_code=code, error_text=text)
         with transaction(rt.sessions) as session:
             applied = store_reports.apply_report(
-                session, report, channel=ChannelName.SMS, now=datetime.now(UTC)
+                session, report, channel=ChannelName.SMS, now=rt.clock.now()
             )
         if applied.delivery_id is None:
             if attempt < REPORT_RETRY_ATTEMPTS:
