@@ -198,7 +198,11 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         )
     outcomes: list[Outcome] = not_sent + runtime.run_io(
         send_jobs(
-            jobs, runtime.channels(), concurrency=policy.concurrency, throttle=runtime.throttle()
+            jobs,
+            runtime.channels(),
+            concurrency=policy.concurrency,
+            throttle=runtime.throttle(),
+            clock=runtime.clock,
         )
     )
     by_id = {row.id: row for row in claimed}
