@@ -81,7 +81,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         from outage_notify.mail.probes import run_round_trip
 
         rt = runtime()
-        result = run_round_trip(rt.settings.probe)
+        result = run_round_trip(rt.settings.probe, clock=rt.clock)
         update_ids = sop_steps.record_probe(rt, result)
         _plan_each(rt, update_ids)
         incident = sop_steps.verified(rt, update_ids)
