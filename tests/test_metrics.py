@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from outage_notify.observability.metrics import registry_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
+from tests.fixtures.clock import ManualClock
 
 OPENED = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 NOW = OPENED + timedelta(minutes=10)
@@ -76,7 +77,7 @@ def add_delivery(
 
 def scrape(sessions: sessionmaker[Session]) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
     """Sample name -> {sorted labels: value}."""
-    text = generate_latest(registry_for(sessions, broker_url="", clock=lambda: NOW)).decode()
+    text = generate_latest(registry_for(sessions, broker_url="", clock=ManualClock(NOW))).decode()
     samples: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:

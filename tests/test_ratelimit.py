@@ -1,4 +1,10 @@
-"""Rate limits: no 1-s window above the rate, across tasks and processes, against real Redis."""
+"""Rate limits: no 1-s window above the rate, across tasks and processes, against real Redis.
+
+Each behaviour is checked on both limiters. The Redis one keeps Redis's clock, so its tests take
+real time and are judged against it (`wallclock`); the in-process one waits on a `ManualClock`
+that jumps ahead whenever every caller waits, so its tests take no time and their timings are
+exact.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,11 @@ import multiprocessing
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from multiprocessing.synchronize import Barrier
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import pytest
 import redis
@@ -20,6 +27,7 @@ import redis
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.capacity import LIMITS
 from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.delivery.send import Job, send_jobs
@@ -38,15 +46,33 @@ from outage_notify.ratelimit.limiter import (
     slack_workspace,
     twilio_sender,
 )
+from tests.fixtures.clock import ManualClock
 
-# Throughput is judged against the real clock (at least 90% of the rate, a token every
-# interval): in parallel test processes a starved CPU, not the limiter, would miss it.
-pytestmark = pytest.mark.wallclock
+# Throughput against Redis is judged against the real clock (at least 90% of the rate, a token
+# every interval): in parallel test processes a starved CPU, not the limiter, would miss it.
+wallclock = pytest.mark.wallclock
 
 REDIS_URL = os.environ.get("OUTAGE_NOTIFY_TEST_RATELIMIT_REDIS", "redis://127.0.0.1:6379/14")
 
 T = TypeVar("T")
-MakeLimiter = Callable[[], Limiter]
+L = TypeVar("L", bound=Limiter)
+
+
+@dataclass(frozen=True)
+class Setup(Generic[L]):
+    """How a test builds its limiter (inside the test's event loop), and the clock it waits on."""
+
+    make: Callable[[], L]
+    clock: Clock
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        if isinstance(self.clock, ManualClock):
+            return self.clock.run(main)
+        return asyncio.run(main)
+
+
+MakeLimiter = Setup[Limiter]
+LIMITERS = [pytest.param("redis", marks=wallclock), "local"]
 
 
 @pytest.fixture
@@ -60,23 +86,24 @@ def prefix() -> Iterator[str]:
             client.delete(*keys)
 
 
-@pytest.fixture(params=["redis", "local"])
+@pytest.fixture(params=LIMITERS)
 def make_limiter(request: pytest.FixtureRequest, prefix: str) -> MakeLimiter:
-    """Builds the limiter under test inside the test's event loop."""
+    """The limiter under test: on Redis with the real clock, or in-process on a manual one."""
     if request.param == "redis":
-        return lambda: RateLimiter(REDIS_URL, prefix=prefix)
-    return LocalRateLimiter
+        return Setup(lambda: RateLimiter(REDIS_URL, prefix=prefix), SYSTEM_CLOCK)
+    clock = ManualClock()
+    return Setup(lambda: LocalRateLimiter(clock=clock), clock)
 
 
 def run(make_limiter: MakeLimiter, scenario: Callable[[Limiter], Awaitable[T]]) -> T:
     async def main() -> T:
-        limiter = make_limiter()
+        limiter = make_limiter.make()
         try:
             return await scenario(limiter)
         finally:
             await limiter.aclose()
 
-    return asyncio.run(main())
+    return make_limiter.run(main())
 
 
 def max_in_window(stamps: list[float], window: float = 1.0) -> int:
@@ -93,15 +120,16 @@ def max_in_window(stamps: list[float], window: float = 1.0) -> int:
 async def hammer(limiter: Limiter, bucket: Bucket, *, tasks: int, seconds: float) -> list[float]:
     """Several tasks take from `bucket` as fast as it allows; returns when each got a token."""
     stamps: list[float] = []
-    deadline = time.monotonic() + seconds
+    clock = limiter.clock
+    deadline = clock.monotonic() + seconds
 
     async def worker() -> None:
-        while time.monotonic() < deadline:
+        while clock.monotonic() < deadline:
             wait = await limiter.acquire(bucket, max_wait=0.2)
             if wait == 0.0:
-                stamps.append(time.time())
+                stamps.append(clock.monotonic())
             else:  # what a worker does by rescheduling the message
-                await asyncio.sleep(min(wait, max(deadline - time.monotonic(), 0.0)))
+                await clock.sleep(min(wait, max(deadline - clock.monotonic(), 0.0)))
 
     await asyncio.gather(*(worker() for _ in range(tasks)))
     return stamps
@@ -154,18 +182,19 @@ def test_pause_blocks_the_bucket_never_shortens_and_then_resumes(
     long, short = Bucket("long", 10), Bucket("short", 10)
 
     async def scenario(limiter: Limiter) -> None:
+        clock = limiter.clock
         await limiter.pause(long, 3.0)
         assert 2.9 < await limiter.try_acquire(long) <= 3.0
         await limiter.pause(long, 1.0)
         assert 2.9 < await limiter.try_acquire(long) <= 3.0
-        started = time.monotonic()
+        started = clock.monotonic()
         assert 2.8 < await limiter.acquire(long, max_wait=0.5) <= 3.0
-        assert time.monotonic() - started < 0.2, "a wait beyond max_wait must not be slept"
+        assert clock.monotonic() - started < 0.2, "a wait beyond max_wait must not be slept"
 
         await limiter.pause(short, 0.3)
-        started = time.monotonic()
+        started = clock.monotonic()
         assert await limiter.acquire(short, max_wait=1.0) == 0.0
-        assert time.monotonic() - started >= 0.29
+        assert clock.monotonic() - started >= 0.29
 
     run(make_limiter, scenario)
 
@@ -195,9 +224,9 @@ def test_waiters_take_turns_and_one_out_of_time_counts_the_queue_ahead(
     async def scenario(limiter: Limiter) -> tuple[list[float], float]:
         patient = [limiter.acquire(bucket, max_wait=1.0) for _ in range(4)]
         hurried = limiter.acquire(bucket, max_wait=0.05)
-        started = time.monotonic()
+        started = limiter.clock.monotonic()
         waits = await asyncio.gather(*patient, hurried)
-        return list(waits), time.monotonic() - started
+        return list(waits), limiter.clock.monotonic() - started
 
     waits, elapsed = run(make_limiter, scenario)
     assert waits[:4] == [0.0] * 4
@@ -206,12 +235,13 @@ def test_waiters_take_turns_and_one_out_of_time_counts_the_queue_ahead(
     assert waits[4] >= 3 / bucket.rate
 
 
+@wallclock
 def test_redis_keys_expire_once_idle(prefix: str) -> None:
     async def scenario(limiter: Limiter) -> None:
         await limiter.try_acquire(Bucket("idle", 1.0))
         await limiter.pause(Bucket("paused", 1.0), 5.0)
 
-    run(lambda: RateLimiter(REDIS_URL, prefix=prefix), scenario)
+    run(Setup(lambda: RateLimiter(REDIS_URL, prefix=prefix), SYSTEM_CLOCK), scenario)
     with redis.Redis.from_url(REDIS_URL) as client:
         assert 1_000 < client.pttl(f"{prefix}idle") <= 2_100
         assert 5_000 < client.pttl(f"{prefix}paused") <= 6_100
@@ -250,6 +280,7 @@ def in_two_processes(target: Callable[..., None], *args: Any) -> list[Any]:
     return per_process
 
 
+@wallclock
 def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_in_process, prefix, 25)
 
@@ -268,6 +299,7 @@ def test_impossible_limits_are_refused(rate: float, burst: float) -> None:
         Bucket("x", rate, burst)
 
 
+@wallclock
 def test_the_factory_picks_redis_when_there_is_one_and_no_limit_never_waits(prefix: str) -> None:
     async def scenario() -> None:
         shared = limiter_for(REDIS_URL, prefix=prefix)
@@ -305,24 +337,25 @@ class CountingLocalRateLimiter(_CountsTakes, LocalRateLimiter):
 Counting = CountingRateLimiter | CountingLocalRateLimiter
 
 
-@pytest.fixture(params=["redis", "local"])
-def make_counting_limiter(request: pytest.FixtureRequest, prefix: str) -> Callable[[], Counting]:
+@pytest.fixture(params=LIMITERS)
+def make_counting_limiter(request: pytest.FixtureRequest, prefix: str) -> Setup[Counting]:
     if request.param == "redis":
-        return lambda: CountingRateLimiter(REDIS_URL, prefix=prefix)
-    return CountingLocalRateLimiter
+        return Setup(lambda: CountingRateLimiter(REDIS_URL, prefix=prefix), SYSTEM_CLOCK)
+    clock = ManualClock()
+    return Setup(lambda: CountingLocalRateLimiter(clock=clock), clock)
 
 
 def run_counting(
-    make: Callable[[], Counting], scenario: Callable[[Counting], Awaitable[T]]
+    make: Setup[Counting], scenario: Callable[[Counting], Awaitable[T]]
 ) -> tuple[T, list[tuple[int, int]]]:
     async def main() -> tuple[T, list[tuple[int, int]]]:
-        limiter = make()
+        limiter = make.make()
         try:
             return await scenario(limiter), limiter.takes
         finally:
             await limiter.aclose()
 
-    return asyncio.run(main())
+    return make.run(main())
 
 
 def test_a_take_of_many_grants_only_the_tokens_already_due(make_limiter: MakeLimiter) -> None:
@@ -356,7 +389,7 @@ def test_no_limit_grants_every_token_asked_for() -> None:
 
 
 def test_concurrent_callers_share_one_take_at_a_high_rate(
-    make_counting_limiter: Callable[[], Counting],
+    make_counting_limiter: Setup[Counting],
 ) -> None:
     bucket = twilio_sender("+15550002", 1_000_000)
 
@@ -371,16 +404,16 @@ def test_concurrent_callers_share_one_take_at_a_high_rate(
 
 
 def test_callers_queued_at_a_low_rate_cost_about_one_take_per_token(
-    make_counting_limiter: Callable[[], Counting],
+    make_counting_limiter: Setup[Counting],
 ) -> None:
     bucket = Bucket("low", 20)
 
     async def scenario(limiter: Counting) -> list[float]:
-        started = time.monotonic()
+        started = limiter.clock.monotonic()
 
         async def caller() -> float:
             assert await limiter.acquire(bucket, max_wait=2.0) == 0.0
-            return time.monotonic() - started
+            return limiter.clock.monotonic() - started
 
         return sorted(await asyncio.gather(*(caller() for _ in range(20))))
 
@@ -396,12 +429,13 @@ def test_a_hurried_caller_is_not_held_behind_the_sleeper(make_limiter: MakeLimit
     bucket = Bucket("slow-sender", 1.0)
 
     async def scenario(limiter: Limiter) -> tuple[float, float]:
+        clock = limiter.clock
         assert await limiter.acquire(bucket, max_wait=2.0) == 0.0
         patient = asyncio.create_task(limiter.acquire(bucket, max_wait=2.0))
-        await asyncio.sleep(0.1)
-        started = time.monotonic()
+        await clock.sleep(0.1)
+        started = clock.monotonic()
         hurried = await limiter.acquire(bucket, max_wait=0.2)
-        elapsed = time.monotonic() - started
+        elapsed = clock.monotonic() - started
         assert await asyncio.wait_for(patient, 3.0) == 0.0
         return hurried, elapsed
 
@@ -412,7 +446,7 @@ def test_a_hurried_caller_is_not_held_behind_the_sleeper(make_limiter: MakeLimit
 
 
 def test_cancelled_callers_neither_lose_nor_double_grant_tokens(
-    make_counting_limiter: Callable[[], Counting],
+    make_counting_limiter: Setup[Counting],
 ) -> None:
     bucket = Bucket("cancel", 10.0)
     interval, _ = bucket.spacing(DEFAULT_JITTER_SECONDS)
@@ -422,19 +456,19 @@ def test_cancelled_callers_neither_lose_nor_double_grant_tokens(
 
         async def caller() -> float:
             wait = await limiter.acquire(bucket, max_wait=2.0)
-            granted_at.append(time.monotonic())
+            granted_at.append(limiter.clock.monotonic())
             return wait
 
         tasks = [asyncio.create_task(caller()) for _ in range(7)]
         await asyncio.sleep(0)
         tasks[6].cancel()  # queued, not yet asked for
-        await asyncio.sleep(0.15)
+        await limiter.clock.sleep(0.15)
         tasks[3].cancel()  # queued behind the sleeper
         tasks[4].cancel()
         results = list(await asyncio.gather(*tasks, return_exceptions=True))
         # Everyone queued cancelled while the sleeper sleeps: the next caller is still served.
         queued = [asyncio.create_task(limiter.acquire(bucket, max_wait=2.0)) for _ in range(3)]
-        await asyncio.sleep(0.03)
+        await limiter.clock.sleep(0.03)
         for task in queued:
             task.cancel()
         assert await asyncio.wait_for(limiter.acquire(bucket, max_wait=2.0), 3.0) == 0.0
@@ -452,6 +486,7 @@ def test_cancelled_callers_neither_lose_nor_double_grant_tokens(
     assert all(b - a > interval / 2 for a, b in itertools.pairwise(sorted(granted_at)))
 
 
+@wallclock
 def test_an_unreachable_limiter_fails_every_queued_caller_and_recovers(prefix: str) -> None:
     async def scenario() -> None:
         limiter = RateLimiter("redis://127.0.0.1:1/0", prefix=prefix)
@@ -495,6 +530,7 @@ def _hammer_coalesced_in_process(prefix: str, callers: int, barrier: Barrier, re
     results.put(asyncio.run(main()))
 
 
+@wallclock
 def test_coalesced_callers_in_two_processes_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_coalesced_in_process, prefix, 40)
 
@@ -528,7 +564,7 @@ class StaggeredProvider:
 
 
 def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
-    make_counting_limiter: Callable[[], Counting],
+    make_counting_limiter: Setup[Counting],
 ) -> None:
     """send_jobs starts sends in groups of ≥ concurrency/4, and a group shares one take."""
     settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
@@ -557,7 +593,7 @@ def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
 
 
 def test_a_reconciled_job_found_at_the_provider_spends_no_token(
-    make_counting_limiter: Callable[[], Counting], twilio_settings: TwilioSettings
+    make_counting_limiter: Setup[Counting], twilio_settings: TwilioSettings
 ) -> None:
     """The lookup comes before the token: a message already sent costs none, and a token is
     never held across the lookup's round trip (that delay would eat the jitter budget)."""

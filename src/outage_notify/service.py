@@ -16,6 +16,7 @@ from rich.console import Console
 from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.messages.template_check import load_and_check
 from outage_notify.store.engine import create_store_engine, upgrade
@@ -81,8 +82,11 @@ def _safe(url: str) -> str:
         return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
-def build_service(settings: Settings) -> Service:
-    """Validate configuration, migrate the schema and build the API; raises ConfigError."""
+def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service:
+    """Validate configuration, migrate the schema and build the API; raises ConfigError.
+
+    The API and the embedded worker read the time from the one `clock`.
+    """
     directory, problems = load_and_check(settings)
     if problems:
         from outage_notify.core.errors import TemplateError
@@ -90,9 +94,13 @@ def build_service(settings: Settings) -> Service:
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     upgrade(create_store_engine(settings.database_url))
     # The embedded worker plans with the contacts the API already holds: one copy, read once.
-    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
+    runtime = WorkerRuntime(settings, directory=directory, clock=clock)
+    celery = create_celery(settings, runtime=runtime)
     return Service(
-        settings, directory, celery, create_app(settings, celery=celery, directory=directory)
+        settings,
+        directory,
+        celery,
+        create_app(settings, celery=celery, directory=directory, clock=clock),
     )
 
 

@@ -39,6 +39,7 @@ def context(service: RunningService) -> ActionContext:
         settings=state.settings,
         directory=state.directory,
         client="sms-test",
+        clock=state.clock,
     )
 
 

@@ -20,6 +20,7 @@ from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.outcome_writes import write_outcomes
+from tests.fixtures.clock import MONOTONIC_START, ManualClock
 from tests.fixtures.tcp_proxy import TcpProxy
 from tests.store.test_store import _plan
 
@@ -81,8 +82,12 @@ def test_the_write_gives_up_after_its_retry_time(  # type: ignore[no-untyped-def
     with transaction(proxied) as session:
         delivery_store.claim(session, [delivery_id], now=claimed)
     postgres_proxy.cut()
+    # The backoff between tries passes on a manual clock: the give-up is what is tested.
+    clock = ManualClock()
     started = time.monotonic()
     with pytest.raises(OperationalError):
-        write_outcomes(proxied, [_sent(delivery_id, claimed)], retry_seconds=2)
+        write_outcomes(proxied, [_sent(delivery_id, claimed)], retry_seconds=2, clock=clock)
     assert time.monotonic() - started < 10
+    # Backed off 0.5 s, then 1 s; a third wait (2 s) would have passed the retry time.
+    assert clock.monotonic() - MONOTONIC_START == pytest.approx(0.5 + 1.0)
     postgres_proxy.restore()

@@ -11,7 +11,7 @@ nothing.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,7 +66,7 @@ def run_command(
     SMS reply fits in two segments. Nothing is recorded in `inbound_messages` here: the
     endpoint that received the text does that.
     """
-    now = now or datetime.now(UTC)
+    now = now or ctx.clock.now()
     zone = ZoneInfo(ctx.settings.timezone)
     words = staff_words(ctx)
     principal = Principal(identity.name, Role(identity.role))

@@ -7,7 +7,7 @@ an API token. Each runs in one transaction with its audit entry and enqueues the
 after the commit. Domain errors come out as `NoSuchIncident`, `AlreadyOpen` and
 `TransitionError`; the HTTP layer maps them to 404/409, the command layers to sentences.
 Results are domain values (`ActionResult`): the HTTP layer shapes its own responses, so this
-module never imports the API package.
+module never imports the API package. The time of an action is read from the context's clock.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.config.settings import Role, Settings
 from outage_notify.contacts.directory import Directory
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.core.models import IncidentState, Phase, Severity
 from outage_notify.incidents import corrections, lifecycle
@@ -73,6 +74,8 @@ class ActionContext:
     directory: Directory
     # For the audit log: the client address (and, for commands, the channel it came over).
     client: str
+    # The service's clock: when the action happened, for the incident and its audit entry.
+    clock: Clock = SYSTEM_CLOCK
 
 
 def audit(
@@ -87,7 +90,7 @@ def audit(
     """Append the action to the audit log, in the transaction that performs it."""
     audit_store.record(
         session,
-        at=datetime.now(UTC),
+        at=ctx.clock.now(),
         actor=principal.name,
         role=principal.role.value,
         action=action,
@@ -117,7 +120,7 @@ def perform(
     detail: Mapping[str, Any],
 ) -> ActionResult:
     """Run a lifecycle decision under a row lock, commit with its audit entry, then enqueue."""
-    now = datetime.now(UTC)
+    now = ctx.clock.now()
     with transaction(ctx.sessions) as session:
         row = None
         if incident_id is not None:
@@ -174,7 +177,7 @@ def declare(
             components=components,
             eta=eta,
             actor=principal.name,
-            now=datetime.now(UTC),
+            now=ctx.clock.now(),
             cadence_minutes=settings.update_cadence_minutes,
             service=service,
         )
@@ -215,7 +218,7 @@ def update(
             eta=eta,
             audiences=tuple(audiences) if audiences is not None else None,
             actor=principal.name,
-            now=datetime.now(UTC),
+            now=ctx.clock.now(),
             cadence_minutes=settings.update_cadence_minutes,
             eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
             announce_eta=announce_eta,
@@ -248,7 +251,7 @@ def resolve(
             state,
             message=message,
             actor=principal.name,
-            now=datetime.now(UTC),
+            now=ctx.clock.now(),
             passes_required=passes,
             override_reason=override_reason,
             public=public,
@@ -286,7 +289,7 @@ def reopen(
             state,
             actor=principal.name,
             reason=f"reopened by staff: {message}",
-            now=datetime.now(UTC),
+            now=ctx.clock.now(),
             cadence_minutes=settings.update_cadence_minutes,
             groups=[lifecycle.STAFF_GROUP],
             message=message,
@@ -318,7 +321,7 @@ def retract(
     def decide(state: IncidentState | None) -> Decision:
         assert state is not None
         return corrections.retract(
-            state, message=message, actor=principal.name, now=datetime.now(UTC)
+            state, message=message, actor=principal.name, now=ctx.clock.now()
         )
 
     return perform(
@@ -345,7 +348,7 @@ def add_note(
         incident_or_error(session, incident_id)
         row = TimelineRow(
             incident_id=incident_id,
-            at=datetime.now(UTC),
+            at=ctx.clock.now(),
             actor=principal.name,
             kind=kind,
             text=text,
@@ -375,7 +378,7 @@ def record_refusal(
     with transaction(ctx.sessions) as session:
         audit_store.record(
             session,
-            at=datetime.now(UTC),
+            at=ctx.clock.now(),
             actor=actor,
             role=role,
             action="refused",

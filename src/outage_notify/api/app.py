@@ -46,6 +46,7 @@ from outage_notify.api.responses import (
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.models import storable
 from outage_notify.messages.public_words import PublicWords
 from outage_notify.store.engine import create_session_factory, create_store_engine
@@ -59,9 +60,13 @@ API_THREADS = 40
 
 
 def create_app(
-    settings: Settings, *, celery: Celery, directory: Directory | None = None
+    settings: Settings,
+    *,
+    celery: Celery,
+    directory: Directory | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
-    """An API bound to `settings`, enqueueing on `celery`'s broker."""
+    """An API bound to `settings`, enqueueing on `celery`'s broker, reading time from `clock`."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +88,7 @@ def create_app(
         settings.database_url, pool_size=API_THREADS, max_overflow=4, pre_ping=False
     )
     app.state.settings = settings
+    app.state.clock = clock
     app.state.engine = engine
     app.state.sessions = create_session_factory(engine)
     app.state.enqueuer = Enqueuer(celery)

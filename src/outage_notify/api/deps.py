@@ -30,6 +30,7 @@ from outage_notify.actions.staff import (
 )
 from outage_notify.api.auth_first import authenticates, once
 from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
+from outage_notify.core.clock import Clock
 from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,12 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+def clock_of(request: Request) -> Clock:
+    """The app's clock: every route reads the time here, as the staff actions do."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -74,6 +81,7 @@ def action_context(request: Request) -> ActionContext:
         settings=state.settings,
         directory=state.directory,
         client=client_address(request),
+        clock=state.clock,
     )
 
 

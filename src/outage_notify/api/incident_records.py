@@ -4,15 +4,13 @@ is on the timeline and in the audit log."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi import APIRouter, Request, status
 from sqlalchemy.orm import Session
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
 from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, domain_errors
+from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, clock_of, domain_errors
 from outage_notify.api.incidents import check_components, check_lead
 from outage_notify.api.schemas import (
     ActionItemIn,
@@ -59,7 +57,7 @@ def add_action_item(
             incident_id=incident_id,
             text=body.text,
             owner=body.owner,
-            created_at=datetime.now(UTC),
+            created_at=clock_of(request).now(),
             created_by=principal.name,
         )
         session.add(row)
@@ -84,7 +82,7 @@ def patch_incident(
     components, send an update with `components`."""
     check_lead(request, body.lead)
     check_components(request, body.components)
-    now = datetime.now(UTC)
+    now = clock_of(request).now()
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
         decision = corrections.edit(

@@ -3,7 +3,6 @@ deliveries."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request, status
@@ -12,7 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
 from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context, domain_errors
+from outage_notify.api.deps import (
+    AUTH_RESPONSES,
+    DB,
+    Staff,
+    action_context,
+    clock_of,
+    domain_errors,
+)
 from outage_notify.api.schemas import (
     DeclareIncident,
     DeliveryPage,
@@ -215,7 +221,7 @@ def get_incident(
     coverage = incident_coverage(
         db,
         incident_id,
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         deadlines=ack_deadlines(request.app.state.directory.routing),
     )
     detail = bodies.incident_detail(

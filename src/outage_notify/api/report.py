@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
 from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff
+from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, clock_of
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
 from outage_notify.report.model import Report
@@ -56,7 +55,7 @@ def get_report(
     report = incident_report(
         db,
         incident_id,
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         cadence_minutes=request.app.state.settings.update_cadence_minutes,
         deadlines=ack_deadlines(request.app.state.directory.routing),
         timezone=request.app.state.settings.timezone,

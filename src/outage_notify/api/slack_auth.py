@@ -12,14 +12,14 @@ reads our log or runs curl), logged without the body: it holds user ids and free
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import Depends, HTTPException, Request, status
 from starlette.datastructures import ImmutableMultiDict
 
-from outage_notify.api.deps import refuse, settings_of
+from outage_notify.api.deps import clock_of, refuse, settings_of
 from outage_notify.integrations.slack.signature import (
     MAX_AGE_SECONDS,
     SIGNATURE_HEADER,
@@ -55,7 +55,7 @@ async def slack_form(request: Request) -> Form:
     timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
     if not presented or not timestamp:
         raise _refuse(request, f"missing {SIGNATURE_HEADER} or {TIMESTAMP_HEADER} header")
-    now = datetime.now(UTC)
+    now = clock_of(request).now()
     # isdigit() alone lets through "²" and 5,000 digits, on which int() raises: a 500.
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise _refuse(request, f"{TIMESTAMP_HEADER} is not a Unix time in seconds")

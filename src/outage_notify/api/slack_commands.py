@@ -11,7 +11,6 @@ sender got wrong is still HTTP 200: Slack shows any other status as an opaque fa
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
@@ -19,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.actions.commands import run_command
-from outage_notify.api.deps import action_context, settings_of
+from outage_notify.api.deps import action_context, clock_of, settings_of
 from outage_notify.api.slack_auth import SlackForm
 from outage_notify.commands.replies import CommandReply, IncidentFacts
 from outage_notify.messages.catalogs import N_, Words
@@ -93,7 +92,7 @@ def _record(
     with transaction(request.app.state.sessions) as session:
         acknowledgements.record_inbound(
             session,
-            at=datetime.now(UTC),
+            at=clock_of(request).now(),
             channel="slack",
             sender=user,
             body=f"/outage {text}".strip(),

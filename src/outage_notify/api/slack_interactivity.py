@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
+from outage_notify.api.deps import clock_of
 from outage_notify.api.slack_auth import SlackForm
 from outage_notify.config.settings import Settings
 from outage_notify.integrations.slack.acknowledged import replace_message
@@ -62,7 +62,7 @@ def slack_interactivity(
     if not user:
         raise _malformed("payload.user.id is missing")
     channel = _id_of(payload, "channel")
-    now = datetime.now(UTC)
+    now = clock_of(request).now()
     with transaction(request.app.state.sessions) as session:
         acked = acknowledgements.acknowledge_slack(
             session, delivery_id, user=user, channel=channel, at=now

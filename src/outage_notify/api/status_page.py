@@ -19,7 +19,6 @@ costs a 304.
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -27,7 +26,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
-from outage_notify.api.deps import DB, settings_of
+from outage_notify.api.deps import DB, clock_of, settings_of
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.alternatives import STATUS_PAGE, alternatives_for
 from outage_notify.messages.catalogs import locales
@@ -115,7 +114,7 @@ def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
         organisation=settings.organisation_name,
         alternatives=alternatives_for(settings, request.app.state.directory, STATUS_PAGE, locale),
         locale=locale,
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         words=words,
         catalogue=request.app.state.directory.components,
     )
@@ -196,7 +195,7 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
         feed_url=feed_url(settings, request),
         timezone=settings.timezone,
         locale=locale,
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         templates_dir=settings.templates_dir,
     )
     titles = [e.incident_title for e in entries]

@@ -11,7 +11,6 @@ answer; any 2xx tells Twilio it arrived, and a report for a message we do not kn
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 from urllib.parse import parse_qsl
 
@@ -20,6 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from pydantic import BaseModel
 from starlette.datastructures import ImmutableMultiDict
 
+from outage_notify.api.deps import clock_of
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.provider_reports import Effect
@@ -106,7 +106,9 @@ def twilio_status_callback(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus required")
     sid, reported, code = report.provider_id, report.status, report.error_code
     with transaction(request.app.state.sessions) as session:
-        applied = apply_report(session, report, channel=ChannelName.SMS, now=datetime.now(UTC))
+        applied = apply_report(
+            session, report, channel=ChannelName.SMS, now=clock_of(request).now()
+        )
     if applied.delivery_id is None:
         # Likely a report that beat the worker recording the send (a batch is recorded when
         # its last send returns): a worker applies it again shortly, a few times at most.

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +37,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from outage_notify.actions.commands import run_command
-from outage_notify.api.deps import action_context
+from outage_notify.api.deps import action_context, clock_of
 from outage_notify.api.twilio_callbacks import Form, signed_form
 from outage_notify.commands.parsing import VERBS
 from outage_notify.config.sections import StaffIdentity
@@ -121,7 +121,7 @@ def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]
         sender=sender,
         body=form.get("Body", ""),
         sid=sid,
-        at=datetime.now(UTC),
+        at=clock_of(request).now(),
     )
     settings: Settings = request.app.state.settings
     sessions = request.app.state.sessions

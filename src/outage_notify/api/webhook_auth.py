@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request, status
@@ -31,6 +31,7 @@ from outage_notify.api.deps import (
     Bearer,
     Principal,
     check_role,
+    clock_of,
     principal_of,
     refuse,
     settings_of,
@@ -118,7 +119,7 @@ async def grafana_signature(request: Request) -> str | None:
         body=await request.body(),
         presented=presented,
         timestamp=request.headers.get(hooks.grafana_timestamp_header),
-        now=datetime.now(UTC),
+        now=clock_of(request).now(),
         max_age_seconds=hooks.grafana_max_age_seconds,
         require_timestamp=hooks.grafana_require_timestamp,
     )
@@ -133,7 +134,7 @@ def _first_use(request: Request, signature: str) -> bool:
     keep = timedelta(seconds=2 * hooks.grafana_max_age_seconds)
     with transaction(request.app.state.sessions) as session:
         return replays.remember(
-            session, source="grafana", signature=signature, now=datetime.now(UTC), keep=keep
+            session, source="grafana", signature=signature, now=clock_of(request).now(), keep=keep
         )
 
 

@@ -15,12 +15,13 @@ import logging
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.console import ConsoleChannel
 from outage_notify.config.settings import DeliverySettings
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import (
     ChannelError,
     PermanentError,
@@ -94,12 +95,13 @@ async def send_jobs(
     *,
     concurrency: int,
     throttle: Throttle | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[Outcome]:
     """Send every job, at most `concurrency` at once, each in its turn under the rate limits.
 
     Never raises for a single failure. A job whose turn is further away than the throttle's
     wait is handed back `deferred`, so a rate-limited batch never holds a worker. Outcomes come
-    back in the order of the jobs.
+    back in the order of the jobs, each timed on `clock`.
     """
 
     async def run(job: Job) -> Outcome:
@@ -111,7 +113,8 @@ async def send_jobs(
             log.exception("delivery %s: unexpected error while sending", job.delivery_id)
             return _outcome(
                 job,
-                datetime.now(UTC),
+                clock,
+                clock.now(),
                 "unknown",
                 error_code="internal_error",
                 error_text=f"{type(error).__name__}: {error}",
@@ -122,9 +125,9 @@ async def send_jobs(
         channel = channels[job.channel]
         if throttle is None or isinstance(channel, ConsoleChannel):
             # A dry run reaches no provider, so it spends none of a provider's budget.
-            return await send_one(job, channel)
+            return await send_one(job, channel, clock=clock)
         address = job.message.address
-        decided = await look_up(job, channel)
+        decided = await look_up(job, channel, clock=clock)
         if decided is not None:
             return decided
         # Looked up (or nothing to look up): what is left is one request, and the token is
@@ -137,8 +140,8 @@ async def send_jobs(
             log.warning("rate limiter unavailable (%s); deferring", type(error).__name__)
             wait = LIMITER_DOWN_RETRY_SECONDS
         if wait > 0:
-            return _outcome(job, datetime.now(UTC), "deferred", retry_after=wait)
-        outcome = await send_one(job, channel)
+            return _outcome(job, clock, clock.now(), "deferred", retry_after=wait)
+        outcome = await send_one(job, channel, clock=clock)
         if outcome.result == "transient" and outcome.error_code in RATE_LIMITED_CODES:
             try:
                 await throttle.provider_said_slow_down(job.channel, address, outcome.retry_after)
@@ -169,6 +172,7 @@ async def send_jobs(
 
 def _outcome(
     job: Job,
+    clock: Clock,
     started: datetime,
     result: Result,
     *,
@@ -183,7 +187,7 @@ def _outcome(
         job.channel,
         job.message.address,
         started,
-        datetime.now(UTC),
+        clock.now(),
         result,
         provider_id=provider_id,
         error_code=error_code,
@@ -192,18 +196,19 @@ def _outcome(
     )
 
 
-async def look_up(job: Job, channel: Channel) -> Outcome | None:
+async def look_up(job: Job, channel: Channel, *, clock: Clock = SYSTEM_CLOCK) -> Outcome | None:
     """For a job whose last outcome was unknown: the outcome the provider's records decide,
     or None when the message is not there and may be sent."""
     if job.reconcile_since is None:
         return None
-    started = datetime.now(UTC)
+    started = clock.now()
     try:
         found = await channel.find_sent(job.message, job.reconcile_since)
     except ChannelError as error:
         # Still unknown: sending now could be the second copy. Ask again later.
         return _outcome(
             job,
+            clock,
             started,
             "unknown",
             error_code=error.code or "lookup_failed",
@@ -211,23 +216,24 @@ async def look_up(job: Job, channel: Channel) -> Outcome | None:
         )
     if found is not None:
         return _outcome(
-            job, started, "sent", provider_id=found.provider_id, error_text="reconciled"
+            job, clock, started, "sent", provider_id=found.provider_id, error_text="reconciled"
         )
     return None
 
 
-async def send_one(job: Job, channel: Channel) -> Outcome:
+async def send_one(job: Job, channel: Channel, *, clock: Clock = SYSTEM_CLOCK) -> Outcome:
     """Send one job (reconciling first when its last outcome was unknown)."""
-    decided = await look_up(job, channel)
+    decided = await look_up(job, channel, clock=clock)
     if decided is not None:
         return decided
-    started = datetime.now(UTC)
+    started = clock.now()
     try:
         receipt = await channel.send(job.message)
-        return _outcome(job, started, "sent", provider_id=receipt.provider_id)
+        return _outcome(job, clock, started, "sent", provider_id=receipt.provider_id)
     except TransientError as error:
         return _outcome(
             job,
+            clock,
             started,
             "transient",
             error_code=error.code,
@@ -235,13 +241,15 @@ async def send_one(job: Job, channel: Channel) -> Outcome:
             retry_after=error.retry_after,
         )
     except PermanentError as error:
-        return _outcome(job, started, "permanent", error_code=error.code, error_text=error.reason)
+        return _outcome(
+            job, clock, started, "permanent", error_code=error.code, error_text=error.reason
+        )
     except UnknownOutcomeError as error:
-        return await _reconcile(job, channel, started, error)
+        return await _reconcile(job, channel, clock, started, error)
 
 
 async def _reconcile(
-    job: Job, channel: Channel, started: datetime, error: UnknownOutcomeError
+    job: Job, channel: Channel, clock: Clock, started: datetime, error: UnknownOutcomeError
 ) -> Outcome:
     # Blindly resending after a dropped response is how people get the same SMS twice.
     try:
@@ -255,6 +263,7 @@ async def _reconcile(
         result = "sent" if found is not None else "transient"
     return _outcome(
         job,
+        clock,
         started,
         result,
         provider_id=found.provider_id if found is not None else "",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import imaplib
 import ssl
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import date
 
 from outage_notify.config.mail import ProbeSettings
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, explain
 from outage_notify.mail.smtp import tls_context
 
@@ -108,16 +108,22 @@ def search(client: imaplib.IMAP4, *criteria: str) -> list[bytes]:
 
 
 def wait_for_subject(
-    client: imaplib.IMAP4, token: str, *, deadline: float, interval: float
+    client: imaplib.IMAP4,
+    token: str,
+    *,
+    deadline: float,
+    interval: float,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> list[bytes]:
-    """Poll until a message whose Subject holds `token` is in INBOX; [] at the deadline."""
+    """Poll until a message whose Subject holds `token` is in INBOX; [] at the deadline (a
+    `clock.monotonic()` time)."""
     while True:
         # SUBJECT, not HEADER: every IMAP server indexes Subject; custom headers vary.
         found = search(client, "SUBJECT", token)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock.monotonic()
         if found or remaining <= 0:
             return found
-        time.sleep(min(interval, remaining))
+        clock.wait(min(interval, remaining))
         # NOOP lets the server announce what arrived meanwhile (Dovecot rescans the Maildir).
         _check(client.noop(), "NOOP")
 

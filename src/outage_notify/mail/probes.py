@@ -8,14 +8,14 @@ when it did not, at which stage and why, in one sentence. Synchronous: the worke
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from outage_notify.config.mail import ProbeSettings
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, explain
 from outage_notify.mail.imap import delete, imap_session, stale_uids, wait_for_subject
 from outage_notify.mail.smtp import smtp_session
@@ -41,13 +41,13 @@ class ProbeResult:
     at: datetime
 
 
-def build_probe_message(settings: ProbeSettings, marker: str) -> EmailMessage:
+def build_probe_message(settings: ProbeSettings, marker: str, *, now: datetime) -> EmailMessage:
     """The marked message: the marker is in a header and in the Subject."""
     message = EmailMessage()
     message["From"] = settings.mailbox_address
     message["To"] = settings.probe_recipient
     message["Subject"] = f"{SUBJECT_TAG} {marker} (automatic mail check, deleted on arrival)"
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(now)
     domain = settings.mailbox_address.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(idstring=marker[:8], domain=domain)
     message[PROBE_HEADER] = marker
@@ -60,11 +60,11 @@ def build_probe_message(settings: ProbeSettings, marker: str) -> EmailMessage:
     return message
 
 
-def run_round_trip(settings: ProbeSettings) -> ProbeResult:
+def run_round_trip(settings: ProbeSettings, *, clock: Clock = SYSTEM_CLOCK) -> ProbeResult:
     """Send one marked message and find it in INBOX; never raises for a mail failure."""
     marker = uuid.uuid4().hex
-    at = datetime.now(UTC)
-    started = time.monotonic()
+    at = clock.now()
+    started = clock.monotonic()
     smtp_seconds: float | None = None
 
     def result(stage: str, error: str = "", imap_seconds: float | None = None) -> ProbeResult:
@@ -74,17 +74,19 @@ def run_round_trip(settings: ProbeSettings) -> ProbeResult:
             error=error,
             smtp_seconds=smtp_seconds,
             imap_seconds=imap_seconds,
-            total_seconds=time.monotonic() - started,
+            total_seconds=clock.monotonic() - started,
             marker=marker,
             at=at,
         )
 
     try:
-        _send(settings, build_probe_message(settings, marker))
-        smtp_seconds = time.monotonic() - started
-        sent = time.monotonic()
-        left_behind = _receive(settings, marker, deadline=sent + settings.receive_timeout_seconds)
-        return result("done", left_behind, imap_seconds=time.monotonic() - sent)
+        _send(settings, build_probe_message(settings, marker, now=at))
+        smtp_seconds = clock.monotonic() - started
+        sent = clock.monotonic()
+        left_behind = _receive(
+            settings, marker, deadline=sent + settings.receive_timeout_seconds, clock=clock
+        )
+        return result("done", left_behind, imap_seconds=clock.monotonic() - sent)
     except MailStageError as failure:
         return result(failure.stage, failure.reason)
 
@@ -101,12 +103,16 @@ def _send(settings: ProbeSettings, message: EmailMessage) -> None:
             ) from error
 
 
-def _receive(settings: ProbeSettings, marker: str, *, deadline: float) -> str:
+def _receive(settings: ProbeSettings, marker: str, *, deadline: float, clock: Clock) -> str:
     """Wait for the marked message and delete it; returns a warning if it could not be."""
     with imap_session(settings) as client:
         try:
             found = wait_for_subject(
-                client, marker, deadline=deadline, interval=settings.poll_interval_seconds
+                client,
+                marker,
+                deadline=deadline,
+                interval=settings.poll_interval_seconds,
+                clock=clock,
             )
         except MAIL_FAILURES as error:
             raise MailStageError(
@@ -120,7 +126,7 @@ def _receive(settings: ProbeSettings, marker: str, *, deadline: float) -> str:
             )
         # Mail flows: a failed clean-up is reported, but does not fail the probe.
         try:
-            strays = stale_uids(client, SUBJECT_TAG, today=datetime.now(UTC).date())
+            strays = stale_uids(client, SUBJECT_TAG, today=clock.now().date())
             delete(client, sorted(set(found) | set(strays)))
         except MAIL_FAILURES as error:
             return f"the probe message arrived but could not be deleted: {explain(error)}"

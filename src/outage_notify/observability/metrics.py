@@ -26,13 +26,13 @@ could not get a token in time is deferred and shows in `deliveries_waiting`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.store import events as event_store
 from outage_notify.store import metrics as figures
 from outage_notify.worker import names
@@ -52,7 +52,7 @@ class StoreCollector(Collector):
         sessions: sessionmaker[Session],
         *,
         queue_depths: QueueDepths | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.sessions = sessions
         self.queue_depths = queue_depths
@@ -78,7 +78,7 @@ class StoreCollector(Collector):
                 GaugeMetricFamily,
                 "outage_notify_deliveries_waiting",
                 "Deliveries held back until later by a retry backoff or a rate-limit deferral.",
-                figures.waiting_by_channel(session, now=self.clock()),
+                figures.waiting_by_channel(session, now=self.clock.now()),
             )
             yield _histograms(
                 "outage_notify_provider_latency_seconds",
@@ -103,16 +103,14 @@ def registry_for(
     *,
     broker_url: str,
     key_prefix: str = "",
-    clock: Callable[[], datetime] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> CollectorRegistry:
     """A registry holding only our collector (no process metrics of whichever API replica)."""
     depths: QueueDepths | None = None
     if broker_url.partition("://")[0] in ("redis", "rediss"):
         depths = lambda: redis_queue_depths(broker_url, key_prefix=key_prefix)  # noqa: E731
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(
-        StoreCollector(sessions, queue_depths=depths, clock=clock or (lambda: datetime.now(UTC)))
-    )
+    registry.register(StoreCollector(sessions, queue_depths=depths, clock=clock))
     return registry
 
 

@@ -10,10 +10,11 @@ until the next token is due, then asks again for everyone still queued; a caller
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 
 # Takes up to `count` tokens: (granted, seconds until the next one is due when granted < count).
 Take = Callable[[int], Awaitable[tuple[int, float]]]
@@ -28,8 +29,16 @@ class _Caller:
 class Batcher:
     """Serves the callers of one bucket set on one event loop with as few takes as it can."""
 
-    def __init__(self, take: Take, *, slowest_rate: float, on_idle: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        take: Take,
+        *,
+        slowest_rate: float,
+        on_idle: Callable[[], object],
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self._take = take
+        self._clock = clock
         self._slowest_rate = slowest_rate
         self._on_idle = on_idle
         self._queue: deque[_Caller] = deque()
@@ -39,7 +48,7 @@ class Batcher:
 
     async def acquire(self, max_wait: float) -> float:
         """0.0 once a token is taken for this caller; else the wait, if it exceeds `max_wait`."""
-        now = time.monotonic()
+        now = self._clock.monotonic()
         deadline = now + max_wait
         if self._next_due > deadline:
             # No token can be due before the driver wakes, so no round trip can do better.
@@ -89,7 +98,7 @@ class Batcher:
             caller.answer.set_result(0.0)
         if wait <= 0.0:
             return
-        now = time.monotonic()
+        now = self._clock.monotonic()
         kept = 0
         for ahead, caller in enumerate(waiting[granted:]):
             if caller.deadline - now < wait:
@@ -101,6 +110,6 @@ class Batcher:
         if kept:
             self._next_due = now + wait
             try:
-                await asyncio.sleep(wait)
+                await self._clock.sleep(wait)
             finally:
                 self._next_due = 0.0

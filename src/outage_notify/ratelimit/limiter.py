@@ -39,13 +39,13 @@ import asyncio
 import functools
 import math
 import threading
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import redis.asyncio as redis
 
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import ConfigError
 from outage_notify.ratelimit.batcher import Batcher
 from outage_notify.ratelimit.scripts import ACQUIRE_MANY, PAUSE
@@ -96,7 +96,9 @@ def slack_workspace(rate: float) -> Bucket:
 class Limiter(ABC):
     """What delivery needs from a rate limiter; the Redis, local and no-op ones all fit."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        # Whose monotonic time the waits of `acquire*` are measured and slept in.
+        self.clock = clock
         # Per event loop and bucket set, while it has callers: the queue that serves them.
         self._batchers: dict[tuple[object, tuple[str, ...]], Batcher] = {}
 
@@ -134,6 +136,7 @@ class Limiter(ABC):
                 slowest_rate=min((bucket.rate for bucket in buckets), default=math.inf),
                 # A batcher is only looked up while its driver runs, so it leaves with it.
                 on_idle=functools.partial(self._batchers.pop, name),
+                clock=self.clock,
             )
         return await batcher.acquire(max_wait)
 
@@ -146,9 +149,16 @@ class RateLimiter(Limiter):
     """
 
     def __init__(
-        self, redis_url: str, *, prefix: str, jitter: float = DEFAULT_JITTER_SECONDS
+        self,
+        redis_url: str,
+        *,
+        prefix: str,
+        jitter: float = DEFAULT_JITTER_SECONDS,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        super().__init__()
+        # The buckets keep Redis's own TIME, shared by every process; `clock` only times the
+        # waits of this process's callers.
+        super().__init__(clock=clock)
         self._client = redis.Redis.from_url(redis_url)
         self._prefix = prefix
         self._jitter = jitter
@@ -182,17 +192,19 @@ class _LocalState:
 
 
 class LocalRateLimiter(Limiter):
-    """The same GCRA for one process (embedded mode, no Redis), on the monotonic clock."""
+    """The same GCRA for one process (embedded mode, no Redis), on the clock's monotonic time."""
 
-    def __init__(self, *, jitter: float = DEFAULT_JITTER_SECONDS) -> None:
-        super().__init__()
+    def __init__(
+        self, *, jitter: float = DEFAULT_JITTER_SECONDS, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        super().__init__(clock=clock)
         self.jitter = jitter
         self._states: dict[str, _LocalState] = {}
         # A lock, not just the event loop, because embedded mode may share it across threads.
         self._lock = threading.Lock()
 
     async def try_acquire_many(self, buckets: Sequence[Bucket], count: int) -> tuple[int, float]:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self._lock:
             states = []
             # A key listed twice is one take, as in the Redis script.
@@ -217,7 +229,7 @@ class LocalRateLimiter(Limiter):
             return granted, wait if granted < count else 0.0
 
     async def pause(self, bucket: Bucket, seconds: float) -> None:
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self._lock:
             state = self._states.setdefault(bucket.key, _LocalState(tat=now))
             state.paused = max(state.paused, now + seconds)
@@ -239,9 +251,13 @@ class NoLimit(Limiter):
 
 
 def limiter_for(
-    redis_url: str | None, *, prefix: str, jitter: float = DEFAULT_JITTER_SECONDS
+    redis_url: str | None,
+    *,
+    prefix: str,
+    jitter: float = DEFAULT_JITTER_SECONDS,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Limiter:
     """Shared Redis buckets when there is a Redis, else in-process buckets (embedded mode)."""
     if redis_url:
-        return RateLimiter(redis_url, prefix=prefix, jitter=jitter)
-    return LocalRateLimiter(jitter=jitter)
+        return RateLimiter(redis_url, prefix=prefix, jitter=jitter, clock=clock)
+    return LocalRateLimiter(jitter=jitter, clock=clock)

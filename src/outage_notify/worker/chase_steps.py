@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -73,7 +73,7 @@ def chase(runtime: WorkerRuntime) -> Chased:
 def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
     """Tell the lead, once per person, whose news the recipient cap is holding: nothing is
     dropped silently, and the lead can reach them another way if it cannot wait."""
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     with transaction(runtime.sessions) as session:
         incident = incident_store.get_incident(session, incident_id, for_update=True)
         if incident is None:
@@ -100,7 +100,7 @@ def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> No
 
 def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
     """The lead's unreached list for people no channel reached, in any audience."""
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     unreached: list[Unreached] = []
     with transaction(runtime.sessions) as session:
         incident = incident_store.get_incident(session, incident_id, for_update=True)
@@ -130,7 +130,7 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
 
 def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
     routing = runtime.directory.routing
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     unreached: list[Unreached] = []
     with transaction(runtime.sessions) as session:
         incident = incident_store.get_incident(session, incident_id, for_update=True)

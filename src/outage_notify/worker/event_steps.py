@@ -13,7 +13,7 @@ turns events into failures.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import exc
@@ -75,7 +75,7 @@ def describe(error: BaseException) -> str:
 
 def process_event(runtime: WorkerRuntime, event_id: int) -> list[int]:
     """Apply pending events of the event's service, in order; return updates to plan."""
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     update_ids: list[int] = []
     with transaction(runtime.sessions) as session:
         event = session.get(EventRow, event_id)

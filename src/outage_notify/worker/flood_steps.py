@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -34,7 +34,7 @@ DIGEST_BATCH = 1000
 
 def settle(runtime: WorkerRuntime) -> list[int]:
     """Resolve incidents whose resolve hold is over; return the updates to plan."""
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     hold = timedelta(seconds=runtime.settings.resolve_hold_seconds)
     with transaction(runtime.sessions) as session:
         candidates = incident_store.cleared_before(session, now - hold)
@@ -68,7 +68,7 @@ def settle(runtime: WorkerRuntime) -> list[int]:
 def release_digests(runtime: WorkerRuntime) -> list[int]:
     """One digest delivery per person with held news and room in their hour; their ids."""
     cap = runtime.settings.recipient_max_per_hour
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     released: list[int] = []
     with transaction(runtime.sessions) as session:
         keys = cap_store.held_recipients(session, limit=DIGEST_BATCH)

@@ -10,13 +10,12 @@ before it gives up (and the sweeper's reconciliation takes over, as before).
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.delivery.send import Outcome, Step
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
@@ -40,24 +39,23 @@ def write_outcomes(
     results: Sequence[tuple[Outcome, Step]],
     *,
     retry_seconds: float,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> int:
     """Record `results`; return how many tries it took.
 
     Raises the database's error when it is still away after `retry_seconds`, or at once for an
     error that is not about reaching it.
     """
-    deadline = clock() + retry_seconds
+    deadline = clock.monotonic() + retry_seconds
     wait = FIRST_WAIT_SECONDS
     tries = 0
     while True:
         tries += 1
         try:
             with transaction(sessions) as session:
-                delivery_store.record(session, results, now=datetime.now(UTC))
+                delivery_store.record(session, results, now=clock.now())
         except DBAPIError as error:
-            if not database_away(error) or clock() + wait > deadline:
+            if not database_away(error) or clock.monotonic() + wait > deadline:
                 log.error(
                     "could not write the outcomes of %s deliveries after %s tries: %s",
                     len(results),
@@ -72,7 +70,7 @@ def write_outcomes(
                 type(error).__name__,
                 wait,
             )
-            sleep(wait)
+            clock.wait(wait)
             wait = min(wait * 2, MAX_WAIT_SECONDS)
             continue
         if tries > 1:

@@ -8,7 +8,7 @@ and one Redis round trip. The rule itself is in stale_claims.py.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from outage_notify.delivery.stale_claims import judge
 from outage_notify.store import claims as claim_store
@@ -28,7 +28,7 @@ def reclaim(runtime: WorkerRuntime) -> list[int]:
     if not claims:
         return []
     liveness = runtime.liveness(c.owner for c in claims if c.owner)
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     verdict = judge(
         claims,
         liveness=liveness,

@@ -1,4 +1,4 @@
-"""What a worker process holds: database, contacts, templates, and channels on an I/O loop.
+"""What a worker process holds: database, contacts, templates, channels on an I/O loop, the clock.
 
 Built lazily in the process that uses it (after a prefork fork, never before), once; only the
 contacts, plain data, may be handed in read before the fork.
@@ -21,6 +21,7 @@ from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
+from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.delivery.stale_claims import Liveness
 from outage_notify.delivery.throttling import Throttle
 from outage_notify.integrations.registry import PROVIDERS
@@ -41,8 +42,16 @@ T = TypeVar("T")
 class WorkerRuntime:
     """Long-lived resources of one worker process."""
 
-    def __init__(self, settings: Settings, *, directory: Directory | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        directory: Directory | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.settings = settings
+        # Every step of this worker reads the time here, as does its rate limiter.
+        self.clock = clock
         if directory is not None:
             # Read already: before the fork by `outage-notify worker` (the children share it),
             # or by `serve` for its API (embedded). Reading 100,000 contacts takes seconds that
@@ -104,6 +113,7 @@ class WorkerRuntime:
                         self.settings.ratelimit_redis_url or None,
                         prefix=self.settings.redis_key_prefix + RATELIMIT_PREFIX,
                         jitter=self.settings.ratelimit.jitter_seconds,
+                        clock=self.clock,
                     ),
                     self.settings,
                     PROVIDERS,

@@ -6,7 +6,6 @@ what to enqueue.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from outage_notify.contacts.routing import recipients
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 def remind(runtime: WorkerRuntime) -> list[int]:
     """Remind leads of slipped ETAs and missed updates (once each); return updates to plan."""
     settings = runtime.settings
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     update_ids: list[int] = []
     with transaction(runtime.sessions) as session:
         # Locked: two ticks running at once must not both remind of the same deadline.
@@ -85,7 +84,7 @@ def remind(runtime: WorkerRuntime) -> list[int]:
 def record_probe(runtime: WorkerRuntime, result: ProbeResult) -> list[int]:
     """Store a mail round trip and apply it to the email incident; return updates to plan."""
     settings = runtime.settings
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     service = "email"
     with transaction(runtime.sessions) as session:
         incident_store.lock_service(session, service)
@@ -151,7 +150,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
         session.add(
             TimelineRow(
                 incident_id=incident_id,
-                at=datetime.now(UTC),
+                at=runtime.clock.now(),
                 actor="catch-up",
                 kind="catchup",
                 text="email catch-up started",
@@ -192,7 +191,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
         session.add(
             TimelineRow(
                 incident_id=incident_id,
-                at=datetime.now(UTC),
+                at=runtime.clock.now(),
                 actor="catch-up",
                 kind="catchup_result",
                 text=f"email catch-up sent to {sent}; {len(failed)} failed",

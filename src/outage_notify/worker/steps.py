@@ -10,7 +10,7 @@ import logging
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from outage_notify.core.models import (
     ChannelName,
@@ -67,7 +67,7 @@ class Planned:
 
 def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
     """Write one delivery per recipient of an update (once); return the delivery ids."""
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     directory = runtime.directory
     with transaction(runtime.sessions) as session:
         update = session.get(UpdateRow, update_id, with_for_update=True)
@@ -104,7 +104,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
         if update.recipients is None:
             incident.notified_audiences = notified_after(incident.notified_audiences, plans)
         # When planning finished (it can take seconds for a large audience), not when it began.
-        update.planned_at = datetime.now(UTC)
+        update.planned_at = runtime.clock.now()
         session.add(
             TimelineRow(
                 incident_id=incident.id,
@@ -141,7 +141,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
 def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
     """Claim, send and record a batch of deliveries; hand back retries and fallbacks."""
     policy = runtime.settings.delivery
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     owner = runtime.claimant()
     with transaction(runtime.sessions) as session:
         claimed, unknown = delivery_store.claim(session, delivery_ids, now=now, owner=owner)
@@ -188,11 +188,15 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
         )
     outcomes: list[Outcome] = not_sent + runtime.run_io(
         send_jobs(
-            jobs, runtime.channels(), concurrency=policy.concurrency, throttle=runtime.throttle()
+            jobs,
+            runtime.channels(),
+            concurrency=policy.concurrency,
+            throttle=runtime.throttle(),
+            clock=runtime.clock,
         )
     )
     by_id = {row.id: row for row in claimed}
-    finished = datetime.now(UTC)
+    finished = runtime.clock.now()
     results = []
     follow_up = FollowUp()
     for outcome in outcomes:
@@ -230,7 +234,10 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 delay = math.ceil((step.next_attempt_at - finished).total_seconds())
                 follow_up.later.setdefault(max(delay, 1), []).append(row.id)
     write_outcomes(
-        runtime.sessions, results, retry_seconds=runtime.settings.outcome_write_retry_seconds
+        runtime.sessions,
+        results,
+        retry_seconds=runtime.settings.outcome_write_retry_seconds,
+        clock=runtime.clock,
     )
     return follow_up
 
@@ -245,7 +252,7 @@ class SweepResult:
 def sweep(runtime: WorkerRuntime) -> SweepResult:
     """Find work whose task was lost (a Redis restart, a killed worker) and hand it back."""
     settings = runtime.settings
-    now = datetime.now(UTC)
+    now = runtime.clock.now()
     older = timedelta(seconds=settings.sweep_stale_seconds)
     result = SweepResult()
     with transaction(runtime.sessions) as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from celery import Celery
@@ -88,7 +87,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         from outage_notify.mail.probes import run_round_trip
 
         rt = runtime()
-        result = run_round_trip(rt.settings.probe)
+        result = run_round_trip(rt.settings.probe, clock=rt.clock)
         update_ids = sop_steps.record_probe(rt, result)
         _plan_each(rt, update_ids)
         incident = sop_steps.verified(rt, update_ids)
@@ -107,7 +106,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         report = DeliveryReport(provider_id=sid, status=status, error_code=code, error_text=text)
         with transaction(rt.sessions) as session:
             applied = store_reports.apply_report(
-                session, report, channel=ChannelName.SMS, now=datetime.now(UTC)
+                session, report, channel=ChannelName.SMS, now=rt.clock.now()
             )
         if applied.delivery_id is None:
             if attempt < REPORT_RETRY_ATTEMPTS:
