@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from outage_notify.config.settings import Settings
 from outage_notify.observability.logs import JsonFormatter, redacting_filter
 from outage_notify.observability.redaction import secret_values
@@ -62,6 +64,7 @@ def test_the_filter_redacts_message_arguments_and_traceback() -> None:
         assert "+55******0001" in text and "+55******0003" in text and "[REDACTED]" in text
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_a_configured_process_writes_no_secret_and_no_whole_number() -> None:
     # configure_logging replaces the root handlers, so it runs in a process of its own.
     script = f"""

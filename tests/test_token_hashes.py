@@ -110,6 +110,7 @@ def hash_token_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 @pytest.mark.parametrize("scheme", ["sha256", "scrypt"])
 def test_the_cli_prints_an_entry_that_accepts_the_token_read_from_stdin(scheme: str) -> None:
     result = hash_token_cli(
@@ -124,6 +125,7 @@ def test_the_cli_prints_an_entry_that_accepts_the_token_read_from_stdin(scheme: 
     assert token.matches(TOKEN) and token.role == Role.ADMIN
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_the_cli_can_generate_a_token_shown_once_on_stderr() -> None:
     result = hash_token_cli("--name", "alertmanager", "--role", "monitor", "--generate")
     assert result.returncode == 0, result.stderr
@@ -140,6 +142,7 @@ def test_the_cli_can_generate_a_token_shown_once_on_stderr() -> None:
         (["--name", "alice", "--scheme", "md5"], TOKEN + "\n", "unknown --scheme"),
     ],
 )
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_the_cli_refuses_weak_tokens_and_bad_names(
     args: list[str], stdin: str, problem: str
 ) -> None:

@@ -26,7 +26,7 @@ from outage_notify.config.token_hashes import hash_token
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import REDIS_KEY_PREFIX, REDIS_URL, ROOT, TWILIO_SID, clear_redis
+from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
 
 WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 PUBLIC = "https://notify.example.org"
@@ -158,13 +158,13 @@ def headers_for(caller: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Settings:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'outage_notify.db'}"
     upgrade(create_store_engine(database_url))
     return Settings(  # type: ignore[call-arg]
         _env_file=None,
         database_url=database_url,
-        broker_url=REDIS_URL,
+        broker_url=redis_server,
         redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
