@@ -39,10 +39,9 @@ def client(providers: FakeProviders, *, database_url: str, broker_url: str) -> T
 
 
 def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
-    providers: FakeProviders, tmp_path: Path, redis_url: str
+    providers: FakeProviders, sqlite_url: str, redis_url: str
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(create_store_engine(database_url))
+    database_url = sqlite_url
     down = client(
         providers, database_url=database_url, broker_url=f"redis://127.0.0.1:{closed_port()}/0"
     )

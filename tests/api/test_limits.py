@@ -15,7 +15,6 @@ from starlette.types import Message, Receive, Scope, Send
 from outage_notify.api.app import create_app
 from outage_notify.api.body_limit import BodyLimit
 from outage_notify.fakes.server import FakeProviders
-from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from tests.fixtures.service import TOKENS, make_settings
 
@@ -26,10 +25,8 @@ STAFF = {"Authorization": f"Bearer {TOKENS['staff']}"}
 
 
 @pytest.fixture
-def api(providers: FakeProviders, tmp_path: Path, redis_url: str) -> Iterator[TestClient]:
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(create_store_engine(database_url))
-    settings = make_settings(database_url=database_url, broker_url=redis_url, providers=providers)
+def api(providers: FakeProviders, sqlite_url: str, redis_url: str) -> Iterator[TestClient]:
+    settings = make_settings(database_url=sqlite_url, broker_url=redis_url, providers=providers)
     assert settings.max_body_bytes == MIB
     celery = create_celery(settings)
     yield TestClient(create_app(settings, celery=celery))
