@@ -36,6 +36,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,9 +72,10 @@ SERVICE_FIXTURES = frozenset(
     | {"imap_server", "postgres_url", "postgres_proxy"}
 )
 # Fixtures that hand out the test Redis: `integration`, but quick enough for `--fast`.
-REDIS_FIXTURES = frozenset({"redis_url", "redis_server"})
+REDIS_FIXTURES = frozenset({"redis_url", "redis_server", "ratelimit_redis"})
 # Ports of the services a `unit` test must not reach (Redis, PostgreSQL).
-SERVICE_PORTS = frozenset({6379, 5432})
+POSTGRES_PORTS = frozenset({5432})
+SERVICE_PORTS = frozenset({6379}) | POSTGRES_PORTS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -127,6 +129,19 @@ def kind(item: pytest.Item) -> str:
     ):
         return "integration"
     return "unit"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`--wallclock` reads only the test modules that name the marker: importing the other
+    150 would cost the one-process pass seconds of CPU for nothing."""
+    if (
+        config.getoption("wallclock")
+        and collection_path.suffix == ".py"
+        and collection_path.name.startswith("test_")
+        and b"wallclock" not in collection_path.read_bytes()
+    ):
+        return True
+    return None
 
 
 def _fast(item: pytest.Item) -> bool:
@@ -184,42 +199,53 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
-# The unit test running now, if any: `_guard` refuses it processes and services.
-_unit_test: list[str] = []
+# The test running now and the ports it may not reach, while `_guard` watches it.
+_watched: list[tuple[str, str, frozenset[int]]] = []
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.fork", "os.system"})
 
 
 def _guard(event: str, args: tuple[Any, ...]) -> None:
-    """An audit hook: a `unit` test that starts a process or reaches Redis/PostgreSQL fails.
+    """An audit hook: a test classed `unit` (or `--fast`) that starts a process or reaches a
+    service its kind excludes fails.
 
     Audit hooks see every process start and socket connection in the process, whoever makes
-    it, so no helper can hide one; the test is then not a unit test and says so.
+    it, so no helper can hide one (multiprocessing's spawn raises no event: mark those by
+    hand). A `unit` test may reach neither Redis nor PostgreSQL; an `integration` test kept
+    in `--fast` may reach Redis.
     """
-    if not _unit_test:
+    if not _watched:
         return
-    if event == "subprocess.Popen" or event == "os.posix_spawn":
-        what = f"starts a process ({args[0]!r})"
+    if event in PROCESS_EVENTS:
+        what = f"starts a process ({args[0]!r})" if args else "starts a process"
     elif event == "socket.connect":
         address = args[1]
-        if not (isinstance(address, tuple) and len(address) >= 2 and address[1] in SERVICE_PORTS):
+        ports = _watched[0][2]
+        if not (isinstance(address, tuple) and len(address) >= 2 and address[1] in ports):
             return
         what = f"connects to {address[0]}:{address[1]}"
     else:
         return
+    nodeid, classed = _watched[0][:2]
     raise RuntimeError(
-        f"{_unit_test[0]} is classed `unit` but {what}: use the fixture that provides the "
+        f"{nodeid} is classed {classed} but {what}: use the fixture that provides the "
         "service, or mark the test `integration` (tests/conftest.py)"
     )
 
 
 @pytest.fixture(autouse=True)
-def _unit_guard(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Arms `_guard` for the body of a `unit` test (fixtures included)."""
+def _kind_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Arms `_guard` for a `unit` test and for an `integration` test `--fast` runs (its
+    fixtures included)."""
     item = request.node
-    if item.stash.get(_KIND, None) != "unit":
+    found = item.stash.get(_KIND, None)
+    if found == "unit":
+        _watched.append((item.nodeid, "`unit`", SERVICE_PORTS))
+    elif found == "integration" and _fast(item):
+        _watched.append((item.nodeid, "fast (`integration` on Redis only)", POSTGRES_PORTS))
+    else:
         yield
         return
-    _unit_test.append(item.nodeid)
     try:
         yield
     finally:
-        _unit_test.clear()
+        _watched.clear()

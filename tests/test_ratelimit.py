@@ -49,8 +49,8 @@ MakeLimiter = Callable[[], Limiter]
 
 
 @pytest.fixture
-def prefix() -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
+def prefix(ratelimit_redis: str) -> Iterator[str]:
+    """A key prefix of this test's own on REDIS_URL; its keys are deleted afterwards."""
     prefix = f"outage_notify_test:rl:{uuid.uuid4().hex}:"
     yield prefix
     with redis.Redis.from_url(REDIS_URL) as client:
@@ -249,6 +249,7 @@ def in_two_processes(target: Callable[..., None], *args: Any) -> list[Any]:
     return per_process
 
 
+@pytest.mark.integration  # starts processes (multiprocessing: no audit event)
 def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_in_process, prefix, 25)
 
@@ -494,6 +495,7 @@ def _hammer_coalesced_in_process(prefix: str, callers: int, barrier: Barrier, re
     results.put(asyncio.run(main()))
 
 
+@pytest.mark.integration  # starts processes (multiprocessing: no audit event)
 def test_coalesced_callers_in_two_processes_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_coalesced_in_process, prefix, 40)
 
