@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import socket
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,10 +17,9 @@ from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.databases import PG_ADMIN_URL, _empty
 from tests.fixtures.service import TOKENS, make_settings
+from tests.fixtures.webhooks import webhook_payload
 
-FIRING = json.loads(
-    (Path(__file__).resolve().parents[1] / "data/webhooks/alertmanager_firing.json").read_text()
-)
+FIRING = webhook_payload("alertmanager_firing.json")
 MONITOR = {"Authorization": f"Bearer {TOKENS['monitor']}"}
 
 

@@ -8,11 +8,9 @@ of the table also proves hashed tokens work.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +25,8 @@ from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 PUBLIC = "https://notify.example.org"
 TWILIO_AUTH = "roles-test-twilio-auth-token"
 PLAIN = {
@@ -48,7 +46,7 @@ _services = itertools.count(1)
 
 
 def payload(name: str) -> Any:
-    return json.loads((WEBHOOKS / name).read_text())
+    return webhook_payload(name)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,8 +27,8 @@ from outage_notify.store.engine import create_session_factory, create_store_engi
 from outage_notify.store.tables import AuditRow, EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 GRAFANA = "/api/v1/webhooks/grafana"
 GRAFANA_SECRET = "grafana-hmac-secret-for-tests-0123"
 KUMA_SECRET = "uptime-kuma-secret-for-tests-0123"
@@ -44,7 +43,7 @@ TIMESTAMP = "X-Grafana-Alerting-Signature-Timestamp"
 
 
 def body_of(name: str, **changes: Any) -> bytes:
-    data = json.loads((WEBHOOKS / name).read_text())
+    data = webhook_payload(name)
     data.update(changes)
     return json.dumps(data).encode()
 
