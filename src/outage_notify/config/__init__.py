@@ -1,1 +1,1 @@
-"""Configuration: one `Settings` read from `OUTAGE_NOTIFY_*` variables, its sections, token hashes."""
+"""Configuration: one `Settings` read from `OUTAGE_NOTIFY_*` variables, its sections, hashes."""

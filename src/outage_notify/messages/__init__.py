@@ -1,1 +1,1 @@
-"""What people read: templates rendered per audience, channel, locale and zone; fitting; previews."""
+"""What people read: templates per audience, channel, locale and zone; fitting, previews."""
