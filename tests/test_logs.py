@@ -14,6 +14,7 @@ import pytest
 from outage_notify.config.settings import Settings
 from outage_notify.observability.logs import JsonFormatter, redacting_filter
 from outage_notify.observability.redaction import secret_values
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,8 +35,7 @@ SECRET = "a-staff-token-nobody-may-see"
 
 
 def settings_with_secrets() -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    return build_settings(
         api_tokens=f"staff:oncall:{SECRET}",
         twilio={"auth_token": "twilio-auth-token-value"},
         broker_url="redis://:broker-password@redis.internal:6379/0",
@@ -71,6 +71,7 @@ def test_a_configured_process_writes_no_secret_and_no_whole_number() -> None:
 import logging
 from outage_notify.observability.logs import configure_logging
 from tests.test_logs import settings_with_secrets
+from tests.fixtures.settings import build_settings
 configure_logging(settings_with_secrets())
 logging.getLogger("twilio.http_client").warning("POST To=%s", "+5511990000001")
 logging.getLogger("outage_notify.x").error("token %s", {SECRET!r})

@@ -19,6 +19,7 @@ from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
 from outage_notify.messages.preview import PreviewRow, Selection, preview
 from outage_notify.messages.rendering import Renderer
 from outage_notify.messages.sms_encoding import measure_sms
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -69,7 +70,7 @@ def default_rows(tmp_path_factory: pytest.TempPathFactory) -> list[PreviewRow]:
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, sms_price_per_segment=PRICE, **values)  # type: ignore[call-arg]
+    return build_settings(sms_price_per_segment=PRICE, **values)
 
 
 def by_key(rows: list[PreviewRow]) -> dict[tuple[str, str, str, str], PreviewRow]:

@@ -19,7 +19,7 @@ import redis
 
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.limits import LIMITS
-from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.config.settings import TwilioSettings
 from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.delivery.send import Job, send_jobs
@@ -37,6 +37,7 @@ from outage_notify.ratelimit.limiter import (
     slack_workspace,
     twilio_sender,
 )
+from tests.fixtures.settings import build_settings
 
 # Throughput is judged against the real clock (at least 90% of the rate, a token every
 # interval): in parallel test processes a starved CPU, not the limiter, would miss it.
@@ -532,7 +533,7 @@ def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
     make_counting_limiter: Callable[[], Counting],
 ) -> None:
     """send_jobs starts sends in groups of ≥ concurrency/4, and a group shares one take."""
-    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    settings = build_settings(ratelimit={"twilio_per_second": 1_000_000})
     jobs = [
         Job(i, ChannelName.SMS, OutboundMessage(f"+55119{i:08d}", "Email is down"))
         for i in range(200)
@@ -564,7 +565,7 @@ def test_a_reconciled_job_found_at_the_provider_spends_no_token(
     never held across the lookup's round trip (that delay would eat the jitter budget)."""
     from outage_notify.integrations.twilio.sms import SmsChannel
 
-    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    settings = build_settings(ratelimit={"twilio_per_second": 1_000_000})
     since = datetime.now(UTC) - timedelta(minutes=1)
     sent_before = OutboundMessage("+5511990000001", "Email is down (sent, answer lost)")
     never_sent = OutboundMessage("+5511990000002", "Email is down (never arrived)")

@@ -25,6 +25,7 @@ from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
+from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_payload
 
 PUBLIC = "https://notify.example.org"
@@ -159,14 +160,13 @@ def headers_for(caller: str) -> dict[str, str]:
 def settings(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Settings:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'outage_notify.db'}"
     upgrade(create_store_engine(database_url))
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    return build_settings(
         database_url=database_url,
         broker_url=redis_server,
         redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
-        api_tokens=TOKEN_ENTRIES,  # type: ignore[arg-type]
+        api_tokens=TOKEN_ENTRIES,
         public_base_url=PUBLIC,
         twilio=TwilioSettings(
             account_sid=TWILIO_SID, auth_token=SecretStr(TWILIO_AUTH), from_number="+15005550006"

@@ -22,11 +22,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings, WebhookSettings
+from outage_notify.config.settings import WebhookSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AuditRow, EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
+from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_payload
 
 GRAFANA = "/api/v1/webhooks/grafana"
@@ -79,14 +80,13 @@ def make_api(database_url: str, redis_url: str) -> Iterator[Callable[..., TestCl
             "generic_secret": GENERIC_SECRET,
             **webhooks,
         }
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
+        settings = build_settings(
             database_url=database_url,
             broker_url=redis_url,
             redis_key_prefix=REDIS_KEY_PREFIX,
             contacts_dir=ROOT / "contacts",
             templates_dir=ROOT / "templates",
-            api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),  # type: ignore[arg-type]
+            api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),
             webhooks=WebhookSettings(**values),
         )
         celery = create_celery(settings)

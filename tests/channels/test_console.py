@@ -15,7 +15,6 @@ from outage_notify.channels.limits import LIMITS
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import (
     FallbackSettings,
-    Settings,
     SlackSettings,
     TwilioSettings,
 )
@@ -24,6 +23,7 @@ from outage_notify.fakes import FakeProviders
 from outage_notify.integrations.apprise.channel import FallbackChannel
 from outage_notify.integrations.slack.channel import SlackChannel
 from outage_notify.integrations.twilio.sms import SmsChannel
+from tests.fixtures.settings import build_settings
 
 
 def test_dry_run_logs_masked_and_returns_a_flagged_receipt(
@@ -61,7 +61,7 @@ def test_addresses_are_masked(channel: ChannelName, address: str, shown: str) ->
 
 
 def test_unconfigured_channels_are_dry_runs_and_say_so(caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(_env_file=None)
+    settings = build_settings()
 
     async def build() -> dict[ChannelName, Channel]:
         channels = await build_channels(settings)
@@ -80,8 +80,7 @@ def test_unconfigured_channels_are_dry_runs_and_say_so(caplog: pytest.LogCapture
 
 
 def test_configured_channels_are_real(providers: FakeProviders) -> None:
-    settings = Settings(
-        _env_file=None,
+    settings = build_settings(
         twilio=TwilioSettings(
             account_sid="AC" + "0" * 32, auth_token=SecretStr("t"), from_number="+15005550006"
         ),

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.config.settings import TwilioSettings
 from outage_notify.fakes import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
@@ -18,6 +18,7 @@ from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
+from tests.fixtures.settings import build_settings
 
 AUTH_TOKEN = "inbound-fake-auth-token"
 PATH = "/api/v1/webhooks/twilio/inbound"
@@ -28,8 +29,7 @@ PHONE = "+5511999990001"
 def served(live_api: LiveApi, sqlite_url: str, redis_url: str) -> Iterator[str]:
     """Our API on a real socket (nothing here needs a worker); its database URL."""
     database_url = sqlite_url
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         broker_url=redis_url,
         redis_key_prefix=REDIS_KEY_PREFIX,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import AlertmanagerPayload, LabelMapping, alertmanager_event
+from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_body, webhook_payload
 
-MAPPING = LabelMapping.from_settings(Settings(_env_file=None))
+MAPPING = LabelMapping.from_settings(build_settings())
 
 Payload = dict[str, Any]
 

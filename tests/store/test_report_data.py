@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outage_notify.config.settings import Settings
 from outage_notify.ingest import alertmanager
 from outage_notify.ingest.labels import LabelMapping
 from outage_notify.store import incidents as incident_store
@@ -20,6 +19,7 @@ from outage_notify.store.report import incident_report
 from outage_notify.store.tables import EventRow, IncidentRow, PhaseTransitionRow
 from outage_notify.worker import event_steps
 from outage_notify.worker.runtime import WorkerRuntime
+from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,8 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def runtime(database_url: str) -> Iterator[WorkerRuntime]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
