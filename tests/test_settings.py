@@ -62,7 +62,7 @@ def test_flood_control_defaults() -> None:
 
 
 def test_env_example_itself_loads(tmp_path: Path) -> None:
-    settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
+    settings = build_settings(env_file=ROOT / ".env.example")
     assert settings.embedded
     assert settings.twilio.validity_period_seconds == 900
     assert [t.role for t in settings.api_tokens] == [Role.MONITOR, Role.STAFF]
@@ -82,7 +82,7 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         "OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE=50\n"
         "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
     )
-    settings = Settings(_env_file=env)  # type: ignore[call-arg]
+    settings = build_settings(env_file=env)
     assert settings.twilio.configured and settings.slack.configured and settings.fallback.configured
     assert settings.twilio.auth_token.get_secret_value() == "sekret"
     assert "sekret" not in repr(settings)
@@ -124,8 +124,8 @@ def test_bad_token_entry_is_named() -> None:
 
 def test_example_tokens_are_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        Settings(  # type: ignore[call-arg]
-            _env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
+        build_settings(
+            env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
         )
 
 

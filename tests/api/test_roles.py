@@ -24,6 +24,7 @@ from outage_notify.config.token_hashes import hash_token
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import app_state
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
 from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_payload
@@ -200,7 +201,7 @@ def fresh_incident(api: TestClient) -> int:
 
 def failed_event(api: TestClient) -> int:
     """A failed event of its own (a retry makes it pending: a second retry would be a 409)."""
-    with transaction(api.app.state.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(app_state(api).sessions) as session:
         row = EventRow(source="generic", service="email", dedup_key=f"e-{next(_services)}",
                        kind="alert", payload={}, actor="monitor-bot", state="failed",
                        error="ValidationError: summary: Field required", attempts=1,
