@@ -7,6 +7,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from outage_notify.config.settings import Settings
 from outage_notify.observability.logs import JsonFormatter, redacting_filter
 from outage_notify.observability.redaction import secret_values
+from tests.fixtures.service import RunningService
 from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,9 +112,9 @@ def test_the_suite_wide_log_audit_is_installed_and_catches_leaks() -> None:
 
 
 def test_worker_logs_are_one_json_line_per_delivery_with_ids(
-    service_factory,
+    service_factory: Callable[..., RunningService],
     database_url: str,
-    caplog,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from tests.fixtures.service import wait_for
 
@@ -126,7 +128,7 @@ def test_worker_logs_are_one_json_line_per_delivery_with_ids(
         incident = declared.json()["incident"]["id"]
         wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="fan-out")
     per_delivery = [r for r in caplog.records if hasattr(r, "delivery_id")]
-    assert per_delivery and all(r.incident_id == incident for r in per_delivery)  # type: ignore[attr-defined]
+    assert per_delivery and all(vars(r)["incident_id"] == incident for r in per_delivery)
     line = json.loads(JsonFormatter().format(per_delivery[0]))
     assert line["incident_id"] == incident and isinstance(line["delivery_id"], int)
     assert "sent via" in line["message"]
