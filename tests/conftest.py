@@ -1,10 +1,26 @@
 """Shared fixtures. Real services only: Redis, PostgreSQL, a Celery worker, fake providers.
 
+Every test gets exactly one kind marker, set here from where it lives and what it uses (a test
+may also set one by hand, which wins):
+- `unit`: in-process only: no Redis, PostgreSQL, worker, subprocess or browser (SQLite files,
+  the in-process fake providers and SMTP server are fine);
+- `integration`: a real Redis, PostgreSQL, Celery worker, Dovecot or `outage-notify` process:
+  tests in tests/worker/ or `PROCESS_FILES`, tests using a fixture in `SERVICE_FIXTURES` or
+  `REDIS_FIXTURES`, tests parametrized onto PostgreSQL, and tests marked `integration` by hand
+  (the odd test that starts a process itself, which no fixture shows);
+- `e2e`: tests/e2e/, the whole service;
+- `browser`: the status page driven in Chromium.
+Tests on PostgreSQL also get `postgres`. So `-m unit`, `-m "not e2e and not browser"`,
+`-m postgres` select as expected. While a `unit` test runs, starting a process or connecting to
+Redis or PostgreSQL fails it (see `_guard`): the kind cannot silently go wrong.
+
 Test runs (`scripts/test` passes these flags on to pytest):
 - default: everything but the chaos tests; fuzzing draws `OUTAGE_NOTIFY_FUZZ_EXAMPLES` (25)
   examples per operation;
-- `--fast`: the tests that need no Celery worker, subprocess, browser or PostgreSQL (SQLite
-  only), for the edit-test loop;
+- `--fast`: the edit-test loop: the `unit` tests plus the `integration` tests whose only
+  service is Redis (nothing hand-marked, no worker, process, browser or PostgreSQL); the
+  property tests among them draw `FAST_EXAMPLES` examples unless `OUTAGE_NOTIFY_FUZZ_EXAMPLES`
+  says otherwise (the default run draws the full count);
 - `--chaos`: only the fault tests (`@pytest.mark.chaos`: thousands of recipients, killed
   processes, lost services), which take minutes each;
 - `--fuzz`: only the fuzz and property tests (`@pytest.mark.fuzz`), with 500 examples per
@@ -18,6 +34,10 @@ Tests marked `wallclock` judge throughput against the real clock; in parallel pr
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,15 +54,28 @@ pytest_plugins = [
 ]
 
 MODES = ("fast", "chaos", "fuzz")
-# Directories whose tests start a Celery worker, processes or a browser: never `--fast`.
-SLOW_DIRECTORIES = ("e2e", "worker")
-# Files whose tests run the real `outage-notify` command in a subprocess (seconds each).
-SLOW_FILES = frozenset({"test_cli.py", "test_cli_operator.py", "test_contacts_memory.py"})
-# Fixtures that start a Celery worker, `outage-notify` processes, a server or Dovecot.
-SLOW_FIXTURES = frozenset(
-    {"service_factory", "processes", "fanout", "live_api", "dovecot", "mail_servers"}
-    | {"postgres_url"}
+KINDS = ("unit", "integration", "e2e", "browser")
+# Examples per property test in `--fast` (the default run draws 25, `--fuzz` 500).
+FAST_EXAMPLES = "5"
+# Files whose every test runs the real `outage-notify` command (or a script) in a process.
+PROCESS_FILES = frozenset(
+    {"test_cli.py", "test_cli_operator.py", "test_contacts_memory.py", "test_demo.py"}
 )
+# Files whose tests drive a browser.
+BROWSER_FILES = frozenset({"test_status_browser.py"})
+# Directories whose every test starts a Celery worker.
+INTEGRATION_DIRECTORIES = frozenset({"worker"})
+# Fixtures that start a Celery worker, `outage-notify` processes, a server or Dovecot, or hand
+# out PostgreSQL: their tests are `integration` and never `--fast`.
+SERVICE_FIXTURES = frozenset(
+    {"service_factory", "processes", "fanout", "live_api", "dovecot", "mail_servers"}
+    | {"imap_server", "postgres_url", "postgres_proxy"}
+)
+# Fixtures that hand out the test Redis: `integration`, but quick enough for `--fast`.
+REDIS_FIXTURES = frozenset({"redis_url", "redis_server", "ratelimit_redis"})
+# Ports of the services a `unit` test must not reach (Redis, PostgreSQL).
+POSTGRES_PORTS = frozenset({5432})
+SERVICE_PORTS = frozenset({6379}) | POSTGRES_PORTS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,23 +90,80 @@ def pytest_configure(config: pytest.Config) -> None:
     chosen = [mode for mode in MODES if config.getoption(mode)]
     if len(chosen) > 1:
         raise pytest.UsageError(f"choose one of --fast, --chaos, --fuzz (got {chosen})")
+    # Read by the property tests at import; an explicit setting wins.
     if chosen == ["fuzz"]:
-        # Read by the fuzz tests at import; an explicit setting wins.
         os.environ.setdefault("OUTAGE_NOTIFY_FUZZ_EXAMPLES", "500")
-
-
-def _slow(item: pytest.Item) -> bool:
-    parts = item.path.relative_to(item.config.rootpath).parts
-    in_slow_directory = len(parts) > 2 and parts[1] in SLOW_DIRECTORIES
-    in_slow_directory = in_slow_directory or parts[-1] in SLOW_FILES
-    callspec = getattr(item, "callspec", None)
-    on_postgres = callspec is not None and "postgresql" in callspec.id
-    starts_services = not SLOW_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
-    return in_slow_directory or on_postgres or starts_services or _marked(item, "fuzz")
+    elif chosen == ["fast"]:
+        os.environ.setdefault("OUTAGE_NOTIFY_FUZZ_EXAMPLES", FAST_EXAMPLES)
+    sys.addaudithook(_guard)
 
 
 def _marked(item: pytest.Item, name: str) -> bool:
     return item.get_closest_marker(name) is not None
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    on_postgres = callspec is not None and "postgresql" in callspec.params.values()
+    uses = set(getattr(item, "fixturenames", ()))
+    return on_postgres or "postgres_url" in uses or _marked(item, "postgres")
+
+
+def kind(item: pytest.Item) -> str:
+    """The test's kind: one of `KINDS` (see the module docstring)."""
+    for name in KINDS:
+        if _marked(item, name):
+            return name
+    parts = item.path.relative_to(item.config.rootpath).parts
+    directory = parts[1] if len(parts) > 2 else ""
+    uses = set(getattr(item, "fixturenames", ()))
+    if parts[-1] in BROWSER_FILES:
+        return "browser"
+    if directory == "e2e":
+        return "e2e"
+    if (
+        directory in INTEGRATION_DIRECTORIES
+        or parts[-1] in PROCESS_FILES
+        or not uses.isdisjoint(SERVICE_FIXTURES | REDIS_FIXTURES)
+        or _on_postgres(item)
+    ):
+        return "integration"
+    return "unit"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """`--wallclock` reads only the test modules that name the marker: importing the other
+    150 would cost the one-process pass seconds of CPU for nothing."""
+    if (
+        config.getoption("wallclock")
+        and collection_path.suffix == ".py"
+        and collection_path.name.startswith("test_")
+        and b"wallclock" not in collection_path.read_bytes()
+    ):
+        return True
+    return None
+
+
+def _fast(item: pytest.Item) -> bool:
+    """In `--fast`: a unit test, or an integration test needing nothing but Redis."""
+    if _marked(item, "fuzz") or _marked(item, "chaos"):
+        return False
+    found = item.stash[_KIND]
+    if found == "unit":
+        return True
+    uses = set(getattr(item, "fixturenames", ()))
+    return (
+        found == "integration"
+        and not item.stash[_HAND_MARKED]
+        and not _on_postgres(item)
+        and item.path.parent.name not in INTEGRATION_DIRECTORIES
+        and item.path.name not in PROCESS_FILES
+        and uses.isdisjoint(SERVICE_FIXTURES)
+    )
+
+
+_KIND = pytest.StashKey[str]()
+_HAND_MARKED = pytest.StashKey[bool]()
 
 
 def _parallel(config: pytest.Config) -> bool:
@@ -82,12 +172,20 @@ def _parallel(config: pytest.Config) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        found = kind(item)
+        item.stash[_KIND] = found
+        item.stash[_HAND_MARKED] = _marked(item, found)
+        if not _marked(item, found):
+            item.add_marker(found)
+        if _on_postgres(item) and not _marked(item, "postgres"):
+            item.add_marker("postgres")
     if config.getoption("chaos"):
         keep = [item for item in items if _marked(item, "chaos")]
     elif config.getoption("fuzz"):
         keep = [item for item in items if _marked(item, "fuzz")]
     elif config.getoption("fast"):
-        keep = [item for item in items if not _marked(item, "chaos") and not _slow(item)]
+        keep = [item for item in items if _fast(item)]
     else:
         keep = [item for item in items if not _marked(item, "chaos")]
     if config.getoption("wallclock"):
@@ -99,3 +197,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+# The test running now and the ports it may not reach, while `_guard` watches it.
+_watched: list[tuple[str, str, frozenset[int]]] = []
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.fork", "os.system"})
+
+
+def _guard(event: str, args: tuple[Any, ...]) -> None:
+    """An audit hook: a test classed `unit` (or `--fast`) that starts a process or reaches a
+    service its kind excludes fails.
+
+    Audit hooks see every process start and socket connection in the process, whoever makes
+    it, so no helper can hide one (multiprocessing's spawn raises no event: mark those by
+    hand). A `unit` test may reach neither Redis nor PostgreSQL; an `integration` test kept
+    in `--fast` may reach Redis.
+    """
+    if not _watched:
+        return
+    if event in PROCESS_EVENTS:
+        what = f"starts a process ({args[0]!r})" if args else "starts a process"
+    elif event == "socket.connect":
+        address = args[1]
+        ports = _watched[0][2]
+        if not (isinstance(address, tuple) and len(address) >= 2 and address[1] in ports):
+            return
+        what = f"connects to {address[0]}:{address[1]}"
+    else:
+        return
+    nodeid, classed = _watched[0][:2]
+    raise RuntimeError(
+        f"{nodeid} is classed {classed} but {what}: use the fixture that provides the "
+        "service, or mark the test `integration` (tests/conftest.py)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _kind_guard(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Arms `_guard` for a `unit` test and for an `integration` test `--fast` runs (its
+    fixtures included)."""
+    item = request.node
+    found = item.stash.get(_KIND, None)
+    if found == "unit":
+        _watched.append((item.nodeid, "`unit`", SERVICE_PORTS))
+    elif found == "integration" and _fast(item):
+        _watched.append((item.nodeid, "fast (`integration` on Redis only)", POSTGRES_PORTS))
+    else:
+        yield
+        return
+    try:
+        yield
+    finally:
+        _watched.clear()

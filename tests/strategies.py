@@ -15,14 +15,13 @@ import copy
 import json
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
 
 from outage_notify.core import field_limits as limits
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parent / "data" / "webhooks"
 # Characters that broke something somewhere: NUL (PostgreSQL text), lone surrogates (UTF-8),
 # U+FFFF and U+FFFE (XML), bidi overrides, line breaks, markup and template syntax.
 HOSTILE_CHARACTERS = [
@@ -66,8 +65,7 @@ def examples() -> int:
 
 def recorded(name: str) -> dict[str, Any]:
     """A recorded, valid body from tests/data/webhooks."""
-    data: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
-    return data
+    return webhook_payload(name)
 
 
 def hostile_text(max_pieces: int = 12) -> st.SearchStrategy[str]:

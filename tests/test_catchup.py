@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 
 from outage_notify.config.mail import ProbeSettings
@@ -107,6 +108,7 @@ def test_no_recipients_sends_nothing(smtp_server: SmtpServer) -> None:
     )
 
 
+@pytest.mark.integration  # its certificate is made by `openssl`, a process
 def test_starttls_and_auth_as_for_the_probe(start_smtp: Callable[..., SmtpServer]) -> None:
     smtp = start_smtp(auth=True, tls=True)
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.fixtures.service import REDIS_KEY_PREFIX, wait_for
+from tests.fixtures.webhooks import webhook_body
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "outage_notify.cli.main"]
@@ -138,7 +139,7 @@ def test_serve_runs_several_api_processes_on_one_port(tmp_path: Path, redis_url:
         env={"OUTAGE_NOTIFY_API_TOKENS": "monitor:am:test-monitor-token"},
     ) as serve:
         wait_for(lambda: _status(f"{url}/readyz") == 200, timeout=90, what="serve --workers 2")
-        body = (ROOT / "tests/data/webhooks/alertmanager_firing.json").read_bytes()
+        body = webhook_body("alertmanager_firing.json")
         answers = [_post_webhook(f"{url}/api/v1/webhooks/alertmanager", body) for _ in range(2)]
         assert answers == ["accepted", "duplicate"]
         # The supervisor spawned two API processes (and multiprocessing's resource tracker).

@@ -85,6 +85,7 @@ def test_a_bad_catalogue_is_named_by_entry_and_field(
     assert words in error.problem, error.problem
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_contacts_check_reports_a_bad_catalogue_and_exits_non_zero(tmp_path: Path) -> None:
     folder = tmp_path / "contacts"
     shutil.copytree(SHIPPED, folder)

@@ -92,6 +92,7 @@ def test_shipped_contacts_are_fictional_unique_and_reachable() -> None:
     assert any(c.channels == (ChannelName.SMS,) for c in users)
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_users_csv_is_what_the_generator_writes(tmp_path: Path) -> None:
     output = tmp_path / "users.csv"
     script = ROOT / "scripts" / "generate_example_users.py"

@@ -82,6 +82,7 @@ def test_a_national_number_is_refused_with_its_e164_form_in_the_default_region(
         assert region == "BR" or "Write it as" not in error.problem
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_cli_names_each_problem_and_exits_non_zero() -> None:
     result = run("contacts", "check", env={"OUTAGE_NOTIFY_CONTACTS_DIR": str(BAD)})
 
@@ -93,6 +94,7 @@ def test_cli_names_each_problem_and_exits_non_zero() -> None:
         assert file in output and entry.split(" ")[0] in output and field in output, entry
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_cli_passes_on_the_shipped_examples_with_a_warnings_table() -> None:
     result = run("contacts", "check")
 

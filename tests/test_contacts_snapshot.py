@@ -85,6 +85,7 @@ def test_the_snapshot_folder_cannot_be_the_source(tmp_path: Path) -> None:
         import_snapshot(into, into, now=NOW)
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_cli_import_then_check_shows_the_snapshot_and_a_bad_import_changes_nothing(
     tmp_path: Path,
 ) -> None:

@@ -11,6 +11,7 @@ from outage_notify.config.settings import DeliverySettings
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.send import Outcome, backoff_seconds, next_step
 from outage_notify.integrations.registry import PROVIDERS
+from tests.fixtures.settings import build_settings
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = DeliverySettings(max_attempts_per_channel=3, retry_base_seconds=2, retry_max_seconds=60)
@@ -97,13 +98,12 @@ def test_dry_run_sends_spend_no_provider_budget() -> None:
     import asyncio
 
     from outage_notify.channels.console import ConsoleChannel
-    from outage_notify.config.settings import Settings
     from outage_notify.core.models import OutboundMessage
     from outage_notify.delivery.send import Job, send_jobs
     from outage_notify.delivery.throttling import Throttle
     from outage_notify.ratelimit.limiter import LocalRateLimiter
 
-    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 0.01})  # type: ignore[call-arg]
+    settings = build_settings(ratelimit={"twilio_per_second": 0.01})
     throttle = Throttle(LocalRateLimiter(), settings, PROVIDERS)
     jobs = [
         Job(i, ChannelName.SMS, OutboundMessage(f"+551199000000{i}", "Email is down"))

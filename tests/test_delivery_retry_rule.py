@@ -16,7 +16,7 @@ import pytest
 
 from outage_notify.config.settings import DeliverySettings
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.send import Outcome, Result, next_step
+from outage_notify.delivery.send import Outcome, Result, Step, next_step
 
 NOW = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 POLICY = DeliverySettings(
@@ -276,7 +276,7 @@ def test_next_step_under_storms(case: Case) -> None:
 
 
 def test_the_channel_clock_starts_at_the_first_attempt_and_restarts_on_the_next_channel() -> None:
-    def step(route_started_at: datetime | None, route_index: int = 0, code: str = "500"):  # type: ignore[no-untyped-def]
+    def step(route_started_at: datetime | None, route_index: int = 0, code: str = "500") -> Step:
         return next_step(
             outcome=Outcome(1, ChannelName.SLACK, "U1", NOW, NOW, "transient", error_code=code),
             route_index=route_index,
@@ -298,7 +298,7 @@ def test_the_channel_clock_starts_at_the_first_attempt_and_restarts_on_the_next_
 
 
 def test_unknown_since_is_kept_while_unknown_and_cleared_after() -> None:
-    def step(result: Result, unknown_since: datetime | None):  # type: ignore[no-untyped-def]
+    def step(result: Result, unknown_since: datetime | None) -> Step:
         return next_step(
             outcome=Outcome(1, ChannelName.SMS, "+1", NOW, NOW, result, error_code="x"),
             route_index=0,

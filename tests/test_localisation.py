@@ -15,7 +15,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from outage_notify.commands.parsing import CommandError, parse
-from outage_notify.config.settings import Settings
 from outage_notify.contacts.alternatives import alternatives_for
 from outage_notify.contacts.directory import load_directory
 from outage_notify.core.models import ChannelName, IncidentState, Phase, Severity, UpdateKind
@@ -27,6 +26,7 @@ from outage_notify.messages.catalogs import Words, catalog_path, locales
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
 from outage_notify.store.tables import EventRow, IncidentRow, UpdateRow
 from outage_notify.worker.event_steps import notice_text
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -187,7 +187,7 @@ def test_repro4_the_lead_reminder_is_in_the_lead_language(locale: str) -> None:
 
 @pytest.mark.parametrize("locale", FOREIGN)
 def test_repro4_the_holding_message_is_in_each_reader_language(locale: str) -> None:
-    settings = Settings(_env_file=None, templates_dir=TEMPLATES)
+    settings = build_settings(templates_dir=TEMPLATES)
     update = UpdateRow(message=HOLDING_MESSAGE, created_by=HOLDING_ACTOR, kind="update")
     text = reader_message(settings, update, locale)
     assert text != "We are still working on it." and not english_words(text)
@@ -233,7 +233,7 @@ def test_repro4_grammar() -> None:
 def test_repro5_partners_get_their_own_external_alternatives_in_their_language(
     locale: str,
 ) -> None:
-    settings = Settings(_env_file=None, templates_dir=TEMPLATES, contacts_dir=ROOT / "contacts")
+    settings = build_settings(templates_dir=TEMPLATES, contacts_dir=ROOT / "contacts")
     directory = load_directory(settings.contacts_dir)
     incident = IncidentRow(
         id=4, title="mx1 down", summary="", service="email",
@@ -271,7 +271,7 @@ def test_repro5_an_audience_without_its_own_alternatives_gets_the_old_setting(
     shutil.copytree(ROOT / "contacts", contacts)
     routing = (contacts / "routing.yaml").read_text(encoding="utf-8")
     (contacts / "routing.yaml").write_text(routing.split("\nalternatives:")[0], encoding="utf-8")
-    settings = Settings(_env_file=None, alternatives=["Desk 4"])
+    settings = build_settings(alternatives=["Desk 4"])
     directory = load_directory(contacts)
     assert alternatives_for(settings, directory, "users", "pt-BR") == ("Desk 4",)
     assert alternatives_for(settings, directory, "partners", "pt-BR") == ("Desk 4",)
@@ -459,8 +459,8 @@ def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_
     (contacts / "routing.yaml").write_text(
         routing.replace("  users:\n    en:", "  staff-only:\n    en:"), encoding="utf-8"
     )
-    settings = Settings(
-        _env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES, alternatives=["Desk 4"]
+    settings = build_settings(
+        contacts_dir=contacts, templates_dir=TEMPLATES, alternatives=["Desk 4"]
     )
     with caplog.at_level("WARNING", logger="outage_notify.contacts.loading"):
         load_contacts(settings)
@@ -468,7 +468,7 @@ def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_
     assert "partners" not in caplog.text
     caplog.clear()
     with caplog.at_level("WARNING", logger="outage_notify.contacts.loading"):
-        load_contacts(Settings(_env_file=None, contacts_dir=contacts, templates_dir=TEMPLATES))
+        load_contacts(build_settings(contacts_dir=contacts, templates_dir=TEMPLATES))
     assert "deprecated" not in caplog.text
 
 
@@ -476,7 +476,7 @@ def test_the_old_alternatives_setting_warns_naming_the_audiences_that_still_use_
 def test_a_failed_verification_reopen_is_told_in_each_reader_language(locale: str) -> None:
     from outage_notify.incidents.verification import ACTOR, FIX_DID_NOT_HOLD
 
-    settings = Settings(_env_file=None, templates_dir=TEMPLATES)
+    settings = build_settings(templates_dir=TEMPLATES)
     stored = FIX_DID_NOT_HOLD % {"stage": "imap_search"}
     update = UpdateRow(message=stored, created_by=ACTOR, kind="reopened")
     text = reader_message(settings, update, locale)

@@ -7,11 +7,16 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from outage_notify.config.settings import Settings
 from outage_notify.core.redaction import secret_values
 from outage_notify.observability.logs import JsonFormatter, redacting_filter
+from tests.fixtures.service import RunningService
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,8 +37,7 @@ SECRET = "a-staff-token-nobody-may-see"
 
 
 def settings_with_secrets() -> Settings:
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    return build_settings(
         api_tokens=f"staff:oncall:{SECRET}",
         twilio={"auth_token": "twilio-auth-token-value"},
         broker_url="redis://:broker-password@redis.internal:6379/0",
@@ -62,12 +66,14 @@ def test_the_filter_redacts_message_arguments_and_traceback() -> None:
         assert "+55******0001" in text and "+55******0003" in text and "[REDACTED]" in text
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_a_configured_process_writes_no_secret_and_no_whole_number() -> None:
     # configure_logging replaces the root handlers, so it runs in a process of its own.
     script = f"""
 import logging
 from outage_notify.observability.logs import configure_logging
 from tests.test_logs import settings_with_secrets
+from tests.fixtures.settings import build_settings
 configure_logging(settings_with_secrets())
 logging.getLogger("twilio.http_client").warning("POST To=%s", "+5511990000001")
 logging.getLogger("outage_notify.x").error("token %s", {SECRET!r})
@@ -106,9 +112,9 @@ def test_the_suite_wide_log_audit_is_installed_and_catches_leaks() -> None:
 
 
 def test_worker_logs_are_one_json_line_per_delivery_with_ids(
-    service_factory,
+    service_factory: Callable[..., RunningService],
     database_url: str,
-    caplog,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     from tests.fixtures.service import wait_for
 
@@ -122,7 +128,7 @@ def test_worker_logs_are_one_json_line_per_delivery_with_ids(
         incident = declared.json()["incident"]["id"]
         wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="fan-out")
     per_delivery = [r for r in caplog.records if hasattr(r, "delivery_id")]
-    assert per_delivery and all(r.incident_id == incident for r in per_delivery)  # type: ignore[attr-defined]
+    assert per_delivery and all(vars(r)["incident_id"] == incident for r in per_delivery)
     line = json.loads(JsonFormatter().format(per_delivery[0]))
     assert line["incident_id"] == incident and isinstance(line["delivery_id"], int)
     assert "sent via" in line["message"]

@@ -36,6 +36,7 @@ from outage_notify.messages.rendering import IncidentView, MessageContext, Rende
 from outage_notify.messages.sms_encoding import measure_sms
 from outage_notify.messages.template_check import check_templates
 from tests.fixtures.providers import SLACK_TOKEN
+from tests.fixtures.settings import build_settings
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 COMPONENTS = load_catalogue(TEMPLATES.parent / "contacts" / "components.yaml")
@@ -227,12 +228,11 @@ def test_a_context_field_is_reported_cut_only_where_the_template_shows_it() -> N
 
 
 def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routing() -> None:
-    from outage_notify.config.settings import Settings
     from outage_notify.contacts.directory import load_directory
     from outage_notify.messages.planning import EVERYONE
 
     directory = load_directory(TEMPLATES.parent / "contacts")
-    settings = Settings(_env_file=None, sms_max_segments=4)  # type: ignore[call-arg]
+    settings = build_settings(sms_max_segments=4)
 
     budgets = for_directory(settings, directory)
 
@@ -246,7 +246,6 @@ def test_budgets_of_the_shipped_contacts_follow_their_fallback_targets_and_routi
 
 def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
-    from outage_notify.config.settings import Settings
     from outage_notify.incidents.update_messages import more_url
 
     given_context = context(
@@ -260,20 +259,19 @@ def test_a_cut_text_links_the_status_page_where_the_template_does_not() -> None:
 
     assert f"... {page}" in body
     # Only a PUBLIC_BASE_URL someone set is a link; the default 127.0.0.1 reaches nobody.
-    assert more_url(Settings(_env_file=None)) == ""  # type: ignore[call-arg]
-    assert more_url(Settings(_env_file=None, public_base_url="https://notify.example.org/")) == (  # type: ignore[call-arg]
+    assert more_url(build_settings()) == ""
+    assert more_url(build_settings(public_base_url="https://notify.example.org/")) == (
         "https://notify.example.org/status"
     )
 
 
 def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_text_cut() -> None:
-    from outage_notify.config.settings import Settings
     from outage_notify.contacts.directory import load_directory
     from outage_notify.incidents.update_messages import audience_combos, truncations
     from outage_notify.store.tables import IncidentRow, UpdateRow
 
     directory = load_directory(TEMPLATES.parent / "contacts")
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = build_settings()
     told = {"management": [{}], "users": [{}]}
 
     def incident_row(summary: str) -> IncidentRow:

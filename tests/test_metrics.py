@@ -14,6 +14,7 @@ from outage_notify.observability.metrics import registry_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
 from tests.fixtures.clock import ManualClock
+from tests.fixtures.settings import build_settings
 
 OPENED = datetime(2025, 3, 14, 9, 0, tzinfo=UTC)
 NOW = OPENED + timedelta(minutes=10)
@@ -169,10 +170,9 @@ def test_the_route_is_open_by_default_like_most_exporters(database_url: str) -> 
     from fastapi.testclient import TestClient
 
     from outage_notify.api.app import create_app
-    from outage_notify.config.settings import Settings
     from outage_notify.worker.celery_app import close_runtime, create_celery
 
-    settings = Settings(_env_file=None, database_url=database_url)  # type: ignore[call-arg]
+    settings = build_settings(database_url=database_url)
     celery = create_celery(settings)
     try:
         with TestClient(create_app(settings, celery=celery)) as client:

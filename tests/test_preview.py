@@ -19,6 +19,7 @@ from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
 from outage_notify.messages.preview import PreviewRow, Selection, preview
 from outage_notify.messages.rendering import Renderer
 from outage_notify.messages.sms_encoding import measure_sms
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates"
@@ -47,23 +48,37 @@ contacts:
 """
 
 
+def write_directory(root: Path) -> Directory:
+    (root / "users.csv").write_text("\n".join([HEADER, *USERS]) + "\n")
+    (root / "management.yaml").write_text(MANAGEMENT)
+    return load_directory(root, locales=frozenset({"en", "pt-BR", "pt-PT"}))
+
+
 @pytest.fixture
 def directory(tmp_path: Path) -> Directory:
-    (tmp_path / "users.csv").write_text("\n".join([HEADER, *USERS]) + "\n")
-    (tmp_path / "management.yaml").write_text(MANAGEMENT)
-    return load_directory(tmp_path, locales=frozenset({"en", "pt-BR", "pt-PT"}))
+    return write_directory(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def default_rows(tmp_path_factory: pytest.TempPathFactory) -> list[PreviewRow]:
+    """The preview with the default settings, rendered once for the tests that only read it.
+
+    A whole preview renders every template several times (seconds of CPU); the rows are frozen.
+    """
+    directory = write_directory(tmp_path_factory.mktemp("directory"))
+    return preview(renderer=RENDERER, directory=directory, settings=settings())
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, sms_price_per_segment=PRICE, **values)  # type: ignore[call-arg]
+    return build_settings(sms_price_per_segment=PRICE, **values)
 
 
 def by_key(rows: list[PreviewRow]) -> dict[tuple[str, str, str, str], PreviewRow]:
     return {(row.kind, row.audience, row.channel, row.locale): row for row in rows}
 
 
-def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory) -> None:
-    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
+def test_every_kind_audience_channel_and_locale_is_rendered(default_rows: list[PreviewRow]) -> None:
+    rows = default_rows
     keys = set(by_key(rows))
     audiences = ["default", "management", "partners", "users"]
     stakeholder_kinds = [kind for kind in UpdateKind if kind not in STAFF_KINDS]
@@ -84,8 +99,8 @@ def test_every_kind_audience_channel_and_locale_is_rendered(directory: Directory
     assert all(row.message.body for row in rows)
 
 
-def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
-    rows = preview(renderer=RENDERER, directory=directory, settings=settings())
+def test_every_sms_has_encoding_segments_and_cost(default_rows: list[PreviewRow]) -> None:
+    rows = default_rows
     sms = [row for row in rows if row.channel is ChannelName.SMS]
     assert sms and all(row.sms is not None for row in sms)
     for row in sms:
@@ -112,9 +127,9 @@ def test_every_sms_has_encoding_segments_and_cost(directory: Directory) -> None:
     ],
 )
 def test_audience_cost_counts_contacts_whose_first_channel_is_sms(
-    directory: Directory, audience: str, locale: str, count: int
+    default_rows: list[PreviewRow], audience: str, locale: str, count: int
 ) -> None:
-    rows = by_key(preview(renderer=RENDERER, directory=directory, settings=settings()))
+    rows = by_key(default_rows)
     row = rows[(UpdateKind.OPENED, audience, ChannelName.SMS, locale)]
     assert row.sms is not None and row.sms.recipients == count
 

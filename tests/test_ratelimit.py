@@ -26,7 +26,7 @@ import redis
 
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.capacity import LIMITS
-from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.config.settings import TwilioSettings
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, OutboundMessage
@@ -47,6 +47,7 @@ from outage_notify.ratelimit.limiter import (
     twilio_sender,
 )
 from tests.fixtures.clock import ManualClock
+from tests.fixtures.settings import build_settings
 
 # Throughput against Redis is judged against the real clock (at least 90% of the rate, a token
 # every interval): in parallel test processes a starved CPU, not the limiter, would miss it.
@@ -76,8 +77,8 @@ LIMITERS = [pytest.param("redis", marks=wallclock), "local"]
 
 
 @pytest.fixture
-def prefix() -> Iterator[str]:
-    """A key prefix of this test's own; its keys are deleted afterwards."""
+def prefix(ratelimit_redis: str) -> Iterator[str]:
+    """A key prefix of this test's own on REDIS_URL; its keys are deleted afterwards."""
     prefix = f"outage_notify_test:rl:{uuid.uuid4().hex}:"
     yield prefix
     with redis.Redis.from_url(REDIS_URL) as client:
@@ -281,6 +282,7 @@ def in_two_processes(target: Callable[..., None], *args: Any) -> list[Any]:
 
 
 @wallclock
+@pytest.mark.integration  # starts processes (multiprocessing: no audit event)
 def test_two_processes_together_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_in_process, prefix, 25)
 
@@ -531,6 +533,7 @@ def _hammer_coalesced_in_process(prefix: str, callers: int, barrier: Barrier, re
 
 
 @wallclock
+@pytest.mark.integration  # starts processes (multiprocessing: no audit event)
 def test_coalesced_callers_in_two_processes_stay_within_the_rate(prefix: str) -> None:
     per_process = in_two_processes(_hammer_coalesced_in_process, prefix, 40)
 
@@ -567,7 +570,7 @@ def test_a_batch_of_sends_asks_for_tokens_in_groups_not_one_by_one(
     make_counting_limiter: Setup[Counting],
 ) -> None:
     """send_jobs starts sends in groups of ≥ concurrency/4, and a group shares one take."""
-    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    settings = build_settings(ratelimit={"twilio_per_second": 1_000_000})
     jobs = [
         Job(i, ChannelName.SMS, OutboundMessage(f"+55119{i:08d}", "Email is down"))
         for i in range(200)
@@ -599,7 +602,7 @@ def test_a_reconciled_job_found_at_the_provider_spends_no_token(
     never held across the lookup's round trip (that delay would eat the jitter budget)."""
     from outage_notify.integrations.twilio.sms import SmsChannel
 
-    settings = Settings(_env_file=None, ratelimit={"twilio_per_second": 1_000_000})  # type: ignore[call-arg]
+    settings = build_settings(ratelimit={"twilio_per_second": 1_000_000})
     since = datetime.now(UTC) - timedelta(minutes=1)
     sent_before = OutboundMessage("+5511990000001", "Email is down (sent, answer lost)")
     never_sent = OutboundMessage("+5511990000002", "Email is down (never arrived)")

@@ -15,7 +15,6 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory, load_directory
 from outage_notify.contacts.zones import is_known_zone, zone_for_phone, zone_problem
 from outage_notify.core.errors import ContactsError
@@ -34,6 +33,7 @@ from outage_notify.messages.planning import (
 )
 from outage_notify.messages.rendering import Renderer
 from outage_notify.store.tables import IncidentRow, UpdateRow
+from tests.fixtures.settings import build_settings
 from tests.strategies import HOSTILE_CHARACTERS, examples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -322,7 +322,7 @@ def plan(
     directory: Directory, *, organisation: str, eta: datetime, now: datetime
 ) -> tuple[list[PlannedDelivery], dict[tuple[str, ChannelName, str, str], str]]:
     """Plan an `opened` update the way the worker does; the deliveries and the bodies by key."""
-    settings = Settings(_env_file=None, timezone=organisation)  # type: ignore[call-arg]
+    settings = build_settings(timezone=organisation)
     incident = IncidentRow(
         id=1, title="Webmail down", summary="", opened_at=now, resolved_at=None, service="email",
         notified_audiences={},
@@ -424,8 +424,8 @@ def test_bodies_are_rendered_once_per_audience_channel_locale_and_zone_not_per_p
 def test_the_demo_runs_in_sao_paulo_time_like_env_example_unless_told_otherwise(
     providers: FakeProviders, tmp_path: Path
 ) -> None:
-    plain = Settings(_env_file=None)  # type: ignore[call-arg]
-    london = Settings(_env_file=None, timezone="Europe/London")  # type: ignore[call-arg]
+    plain = build_settings()
+    london = build_settings(timezone="Europe/London")
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
 
     assert f"OUTAGE_NOTIFY_TIMEZONE={DEMO_TIMEZONE}" in example

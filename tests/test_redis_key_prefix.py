@@ -18,6 +18,7 @@ from outage_notify.worker import names
 from outage_notify.worker.celery_app import create_celery
 from outage_notify.worker.heartbeat import EPOCH_KEY, PREFIX, Heartbeat
 from tests.fixtures.service import REDIS_KEY_PREFIX
+from tests.fixtures.settings import build_settings
 
 BLUE = REDIS_KEY_PREFIX + "blue:"
 GREEN = REDIS_KEY_PREFIX + "green:"
@@ -30,7 +31,7 @@ def client(redis_url: str) -> Iterator[redis.Redis]:
 
 
 def settings(redis_url: str, prefix: str) -> Settings:
-    return Settings(_env_file=None, broker_url=redis_url, redis_key_prefix=prefix)  # type: ignore[call-arg]
+    return build_settings(broker_url=redis_url, redis_key_prefix=prefix)
 
 
 def test_a_task_is_queued_under_its_deployments_prefix_only(

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from outage_notify.config.settings import Role, Settings
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,24 +45,24 @@ def test_the_old_per_incident_sms_budget_becomes_the_recipient_cap_with_a_warnin
 ) -> None:
     monkeypatch.setenv("OUTAGE_NOTIFY_DELIVERY_SMS_BUDGET_PER_HOUR", "2")
     with caplog.at_level("WARNING", logger="outage_notify.config.settings"):
-        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        settings = build_settings()
     assert settings.recipient_max_per_hour == 2
     assert "OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR" in caplog.text
     assert "deprecated" in caplog.text
     # The new name wins when both are set.
     monkeypatch.setenv("OUTAGE_NOTIFY_RECIPIENT_MAX_PER_HOUR", "4")
-    assert Settings(_env_file=None).recipient_max_per_hour == 4  # type: ignore[call-arg]
+    assert build_settings().recipient_max_per_hour == 4
 
 
 def test_flood_control_defaults() -> None:
-    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    settings = build_settings()
     assert settings.recipient_max_per_hour == 6
     assert settings.max_new_incidents_per_hour == 5
     assert settings.resolve_hold_seconds == 120
 
 
 def test_env_example_itself_loads(tmp_path: Path) -> None:
-    settings = Settings(_env_file=ROOT / ".env.example")  # type: ignore[call-arg]
+    settings = build_settings(env_file=ROOT / ".env.example")
     assert settings.embedded
     assert settings.twilio.validity_period_seconds == 900
     assert [t.role for t in settings.api_tokens] == [Role.MONITOR, Role.STAFF]
@@ -81,7 +82,7 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         "OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE=50\n"
         "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
     )
-    settings = Settings(_env_file=env)  # type: ignore[call-arg]
+    settings = build_settings(env_file=env)
     assert settings.twilio.configured and settings.slack.configured and settings.fallback.configured
     assert settings.twilio.auth_token.get_secret_value() == "sekret"
     assert "sekret" not in repr(settings)
@@ -113,31 +114,31 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
 )
 def test_production_refuses_placeholders(values: dict[str, str], problem: str) -> None:
     with pytest.raises(ValidationError, match=problem):
-        Settings(_env_file=None, environment="production", **values)  # type: ignore[call-arg, arg-type]
+        build_settings(environment="production", **values)
 
 
 def test_bad_token_entry_is_named() -> None:
     with pytest.raises(ValidationError, match="entry 2"):
-        Settings(_env_file=None, api_tokens="staff:ok,nonsense")  # type: ignore[call-arg]
+        build_settings(api_tokens="staff:ok,nonsense")
 
 
 def test_example_tokens_are_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        Settings(  # type: ignore[call-arg]
-            _env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
+        build_settings(
+            env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
         )
 
 
 def test_a_misspelt_timezone_is_refused_at_start_up() -> None:
     with pytest.raises(ValidationError, match="America/Sao_Paolo"):
-        Settings(_env_file=None, timezone="America/Sao_Paolo")  # type: ignore[call-arg]
+        build_settings(timezone="America/Sao_Paolo")
 
 
 def test_sentinel_master_name_reaches_the_broker_options() -> None:
     from outage_notify.worker.celery_app import transport_options
 
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, broker_url="sentinel://127.0.0.1:26379", broker_sentinel_master="mymaster"
+    settings = build_settings(
+        broker_url="sentinel://127.0.0.1:26379", broker_sentinel_master="mymaster"
     )
     assert transport_options(settings) == {"visibility_timeout": 3600, "master_name": "mymaster"}
 
@@ -176,15 +177,14 @@ def test_production_refuses_placeholder_provider_secrets(
     values: dict[str, object], problem: str
 ) -> None:
     with pytest.raises(ValidationError, match=problem) as refused:
-        Settings(_env_file=None, **{**PRODUCTION, **values})  # type: ignore[arg-type]
+        build_settings(**{**PRODUCTION, **values})
     # The refusal names the setting, never the value it holds.
     assert "change-me-please" not in str(refused.value)
 
 
 def test_production_accepts_real_provider_secrets_and_unused_providers() -> None:
-    Settings(_env_file=None, **PRODUCTION)  # type: ignore[arg-type]
-    Settings(  # type: ignore[arg-type]
-        _env_file=None,
+    build_settings(**PRODUCTION)
+    build_settings(
         **PRODUCTION,
         twilio={"account_sid": "AC1", "from_number": "+1500", "auth_token": "f" * 32},
         slack={

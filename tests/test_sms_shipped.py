@@ -28,6 +28,7 @@ from outage_notify.core.models import (
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.planning import asks_acknowledgement
 from outage_notify.messages.rendering import IncidentView, MessageContext, Renderer
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES, CONTACTS = ROOT / "templates", ROOT / "contacts"
@@ -49,7 +50,7 @@ STATUS_PAGE = "https://status.example.com"
 
 
 def settings(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return build_settings(**values)
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ from outage_notify.status.page import (
 from outage_notify.status.translations import duration_text, page_text
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import status as status_store
-from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
+from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import IncidentRow, TimelineRow, UpdateRow
 
@@ -221,10 +221,9 @@ def test_json_holds_no_internal_field() -> None:
 
 
 def test_open_incident_from_the_store_shows_its_public_update_and_never_notes(
-    tmp_path: Path,
+    sqlite_url: str,
 ) -> None:
-    engine = create_store_engine(f"sqlite:///{tmp_path / 'status.db'}")
-    upgrade(engine)
+    engine = create_store_engine(sqlite_url)
     sessions = create_session_factory(engine)
     with sessions() as session, session.begin():
         decision = lifecycle.declare(

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.config.settings import Role, Settings
+from outage_notify.config.settings import Role
 from outage_notify.config.token_hashes import hash_token, matches, split_scheme
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "a-long-random-token-0123456789abcdef"
@@ -44,7 +45,7 @@ def test_scrypt_hashes_are_salted() -> None:
     ids=["sha256-named", "sha256-unnamed", "scrypt-named", "plain-named", "plain-unnamed"],
 )
 def test_entries_name_their_scheme(entry: str, role: Role, name: str, scheme: str) -> None:
-    (token,) = Settings(_env_file=None, api_tokens=entry).api_tokens  # type: ignore[call-arg, arg-type]
+    (token,) = build_settings(api_tokens=entry).api_tokens
     assert (token.role, token.name, token.scheme) == (role, name, scheme)
     assert token.matches(TOKEN)
     assert not token.matches("some-other-token-0123456789abcdef")
@@ -62,16 +63,15 @@ def test_entries_name_their_scheme(entry: str, role: Role, name: str, scheme: st
 )
 def test_malformed_entries_are_refused_without_echoing_them(entry: str, problem: str) -> None:
     with pytest.raises(ValidationError, match=problem) as caught:
-        Settings(_env_file=None, api_tokens=entry)  # type: ignore[call-arg, arg-type]
+        build_settings(api_tokens=entry)
     assert TOKEN not in str(caught.value)
 
 
 def test_production_accepts_hashed_tokens_it_cannot_check_for_placeholders() -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         environment="production",
         broker_url="redis://r",
-        api_tokens=f"staff:alice:{hash_token('changeme')}",  # type: ignore[arg-type]
+        api_tokens=f"staff:alice:{hash_token('changeme')}",
     )
     assert settings.api_tokens[0].scheme == "sha256"
 
@@ -87,11 +87,10 @@ def test_production_refuses_placeholder_webhook_secrets(
     values: dict[str, object], problem: str
 ) -> None:
     with pytest.raises(ValidationError, match=problem):
-        Settings(  # type: ignore[call-arg]
-            _env_file=None,
+        build_settings(
             environment="production",
             broker_url="redis://r",
-            api_tokens=f"staff:alice:{hash_token(TOKEN)}",  # type: ignore[arg-type]
+            api_tokens=f"staff:alice:{hash_token(TOKEN)}",
             **values,
         )
 
@@ -110,6 +109,7 @@ def hash_token_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[s
     )
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 @pytest.mark.parametrize("scheme", ["sha256", "scrypt"])
 def test_the_cli_prints_an_entry_that_accepts_the_token_read_from_stdin(scheme: str) -> None:
     result = hash_token_cli(
@@ -120,15 +120,16 @@ def test_the_cli_prints_an_entry_that_accepts_the_token_read_from_stdin(scheme: 
     assert (
         entry.startswith(f"admin:ops-lead:{scheme}:") and TOKEN not in result.stdout + result.stderr
     )
-    (token,) = Settings(_env_file=None, api_tokens=entry).api_tokens  # type: ignore[call-arg, arg-type]
+    (token,) = build_settings(api_tokens=entry).api_tokens
     assert token.matches(TOKEN) and token.role == Role.ADMIN
 
 
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_the_cli_can_generate_a_token_shown_once_on_stderr() -> None:
     result = hash_token_cli("--name", "alertmanager", "--role", "monitor", "--generate")
     assert result.returncode == 0, result.stderr
     generated = result.stderr.strip().splitlines()[-1]
-    (token,) = Settings(_env_file=None, api_tokens=result.stdout.strip()).api_tokens  # type: ignore[call-arg, arg-type]
+    (token,) = build_settings(api_tokens=result.stdout.strip()).api_tokens
     assert token.matches(generated) and generated not in result.stdout
 
 
@@ -140,6 +141,7 @@ def test_the_cli_can_generate_a_token_shown_once_on_stderr() -> None:
         (["--name", "alice", "--scheme", "md5"], TOKEN + "\n", "unknown --scheme"),
     ],
 )
+@pytest.mark.integration  # runs a process (conftest cannot see it)
 def test_the_cli_refuses_weak_tokens_and_bad_names(
     args: list[str], stdin: str, problem: str
 ) -> None:

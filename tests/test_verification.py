@@ -24,7 +24,9 @@ FAIL_SEND = RoundTrip(ok=False, stage="connect", error="connection refused")
 FAIL_RECEIVE = RoundTrip(ok=False, stage="imap_search", error="message did not arrive in 60 s")
 
 
-def probe(incident: IncidentState | None, result: RoundTrip, failures: int = 0):  # type: ignore[no-untyped-def]
+def probe(
+    incident: IncidentState | None, result: RoundTrip, failures: int = 0
+) -> lifecycle.Decision:
     return apply_probe(
         incident,
         result,
@@ -107,7 +109,8 @@ def test_a_failure_while_verifying_reopens_with_fix_did_not_hold() -> None:
         assert step.update is None and step.incident is not None
         assert step.incident.phase == Phase.VERIFYING
         state = step.incident
-    assert probe(state, PASS).incident.phase == Phase.RESOLVED  # type: ignore[union-attr]
+    resolved = probe(state, PASS).incident
+    assert resolved is not None and resolved.phase == Phase.RESOLVED
 
 
 def test_passes_do_not_verify_while_monitoring_still_fires() -> None:

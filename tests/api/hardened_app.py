@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -26,8 +24,8 @@ from outage_notify.store.engine import create_session_factory, create_store_engi
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from tests.fixtures.inbound import PUBLIC, SIGNING_SECRET
 from tests.fixtures.service import TOKENS, make_settings
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 GRAFANA_SECRET = "grafana-hmac-secret-for-tests-0123"
 GRAFANA_SIGNATURE = "X-Grafana-Alerting-Signature"
 GRAFANA_TIMESTAMP = "X-Grafana-Alerting-Signature-Timestamp"
@@ -44,7 +42,7 @@ def bearer(role: str) -> dict[str, str]:
 
 def sample(name: str) -> dict[str, Any]:
     """One of the recorded webhook bodies in tests/data/webhooks."""
-    data: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
+    data: dict[str, Any] = webhook_payload(name)
     return data
 
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings
-from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import api_client
+from tests.fixtures.settings import service_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = {"Authorization": "Bearer items-test-staff-token"}
@@ -17,16 +17,14 @@ ADMIN = {"Authorization": "Bearer items-test-admin-token"}
 
 
 @pytest.fixture
-def api(database_url: str) -> TestClient:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+def api(database_url: str) -> Iterator[TestClient]:
+    settings = service_settings(
         database_url=database_url,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
-        api_tokens="staff:alice:items-test-staff-token,admin:root:items-test-admin-token",  # type: ignore[arg-type]
+        api_tokens="staff:alice:items-test-staff-token,admin:root:items-test-admin-token",
         timezone="America/Sao_Paulo",
     )
-    return TestClient(create_app(settings, celery=create_celery(settings)))
+    with api_client(settings) as client:
+        yield client
 
 
 def item_of(api: TestClient, service: str = "email") -> tuple[int, int]:

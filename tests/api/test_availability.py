@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import socket
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,12 +15,12 @@ from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import app_state
 from tests.fixtures.databases import PG_ADMIN_URL, _empty
 from tests.fixtures.service import TOKENS, make_settings
+from tests.fixtures.webhooks import webhook_payload
 
-FIRING = json.loads(
-    (Path(__file__).resolve().parents[1] / "data/webhooks/alertmanager_firing.json").read_text()
-)
+FIRING = webhook_payload("alertmanager_firing.json")
 MONITOR = {"Authorization": f"Bearer {TOKENS['monitor']}"}
 
 
@@ -39,10 +37,9 @@ def client(providers: FakeProviders, *, database_url: str, broker_url: str) -> T
 
 
 def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
-    providers: FakeProviders, tmp_path: Path, redis_url: str
+    providers: FakeProviders, sqlite_url: str, redis_url: str
 ) -> None:
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(create_store_engine(database_url))
+    database_url = sqlite_url
     down = client(
         providers, database_url=database_url, broker_url=f"redis://127.0.0.1:{closed_port()}/0"
     )
@@ -115,7 +112,7 @@ def test_a_database_restart_costs_a_webhook_no_503(
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "accepted"
     assert api.get("/readyz").json()["checks"]["database"] == "ok"
-    with api.app.state.sessions() as session:  # type: ignore[attr-defined]
+    with app_state(api).sessions() as session:
         assert session.scalar(select(func.count()).select_from(EventRow)) == 2
 
 
@@ -126,6 +123,6 @@ def test_the_api_pool_has_a_connection_for_each_thread(providers: FakeProviders)
         database_url="postgresql://127.0.0.1:1/unused",
         broker_url=f"redis://127.0.0.1:{closed_port()}/0",
     )
-    pool = api.app.state.engine.pool  # type: ignore[attr-defined]
+    pool = app_state(api).engine.pool
     assert pool.size() == API_THREADS
     assert pool._pre_ping is False

@@ -17,6 +17,7 @@ from outage_notify.core.models import UpdateDraft, UpdateKind
 from outage_notify.messages.sms_encoding import sms_segments
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
+from tests.fixtures.app import app_state
 from tests.fixtures.service import RunningService, wait_for
 
 JOAO = StaffIdentity(role="staff", name="joao")
@@ -32,7 +33,7 @@ PROBES = {
 
 def context(service: RunningService) -> ActionContext:
     """The running app's context, as its endpoints build it for a request from `sms`."""
-    state = service.api.app.state  # type: ignore[attr-defined]
+    state = app_state(service.api)
     return ActionContext(
         sessions=state.sessions,
         enqueuer=state.enqueuer,

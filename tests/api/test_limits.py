@@ -5,40 +5,33 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from outage_notify.api.app import create_app
 from outage_notify.api.body_limit import BodyLimit
 from outage_notify.integrations.fake_server import FakeProviders
-from outage_notify.store.engine import create_store_engine, upgrade
-from outage_notify.worker.celery_app import close_runtime, create_celery
+from tests.fixtures.app import api_client
 from tests.fixtures.service import TOKENS, make_settings
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 MIB = 1024 * 1024
 MONITOR = {"Authorization": f"Bearer {TOKENS['monitor']}"}
 STAFF = {"Authorization": f"Bearer {TOKENS['staff']}"}
 
 
 @pytest.fixture
-def api(providers: FakeProviders, tmp_path: Path, redis_url: str) -> Iterator[TestClient]:
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    upgrade(create_store_engine(database_url))
-    settings = make_settings(database_url=database_url, broker_url=redis_url, providers=providers)
+def api(providers: FakeProviders, sqlite_url: str, redis_url: str) -> Iterator[TestClient]:
+    settings = make_settings(database_url=sqlite_url, broker_url=redis_url, providers=providers)
     assert settings.max_body_bytes == MIB
-    celery = create_celery(settings)
-    yield TestClient(create_app(settings, celery=celery))
-    close_runtime(celery)
+    with api_client(settings) as client:
+        yield client
 
 
 def generic(**changes: Any) -> dict[str, Any]:
-    event: dict[str, Any] = json.loads((WEBHOOKS / "generic_firing.json").read_text())
-    return {**event, **changes}
+    return {**webhook_payload("generic_firing.json"), **changes}
 
 
 def two_mib_event() -> bytes:

@@ -9,10 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.types import Message, Receive, Scope, Send
 
-from outage_notify.api.app import create_app
 from outage_notify.api.nul_guard import REASON, NulGuard
 from outage_notify.integrations.fake_server import FakeProviders
-from outage_notify.worker.celery_app import close_runtime, create_celery
+from tests.fixtures.app import api_client
 from tests.fixtures.service import TOKENS, make_settings
 
 STAFF = {"Authorization": f"Bearer {TOKENS['staff']}"}
@@ -22,9 +21,8 @@ DECLARE = {"title": "Email is down", "severity": "critical", "summary": "We are 
 @pytest.fixture
 def api(providers: FakeProviders, database_url: str, redis_url: str) -> Iterator[TestClient]:
     settings = make_settings(database_url=database_url, broker_url=redis_url, providers=providers)
-    celery = create_celery(settings)
-    yield TestClient(create_app(settings, celery=celery))
-    close_runtime(celery)
+    with api_client(settings) as client:
+        yield client
 
 
 def test_a_nul_in_a_string_filter_is_a_422_on_every_backend(api: TestClient) -> None:

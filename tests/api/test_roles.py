@@ -8,11 +8,9 @@ of the table also proves hashed tokens work.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,9 +24,11 @@ from outage_notify.config.token_hashes import hash_token
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import REDIS_KEY_PREFIX, REDIS_URL, ROOT, TWILIO_SID, clear_redis
+from tests.fixtures.app import app_state
+from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
+from tests.fixtures.settings import build_settings
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 PUBLIC = "https://notify.example.org"
 TWILIO_AUTH = "roles-test-twilio-auth-token"
 PLAIN = {
@@ -48,7 +48,7 @@ _services = itertools.count(1)
 
 
 def payload(name: str) -> Any:
-    return json.loads((WEBHOOKS / name).read_text())
+    return webhook_payload(name)
 
 
 @dataclass(frozen=True)
@@ -158,17 +158,16 @@ def headers_for(caller: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Settings:
     database_url = f"sqlite:///{tmp_path_factory.mktemp('roles') / 'outage_notify.db'}"
     upgrade(create_store_engine(database_url))
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    return build_settings(
         database_url=database_url,
-        broker_url=REDIS_URL,
+        broker_url=redis_server,
         redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
-        api_tokens=TOKEN_ENTRIES,  # type: ignore[arg-type]
+        api_tokens=TOKEN_ENTRIES,
         public_base_url=PUBLIC,
         twilio=TwilioSettings(
             account_sid=TWILIO_SID, auth_token=SecretStr(TWILIO_AUTH), from_number="+15005550006"
@@ -202,7 +201,7 @@ def fresh_incident(api: TestClient) -> int:
 
 def failed_event(api: TestClient) -> int:
     """A failed event of its own (a retry makes it pending: a second retry would be a 409)."""
-    with transaction(api.app.state.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(app_state(api).sessions) as session:
         row = EventRow(source="generic", service="email", dedup_key=f"e-{next(_services)}",
                        kind="alert", payload={}, actor="monitor-bot", state="failed",
                        error="ValidationError: summary: Field required", attempts=1,

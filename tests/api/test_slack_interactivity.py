@@ -15,13 +15,14 @@ from urllib.parse import urlencode
 
 import pytest
 
-from outage_notify.config.settings import Settings, SlackSettings
+from outage_notify.config.settings import SlackSettings
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.slack.acknowledged import allowed, replacement
 from outage_notify.integrations.slack.fake import RESPONSE_CHANNEL, response_url
 from tests.api.inbound_service import ANA_SLACK, RICARDO_SLACK, Told, start
 from tests.fixtures.inbound import INTERACTIVITY, button_payload, press, slack_headers
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.settings import build_settings
 
 
 @pytest.fixture
@@ -216,9 +217,7 @@ def test_other_interactions_are_answered_and_ignored(told: Told) -> None:
     ],
 )
 def test_the_message_is_only_replaced_through_slacks_own_url(url: str, ok: bool) -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, slack=SlackSettings(base_url="http://127.0.0.1:4010/api/")
-    )
+    settings = build_settings(slack=SlackSettings(base_url="http://127.0.0.1:4010/api/"))
     assert allowed(url, settings) is ok
 
 

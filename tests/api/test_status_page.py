@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -9,29 +10,26 @@ from xml.etree import ElementTree
 import pytest
 from fastapi.testclient import TestClient
 
-from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings
 from outage_notify.status.feed import ATOM
-from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import api_client
+from tests.fixtures.settings import service_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 STAFF = {"Authorization": "Bearer status-test-staff-token"}
 
 
 @pytest.fixture
-def api(database_url: str) -> TestClient:
+def api(database_url: str) -> Iterator[TestClient]:
     """The embedded service on SQLite and PostgreSQL; nothing here needs a worker."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = service_settings(
         database_url=database_url,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
-        api_tokens="staff:alice:status-test-staff-token",  # type: ignore[arg-type]
+        api_tokens="staff:alice:status-test-staff-token",
         organisation_name="ACME & Sons",
         public_base_url="https://it.example.org/",
         alternatives=["Phone +1 555 0100", "Walk to desk 4"],
     )
-    return TestClient(create_app(settings, celery=create_celery(settings)))
+    with api_client(settings) as client:
+        yield client
 
 
 def declare(api: TestClient, title: str) -> int:
@@ -114,38 +112,32 @@ def test_feed_is_atom_with_the_updates_and_links_to_the_page(api: TestClient) ->
 
 def test_without_a_public_base_url_links_are_built_from_the_request(database_url: str) -> None:
     """Issue 14: the feed link pointed to 127.0.0.1:8000 when served on another port."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=database_url,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
-        api_tokens="staff:alice:status-test-staff-token",  # type: ignore[arg-type]
+    settings = service_settings(
+        database_url=database_url, api_tokens="staff:alice:status-test-staff-token"
     )
     assert "public_base_url" not in settings.model_fields_set
-    api = TestClient(
-        create_app(settings, celery=create_celery(settings)),
-        base_url="http://status.example.net:8081",
-    )
-    declare(api, "Relay down")
-    feed = "http://status.example.net:8081/status/feed.atom"
-    page = api.get("/status")
-    assert f'href="{feed}"' in page.text and "127.0.0.1" not in page.text
-    root = ElementTree.fromstring(api.get("/status/feed.atom").content)  # noqa: S314
-    ns = {"a": ATOM}
-    assert root.findtext("a:id", namespaces=ns) == feed
-    alternate = root.find("a:link[@rel='alternate']", ns)
-    assert (
-        alternate is not None and alternate.get("href") == "http://status.example.net:8081/status"
-    )
-    # The host a page is reached on is part of its version: no 304 across hosts.
-    other = api.get(
-        "/status", headers={"Host": "other.example.net", "If-None-Match": page.headers["etag"]}
-    )
-    assert other.status_code == 200
-    assert 'href="http://other.example.net/status/feed.atom"' in other.text
-    # Without a proxy the app is told to trust, X-Forwarded-Host changes nothing.
-    forwarded = api.get("/status/feed.atom", headers={"X-Forwarded-Host": "evil.example"})
-    assert b"evil.example" not in forwarded.content
+    with api_client(settings, base_url="http://status.example.net:8081") as api:
+        declare(api, "Relay down")
+        feed = "http://status.example.net:8081/status/feed.atom"
+        page = api.get("/status")
+        assert f'href="{feed}"' in page.text and "127.0.0.1" not in page.text
+        root = ElementTree.fromstring(api.get("/status/feed.atom").content)  # noqa: S314
+        ns = {"a": ATOM}
+        assert root.findtext("a:id", namespaces=ns) == feed
+        alternate = root.find("a:link[@rel='alternate']", ns)
+        assert (
+            alternate is not None
+            and alternate.get("href") == "http://status.example.net:8081/status"
+        )
+        # The host a page is reached on is part of its version: no 304 across hosts.
+        other = api.get(
+            "/status", headers={"Host": "other.example.net", "If-None-Match": page.headers["etag"]}
+        )
+        assert other.status_code == 200
+        assert 'href="http://other.example.net/status/feed.atom"' in other.text
+        # Without a proxy the app is told to trust, X-Forwarded-Host changes nothing.
+        forwarded = api.get("/status/feed.atom", headers={"X-Forwarded-Host": "evil.example"})
+        assert b"evil.example" not in forwarded.content
 
 
 def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient) -> None:

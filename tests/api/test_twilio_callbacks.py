@@ -32,6 +32,7 @@ from outage_notify.store.tables import AttemptRow, DeliveryRow
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID
+from tests.fixtures.settings import build_settings
 
 AUTH_TOKEN = "test-twilio-auth"
 PUBLIC = "https://notify.example.org"
@@ -67,8 +68,7 @@ class Endpoint:
 
 @pytest.fixture
 def endpoint(database_url: str, redis_url: str) -> Iterator[Endpoint]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         broker_url=redis_url,
         redis_key_prefix=REDIS_KEY_PREFIX,

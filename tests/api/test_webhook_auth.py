@@ -14,7 +14,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,13 +22,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings, WebhookSettings
+from outage_notify.config.settings import WebhookSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AuditRow, EventRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
+from tests.fixtures.settings import build_settings
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data/webhooks"
 GRAFANA = "/api/v1/webhooks/grafana"
 GRAFANA_SECRET = "grafana-hmac-secret-for-tests-0123"
 KUMA_SECRET = "uptime-kuma-secret-for-tests-0123"
@@ -44,7 +44,7 @@ TIMESTAMP = "X-Grafana-Alerting-Signature-Timestamp"
 
 
 def body_of(name: str, **changes: Any) -> bytes:
-    data = json.loads((WEBHOOKS / name).read_text())
+    data = webhook_payload(name)
     data.update(changes)
     return json.dumps(data).encode()
 
@@ -80,14 +80,13 @@ def make_api(database_url: str, redis_url: str) -> Iterator[Callable[..., TestCl
             "generic_secret": GENERIC_SECRET,
             **webhooks,
         }
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
+        settings = build_settings(
             database_url=database_url,
             broker_url=redis_url,
             redis_key_prefix=REDIS_KEY_PREFIX,
             contacts_dir=ROOT / "contacts",
             templates_dir=ROOT / "templates",
-            api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),  # type: ignore[arg-type]
+            api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),
             webhooks=WebhookSettings(**values),
         )
         celery = create_celery(settings)

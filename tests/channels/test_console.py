@@ -15,7 +15,6 @@ from outage_notify.channels.console import ConsoleChannel, mask_address
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import (
     FallbackSettings,
-    Settings,
     SlackSettings,
     TwilioSettings,
 )
@@ -25,6 +24,7 @@ from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.integrations.slack.channel import SlackChannel
 from outage_notify.integrations.twilio.sms import SmsChannel
+from tests.fixtures.settings import build_settings
 
 
 def test_dry_run_logs_masked_and_returns_a_flagged_receipt(
@@ -62,7 +62,7 @@ def test_addresses_are_masked(channel: ChannelName, address: str, shown: str) ->
 
 
 def test_unconfigured_channels_are_dry_runs_and_say_so(caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(_env_file=None)
+    settings = build_settings()
 
     async def build() -> dict[str, Channel]:
         channels = await build_channels(settings, PROVIDERS)
@@ -81,8 +81,7 @@ def test_unconfigured_channels_are_dry_runs_and_say_so(caplog: pytest.LogCapture
 
 
 def test_configured_channels_are_real(providers: FakeProviders) -> None:
-    settings = Settings(
-        _env_file=None,
+    settings = build_settings(
         twilio=TwilioSettings(
             account_sid="AC" + "0" * 32, auth_token=SecretStr("t"), from_number="+15005550006"
         ),

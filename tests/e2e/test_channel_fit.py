@@ -6,7 +6,6 @@ were fitted, every SMS failed with Twilio 21617 and every Slack post with `msg_t
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -17,8 +16,8 @@ from outage_notify.contacts.alternatives import alternatives_for
 from outage_notify.core.models import Contact
 from outage_notify.messages.sms_encoding import measure_sms
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 # Twilio's and Slack's own limits, as the fakes enforce them.
 TWILIO_MAX_BODY, SLACK_MAX_TEXT, SLACK_MAX_SECTION, SLACK_MAX_BLOCKS = 1_600, 40_000, 3_000, 50
@@ -74,7 +73,7 @@ def test_alert_with_a_3000_character_summary_reaches_every_manager_on_the_first_
     # SQLite: on PostgreSQL the title column (300) refuses it until input limits cut it first
     # (issue 13 item 1); what this test is about is what the channels receive.
     service = service_factory(f"sqlite:///{tmp_path / 'fit.db'}")
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     summary = "Mail queue stuck on mx1 " + "x" * 2_976
     payload["commonAnnotations"]["summary"] = summary
     open_from_alert(service, payload)

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select
 from outage_notify.store.tables import DeliveryRow, EventRow
 from tests.fixtures.processes import RECIPIENTS, FanOut
 from tests.fixtures.service import TOKENS, clear_redis, wait_for
+from tests.fixtures.webhooks import webhook_body
 
 # Minutes each: `scripts/test --chaos` runs them, the default run does not.
 pytestmark = pytest.mark.chaos
@@ -179,9 +180,7 @@ def test_api_killed_between_commit_and_enqueue(fanout: FanOut) -> None:
         processes.start("api", "serve", "--port", str(port), env=api_env)
         wait_for(lambda: http_ok(port), timeout=60, what="API up")
         client = socket.create_connection(("127.0.0.1", port))
-        payload = (
-            Path(__file__).resolve().parents[1] / "data/webhooks/generic_firing.json"
-        ).read_bytes()
+        payload = webhook_body("generic_firing.json")
         head = (
             "POST /api/v1/webhooks/generic HTTP/1.1\r\nHost: x\r\n"
             "Content-Type: application/json\r\n"

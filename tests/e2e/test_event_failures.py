@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,14 +21,14 @@ from outage_notify.store.tables import EventRow
 from outage_notify.worker import names
 from tests.e2e.test_metrics import scrape
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 # The notice is in the lead's language (ana.souza reads pt-BR); its retry link in any.
 NOTICE = "/retry"
 
 
 def generic(name: str, **changes: Any) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
+    payload: dict[str, Any] = webhook_payload(name)
     payload.update(changes)
     return payload
 

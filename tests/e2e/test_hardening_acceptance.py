@@ -7,10 +7,8 @@ counts is what each manager's phone and Slack received, and that the next alert 
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +17,8 @@ from outage_notify.store.engine import create_store_engine, upgrade
 from tests.e2e.test_outage_flow import first_address
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 LONG_SUMMARY = ("Mail queue stuck on the outbound relay; senders see deferrals. " * 60)[:3000]
 
@@ -35,7 +33,7 @@ def service(service_factory: Callable[..., RunningService], postgres_url: str) -
 
 
 def alert(*, service_name: str, summary: str, fingerprint: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     payload = copy.deepcopy(payload)
     payload["alerts"] = payload["alerts"][:1]
     first = payload["alerts"][0]

@@ -11,15 +11,14 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from outage_notify.fakes.state import FakeRecord
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 # Slack's special syntax: broadcasts, a user mention, and a link with a label that hides it.
 MENTIONS = ("<!channel>", "<!here>", "<@U123>", "<https://evil.example|click>")
@@ -34,7 +33,7 @@ CONTROL = "\x00\x07\x1b[31m\u202e\u200b"
 
 
 def hostile_payload() -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     hostile = " ".join(MENTIONS)
     payload["commonAnnotations"] = {
         "summary": f"Mail down {hostile} {CONTROL}end",

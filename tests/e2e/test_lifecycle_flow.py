@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from outage_notify.worker import names
 from tests.fixtures.service import RunningService, wait_for
-
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
+from tests.fixtures.webhooks import webhook_payload
 
 
 def alertmanager(status: str, starts_at: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     payload["status"] = status
     for alert in payload["alerts"]:
         alert["status"] = status

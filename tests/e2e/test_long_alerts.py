@@ -8,23 +8,21 @@ length, stored them. Each runs the real API and a real Celery worker on Redis.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 UPTIME_KUMA = "/api/v1/webhooks/uptime-kuma"
 GENERIC = "/api/v1/webhooks/generic"
 
 
 def sample(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
+    data: dict[str, Any] = webhook_payload(name)
     return data
 
 

@@ -6,11 +6,9 @@ Everything is asserted from what the fake providers received, per recipient.
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,13 +18,13 @@ from outage_notify.core.models import Contact
 from outage_notify.integrations.fake_server import FakeProviders
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 ALERTMANAGER = "/api/v1/webhooks/alertmanager"
 
 
 def firing() -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     return payload
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 import pytest
 
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 HOST, ADDRESS, RUNBOOK, DATABASE = (
     "mx1.corp.local",
     "10.0.0.5",
@@ -37,7 +36,7 @@ PUBLIC_SURFACES = ("/status", "/status?lang=pt-BR", "/status.json", "/status/fee
 
 
 def _load(name: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
+    payload: dict[str, Any] = webhook_payload(name)
     return payload
 
 

@@ -22,8 +22,8 @@ import pytest
 from outage_notify.report.model import Report
 from tests.e2e.coverage_rows import expected_coverage, without_deadline
 from tests.fixtures.service import ROOT, RunningService, wait_for
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
 HOSTILE_TITLE = 'Mail down <script>alert("pwned")</script><img src=x onerror=alert(1)>'
 FAST_RETRIES = {"retry_base_seconds": 0.2, "retry_max_seconds": 0.5}
 SECTIONS = [
@@ -44,7 +44,7 @@ SECTIONS = [
 
 
 def firing_with_hostile_title() -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / "alertmanager_firing.json").read_text())
+    payload: dict[str, Any] = webhook_payload("alertmanager_firing.json")
     payload["commonAnnotations"]["summary"] = HOSTILE_TITLE
     return payload
 

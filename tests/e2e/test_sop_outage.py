@@ -7,7 +7,6 @@ through aiosmtpd into a private Dovecot; the test stops delivery to make the pro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,12 +18,11 @@ from outage_notify.config.mail import ProbeSettings
 from outage_notify.worker import names
 from tests.fixtures.mail import MailServers
 from tests.fixtures.service import RunningService, wait_for
-
-WEBHOOKS = Path(__file__).resolve().parents[1] / "data" / "webhooks"
+from tests.fixtures.webhooks import webhook_payload
 
 
 def alert(status: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((WEBHOOKS / f"alertmanager_{status}.json").read_text())
+    payload: dict[str, Any] = webhook_payload(f"alertmanager_{status}.json")
     return payload
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -11,14 +10,15 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings, TwilioSettings
+from outage_notify.config.settings import TwilioSettings
 from outage_notify.integrations.fake_server import FakeProviders
-from outage_notify.store.engine import create_session_factory, create_store_engine, upgrade
+from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
 from outage_notify.worker.celery_app import create_celery
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
+from tests.fixtures.settings import build_settings
 
 AUTH_TOKEN = "inbound-fake-auth-token"
 PATH = "/api/v1/webhooks/twilio/inbound"
@@ -26,12 +26,10 @@ PHONE = "+5511999990001"
 
 
 @pytest.fixture
-def served(live_api: LiveApi, tmp_path: Path, redis_url: str) -> Iterator[str]:
+def served(live_api: LiveApi, sqlite_url: str, redis_url: str) -> Iterator[str]:
     """Our API on a real socket (nothing here needs a worker); its database URL."""
-    database_url = f"sqlite:///{tmp_path / 'outage_notify.db'}"
-    upgrade(create_store_engine(database_url))
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    database_url = sqlite_url
+    settings = build_settings(
         database_url=database_url,
         broker_url=redis_url,
         redis_key_prefix=REDIS_KEY_PREFIX,

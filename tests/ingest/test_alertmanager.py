@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import AlertmanagerPayload, LabelMapping, alertmanager_event
+from tests.fixtures.settings import build_settings
+from tests.fixtures.webhooks import webhook_body, webhook_payload
 
-WEBHOOKS = Path(__file__).parent.parent / "data" / "webhooks"
-MAPPING = LabelMapping.from_settings(Settings(_env_file=None))
+MAPPING = LabelMapping.from_settings(build_settings())
 
 Payload = dict[str, Any]
 
 
 def load(name: str) -> Payload:
-    data: Payload = json.loads((WEBHOOKS / name).read_text(encoding="utf-8"))
+    data: Payload = webhook_payload(name)
     return data
 
 
@@ -342,7 +340,7 @@ def test_malformed_payloads_are_refused_naming_the_field(
 
 
 def test_payload_parses_from_raw_json_bytes() -> None:
-    raw = (WEBHOOKS / "alertmanager_firing.json").read_bytes()
+    raw = webhook_body("alertmanager_firing.json")
     payload = AlertmanagerPayload.model_validate_json(raw)
     expected = event_of(load("alertmanager_firing.json"))
 

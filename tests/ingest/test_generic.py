@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,14 +13,13 @@ from pydantic import ValidationError
 from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import GenericEvent, generic_event
 from outage_notify.ingest.generic import MAX_DEDUP_KEY_LENGTH
-
-WEBHOOKS = Path(__file__).parent.parent / "data" / "webhooks"
+from tests.fixtures.webhooks import webhook_payload
 
 Payload = dict[str, Any]
 
 
 def load(name: str) -> Payload:
-    data: Payload = json.loads((WEBHOOKS / name).read_text(encoding="utf-8"))
+    data: Payload = webhook_payload(name)
     return data
 
 

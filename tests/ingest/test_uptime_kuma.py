@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import LabelMapping, UptimeKumaPayload, uptime_kuma_event
+from tests.fixtures.settings import build_settings
+from tests.fixtures.webhooks import webhook_payload
 
-WEBHOOKS = Path(__file__).parent.parent / "data" / "webhooks"
-MAPPING = LabelMapping.from_settings(Settings(_env_file=None))
+MAPPING = LabelMapping.from_settings(build_settings())
 
 Payload = dict[str, Any]
 
 
 def load(name: str) -> Payload:
-    data: Payload = json.loads((WEBHOOKS / name).read_text(encoding="utf-8"))
+    data: Payload = webhook_payload(name)
     return data
 
 

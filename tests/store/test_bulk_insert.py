@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from outage_notify.core.models import ChannelName, Recipient, Route
 from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
-from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
+from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
 from tests.store.test_store import _open_incident as open_untyped
 
@@ -23,19 +23,11 @@ from tests.store.test_store import _open_incident as open_untyped
 NOW = datetime(2026, 11, 27, 6, 0, 0, 123456, tzinfo=UTC).astimezone(timezone(timedelta(hours=-3)))
 
 
-@pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
-    engine = create_store_engine(database_url)
-    yield create_session_factory(engine)
-    engine.dispose()
-
-
 ODD_URL = 'json://hook.example/ção?q="a b"&t=\t\\x\u2028😀\x01'
 
 
 def _open_incident(sessions: sessionmaker[Session]) -> tuple[int, int]:
-    incident_id, update_id = open_untyped(sessions)  # type: ignore[no-untyped-call]
-    return int(incident_id), int(update_id)
+    return open_untyped(sessions)
 
 
 def recipient(i: int, *, name: str = "") -> Recipient:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -21,15 +22,9 @@ from outage_notify.store.engine import create_session_factory, create_store_engi
 from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.outcome_writes import write_outcomes
 from tests.fixtures.clock import MONOTONIC_START, ManualClock
+from tests.fixtures.databases import Sessions
 from tests.fixtures.tcp_proxy import TcpProxy
 from tests.store.test_store import _plan
-
-
-@pytest.fixture
-def sessions(database_url: str):  # type: ignore[no-untyped-def]
-    engine = create_store_engine(database_url)
-    yield create_session_factory(engine)
-    engine.dispose()
 
 
 def _sent(delivery_id: int, at: datetime) -> tuple[Outcome, Step]:
@@ -40,7 +35,7 @@ def _sent(delivery_id: int, at: datetime) -> tuple[Outcome, Step]:
 
 
 @pytest.fixture
-def proxied(postgres_url: str, postgres_proxy: TcpProxy):  # type: ignore[no-untyped-def]
+def proxied(postgres_url: str, postgres_proxy: TcpProxy) -> Iterator[Sessions]:
     """Sessions on the test's PostgreSQL through the cuttable proxy."""
     direct = create_store_engine(postgres_url)
     from outage_notify.store.engine import upgrade
@@ -55,8 +50,8 @@ def proxied(postgres_url: str, postgres_proxy: TcpProxy):  # type: ignore[no-unt
 
 
 @pytest.mark.postgres
-def test_outcomes_are_written_once_the_database_is_back(  # type: ignore[no-untyped-def]
-    proxied, postgres_proxy: TcpProxy
+def test_outcomes_are_written_once_the_database_is_back(
+    proxied: Sessions, postgres_proxy: TcpProxy
 ) -> None:
     [delivery_id] = _plan(proxied, 1)
     claimed = datetime.now(UTC)
@@ -74,8 +69,8 @@ def test_outcomes_are_written_once_the_database_is_back(  # type: ignore[no-unty
 
 
 @pytest.mark.postgres
-def test_the_write_gives_up_after_its_retry_time(  # type: ignore[no-untyped-def]
-    proxied, postgres_proxy: TcpProxy
+def test_the_write_gives_up_after_its_retry_time(
+    proxied: Sessions, postgres_proxy: TcpProxy
 ) -> None:
     [delivery_id] = _plan(proxied, 1)
     claimed = datetime.now(UTC)

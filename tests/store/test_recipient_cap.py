@@ -9,30 +9,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from outage_notify.core.models import ChannelName, DeliveryState
 from outage_notify.delivery.send import Outcome, Step
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import recipient_cap as cap_store
-from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
+from outage_notify.store.engine import transaction
+from tests.fixtures.databases import Sessions
 from tests.store.test_store import _plan
 
 
-@pytest.fixture
-def sessions(database_url: str):  # type: ignore[no-untyped-def]
-    engine = create_store_engine(database_url)
-    yield create_session_factory(engine)
-    engine.dispose()
-
-
-def _claim_and_count(sessions, ids: list[int], now: datetime) -> None:  # type: ignore[no-untyped-def]
+def _claim_and_count(sessions: Sessions, ids: list[int], now: datetime) -> None:
     with transaction(sessions) as session:
         rows, _ = delivery_store.claim(session, ids, now=now)
         cap_store.mark_capped_channel(session, rows)
 
 
-def test_a_delivery_deferred_after_the_cap_let_it_through_still_counts(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_delivery_deferred_after_the_cap_let_it_through_still_counts(sessions: Sessions) -> None:
     [deferred, sent] = _plan(sessions, 1) + _plan(sessions, 1)
     now = datetime.now(UTC)
     _claim_and_count(sessions, [deferred, sent], now)
@@ -60,7 +52,7 @@ def test_a_delivery_deferred_after_the_cap_let_it_through_still_counts(sessions)
     assert spent["contact:u0"] == 2
 
 
-def test_a_planned_delivery_never_claimed_does_not_count(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_planned_delivery_never_claimed_does_not_count(sessions: Sessions) -> None:
     _plan(sessions, 1)
     now = datetime.now(UTC)
     with transaction(sessions) as session:

@@ -3,7 +3,6 @@ PostgreSQL, with real Alertmanager payloads applied by the real event step."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outage_notify.config.settings import Settings
 from outage_notify.ingest import alertmanager
 from outage_notify.ingest.labels import LabelMapping
 from outage_notify.store import incidents as incident_store
@@ -21,15 +19,15 @@ from outage_notify.store.report import incident_report
 from outage_notify.store.tables import EventRow, IncidentRow, PhaseTransitionRow
 from outage_notify.worker import event_steps
 from outage_notify.worker.runtime import WorkerRuntime
+from tests.fixtures.settings import build_settings
+from tests.fixtures.webhooks import webhook_payload
 
 ROOT = Path(__file__).resolve().parents[2]
-WEBHOOKS = ROOT / "tests" / "data" / "webhooks"
 
 
 @pytest.fixture
 def runtime(database_url: str) -> Iterator[WorkerRuntime]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
@@ -45,7 +43,7 @@ def alertmanager_says(
     runtime: WorkerRuntime, name: str, *, starts: list[datetime], ends: datetime | None = None
 ) -> int:
     """Store one Alertmanager notification as the webhook does, apply it; the event id."""
-    data: dict[str, Any] = json.loads((WEBHOOKS / name).read_text())
+    data: dict[str, Any] = webhook_payload(name)
     for alert, start in zip(data["alerts"], starts, strict=True):
         alert["startsAt"] = start.isoformat()
         if ends is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -25,19 +24,13 @@ from outage_notify.incidents import lifecycle
 from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
-from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
+from outage_notify.store.engine import create_store_engine, transaction
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import AttemptRow, Base, DeliveryRow, EventRow
+from tests.fixtures.databases import Sessions
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 CADENCE = {Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120}
-
-
-@pytest.fixture
-def sessions(database_url: str):  # type: ignore[no-untyped-def]
-    engine = create_store_engine(database_url)
-    yield create_session_factory(engine)
-    engine.dispose()
 
 
 def test_migrations_match_the_tables(database_url: str) -> None:
@@ -48,7 +41,7 @@ def test_migrations_match_the_tables(database_url: str) -> None:
     assert diff == []
 
 
-def test_same_dedup_key_is_stored_once(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_same_dedup_key_is_stored_once(sessions: Sessions) -> None:
     for expected_created in (True, False):
         with transaction(sessions) as session:
             _, created = incident_store.record_event(
@@ -65,7 +58,7 @@ def test_same_dedup_key_is_stored_once(sessions) -> None:  # type: ignore[no-unt
         assert session.scalar(select(func.count()).select_from(EventRow)) == 1
 
 
-def _open_incident(sessions):  # type: ignore[no-untyped-def]
+def _open_incident(sessions: Sessions) -> tuple[int, int]:
     decision = lifecycle.declare(
         title="Mail down",
         summary="Users cannot send",
@@ -84,7 +77,7 @@ def _open_incident(sessions):  # type: ignore[no-untyped-def]
         return row.id, update.id
 
 
-def test_incident_round_trip_keeps_aware_times_and_lists(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_incident_round_trip_keeps_aware_times_and_lists(sessions: Sessions) -> None:
     incident_id, update_id = _open_incident(sessions)
     with sessions() as session:
         row = incident_store.get_incident(session, incident_id)
@@ -99,7 +92,7 @@ def test_incident_round_trip_keeps_aware_times_and_lists(sessions) -> None:  # t
         assert [u.id for u in incident_store.updates(session, incident_id)] == [update_id]
 
 
-def _plan(sessions, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _plan(sessions: Sessions, count: int) -> list[int]:
     incident_id, update_id = _open_incident(sessions)
     planned = (
         PlannedDelivery(
@@ -123,7 +116,9 @@ def _plan(sessions, count: int) -> list[int]:  # type: ignore[no-untyped-def]
         )
 
 
-def test_bulk_insert_keeps_plan_order_and_refuses_a_second_row_per_recipient(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_bulk_insert_keeps_plan_order_and_refuses_a_second_row_per_recipient(
+    sessions: Sessions,
+) -> None:
     ids = _plan(sessions, 30)
     assert ids == sorted(ids) and len(ids) == 30
     with sessions() as session:
@@ -132,7 +127,9 @@ def test_bulk_insert_keeps_plan_order_and_refuses_a_second_row_per_recipient(ses
         assert rows[0].routes[1] == {"channel": "slack", "address": "U00000000"}
 
 
-def test_each_delivery_is_claimed_by_exactly_one_of_several_racing_workers(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_each_delivery_is_claimed_by_exactly_one_of_several_racing_workers(
+    sessions: Sessions,
+) -> None:
     ids = _plan(sessions, 200)
     won: list[int] = []
     lock = threading.Lock()
@@ -151,19 +148,19 @@ def test_each_delivery_is_claimed_by_exactly_one_of_several_racing_workers(sessi
     assert sorted(won) == ids
 
 
-def test_claim_skips_deliveries_not_yet_due_and_reports_unknown_ones(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_claim_skips_deliveries_not_yet_due_and_reports_unknown_ones(sessions: Sessions) -> None:
     ids = _plan(sessions, 3)
     now = datetime.now(UTC)
     with transaction(sessions) as session:
-        session.get(DeliveryRow, ids[0]).next_attempt_at = now + timedelta(minutes=1)  # type: ignore[union-attr]
-        session.get(DeliveryRow, ids[1]).state = DeliveryState.UNKNOWN.value  # type: ignore[union-attr]
+        session.get_one(DeliveryRow, ids[0]).next_attempt_at = now + timedelta(minutes=1)
+        session.get_one(DeliveryRow, ids[1]).state = DeliveryState.UNKNOWN.value
     with transaction(sessions) as session:
         rows, unknown = delivery_store.claim(session, ids, now=now)
     assert [r.id for r in rows] == ids[1:]
     assert unknown == {ids[1]}
 
 
-def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_record_writes_attempts_and_next_state_and_counts(sessions: Sessions) -> None:
     ids = _plan(sessions, 2)
     now = datetime.now(UTC)
     results = [
@@ -210,7 +207,7 @@ def test_record_writes_attempts_and_next_state_and_counts(sessions) -> None:  # 
         assert total == 1 and page[0].id == ids[0]
 
 
-def test_record_keeps_the_route_clock_and_unknown_since(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_record_keeps_the_route_clock_and_unknown_since(sessions: Sessions) -> None:
     """The retry clocks of `next_step` survive the round trip on both backends."""
     ids = _plan(sessions, 2)
     started = datetime(2026, 12, 4, 15, 0, 0, 123456, tzinfo=UTC)
@@ -234,7 +231,9 @@ def test_record_keeps_the_route_clock_and_unknown_since(sessions) -> None:  # ty
         assert (second.route_started_at, second.unknown_since) == (started, started)
 
 
-def test_a_pending_delivery_is_superseded_by_a_newer_update_to_the_same_recipient(sessions) -> None:  # type: ignore[no-untyped-def]
+def test_a_pending_delivery_is_superseded_by_a_newer_update_to_the_same_recipient(
+    sessions: Sessions,
+) -> None:
     incident_id, first_update = _open_incident(sessions)
     recipient = Recipient(
         key="contact:ana",

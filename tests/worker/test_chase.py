@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import DeliveryState, Severity, UpdateDraft, UpdateKind
 from outage_notify.incidents import lifecycle
 from outage_notify.integrations.fake_server import FakeProviders
@@ -27,6 +26,7 @@ from outage_notify.worker import chase_steps, steps
 from outage_notify.worker.chase_steps import Chased
 from outage_notify.worker.runtime import WorkerRuntime
 from tests.fixtures.service import ROOT, make_settings
+from tests.fixtures.settings import build_settings
 
 MANAGEMENT = """
 audience: management
@@ -63,8 +63,7 @@ def contacts_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def runtime(database_url: str, contacts_dir: Path) -> Iterator[WorkerRuntime]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=contacts_dir,
         templates_dir=ROOT / "templates",

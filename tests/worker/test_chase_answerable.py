@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import DeliveryState
 from outage_notify.worker import chase_steps
 from outage_notify.worker.chase_steps import Chased
 from outage_notify.worker.runtime import WorkerRuntime
 from tests.fixtures.service import ROOT
+from tests.fixtures.settings import build_settings
 from tests.worker.test_chase import declare, lead_updates, rows, timeline, went_out
 
 MANAGEMENT = """
@@ -42,8 +42,7 @@ def runtime(database_url: str, tmp_path: Path) -> Iterator[WorkerRuntime]:
     folder.mkdir()
     (folder / "management.yaml").write_text(MANAGEMENT)
     (folder / "routing.yaml").write_text(ROUTING)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=folder,
         templates_dir=ROOT / "templates",

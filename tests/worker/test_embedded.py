@@ -120,6 +120,6 @@ def test_embedded_mode_reconciles_a_dead_process_claim_by_timeout_and_keeps_its_
         assert received[gone.routes[gone.route_index]["address"]] == 1, "resent, not looked up"
         time.sleep(1.0)  # well past the timeout now
         with sessions() as session:
-            assert session.get(DeliveryRow, mine.id).state == "sending"  # type: ignore[union-attr]
+            assert session.get_one(DeliveryRow, mine.id).state == "sending"
     finally:
         service.stop()

@@ -9,20 +9,19 @@ from typing import Any
 
 import pytest
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import AlertEvent
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow
 from outage_notify.worker import event_steps, steps
 from outage_notify.worker.runtime import WorkerRuntime
+from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def runtime(database_url: str) -> Iterator[WorkerRuntime]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from outage_notify.config.settings import Settings
 from outage_notify.core.models import DeliveryState
 from outage_notify.worker import chase_steps, steps
 from outage_notify.worker.runtime import WorkerRuntime
 from tests.fixtures.service import ROOT
+from tests.fixtures.settings import build_settings
 from tests.worker.test_chase import IT, MANAGEMENT, declare, lead_updates, rows, timeline, went_out
 
 # Management is told, but nobody is asked to acknowledge.
@@ -31,8 +31,7 @@ def contacts_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def runtime(database_url: str, contacts_dir: Path) -> Iterator[WorkerRuntime]:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
+    settings = build_settings(
         database_url=database_url,
         contacts_dir=contacts_dir,
         templates_dir=ROOT / "templates",

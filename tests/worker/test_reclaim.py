@@ -25,6 +25,7 @@ from outage_notify.store.tables import DeliveryRow
 from outage_notify.worker.reclaim import reclaim
 from outage_notify.worker.runtime import WorkerRuntime
 from tests.fixtures.service import REDIS_KEY_PREFIX, clear_redis, wait_for
+from tests.fixtures.settings import build_settings
 from tests.store.test_store import _plan
 
 BEAT = 0.5  # seconds; three missed beats = 1.5 s
@@ -39,7 +40,7 @@ def settings_for(database_url: str, redis_url: str, **overrides: Any) -> Setting
         "sending_timeout_seconds": 120.0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return build_settings(**values)
 
 
 def claimer(settings: Settings, ids: list[int], pipe: Connection) -> None:

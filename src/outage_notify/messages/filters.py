@@ -31,6 +31,10 @@ def clean_text(text: str) -> str:
     """Drop control and invisible format characters (bidi overrides, zero-width), lone
     surrogates and U+FFFE/U+FFFF, keep \\n: what is left is valid in XML 1.0 and in UTF-8."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    # Fast path (templates call this for every expression): a printable character is none of
+    # Cc, Cf, Cs, nor U+FFFE/U+FFFF (unassigned, so not printable), so nothing would be dropped.
+    if text.replace("\n", "").isprintable():
+        return text
     return "".join(
         char
         for char in text
