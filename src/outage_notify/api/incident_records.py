@@ -24,7 +24,7 @@ from outage_notify.incidents import corrections
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
-from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
+from outage_notify.store.tables import ActionItemRow, IncidentRow
 
 router = APIRouter(
     prefix="/api/v1/incidents",
@@ -104,14 +104,13 @@ def patch_incident(
             row.public_title = body.public_title.strip()
             changes.append(f"public title set to {row.public_title or 'the default'}")
         if changes:
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=principal.name,
-                    kind="edit",
-                    text="; ".join(changes),
-                )
+            incident_store.add_timeline(
+                session,
+                incident_id,
+                at=now,
+                actor=principal.name,
+                kind="edit",
+                text="; ".join(changes),
             )
         if changes or decision.timeline:
             staff_actions.audit(

@@ -253,15 +253,14 @@ def save_decision(
             EtaRow(incident_id=row.id, eta=row.eta, set_at=now, set_by=actor, announced=announced)
         )
     for entry in decision.timeline:
-        session.add(
-            TimelineRow(
-                incident_id=row.id,
-                at=now,
-                actor=entry.actor,
-                kind=entry.kind,
-                text=entry.text,
-                data=entry.data,
-            )
+        add_timeline(
+            session,
+            row.id,
+            at=now,
+            actor=entry.actor,
+            kind=entry.kind,
+            text=entry.text,
+            data=entry.data,
         )
     update = None
     if decision.update is not None:
@@ -298,15 +297,14 @@ def add_update(
     )
     session.add(update)
     session.flush()
-    session.add(
-        TimelineRow(
-            incident_id=incident.id,
-            at=now,
-            actor=draft.actor,
-            kind="update",
-            text=f"{draft.kind}: {draft.message}".rstrip(": "),
-            data={"update_id": update.id, "kind": draft.kind.value},
-        )
+    add_timeline(
+        session,
+        incident.id,
+        at=now,
+        actor=draft.actor,
+        kind="update",
+        text=f"{draft.kind}: {draft.message}".rstrip(": "),
+        data={"update_id": update.id, "kind": draft.kind.value},
     )
     return update
 
@@ -317,6 +315,27 @@ def list_incidents(
     """A page of incidents, newest first, with the total count."""
     where = [] if phase is None else [IncidentRow.phase == phase.value]
     return newest_first(session, IncidentRow, IncidentRow.id, *where, limit=limit, offset=offset)
+
+
+def add_timeline(
+    session: Session,
+    incident_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> TimelineRow:
+    """Put one entry on the incident's timeline (added to the session, not flushed).
+
+    Without `data` the column's default (an empty object) applies, as it always has.
+    """
+    row = TimelineRow(incident_id=incident_id, at=at, actor=actor, kind=kind, text=text)
+    if data is not None:
+        row.data = data
+    session.add(row)
+    return row
 
 
 def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:

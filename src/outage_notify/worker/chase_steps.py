@@ -27,7 +27,7 @@ from outage_notify.messages.planning import find_contact
 from outage_notify.store import chase as chase_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow
+from outage_notify.store.tables import DeliveryRow, IncidentRow
 from outage_notify.worker.runtime import WorkerRuntime
 from outage_notify.worker.steps import URGENT_KINDS
 
@@ -82,16 +82,7 @@ def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> No
         if not rows:
             return
         for row in rows:
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=ACTOR,
-                    kind="behind",
-                    text=f"{row.recipient_name} ({row.audience}): {row.error}",
-                    data={"recipient_key": row.recipient_key, "audience": row.audience},
-                )
-            )
+            _about(session, incident_id, row, kind="behind", what=row.error, now=now)
         people = [_person(runtime, [row], row) for row in rows]
         update_id = _tell_lead(runtime, session, incident, people, now=now, kind=UpdateKind.BEHIND)
         if update_id is not None:
@@ -111,17 +102,8 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
             if not chase_store.mark_failed_unreached(session, row, now=now):
                 continue
             unreached.append(_person(runtime, [row], row))
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=ACTOR,
-                    kind="unreached",
-                    text=f"{row.recipient_name} ({row.audience}): every channel failed "
-                    f"({row.error or 'no reason given'}); call by phone",
-                    data={"recipient_key": row.recipient_key, "audience": row.audience},
-                )
-            )
+            what = f"every channel failed ({row.error or 'no reason given'}); call by phone"
+            _about(session, incident_id, row, kind="unreached", what=what, now=now)
         if unreached:
             update_id = _tell_lead(runtime, session, incident, unreached, now=now)
             if update_id is not None:
@@ -219,16 +201,15 @@ def _renotified(
     session: Session, row: DeliveryRow, *, to: int, minutes: float, now: datetime
 ) -> None:
     channel = row.routes[to]["channel"]
-    session.add(
-        TimelineRow(
-            incident_id=row.incident_id,
-            at=now,
-            actor=ACTOR,
-            kind="renotified",
-            text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
-            f"{minutes:g} min; sent again on {channel}",
-            data={"delivery_id": row.id, "channel": channel, "route_index": to},
-        )
+    incident_store.add_timeline(
+        session,
+        row.incident_id,
+        at=now,
+        actor=ACTOR,
+        kind="renotified",
+        text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
+        f"{minutes:g} min; sent again on {channel}",
+        data={"delivery_id": row.id, "channel": channel, "route_index": to},
     )
     log.info(
         "delivery %s: no acknowledgement, re-notified on %s",
@@ -247,15 +228,21 @@ def _unreached(
         if informed
         else "no acknowledgement on any channel"
     )
-    session.add(
-        TimelineRow(
-            incident_id=incident_id,
-            at=now,
-            actor=ACTOR,
-            kind="unreached",
-            text=f"{row.recipient_name} ({row.audience}): {where}; call by phone",
-            data={"recipient_key": row.recipient_key, "audience": row.audience},
-        )
+    _about(session, incident_id, row, kind="unreached", what=f"{where}; call by phone", now=now)
+
+
+def _about(
+    session: Session, incident_id: int, row: DeliveryRow, *, kind: str, what: str, now: datetime
+) -> None:
+    """A chase entry on the timeline about one recipient: "name (audience): what"."""
+    incident_store.add_timeline(
+        session,
+        incident_id,
+        at=now,
+        actor=ACTOR,
+        kind=kind,
+        text=f"{row.recipient_name} ({row.audience}): {what}",
+        data={"recipient_key": row.recipient_key, "audience": row.audience},
     )
 
 
@@ -281,17 +268,16 @@ def _tell_lead(
         )
         return incident_store.add_update(session, incident, draft, now=now).id
     names = ", ".join(person.name for person in people)
-    session.add(
-        TimelineRow(
-            incident_id=incident.id,
-            at=now,
-            actor=ACTOR,
-            kind="unreached",
-            text=f"nobody could be told that {names} "
-            + ("could not be reached" if kind is UpdateKind.UNREACHED else "is behind (news held)")
-            + ": no incident lead; set one with PATCH /api/v1/incidents/{id} or "
-            "OUTAGE_NOTIFY_DEFAULT_LEAD",
-        )
+    incident_store.add_timeline(
+        session,
+        incident.id,
+        at=now,
+        actor=ACTOR,
+        kind="unreached",
+        text=f"nobody could be told that {names} "
+        + ("could not be reached" if kind is UpdateKind.UNREACHED else "is behind (news held)")
+        + ": no incident lead; set one with PATCH /api/v1/incidents/{id} or "
+        "OUTAGE_NOTIFY_DEFAULT_LEAD",
     )
     log.warning(
         "incident %s: %s unreached and no incident lead to tell",

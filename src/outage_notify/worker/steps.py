@@ -32,7 +32,7 @@ from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import EventRow, UpdateRow
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
@@ -105,22 +105,21 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             incident.notified_audiences = notified_after(incident.notified_audiences, plans)
         # When planning finished (it can take seconds for a large audience), not when it began.
         update.planned_at = runtime.clock.now()
-        session.add(
-            TimelineRow(
-                incident_id=incident.id,
-                at=now,
-                actor="planner",
-                kind="planned",
-                text=f"{update.kind}: {len(ids)} deliveries to "
-                + ", ".join(f"{p.audience} ({p.kind})" for p in plans),
-                data={
-                    "update_id": update.id,
-                    "deliveries": len(ids),
-                    "audiences": {p.audience: p.kind.value for p in plans},
-                    # The task's start to the last row written; the commit follows.
-                    "planning_seconds": round((update.planned_at - now).total_seconds(), 3),
-                },
-            )
+        incident_store.add_timeline(
+            session,
+            incident.id,
+            at=now,
+            actor="planner",
+            kind="planned",
+            text=f"{update.kind}: {len(ids)} deliveries to "
+            + ", ".join(f"{p.audience} ({p.kind})" for p in plans),
+            data={
+                "update_id": update.id,
+                "deliveries": len(ids),
+                "audiences": {p.audience: p.kind.value for p in plans},
+                # The task's start to the last row written; the commit follows.
+                "planning_seconds": round((update.planned_at - now).total_seconds(), 3),
+            },
         )
         lane = {
             p.audience
