@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from outage_notify.core.errors import TransitionError
 from outage_notify.core.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
@@ -79,11 +79,7 @@ def reopen(
     groups: list[str],
     components: list[str] | None = None,
     severity: Severity | None = None,
-    message: str = "",
-    public: bool = False,
-    staff_text: bool = False,
-    eta: datetime | None = None,
-    extra: tuple[TimelineEntry, ...] = (),
+    **announce: Unpack[Announcement],
 ) -> Decision:
     """A resolved incident is back to investigating; everyone told of it hears `reopened`.
 
@@ -105,17 +101,19 @@ def reopen(
     new.severity = severity or incident.severity
     new.alerts_clear_since = None
     return back_to_investigating(
-        new,
-        actor=actor,
-        reason=reason,
-        now=now,
-        cadence_minutes=cadence_minutes,
-        message=message,
-        public=public,
-        staff_text=staff_text,
-        eta=eta,
-        extra=extra,
+        new, actor=actor, reason=reason, now=now, cadence_minutes=cadence_minutes, **announce
     )
+
+
+class Announcement(TypedDict, total=False):
+    """What a move back to investigating tells, as `back_to_investigating` takes it (its
+    defaults apply to what is left out): `reopen` hands these on unchanged."""
+
+    message: str
+    public: bool
+    staff_text: bool
+    eta: datetime | None
+    extra: tuple[TimelineEntry, ...]
 
 
 def back_to_investigating(
