@@ -273,30 +273,21 @@ def recipients(
     # department would also reach the people the routing deliberately left out.
     if not whole:
         return
-    for channel_id in audience.broadcast.slack_channels:
-        route = Route(ChannelName.SLACK, channel_id)
-        name = f"#{channel_id} broadcast"
-        yield Recipient(
-            f"slack:{channel_id}",
-            name,
-            audience.name,
-            broadcast_locale,
-            (route,),
-            "broadcast",
-            audience_zone,
-        )
-    for url in audience.broadcast.fallback_urls:
+    broadcasts = [
+        (f"slack:{channel_id}", f"#{channel_id} broadcast", Route(ChannelName.SLACK, channel_id))
+        for channel_id in audience.broadcast.slack_channels
+    ] + [
         # Apprise URLs often carry tokens, so the display name shows only the scheme.
-        name = f"{url.split('://', 1)[0]}:// broadcast"
-        route = Route(ChannelName.FALLBACK, url)
-        yield Recipient(
+        (
             f"fallback:{url}",
-            name,
-            audience.name,
-            broadcast_locale,
-            (route,),
-            "broadcast",
-            audience_zone,
+            f"{url.split('://', 1)[0]}:// broadcast",
+            Route(ChannelName.FALLBACK, url),
+        )
+        for url in audience.broadcast.fallback_urls
+    ]
+    for key, name, route in broadcasts:
+        yield Recipient(
+            key, name, audience.name, broadcast_locale, (route,), "broadcast", audience_zone
         )
 
 

@@ -84,9 +84,7 @@ def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> No
         for row in rows:
             _about(session, incident_id, row, kind="behind", what=row.error, now=now)
         people = [_person(runtime, [row], row) for row in rows]
-        update_id = _tell_lead(runtime, session, incident, people, now=now, kind=UpdateKind.BEHIND)
-        if update_id is not None:
-            chased.updates.append(update_id)
+        _tell_lead(runtime, session, incident, people, chased, now=now, kind=UpdateKind.BEHIND)
 
 
 def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
@@ -105,9 +103,7 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
             what = f"every channel failed ({row.error or 'no reason given'}); call by phone"
             _about(session, incident_id, row, kind="unreached", what=what, now=now)
         if unreached:
-            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
-            if update_id is not None:
-                chased.updates.append(update_id)
+            _tell_lead(runtime, session, incident, unreached, chased, now=now)
 
 
 def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
@@ -159,9 +155,7 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
                     _send_again(runtime, chased, row, kinds)
                 _unreached(session, incident_id, rows[0], informed=informed, now=now)
         if unreached:
-            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
-            if update_id is not None:
-                chased.updates.append(update_id)
+            _tell_lead(runtime, session, incident, unreached, chased, now=now)
 
 
 def _send_again(
@@ -251,11 +245,13 @@ def _tell_lead(
     session: Session,
     incident: IncidentRow,
     people: list[Unreached],
+    chased: Chased,
     *,
     now: datetime,
     kind: UpdateKind = UpdateKind.UNREACHED,
-) -> int | None:
-    """One update to the incident lead listing `people`; None when there is no lead to tell."""
+) -> None:
+    """One update to the incident lead listing `people`, added to `chased.updates` to be
+    planned; with no lead to tell, a timeline entry and a warning instead."""
     lead = incident.lead or runtime.settings.default_lead
     if lead and find_contact(runtime.directory, lead) is not None:
         draft = UpdateDraft(
@@ -266,7 +262,8 @@ def _tell_lead(
             # Like a reminder: never held back by a per-recipient SMS budget.
             phase_change=True,
         )
-        return incident_store.add_update(session, incident, draft, now=now).id
+        chased.updates.append(incident_store.add_update(session, incident, draft, now=now).id)
+        return
     names = ", ".join(person.name for person in people)
     incident_store.add_timeline(
         session,
@@ -285,4 +282,3 @@ def _tell_lead(
         len(people),
         extra={"incident_id": incident.id},
     )
-    return None
