@@ -8,13 +8,12 @@ from fastapi import APIRouter, Query
 
 from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Admin
-from outage_notify.api.schemas import AuditEntryOut, AuditPage
+from outage_notify.api.schemas import AuditEntryOut, AuditPage, PageSize
 from outage_notify.store import audit as audit_store
 
 router = APIRouter(
     prefix="/api/v1/audit", tags=["audit"], responses=AUTH_RESPONSES, route_class=AuthenticateFirst
 )
-MAX_PAGE = 500
 # Ids are BIGINT: a larger number is a 422 here, not a database error.
 MAX_ID = 2**63 - 1
 
@@ -25,7 +24,7 @@ def list_audit(
     principal: Admin,
     incident_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: PageSize = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> AuditPage:
     """Audit entries, newest first; filter by incident or by token name."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from outage_notify.actions import staff as staff_actions
@@ -20,12 +20,14 @@ from outage_notify.api.deps import (
     domain_errors,
 )
 from outage_notify.api.schemas import (
+    MAX_PAGE,
     DeclareIncident,
     DeliveryPage,
     IncidentDetail,
     IncidentId,
     IncidentPage,
     Offset,
+    PageSize,
     ReopenIncident,
     ResolveIncident,
     RetractIncident,
@@ -46,7 +48,6 @@ router = APIRouter(
     responses=AUTH_RESPONSES,
     route_class=AuthenticateFirst,
 )
-MAX_PAGE = 500
 
 
 def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
@@ -200,7 +201,7 @@ def list_incidents(
     db: DB,
     principal: Staff,
     phase: Phase | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> IncidentPage:
     """Incidents, newest first."""
@@ -242,7 +243,7 @@ def list_deliveries(
     state: DeliveryState | None = None,
     audience: str | None = None,
     channel: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: PageSize = 100,
     offset: Offset = 0,
 ) -> DeliveryPage:
     """Deliveries of an incident with their attempts, counts, and who is unreached."""
