@@ -11,6 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from outage_notify.core.models import (
     ChannelName,
@@ -38,6 +39,10 @@ from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.rerender import current_messages, is_resend
 from outage_notify.worker.runtime import WorkerRuntime
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
 log = logging.getLogger(__name__)
 _rng = random.Random()
@@ -248,6 +253,15 @@ class SweepResult:
     deliveries: list[int] = field(default_factory=list)
 
 
+def _lost(
+    session: Session, key: InstrumentedAttribute[int], *where: ColumnElement[bool]
+) -> list[int]:
+    """The first thousand ids (`key`) of rows matching `where`: work whose task was lost."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(key).where(*where).order_by(key).limit(1000)))
+
+
 def sweep(runtime: WorkerRuntime) -> SweepResult:
     """Find work whose task was lost (a Redis restart, a killed worker) and hand it back."""
     settings = runtime.settings
@@ -255,23 +269,17 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
     older = timedelta(seconds=settings.sweep_stale_seconds)
     result = SweepResult()
     with transaction(runtime.sessions) as session:
-        from sqlalchemy import select
-
-        result.events = list(
-            session.scalars(
-                select(EventRow.id)
-                .where(EventRow.processed_at.is_(None), EventRow.received_at < now - older)
-                .order_by(EventRow.id)
-                .limit(1000)
-            )
+        result.events = _lost(
+            session,
+            EventRow.id,
+            EventRow.processed_at.is_(None),
+            EventRow.received_at < now - older,
         )
-        result.updates = list(
-            session.scalars(
-                select(UpdateRow.id)
-                .where(UpdateRow.planned_at.is_(None), UpdateRow.created_at < now - older)
-                .order_by(UpdateRow.id)
-                .limit(1000)
-            )
+        result.updates = _lost(
+            session,
+            UpdateRow.id,
+            UpdateRow.planned_at.is_(None),
+            UpdateRow.created_at < now - older,
         )
         # Claims in `sending` are reconciled every heartbeat instead (worker/reclaim.py).
         result.deliveries = delivery_store.stale(session, now=now, older_than=older, limit=10_000)
