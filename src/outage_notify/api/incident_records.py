@@ -4,13 +4,18 @@ is on the timeline and in the audit log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 from sqlalchemy.orm import Session
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, clock_of, domain_errors
+from outage_notify.api.deps import (
+    Staff,
+    action_context,
+    clock_of,
+    domain_errors,
+    staff_router,
+)
 from outage_notify.api.incidents import check_components, check_lead
 from outage_notify.api.schemas import (
     ActionItemIn,
@@ -26,12 +31,7 @@ from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import ActionItemRow, IncidentRow
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["incidents"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/incidents", "incidents")
 
 
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
+from fastapi import Body, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
-from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import (
-    AUTH_RESPONSES,
     DB,
     Staff,
     action_context,
     clock_of,
     domain_errors,
+    staff_router,
 )
 from outage_notify.api.schemas import (
     MAX_PAGE,
@@ -42,12 +41,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap
 from outage_notify.store.coverage import ack_deadlines, incident_coverage
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["incidents"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/incidents", "incidents")
 
 
 def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
