@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,7 @@ from outage_notify.incidents.lifecycle import Decision, phase_transition
 from outage_notify.store.mappers import copy_incident_state
 from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import (
+    Base,
     EtaRow,
     EventRow,
     IncidentRow,
@@ -338,16 +339,24 @@ def add_timeline(
     return row
 
 
-def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:
+_Row = TypeVar("_Row", bound=Base)
+
+
+def of_incident(session: Session, table: type[_Row], incident_id: int) -> Sequence[_Row]:
+    """Every row of `table` (one with an `incident_id`) that belongs to the incident, oldest
+    (lowest id) first."""
+    columns = table.__table__.c
     return session.scalars(
-        select(TimelineRow).where(TimelineRow.incident_id == incident_id).order_by(TimelineRow.id)
+        select(table).where(columns.incident_id == incident_id).order_by(columns.id)
     ).all()
+
+
+def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:
+    return of_incident(session, TimelineRow, incident_id)
 
 
 def updates(session: Session, incident_id: int) -> Sequence[UpdateRow]:
-    return session.scalars(
-        select(UpdateRow).where(UpdateRow.incident_id == incident_id).order_by(UpdateRow.id)
-    ).all()
+    return of_incident(session, UpdateRow, incident_id)
 
 
 def consecutive_probe_failures(session: Session, *, window: int = 50) -> int:
