@@ -200,8 +200,7 @@ def mark_resolved(
     actor: str,
     now: datetime,
     extra: tuple[TimelineEntry, ...],
-    public: bool = False,
-    staff_text: bool = False,
+    **told: Unpack[Told],
 ) -> Decision:
     """`new` (a copy) is resolved; everyone told of it hears `resolved`."""
     previous = new.phase
@@ -213,10 +212,17 @@ def mark_resolved(
         resolved_at=now,
         message=message,
         actor=actor,
-        public=public,
-        staff_text=staff_text,
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
+        **told,
     )
+
+
+class Told(TypedDict, total=False):
+    """How the closing update is told, as `close` takes it (its defaults apply to what is
+    left out): `mark_resolved` hands these on unchanged."""
+
+    public: bool
+    staff_text: bool
 
 
 def close(
