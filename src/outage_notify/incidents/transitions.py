@@ -54,18 +54,15 @@ def open_incident(
         next_update_at=next_update_at(severity, now=now, cadence_minutes=cadence_minutes),
         active_groups=list(groups),
     )
-    return Decision(
-        incident=incident,
-        update=UpdateDraft(
-            kind=UpdateKind.OPENED,
-            message=message,
-            phase=phase,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            staff_text=staff_text,
-        ),
-        timeline=(*extra, TimelineEntry("transition", how, actor)),
+    return _moved(
+        incident,
+        (*extra, TimelineEntry("transition", how, actor)),
+        kind=UpdateKind.OPENED,
+        phase=phase,
+        actor=actor,
+        message=message,
+        eta=eta,
+        staff_text=staff_text,
     )
 
 
@@ -156,23 +153,20 @@ def back_to_investigating(
     phases: dict[str, Any] = {}
     if previous == Phase.RESOLVED:
         phases = {"from": previous.value, "to": Phase.INVESTIGATING.value}
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=UpdateKind.REOPENED,
-            message=message,
-            phase=Phase.INVESTIGATING,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=(
+    return _moved(
+        new,
+        (
             *extra,
             *eta_entries,
             TimelineEntry("transition", f"{previous} → investigating: {reason}", actor, phases),
         ),
+        kind=UpdateKind.REOPENED,
+        phase=Phase.INVESTIGATING,
+        actor=actor,
+        message=message,
+        eta=eta,
+        public=public,
+        staff_text=staff_text,
     )
 
 
@@ -245,16 +239,40 @@ def close(
     new.next_update_at = None
     new.active_groups = []
     new.alerts_clear_since = None
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=kind,
-            message=message,
-            phase=Phase.RESOLVED,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=timeline,
+    return _moved(
+        new,
+        timeline,
+        kind=kind,
+        phase=Phase.RESOLVED,
+        actor=actor,
+        message=message,
+        public=public,
+        staff_text=staff_text,
     )
+
+
+def _moved(
+    incident: IncidentState,
+    timeline: tuple[TimelineEntry, ...],
+    *,
+    kind: UpdateKind,
+    phase: Phase,
+    actor: str,
+    message: str = "",
+    eta: datetime | None = None,
+    public: bool = False,
+    staff_text: bool = False,
+) -> Decision:
+    """The decision of an opening or a move to `phase`: the incident, the update that tells
+    everyone told of it (a phase change: always worth an SMS), and the timeline."""
+    update = UpdateDraft(
+        kind=kind,
+        message=message,
+        phase=phase,
+        eta=eta,
+        actor=actor,
+        phase_change=True,
+        public=public,
+        staff_text=staff_text,
+    )
+    return Decision(incident=incident, update=update, timeline=timeline)
