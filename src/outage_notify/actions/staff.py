@@ -31,7 +31,7 @@ from outage_notify.store import audit as audit_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
-from outage_notify.store.tables import IncidentRow, TimelineRow
+from outage_notify.store.tables import IncidentRow
 
 log = logging.getLogger(__name__)
 
@@ -346,14 +346,9 @@ def add_note(
     """An internal note or finding on the timeline (never sent to anyone); its timeline id."""
     with transaction(ctx.sessions) as session:
         incident_or_error(session, incident_id)
-        row = TimelineRow(
-            incident_id=incident_id,
-            at=ctx.clock.now(),
-            actor=principal.name,
-            kind=kind,
-            text=text,
+        row = incident_store.add_timeline(
+            session, incident_id, at=ctx.clock.now(), actor=principal.name, kind=kind, text=text
         )
-        session.add(row)
         session.flush()
         audit(
             session,

@@ -8,22 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Request, status
+from fastapi import HTTPException, Path, Request, status
 from sqlalchemy import select
 
 from outage_notify.actions import staff as staff_actions
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context
+from outage_notify.api.deps import Staff, action_context, staff_router
 from outage_notify.api.schemas import MAX_ROW_ID, ActionItemOut, ActionItemPatch, IncidentId
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["incidents"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/incidents", "incidents")
 ItemId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The action item's id.")]
 
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, DB, Admin
-from outage_notify.api.schemas import AuditEntryOut, AuditPage
+from outage_notify.api.deps import DB, Admin, staff_router
+from outage_notify.api.schemas import AuditEntryOut, AuditPage, PageSize
 from outage_notify.store import audit as audit_store
 
-router = APIRouter(
-    prefix="/api/v1/audit", tags=["audit"], responses=AUTH_RESPONSES, route_class=AuthenticateFirst
-)
-MAX_PAGE = 500
+router = staff_router("/api/v1/audit", "audit")
 # Ids are BIGINT: a larger number is a 422 here, not a database error.
 MAX_ID = 2**63 - 1
 
@@ -25,7 +21,7 @@ def list_audit(
     principal: Admin,
     incident_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     actor: Annotated[str | None, Query(max_length=100)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: PageSize = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> AuditPage:
     """Audit entries, newest first; filter by incident or by token name."""

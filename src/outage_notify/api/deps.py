@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.security.http import HTTPBase
@@ -28,7 +28,7 @@ from outage_notify.actions.staff import ActionContext
 from outage_notify.actions.staff import (
     Principal as Principal,  # routes import it from here
 )
-from outage_notify.api.auth_first import authenticates, once
+from outage_notify.api.auth_first import AuthenticateFirst, authenticates, once
 from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
 from outage_notify.core.clock import Clock
 from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
@@ -55,6 +55,14 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": Refusal, "description": "No API token, or one this service does not know."},
     403: {"model": Refusal, "description": "The token's role is too low, or a bad signature."},
 }
+
+
+def staff_router(prefix: str, tag: str) -> APIRouter:
+    """A router whose every route needs a token: the refusals documented, and authentication
+    run before the request body is read (`AuthenticateFirst`)."""
+    return APIRouter(
+        prefix=prefix, tags=[tag], responses=AUTH_RESPONSES, route_class=AuthenticateFirst
+    )
 
 
 def settings_of(request: Request) -> Settings:

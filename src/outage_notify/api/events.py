@@ -5,18 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from outage_notify.actions.staff import audit
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context
-from outage_notify.api.schemas import MAX_ROW_ID, EventOut, EventPage, EventRetried, Offset
+from outage_notify.api.schemas import (
+    MAX_ROW_ID,
+    EventOut,
+    EventPage,
+    EventRetried,
+    Offset,
+    PageSize,
+)
 from outage_notify.core.models import EventState
 from outage_notify.store import events as event_store
 from outage_notify.store.engine import transaction
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1/events", tags=["events"], responses=AUTH_RESPONSES)
-MAX_PAGE = 500
 EventId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The event's id.")]
 
 
@@ -25,7 +31,7 @@ def list_events(
     db: DB,
     principal: Staff,
     state: EventState | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> EventPage:
     """Accepted events, newest first; `state=failed` lists those waiting for a fix and a retry."""

@@ -4,13 +4,18 @@ is on the timeline and in the audit log."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import Request, status
 from sqlalchemy.orm import Session
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, Staff, action_context, clock_of, domain_errors
+from outage_notify.api.deps import (
+    Staff,
+    action_context,
+    clock_of,
+    domain_errors,
+    staff_router,
+)
 from outage_notify.api.incidents import check_components, check_lead
 from outage_notify.api.schemas import (
     ActionItemIn,
@@ -24,14 +29,9 @@ from outage_notify.incidents import corrections
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
-from outage_notify.store.tables import ActionItemRow, IncidentRow, TimelineRow
+from outage_notify.store.tables import ActionItemRow, IncidentRow
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["incidents"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/incidents", "incidents")
 
 
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
@@ -104,14 +104,13 @@ def patch_incident(
             row.public_title = body.public_title.strip()
             changes.append(f"public title set to {row.public_title or 'the default'}")
         if changes:
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=principal.name,
-                    kind="edit",
-                    text="; ".join(changes),
-                )
+            incident_store.add_timeline(
+                session,
+                incident_id,
+                at=now,
+                actor=principal.name,
+                kind="edit",
+                text="; ".join(changes),
             )
         if changes or decision.timeline:
             staff_actions.audit(

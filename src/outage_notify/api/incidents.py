@@ -5,27 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi import Body, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
-from outage_notify.api.auth_first import AuthenticateFirst
 from outage_notify.api.deps import (
-    AUTH_RESPONSES,
     DB,
     Staff,
     action_context,
     clock_of,
     domain_errors,
+    staff_router,
 )
 from outage_notify.api.schemas import (
+    MAX_PAGE,
     DeclareIncident,
     DeliveryPage,
     IncidentDetail,
     IncidentId,
     IncidentPage,
     Offset,
+    PageSize,
     ReopenIncident,
     ResolveIncident,
     RetractIncident,
@@ -40,13 +41,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap
 from outage_notify.store.coverage import ack_deadlines, incident_coverage
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["incidents"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
-MAX_PAGE = 500
+router = staff_router("/api/v1/incidents", "incidents")
 
 
 def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
@@ -200,7 +195,7 @@ def list_incidents(
     db: DB,
     principal: Staff,
     phase: Phase | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    limit: PageSize = 50,
     offset: Offset = 0,
 ) -> IncidentPage:
     """Incidents, newest first."""
@@ -242,7 +237,7 @@ def list_deliveries(
     state: DeliveryState | None = None,
     audience: str | None = None,
     channel: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    limit: PageSize = 100,
     offset: Offset = 0,
 ) -> DeliveryPage:
     """Deliveries of an incident with their attempts, counts, and who is unreached."""

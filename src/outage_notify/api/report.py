@@ -5,10 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response, status
+from fastapi import HTTPException, Query, Request, Response, status
 
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, clock_of
+from outage_notify.api.deps import DB, Staff, clock_of, staff_router
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
 from outage_notify.report.model import Report
@@ -16,12 +15,7 @@ from outage_notify.report.render import to_markdown
 from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.report import incident_report
 
-router = APIRouter(
-    prefix="/api/v1/incidents",
-    tags=["reports"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/incidents", "reports")
 
 
 class ReportFormat(StrEnum):

@@ -19,6 +19,9 @@ AudienceName = Annotated[str, StringConstraints(min_length=1, max_length=limits.
 MAX_ROW_ID = 2**63 - 1
 IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID, description="The incident's id.")]
 Offset = Annotated[int, Query(ge=0, le=MAX_ROW_ID, description="Items to skip.")]
+# How many items one page of a listing may hold; each listing sets its own default.
+MAX_PAGE = 500
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 
 
 class StaffInput(BaseModel):

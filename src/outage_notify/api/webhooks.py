@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Request, status
+from fastapi import Body, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from outage_notify.api.auth_first import AuthenticateFirst
-from outage_notify.api.deps import AUTH_RESPONSES, Monitor
+from outage_notify.api.deps import Monitor, staff_router
 from outage_notify.api.schemas import Accepted
 from outage_notify.api.webhook_auth import Generic, Grafana, UptimeKuma
 from outage_notify.core.models import AlertEvent
@@ -28,12 +27,7 @@ from outage_notify.store.engine import retry_if_disconnected, transaction
 from outage_notify.store.incidents import record_event
 
 log = logging.getLogger(__name__)
-router = APIRouter(
-    prefix="/api/v1/webhooks",
-    tags=["webhooks"],
-    responses=AUTH_RESPONSES,
-    route_class=AuthenticateFirst,
-)
+router = staff_router("/api/v1/webhooks", "webhooks")
 
 
 def accept(request: Request, event: AlertEvent, *, actor: str) -> Accepted:

@@ -26,7 +26,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from outage_notify.contacts.fields import check_keys, entry_where, read_yaml, unknown_key
 from outage_notify.core.errors import ContactsError
@@ -42,6 +50,17 @@ from outage_notify.core.models import (
 
 USER_FACING = ("inbound", "outbound", "webmail", "imap", "pop", "mobile_sync", "calendar")
 EXTERNAL_MAIL_FLOW = ("inbound", "outbound")
+
+
+def _not_empty(why: str) -> AfterValidator:
+    """A field validator that rejects an empty tuple with `why` (what it would mean)."""
+
+    def check(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not values:
+            raise ValueError(why)
+        return values
+
+    return AfterValidator(check)
 
 
 class Condition(BaseModel):
@@ -78,7 +97,10 @@ class RoutingRule(BaseModel):
     audience: str
     when: tuple[Condition, ...] | None = None
     tags: dict[str, str] = {}
-    kinds: tuple[UpdateKind, ...] = tuple(UpdateKind)
+    kinds: Annotated[
+        tuple[UpdateKind, ...],
+        _not_empty("an empty 'kinds' never applies; leave it out for all kinds"),
+    ] = tuple(UpdateKind)
 
     @field_validator("when", mode="before")
     @classmethod
@@ -87,13 +109,6 @@ class RoutingRule(BaseModel):
         if when is None or when == []:
             raise ValueError("an empty 'when' never matches; leave it out to always apply")
         return when
-
-    @field_validator("kinds")
-    @classmethod
-    def _kinds_not_empty(cls, kinds: tuple[UpdateKind, ...]) -> tuple[UpdateKind, ...]:
-        if not kinds:
-            raise ValueError("an empty 'kinds' never applies; leave it out for all kinds")
-        return kinds
 
     def applies(self, *, severity: Severity, components: frozenset[str], kind: UpdateKind) -> bool:
         """True when this rule selects its audience for this update."""
@@ -110,7 +125,10 @@ class AckRule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     audience: str
-    kinds: tuple[UpdateKind, ...] = (UpdateKind.OPENED, UpdateKind.REOPENED)
+    kinds: Annotated[
+        tuple[UpdateKind, ...],
+        _not_empty("an empty 'kinds' never asks; leave it out for opened and reopened"),
+    ] = (UpdateKind.OPENED, UpdateKind.REOPENED)
     # No acknowledgement this long after a message went out: the contact's next channel.
     renotify_after_minutes: float = Field(default=5.0, gt=0, allow_inf_nan=False)
     # Reported as met or missed ("every manager within 10 minutes"); changes no sending.
@@ -119,8 +137,6 @@ class AckRule(BaseModel):
     @field_validator("kinds")
     @classmethod
     def _stakeholder_kinds(cls, kinds: tuple[UpdateKind, ...]) -> tuple[UpdateKind, ...]:
-        if not kinds:
-            raise ValueError("an empty 'kinds' never asks; leave it out for opened and reopened")
         for kind in kinds:
             if kind in STAFF_KINDS:
                 raise ValueError(f"'{kind}' goes to the incident lead, never to an audience")
@@ -136,7 +152,9 @@ class Routing(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rules: tuple[RoutingRule, ...]
+    rules: Annotated[
+        tuple[RoutingRule, ...], _not_empty("with no rules no audience would ever be told")
+    ]
     acknowledge: tuple[AckRule, ...] = ()
     # Audience -> the most segments one of its SMS may take (else OUTAGE_NOTIFY_SMS_MAX_SEGMENTS).
     sms_max_segments: dict[str, Annotated[int, Field(ge=1, le=10)]] = Field(default_factory=dict)
@@ -147,13 +165,6 @@ class Routing(BaseModel):
     alternatives: dict[
         str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]
     ] = Field(default_factory=dict)
-
-    @field_validator("rules")
-    @classmethod
-    def _rules_not_empty(cls, rules: tuple[RoutingRule, ...]) -> tuple[RoutingRule, ...]:
-        if not rules:
-            raise ValueError("with no rules no audience would ever be told")
-        return rules
 
     @field_validator("acknowledge")
     @classmethod
@@ -262,30 +273,21 @@ def recipients(
     # department would also reach the people the routing deliberately left out.
     if not whole:
         return
-    for channel_id in audience.broadcast.slack_channels:
-        route = Route(ChannelName.SLACK, channel_id)
-        name = f"#{channel_id} broadcast"
-        yield Recipient(
-            f"slack:{channel_id}",
-            name,
-            audience.name,
-            broadcast_locale,
-            (route,),
-            "broadcast",
-            audience_zone,
-        )
-    for url in audience.broadcast.fallback_urls:
+    broadcasts = [
+        (f"slack:{channel_id}", f"#{channel_id} broadcast", Route(ChannelName.SLACK, channel_id))
+        for channel_id in audience.broadcast.slack_channels
+    ] + [
         # Apprise URLs often carry tokens, so the display name shows only the scheme.
-        name = f"{url.split('://', 1)[0]}:// broadcast"
-        route = Route(ChannelName.FALLBACK, url)
-        yield Recipient(
+        (
             f"fallback:{url}",
-            name,
-            audience.name,
-            broadcast_locale,
-            (route,),
-            "broadcast",
-            audience_zone,
+            f"{url.split('://', 1)[0]}:// broadcast",
+            Route(ChannelName.FALLBACK, url),
+        )
+        for url in audience.broadcast.fallback_urls
+    ]
+    for key, name, route in broadcasts:
+        yield Recipient(
+            key, name, audience.name, broadcast_locale, (route,), "broadcast", audience_zone
         )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from outage_notify.core.errors import TransitionError
 from outage_notify.core.models import IncidentState, Phase, Severity, UpdateDraft, UpdateKind
@@ -54,18 +54,15 @@ def open_incident(
         next_update_at=next_update_at(severity, now=now, cadence_minutes=cadence_minutes),
         active_groups=list(groups),
     )
-    return Decision(
-        incident=incident,
-        update=UpdateDraft(
-            kind=UpdateKind.OPENED,
-            message=message,
-            phase=phase,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            staff_text=staff_text,
-        ),
-        timeline=(*extra, TimelineEntry("transition", how, actor)),
+    return _moved(
+        incident,
+        (*extra, TimelineEntry("transition", how, actor)),
+        kind=UpdateKind.OPENED,
+        phase=phase,
+        actor=actor,
+        message=message,
+        eta=eta,
+        staff_text=staff_text,
     )
 
 
@@ -79,11 +76,7 @@ def reopen(
     groups: list[str],
     components: list[str] | None = None,
     severity: Severity | None = None,
-    message: str = "",
-    public: bool = False,
-    staff_text: bool = False,
-    eta: datetime | None = None,
-    extra: tuple[TimelineEntry, ...] = (),
+    **announce: Unpack[Announcement],
 ) -> Decision:
     """A resolved incident is back to investigating; everyone told of it hears `reopened`.
 
@@ -105,17 +98,19 @@ def reopen(
     new.severity = severity or incident.severity
     new.alerts_clear_since = None
     return back_to_investigating(
-        new,
-        actor=actor,
-        reason=reason,
-        now=now,
-        cadence_minutes=cadence_minutes,
-        message=message,
-        public=public,
-        staff_text=staff_text,
-        eta=eta,
-        extra=extra,
+        new, actor=actor, reason=reason, now=now, cadence_minutes=cadence_minutes, **announce
     )
+
+
+class Announcement(TypedDict, total=False):
+    """What a move back to investigating tells, as `back_to_investigating` takes it (its
+    defaults apply to what is left out): `reopen` hands these on unchanged."""
+
+    message: str
+    public: bool
+    staff_text: bool
+    eta: datetime | None
+    extra: tuple[TimelineEntry, ...]
 
 
 def back_to_investigating(
@@ -158,23 +153,20 @@ def back_to_investigating(
     phases: dict[str, Any] = {}
     if previous == Phase.RESOLVED:
         phases = {"from": previous.value, "to": Phase.INVESTIGATING.value}
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=UpdateKind.REOPENED,
-            message=message,
-            phase=Phase.INVESTIGATING,
-            eta=eta,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=(
+    return _moved(
+        new,
+        (
             *extra,
             *eta_entries,
             TimelineEntry("transition", f"{previous} → investigating: {reason}", actor, phases),
         ),
+        kind=UpdateKind.REOPENED,
+        phase=Phase.INVESTIGATING,
+        actor=actor,
+        message=message,
+        eta=eta,
+        public=public,
+        staff_text=staff_text,
     )
 
 
@@ -202,8 +194,7 @@ def mark_resolved(
     actor: str,
     now: datetime,
     extra: tuple[TimelineEntry, ...],
-    public: bool = False,
-    staff_text: bool = False,
+    **told: Unpack[Told],
 ) -> Decision:
     """`new` (a copy) is resolved; everyone told of it hears `resolved`."""
     previous = new.phase
@@ -215,10 +206,17 @@ def mark_resolved(
         resolved_at=now,
         message=message,
         actor=actor,
-        public=public,
-        staff_text=staff_text,
         timeline=(*extra, TimelineEntry("transition", f"{previous} → resolved", actor)),
+        **told,
     )
+
+
+class Told(TypedDict, total=False):
+    """How the closing update is told, as `close` takes it (its defaults apply to what is
+    left out): `mark_resolved` hands these on unchanged."""
+
+    public: bool
+    staff_text: bool
 
 
 def close(
@@ -241,16 +239,40 @@ def close(
     new.next_update_at = None
     new.active_groups = []
     new.alerts_clear_since = None
-    return Decision(
-        incident=new,
-        update=UpdateDraft(
-            kind=kind,
-            message=message,
-            phase=Phase.RESOLVED,
-            actor=actor,
-            phase_change=True,
-            public=public,
-            staff_text=staff_text,
-        ),
-        timeline=timeline,
+    return _moved(
+        new,
+        timeline,
+        kind=kind,
+        phase=Phase.RESOLVED,
+        actor=actor,
+        message=message,
+        public=public,
+        staff_text=staff_text,
     )
+
+
+def _moved(
+    incident: IncidentState,
+    timeline: tuple[TimelineEntry, ...],
+    *,
+    kind: UpdateKind,
+    phase: Phase,
+    actor: str,
+    message: str = "",
+    eta: datetime | None = None,
+    public: bool = False,
+    staff_text: bool = False,
+) -> Decision:
+    """The decision of an opening or a move to `phase`: the incident, the update that tells
+    everyone told of it (a phase change: always worth an SMS), and the timeline."""
+    update = UpdateDraft(
+        kind=kind,
+        message=message,
+        phase=phase,
+        eta=eta,
+        actor=actor,
+        phase_change=True,
+        public=public,
+        staff_text=staff_text,
+    )
+    return Decision(incident=incident, update=update, timeline=timeline)

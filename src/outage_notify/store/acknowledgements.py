@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 
 from outage_notify.core.models import ChannelName
 from outage_notify.messages.planning import STAFF
+from outage_notify.store.incidents import add_timeline
 from outage_notify.store.tables import (
     AttemptRow,
     DeliveryRow,
     InboundMessageRow,
     SmsOptOutRow,
-    TimelineRow,
 )
 
 # What an SMS reply and a Slack button record as `acked_via`.
@@ -93,15 +93,14 @@ def acknowledge(
     )
     newly = int(getattr(result, "rowcount", 0) or 0)
     if newly:
-        session.add(
-            TimelineRow(
-                incident_id=row.incident_id,
-                at=at,
-                actor=row.recipient_name[:100],
-                kind="acknowledged",
-                text=f"{row.recipient_name} ({row.audience}) acknowledged by {via}",
-                data={"delivery_id": row.id, "via": via, "audience": row.audience},
-            )
+        add_timeline(
+            session,
+            row.incident_id,
+            at=at,
+            actor=row.recipient_name[:100],
+            kind="acknowledged",
+            text=f"{row.recipient_name} ({row.audience}) acknowledged by {via}",
+            data={"delivery_id": row.id, "via": via, "audience": row.audience},
         )
     return Acknowledged(
         delivery_id=row.id,

@@ -94,6 +94,12 @@ def _processor(table: Table, name: str, dialect: Dialect) -> Processor | None:
     return cast(Processor | None, column.type.dialect_impl(dialect).bind_processor(dialect))
 
 
+def _quoted(connection: Connection, table: Table, names: Sequence[str]) -> tuple[str, str]:
+    """The table's name and its columns joined by ", ", each quoted by the dialect."""
+    quote = connection.dialect.identifier_preparer.quote
+    return quote(table.name), ", ".join(quote(name) for name in names)
+
+
 def _write_sqlite(
     connection: Connection,
     table: Table,
@@ -102,11 +108,10 @@ def _write_sqlite(
     convert: Convert,
     chunk: int,
 ) -> list[int]:
-    quote = connection.dialect.identifier_preparer.quote
+    into, columns = _quoted(connection, table, names)
     marks = ", ".join("?" for _ in names)
-    columns = ", ".join(quote(name) for name in names)
     # Identifiers from the table's metadata, quoted by the dialect.
-    statement = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608
+    statement = f"INSERT INTO {into} ({columns}) VALUES ({marks})"  # noqa: S608
     highest = connection.execute(select(func.max(table.columns[names[0]]))).scalar()
     first = (highest or 0) + 1
     ids: list[int] = []
@@ -130,12 +135,11 @@ def _write_postgresql(
 ) -> list[int]:
     import psycopg
 
-    quote = connection.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(name) for name in names)
-    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
+    into, columns = _quoted(connection, table, names)
+    statement = f"COPY {into} ({columns}) FROM STDIN"
     sequence = connection.exec_driver_sql(
         "SELECT pg_get_serial_sequence(%(table)s, %(column)s)",
-        {"table": quote(table.name), "column": names[0]},
+        {"table": into, "column": names[0]},
     ).scalar()
     if not sequence:
         raise exc.InvalidRequestError(f"{table.name}.{names[0]} has no sequence")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -23,6 +23,7 @@ from outage_notify.incidents.lifecycle import Decision, phase_transition
 from outage_notify.store.mappers import copy_incident_state
 from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import (
+    Base,
     EtaRow,
     EventRow,
     IncidentRow,
@@ -253,15 +254,14 @@ def save_decision(
             EtaRow(incident_id=row.id, eta=row.eta, set_at=now, set_by=actor, announced=announced)
         )
     for entry in decision.timeline:
-        session.add(
-            TimelineRow(
-                incident_id=row.id,
-                at=now,
-                actor=entry.actor,
-                kind=entry.kind,
-                text=entry.text,
-                data=entry.data,
-            )
+        add_timeline(
+            session,
+            row.id,
+            at=now,
+            actor=entry.actor,
+            kind=entry.kind,
+            text=entry.text,
+            data=entry.data,
         )
     update = None
     if decision.update is not None:
@@ -298,15 +298,14 @@ def add_update(
     )
     session.add(update)
     session.flush()
-    session.add(
-        TimelineRow(
-            incident_id=incident.id,
-            at=now,
-            actor=draft.actor,
-            kind="update",
-            text=f"{draft.kind}: {draft.message}".rstrip(": "),
-            data={"update_id": update.id, "kind": draft.kind.value},
-        )
+    add_timeline(
+        session,
+        incident.id,
+        at=now,
+        actor=draft.actor,
+        kind="update",
+        text=f"{draft.kind}: {draft.message}".rstrip(": "),
+        data={"update_id": update.id, "kind": draft.kind.value},
     )
     return update
 
@@ -319,16 +318,45 @@ def list_incidents(
     return newest_first(session, IncidentRow, IncidentRow.id, *where, limit=limit, offset=offset)
 
 
-def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:
+def add_timeline(
+    session: Session,
+    incident_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> TimelineRow:
+    """Put one entry on the incident's timeline (added to the session, not flushed).
+
+    Without `data` the column's default (an empty object) applies, as it always has.
+    """
+    row = TimelineRow(incident_id=incident_id, at=at, actor=actor, kind=kind, text=text)
+    if data is not None:
+        row.data = data
+    session.add(row)
+    return row
+
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+def of_incident(session: Session, table: type[_Row], incident_id: int) -> Sequence[_Row]:
+    """Every row of `table` (one with an `incident_id`) that belongs to the incident, oldest
+    (lowest id) first."""
+    columns = table.__table__.c
     return session.scalars(
-        select(TimelineRow).where(TimelineRow.incident_id == incident_id).order_by(TimelineRow.id)
+        select(table).where(columns.incident_id == incident_id).order_by(columns.id)
     ).all()
+
+
+def timeline(session: Session, incident_id: int) -> Sequence[TimelineRow]:
+    return of_incident(session, TimelineRow, incident_id)
 
 
 def updates(session: Session, incident_id: int) -> Sequence[UpdateRow]:
-    return session.scalars(
-        select(UpdateRow).where(UpdateRow.incident_id == incident_id).order_by(UpdateRow.id)
-    ).all()
+    return of_incident(session, UpdateRow, incident_id)
 
 
 def consecutive_probe_failures(session: Session, *, window: int = 50) -> int:

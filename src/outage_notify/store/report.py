@@ -75,28 +75,16 @@ def load_report_rows(session: Session, incident_id: int) -> ReportRows | None:
         incident=incident,
         timeline=incident_store.timeline(session, incident_id),
         updates=incident_store.updates(session, incident_id),
-        deliveries=session.scalars(
-            select(DeliveryRow)
-            .where(DeliveryRow.incident_id == incident_id)
-            .order_by(DeliveryRow.id)
-        ).all(),
+        deliveries=incident_store.of_incident(session, DeliveryRow, incident_id),
         attempts=session.scalars(
             select(AttemptRow)
             .join(DeliveryRow, AttemptRow.delivery_id == DeliveryRow.id)
             .where(DeliveryRow.incident_id == incident_id)
             .order_by(AttemptRow.id)
         ).all(),
-        eta_history=session.scalars(
-            select(EtaRow).where(EtaRow.incident_id == incident_id).order_by(EtaRow.id)
-        ).all(),
-        action_items=session.scalars(
-            select(ActionItemRow)
-            .where(ActionItemRow.incident_id == incident_id)
-            .order_by(ActionItemRow.id)
-        ).all(),
-        probes=session.scalars(
-            select(ProbeRow).where(ProbeRow.incident_id == incident_id).order_by(ProbeRow.id)
-        ).all(),
+        eta_history=incident_store.of_incident(session, EtaRow, incident_id),
+        action_items=incident_store.of_incident(session, ActionItemRow, incident_id),
+        probes=incident_store.of_incident(session, ProbeRow, incident_id),
         transitions=session.scalars(
             select(PhaseTransitionRow)
             .where(PhaseTransitionRow.incident_id == incident_id)

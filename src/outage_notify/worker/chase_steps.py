@@ -27,7 +27,7 @@ from outage_notify.messages.planning import find_contact
 from outage_notify.store import chase as chase_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import DeliveryRow, IncidentRow, TimelineRow
+from outage_notify.store.tables import DeliveryRow, IncidentRow
 from outage_notify.worker.runtime import WorkerRuntime
 from outage_notify.worker.steps import URGENT_KINDS
 
@@ -82,20 +82,9 @@ def _report_held(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> No
         if not rows:
             return
         for row in rows:
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=ACTOR,
-                    kind="behind",
-                    text=f"{row.recipient_name} ({row.audience}): {row.error}",
-                    data={"recipient_key": row.recipient_key, "audience": row.audience},
-                )
-            )
+            _about(session, incident_id, row, kind="behind", what=row.error, now=now)
         people = [_person(runtime, [row], row) for row in rows]
-        update_id = _tell_lead(runtime, session, incident, people, now=now, kind=UpdateKind.BEHIND)
-        if update_id is not None:
-            chased.updates.append(update_id)
+        _tell_lead(runtime, session, incident, people, chased, now=now, kind=UpdateKind.BEHIND)
 
 
 def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
@@ -111,21 +100,10 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
             if not chase_store.mark_failed_unreached(session, row, now=now):
                 continue
             unreached.append(_person(runtime, [row], row))
-            session.add(
-                TimelineRow(
-                    incident_id=incident_id,
-                    at=now,
-                    actor=ACTOR,
-                    kind="unreached",
-                    text=f"{row.recipient_name} ({row.audience}): every channel failed "
-                    f"({row.error or 'no reason given'}); call by phone",
-                    data={"recipient_key": row.recipient_key, "audience": row.audience},
-                )
-            )
+            what = f"every channel failed ({row.error or 'no reason given'}); call by phone"
+            _about(session, incident_id, row, kind="unreached", what=what, now=now)
         if unreached:
-            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
-            if update_id is not None:
-                chased.updates.append(update_id)
+            _tell_lead(runtime, session, incident, unreached, chased, now=now)
 
 
 def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> None:
@@ -177,9 +155,7 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
                     _send_again(runtime, chased, row, kinds)
                 _unreached(session, incident_id, rows[0], informed=informed, now=now)
         if unreached:
-            update_id = _tell_lead(runtime, session, incident, unreached, now=now)
-            if update_id is not None:
-                chased.updates.append(update_id)
+            _tell_lead(runtime, session, incident, unreached, chased, now=now)
 
 
 def _send_again(
@@ -219,16 +195,15 @@ def _renotified(
     session: Session, row: DeliveryRow, *, to: int, minutes: float, now: datetime
 ) -> None:
     channel = row.routes[to]["channel"]
-    session.add(
-        TimelineRow(
-            incident_id=row.incident_id,
-            at=now,
-            actor=ACTOR,
-            kind="renotified",
-            text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
-            f"{minutes:g} min; sent again on {channel}",
-            data={"delivery_id": row.id, "channel": channel, "route_index": to},
-        )
+    incident_store.add_timeline(
+        session,
+        row.incident_id,
+        at=now,
+        actor=ACTOR,
+        kind="renotified",
+        text=f"{row.recipient_name} ({row.audience}): no acknowledgement within "
+        f"{minutes:g} min; sent again on {channel}",
+        data={"delivery_id": row.id, "channel": channel, "route_index": to},
     )
     log.info(
         "delivery %s: no acknowledgement, re-notified on %s",
@@ -247,15 +222,21 @@ def _unreached(
         if informed
         else "no acknowledgement on any channel"
     )
-    session.add(
-        TimelineRow(
-            incident_id=incident_id,
-            at=now,
-            actor=ACTOR,
-            kind="unreached",
-            text=f"{row.recipient_name} ({row.audience}): {where}; call by phone",
-            data={"recipient_key": row.recipient_key, "audience": row.audience},
-        )
+    _about(session, incident_id, row, kind="unreached", what=f"{where}; call by phone", now=now)
+
+
+def _about(
+    session: Session, incident_id: int, row: DeliveryRow, *, kind: str, what: str, now: datetime
+) -> None:
+    """A chase entry on the timeline about one recipient: "name (audience): what"."""
+    incident_store.add_timeline(
+        session,
+        incident_id,
+        at=now,
+        actor=ACTOR,
+        kind=kind,
+        text=f"{row.recipient_name} ({row.audience}): {what}",
+        data={"recipient_key": row.recipient_key, "audience": row.audience},
     )
 
 
@@ -264,11 +245,13 @@ def _tell_lead(
     session: Session,
     incident: IncidentRow,
     people: list[Unreached],
+    chased: Chased,
     *,
     now: datetime,
     kind: UpdateKind = UpdateKind.UNREACHED,
-) -> int | None:
-    """One update to the incident lead listing `people`; None when there is no lead to tell."""
+) -> None:
+    """One update to the incident lead listing `people`, added to `chased.updates` to be
+    planned; with no lead to tell, a timeline entry and a warning instead."""
     lead = incident.lead or runtime.settings.default_lead
     if lead and find_contact(runtime.directory, lead) is not None:
         draft = UpdateDraft(
@@ -279,19 +262,19 @@ def _tell_lead(
             # Like a reminder: never held back by a per-recipient SMS budget.
             phase_change=True,
         )
-        return incident_store.add_update(session, incident, draft, now=now).id
+        chased.updates.append(incident_store.add_update(session, incident, draft, now=now).id)
+        return
     names = ", ".join(person.name for person in people)
-    session.add(
-        TimelineRow(
-            incident_id=incident.id,
-            at=now,
-            actor=ACTOR,
-            kind="unreached",
-            text=f"nobody could be told that {names} "
-            + ("could not be reached" if kind is UpdateKind.UNREACHED else "is behind (news held)")
-            + ": no incident lead; set one with PATCH /api/v1/incidents/{id} or "
-            "OUTAGE_NOTIFY_DEFAULT_LEAD",
-        )
+    incident_store.add_timeline(
+        session,
+        incident.id,
+        at=now,
+        actor=ACTOR,
+        kind="unreached",
+        text=f"nobody could be told that {names} "
+        + ("could not be reached" if kind is UpdateKind.UNREACHED else "is behind (news held)")
+        + ": no incident lead; set one with PATCH /api/v1/incidents/{id} or "
+        "OUTAGE_NOTIFY_DEFAULT_LEAD",
     )
     log.warning(
         "incident %s: %s unreached and no incident lead to tell",
@@ -299,4 +282,3 @@ def _tell_lead(
         len(people),
         extra={"incident_id": incident.id},
     )
-    return None

@@ -6,7 +6,9 @@ what to enqueue.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
 
 from outage_notify.contacts.routing import recipients
 from outage_notify.core.models import Severity, UpdateDraft, UpdateKind
@@ -19,7 +21,7 @@ from outage_notify.messages.planning import WHOLE, find_contact
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
-from outage_notify.store.tables import ProbeRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import ProbeRow, UpdateRow
 from outage_notify.worker.runtime import WorkerRuntime
 
 if TYPE_CHECKING:
@@ -59,15 +61,14 @@ def remind(runtime: WorkerRuntime) -> list[int]:
                 )
                 update_ids.append(incident_store.add_update(session, row, draft, now=now).id)
             else:
-                session.add(
-                    TimelineRow(
-                        incident_id=row.id,
-                        at=now,
-                        actor="reminder",
-                        kind="reminder",
-                        text=f"no incident lead to remind ({reminder.text}); set one with PATCH "
-                        "/api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
-                    )
+                incident_store.add_timeline(
+                    session,
+                    row.id,
+                    at=now,
+                    actor="reminder",
+                    kind="reminder",
+                    text=f"no incident lead to remind ({reminder.text}); set one with PATCH "
+                    "/api/v1/incidents/{id} or OUTAGE_NOTIFY_DEFAULT_LEAD",
                 )
             if reminder.cadence and settings.holding_messages:
                 row.next_update_at = lifecycle.next_update_at(
@@ -147,15 +148,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
             return 0, 0
         if any(entry.kind == "catchup" for entry in incident_store.timeline(session, incident_id)):
             return 0, 0  # a redelivered task: the summary already went out
-        session.add(
-            TimelineRow(
-                incident_id=incident_id,
-                at=runtime.clock.now(),
-                actor="catch-up",
-                kind="catchup",
-                text="email catch-up started",
-            )
-        )
+        _catchup_entry(runtime, session, incident_id, "catchup", "email catch-up started")
         notified = dict(row.notified_audiences)
         title, opened_at, resolved_at = row.title, row.opened_at, row.resolved_at
     by_locale: dict[str, list[tuple[str, str]]] = {}
@@ -188,14 +181,31 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
         sent += result.sent
         failed += result.failed
     with transaction(runtime.sessions) as session:
-        session.add(
-            TimelineRow(
-                incident_id=incident_id,
-                at=runtime.clock.now(),
-                actor="catch-up",
-                kind="catchup_result",
-                text=f"email catch-up sent to {sent}; {len(failed)} failed",
-                data={"failed": [address for address, _ in failed]},
-            )
+        _catchup_entry(
+            runtime,
+            session,
+            incident_id,
+            "catchup_result",
+            f"email catch-up sent to {sent}; {len(failed)} failed",
+            data={"failed": [address for address, _ in failed]},
         )
     return sent, len(failed)
+
+
+def _catchup_entry(
+    runtime: WorkerRuntime,
+    session: Session,
+    incident_id: int,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    incident_store.add_timeline(
+        session,
+        incident_id,
+        at=runtime.clock.now(),
+        actor="catch-up",
+        kind=kind,
+        text=text,
+        data=data,
+    )

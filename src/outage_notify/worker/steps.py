@@ -11,6 +11,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from outage_notify.core.models import (
     ChannelName,
@@ -32,12 +33,16 @@ from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
-from outage_notify.store.tables import EventRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import EventRow, UpdateRow
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
 from outage_notify.worker.rerender import current_messages, is_resend
 from outage_notify.worker.runtime import WorkerRuntime
+
+if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+    from sqlalchemy.orm import InstrumentedAttribute, Session
 
 log = logging.getLogger(__name__)
 _rng = random.Random()
@@ -105,22 +110,21 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             incident.notified_audiences = notified_after(incident.notified_audiences, plans)
         # When planning finished (it can take seconds for a large audience), not when it began.
         update.planned_at = runtime.clock.now()
-        session.add(
-            TimelineRow(
-                incident_id=incident.id,
-                at=now,
-                actor="planner",
-                kind="planned",
-                text=f"{update.kind}: {len(ids)} deliveries to "
-                + ", ".join(f"{p.audience} ({p.kind})" for p in plans),
-                data={
-                    "update_id": update.id,
-                    "deliveries": len(ids),
-                    "audiences": {p.audience: p.kind.value for p in plans},
-                    # The task's start to the last row written; the commit follows.
-                    "planning_seconds": round((update.planned_at - now).total_seconds(), 3),
-                },
-            )
+        incident_store.add_timeline(
+            session,
+            incident.id,
+            at=now,
+            actor="planner",
+            kind="planned",
+            text=f"{update.kind}: {len(ids)} deliveries to "
+            + ", ".join(f"{p.audience} ({p.kind})" for p in plans),
+            data={
+                "update_id": update.id,
+                "deliveries": len(ids),
+                "audiences": {p.audience: p.kind.value for p in plans},
+                # The task's start to the last row written; the commit follows.
+                "planning_seconds": round((update.planned_at - now).total_seconds(), 3),
+            },
         )
         lane = {
             p.audience
@@ -249,6 +253,15 @@ class SweepResult:
     deliveries: list[int] = field(default_factory=list)
 
 
+def _lost(
+    session: Session, key: InstrumentedAttribute[int], *where: ColumnElement[bool]
+) -> list[int]:
+    """The first thousand ids (`key`) of rows matching `where`: work whose task was lost."""
+    from sqlalchemy import select
+
+    return list(session.scalars(select(key).where(*where).order_by(key).limit(1000)))
+
+
 def sweep(runtime: WorkerRuntime) -> SweepResult:
     """Find work whose task was lost (a Redis restart, a killed worker) and hand it back."""
     settings = runtime.settings
@@ -256,23 +269,17 @@ def sweep(runtime: WorkerRuntime) -> SweepResult:
     older = timedelta(seconds=settings.sweep_stale_seconds)
     result = SweepResult()
     with transaction(runtime.sessions) as session:
-        from sqlalchemy import select
-
-        result.events = list(
-            session.scalars(
-                select(EventRow.id)
-                .where(EventRow.processed_at.is_(None), EventRow.received_at < now - older)
-                .order_by(EventRow.id)
-                .limit(1000)
-            )
+        result.events = _lost(
+            session,
+            EventRow.id,
+            EventRow.processed_at.is_(None),
+            EventRow.received_at < now - older,
         )
-        result.updates = list(
-            session.scalars(
-                select(UpdateRow.id)
-                .where(UpdateRow.planned_at.is_(None), UpdateRow.created_at < now - older)
-                .order_by(UpdateRow.id)
-                .limit(1000)
-            )
+        result.updates = _lost(
+            session,
+            UpdateRow.id,
+            UpdateRow.planned_at.is_(None),
+            UpdateRow.created_at < now - older,
         )
         # Claims in `sending` are reconciled every heartbeat instead (worker/reclaim.py).
         result.deliveries = delivery_store.stale(session, now=now, older_than=older, limit=10_000)
