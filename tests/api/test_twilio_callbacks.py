@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -53,7 +53,7 @@ class Endpoint:
         *,
         sign_for: str | None = PUBLIC + PATH,
         signed_params: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         headers = {}
         if sign_for is not None:
             signer = RequestValidator(AUTH_TOKEN)

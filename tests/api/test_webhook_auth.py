@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -375,7 +375,7 @@ def staff_actions(api: TestClient) -> int:
     return int(incident)
 
 
-def audit(api: TestClient, **params: Any) -> httpx.Response:
+def audit(api: TestClient, **params: Any) -> httpx2.Response:
     return api.get("/api/v1/audit", params=params, headers=bearer("admin"))
 
 

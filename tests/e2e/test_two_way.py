@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 
@@ -125,7 +125,7 @@ def ack_button(record: FakeRecord, delivery_id: int) -> dict[str, Any]:
 
 def press_acknowledge(
     service: RunningService, record: FakeRecord, user: str, **signing: Any
-) -> httpx.Response:
+) -> httpx2.Response:
     """What Slack posts when `user` presses the Acknowledge button that `record` carries."""
     (button,) = actions(record)
     delivery_id = int(button["value"].removeprefix("delivery:"))
@@ -133,7 +133,7 @@ def press_acknowledge(
     return press(service, payload, **signing)
 
 
-def slash(service: RunningService, user: str, text: str, **signing: Any) -> httpx.Response:
+def slash(service: RunningService, user: str, text: str, **signing: Any) -> httpx2.Response:
     """`/outage <text>` typed by `user`, as Slack posts it."""
     form = {
         "command": "/outage",
