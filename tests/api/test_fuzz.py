@@ -30,11 +30,10 @@ from schemathesis.core.result import Err
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 from sqlalchemy import Engine, text
 
-from outage_notify.api.app import create_app
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import Base
-from outage_notify.worker.celery_app import close_runtime, create_celery
+from tests.fixtures.app import api_app, api_client
 from tests.fixtures.databases import _empty
 from tests.fixtures.service import TOKENS, clear_redis, make_settings
 
@@ -52,9 +51,8 @@ def fuzzed_app(providers: FakeProviders, postgres_url: str, redis_url: str) -> I
     _empty(engine)
     engine.dispose()
     settings_ = make_settings(database_url=postgres_url, broker_url=redis_url, providers=providers)
-    celery = create_celery(settings_)
-    yield create_app(settings_, celery=celery)
-    close_runtime(celery)
+    with api_client(settings_) as client:
+        yield api_app(client)
 
 
 # At 500 examples (--fuzz) every operation, valid and invalid, takes 5 minutes or more on 2
