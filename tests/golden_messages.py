@@ -29,13 +29,14 @@ import phonenumbers
 from phonenumbers import timezone as phone_zones
 
 from outage_notify.core.models import STAFF_KINDS, Broadcast, ChannelName, Contact, RenderedMessage
-from outage_notify.incidents.update_messages import Render, renderer_for
+from outage_notify.incidents.update_messages import renderer_for
 from outage_notify.integrations.slack.channel import build_blocks
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.planning import (
     STAFF,
     WHOLE,
     AudiencePlan,
+    Render,
     Renderings,
     asks_acknowledgement,
     iter_deliveries,
@@ -135,7 +136,8 @@ def _audience_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterat
     for audience in [STAFF] if step.kind in STAFF_KINDS else audiences(played):
         for channel in ChannelName:
             for locale in played.renderer.locales:
-                message = render(audience, step.kind, channel, locale)
+                # "": the readers are in the organisation's zone.
+                message = render(audience, step.kind, channel, locale, "")
                 yield _golden(played, budgets, step, audience, message)
 
 

@@ -64,7 +64,7 @@ DISTINCT = _distinct()
 def quoted(golden: Golden) -> tuple[str, ...]:
     """The texts staff or monitoring wrote, as this message may quote them."""
     step = golden.step
-    texts = (step.staff_text, step.incident.title, step.incident.summary)
+    texts: tuple[str, ...] = (step.staff_text, step.incident.title, step.incident.summary)
     if step.kind is UpdateKind.EVENT_FAILED:
         # The error is the code's or the database's own words, quoted as they were.
         texts += (EVENT_ERROR,)

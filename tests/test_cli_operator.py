@@ -31,7 +31,7 @@ def run(
 def sms_lines(output: str) -> dict[tuple[str, str, str], str]:
     """Each SMS table row by (locale, kind, template audience)."""
     return {
-        match.groups(): line
+        (match[1], match[2], match[3]): line
         for line in output.splitlines()
         if (match := SMS_ROW.search(line)) and "│" in line
     }

@@ -9,15 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from outage_notify.api.app import create_app
-from outage_notify.config.settings import Settings
 from outage_notify.core.clock import SYSTEM_CLOCK
 from outage_notify.store.engine import create_store_engine, upgrade
-from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import api_client
 from tests.fixtures.clock import MONOTONIC_START, ManualClock
-from tests.fixtures.service import ROOT
+from tests.fixtures.settings import service_settings
 
 START = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 STAFF = {"Authorization": "Bearer clock-test-staff-token"}
@@ -87,30 +84,26 @@ def test_advancing_by_hand_wakes_a_sleeper_on_a_plain_event_loop() -> None:
 def test_staff_actions_through_the_api_happen_at_the_apps_clock(tmp_path: Path) -> None:
     database_url = f"sqlite:///{tmp_path / 'clock.db'}"
     upgrade(create_store_engine(database_url))
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+    settings = service_settings(
         database_url=database_url,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
-        api_tokens="staff:alice:clock-test-staff-token",  # type: ignore[arg-type]
+        api_tokens="staff:alice:clock-test-staff-token",
         timezone="America/Sao_Paulo",
     )
     clock = ManualClock(START)
-    api = TestClient(create_app(settings, celery=create_celery(settings), clock=clock))
+    with api_client(settings, clock=clock) as api:
+        declared = api.post("/api/v1/incidents", json={"title": "Mail down"}, headers=STAFF)
+        assert declared.status_code == 201, declared.text
+        incident = declared.json()["incident"]
+        clock.advance(timedelta(minutes=25))
+        noted = api.post(
+            f"/api/v1/incidents/{incident['id']}/notes", json={"text": "MX full"}, headers=STAFF
+        )
+        assert noted.status_code == 201, noted.text
 
-    declared = api.post("/api/v1/incidents", json={"title": "Mail down"}, headers=STAFF)
-    assert declared.status_code == 201, declared.text
-    incident = declared.json()["incident"]
-    clock.advance(timedelta(minutes=25))
-    noted = api.post(
-        f"/api/v1/incidents/{incident['id']}/notes", json={"text": "MX full"}, headers=STAFF
-    )
-    assert noted.status_code == 201, noted.text
-
-    assert datetime.fromisoformat(incident["opened_at"]) == START
-    detail = api.get(f"/api/v1/incidents/{incident['id']}", headers=STAFF).json()
-    note = next(entry for entry in detail["timeline"] if entry["kind"] == "note")
-    assert datetime.fromisoformat(note["at"]) == START + timedelta(minutes=25)
-    # The next update is promised from the declaration's time on the app's clock.
-    assert datetime.fromisoformat(incident["next_update_at"]) > START
-    assert datetime.fromisoformat(incident["next_update_at"]) < START + timedelta(days=1)
+        assert datetime.fromisoformat(incident["opened_at"]) == START
+        detail = api.get(f"/api/v1/incidents/{incident['id']}", headers=STAFF).json()
+        note = next(entry for entry in detail["timeline"] if entry["kind"] == "note")
+        assert datetime.fromisoformat(note["at"]) == START + timedelta(minutes=25)
+        # The next update is promised from the declaration's time on the app's clock.
+        assert datetime.fromisoformat(incident["next_update_at"]) > START
+        assert datetime.fromisoformat(incident["next_update_at"]) < START + timedelta(days=1)

@@ -9,7 +9,7 @@ import pytest
 
 from outage_notify.config.settings import DeliverySettings
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.send import Outcome, backoff_seconds, next_step
+from outage_notify.delivery.send import Outcome, Result, backoff_seconds, next_step
 from outage_notify.integrations.registry import PROVIDERS
 from tests.fixtures.settings import build_settings
 
@@ -17,8 +17,8 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 POLICY = DeliverySettings(max_attempts_per_channel=3, retry_base_seconds=2, retry_max_seconds=60)
 
 
-def outcome(result: str, retry_after: float = 0.0) -> Outcome:
-    return Outcome(1, ChannelName.SMS, "+5511990000001", NOW, NOW, result, retry_after=retry_after)  # type: ignore[arg-type]
+def outcome(result: Result, retry_after: float = 0.0) -> Outcome:
+    return Outcome(1, ChannelName.SMS, "+5511990000001", NOW, NOW, result, retry_after=retry_after)
 
 
 @pytest.mark.parametrize(
@@ -38,7 +38,7 @@ def outcome(result: str, retry_after: float = 0.0) -> Outcome:
     ],
 )
 def test_next_step(
-    result: str,
+    result: Result,
     route_index: int,
     routes: int,
     attempts: int,

@@ -327,6 +327,7 @@ def test_a_rate_limited_storm_never_fails_a_person_within_the_channel_time(seed:
     """
     rng = random.Random(seed)
     route_index, attempts, started, clock = 0, 0, None, NOW
+    result: Result
     for _ in range(200):
         roll = rng.random()
         if roll < 0.2:
@@ -342,7 +343,7 @@ def test_a_rate_limited_storm_never_fails_a_person_within_the_channel_time(seed:
                 "+1",
                 clock,
                 clock,
-                result,  # type: ignore[arg-type]
+                result,
                 error_code=code,
                 retry_after=retry_after,
             ),

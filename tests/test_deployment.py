@@ -20,7 +20,7 @@ from outage_notify.cli.main import app
 from outage_notify.config.settings import Settings
 from outage_notify.observability import healthcheck
 from outage_notify.worker import names
-from tests.fixtures.settings import build_settings
+from tests.fixtures.settings import read_settings
 from tests.test_settings import env_names
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def test_the_app_environment_builds_valid_settings(tmp_path: Path) -> None:
     for name in OURS:
         env = tmp_path / f"{name}.env"
         env.write_text("".join(f"{k}={v}\n" for k, v in environment(name).items()))
-        settings = build_settings(env_file=env)
+        settings = read_settings(env)
         assert not settings.embedded
         assert settings.ratelimit_redis_url == settings.broker_url
 

@@ -53,7 +53,18 @@ def renderer() -> Renderer:
     return Renderer(TEMPLATES)
 
 
-def context(kind: UpdateKind, audience: str, locale: str, **changes: object) -> MessageContext:
+def context(
+    kind: UpdateKind,
+    audience: str,
+    locale: str,
+    *,
+    eta: datetime | None = OPENED_AT + timedelta(minutes=85),  # 14:30
+    eta_first: bool = False,
+    eta_previous: datetime | None = None,
+    message: str = STAFF_TEXT,
+    staff_text: bool = True,
+) -> MessageContext:
+    """The context of a staff update of `kind`; a resolved incident has no ETA."""
     resolved = kind is UpdateKind.RESOLVED
     incident = IncidentView(
         id=7,
@@ -63,25 +74,25 @@ def context(kind: UpdateKind, audience: str, locale: str, **changes: object) -> 
         phase=Phase.RESOLVED if resolved else Phase.FIXING,
         components=("inbound", "webmail"),
         opened_at=OPENED_AT,
-        eta=None if resolved else OPENED_AT + timedelta(minutes=85),  # 14:30
+        eta=None if resolved else eta,
         next_update_at=OPENED_AT + timedelta(minutes=50),  # 13:55
         resolved_at=OPENED_AT + timedelta(hours=2) if resolved else None,
     )
-    base = MessageContext(
+    return MessageContext(
         kind=kind,
         audience=audience,
         locale=locale,
         incident=incident,
-        message=STAFF_TEXT,
+        message=message,
         alternatives=("Hotline: +1 555 0100",),
         organisation="Example Corp",
         status_page_url="https://status.example.com",
         timezone="America/Sao_Paulo",
         now=NOW,
-        staff_text=True,
+        eta_first=eta_first,
+        eta_previous=eta_previous,
+        staff_text=staff_text,
     )
-    incident_changes = {k: changes.pop(k) for k in list(changes) if hasattr(incident, k)}
-    return replace(base, incident=replace(incident, **incident_changes), **changes)  # type: ignore[arg-type]
 
 
 def text(renderer: Renderer, channel: ChannelName, given: MessageContext) -> str:

@@ -115,16 +115,17 @@ def test_staff_text_is_public_unless_staff_narrow_it() -> None:
     state = lifecycle.apply_alert(None, alert(), now=NOW, cadence_minutes=CADENCE).incident
     assert state is not None
 
-    def public(**changes: object) -> bool:
-        values: dict[str, object] = {"phase": None, "eta": None, "audiences": None}
-        values.update(changes)
+    def public(*, public: bool = True, audiences: tuple[str, ...] | None = None) -> bool:
         decision = lifecycle.staff_update(
-            state,  # type: ignore[arg-type]
+            state,
             message="Moving the queue",
+            phase=None,
+            eta=None,
+            audiences=audiences,
             actor="alice",
             now=NOW,
             cadence_minutes=CADENCE,
-            **values,  # type: ignore[arg-type]
+            public=public,
         )
         return decision.update is not None and decision.update.public
 

@@ -30,6 +30,8 @@ from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
+# `renderer_for`'s renders take the readers' zone; "" is the organisation's.
+ORGANISATION_ZONE = ""
 SOURCE = ROOT / "src" / "outage_notify"
 LOCALES = locales(TEMPLATES)
 FOREIGN = [locale for locale in LOCALES if not locale.startswith("en")]
@@ -202,8 +204,10 @@ def test_repro4_the_failed_event_notice_is_in_the_lead_language(locale: str) -> 
     assert "could not be processed" not in text and "bad payload" in text
 
 
-def _render(kind: UpdateKind, audience: str, locale: str, **changes: object) -> str:
-    context = replace(contexts(kind, audience, locale)[0], **changes)  # type: ignore[arg-type]
+def _render(kind: UpdateKind, audience: str, locale: str, message: str | None = None) -> str:
+    context = contexts(kind, audience, locale)[0]
+    if message is not None:
+        context = replace(context, message=message)
     return Renderer(TEMPLATES).render(channel=ChannelName.SMS, context=context).body
 
 
@@ -253,14 +257,14 @@ def test_repro5_partners_get_their_own_external_alternatives_in_their_language(
         update,
     )
     for channel in ChannelName:
-        body = render("partners", UpdateKind.OPENED, channel, locale).body
+        body = render("partners", UpdateKind.OPENED, channel, locale, ORGANISATION_ZONE).body
         for internal in ("Slack", "#it-help", "IT hotline", "ramal", "extension"):
             assert internal not in body, (channel, body)
         for alternative in alternatives_for(settings, directory, "partners", locale):
             assert alternative in body
         if locale in FOREIGN:
             assert not english_words(body), body
-    users = render("users", UpdateKind.OPENED, ChannelName.SMS, locale).body
+    users = render("users", UpdateKind.OPENED, ChannelName.SMS, locale, ORGANISATION_ZONE).body
     assert "#it-help" in users  # internal readers keep the internal routes
 
 

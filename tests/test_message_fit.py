@@ -132,9 +132,10 @@ def test_every_body_fits_every_channel_and_keeps_what_a_reader_needs(
         for alternative in ALTERNATIVES:
             assert alternative in body
         promised = given_context.incident.eta or given_context.incident.next_update_at
-        assert promised is not None
+        now = given_context.now
+        assert promised is not None and now is not None
         zone = ZoneInfo(given_context.timezone)
-        assert format_time(promised, zone=zone, now=given_context.now, locale=locale) in body
+        assert format_time(promised, zone=zone, now=now, locale=locale) in body
 
 
 def test_short_text_is_left_alone_and_long_text_ends_with_the_suffix() -> None:
@@ -272,7 +273,7 @@ def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_t
 
     directory = load_directory(TEMPLATES.parent / "contacts")
     settings = build_settings()
-    told = {"management": [{}], "users": [{}]}
+    told: dict[str, list[dict[str, str]]] = {"management": [{}], "users": [{}]}
 
     def incident_row(summary: str) -> IncidentRow:
         return IncidentRow(

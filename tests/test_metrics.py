@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from outage_notify.observability.metrics import registry_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
+from tests.fixtures.app import api_client
 from tests.fixtures.clock import ManualClock
 from tests.fixtures.settings import build_settings
 
@@ -167,18 +168,9 @@ def test_an_empty_database_scrapes_cleanly(sessions: sessionmaker[Session]) -> N
 
 
 def test_the_route_is_open_by_default_like_most_exporters(database_url: str) -> None:
-    from fastapi.testclient import TestClient
-
-    from outage_notify.api.app import create_app
-    from outage_notify.worker.celery_app import close_runtime, create_celery
-
-    settings = build_settings(database_url=database_url)
-    celery = create_celery(settings)
-    try:
-        with TestClient(create_app(settings, celery=celery)) as client:
-            response = client.get("/metrics")
-    finally:
-        close_runtime(celery)
+    # Entered too, so the lifespan runs as in the service.
+    with api_client(build_settings(database_url=database_url)) as client, client:
+        response = client.get("/metrics")
     assert response.status_code == 200
     assert "# TYPE outage_notify_open_incidents gauge" in response.text
     assert "outage_notify_queue_depth" not in response.text  # embedded: no broker to ask

@@ -228,8 +228,9 @@ def test_sms_to_an_acknowledging_audience_are_previewed_and_priced_with_the_requ
     request = "Responda OK para confirmar o recebimento."
     opened = (UpdateKind.OPENED, "management", ChannelName.SMS, "pt-BR")
     assert after[opened].message.body == f"{before[opened].message.body}\n{request}"
-    assert after[opened].sms is not None and before[opened].sms is not None
-    assert after[opened].sms.measure.length > before[opened].sms.measure.length
+    after_sms, before_sms = after[opened].sms, before[opened].sms
+    assert after_sms is not None and before_sms is not None
+    assert after_sms.measure.length > before_sms.measure.length
     update = (UpdateKind.UPDATE, "management", ChannelName.SMS, "pt-BR")
     assert after[update].message.body == before[update].message.body
     users = (UpdateKind.OPENED, "users", ChannelName.SMS, "pt-BR")

@@ -10,18 +10,22 @@ from outage_notify.incidents.reminders import due_reminder
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-def incident(**changes: object) -> IncidentState:
-    values: dict[str, object] = {
-        "service": "email",
-        "title": "Mail down",
-        "severity": Severity.MAJOR,
-        "phase": Phase.FIXING,
-        "components": ["outbound"],
-        "opened_at": NOW - timedelta(hours=2),
-        "next_update_at": NOW + timedelta(minutes=20),
-    }
-    values.update(changes)
-    return IncidentState(**values)  # type: ignore[arg-type]
+def incident(
+    *,
+    phase: Phase = Phase.FIXING,
+    eta: datetime | None = None,
+    next_update_at: datetime | None = NOW + timedelta(minutes=20),
+) -> IncidentState:
+    return IncidentState(
+        service="email",
+        title="Mail down",
+        severity=Severity.MAJOR,
+        phase=phase,
+        components=["outbound"],
+        opened_at=NOW - timedelta(hours=2),
+        eta=eta,
+        next_update_at=next_update_at,
+    )
 
 
 def test_a_passed_eta_without_an_update_is_reminded_once_in_local_time() -> None:

@@ -65,36 +65,46 @@ def context(
     kind: UpdateKind = UpdateKind.OPENED,
     audience: str = "users",
     locale: str = "en",
-    **changes: object,
+    *,
+    title: str | None = None,
+    severity: Severity = Severity.MAJOR,
+    components: tuple[str, ...] = ("inbound", "webmail"),
+    eta: datetime | None = OPENED_AT + timedelta(minutes=85),
+    message: str | None = None,
+    alternatives: tuple[str, ...] | None = None,
+    organisation: str = "Example Corp",
+    timezone: str = "America/Sao_Paulo",
+    acknowledge: bool = False,
 ) -> MessageContext:
+    """A typical context for the locale; the title, message and alternatives default to the
+    locale's typical input."""
     typical = TYPICAL_INPUT.get(locale, TYPICAL_INPUT["en"])
     resolved = kind is UpdateKind.RESOLVED
     incident = IncidentView(
         id=7,
-        title=typical.title,
+        title=typical.title if title is None else title,
         summary="SMTP and IMAP refuse connections",
-        severity=Severity.MAJOR,
+        severity=severity,
         phase=Phase.RESOLVED if resolved else Phase.FIXING,
-        components=("inbound", "webmail"),
+        components=components,
         opened_at=OPENED_AT,
-        eta=OPENED_AT + timedelta(minutes=85),
+        eta=eta,
         next_update_at=OPENED_AT + timedelta(minutes=50),
         resolved_at=OPENED_AT + timedelta(hours=2) if resolved else None,
     )
-    base = MessageContext(
+    return MessageContext(
         kind=kind,
         audience=audience,
         locale=locale,
         incident=incident,
-        message=typical.message,
-        alternatives=typical.alternatives,
-        organisation="Example Corp",
+        message=typical.message if message is None else message,
+        alternatives=typical.alternatives if alternatives is None else alternatives,
+        organisation=organisation,
         status_page_url="https://status.example.com",
-        timezone="America/Sao_Paulo",
+        timezone=timezone,
         now=OPENED_AT + timedelta(minutes=20),
+        acknowledge=acknowledge,
     )
-    incident_changes = {k: changes.pop(k) for k in list(changes) if hasattr(incident, k)}
-    return replace(base, incident=replace(incident, **incident_changes), **changes)  # type: ignore[arg-type]
 
 
 # --- every template, with the SOP's promises ------------------------------------------------

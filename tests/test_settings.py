@@ -6,21 +6,21 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from outage_notify.config.settings import Role, Settings
-from tests.fixtures.settings import build_settings
+from tests.fixtures.settings import build_settings, read_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def env_names(model: type, prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
+def env_names(model: type[BaseModel], prefix: str = "OUTAGE_NOTIFY_") -> set[str]:
     names = set()
-    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+    for name, field in model.model_fields.items():
         annotation = field.annotation
         if (
             isinstance(annotation, type)
-            and hasattr(annotation, "model_fields")
+            and issubclass(annotation, BaseModel)
             and name != "api_tokens"
         ):
             names |= {f"{prefix}{name.upper()}_{n}" for n in env_names(annotation, "")}
@@ -62,7 +62,7 @@ def test_flood_control_defaults() -> None:
 
 
 def test_env_example_itself_loads(tmp_path: Path) -> None:
-    settings = build_settings(env_file=ROOT / ".env.example")
+    settings = read_settings(ROOT / ".env.example")
     assert settings.embedded
     assert settings.twilio.validity_period_seconds == 900
     assert [t.role for t in settings.api_tokens] == [Role.MONITOR, Role.STAFF]
@@ -82,7 +82,7 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         "OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE=50\n"
         "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
     )
-    settings = build_settings(env_file=env)
+    settings = read_settings(env)
     assert settings.twilio.configured and settings.slack.configured and settings.fallback.configured
     assert settings.twilio.auth_token.get_secret_value() == "sekret"
     assert "sekret" not in repr(settings)
@@ -124,9 +124,7 @@ def test_bad_token_entry_is_named() -> None:
 
 def test_example_tokens_are_refused_in_production() -> None:
     with pytest.raises(ValidationError, match="placeholder"):
-        build_settings(
-            env_file=ROOT / ".env.example", environment="production", broker_url="redis://r"
-        )
+        read_settings(ROOT / ".env.example", environment="production", broker_url="redis://r")
 
 
 def test_a_misspelt_timezone_is_refused_at_start_up() -> None:

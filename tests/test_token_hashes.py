@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from outage_notify.config.settings import Role
-from outage_notify.config.token_hashes import hash_token, matches, split_scheme
+from outage_notify.config.token_hashes import Scheme, hash_token, matches, split_scheme
 from tests.fixtures.settings import build_settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,8 +19,8 @@ TOKEN = "a-long-random-token-0123456789abcdef"
 
 
 @pytest.mark.parametrize("scheme", ["sha256", "scrypt"])
-def test_a_hash_matches_its_token_and_nothing_else(scheme: str) -> None:
-    kind, stored = split_scheme(hash_token(TOKEN, scheme=scheme))  # type: ignore[arg-type]
+def test_a_hash_matches_its_token_and_nothing_else(scheme: Scheme) -> None:
+    kind, stored = split_scheme(hash_token(TOKEN, scheme=scheme))
     assert kind == scheme
     assert matches(TOKEN, scheme=kind, stored=stored)
     for other in ("", TOKEN[:-1], TOKEN + "x", TOKEN.upper(), stored):

@@ -17,11 +17,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from outage_notify.api.app import create_app
 from outage_notify.config.settings import SlackSettings, WebhookSettings
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine
-from outage_notify.worker.celery_app import close_runtime, create_celery
+from tests.fixtures.app import api_client
 from tests.fixtures.inbound import PUBLIC, SIGNING_SECRET
 from tests.fixtures.service import TOKENS, make_settings
 from tests.fixtures.webhooks import webhook_payload
@@ -75,12 +74,8 @@ def hardened_api(
             signing_secret=SecretStr(SIGNING_SECRET),
         ),
     )
-    celery = create_celery(settings)
-    app = create_app(settings, celery=celery)
-    # No `with`: the lifespan only sizes the thread pool.
-    yield TestClient(app, raise_server_exceptions=False)
-    app.state.engine.dispose()
-    close_runtime(celery)
+    with api_client(settings, raise_server_exceptions=False) as client:
+        yield client
 
 
 def rows(database_url: str, table: Any) -> list[Any]:

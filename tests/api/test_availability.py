@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import ExitStack
+from typing import Protocol
 
 import psycopg
 import pytest
@@ -10,12 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from outage_notify.api.app import API_THREADS, create_app
+from outage_notify.api.app import API_THREADS
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.store.tables import EventRow
-from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.app import app_state
+from tests.fixtures.app import api_client, app_state
 from tests.fixtures.databases import PG_ADMIN_URL, _empty
 from tests.fixtures.service import TOKENS, make_settings
 from tests.fixtures.webhooks import webhook_payload
@@ -31,18 +33,31 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def client(providers: FakeProviders, *, database_url: str, broker_url: str) -> TestClient:
-    settings = make_settings(database_url=database_url, broker_url=broker_url, providers=providers)
-    return TestClient(create_app(settings, celery=create_celery(settings)))
+class MakeClient(Protocol):
+    """Makes an API client on the fake providers."""
+
+    def __call__(self, *, database_url: str, broker_url: str) -> TestClient: ...
+
+
+@pytest.fixture
+def client(providers: FakeProviders) -> Iterator[MakeClient]:
+    """Builds an API on the fake providers; each is closed after the test."""
+    with ExitStack() as apps:
+
+        def make(*, database_url: str, broker_url: str) -> TestClient:
+            settings = make_settings(
+                database_url=database_url, broker_url=broker_url, providers=providers
+            )
+            return apps.enter_context(api_client(settings))
+
+        yield make
 
 
 def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
-    providers: FakeProviders, sqlite_url: str, redis_url: str
+    sqlite_url: str, redis_url: str, client: MakeClient
 ) -> None:
     database_url = sqlite_url
-    down = client(
-        providers, database_url=database_url, broker_url=f"redis://127.0.0.1:{closed_port()}/0"
-    )
+    down = client(database_url=database_url, broker_url=f"redis://127.0.0.1:{closed_port()}/0")
     response = down.post("/api/v1/webhooks/alertmanager", json=FIRING, headers=MONITOR)
     assert response.status_code == 503
     assert "broker" in response.json()["detail"]
@@ -51,7 +66,7 @@ def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
 
     # Alertmanager retries the same payload: it was committed, so it is a duplicate that is
     # enqueued again now that the broker answers, not lost and not a second incident.
-    up = client(providers, database_url=database_url, broker_url=redis_url)
+    up = client(database_url=database_url, broker_url=redis_url)
     retry = up.post("/api/v1/webhooks/alertmanager", json=FIRING, headers=MONITOR)
     assert retry.status_code == 202
     assert retry.json()["status"] == "duplicate"
@@ -61,11 +76,8 @@ def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
     }
 
 
-def test_database_down_answers_503_without_a_traceback(
-    providers: FakeProviders, redis_url: str
-) -> None:
+def test_database_down_answers_503_without_a_traceback(redis_url: str, client: MakeClient) -> None:
     down = client(
-        providers,
         database_url=f"postgresql://127.0.0.1:{closed_port()}/nothing",
         broker_url=redis_url,
     )
@@ -77,9 +89,8 @@ def test_database_down_answers_503_without_a_traceback(
 
 
 @pytest.mark.parametrize("path", ["/healthz"])
-def test_liveness_needs_nothing(providers: FakeProviders, path: str) -> None:
+def test_liveness_needs_nothing(client: MakeClient, path: str) -> None:
     down = client(
-        providers,
         database_url=f"postgresql://127.0.0.1:{closed_port()}/x",
         broker_url=f"redis://127.0.0.1:{closed_port()}/0",
     )
@@ -87,7 +98,7 @@ def test_liveness_needs_nothing(providers: FakeProviders, path: str) -> None:
 
 
 def test_a_database_restart_costs_a_webhook_no_503(
-    providers: FakeProviders, postgres_url: str, redis_url: str
+    postgres_url: str, redis_url: str, client: MakeClient
 ) -> None:
     # The API's pool does not test a connection before each use (a round trip per request);
     # a connection the server dropped, as a restart drops them all, is retried once instead.
@@ -95,7 +106,7 @@ def test_a_database_restart_costs_a_webhook_no_503(
     upgrade(engine)
     _empty(engine)
     engine.dispose()
-    api = client(providers, database_url=postgres_url, broker_url=redis_url)
+    api = client(database_url=postgres_url, broker_url=redis_url)
     assert (
         api.post("/api/v1/webhooks/alertmanager", json=FIRING, headers=MONITOR).status_code == 202
     )
@@ -116,10 +127,9 @@ def test_a_database_restart_costs_a_webhook_no_503(
         assert session.scalar(select(func.count()).select_from(EventRow)) == 2
 
 
-def test_the_api_pool_has_a_connection_for_each_thread(providers: FakeProviders) -> None:
+def test_the_api_pool_has_a_connection_for_each_thread(client: MakeClient) -> None:
     # Fewer would make requests beyond the pool open and close a connection of their own.
     api = client(
-        providers,
         database_url="postgresql://127.0.0.1:1/unused",
         broker_url=f"redis://127.0.0.1:{closed_port()}/0",
     )

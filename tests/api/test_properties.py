@@ -9,6 +9,7 @@ the worker can store: its text within the columns' limits.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -100,7 +101,7 @@ def test_valid_webhook_payloads_with_hostile_fields_are_accepted(
     @PROPERTY
     @given(payload=strategies.SOURCES[source]())
     def property_(payload: dict[str, Any]) -> None:
-        post_webhook(api, source, strategies.json.dumps(payload).encode())
+        post_webhook(api, source, json.dumps(payload).encode())
 
     property_()
     assert_storable(database_url)

@@ -18,13 +18,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
-from outage_notify.api.app import create_app
 from outage_notify.config.settings import Role, Settings, TwilioSettings
 from outage_notify.config.token_hashes import hash_token
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
-from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.app import app_state
+from tests.fixtures.app import api_client, app_state
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
 from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_payload
@@ -179,13 +177,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Set
 def api(settings: Settings) -> Iterator[TestClient]:
     """One app for the whole table; nothing consumes the queue, so its keys are cleared after."""
     clear_redis()
-    celery = create_celery(settings)
-    app = create_app(settings, celery=celery)
-    with TestClient(app) as client:
+    with api_client(settings) as client, client:
         yield client
     clear_redis()
-    celery.close()
-    app.state.engine.dispose()
 
 
 def fresh_incident(api: TestClient) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 from slack_sdk.signature import SignatureVerifier
@@ -70,7 +70,7 @@ class Slack:
         assert answer["response_type"] == "ephemeral"
         return answer
 
-    def post(self, body: str, headers: dict[str, str]) -> httpx.Response:
+    def post(self, body: str, headers: dict[str, str]) -> httpx2.Response:
         return self.service.api.post(PATH, content=body.encode(), headers=headers)
 
     def declare(self, title: str, *, service: str = "email") -> int:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+import httpx2
 import pytest
 import redis
 from fastapi.testclient import TestClient
@@ -20,7 +20,6 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from outage_notify.api.app import create_app
 from outage_notify.config.settings import Settings, TwilioSettings
 from outage_notify.core.models import ChannelName, Recipient, Route, Severity
 from outage_notify.incidents.lifecycle import declare
@@ -30,9 +29,9 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import AttemptRow, DeliveryRow
 from outage_notify.worker import names
-from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID
-from tests.fixtures.settings import build_settings
+from tests.fixtures.app import api_client
+from tests.fixtures.service import REDIS_KEY_PREFIX, TWILIO_SID
+from tests.fixtures.settings import service_settings
 
 AUTH_TOKEN = "test-twilio-auth"
 PUBLIC = "https://notify.example.org"
@@ -53,7 +52,7 @@ class Endpoint:
         *,
         sign_for: str | None = PUBLIC + PATH,
         signed_params: dict[str, str] | None = None,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         headers = {}
         if sign_for is not None:
             signer = RequestValidator(AUTH_TOKEN)
@@ -68,12 +67,10 @@ class Endpoint:
 
 @pytest.fixture
 def endpoint(database_url: str, redis_url: str) -> Iterator[Endpoint]:
-    settings = build_settings(
+    settings = service_settings(
         database_url=database_url,
         broker_url=redis_url,
         redis_key_prefix=REDIS_KEY_PREFIX,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
         public_base_url=PUBLIC + "/",
         twilio=TwilioSettings(
             account_sid=TWILIO_SID,
@@ -81,13 +78,10 @@ def endpoint(database_url: str, redis_url: str) -> Iterator[Endpoint]:
             from_number="+15005550006",
         ),
     )
-    celery = create_celery(settings)
-    app = create_app(settings, celery=celery)
     broker = redis.Redis.from_url(redis_url)
-    yield Endpoint(TestClient(app), settings, broker)
+    with api_client(settings) as client:
+        yield Endpoint(client, settings, broker)
     broker.close()
-    celery.close()
-    app.state.engine.dispose()
 
 
 def sent_sms(database_url: str, *, sid: str, routes: int = 2) -> int:

@@ -8,13 +8,13 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-import httpx
+import httpx2
 import pytest
 from twilio.request_validator import RequestValidator
 
 from outage_notify.integrations.fake_server import FakeProviders
 from tests.api.inbound_service import ANA_PHONE, RICARDO_PHONE, STAFF_PHONE, STRANGER, Told, start
-from tests.fixtures.inbound import INBOUND, PUBLIC, TWILIO_AUTH, text_us
+from tests.fixtures.inbound import INBOUND, PUBLIC, TWILIO_AUTH, Signing, text_us
 from tests.fixtures.service import RunningService, wait_for
 
 EMPTY = re.compile(r"^<\?xml[^>]*\?><Response\s*/>$")
@@ -74,12 +74,12 @@ def test_ok_from_a_number_we_texted_acknowledges_its_delivery(told: Told) -> Non
     ids=["unsigned", "wrong-token", "wrong-url"],
 )
 def test_a_text_without_twilios_signature_is_refused_and_changes_nothing(
-    told: Told, signing: dict[str, object]
+    told: Told, signing: Signing
 ) -> None:
     before = told.incident_state()
 
     for sender, body in [(ANA_PHONE, "OK"), (ANA_PHONE, "STOP"), (STAFF_PHONE, "ETA 14:30")]:
-        answer = text_us(told.service, sender, body, **signing)  # type: ignore[arg-type]
+        answer = text_us(told.service, sender, body, **signing)
         assert answer.status_code == 403, body
         assert "X-Twilio-Signature" in answer.json()["detail"]
 
@@ -157,7 +157,7 @@ def test_a_staff_phone_runs_commands_and_the_reply_says_what_was_done(told: Told
     assert by_sms and by_sms[-1]["client"] == "sms +55******7777"
 
 
-def text_again(service: RunningService, sender: str, body: str, sid: str) -> httpx.Response:
+def text_again(service: RunningService, sender: str, body: str, sid: str) -> httpx2.Response:
     """A text with a given MessageSid, signed as Twilio signs it: Twilio retrying it, or a
     replay of the same signed request, posts exactly this again."""
     form = {"MessageSid": sid, "From": sender, "To": "+15005550006", "Body": body}

@@ -14,20 +14,20 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from outage_notify.api.app import create_app
 from outage_notify.config.settings import WebhookSettings
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import AuditRow, EventRow
-from outage_notify.worker.celery_app import create_celery
-from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
-from tests.fixtures.settings import build_settings
+from tests.fixtures.app import api_client
+from tests.fixtures.service import REDIS_KEY_PREFIX
+from tests.fixtures.settings import service_settings
 from tests.fixtures.webhooks import webhook_payload
 
 GRAFANA = "/api/v1/webhooks/grafana"
@@ -71,7 +71,7 @@ def bearer(role: str) -> dict[str, str]:
 
 @pytest.fixture
 def make_api(database_url: str, redis_url: str) -> Iterator[Callable[..., TestClient]]:
-    apps = []
+    apps = ExitStack()
 
     def make(**webhooks: Any) -> TestClient:
         values = {
@@ -80,24 +80,17 @@ def make_api(database_url: str, redis_url: str) -> Iterator[Callable[..., TestCl
             "generic_secret": GENERIC_SECRET,
             **webhooks,
         }
-        settings = build_settings(
+        settings = service_settings(
             database_url=database_url,
             broker_url=redis_url,
             redis_key_prefix=REDIS_KEY_PREFIX,
-            contacts_dir=ROOT / "contacts",
-            templates_dir=ROOT / "templates",
             api_tokens=",".join(f"{role}:{role}-bot:{token}" for role, token in TOKENS.items()),
             webhooks=WebhookSettings(**values),
         )
-        celery = create_celery(settings)
-        app = create_app(settings, celery=celery)
-        apps.append((app, celery))
-        return TestClient(app)
+        return apps.enter_context(api_client(settings))
 
-    yield make
-    for app, celery in apps:
-        celery.close()
-        app.state.engine.dispose()
+    with apps:
+        yield make
 
 
 @pytest.fixture
@@ -375,7 +368,7 @@ def staff_actions(api: TestClient) -> int:
     return int(incident)
 
 
-def audit(api: TestClient, **params: Any) -> httpx.Response:
+def audit(api: TestClient, **params: Any) -> httpx2.Response:
     return api.get("/api/v1/audit", params=params, headers=bearer("admin"))
 
 

@@ -10,6 +10,7 @@ import pytest
 from pydantic import SecretStr
 
 from outage_notify.channels.base import Receipt
+from outage_notify.channels.capacity import split_sections
 from outage_notify.config.settings import SlackSettings
 from outage_notify.core.errors import (
     ChannelError,
@@ -19,7 +20,7 @@ from outage_notify.core.errors import (
 )
 from outage_notify.core.models import OutboundMessage
 from outage_notify.integrations.fake_server import FakeProviders
-from outage_notify.integrations.slack.channel import SlackChannel, build_blocks, split_sections
+from outage_notify.integrations.slack.channel import SlackChannel, build_blocks
 
 USER = "U0ANA"
 CHANNEL = "C0ITHELP"

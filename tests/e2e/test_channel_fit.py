@@ -98,16 +98,13 @@ def test_one_webhook_with_8000_components_posts_every_slack_message(
     service_factory: Callable[..., RunningService], tmp_path: Path
 ) -> None:
     service = service_factory(f"sqlite:///{tmp_path / 'fit.db'}")
-    alerts = [
-        {
-            "status": "firing",
-            "labels": {"alertname": "PartDown", "component": f"part-{n:05d}"},
-            "startsAt": "2025-03-10T13:40:52Z",
-        }
-        for n in range(8_000)
-    ]
+    labels = [{"alertname": "PartDown", "component": f"part-{n:05d}"} for n in range(8_000)]
     # One that users read about, so every audience hears of it.
-    alerts[0]["labels"]["component"] = "webmail"
+    labels[0]["component"] = "webmail"
+    alerts = [
+        {"status": "firing", "labels": label, "startsAt": "2025-03-10T13:40:52Z"}
+        for label in labels
+    ]
     payload = {
         "version": "4",
         "groupKey": '{}:{service="email"}',

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text, update
 
-from outage_notify.contacts.directory import Contact
+from outage_notify.core.models import Contact
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 from outage_notify.store.tables import EventRow
 from outage_notify.worker import names

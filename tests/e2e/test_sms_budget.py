@@ -26,7 +26,7 @@ def test_news_over_the_cap_is_held_and_a_resolution_carries_it(
         assert answer.status_code == 201, answer.text
         return int(answer.json()["incident"]["id"])
 
-    def sent_to(after: int) -> Counter[tuple[str, str]]:
+    def sent_to(after: int) -> Counter[tuple[str, str | None]]:
         return Counter((r.channel, r.to) for r in service.providers.records()[after:])
 
     first = declare("Webmail is down", "email")

@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from outage_notify.messages.filters import format_time
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import TimelineRow
+from tests.fixtures.app import api_app, app_state
 from tests.fixtures.databases import _empty
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
@@ -69,10 +70,10 @@ def service(
     _empty(engine)
     engine.dispose()
     running = service_factory(postgres_url, public_base_url=live_api.base_url)
-    live_api.serve(running.api.app)
+    live_api.serve(api_app(running.api))
     yield running
     live_api.stop()
-    running.api.app.state.engine.dispose()
+    app_state(running.api).engine.dispose()
 
 
 def declare_with_eta_and_note(service: RunningService) -> tuple[int, datetime]:
@@ -102,7 +103,7 @@ def declare_with_eta_and_note(service: RunningService) -> tuple[int, datetime]:
     )
     assert updated.status_code == 202, updated.text
     # There is no notes endpoint yet: the note goes in as the timeline keeps it.
-    with transaction(service.api.app.state.sessions) as session:
+    with transaction(app_state(service.api).sessions) as session:
         for kind, text in (("note", NOTE), ("finding", FINDING)):
             session.add(TimelineRow(incident_id=incident_id, actor="bob", kind=kind, text=text))
     wait_for(lambda: service.settled(incident_id, updates=2), timeout=60, what="fan-out")

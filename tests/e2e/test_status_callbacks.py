@@ -18,6 +18,7 @@ from outage_notify.core.models import ChannelName, Contact
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine, upgrade
 from tests.e2e.test_outage_flow import ALERTMANAGER, firing
+from tests.fixtures.app import api_app, app_state
 from tests.fixtures.databases import _empty
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
@@ -44,10 +45,10 @@ def service(
     # Twilio signs with the account's auth token: the one the service checks against.
     running.providers.twilio_auth_token = running.settings.twilio.auth_token.get_secret_value()
     # The same app the TestClient drives, also on a socket Twilio (the fake) can call.
-    live_api.serve(running.api.app)
+    live_api.serve(api_app(running.api))
     yield running
     live_api.stop()
-    running.api.app.state.engine.dispose()
+    app_state(running.api).engine.dispose()
 
 
 def deliveries(service: RunningService, incident_id: int) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 
@@ -27,6 +27,7 @@ from tests.fixtures.inbound import (
     COMMANDS,
     PUBLIC,
     SIGNING_SECRET,
+    SlackSigning,
     button_payload,
     press,
     slack_post,
@@ -124,8 +125,8 @@ def ack_button(record: FakeRecord, delivery_id: int) -> dict[str, Any]:
 
 
 def press_acknowledge(
-    service: RunningService, record: FakeRecord, user: str, **signing: Any
-) -> httpx.Response:
+    service: RunningService, record: FakeRecord, user: str, **signing: Unpack[SlackSigning]
+) -> httpx2.Response:
     """What Slack posts when `user` presses the Acknowledge button that `record` carries."""
     (button,) = actions(record)
     delivery_id = int(button["value"].removeprefix("delivery:"))
@@ -133,7 +134,9 @@ def press_acknowledge(
     return press(service, payload, **signing)
 
 
-def slash(service: RunningService, user: str, text: str, **signing: Any) -> httpx.Response:
+def slash(
+    service: RunningService, user: str, text: str, **signing: Unpack[SlackSigning]
+) -> httpx2.Response:
     """`/outage <text>` typed by `user`, as Slack posts it."""
     form = {
         "command": "/outage",

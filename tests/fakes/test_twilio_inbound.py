@@ -9,16 +9,15 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from outage_notify.api.app import create_app
 from outage_notify.config.settings import TwilioSettings
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.store.tables import InboundMessageRow, SmsOptOutRow
-from outage_notify.worker.celery_app import create_celery
+from tests.fixtures.app import api_app, api_client
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER
-from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT
-from tests.fixtures.settings import build_settings
+from tests.fixtures.service import REDIS_KEY_PREFIX
+from tests.fixtures.settings import service_settings
 
 AUTH_TOKEN = "inbound-fake-auth-token"
 PATH = "/api/v1/webhooks/twilio/inbound"
@@ -29,24 +28,19 @@ PHONE = "+5511999990001"
 def served(live_api: LiveApi, sqlite_url: str, redis_url: str) -> Iterator[str]:
     """Our API on a real socket (nothing here needs a worker); its database URL."""
     database_url = sqlite_url
-    settings = build_settings(
+    settings = service_settings(
         database_url=database_url,
         broker_url=redis_url,
         redis_key_prefix=REDIS_KEY_PREFIX,
-        contacts_dir=ROOT / "contacts",
-        templates_dir=ROOT / "templates",
         public_base_url=live_api.base_url,
         twilio=TwilioSettings(
             account_sid=ACCOUNT_SID, auth_token=SecretStr(AUTH_TOKEN), from_number=FROM_NUMBER
         ),
     )
-    celery = create_celery(settings)
-    app = create_app(settings, celery=celery)
-    live_api.serve(app)
-    yield database_url
-    live_api.stop()
-    celery.close()
-    app.state.engine.dispose()
+    with api_client(settings) as client:
+        live_api.serve(api_app(client))
+        yield database_url
+        live_api.stop()
 
 
 def text_in(fake: FakeProviders, url: str, body: str, **extra: str) -> httpx.Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from typing import TypedDict
 from urllib.parse import parse_qsl
 
 import pytest
@@ -89,6 +90,13 @@ def test_sent_then_delivered_signed_over_the_full_url(
     assert [c.status for c in fake.status_callbacks()] == [204, 204]
 
 
+class StatusFault(TypedDict, total=False):
+    """The delivery-status part of a fault (`FakeProviders.add_fault`)."""
+
+    delivery_status: str
+    error_code: int
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [
@@ -107,10 +115,10 @@ def test_sent_then_delivered_signed_over_the_full_url(
 def test_a_delivery_status_fault_reports_undelivered_or_failed(
     fake: FakeProviders,
     receiver: Receiver,
-    fault: dict[str, object],
+    fault: StatusFault,
     expected: list[tuple[str, str]],
 ) -> None:
-    fake.add_fault("sms", to=TO, **fault)  # type: ignore[arg-type]
+    fake.add_fault("sms", to=TO, **fault)
     send(fake, receiver.url)
     send(fake, receiver.url, to="+5511999990002")
     settle(fake)
