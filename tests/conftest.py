@@ -17,10 +17,10 @@ Redis or PostgreSQL fails it (see `_guard`): the kind cannot silently go wrong.
 Test runs (`scripts/test` passes these flags on to pytest):
 - default: everything but the chaos tests; fuzzing draws `OUTAGE_NOTIFY_FUZZ_EXAMPLES` (25)
   examples per operation;
-- `--fast`: the edit-test loop: the `unit` tests plus the `integration` tests whose only
-  service is Redis (nothing hand-marked, no worker, process, browser or PostgreSQL); the
-  property tests among them draw `FAST_EXAMPLES` examples unless `OUTAGE_NOTIFY_FUZZ_EXAMPLES`
-  says otherwise (the default run draws the full count);
+- `--fast`: the edit-test loop: the `unit` tests only (pure and in-process: no Redis,
+  PostgreSQL, worker, process or browser); the property tests among them draw
+  `FAST_EXAMPLES` examples unless `OUTAGE_NOTIFY_FUZZ_EXAMPLES` says otherwise (the default
+  run draws the full count);
 - `--chaos`: only the fault tests (`@pytest.mark.chaos`: thousands of recipients, killed
   processes, lost services), which take minutes each;
 - `--fuzz`: only the fuzz and property tests (`@pytest.mark.fuzz`), with 500 examples per
@@ -71,7 +71,7 @@ SERVICE_FIXTURES = frozenset(
     {"service_factory", "processes", "fanout", "live_api", "dovecot", "mail_servers"}
     | {"imap_server", "postgres_url", "postgres_proxy"}
 )
-# Fixtures that hand out the test Redis: `integration`, but quick enough for `--fast`.
+# Fixtures that hand out the test Redis: their tests are `integration`.
 REDIS_FIXTURES = frozenset({"redis_url", "redis_server", "ratelimit_redis"})
 # Ports of the services a `unit` test must not reach (Redis, PostgreSQL).
 POSTGRES_PORTS = frozenset({5432})
@@ -145,21 +145,10 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 
 def _fast(item: pytest.Item) -> bool:
-    """In `--fast`: a unit test, or an integration test needing nothing but Redis."""
+    """In `--fast`: a unit test (no Redis, PostgreSQL, worker, process or browser)."""
     if _marked(item, "fuzz") or _marked(item, "chaos"):
         return False
-    found = item.stash[_KIND]
-    if found == "unit":
-        return True
-    uses = set(getattr(item, "fixturenames", ()))
-    return (
-        found == "integration"
-        and not item.stash[_HAND_MARKED]
-        and not _on_postgres(item)
-        and item.path.parent.name not in INTEGRATION_DIRECTORIES
-        and item.path.name not in PROCESS_FILES
-        and uses.isdisjoint(SERVICE_FIXTURES)
-    )
+    return item.stash[_KIND] == "unit"
 
 
 _KIND = pytest.StashKey[str]()
@@ -205,13 +194,12 @@ PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.posix_spawn", "os.fork", "os
 
 
 def _guard(event: str, args: tuple[Any, ...]) -> None:
-    """An audit hook: a test classed `unit` (or `--fast`) that starts a process or reaches a
+    """An audit hook: a test classed `unit` that starts a process or reaches a
     service its kind excludes fails.
 
     Audit hooks see every process start and socket connection in the process, whoever makes
     it, so no helper can hide one (multiprocessing's spawn raises no event: mark those by
-    hand). A `unit` test may reach neither Redis nor PostgreSQL; an `integration` test kept
-    in `--fast` may reach Redis.
+    hand). A `unit` test may reach neither Redis nor PostgreSQL.
     """
     if not _watched:
         return
@@ -234,14 +222,11 @@ def _guard(event: str, args: tuple[Any, ...]) -> None:
 
 @pytest.fixture(autouse=True)
 def _kind_guard(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Arms `_guard` for a `unit` test and for an `integration` test `--fast` runs (its
-    fixtures included)."""
+    """Arms `_guard` for a `unit` test (its fixtures included)."""
     item = request.node
     found = item.stash.get(_KIND, None)
     if found == "unit":
         _watched.append((item.nodeid, "`unit`", SERVICE_PORTS))
-    elif found == "integration" and _fast(item):
-        _watched.append((item.nodeid, "fast (`integration` on Redis only)", POSTGRES_PORTS))
     else:
         yield
         return
