@@ -73,7 +73,20 @@ def start(
     **overrides: Any,
 ) -> Told:
     """The service with inbound SMS and Slack configured, after one incident was told."""
-    service = service_factory(
+    service = serve(service_factory, providers, database_url, **overrides)
+    incident = declare(service)
+    wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="the opening sent")
+    return Told(service, incident, database_url)
+
+
+def serve(
+    service_factory: Callable[..., RunningService],
+    providers: FakeProviders,
+    database_url: str,
+    **overrides: Any,
+) -> RunningService:
+    """The service with inbound SMS and Slack configured, nothing declared yet."""
+    return service_factory(
         database_url,
         public_base_url=PUBLIC,
         slack=SlackSettings(
@@ -85,12 +98,14 @@ def start(
         commands={"sms_staff": f"{STAFF_PHONE}=staff:Rosa Staff"},
         **overrides,
     )
+
+
+def declare(service: RunningService) -> int:
+    """Declare the incident whose opening goes to management; its id."""
     declared = service.call(
         "POST",
         "/api/v1/incidents",
         json={"title": "Outbound mail stuck", "severity": "critical", "components": ["outbound"]},
     )
     assert declared.status_code == 201, declared.text
-    incident = int(declared.json()["incident"]["id"])
-    wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="the opening sent")
-    return Told(service, incident, database_url)
+    return int(declared.json()["incident"]["id"])

@@ -13,7 +13,16 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from outage_notify.integrations.fake_server import FakeProviders
-from tests.api.inbound_service import ANA_PHONE, RICARDO_PHONE, STAFF_PHONE, STRANGER, Told, start
+from tests.api.inbound_service import (
+    ANA_PHONE,
+    RICARDO_PHONE,
+    STAFF_PHONE,
+    STRANGER,
+    Told,
+    declare,
+    serve,
+    start,
+)
 from tests.fixtures.inbound import INBOUND, PUBLIC, TWILIO_AUTH, Signing, text_us
 from tests.fixtures.service import RunningService, wait_for
 
@@ -61,6 +70,37 @@ def test_ok_from_a_number_we_texted_acknowledges_its_delivery(told: Told) -> Non
     assert EMPTY.match(again.text)
     assert [row.handled_as for row in told.inbound()] == ["ack", "reply"]
     assert told.deliveries()["Ana Souza"]["acked_at"] == ana["acked_at"]
+
+
+def test_ok_that_arrives_before_the_send_is_recorded_still_acknowledges(
+    service_factory: Callable[..., RunningService], providers: FakeProviders, database_url: str
+) -> None:
+    # Twilio hands the text over before its API call returns to our worker; a quick reader's
+    # "OK" can reach us before the worker has written that the message was sent. Seen in the
+    # demo: the reply was kept as "from a number we never texted" and the manager stayed
+    # unacknowledged. Here the fake Twilio answers the send 3 s late, and Ana replies meanwhile.
+    providers.add_fault("sms", to=ANA_PHONE, delay=3.0, times=1)
+    service = serve(service_factory, providers, database_url)
+    incident = declare(service)
+    wait_for(
+        lambda: ANA_PHONE in {record.to for record in providers.records("sms")},
+        what="Ana's text at the fake Twilio",
+    )
+
+    early = text_us(service, ANA_PHONE, "OK")
+
+    assert early.status_code == 200 and EMPTY.match(early.text)
+    told = Told(service, incident, database_url)
+    wait_for(
+        lambda: told.deliveries()["Ana Souza"]["acked_at"],
+        timeout=60,
+        what="the early reply to count once the send is recorded",
+    )
+    ana = told.deliveries()["Ana Souza"]
+    assert (ana["acked_via"], ana["acked_by"]) == ("sms", ANA_PHONE)
+    [kept] = told.inbound()
+    assert (kept.sender, kept.handled_as, kept.delivery_id) == (ANA_PHONE, "ack", ana["id"])
+    assert told.deliveries()["Ricardo Almeida"]["acked_at"] is None
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,10 @@ def _handle(
     if staff is not None:
         return None
     acknowledgements.settle_inbound(
-        session, kept, handled_as="ignored", result="no text was sent to this number"
+        session,
+        kept,
+        handled_as=acknowledgements.IGNORED,
+        result="no text was sent to this number",
     )
     log.info("SMS from %s, a number we never texted: ignored", mask_phone(text.sender))
     return ""

@@ -7,11 +7,15 @@ attempts table (the numbers we texted): the newest delivery to that number still
 acknowledgement wins, so a notice to the incident lead or the news of an older incident texted
 since does not swallow the answer. A number shared by two contacts credits the one whose message
 is chosen that way (in practice the one texted most recently), whoever actually replied.
+
+Twilio hands a text over before its API call returns to our worker, so a quick reader's "OK" can
+reach us before the worker has written that the text was sent: it is kept as from a number we
+never texted, and matched again when that send is recorded (`acknowledge_early_replies`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,6 +37,8 @@ from outage_notify.store.tables import (
 VIA_SMS, VIA_SLACK = "sms", "slack"
 # `handled_as` of an inbound message kept before it is acted on (see `claim_inbound`).
 RECEIVED = "received"
+# `handled_as` of a reply from a number no recorded send went to (yet).
+IGNORED = "ignored"
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,53 @@ def acknowledge_by_phone(session: Session, phone: str, *, at: datetime) -> Ackno
     if row is None:
         return None
     return acknowledge(session, row, via=VIA_SMS, by=phone, at=at)
+
+
+def acknowledge_early_replies(
+    session: Session, sent: Sequence[tuple[str, datetime]]
+) -> list[Acknowledged]:
+    """Act on replies that came before their text's send was recorded; `sent` holds the phone
+    and start time of each SMS just recorded as sent, in the same transaction.
+
+    A reply kept as `ignored` from one of those phones, received after that send started,
+    answered it: it acknowledges now, as it would have had it come a moment later. (The
+    confirmation text the webhook answers with is not sent for it: that answer is long gone.)
+    """
+    started: dict[str, datetime] = {}
+    for phone, at in sent:
+        started[phone] = min(at, started.get(phone, at))
+    if not started:
+        return []
+    rows = session.scalars(
+        select(InboundMessageRow)
+        .where(
+            InboundMessageRow.channel == ChannelName.SMS.value,
+            InboundMessageRow.handled_as == IGNORED,
+            InboundMessageRow.at >= min(started.values()),
+            InboundMessageRow.sender.in_(sorted(started)),
+        )
+        .order_by(InboundMessageRow.id)
+    ).all()
+    matched: list[Acknowledged] = []
+    for row in rows:
+        if row.at < started[row.sender]:
+            continue
+        acked = acknowledge_by_phone(session, row.sender, at=row.at)
+        if acked is None:
+            continue
+        settle_inbound(
+            session,
+            row.id,
+            handled_as="ack" if acked.newly_acked else "reply",
+            identity=acked.recipient_key,
+            delivery_id=acked.delivery_id,
+            incident_id=acked.incident_id,
+            result="acknowledged once its text was recorded as sent"
+            if acked.newly_acked
+            else "already acknowledged",
+        )
+        matched.append(acked)
+    return matched
 
 
 def acknowledge_slack(

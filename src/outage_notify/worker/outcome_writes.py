@@ -16,7 +16,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
+from outage_notify.core.models import ChannelName
 from outage_notify.delivery.send import Outcome, Step
+from outage_notify.store import acknowledgements
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
 
@@ -47,6 +49,11 @@ def write_outcomes(
     error that is not about reaching it.
     """
     deadline = clock.monotonic() + retry_seconds
+    texted = [
+        (outcome.address, outcome.started_at)
+        for outcome, _ in results
+        if outcome.channel == ChannelName.SMS.value and outcome.result == "sent"
+    ]
     wait = FIRST_WAIT_SECONDS
     tries = 0
     while True:
@@ -54,6 +61,7 @@ def write_outcomes(
         try:
             with transaction(sessions) as session:
                 delivery_store.record(session, results, now=clock.now())
+                early = acknowledgements.acknowledge_early_replies(session, texted)
         except DBAPIError as error:
             if not database_away(error) or clock.monotonic() + wait > deadline:
                 log.error(
@@ -75,4 +83,9 @@ def write_outcomes(
             continue
         if tries > 1:
             log.warning("wrote the outcomes of %s deliveries at try %s", len(results), tries)
+        for acked in early:
+            log.info(
+                "an SMS reply that came before its send was recorded acknowledged delivery %s",
+                acked.delivery_id,
+            )
         return tries
