@@ -71,29 +71,38 @@ def contacts(context: Context) -> Result:
     if report.warnings:
         return warn(f"{count} contacts valid, {len(report.warnings)} warning(s): {quoted}", fix)
     audiences = len(report.directory.audiences) if report.directory is not None else 0
-    return ok(f"{count} contacts in {audiences} audiences in {settings.contacts_dir} are valid.")
+    return ok(f"{count} contacts in {audiences} audience(s) in {settings.contacts_dir} are valid.")
 
 
 def templates(context: Context) -> Result:
     """`templates check`: every audience x channel x locale x kind renders within its budget."""
-    from outage_notify.messages.template_check import check_deployment
+    from outage_notify.messages.budget import deployment_values
+    from outage_notify.messages.rendering import Renderer
+    from outage_notify.messages.template_check import check_deployment, check_templates
 
     settings = context.settings
     directory = context.directory()
-    if directory is None:
-        return fail(
-            f"the templates in {settings.templates_dir} cannot be checked: the contacts do not "
-            "load.",
-            "Fix the contacts first (see the contacts line), then run doctor again.",
-        )
     try:
-        problems = check_deployment(settings, directory)
+        if directory is None:
+            # Still checked, with each channel's default budget: a broken contact file must not
+            # hide a broken template.
+            renderer = Renderer(settings.templates_dir)
+            problems = check_templates(renderer, None, deployment_values(settings))
+        else:
+            problems = check_deployment(settings, directory)
     except ConfigError as error:
         return fail(f"{error}.", "Fix OUTAGE_NOTIFY_TEMPLATES_DIR or the files it names.")
     if problems:
         return fail(
             f"{len(problems)} template problem(s): {'; '.join(problems[:QUOTED])}",
             "Run `outage-notify templates check` and correct each template it names.",
+        )
+    if directory is None:
+        return warn(
+            f"every template in {settings.templates_dir} renders, checked against the channels' "
+            "default budgets only: the contacts do not load.",
+            "Fix the contacts (see the contacts line), then run doctor again to check each "
+            "audience's own budgets.",
         )
     return ok(
         f"every template in {settings.templates_dir} renders for every audience, channel and "
