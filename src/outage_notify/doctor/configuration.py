@@ -62,11 +62,11 @@ def contacts(context: Context) -> Result:
     except ConfigError as error:
         return fail(f"the contacts cannot be checked: {error}.", "Fix the templates folder first.")
     report = check_contacts(settings.contacts_dir, locales=locales, region=settings.default_region)
-    findings = [f"{f.file}: {f.entry}: {f.field}: {f.problem}" for f in report.findings]
-    quoted = "; ".join(findings[:QUOTED])
+    findings = [f"{f.file}: {f.entry}: {f.field}: {f.problem.rstrip('.')}" for f in report.findings]
+    quoted = "; ".join(findings[:QUOTED]) + ("; …" if len(findings) > QUOTED else "")
     fix = "Run `outage-notify contacts check` for every finding and correct the files it names."
     if report.errors:
-        return fail(f"{len(report.errors)} problem(s) in {settings.contacts_dir}: {quoted}", fix)
+        return fail(f"{len(report.errors)} problem(s) in {settings.contacts_dir}: {quoted}.", fix)
     count = report.directory.contact_count if report.directory is not None else 0
     if report.warnings:
         return warn(f"{count} contacts valid, {len(report.warnings)} warning(s): {quoted}", fix)
