@@ -24,7 +24,7 @@ from outage_notify.store.engine import create_store_engine, upgrade
 from tests.doctor.conftest import SIGNING_SECRET, Healthy
 from tests.test_cli import run
 
-TIMEOUT = 3.0
+TIMEOUT = 5.0
 CLOSED_PORT = 1
 
 

@@ -63,7 +63,12 @@ def _guarded(check: DoctorCheck, context: Context, results: dict[str, Check]) ->
     results[check.name] = Check(check.name, result.status, result.detail, result.fix)
 
 
-def run_checks(context: Context, checks: tuple[DoctorCheck, ...] | None = None) -> list[Check]:
+def run_checks(
+    context: Context,
+    checks: tuple[DoctorCheck, ...] | None = None,
+    *,
+    grace: float = GRACE_SECONDS,
+) -> list[Check]:
     """Every check at once, each bounded; the results in the checks' order."""
     chosen = doctor_checks() if checks is None else checks
     results: dict[str, Check] = {}
@@ -78,7 +83,7 @@ def run_checks(context: Context, checks: tuple[DoctorCheck, ...] | None = None) 
     ]
     for thread in threads:
         thread.start()
-    budget = context.timeout * 2 + GRACE_SECONDS
+    budget = context.timeout * 2 + grace
     deadline = time.monotonic() + budget
     for thread in threads:
         thread.join(max(deadline - time.monotonic(), 0))
