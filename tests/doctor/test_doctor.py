@@ -48,6 +48,10 @@ def environment_of(settings: Settings) -> dict[str, str]:
         "CONTACTS_DIR": str(settings.contacts_dir),
         "TEMPLATES_DIR": str(settings.templates_dir),
         "PUBLIC_BASE_URL": settings.public_base_url,
+        "API_TOKENS": ",".join(
+            f"{token.role.value}:{token.name}:{token.token.get_secret_value()}"
+            for token in settings.api_tokens
+        ),
         "TWILIO_ACCOUNT_SID": settings.twilio.account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio.auth_token.get_secret_value(),
         "TWILIO_FROM_NUMBER": settings.twilio.from_number,
@@ -84,7 +88,8 @@ def test_every_line_is_ok_on_a_healthy_deployment_and_the_command_says_so(
     assert "Traceback" not in result.stderr
     payload = json.loads(result.stdout)
     lines = {line["name"]: line for line in payload["checks"]}
-    assert result.returncode == payload["exit_code"] == 0, result.stdout
+    not_ok = [line for line in payload["checks"] if line["status"] != "ok"]
+    assert result.returncode == payload["exit_code"] == 0, not_ok
     assert set(lines) == set(checks)
     assert all(line["status"] == "ok" and line["detail"] for line in lines.values())
 

@@ -6,6 +6,8 @@ import ipaddress
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import httpx
+
 from outage_notify.channels.provider import Provider
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.models import ChannelName
@@ -78,8 +80,6 @@ def _private(host: str) -> bool:
 
 def public_base_url(context: Context) -> Result:
     """GET PUBLIC_BASE_URL/healthz from this machine; what that cannot prove is said."""
-    import httpx
-
     settings = context.settings
     base = settings.public_base_url.rstrip("/")
     url = base + HEALTH_PATH

@@ -40,6 +40,13 @@ def load_settings(environment: Environment | None = None) -> tuple[Settings | No
 def settings_line(settings: Settings) -> Result:
     """The line of settings that were read."""
     mode = "embedded (empty BROKER_URL)" if settings.embedded else "distributed"
+    if not settings.api_tokens:
+        # Valid in development, and yet no monitoring tool or person could use the API.
+        return warn(
+            f"valid for {settings.environment}; {mode}; but API_TOKENS is empty, so every API "
+            "call but the health checks, the status page and /metrics is refused (401).",
+            "Set OUTAGE_NOTIFY_API_TOKENS (`outage-notify hash-token --generate` makes entries).",
+        )
     return ok(f"valid for {settings.environment}; {mode}.")
 
 

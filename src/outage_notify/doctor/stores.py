@@ -6,9 +6,13 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import redis
+from kombu.connection import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from outage_notify.doctor.check import Context, Result, fail, ok, warn
+from outage_notify.store.diagnostics import probe_engine, revisions, server_time
+from outage_notify.store.engine import ping
 
 # Clock skew between this machine and the database: timestamps compared across machines (the
 # deadlines, the "sending" timeouts, the report's times) drift by it.
@@ -48,9 +52,6 @@ NO_FILE_FIX = "Run `outage-notify db upgrade` (or start `serve`, which creates a
 
 def database(context: Context) -> Result:
     """A trivial query on DATABASE_URL, within the timeout."""
-    from outage_notify.store.diagnostics import probe_engine
-    from outage_notify.store.engine import ping
-
     url = context.settings.database_url
     missing = _missing_sqlite(url)
     if missing is not None:
@@ -71,8 +72,6 @@ def database(context: Context) -> Result:
 
 def migrations(context: Context) -> Result:
     """The database's Alembic revision against this installation's migrations."""
-    from outage_notify.store.diagnostics import probe_engine, revisions
-
     upgrade_fix = (
         "Run `outage-notify db upgrade` once (a one-process `serve` migrates at start; workers "
         "never do)."
@@ -110,8 +109,6 @@ def migrations(context: Context) -> Result:
 
 def clock(context: Context) -> Result:
     """This machine's clock against the database server's."""
-    from outage_notify.store.diagnostics import probe_engine, server_time
-
     engine = probe_engine(context.settings.database_url, timeout=context.timeout)
     try:
         before = time.time()
@@ -152,15 +149,11 @@ def broker(context: Context) -> Result:
     scheme = url.partition("://")[0]
     try:
         if scheme in ("redis", "rediss"):
-            import redis
-
             with redis.Redis.from_url(
                 url, socket_timeout=context.timeout, socket_connect_timeout=context.timeout
             ) as client:
                 client.ping()
         else:
-            from kombu.connection import Connection
-
             with Connection(url, connect_timeout=context.timeout) as connection:  # type: ignore[no-untyped-call]
                 connection.ensure_connection(max_retries=1, timeout=context.timeout)
     except Exception as error:  # redis, kombu and socket errors alike: one sentence

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+# Imported here, not inside the checks: the checks run in threads at once, and celery's lazy
+# module (celery/__init__.py) can fail a first import made by two threads together.
+import redis
+
 from outage_notify.doctor.check import Context, Result, fail, ok, warn
+from outage_notify.worker import names
+from outage_notify.worker.beat_heartbeat import beat_age
+from outage_notify.worker.celery_app import create_celery
+from outage_notify.worker.heartbeat import PREFIX
 
 EMBEDDED_FIX = (
     "Check the running `serve` instead: its /readyz, and its log's DRY RUN and sweep lines."
@@ -19,10 +27,6 @@ def _embedded(what: str) -> Result:
 
 def _heartbeats(context: Context) -> str:
     """How many worker processes keep a heartbeat (" ; N beating"), or "" when unknown."""
-    import redis
-
-    from outage_notify.worker.heartbeat import PREFIX
-
     settings = context.settings
     if not settings.heartbeat_redis_url:
         return ""
@@ -42,9 +46,6 @@ def _heartbeats(context: Context) -> str:
 
 def workers(context: Context) -> Result:
     """Every queue has a worker that answers Celery's remote control."""
-    from outage_notify.worker import names
-    from outage_notify.worker.celery_app import create_celery
-
     settings = context.settings
     if settings.embedded:
         return _embedded("the worker")
@@ -79,10 +80,6 @@ def workers(context: Context) -> Result:
 
 def beat(context: Context) -> Result:
     """Beat's heartbeat in Redis is recent."""
-    import redis
-
-    from outage_notify.worker.beat_heartbeat import beat_age
-
     settings = context.settings
     if settings.embedded:
         return _embedded("beat (the sweeper, reminders and probes)")
