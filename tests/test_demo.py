@@ -14,6 +14,7 @@ from tests.test_cli import run
 
 # Each step's title, in the order the SOP has them (demo_words.yaml `steps`).
 STEPS = (
+    "0. Preflight:",
     "1. Detect:",
     "2. Tell:",
     "2b. Acknowledgements:",
@@ -40,6 +41,14 @@ def test_the_demo_plays_the_whole_sop_writes_the_report_and_explains_itself(
     where = [out.find(step) for step in STEPS]
     assert all(at >= 0 for at in where), [s for s, at in zip(STEPS, where, strict=True) if at < 0]
     assert where == sorted(where)
+
+    # 0: doctor ran against the demo's own service and fakes first, and said what it found.
+    preflight = " ".join(out[: out.index("1. Detect:")].split())
+    assert "Twilio accepted the credentials" in preflight
+    assert "Slack accepted the bot token" in preflight
+    assert "SMTP server" in preflight and "greets: 220" in preflight
+    assert "embedded mode" in preflight and "doctor: " in preflight
+    assert " fail " not in preflight and "0 fail" in preflight
 
     # 1-2: told in the readers' languages; São Paulo time, as every shipped contact reads it.
     assert "E-mail fora do ar" in out and "Email is not working" in out

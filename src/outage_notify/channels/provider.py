@@ -9,9 +9,9 @@ a provider, and a test can hand them a provider of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from outage_notify.channels.base import Channel, ChannelLimits
 from outage_notify.config.settings import Settings
@@ -34,6 +34,25 @@ class BuildOptions:
 BuildChannel = Callable[[Settings, BuildOptions], Channel]
 # Given the settings, the rate-limit buckets one message to an address takes a token from.
 BucketsFor = Callable[[Settings], Callable[[str], tuple[Bucket, ...]]]
+
+
+@dataclass(frozen=True)
+class CredentialAnswer:
+    """What a provider said when asked whether its settings work (`outage-notify doctor`)."""
+
+    # ok: accepted; warn: accepted, but something will surprise on the day; fail: refused.
+    status: Literal["ok", "warn", "fail"]
+    # One sentence: what was asked and what the provider answered (never a secret).
+    detail: str
+    # One sentence an operator acts on; empty when nothing is to be done.
+    fix: str = ""
+
+
+# Asks the provider, within `timeout` seconds, whether the configured credentials are accepted
+# (one cheap call each: Twilio's account fetch, Slack's auth.test); `addresses` are the
+# contacts' and broadcasts' addresses on its channel, for a provider that can check them
+# offline (Apprise URLs). Called only when the provider is configured.
+CheckCredentials = Callable[[Settings, Sequence[str], float], CredentialAnswer]
 
 
 def no_buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
@@ -72,6 +91,8 @@ class Provider:
     # DEVELOPMENT FAKE: adds the routes of the provider's fake to the shared fake server
     # (`outage_notify.integrations.fake_server`), which speaks its wire format to the real SDK.
     add_fake_routes: Callable[[web.Application], None] | None = None
+    # How `outage-notify doctor` asks the provider whether its settings work; None: it cannot.
+    check_credentials: CheckCredentials | None = None
 
 
 def by_channel(providers: Iterable[Provider]) -> Mapping[str, Provider]:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outage_notify.cli.contacts import contacts_app
+from outage_notify.cli.doctor import doctor_command
 from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.rehearsal import send_test_command
 from outage_notify.cli.templates import templates_app
@@ -319,6 +320,7 @@ def _check_config(settings: Settings) -> Directory:
 
 # Last, where its function stood: `--help` lists the commands in the order they are added.
 app.command("send-test")(send_test_command)
+app.command("doctor")(doctor_command)
 
 
 def main() -> None:

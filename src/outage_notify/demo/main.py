@@ -32,6 +32,10 @@ from outage_notify.config.settings import (
 )
 from outage_notify.demo.client import MONITOR, STAFF, TWILIO_AUTH, DemoClient
 from outage_notify.demo.sop import Cast, play
+from outage_notify.demo.words import say
+from outage_notify.doctor.configuration import settings_line
+from outage_notify.doctor.registry import diagnose
+from outage_notify.doctor.report import summary, to_table
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.service import build_service
@@ -41,6 +45,8 @@ from outage_notify.service import build_service
 DEMO_TIMEZONE = "America/Sao_Paulo"
 # The acknowledgement chase waits this long before the next channel (routing.yaml says 5 min).
 RENOTIFY_MINUTES = 0.05
+# Every service doctor asks is on this machine.
+DOCTOR_TIMEOUT = 3.0
 
 
 def demo_settings(
@@ -159,8 +165,6 @@ def run_demo(console: Console, report_dir: Path) -> Path:
         public = f"http://127.0.0.1:{sock.getsockname()[1]}"
         cast = cast_of(workdir / "contacts", base.default_lead)
         settings = demo_settings(base, fakes, mail, workdir, public, cast.lead)
-        # The outage is on before the service starts: the first probes already fail.
-        mail.mailbox.working = False
         service = build_service(settings)
         service.start_worker()
         server = uvicorn.Server(uvicorn.Config(service.api, log_level="warning"))
@@ -169,6 +173,10 @@ def run_demo(console: Console, report_dir: Path) -> Path:
         client = DemoClient(public, fakes)
         try:
             _wait_ready(public)
+            preflight(console, settings)
+            # The outage starts once doctor has seen the mail servers work (the first probe
+            # runs seconds later and fails).
+            mail.mailbox.working = False
             contacts = service.directory.contact_count
             return play(console, client, mail, cast, report_dir, settings, contacts)
         finally:
@@ -176,6 +184,14 @@ def run_demo(console: Console, report_dir: Path) -> Path:
             server.should_exit = True
             thread.join(10)
             service.stop()
+
+
+def preflight(console: Console, settings: Settings) -> None:
+    """`outage-notify doctor` against the demo's service and fakes, shown as its table."""
+    checks = diagnose(settings, settings_line(settings), timeout=DOCTOR_TIMEOUT)
+    console.rule(f"[bold]{say('steps.preflight')}")
+    console.print(to_table(checks))
+    console.print(say("lines.doctor", summary=summary(checks)), highlight=False)
 
 
 def _wait_ready(base: str) -> None:

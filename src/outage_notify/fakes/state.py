@@ -87,6 +87,11 @@ class FakeState:
         self.twilio_auth_token = twilio_auth_token
         self.callback_delay = DEFAULT_CALLBACK_DELAY
         self.callbacks_paused = False
+        # When set, the only Twilio auth token / Slack token the fakes accept: any other is
+        # refused as the vendor refuses a wrong one (`outage-notify doctor`'s tests). Empty:
+        # any well-formed credentials are accepted.
+        self.required_twilio_auth_token = ""
+        self.required_slack_token = ""
         self._callbacks: list[FakeCallback] = []
         self._callbacks_pending = 0
         self._records: list[FakeRecord] = []
@@ -98,7 +103,8 @@ class FakeState:
         self._last_ts = 0.0
 
     def reset(self, seed: int | None = None) -> None:
-        """Forget records, rejections, counters, faults and latency; keep DM ids stable."""
+        """Forget records, rejections, counters, faults, latency and required credentials; keep DM
+        ids stable."""
         with self._lock:
             self._records.clear()
             self._rejections.clear()
@@ -108,6 +114,8 @@ class FakeState:
             self._callbacks.clear()
             self.callback_delay = DEFAULT_CALLBACK_DELAY
             self.callbacks_paused = False
+            self.required_twilio_auth_token = ""
+            self.required_slack_token = ""
         self.faults.clear(seed)
 
     def count_request(self, channel: str) -> None:

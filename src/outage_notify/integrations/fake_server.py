@@ -228,6 +228,12 @@ class FakeProviders:
         self.state.faults.add(fault)
         return fault
 
+    def require_credentials(self, *, twilio_auth_token: str = "", slack_token: str = "") -> None:
+        """Accept only these credentials (empty: any well-formed one) until the next reset: any
+        other Twilio auth token gets 401 (code 20003), any other Slack token `invalid_auth`."""
+        self.state.required_twilio_auth_token = twilio_auth_token
+        self.state.required_slack_token = slack_token
+
     def clear_faults(self) -> None:
         self.state.faults.clear()
 

@@ -49,8 +49,9 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
         # The only schedule is an interval (the sweeper): nothing worth a schedule file, and the
-        # container's working directory is read-only for the service user.
-        beat_scheduler="celery.beat:Scheduler",
+        # container's working directory is read-only for the service user. Celery's in-memory
+        # scheduler, leaving a heartbeat in Redis that `outage-notify doctor` reads.
+        beat_scheduler="outage_notify.worker.beat_heartbeat:HeartbeatScheduler",
         beat_schedule=beat_schedule(settings),
     )
     holder = _RuntimeHolder(settings, runtime)

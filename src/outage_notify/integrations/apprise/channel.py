@@ -18,46 +18,13 @@ import apprise
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.capacity import LIMITS
 from outage_notify.config.settings import FallbackSettings
-from outage_notify.core.errors import PermanentError, TransientError
+from outage_notify.core.errors import TransientError
 from outage_notify.core.models import ChannelName, OutboundMessage
+from outage_notify.integrations.apprise.targets import load_target, schemes
 
-# Apprise 2.3 schemes that deliver by e-mail (SMTP or an e-mail API).
-EMAIL_SCHEMES = frozenset(
-    {
-        "mailto",
-        "mailtos",
-        "ses",
-        "sendgrid",
-        "mailgun",
-        "sparkpost",
-        "resend",
-        "o365",
-        "azure",
-        "brevo",
-        "mailersend",
-        "postmark",
-        "smtp2go",
-        "sendpulse",
-        "groundmail",
-        "acs",
-        "deltachat",
-        "deltachats",
-    }
-)
 # Apprise schemes whose plugin sends its `headers` dict with the request.
 HEADER_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms"})
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-def _schemes(service: object) -> set[str]:
-    found: set[str] = set()
-    for attribute in ("protocol", "secure_protocol"):
-        value = getattr(service, attribute, None)
-        if isinstance(value, str):
-            found.add(value.lower())
-        elif isinstance(value, tuple | list):
-            found.update(str(item).lower() for item in value)
-    return found
 
 
 def _failure_reason(result: apprise.AppriseResult) -> str:
@@ -77,28 +44,13 @@ class FallbackChannel:
         self._timeout = settings.timeout_seconds
 
     def _load(self, url: str, *, idempotency_key: str = "") -> apprise.Apprise:
-        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-        if scheme in EMAIL_SCHEMES:
-            raise PermanentError(
-                f"e-mail ({scheme}://) is never a fallback while e-mail is down", code="email_url"
-            )
-        notifier = apprise.Apprise()
-        if not notifier.add(url):
-            raise PermanentError("Apprise does not accept this URL", code="invalid_url")
-        services = list(notifier)
-        # Apprise splits a string on spaces and commas; one address must be one target.
-        if len(services) != 1:
-            raise PermanentError("an address must hold exactly one Apprise URL", code="invalid_url")
-        service = services[0]
-        if _schemes(service) & EMAIL_SCHEMES:
-            raise PermanentError(
-                "e-mail is never a fallback while e-mail is down", code="email_url"
-            )
+        notifier = load_target(url)
+        service = next(iter(notifier))
         # Apprise defaults to 4 s connect and 4 s read per request; the setting governs.
         service.socket_connect_timeout = self._timeout
         service.socket_read_timeout = self._timeout
         headers = getattr(service, "headers", None)
-        if idempotency_key and _schemes(service) & HEADER_SCHEMES and isinstance(headers, dict):
+        if idempotency_key and schemes(service) & HEADER_SCHEMES and isinstance(headers, dict):
             # Ours wins over one in the URL: a fixed key would make every message a repeat.
             headers[IDEMPOTENCY_HEADER] = idempotency_key
         return notifier

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.capacity import LIMITS
 from outage_notify.channels.console import mask_url
-from outage_notify.channels.provider import BuildOptions, Provider
+from outage_notify.channels.provider import BuildOptions, CredentialAnswer, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
 
@@ -20,6 +21,15 @@ def build(settings: Settings, options: BuildOptions) -> Channel:
     from outage_notify.integrations.apprise.channel import FallbackChannel
 
     return FallbackChannel(settings.fallback)
+
+
+def check_credentials(
+    settings: Settings, addresses: Sequence[str], timeout: float
+) -> CredentialAnswer:
+    """`outage-notify doctor`: every target URL parsed by Apprise, e-mail refused."""
+    from outage_notify.integrations.apprise.targets import check_targets
+
+    return check_targets(settings, addresses, timeout)
 
 
 def add_fake_routes(app: web.Application) -> None:
@@ -39,4 +49,5 @@ FALLBACK = Provider(
     build=build,
     redact_address=mask_url,
     add_fake_routes=add_fake_routes,
+    check_credentials=check_credentials,
 )

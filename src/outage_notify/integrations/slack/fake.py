@@ -231,7 +231,8 @@ async def dispatch(request: web.Request) -> web.StreamResponse:
             FakeRejection("slack", str(params.get("channel", "")), 200, "not_authed", False)
         )
         return slack_error("not_authed")
-    if not token.startswith("xox"):
+    required = state.required_slack_token
+    if not token.startswith("xox") or (required and token != required):
         state.reject(
             FakeRejection("slack", str(params.get("channel", "")), 200, "invalid_auth", False)
         )

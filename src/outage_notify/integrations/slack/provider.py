@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.capacity import LIMITS
-from outage_notify.channels.provider import BuildOptions, Provider
+from outage_notify.channels.provider import BuildOptions, CredentialAnswer, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
 from outage_notify.ratelimit.limiter import Bucket, slack_channel, slack_workspace
@@ -37,6 +37,15 @@ def buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
     return taken
 
 
+def check_credentials(
+    settings: Settings, addresses: Sequence[str], timeout: float
+) -> CredentialAnswer:
+    """`outage-notify doctor`: Slack's auth.test with the bot token."""
+    from outage_notify.integrations.slack.credentials import check_token
+
+    return check_token(settings, addresses, timeout)
+
+
 def add_fake_routes(app: web.Application) -> None:
     """DEVELOPMENT FAKE: the Slack Web API methods the channel and the API call."""
     from outage_notify.integrations.slack import fake
@@ -54,4 +63,5 @@ SLACK = Provider(
     buckets=buckets,
     rate_limited_codes=frozenset({"429", "ratelimited"}),
     add_fake_routes=add_fake_routes,
+    check_credentials=check_credentials,
 )

@@ -90,6 +90,9 @@ def authorised(request: web.Request, account_sid: str) -> bool:
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return False
+    required = state_of(request).required_twilio_auth_token
+    if required and password != required:
+        return False
     return bool(password) and (user == account_sid or user.startswith("SK"))
 
 

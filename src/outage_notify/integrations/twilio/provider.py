@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from outage_notify.channels.base import Channel
 from outage_notify.channels.capacity import LIMITS
-from outage_notify.channels.provider import BuildOptions, Provider
+from outage_notify.channels.provider import BuildOptions, CredentialAnswer, Provider
 from outage_notify.config.settings import Settings
 from outage_notify.core.models import ChannelName
 from outage_notify.core.redaction import mask_phone
@@ -33,13 +33,23 @@ def buckets(settings: Settings) -> Callable[[str], tuple[Bucket, ...]]:
     return lambda address: taken
 
 
+def check_credentials(
+    settings: Settings, addresses: Sequence[str], timeout: float
+) -> CredentialAnswer:
+    """`outage-notify doctor`: Twilio's account fetch with the configured credentials."""
+    from outage_notify.integrations.twilio.account import check_account
+
+    return check_account(settings, addresses, timeout)
+
+
 def add_fake_routes(app: web.Application) -> None:
-    """DEVELOPMENT FAKE: Twilio's Messages API with its status callbacks, Lookup v2, and the
-    control route that posts an incoming text."""
+    """DEVELOPMENT FAKE: Twilio's Messages API with its status callbacks, the Account resource,
+    Lookup v2, and the control route that posts an incoming text."""
     # Imported here: only the fake server needs aiohttp's server side and the fakes' state.
-    from outage_notify.integrations.twilio import fake, fake_inbound, fake_lookup
+    from outage_notify.integrations.twilio import fake, fake_account, fake_inbound, fake_lookup
 
     fake.add_routes(app)
+    fake_account.add_routes(app)
     fake_lookup.add_routes(app)
     fake_inbound.add_routes(app)
 
@@ -56,4 +66,5 @@ SMS = Provider(
     rate_limited_codes=frozenset({"20429"}),
     redact_address=mask_phone,
     add_fake_routes=add_fake_routes,
+    check_credentials=check_credentials,
 )

@@ -1,0 +1,1 @@
+"""`outage-notify doctor` against the real service parts and the fakes."""
