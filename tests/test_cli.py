@@ -265,3 +265,9 @@ def test_a_template_too_long_without_free_text_is_refused_naming_its_file(
     # The users file, or the default file that extends it (preview stops at the first).
     assert str(wordy.parent / "update.") in output and "without any free text" in output
     assert "Traceback" not in output
+
+
+def test_reload_in_embedded_mode_says_how_instead() -> None:
+    result = run("reload")
+    assert result.returncode == 2
+    assert "SIGHUP" in result.stderr and "--url" in result.stderr
