@@ -33,7 +33,7 @@ def reload_command(
         typer.Option(
             min=0.5, help="Seconds to wait for answers: a worker reads every contact again."
         ),
-    ] = 30.0,
+    ] = 60.0,
 ) -> None:
     """Reload contacts, routing and templates in every worker (via the broker) and the API.
 
