@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -265,3 +266,49 @@ def test_a_template_too_long_without_free_text_is_refused_naming_its_file(
     # The users file, or the default file that extends it (preview stops at the first).
     assert str(wordy.parent / "update.") in output and "without any free text" in output
     assert "Traceback" not in output
+
+
+def test_reload_in_embedded_mode_says_how_instead() -> None:
+    result = run("reload")
+    assert result.returncode == 2
+    assert "SIGHUP" in result.stderr and "--url" in result.stderr
+
+
+def test_sighup_reloads_serve_and_a_broken_template_leaves_it_degraded(
+    tmp_path: Path, redis_url: str
+) -> None:
+    """Embedded `serve`: the API and its worker share one snapshot, which SIGHUP reloads."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    update = templates / "en" / "sms" / "update.users.j2"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+
+    def config() -> dict[str, Any]:
+        found: dict[str, Any] = httpx.get(f"{url}/readyz", timeout=5).json()
+        return found
+
+    with in_own_session(
+        tmp_path,
+        redis_url,
+        *("serve", "--port", str(port)),
+        env={"OUTAGE_NOTIFY_BROKER_URL": "", "OUTAGE_NOTIFY_TEMPLATES_DIR": str(templates)},
+    ) as serve:
+        wait_for(lambda: _status(f"{url}/readyz") == 200, timeout=90, what="serve")
+        first = config()["config"]["hash"]
+        update.write_text(update.read_text().replace("Email still", "Mail still", 1))
+        os.kill(serve.pid, signal.SIGHUP)
+        wait_for(lambda: config()["config"]["reloads"] == 1, timeout=90, what="the reload")
+        second = config()["config"]["hash"]
+        assert second != first
+
+        update.write_text(update.read_text().replace("{% if message %}", "{% if message %", 1))
+        os.kill(serve.pid, signal.SIGHUP)
+        wait_for(lambda: config()["config"]["failures"] == 1, timeout=90, what="the refusal")
+        ready = config()
+        assert ready["status"] == "ok" and ready["config"]["hash"] == second
+        assert ready["checks"]["config"].startswith(f"degraded: reload refused, snapshot {second}")
+        assert "update.users.j2" in ready["config"]["error"]
+        assert serve.poll() is None

@@ -2,7 +2,8 @@
 
 This builds a process once at its start. What a worker process holds while it runs (database,
 contacts, templates, channels) is `worker.runtime.WorkerRuntime`; the service hands it the
-contacts it read, so an embedded worker and the API share one copy.
+configuration snapshot it read (`messages.live_config.LiveConfig`), so an embedded worker and
+the API share one copy, and one reload (SIGHUP, `POST /api/v1/admin/reload`) covers both.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.integrations.registry import PROVIDERS
-from outage_notify.messages.template_check import load_and_check
+from outage_notify.messages.live_config import LiveConfig
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -28,10 +29,15 @@ from outage_notify.worker.runtime import WorkerRuntime
 @dataclass
 class Service:
     settings: Settings
-    directory: Directory
+    config: LiveConfig
     celery: Celery
     api: FastAPI
     worker: EmbeddedWorker | None = None
+
+    @property
+    def directory(self) -> Directory:
+        """The contacts in force (a reload may replace them)."""
+        return self.config.current().directory
 
     def start_worker(self) -> None:
         """In embedded mode, run the worker and the sweeper inside this process."""
@@ -56,7 +62,8 @@ class Service:
         console.print(f"[bold]outage_notify[/] on http://{host}:{port} — {mode}")
         console.print(
             f"database {_safe(s.database_url)}; contacts {s.contacts_dir} "
-            f"({self.directory.contact_count} contacts); templates {s.templates_dir}"
+            f"({self.directory.contact_count} contacts); templates {s.templates_dir}; "
+            f"snapshot {self.config.current().hash} (SIGHUP reloads them)"
         )
         for provider in PROVIDERS:
             if not provider.configured(s):
@@ -87,20 +94,17 @@ def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service
 
     The API and the embedded worker read the time from the one `clock`.
     """
-    directory, problems = load_and_check(settings)
-    if problems:
-        from outage_notify.core.errors import TemplateError
-
-        raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
+    config = LiveConfig.load(settings, clock=clock)
     upgrade(create_store_engine(settings.database_url))
-    # The embedded worker plans with the contacts the API already holds: one copy, read once.
-    runtime = WorkerRuntime(settings, directory=directory, clock=clock)
+    # The embedded worker plans with the snapshot the API already holds: one copy, read once,
+    # reloaded once for both.
+    runtime = WorkerRuntime(settings, config=config, clock=clock)
     celery = create_celery(settings, runtime=runtime)
     return Service(
         settings,
-        directory,
+        config,
         celery,
-        create_app(settings, celery=celery, directory=directory, clock=clock),
+        create_app(settings, celery=celery, config=config, clock=clock),
     )
 
 
@@ -113,10 +117,16 @@ def api_from_environment() -> FastAPI:
 
     The supervising `serve` has validated the configuration and migrated the schema; each
     process loads its own contacts and enqueues on BROKER_URL (never embedded: `serve`
-    refuses more than one process without a broker).
+    refuses more than one process without a broker). Each reloads its snapshot on a SIGHUP
+    of its own (uvicorn's supervisor answers SIGHUP by restarting the processes).
     """
+    import signal
+
+    from outage_notify.messages.live_config import sighup_handler
     from outage_notify.observability.logs import configure_logging
 
     settings = Settings()
     configure_logging(settings)
-    return create_app(settings, celery=create_celery(settings))
+    app = create_app(settings, celery=create_celery(settings))
+    signal.signal(signal.SIGHUP, sighup_handler(app.state.config))
+    return app

@@ -70,9 +70,12 @@ def test_broker_down_answers_503_and_the_retry_is_accepted_once_it_is_back(
     retry = up.post("/api/v1/webhooks/alertmanager", json=FIRING, headers=MONITOR)
     assert retry.status_code == 202
     assert retry.json()["status"] == "duplicate"
-    assert up.get("/readyz").json() == {
-        "status": "ok",
-        "checks": {"database": "ok", "broker": "ok"},
+    ready = up.get("/readyz").json()
+    assert ready["status"] == "ok"
+    assert ready["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "config": f"ok: snapshot {ready['config']['hash']}",
     }
 
 

@@ -38,7 +38,7 @@ def context(service: RunningService) -> ActionContext:
         sessions=state.sessions,
         enqueuer=state.enqueuer,
         settings=state.settings,
-        directory=state.directory,
+        directory=state.config.current().directory,
         client="sms-test",
         clock=state.clock,
     )

@@ -127,6 +127,8 @@ ENDPOINTS = [
         {"status": "done"},
     ),
     Endpoint("GET", "/api/v1/audit", "admin"),
+    # Reloads the contacts and templates (unchanged here: the same snapshot again).
+    Endpoint("POST", "/api/v1/admin/reload", "admin"),
     Endpoint("GET", "/api/v1/events", "staff", params={"state": "failed"}),
     Endpoint("POST", "/api/v1/events/{event}/retry", "staff", 202),
 ]

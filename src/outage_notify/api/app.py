@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError as DatabaseError
 
 from outage_notify.api import (
     action_items,
+    admin,
     health,
     incident_records,
     incidents,
@@ -44,11 +45,9 @@ from outage_notify.api.responses import (
     WEBHOOK,
 )
 from outage_notify.config.settings import Settings
-from outage_notify.contacts.directory import Directory
-from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.models import storable
-from outage_notify.messages.public_words import PublicWords
+from outage_notify.messages.live_config import LiveConfig
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
 
@@ -63,10 +62,14 @@ def create_app(
     settings: Settings,
     *,
     celery: Celery,
-    directory: Directory | None = None,
+    config: LiveConfig | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
-    """An API bound to `settings`, enqueueing on `celery`'s broker, reading time from `clock`."""
+    """An API bound to `settings`, enqueueing on `celery`'s broker, reading time from `clock`.
+
+    `config` is the contacts and templates snapshot, shared with an embedded worker; without
+    it the API loads its own.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -92,11 +95,10 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = create_session_factory(engine)
     app.state.enqueuer = Enqueuer(celery)
-    # Loaded at start-up so a bad contacts folder stops the service before it takes traffic.
-    app.state.directory = directory or load_contacts(settings)
-    # What the status page calls services and components (never alert text); a bad file
-    # stops the service at start rather than the page during an outage.
-    app.state.public_words = PublicWords.load(settings.templates_dir)
+    # Loaded at start-up so a bad contacts folder stops the service before it takes traffic
+    # (`serve` checked the templates already); a reload later keeps the old snapshot instead
+    # (messages/live_config.py). Routes read `directory_of` and `snapshot_of` (api/deps.py).
+    app.state.config = config or LiveConfig.load(settings, clock=clock, check_templates=False)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NulGuard)
 
@@ -131,6 +133,7 @@ def create_app(
     app.include_router(metrics_api.router)
     app.include_router(audit_api.router, responses=STAFF_READ)
     app.include_router(events_api.router, responses=STAFF_WRITE)
+    app.include_router(admin.router, responses=STAFF_WRITE)
     return app
 
 

@@ -79,6 +79,7 @@ def incident_detail(
                 created_by=u.created_by,
                 planned=u.planned_at is not None,
                 public=u.public,
+                config_hash=u.config_hash,
             )
             for u in updates
         ],

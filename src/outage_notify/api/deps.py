@@ -30,8 +30,11 @@ from outage_notify.actions.staff import (
 )
 from outage_notify.api.auth_first import AuthenticateFirst, authenticates, once
 from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
+from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import Clock
 from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
+from outage_notify.messages.live_config import LiveConfig
+from outage_notify.messages.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 # Both only document the schemes in OpenAPI; `presented_token` reads the header itself.
@@ -76,6 +79,21 @@ def clock_of(request: Request) -> Clock:
     return clock
 
 
+def config_of(request: Request) -> LiveConfig:
+    config: LiveConfig = request.app.state.config
+    return config
+
+
+def snapshot_of(request: Request) -> Snapshot:
+    """The contacts and templates in force now: a route reading several parts takes it once."""
+    return config_of(request).current()
+
+
+def directory_of(request: Request) -> Directory:
+    """The contacts, routing and components in force now (a reload may have replaced them)."""
+    return snapshot_of(request).directory
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -87,7 +105,7 @@ def action_context(request: Request) -> ActionContext:
         sessions=state.sessions,
         enqueuer=state.enqueuer,
         settings=state.settings,
-        directory=state.directory,
+        directory=directory_of(request),
         client=client_address(request),
         clock=state.clock,
     )

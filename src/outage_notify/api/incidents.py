@@ -15,6 +15,7 @@ from outage_notify.api.deps import (
     Staff,
     action_context,
     clock_of,
+    directory_of,
     domain_errors,
     staff_router,
 )
@@ -52,7 +53,7 @@ def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
 
 
 def check_lead(request: Request, lead: str | None) -> None:
-    if lead and find_contact(request.app.state.directory, lead) is None:
+    if lead and find_contact(directory_of(request), lead) is None:
         raise _invalid("lead", lead, f"field 'lead': no contact with id {lead!r} in the contacts")
 
 
@@ -61,7 +62,7 @@ def check_components(request: Request, components: list[str] | None) -> None:
     typo ("webmial") would otherwise select no audience, and nobody would be told."""
     if components is None:
         return
-    catalogue = request.app.state.directory.components
+    catalogue = directory_of(request).components
     unknown = catalogue.unknown(components)
     if unknown:
         raise _invalid(
@@ -75,7 +76,7 @@ def check_components(request: Request, components: list[str] | None) -> None:
 def _check_audiences(request: Request, audiences: list[str] | None) -> None:
     if audiences is None:
         return
-    known = request.app.state.directory.audiences
+    known = directory_of(request).audiences
     unknown = sorted(set(audiences) - set(known))
     if unknown:
         raise _invalid(
@@ -217,7 +218,7 @@ def get_incident(
         db,
         incident_id,
         now=clock_of(request).now(),
-        deadlines=ack_deadlines(request.app.state.directory.routing),
+        deadlines=ack_deadlines(directory_of(request).routing),
     )
     detail = bodies.incident_detail(
         row,

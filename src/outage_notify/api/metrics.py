@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, HTTPException, Request, Response, status
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
-from outage_notify.api.deps import clock_of
+from outage_notify.api.deps import clock_of, config_of
 from outage_notify.observability.metrics import registry_for
 
 router = APIRouter()
@@ -37,5 +37,6 @@ def metrics(request: Request, authorization: Annotated[str | None, Header()] = N
         broker_url=settings.broker_url,
         key_prefix=settings.redis_key_prefix,
         clock=clock_of(request),
+        config=config_of(request),
     )
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

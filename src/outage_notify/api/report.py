@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import HTTPException, Query, Request, Response, status
 
-from outage_notify.api.deps import DB, Staff, clock_of, staff_router
+from outage_notify.api.deps import DB, Staff, clock_of, directory_of, staff_router
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
 from outage_notify.report.model import Report
@@ -51,7 +51,7 @@ def get_report(
         incident_id,
         now=clock_of(request).now(),
         cadence_minutes=request.app.state.settings.update_cadence_minutes,
-        deadlines=ack_deadlines(request.app.state.directory.routing),
+        deadlines=ack_deadlines(directory_of(request).routing),
         timezone=request.app.state.settings.timezone,
         locale=request.app.state.settings.default_locale,
     )

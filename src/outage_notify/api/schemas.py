@@ -226,6 +226,11 @@ class UpdateOut(BaseModel):
     created_by: str
     planned: bool
     public: bool = Field(description="Its message may be shown on the public status page.")
+    config_hash: str | None = Field(
+        default=None,
+        description="The contacts and templates snapshot it was planned with (short sha256);"
+        " null until planned.",
+    )
 
 
 class IncidentOut(BaseModel):
@@ -345,9 +350,39 @@ class DeliveryPage(BaseModel):
     )
 
 
+class ConfigOut(BaseModel):
+    """The contacts and templates snapshot this process works with, and its last reload."""
+
+    hash: str = Field(description="Short sha256 of the contacts and templates folders in force.")
+    loaded_at: datetime
+    reloads: int = Field(description="Reloads that replaced the snapshot since the start.")
+    failures: int = Field(description="Reloads refused since the start.")
+    error: str | None = Field(
+        description="Why the last reload was refused (the old snapshot stays in force);"
+        " null once a later one passed."
+    )
+    failed_at: datetime | None
+
+
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class Readiness(Health):
+    """/readyz: the checks, and the configuration snapshot this process works with."""
+
+    config: ConfigOut
+
+
+class ReloadOut(BaseModel):
+    """One reload of this API process (and, embedded, its worker)."""
+
+    hash: str = Field(description="The snapshot in force afterwards.")
+    changed: bool = Field(description="The new snapshot differs from the one before.")
+    error: str | None = Field(
+        default=None, description="Why the folders were refused; the old snapshot stays."
+    )
 
 
 class AuditEntryOut(BaseModel):

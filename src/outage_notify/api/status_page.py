@@ -1,8 +1,8 @@
 """The public status page: GET /status (HTML), /status.json and /status/feed.atom; no login.
 
 What is public is decided in `outage_notify.status.page`; this module loads, calls, renders.
-The public words for services and components (`{templates}/{locale}/public.yaml`) are read
-at start-up (`create_app`) into `app.state.public_words`.
+The public words for services and components (`{templates}/{locale}/public.yaml`) come with
+the templates' snapshot in force (`messages/snapshot.py`: read at start, swapped by a reload).
 The page's address in user messages is `settings.status_page_url`, or when that is empty
 `public_base_url + "/status"`; the feed lives at `public_base_url + "/status/feed.atom"`.
 When `OUTAGE_NOTIFY_PUBLIC_BASE_URL` is not set, the page's own links are built from the
@@ -26,7 +26,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
-from outage_notify.api.deps import DB, clock_of, settings_of
+from outage_notify.api.deps import DB, clock_of, settings_of, snapshot_of
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.alternatives import STATUS_PAGE, alternatives_for
 from outage_notify.messages.catalogs import locales
@@ -96,12 +96,12 @@ def known_locales(settings: Settings) -> tuple[str, ...]:
 
 
 def words_of(request: Request) -> PublicWords:
-    words: PublicWords = request.app.state.public_words
-    return words
+    return snapshot_of(request).renderer.public_words
 
 
 def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
-    settings, words = settings_of(request), words_of(request)
+    settings, snapshot = settings_of(request), snapshot_of(request)
+    words = snapshot.renderer.public_words
     locale = page_locale(lang, default=settings.default_locale, known=known_locales(settings))
     opened = status_store.open_incidents(db)
     resolved = status_store.resolved_incidents(db, limit=PAST_LIMIT)
@@ -112,11 +112,11 @@ def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
         updates=updates,
         resolved=resolved,
         organisation=settings.organisation_name,
-        alternatives=alternatives_for(settings, request.app.state.directory, STATUS_PAGE, locale),
+        alternatives=alternatives_for(settings, snapshot.directory, STATUS_PAGE, locale),
         locale=locale,
         now=clock_of(request).now(),
         words=words,
-        catalogue=request.app.state.directory.components,
+        catalogue=snapshot.directory.components,
     )
 
 

@@ -10,40 +10,21 @@ from __future__ import annotations
 from fastapi import Request
 
 from outage_notify.actions.staff import ActionResult
+from outage_notify.api.deps import snapshot_of
 from outage_notify.api.schemas import TruncationOut
+from outage_notify.contacts.directory import Directory
 from outage_notify.incidents.update_messages import Combos, audience_combos, truncations
-from outage_notify.messages.budget import Budgets, for_directory
-from outage_notify.messages.rendering import Renderer
 from outage_notify.store.tables import UpdateRow
 
 
-def _renderer(request: Request) -> Renderer:
+def _combos(request: Request, directory: Directory) -> Combos:
     state = request.app.state
-    cached = getattr(state, "renderer", None)
-    # A contacts reload may bring a new components catalogue: its names are the renderer's.
-    if cached is None or cached.components is not state.directory.components:
-        settings = state.settings
-        state.renderer = Renderer(
-            settings.templates_dir,
-            sms_transliterate=settings.sms_transliterate,
-            components=state.directory.components,
-        )
-    renderer: Renderer = state.renderer
-    return renderer
-
-
-def _per_directory(request: Request) -> tuple[Budgets, Combos]:
-    state = request.app.state
-    cached = getattr(state, "message_budgets", None)
+    cached = getattr(state, "audience_combos", None)
     # Keyed by the directory object: a contacts reload brings new targets and locales.
-    if cached is None or cached[0] is not state.directory:
-        settings, directory = state.settings, state.directory
-        state.message_budgets = (
-            directory,
-            for_directory(settings, directory),
-            audience_combos(settings, directory),
-        )
-    return state.message_budgets[1], state.message_budgets[2]
+    if cached is None or cached[0] is not directory:
+        state.audience_combos = (directory, audience_combos(state.settings, directory))
+    combos: Combos = state.audience_combos[1]
+    return combos
 
 
 def truncated(request: Request, done: ActionResult) -> list[TruncationOut]:
@@ -56,9 +37,17 @@ def truncated(request: Request, done: ActionResult) -> list[TruncationOut]:
         if update is None:
             return []
         session.expunge(update)
-    budgets, combos = _per_directory(request)
+    # The renderer and budgets the worker plans with: the snapshot in force.
+    snapshot = snapshot_of(request)
+    combos = _combos(request, snapshot.directory)
     found = truncations(
-        state.settings, state.directory, _renderer(request), budgets, done.incident, update, combos
+        state.settings,
+        snapshot.directory,
+        snapshot.renderer,
+        snapshot.budgets,
+        done.incident,
+        update,
+        combos,
     )
     return [
         TruncationOut(

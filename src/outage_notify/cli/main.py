@@ -12,13 +12,14 @@ from outage_notify.cli.contacts import contacts_app
 from outage_notify.cli.doctor import doctor_command
 from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.rehearsal import send_test_command
+from outage_notify.cli.reload import reload_command
 from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
 from outage_notify.observability.logs import configure_logging
 
 if TYPE_CHECKING:
-    from outage_notify.contacts.directory import Directory
+    from outage_notify.messages.live_config import LiveConfig
 
 app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -41,8 +42,11 @@ def serve(
     ] = 1,
 ) -> None:
     """Run the API (and, without BROKER_URL, a worker in the same process)."""
+    import signal
+
     import uvicorn
 
+    from outage_notify.messages.live_config import sighup_handler
     from outage_notify.service import API_FACTORY, build_service
 
     settings = load_settings()
@@ -73,6 +77,8 @@ def serve(
         fail(str(error))
     service.announce(console, host=host, port=port)
     service.start_worker()
+    # The API and the embedded worker share the snapshot: one reload covers both.
+    signal.signal(signal.SIGHUP, sighup_handler(service.config))
     try:
         # log_config=None: uvicorn's loggers go through our handler (and its redaction)
         # instead of handlers of their own.
@@ -122,6 +128,7 @@ def worker(
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
     from outage_notify.worker.priority import lower_cpu_priority
+    from outage_notify.worker.reload_control import install_sighup
     from outage_notify.worker.runtime import WorkerRuntime
 
     settings = load_settings()
@@ -134,12 +141,13 @@ def worker(
     # Before the contacts are read and the pool forks: reading 100,000 contacts is seconds of CPU
     # a bulk worker restarting mid-outage should not take from the lane worker either.
     lower_cpu_priority(settings.worker_nice if nice is None else nice)
-    directory = _check_config(settings)
+    config = _check_config(settings)
     configure_logging(settings)
     # The prefork children inherit the contacts read here instead of each reading them again
     # on its first task (seconds for 100,000 contacts, which the first plan of an outage would
     # wait for); frozen, the collector leaves their pages shared between the children.
-    celery = create_celery(settings, runtime=WorkerRuntime(settings, directory=directory))
+    celery = create_celery(settings, runtime=WorkerRuntime(settings, config=config))
+    install_sighup(celery)
     gc.freeze()
     celery.worker_main(
         [
@@ -305,22 +313,20 @@ def db_upgrade() -> None:
     console.print("schema is up to date")
 
 
-def _check_config(settings: Settings) -> Directory:
-    """The contacts, once they and the templates are found valid; exits otherwise."""
-    from outage_notify.messages.template_check import load_and_check
+def _check_config(settings: Settings) -> LiveConfig:
+    """The contacts and templates, once found valid; exits otherwise."""
+    from outage_notify.messages.live_config import LiveConfig
 
     try:
-        directory, problems = load_and_check(settings)
+        return LiveConfig.load(settings)
     except ConfigError as error:
         fail(str(error))
-    if problems:
-        fail(f"{len(problems)} template problem(s): " + "; ".join(problems))
-    return directory
 
 
 # Last, where its function stood: `--help` lists the commands in the order they are added.
 app.command("send-test")(send_test_command)
 app.command("doctor")(doctor_command)
+app.command("reload")(reload_command)
 
 
 def main() -> None:

@@ -59,12 +59,9 @@ def _compiled(path: Path, locale: str) -> bytes:
     return compiled.getvalue()
 
 
-@cache
-def translations(templates_dir: Path, locale: str) -> NullTranslations:
-    """The translations for a reader of `locale`, falling back along its chain to English.
-
-    Cached per process: catalogs, like templates, are read once (restart to reload).
-    """
+def load_translations(templates_dir: Path, locale: str) -> NullTranslations:
+    """The translations for a reader of `locale`, falling back along its chain to English,
+    read now: a Renderer keeps those of its snapshot (messages/snapshot.py)."""
     folders = [f for f in chain(templates_dir, locale) if f != SOURCE_LOCALE]
     found = [
         Translations(BytesIO(_compiled(catalog_path(templates_dir, folder), folder)), DOMAIN)
@@ -77,6 +74,11 @@ def translations(templates_dir: Path, locale: str) -> NullTranslations:
     for later in found[1:]:
         first.add_fallback(later)
     return first
+
+
+# Cached per process for the system's words (`Words`: reports, replies, the status page's
+# phrases); the messages' renderer reads its own with each snapshot.
+translations = cache(load_translations)
 
 
 def N_(message: str) -> str:  # the gettext name `pybabel extract` knows

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2 import StrictUndefined, Template, TemplateNotFound
 from jinja2 import TemplateSyntaxError as JinjaSyntaxError
 from jinja2.environment import TemplateModule
 from jinja2.sandbox import SandboxedEnvironment
@@ -41,7 +41,7 @@ from outage_notify.core.models import (
     RenderedMessage,
     UpdateKind,
 )
-from outage_notify.messages.catalogs import translations
+from outage_notify.messages.catalogs import load_translations
 from outage_notify.messages.context import IncidentView as IncidentView
 from outage_notify.messages.context import MessageContext as MessageContext
 from outage_notify.messages.filters import finalizer, time_filter
@@ -58,6 +58,7 @@ from outage_notify.messages.fitting import (
 )
 from outage_notify.messages.public_words import PublicWords
 from outage_notify.messages.sms_encoding import measure_sms
+from outage_notify.messages.template_sources import PinnedLoader, template_sources
 from outage_notify.messages.transliteration import transliterate_sms
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
@@ -128,6 +129,15 @@ class Renderer:
         self._labels: dict[str, str] = {}
         self._requests: dict[str, tuple[str, ...]] = {}
         self.public_words = PublicWords.load(self.templates_dir)
+        # Every template and catalog is read now, not when first rendered: a renderer is part of
+        # a validated snapshot (messages/snapshot.py), and a file edited later must never reach
+        # readers before a reload has checked it.
+        self._sources = {
+            locale: template_sources(self.templates_dir / locale) for locale in self.locales
+        }
+        self._translations = {
+            locale: load_translations(self.templates_dir, locale) for locale in self.locales
+        }
 
     def render(
         self, *, channel: ChannelName, context: MessageContext, budget: Budget | None = None
@@ -348,8 +358,11 @@ class Renderer:
 
     def _environment(self, locale: str, channel: ChannelName) -> SandboxedEnvironment:
         if (locale, channel) not in self._environments:
+            sources = self._sources.get(locale)
+            if sources is None:
+                sources = self._sources[locale] = template_sources(self.templates_dir / locale)
             environment = SandboxedEnvironment(
-                loader=FileSystemLoader(self.templates_dir / locale),
+                loader=PinnedLoader(sources),
                 # `_()`, `ngettext()` and {% trans %} read the locale's catalog (`catalogs`).
                 extensions=["jinja2.ext.i18n"],
                 undefined=StrictUndefined,
@@ -361,8 +374,10 @@ class Renderer:
                 keep_trailing_newline=False,
             )
             del environment.filters["safe"]
+            if locale not in self._translations:
+                self._translations[locale] = load_translations(self.templates_dir, locale)
             environment.install_gettext_translations(  # type: ignore[attr-defined]
-                translations(self.templates_dir, locale), newstyle=True
+                self._translations[locale], newstyle=True
             )
             environment.filters["time"] = time_filter(locale)
             environment.filters["component"] = self.public_words.component_filter(

@@ -18,6 +18,8 @@ from any API replica, and nothing is lost when a worker restarts.
     outage_notify_first_message_seconds{audience}           histogram: opened -> first message
     outage_notify_events{state}                             gauge: events pending/applied/failed
 
+and the scraped process's configuration snapshot (`observability.config_metrics`).
+
 `channel` is "none" for a delivery not yet attempted. Waits for a rate-limit token inside a
 worker (up to RATELIMIT_MAX_WAIT_SECONDS) leave no row, so they are not counted; a send that
 could not get a token in time is deferred and shows in `deliveries_waiting`.
@@ -33,6 +35,8 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
+from outage_notify.messages.live_config import LiveConfig
+from outage_notify.observability.config_metrics import ConfigCollector
 from outage_notify.store import events as event_store
 from outage_notify.store import metrics as figures
 from outage_notify.worker import names
@@ -104,13 +108,17 @@ def registry_for(
     broker_url: str,
     key_prefix: str = "",
     clock: Clock = SYSTEM_CLOCK,
+    config: LiveConfig | None = None,
 ) -> CollectorRegistry:
-    """A registry holding only our collector (no process metrics of whichever API replica)."""
+    """A registry holding only our collectors (no process metrics of whichever API replica);
+    with `config`, the scraped process's snapshot too (`observability.config_metrics`)."""
     depths: QueueDepths | None = None
     if broker_url.partition("://")[0] in ("redis", "rediss"):
         depths = lambda: redis_queue_depths(broker_url, key_prefix=key_prefix)  # noqa: E731
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StoreCollector(sessions, queue_depths=depths, clock=clock))
+    if config is not None:
+        registry.register(ConfigCollector(config))
     return registry
 
 

@@ -173,6 +173,9 @@ class UpdateRow(Base):
     staff_text: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Staff changed the affected components with it: {"added": [...], "restored": [...]}.
     scope: Mapped[UpdateScope | None] = mapped_column(JSON, nullable=True)
+    # The configuration snapshot (contacts and templates, messages/snapshot.py) it was planned
+    # with; None until planned, and for updates planned before snapshots had a hash.
+    config_hash: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class MessageRow(Base):

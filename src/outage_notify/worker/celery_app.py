@@ -59,6 +59,9 @@ def create_celery(settings: Settings, *, runtime: WorkerRuntime | None = None) -
     from outage_notify.worker.tasks import register_tasks
 
     register_tasks(app, holder.get)
+    # Registers the `outage-notify reload` remote-control command with Celery's worker panel.
+    from outage_notify.worker import reload_control  # noqa: F401
+
     return app
 
 

@@ -55,6 +55,8 @@ def current_messages(
         )
     }
     kinds = planned_kinds(session, incidents.keys())
+    # Re-sends and channel moves say what the snapshot in force says, one for the batch.
+    snapshot = runtime.snapshot()
     rendered: dict[Key, RenderedMessage] = {}
     found: dict[int, RenderedMessage] = {}
     for row in rows:
@@ -64,9 +66,9 @@ def current_messages(
         if key not in rendered:
             render = renderer_for(
                 runtime.settings,
-                runtime.directory,
-                runtime.renderer,
-                runtime.budgets,
+                snapshot.directory,
+                snapshot.renderer,
+                snapshot.budgets,
                 incident,
                 update,
                 current=True,

@@ -1,7 +1,8 @@
 """What a worker process holds: database, contacts, templates, channels on an I/O loop, the clock.
 
 Built lazily in the process that uses it (after a prefork fork, never before), once; only the
-contacts, plain data, may be handed in read before the fork.
+configuration snapshot (contacts and templates, plain data) may be handed in read before the
+fork. That snapshot is live: `config.reload()` swaps it (messages/live_config.py).
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from outage_notify.channels.base import Channel
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
-from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.delivery.stale_claims import Liveness
 from outage_notify.delivery.throttling import Throttle
 from outage_notify.integrations.registry import PROVIDERS
-from outage_notify.messages.budget import Budgets, for_directory
+from outage_notify.messages.budget import Budgets
+from outage_notify.messages.live_config import LiveConfig
 from outage_notify.messages.rendering import Renderer
+from outage_notify.messages.snapshot import Snapshot
 from outage_notify.ratelimit.limiter import limiter_for
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.heartbeat import Heartbeat
@@ -46,17 +48,17 @@ class WorkerRuntime:
         self,
         settings: Settings,
         *,
-        directory: Directory | None = None,
+        config: LiveConfig | None = None,
         clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
         # Every step of this worker reads the time here, as does its rate limiter.
         self.clock = clock
-        if directory is not None:
+        if config is not None:
             # Read already: before the fork by `outage-notify worker` (the children share it),
             # or by `serve` for its API (embedded). Reading 100,000 contacts takes seconds that
             # an outage's first plan would otherwise wait for.
-            self.__dict__["directory"] = directory
+            self.__dict__["config"] = config
         self._lock = threading.Lock()
         self._io: LoopThread | None = None
         self._channels: dict[str, Channel] | None = None
@@ -74,22 +76,30 @@ class WorkerRuntime:
         return create_session_factory(self.engine)
 
     @cached_property
-    def directory(self) -> Directory:
-        # Not with `self.renderer`: that one names components with this folder's catalogue.
-        return load_contacts(self.settings)
+    def config(self) -> LiveConfig:
+        """Contacts, routing and templates; reloaded (and then fully checked) without a restart.
 
-    @cached_property
+        Built here only when nothing handed one in (tests, a process `serve` or `worker`
+        did not start): the templates are not rendered on samples first, as before.
+        """
+        return LiveConfig.load(self.settings, clock=self.clock, check_templates=False)
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot in force: a step that reads several of its parts takes it once."""
+        return self.config.current()
+
+    @property
+    def directory(self) -> Directory:
+        return self.snapshot().directory
+
+    @property
     def budgets(self) -> Budgets:
         """What each audience's bodies may take per channel (SMS segments, Apprise limits)."""
-        return for_directory(self.settings, self.directory)
+        return self.snapshot().budgets
 
-    @cached_property
+    @property
     def renderer(self) -> Renderer:
-        return Renderer(
-            self.settings.templates_dir,
-            sms_transliterate=self.settings.sms_transliterate,
-            components=self.directory.components,
-        )
+        return self.snapshot().renderer
 
     def status_callback_url(self) -> str | None:
         """Where Twilio reports delivery (api/twilio_callbacks.py), unless turned off."""

@@ -73,7 +73,9 @@ class Planned:
 def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
     """Write one delivery per recipient of an update (once); return the delivery ids."""
     now = runtime.clock.now()
-    directory = runtime.directory
+    # One snapshot for the whole plan: a reload meanwhile never mixes two versions.
+    snapshot = runtime.snapshot()
+    directory = snapshot.directory
     with transaction(runtime.sessions) as session:
         update = session.get(UpdateRow, update_id, with_for_update=True)
         if update is None or update.planned_at is not None:
@@ -87,7 +89,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             plans = update_plans(runtime.settings, directory, incident, update)
         renderings = Renderings(
             renderer_for(
-                runtime.settings, directory, runtime.renderer, runtime.budgets, incident, update
+                runtime.settings, directory, snapshot.renderer, snapshot.budgets, incident, update
             )
         )
         ids = delivery_store.insert_deliveries(
@@ -110,6 +112,7 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             incident.notified_audiences = notified_after(incident.notified_audiences, plans)
         # When planning finished (it can take seconds for a large audience), not when it began.
         update.planned_at = runtime.clock.now()
+        update.config_hash = snapshot.hash
         incident_store.add_timeline(
             session,
             incident.id,

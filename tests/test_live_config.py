@@ -1,0 +1,183 @@
+"""Live reload of contacts, routing and templates (issue 16, item 4): the snapshot, its hash,
+refusals, and readers while a reload swaps it.
+
+The worker and the API reloading: tests/e2e/test_live_reload.py.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+
+from outage_notify.config.settings import Settings
+from outage_notify.core.errors import ContactsError, TemplateError
+from outage_notify.messages.live_config import LiveConfig, sighup_handler
+from outage_notify.messages.snapshot import HASH_LENGTH, content_hash, load_snapshot
+from tests.fixtures.service import ROOT, wait_for
+from tests.fixtures.settings import build_settings
+
+UPDATE_USERS = Path("en/sms/update.users.j2")
+
+
+def folders(tmp_path: Path) -> Settings:
+    """Settings over copies of the shipped contacts and templates, free to edit."""
+    shutil.copytree(ROOT / "contacts", tmp_path / "contacts")
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    return build_settings(contacts_dir=tmp_path / "contacts", templates_dir=tmp_path / "templates")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_the_hash_is_short_stable_and_follows_every_file(tmp_path: Path) -> None:
+    settings = folders(tmp_path)
+    first = content_hash(settings.contacts_dir, settings.templates_dir)
+    assert len(first) == HASH_LENGTH and int(first, 16) >= 0
+    assert content_hash(settings.contacts_dir, settings.templates_dir) == first
+
+    edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
+    template = content_hash(settings.contacts_dir, settings.templates_dir)
+    edit(settings.contacts_dir / "routing.yaml", "rules:", "rules:\n")
+    routing = content_hash(settings.contacts_dir, settings.templates_dir)
+    assert len({first, template, routing}) == 3
+    # An editor's swap file is not configuration.
+    (settings.templates_dir / "en" / ".update.users.j2.swp").write_bytes(b"\0")
+    assert content_hash(settings.contacts_dir, settings.templates_dir) == routing
+
+
+def test_the_same_bytes_moved_between_the_folders_hash_differently(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x.yaml").write_text("x: 1\n")
+    one = content_hash(tmp_path / "a", tmp_path / "b")
+    assert content_hash(tmp_path / "b", tmp_path / "a") != one
+
+
+def test_a_snapshot_is_the_shipped_folders_checked(tmp_path: Path) -> None:
+    settings = folders(tmp_path)
+    snapshot = load_snapshot(settings)
+    assert snapshot.hash == content_hash(settings.contacts_dir, settings.templates_dir)
+    # The renderer names components with this snapshot's catalogue, nobody else's.
+    assert snapshot.renderer.components is snapshot.directory.components
+    assert snapshot.directory.contact_count > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "error", "named"),
+    [
+        # A template that does not parse.
+        (UPDATE_USERS, "{% if message %}", "{% if message %", TemplateError, "update.users.j2"),
+        # One that parses but fails on every message.
+        (UPDATE_USERS, "{{ message }}", "{{ message.nope() }}", TemplateError, "update.users"),
+        # A contact without a usable phone number.
+        (Path("../contacts/users.csv"), "+5511990001000", "notanumber", ContactsError, "users.csv"),
+    ],
+    ids=["syntax", "render", "contact"],
+)
+def test_a_broken_file_is_refused_naming_it(
+    tmp_path: Path, path: Path, old: str, new: str, error: type[Exception], named: str
+) -> None:
+    settings = folders(tmp_path)
+    edit(settings.templates_dir / path, old, new)
+    with pytest.raises(error) as refused:
+        load_snapshot(settings)
+    assert named in str(refused.value)
+
+
+def test_a_refused_reload_keeps_the_old_snapshot_and_says_why(tmp_path: Path) -> None:
+    settings = folders(tmp_path)
+    config = LiveConfig.load(settings, check_templates=False)
+    old = config.current()
+    edit(settings.templates_dir / UPDATE_USERS, "{% if message %}", "{% if message %")
+
+    outcome = config.reload()
+    assert outcome.error is not None and "update.users.j2" in outcome.error
+    assert outcome.hash == old.hash and not outcome.changed
+    assert config.current() is old
+    status = config.status()
+    assert (status.hash, status.failures, status.reloads) == (old.hash, 1, 0)
+    assert status.error == outcome.error and status.failed_at is not None
+
+    edit(settings.templates_dir / UPDATE_USERS, "{% if message %", "{% if message %}")
+    edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
+    fixed = config.reload()
+    assert fixed.error is None and fixed.changed and fixed.hash != old.hash
+    assert config.current().hash == fixed.hash
+    status = config.status()
+    assert (status.failures, status.reloads, status.error) == (1, 1, None)
+
+
+def test_sighup_handler_reloads_on_a_thread_of_its_own(tmp_path: Path) -> None:
+    settings = folders(tmp_path)
+    config = LiveConfig.load(settings, check_templates=False)
+    old = config.current().hash
+    edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
+    # Called as the signal module would call it: no real signal reaches the test process.
+    sighup_handler(config)(signal.SIGHUP, None)
+    wait_for(lambda: config.status().reloads == 1, timeout=60, what="the reload")
+    assert config.current().hash not in (old, "")
+
+
+def test_readers_never_see_half_a_snapshot_while_reloads_swap_it(tmp_path: Path) -> None:
+    settings = folders(tmp_path)
+    config = LiveConfig.load(settings, check_templates=False)
+    seen: set[str] = set()
+    mixed: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            snapshot = config.current()
+            if snapshot.renderer.components is not snapshot.directory.components:
+                mixed.append(snapshot.hash)
+            seen.add(snapshot.hash)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for reader in readers:
+        reader.start()
+    try:
+        for n in range(2):
+            edit(settings.templates_dir / UPDATE_USERS, "still", f"still ({n})")
+            assert config.reload().error is None
+        # The readers went on reading through both swaps, and now read the last snapshot.
+        wait_for(lambda: config.current().hash in seen, timeout=30, what="a reader's read")
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(timeout=30)
+    assert mixed == []
+
+
+def _child(config: LiveConfig, ready: object, go: object, answer: object) -> None:
+    ready.set()  # type: ignore[attr-defined]
+    go.wait(timeout=60)  # type: ignore[attr-defined]
+    answer.put(config.current().hash)  # type: ignore[attr-defined]
+
+
+@pytest.mark.integration
+def test_a_forked_child_follows_its_parents_reload(tmp_path: Path) -> None:
+    """What a prefork `outage-notify worker` child does after the main process reloaded."""
+    settings = folders(tmp_path)
+    config = LiveConfig.load(settings, check_templates=False)
+    context = multiprocessing.get_context("fork")
+    ready, go, answer = context.Event(), context.Event(), context.Queue()
+    child = context.Process(target=_child, args=(config, ready, go, answer))
+    child.start()
+    try:
+        assert ready.wait(timeout=60)
+        edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
+        reloaded = config.reload()
+        assert reloaded.error is None and reloaded.changed
+        go.set()
+        assert answer.get(timeout=120) == reloaded.hash
+    finally:
+        child.join(timeout=60)
+    assert child.exitcode == 0
