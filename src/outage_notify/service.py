@@ -7,13 +7,14 @@ contacts it read, so an embedded worker and the API share one copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from celery import Celery
 from fastapi import FastAPI
 from rich.console import Console
 
 from outage_notify.api.app import create_app
+from outage_notify.channels.unconfigured import DryChannel, notices, refuse_in_production
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
@@ -32,6 +33,8 @@ class Service:
     celery: Celery
     api: FastAPI
     worker: EmbeddedWorker | None = None
+    # The channels that are not configured (dry runs); in production none that is used.
+    dry: list[DryChannel] = field(default_factory=list)
 
     def start_worker(self) -> None:
         """In embedded mode, run the worker and the sweeper inside this process."""
@@ -58,12 +61,10 @@ class Service:
             f"database {_safe(s.database_url)}; contacts {s.contacts_dir} "
             f"({self.directory.contact_count} contacts); templates {s.templates_dir}"
         )
-        for provider in PROVIDERS:
-            if not provider.configured(s):
-                console.print(
-                    f"[bold yellow]DRY RUN[/]: {provider.channel} is not configured; its "
-                    "messages are printed to the log, not sent"
-                )
+        for line in notices(self.dry):
+            # Text, not markup: a setting name holds no "[", but a future one might.
+            console.print("[bold yellow]DRY RUN[/]: ", end="")
+            console.print(line, markup=False)
         if not s.api_tokens:
             console.print(
                 "[bold yellow]no API_TOKENS set[/]: every API call except health checks "
@@ -85,13 +86,16 @@ def _safe(url: str) -> str:
 def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError.
 
-    The API and the embedded worker read the time from the one `clock`.
+    Production refuses a channel that is not configured and that contacts use (a dry run
+    there would tell nobody). The API and the embedded worker read the time from the one
+    `clock`.
     """
     directory, problems = load_and_check(settings)
     if problems:
         from outage_notify.core.errors import TemplateError
 
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
+    dry = refuse_in_production(settings, directory.audiences.values(), PROVIDERS)
     upgrade(create_store_engine(settings.database_url))
     # The embedded worker plans with the contacts the API already holds: one copy, read once.
     runtime = WorkerRuntime(settings, directory=directory, clock=clock)
@@ -101,6 +105,7 @@ def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service
         directory,
         celery,
         create_app(settings, celery=celery, directory=directory, clock=clock),
+        dry=dry,
     )
 
 

@@ -134,6 +134,7 @@ def worker(
     # a bulk worker restarting mid-outage should not take from the lane worker either.
     lower_cpu_priority(settings.worker_nice if nice is None else nice)
     directory = _check_config(settings)
+    _refuse_dry_channels(settings, directory)
     configure_logging(settings)
     # The prefork children inherit the contacts read here instead of each reading them again
     # on its first task (seconds for 100,000 contacts, which the first plan of an outage would
@@ -315,6 +316,20 @@ def _check_config(settings: Settings) -> Directory:
     if problems:
         fail(f"{len(problems)} template problem(s): " + "; ".join(problems))
     return directory
+
+
+def _refuse_dry_channels(settings: Settings, directory: Directory) -> None:
+    """Exit in production when a used channel is not configured; else say which are dry runs."""
+    from outage_notify.channels.unconfigured import notices, refuse_in_production
+    from outage_notify.integrations.registry import PROVIDERS
+
+    try:
+        dry = refuse_in_production(settings, directory.audiences.values(), PROVIDERS)
+    except ConfigError as error:
+        fail(str(error))
+    for line in notices(dry):
+        console.print("[bold yellow]DRY RUN[/]: ", end="")
+        console.print(line, markup=False)
 
 
 # Last, where its function stood: `--help` lists the commands in the order they are added.
