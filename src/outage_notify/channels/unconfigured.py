@@ -24,6 +24,12 @@ from outage_notify.core.models import Audience, ChannelName
 
 # How many contacts a refusal names before "and N more".
 NAMED_CONTACTS = 3
+# The built-in channels as an operator names them; another provider's by its channel.
+SPOKEN = {
+    ChannelName.SMS: "SMS",
+    ChannelName.SLACK: "Slack",
+    ChannelName.FALLBACK: "The fallback channel (Apprise)",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ class DryChannel:
         parts = list(self.contacts[:named])
         more = len(self.contacts) - len(parts)
         if more:
-            parts.append(f"{more} more contact{'s' if more > 1 else ''}")
+            parts.append(f"{more:,} more contact{'s' if more > 1 else ''}")
         if self.broadcasts:
             plural = "s" if self.broadcasts > 1 else ""
             parts.append(f"{self.broadcasts} broadcast target{plural}")
@@ -88,7 +94,8 @@ def refusal(dry: Sequence[DryChannel]) -> str | None:
     if not used:
         return None
     reasons = "; ".join(
-        f"{d.channel.upper()} is not configured (set {d.missing_settings}) but {d.who()} "
+        f"{SPOKEN.get(d.channel, d.channel)} is not configured (set {d.missing_settings}) but "
+        f"{d.who()} "
         f"{'use' if len(d.contacts) + d.broadcasts > 1 else 'uses'} it"
         for d in used
     )
