@@ -25,7 +25,7 @@ from outage_notify.core.models import Audience, ChannelName
 # How many contacts a refusal names before "and N more".
 NAMED_CONTACTS = 3
 # The built-in channels as an operator names them; another provider's by its channel.
-SPOKEN = {
+SPOKEN: dict[str, str] = {
     ChannelName.SMS: "SMS",
     ChannelName.SLACK: "Slack",
     ChannelName.FALLBACK: "The fallback channel (Apprise)",
