@@ -97,5 +97,9 @@ def test_an_unconfigured_channel_is_dry_run_in_api_coverage_metrics_and_report(
     markdown = service.call(
         "GET", f"/api/v1/incidents/{incident_id}/report", params={"format": "md"}
     ).text
-    assert "Dry run (not sent)" in markdown
-    assert "only had dry runs" in markdown
+    html = service.call(
+        "GET", f"/api/v1/incidents/{incident_id}/report", params={"format": "html"}
+    ).text
+    for text in (markdown, html):
+        assert "Dry run (not sent)" in text
+        assert "only had dry runs" in text

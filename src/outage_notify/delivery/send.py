@@ -41,7 +41,7 @@ RATE_LIMITED_MIN_WAIT_SECONDS = 1.0
 # skipped: not attempted on this route by our own rule (none today: the per-recipient cap holds
 # a delivery in the database instead, see worker/recipient_cap.py).
 # deferred: not attempted yet because the shared rate limit has no token for it now.
-# dry_run: "sent" through a channel that is not configured: logged, nobody told.
+# dry_run: handed to a channel that is not configured (a console dry run): logged, nobody told.
 Result = Literal["sent", "dry_run", "transient", "permanent", "unknown", "skipped", "deferred"]
 
 
