@@ -55,6 +55,9 @@ def latest(
         (latest(S.SENT, route=1, routes=2, sent_minutes_ago=2), False, Chase.WAIT),
         # Every channel failed: nothing else to try, at once.
         (latest(S.FAILED, sent_minutes_ago=None), False, Chase.UNREACHED),
+        # A dry run told nobody: never taken for delivered, unreached at once.
+        (latest(S.DRY_RUN, sent_minutes_ago=None), False, Chase.UNREACHED),
+        (latest(S.DRY_RUN, sent_minutes_ago=1), False, Chase.UNREACHED),
         # A newer update (not itself asking) carries the news: it is what gets chased.
         (latest(S.SENT, ack_required=False), False, Chase.RENOTIFY),
         # Resolved: only chased when the resolution itself asks.

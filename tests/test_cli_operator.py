@@ -150,6 +150,7 @@ def rehearsal_env(tmp_path: Path, providers: FakeProviders) -> dict[str, str]:
         "OUTAGE_NOTIFY_SLACK_BOT_TOKEN": SLACK_TOKEN,
         "OUTAGE_NOTIFY_SLACK_BASE_URL": providers.slack_base_url,
         "OUTAGE_NOTIFY_FALLBACK_URLS": providers.fallback_url("everyone"),
+        "OUTAGE_NOTIFY_FALLBACK_DRY_RUN": "false",
         "OUTAGE_NOTIFY_RATELIMIT_TWILIO_PER_SECOND": "50",
         "OUTAGE_NOTIFY_LOG_LEVEL": "WARNING",
     }
@@ -223,6 +224,20 @@ def test_send_test_exits_non_zero_when_someone_is_unreached(
     assert "1 of 1 recipient(s) not reached" in " ".join(result.stderr.split())
     assert providers.records() == []
     assert not (tmp_path / "never.db").exists()
+
+
+def test_send_test_through_an_unconfigured_channel_is_a_dry_run_not_reached(
+    providers: FakeProviders, rehearsal_env: dict[str, str]
+) -> None:
+    env = {k: v for k, v in rehearsal_env.items() if "TWILIO" not in k}
+    result = run("send-test", "--contact", "dave", env=env)
+    assert result.returncode == 1
+    table = [line for line in result.stdout.splitlines() if "Dave Jones" in line]
+    assert len(table) == 1 and "dry_run" in table[0] and "dry-run-" in table[0]
+    said = " ".join(result.stdout.split() + result.stderr.split())
+    assert "1 'dry_run' recipient(s)" in said and "nobody was told" in said
+    assert "1 of 1 recipient(s) not reached" in said
+    assert providers.records() == []
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,8 @@ def test_dry_run_sends_spend_no_provider_budget() -> None:
             throttle=throttle,
         )
     )
-    assert [o.result for o in outcomes] == ["sent"] * 5
+    # Recorded as dry runs, never as sent: nothing reached a provider.
+    assert [o.result for o in outcomes] == ["dry_run"] * 5
 
 
 def test_an_unexpected_error_in_one_send_costs_only_that_job_an_unknown_outcome() -> None:
@@ -144,7 +145,7 @@ def test_an_unexpected_error_in_one_send_costs_only_that_job_an_unknown_outcome(
         send_jobs(jobs, {ChannelName.SMS: BrokenForOne(ChannelName.SMS)}, concurrency=2)
     )
     assert [o.delivery_id for o in outcomes] == list(range(6))
-    assert [o.result for o in outcomes] == ["sent"] * 3 + ["unknown"] + ["sent"] * 2
+    assert [o.result for o in outcomes] == ["dry_run"] * 3 + ["unknown"] + ["dry_run"] * 2
     assert outcomes[3].error_code == "internal_error"
     # Unknown is reconciled with the provider before anything is sent again, never resent blindly.
     assert (

@@ -55,6 +55,12 @@ class Case:
 
 CASES = [
     Case(
+        "a dry run is final, never sent, and does not move to the next channel",
+        "dry_run",
+        state=DeliveryState.DRY_RUN,
+        next_attempts=1,
+    ),
+    Case(
         "a 429 on SMS spends no attempt",
         "transient",
         "20429",

@@ -83,7 +83,8 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
         "OUTAGE_NOTIFY_BROKER_URL=redis://127.0.0.1:6379/0\n"
     )
     settings = read_settings(env)
-    assert settings.twilio.configured and settings.slack.configured and settings.fallback.configured
+    assert settings.twilio.configured and settings.slack.configured
+    assert settings.fallback.dry_run is None and not settings.fallback.live("development")
     assert settings.twilio.auth_token.get_secret_value() == "sekret"
     assert "sekret" not in repr(settings)
     assert settings.fallback.urls == ["json://a.example/x", "ntfy://b.example/y"]
@@ -190,3 +191,26 @@ def test_production_accepts_real_provider_secrets_and_unused_providers() -> None
             "signing_secret": "8f14e45fceea167a5a36dedd4bea2543",
         },
     )
+
+
+@pytest.mark.parametrize(
+    ("environment", "setting", "live"),
+    [
+        ("development", None, False),
+        ("production", None, True),
+        ("development", "false", True),
+        ("production", "true", False),
+    ],
+)
+def test_fallback_dry_run_defaults_by_environment(
+    tmp_path: Path, environment: str, setting: str | None, live: bool
+) -> None:
+    env_file = tmp_path / ".env"
+    # Empty, as .env.example leaves it, is unset.
+    lines = [f"OUTAGE_NOTIFY_FALLBACK_DRY_RUN={setting or ''}"]
+    env_file.write_text("\n".join(lines) + "\n")
+
+    settings = read_settings(env_file)
+
+    assert settings.fallback.live(environment) is live
+    assert build_settings().fallback.dry_run is None

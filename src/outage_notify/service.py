@@ -8,18 +8,26 @@ the API share one copy, and one reload (SIGHUP, `POST /api/v1/admin/reload`) cov
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from celery import Celery
 from fastapi import FastAPI
 from rich.console import Console
 
 from outage_notify.api.app import create_app
+from outage_notify.channels.unconfigured import (
+    DryChannel,
+    dry_channels,
+    notices,
+    refuse_in_production,
+)
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.messages.live_config import LiveConfig
+from outage_notify.messages.snapshot import Snapshot
 from outage_notify.store.engine import create_store_engine, upgrade
 from outage_notify.worker.celery_app import close_runtime, create_celery
 from outage_notify.worker.embedded import EmbeddedWorker
@@ -33,6 +41,8 @@ class Service:
     celery: Celery
     api: FastAPI
     worker: EmbeddedWorker | None = None
+    # The channels that are not configured (dry runs); in production none that is used.
+    dry: list[DryChannel] = field(default_factory=list)
 
     @property
     def directory(self) -> Directory:
@@ -65,17 +75,25 @@ class Service:
             f"({self.directory.contact_count} contacts); templates {s.templates_dir}; "
             f"snapshot {self.config.current().hash} (SIGHUP reloads them)"
         )
-        for provider in PROVIDERS:
-            if not provider.configured(s):
-                console.print(
-                    f"[bold yellow]DRY RUN[/]: {provider.channel} is not configured; its "
-                    "messages are printed to the log, not sent"
-                )
+        for line in notices(self.dry):
+            # Text, not markup: a setting name holds no "[", but a future one might.
+            console.print("[bold yellow]DRY RUN[/]: ", end="")
+            console.print(line, markup=False)
         if not s.api_tokens:
             console.print(
                 "[bold yellow]no API_TOKENS set[/]: every API call except health checks "
                 "will be refused (401)"
             )
+
+
+def no_dry_channels_in_use(settings: Settings) -> Callable[[Snapshot], list[DryChannel]]:
+    """The check a snapshot passes, at start and at every reload: in production, no contact on
+    a channel that is not configured (raises ConfigError naming the channel and contacts)."""
+
+    def check(snapshot: Snapshot) -> list[DryChannel]:
+        return refuse_in_production(settings, snapshot.directory.audiences.values(), PROVIDERS)
+
+    return check
 
 
 def _safe(url: str) -> str:
@@ -92,9 +110,12 @@ def _safe(url: str) -> str:
 def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service:
     """Validate configuration, migrate the schema and build the API; raises ConfigError.
 
-    The API and the embedded worker read the time from the one `clock`.
+    Production refuses a channel that is not configured and that contacts use (a dry run
+    there would tell nobody). The API and the embedded worker read the time from the one
+    `clock`.
     """
-    config = LiveConfig.load(settings, clock=clock)
+    config = LiveConfig.load(settings, clock=clock, validate=no_dry_channels_in_use(settings))
+    dry = dry_channels(settings, config.current().directory.audiences.values(), PROVIDERS)
     upgrade(create_store_engine(settings.database_url))
     # The embedded worker plans with the snapshot the API already holds: one copy, read once,
     # reloaded once for both.
@@ -105,6 +126,7 @@ def build_service(settings: Settings, *, clock: Clock = SYSTEM_CLOCK) -> Service
         config,
         celery,
         create_app(settings, celery=celery, config=config, clock=clock),
+        dry=dry,
     )
 
 

@@ -86,7 +86,7 @@ def test_configured_channels_are_real(providers: FakeProviders) -> None:
             account_sid="AC" + "0" * 32, auth_token=SecretStr("t"), from_number="+15005550006"
         ),
         slack=SlackSettings(bot_token=SecretStr("xoxb-1")),
-        fallback=FallbackSettings(urls=[providers.fallback_url("everyone")]),
+        fallback=FallbackSettings(urls=[providers.fallback_url("everyone")], dry_run=False),
     )
 
     async def build() -> dict[str, Channel]:

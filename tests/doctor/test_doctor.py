@@ -60,6 +60,7 @@ def environment_of(settings: Settings) -> dict[str, str]:
         "SLACK_BASE_URL": settings.slack.base_url,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "FALLBACK_URLS": ",".join(settings.fallback.urls),
+        "FALLBACK_DRY_RUN": "false",
         "PROBE_ENABLED": "true",
         "PROBE_SMTP_HOST": probe.smtp_host,
         "PROBE_SMTP_PORT": str(probe.smtp_port),
@@ -153,13 +154,13 @@ CASES = [
     ),
     Broken(
         "an e-mail Apprise URL",
-        lambda h: {"fallback": FallbackSettings(urls=["mailto://ops@example.org"])},
+        lambda h: {"fallback": FallbackSettings(urls=["mailto://ops@example.org"], dry_run=False)},
         {"channel fallback": "fail"},
         "mailto://",
     ),
     Broken(
         "an Apprise URL nobody can parse",
-        lambda h: {"fallback": FallbackSettings(urls=["nosuchscheme://room"])},
+        lambda h: {"fallback": FallbackSettings(urls=["nosuchscheme://room"], dry_run=False)},
         {"channel fallback": "fail"},
         "nosuchscheme://",
     ),
@@ -212,7 +213,7 @@ CASES = [
         "SMS not configured, in production",
         lambda h: {"twilio": TwilioSettings(), "environment": "production"},
         {"channel sms": "fail"},
-        "2 contact(s)",
+        "use it",
     ),
     Broken(
         "the mail probes off",

@@ -34,6 +34,7 @@ def expected_coverage(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, An
                 "unreached": [],
                 "broadcasts": 0,
                 "broadcasts_sent": 0,
+                "dry_run": 0,
             },
         )
         sent = any(r["state"] in SENT or r["sent_at"] for r in rows)
@@ -47,8 +48,14 @@ def expected_coverage(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, An
         figures["delivered"] += any(r["state"] == "delivered" for r in rows)
         figures["acknowledged"] += any(r["acked_at"] for r in rows)
         figures["ack_required"] += any(r["ack_required"] for r in rows)
-        if any(r["unreached_at"] for r in rows) or (
-            live and all(r["state"] == "failed" for r in live)
+        acked = any(r["acked_at"] for r in rows)
+        # A dry run told nobody: with nothing sent, the contact was not reached.
+        dry_only = not sent and not acked and any(r["state"] == "dry_run" for r in rows)
+        figures["dry_run"] += dry_only
+        if (
+            any(r["unreached_at"] for r in rows)
+            or (live and all(r["state"] == "failed" for r in live))
+            or dry_only
         ):
             figures["unreached"].append(rows[0]["recipient_name"])
     for figures in out.values():

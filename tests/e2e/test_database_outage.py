@@ -67,6 +67,7 @@ def test_database_unreachable_mid_fanout_sends_nobody_twice(
     write_people(fanout)
     env["OUTAGE_NOTIFY_DATABASE_URL"] = postgres_proxy.url_for(fanout.postgres_url)
     env["OUTAGE_NOTIFY_FALLBACK_URLS"] = providers.fallback_url("everyone")
+    env["OUTAGE_NOTIFY_FALLBACK_DRY_RUN"] = "false"
     # The production default: what was reconciled (and resent) after it is what this is about.
     env["OUTAGE_NOTIFY_SENDING_TIMEOUT_SECONDS"] = "120"
     env["OUTAGE_NOTIFY_DELIVERY_CONCURRENCY"] = "10"

@@ -73,7 +73,7 @@ def test_a_registered_provider_receives_its_messages_through_the_delivery_path()
     assert [(o.delivery_id, o.channel, o.result) for o in outcomes] == [
         (1, "pager", "sent"),
         (2, "pager", "sent"),
-        (3, ChannelName.SMS, "sent"),
+        (3, ChannelName.SMS, "dry_run"),
     ]
     assert {o.provider_id for o in outcomes[:2]} == {page.page_id for page in pager.outbox}
     assert isinstance(channels[ChannelName.SMS], ConsoleChannel)
@@ -162,7 +162,7 @@ def test_an_unconfigured_provider_is_a_dry_run_named_in_the_log(
     pager = channels["pager"]
     assert isinstance(pager, ConsoleChannel)
     assert (pager.name, pager.limits) == ("pager", LIMITS)
-    assert outcome.result == "sent" and outcome.provider_id.startswith("dry-run-")
+    assert outcome.result == "dry_run" and outcome.provider_id.startswith("dry-run-")
     messages = [record.getMessage() for record in caplog.records]
     assert any(
         "channel pager is not configured" in m and PAGER.missing_settings in m for m in messages

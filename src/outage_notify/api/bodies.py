@@ -18,6 +18,7 @@ from outage_notify.api.schemas import (
     TruncationOut,
     UpdateOut,
 )
+from outage_notify.core.models import DeliveryState
 from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.deliveries import coverage_figures
 from outage_notify.store.mappers import incident_state
@@ -108,7 +109,7 @@ def deliveries(rows: Sequence[DeliveryRow], attempts: Sequence[AttemptRow]) -> l
             recipient=r.recipient_key,
             recipient_name=r.recipient_name,
             channel=r.channel or r.routes[r.route_index]["channel"],
-            state=r.state,
+            state=DeliveryState(r.state),
             provider_id=r.provider_id,
             error=r.error,
             sent_at=r.sent_at,
@@ -124,4 +125,7 @@ def deliveries(rows: Sequence[DeliveryRow], attempts: Sequence[AttemptRow]) -> l
 
 
 def counts(rows: Sequence[tuple[str, str, str, int]]) -> list[DeliveryCount]:
-    return [DeliveryCount(audience=a, channel=c or "-", state=s, count=n) for a, c, s, n in rows]
+    return [
+        DeliveryCount(audience=a, channel=c or "-", state=DeliveryState(s), count=n)
+        for a, c, s, n in rows
+    ]

@@ -37,6 +37,7 @@ from outage_notify.api.schemas import (
 from outage_notify.api.truncation import truncated
 from outage_notify.core.models import DeliveryState, Phase
 from outage_notify.messages.planning import find_contact
+from outage_notify.report.deliveries import dry_run_reason
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap
@@ -257,6 +258,9 @@ def list_deliveries(
     failed, _ = delivery_store.list_deliveries(
         db, incident_id=incident_id, state=DeliveryState.FAILED.value, limit=MAX_PAGE
     )
+    dry, _ = delivery_store.list_deliveries(
+        db, incident_id=incident_id, state=DeliveryState.DRY_RUN.value, limit=MAX_PAGE
+    )
     return DeliveryPage(
         items=bodies.deliveries(rows, attempts),
         total=total,
@@ -265,6 +269,12 @@ def list_deliveries(
         counts=bodies.counts(delivery_store.counts(db, incident_id=incident_id)),
         unreached=sorted(
             {f"{r.recipient_name} ({r.audience})" for r in failed if r.recipient_kind == "contact"}
+            # A dry run told nobody; the reason goes with the name, as in the report.
+            | {
+                f"{r.recipient_name} ({r.audience}; {dry_run_reason(r.channel)})"
+                for r in dry
+                if r.recipient_kind == "contact"
+            }
         ),
         held=recipient_cap.held_in_incident(db, incident_id),
     )

@@ -9,7 +9,13 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from outage_notify.core import field_limits as limits
-from outage_notify.core.models import Phase, Severity, has_lone_surrogate, without_nul
+from outage_notify.core.models import (
+    DeliveryState,
+    Phase,
+    Severity,
+    has_lone_surrogate,
+    without_nul,
+)
 from outage_notify.core.timestamps import SaneDatetime
 from outage_notify.report.model import CoverageFigure
 
@@ -301,7 +307,10 @@ class AttemptOut(BaseModel):
     channel: str
     address: str
     started_at: datetime
-    outcome: str
+    outcome: str = Field(
+        description="sent, dry_run (the channel is not configured: only logged, nobody told), "
+        "transient, permanent or unknown."
+    )
     provider_id: str
     error_code: str
     error_text: str
@@ -314,7 +323,10 @@ class DeliveryOut(BaseModel):
     recipient: str
     recipient_name: str
     channel: str
-    state: str
+    state: DeliveryState = Field(
+        description="`dry_run`: the channel is not configured, the message was only logged and "
+        "nobody was told (final; never counted as sent)."
+    )
     provider_id: str
     error: str
     sent_at: datetime | None
@@ -333,7 +345,7 @@ class DeliveryOut(BaseModel):
 class DeliveryCount(BaseModel):
     audience: str
     channel: str
-    state: str
+    state: DeliveryState
     count: int
 
 
@@ -343,7 +355,10 @@ class DeliveryPage(BaseModel):
     limit: int
     offset: int
     counts: list[DeliveryCount]
-    unreached: list[str] = Field(description="Recipients every channel failed for: call them.")
+    unreached: list[str] = Field(
+        description="Recipients every channel failed for, or whose news went only to a dry run "
+        "(said after their name): call them."
+    )
     held: list[str] = Field(
         default_factory=list,
         description="Recipients held by the per-recipient cap, waiting for their digest.",

@@ -19,6 +19,7 @@ from outage_notify.core.errors import ConfigError
 from outage_notify.observability.logs import configure_logging
 
 if TYPE_CHECKING:
+    from outage_notify.contacts.directory import Directory
     from outage_notify.messages.live_config import LiveConfig
 
 app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
@@ -142,6 +143,7 @@ def worker(
     # a bulk worker restarting mid-outage should not take from the lane worker either.
     lower_cpu_priority(settings.worker_nice if nice is None else nice)
     config = _check_config(settings)
+    _say_dry_channels(settings, config.current().directory)
     configure_logging(settings)
     # The prefork children inherit the contacts read here instead of each reading them again
     # on its first task (seconds for 100,000 contacts, which the first plan of an outage would
@@ -314,13 +316,27 @@ def db_upgrade() -> None:
 
 
 def _check_config(settings: Settings) -> LiveConfig:
-    """The contacts and templates, once found valid; exits otherwise."""
+    """The contacts and templates, once found valid; exits otherwise. Production also refuses
+    contacts on a channel that is not configured, now and at every reload."""
     from outage_notify.messages.live_config import LiveConfig
+    from outage_notify.service import no_dry_channels_in_use
 
     try:
-        return LiveConfig.load(settings)
+        return LiveConfig.load(settings, validate=no_dry_channels_in_use(settings))
     except ConfigError as error:
         fail(str(error))
+
+
+def _say_dry_channels(settings: Settings, directory: Directory) -> None:
+    """Say which channels are dry runs and who depends on them (development only: production
+    refused them in `_check_config`)."""
+    from outage_notify.channels.unconfigured import dry_channels, notices
+    from outage_notify.integrations.registry import PROVIDERS
+
+    dry = dry_channels(settings, directory.audiences.values(), PROVIDERS)
+    for line in notices(dry):
+        console.print("[bold yellow]DRY RUN[/]: ", end="")
+        console.print(line, markup=False)
 
 
 # Last, where its function stood: `--help` lists the commands in the order they are added.

@@ -23,7 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from outage_notify.channels.base import Channel
-from outage_notify.channels.console import ConsoleChannel, mask_address
+from outage_notify.channels.console import mask_address
 from outage_notify.channels.provider import Provider
 from outage_notify.channels.registry import build_channels, close_channels
 from outage_notify.cli.output import console, fail, load_settings
@@ -68,11 +68,15 @@ class RehearsalResult:
     recipient: Recipient
     outcomes: list[Outcome] = field(default_factory=list)
     state: DeliveryState = DeliveryState.PLANNED
-    dry_run: bool = False
 
     @property
     def reached(self) -> bool:
         return self.state is DeliveryState.SENT
+
+    @property
+    def dry_run(self) -> bool:
+        """Ended on a channel that is not configured: logged, nobody told (not reached)."""
+        return self.state is DeliveryState.DRY_RUN
 
 
 def rehearsal_message(
@@ -217,9 +221,6 @@ async def rehearse(
                 progress.due = step.next_attempt_at or finished
                 continue
             result.state = step.state
-            result.dry_run = outcome.result == "sent" and isinstance(
-                channels[outcome.channel], ConsoleChannel
-            )
             done[outcome.delivery_id] = waiting.pop(outcome.delivery_id).result
             if on_finished is not None:
                 on_finished(result)
@@ -249,19 +250,17 @@ def results_table(results: Sequence[RehearsalResult]) -> Table:
     table.add_column("earlier attempts")
     for result in results:
         last = result.outcomes[-1] if result.outcomes else None
-        outcome = "dry run" if result.dry_run else str(result.state)
+        outcome = str(result.state)
         if last is None:
             detail = ""
-        elif last.result == "sent":
+        elif last.result in ("sent", "dry_run"):
             detail = last.provider_id
         else:
             detail = f"{last.error_code}: {last.error_text}".strip(": ")
         earlier = "; ".join(
             f"{o.channel} {o.result} {o.error_code}".strip() for o in result.outcomes[:-1]
         )
-        style = "green" if result.reached and not result.dry_run else "yellow"
-        if not result.reached:
-            style = "red"
+        style = "green" if result.reached else "yellow" if result.dry_run else "red"
         cells = (
             result.recipient.name,
             result.recipient.audience,
@@ -322,9 +321,11 @@ def send_test_command(
             )
         )
     console.print(results_table(results))
-    if any(result.dry_run for result in results):
+    dry = sum(result.dry_run for result in results)
+    if dry:
         console.print(
-            "[yellow]note:[/] 'dry run' channels are not configured and only logged the message"
+            f"[yellow]note:[/] {dry} 'dry_run' recipient(s): their channel is not configured, "
+            "the message was only logged and nobody was told"
         )
     missed = sum(not result.reached for result in results)
     if missed:

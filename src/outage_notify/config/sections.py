@@ -83,24 +83,35 @@ class SlackSettings(BaseModel):
 
 
 class FallbackSettings(BaseModel):
-    """The fallback channel (Apprise). Live only when `urls` is set; else a console dry run."""
+    """The fallback channel (Apprise): live per target, unless `dry_run` keeps it a dry run."""
 
     model_config = DOCUMENTED
 
     # Organisation-wide targets (a Teams workflow, a Telegram group, ntfy topic) that receive
-    # every update once, worded for users; setting them also makes per-contact URLs live.
+    # every update once, worded for users. A contact's own URL needs none of them: each
+    # target is its own service with its own credentials in the URL.
     urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
     """Organisation-wide Apprise URLs (`tgram://`, `ntfy://`, `workflows://` for Teams, `json://`…)
-    that receive every update worded for users. Setting any makes the fallback channel live (else
-    a console dry run), contacts' own fallback URLs included. Email schemes are refused."""
+    that receive every update worded for users. Optional: contacts' own fallback URLs are sent
+    whether or not any is set. Email schemes are refused."""
     timeout_seconds: float = Field(default=10.0, gt=0)
     """Connect and read timeout per Apprise target."""
+    # None: by the environment. An Apprise URL carries its own credentials, so nothing else
+    # says whether an operator means it; while trying things out it should stay quiet.
+    dry_run: bool | None = None
+    """Keep the fallback channel a console dry run (logged, recorded `dry_run`, nobody told).
+    Default: true in development, false in production."""
 
     _split_urls = field_validator("urls", mode="before")(classmethod(lambda cls, v: split_list(v)))
+    # Empty, as `.env.example` leaves it: by the environment.
+    _empty_is_unset = field_validator("dry_run", mode="before")(
+        classmethod(lambda cls, v: None if v == "" else v)
+    )
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.urls)
+    def live(self, environment: str) -> bool:
+        """Whether fallback targets are sent for real in `environment`."""
+        dry_run = self.dry_run if self.dry_run is not None else environment != "production"
+        return not dry_run
 
 
 class DeliverySettings(BaseModel):

@@ -141,10 +141,19 @@ class DeliveryState(StrEnum):
     # Over the recipient's hourly cap (RECIPIENT_MAX_PER_HOUR): waits for the digest that
     # carries it, or for a resolution that does.
     HELD = "held"
+    # Went through a channel that is not configured: printed to the log, nobody was told.
+    # Final, and never counted as sent or reached.
+    DRY_RUN = "dry_run"
 
 
 FINAL_DELIVERY_STATES = frozenset(
-    {DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.FAILED, DeliveryState.SUPERSEDED}
+    {
+        DeliveryState.SENT,
+        DeliveryState.DELIVERED,
+        DeliveryState.FAILED,
+        DeliveryState.SUPERSEDED,
+        DeliveryState.DRY_RUN,
+    }
 )
 
 

@@ -5,7 +5,8 @@ into an `Outcome`; an outcome that is unknown (the request may have reached the 
 reconciled with the provider before anything is resent. `next_step` is the pure rule for what
 a delivery becomes after an outcome: sent, retried later on the same route, moved to the next
 channel, or failed. A provider's 429 costs no attempt; a person is `failed` only when every
-channel failed permanently or ran out of time.
+channel failed permanently or ran out of time. A channel that is not configured (a console dry
+run) makes the delivery `dry_run`: final, and never `sent`.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ RATE_LIMITED_MIN_WAIT_SECONDS = 1.0
 # skipped: not attempted on this route by our own rule (none today: the per-recipient cap holds
 # a delivery in the database instead, see worker/recipient_cap.py).
 # deferred: not attempted yet because the shared rate limit has no token for it now.
-Result = Literal["sent", "transient", "permanent", "unknown", "skipped", "deferred"]
+# dry_run: handed to a channel that is not configured (a console dry run): logged, nobody told.
+Result = Literal["sent", "dry_run", "transient", "permanent", "unknown", "skipped", "deferred"]
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,8 @@ async def send_one(job: Job, channel: Channel, *, clock: Clock = SYSTEM_CLOCK) -
     started = clock.now()
     try:
         receipt = await channel.send(job.message)
-        return _outcome(job, clock, started, "sent", provider_id=receipt.provider_id)
+        result: Result = "dry_run" if receipt.dry_run else "sent"
+        return _outcome(job, clock, started, result, provider_id=receipt.provider_id)
     except TransientError as error:
         return _outcome(
             job,
@@ -332,9 +335,12 @@ def next_step(
         at = now + timedelta(seconds=delay)
         return Step(DeliveryState.PLANNED, route_index, attempts, at, route_started_at=started)
 
-    if result == "sent":
+    if result in ("sent", "dry_run"):
         return Step(
-            DeliveryState.SENT, route_index, attempts_on_route + 1, route_started_at=started
+            DeliveryState.SENT if result == "sent" else DeliveryState.DRY_RUN,
+            route_index,
+            attempts_on_route + 1,
+            route_started_at=started,
         )
     if result == "unknown":
         since = unknown_since or outcome.started_at

@@ -72,7 +72,10 @@ def demo_settings(
                 base_url=fakes.twilio_base_url,
             ),
             "slack": SlackSettings(bot_token=SecretStr("xoxb-demo"), base_url=fakes.slack_base_url),
-            "fallback": FallbackSettings(urls=[fakes.fallback_url("it-status-room")]),
+            # Live: the demo's fallback room is the fake's, and the SOP shows what it received.
+            "fallback": FallbackSettings(
+                urls=[fakes.fallback_url("it-status-room")], dry_run=False
+            ),
             # SOP step 5: a probe mailbox on the mail fake, checked every 5 s (the least allowed);
             # one passing round trip verifies the fix (3 in a row by default).
             "probe": mail.probe_settings(

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from outage_notify.channels.provider import Provider
+from outage_notify.channels.unconfigured import dry_channels
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.models import ChannelName
 from outage_notify.doctor.check import Context, Result, fail, ok, warn
@@ -46,17 +47,24 @@ def credentials(provider: Provider) -> Callable[[Context], Result]:
     def check(context: Context) -> Result:
         settings = context.settings
         directory = context.directory()
-        users, addresses = usage(directory, provider.channel) if directory else (-1, [])
-        if settings.fallback.urls and provider.channel == ChannelName.FALLBACK:
-            users = max(users, 0) + len(settings.fallback.urls)
+        _, addresses = usage(directory, provider.channel) if directory else (0, [])
         if not provider.configured(settings):
-            if users == 0:
-                return ok(f"{provider.name} is not configured; no contact or broadcast uses it.")
-            who = f"{users} contact(s) or broadcast(s) use it" if users > 0 else "contacts may"
+            # The same findings `serve` and `worker` act on at start (channels/unconfigured.py).
+            if directory is None:
+                who = "contacts may depend on it (the contacts did not load)"
+            else:
+                [dry] = dry_channels(settings, directory.audiences.values(), [provider])
+                if not dry.used:
+                    return ok(
+                        f"{provider.name} is not configured; no contact or broadcast uses it."
+                    )
+                who = (
+                    f"{dry.who()} {'use' if len(dry.contacts) + dry.broadcasts > 1 else 'uses'} it"
+                )
             return Result(
                 context.dry_run_status(),
-                f"{provider.name} is not configured (a dry run: messages are only logged) and "
-                f"{who}.",
+                f"{provider.name} is not configured (a dry run: messages are only logged and "
+                f"recorded dry_run) and {who}.",
                 f"Set {provider.missing_settings}.",
             )
         if provider.check_credentials is None:

@@ -10,7 +10,8 @@ carries the current news) and decides:
                                                            none, but another channel left: the
                                                            news goes there without the request
                                                            and they are unreached; none: unreached
-    failed on every channel                                unreached
+    failed on every channel, or a dry run (channel not     unreached
+    configured: nobody was told)
 
 Asking on a channel nobody can answer on (an ntfy topic, a webhook) would only make the lead
 wait another `renotify_after` for an acknowledgement that cannot come.
@@ -89,7 +90,7 @@ def decide(
     if resolved and not latest.ack_required:
         # The outage is over and its last message did not ask: nobody needs chasing any more.
         return Chase.WAIT
-    if latest.state == DeliveryState.FAILED:
+    if latest.state in (DeliveryState.FAILED, DeliveryState.DRY_RUN):
         return Chase.UNREACHED
     if latest.state not in OUT_STATES:
         return Chase.WAIT

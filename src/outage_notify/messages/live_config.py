@@ -54,10 +54,18 @@ class LiveConfig:
     """The current snapshot of one process, reloaded on demand."""
 
     def __init__(
-        self, settings: Settings, snapshot: Snapshot, *, clock: Clock = SYSTEM_CLOCK
+        self,
+        settings: Settings,
+        snapshot: Snapshot,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        validate: Callable[[Snapshot], object] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        # A rule of the process on top of the folders' own checks (e.g. production's refusal of
+        # contacts on an unconfigured channel): raises ConfigError to refuse a reload.
+        self.validate = validate
         self._current = snapshot
         # Serialises reloads; readers never take it.
         self._lock = threading.Lock()
@@ -72,12 +80,20 @@ class LiveConfig:
 
     @classmethod
     def load(
-        cls, settings: Settings, *, clock: Clock = SYSTEM_CLOCK, check_templates: bool = True
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        check_templates: bool = True,
+        validate: Callable[[Snapshot], object] | None = None,
     ) -> LiveConfig:
         """The folders of `settings`, validated; raises ConfigError as a start-up does
-        (`check_templates`: see `load_snapshot`; every reload checks them)."""
+        (`check_templates`: see `load_snapshot`; every reload checks them). `validate` runs on
+        this snapshot and on every reloaded one."""
         snapshot = load_snapshot(settings, clock=clock, check_templates=check_templates)
-        return cls(settings, snapshot, clock=clock)
+        if validate is not None:
+            validate(snapshot)
+        return cls(settings, snapshot, clock=clock, validate=validate)
 
     def current(self) -> Snapshot:
         """The snapshot in force (a prefork child first follows its parent's reload)."""
@@ -123,6 +139,8 @@ class LiveConfig:
         old = self._current
         try:
             new = load_snapshot(self.settings, clock=self.clock)
+            if self.validate is not None:
+                self.validate(new)
         except ConfigError as error:
             self._failures += 1
             self._error = str(error)

@@ -7,7 +7,8 @@ aggregate over the rows the workers already write (see `store.metrics`): exact, 
 from any API replica, and nothing is lost when a worker restarts.
 
     outage_notify_deliveries{channel,state}                 gauge: deliveries now in each state
-    outage_notify_delivery_attempts_total{channel,outcome}  provider calls, by outcome
+    outage_notify_delivery_attempts_total{channel,outcome}  provider calls, by outcome (dry_run: a
+                                                            channel not configured, nothing sent)
     outage_notify_delivery_retries_total{channel}           attempts after a delivery's first
     outage_notify_provider_rate_limited_total{channel}      calls answered 429 / "slow down"
     outage_notify_deliveries_waiting{channel}               held back: retry backoff or deferral

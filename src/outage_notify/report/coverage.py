@@ -34,11 +34,14 @@ class AudienceCoverage:
     acknowledged: int
     # Contacts asked to acknowledge.
     ack_required: int
-    # Names of contacts marked unreached, or whose every delivery failed, who have not
-    # acknowledged since: call them.
+    # Names of contacts marked unreached, or whose every delivery failed, or whose news went
+    # only to a dry run, who have not acknowledged since: call them.
     unreached: tuple[str, ...]
     # Only when the audience's acknowledgement rule has a deadline.
     deadline: DeadlineCoverage | None
     # Broadcast targets (Slack channels, fallback URLs) and how many were posted to.
     broadcasts: int
     broadcasts_sent: int
+    # Contacts whose news went only to a dry run (a channel not configured), never out: they
+    # are in `unreached`, and this says why.
+    dry_run: int = 0

@@ -21,6 +21,8 @@ from outage_notify.report.model import (
 )
 
 SENT_STATES = frozenset({DeliveryState.SENT.value, DeliveryState.DELIVERED.value})
+# Final and told nobody: failed on every channel, or went to a channel that is not configured.
+UNREACHED_STATES = frozenset({DeliveryState.FAILED.value, DeliveryState.DRY_RUN.value})
 PENDING_STATES = frozenset(
     {DeliveryState.PLANNED.value, DeliveryState.SENDING.value, DeliveryState.UNKNOWN.value}
 )
@@ -57,6 +59,7 @@ def _figure(audience: str, channel: str, rows: Iterable[DeliveryRecord]) -> Deli
         superseded=states[DeliveryState.SUPERSEDED.value],
         pending=sum(states[s] for s in PENDING_STATES),
         fallback_used=fallback,
+        dry_run=states[DeliveryState.DRY_RUN.value],
     )
 
 
@@ -91,8 +94,13 @@ def reach(deliveries: Sequence[DeliveryRecord]) -> list[AudienceReach]:
     ]
 
 
+def dry_run_reason(channel: str) -> str:
+    """Why a dry run reached nobody, as the unreached lists say it."""
+    return f"dry run: {channel or NO_CHANNEL} is not configured, nothing was sent"
+
+
 def unreached(deliveries: Sequence[DeliveryRecord]) -> list[UnreachedContact]:
-    """Contacts with a failed delivery and none sent: nobody reached them at all."""
+    """Contacts with a failed or dry-run delivery and none sent: nobody reached them at all."""
     by_contact: defaultdict[str, list[DeliveryRecord]] = defaultdict(list)
     for row in deliveries:
         if row.recipient_kind == "contact":
@@ -100,17 +108,18 @@ def unreached(deliveries: Sequence[DeliveryRecord]) -> list[UnreachedContact]:
     found = []
     for key, rows in by_contact.items():
         states = {r.state for r in rows}
-        if states & SENT_STATES or DeliveryState.FAILED.value not in states:
+        if states & SENT_STATES or not states & UNREACHED_STATES:
             continue
-        failed = [r for r in rows if r.state == DeliveryState.FAILED.value]
-        last = max(failed, key=lambda r: (r.updated_at, r.id))
+        missed = [r for r in rows if r.state in UNREACHED_STATES]
+        last = max(missed, key=lambda r: (r.updated_at, r.id))
+        dry = last.state == DeliveryState.DRY_RUN.value
         found.append(
             UnreachedContact(
                 audience=last.audience,
                 recipient=key,
                 name=last.recipient_name,
                 deliveries=len(rows),
-                last_error=last.error,
+                last_error=dry_run_reason(last.channel) if dry else last.error,
             )
         )
     return sorted(found, key=lambda u: (u.audience, u.name, u.recipient))

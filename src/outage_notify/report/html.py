@@ -82,12 +82,13 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 <h2>{{ w("deliveries") }}</h2>
 <figure>{{ delivery_svg }}<figcaption>{{ w("delivery_caption") }}</figcaption></figure>
 <table><tr>{{ head("audience", "channel", "total", "sent", "delivered", "failed", "undelivered",
-"superseded", "pending", "fallback_used") }}</tr>
+"superseded", "pending", "fallback_used", "dry_run") }}</tr>
 {% for d in r.deliveries + [r.delivery_totals] %}<tr><td>{{ d.audience }}</td>
 <td>{{ d.channel }}</td><td class="n">{{ d.total }}</td><td class="n">{{ d.sent }}</td>
 <td class="n">{{ d.delivered }}</td><td class="n">{{ d.failed }}</td>
 <td class="n">{{ d.undelivered }}</td><td class="n">{{ d.superseded }}</td>
-<td class="n">{{ d.pending }}</td><td class="n">{{ d.fallback_used }}</td></tr>
+<td class="n">{{ d.pending }}</td><td class="n">{{ d.fallback_used }}</td>
+<td class="n{{ ' overdue' if d.dry_run }}">{{ d.dry_run }}</td></tr>
 {% endfor %}</table>
 <p>{{ w("unreached_contacts", count=r.unreached | length or w("none")) }}</p>
 {% if r.unreached %}<ul>{% for u in r.unreached %}<li>{{ u.name }} ({{ u.audience }}):
@@ -111,6 +112,8 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 <p>{{ w("call_them", count=unreached | length or w("none")) }}</p>
 {% if unreached %}<ul>{% for c in r.coverage %}{% for name in c.unreached %}<li>{{ name }}
 ({{ c.audience }})</li>{% endfor %}{% endfor %}</ul>{% endif %}
+{% set dry = r.coverage | sum(attribute="dry_run") %}
+{% if dry %}<p class="overdue">{{ w("dry_run_only", count=dry) }}</p>{% endif %}
 <h2>{{ w("eta_accuracy") }}</h2>
 <p>{{ w("etas_from", source=w.text(eta_source[r.eta_source])) }}</p>
 {% if r.etas %}<table><tr>{{ head("set_at", "by", "eta", "announced", "outcome",

@@ -125,6 +125,11 @@ class DeliveryFigure(BaseModel):
     superseded: int
     pending: int = Field(description="planned, sending or unknown when the report was built.")
     fallback_used: int = Field(description="Final channel differs from the first route.")
+    dry_run: int = Field(
+        0,
+        description="Ended on a channel that is not configured: only logged, nobody was told "
+        "(never counted as sent).",
+    )
 
 
 class UnreachedContact(BaseModel):
@@ -154,8 +159,14 @@ class CoverageFigure(BaseModel):
     acknowledged: int = Field(description="Contacts who acknowledged (SMS reply, Slack button).")
     ack_required: int = Field(description="Contacts asked to acknowledge (routing rules).")
     unreached: list[str] = Field(
-        description="Names of contacts no channel reached or who never acknowledged after "
-        "every channel, and have not acknowledged since: call them."
+        description="Names of contacts no channel reached (every delivery failed, or went only "
+        "to a dry run) or who never acknowledged after every channel, and have not acknowledged "
+        "since: call them."
+    )
+    dry_run: int = Field(
+        0,
+        description="Contacts whose news went only to a dry run (a channel that is not "
+        "configured) and never out: counted in `unreached`, not in `sent`.",
     )
     deadline: DeadlineFigure | None = Field(
         description="Only when the audience's acknowledgement rule sets deadline_minutes."

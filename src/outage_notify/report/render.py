@@ -139,7 +139,7 @@ def to_markdown(report: Report, *, templates_dir: Path = TEMPLATES) -> str:
 def _deliveries(report: Report, w: ReportWords) -> list[str]:
     out = ["", "## " + w("deliveries"), ""]
     header = [w(k) for k in ("audience", "channel", "total", "sent", "delivered", "failed")]
-    header += [w(k) for k in ("undelivered", "superseded", "pending", "fallback_used")]
+    header += [w(k) for k in ("undelivered", "superseded", "pending", "fallback_used", "dry_run")]
     totals = report.delivery_totals
     everyone = f"**{w('all')}**"
     rows = [*report.deliveries, totals.model_copy(update={"audience": everyone, "channel": ""})]
@@ -157,6 +157,7 @@ def _deliveries(report: Report, w: ReportWords) -> list[str]:
                 r.superseded,
                 r.pending,
                 r.fallback_used,
+                r.dry_run,
             ]
             for r in rows
         ),
@@ -205,6 +206,9 @@ def _coverage(report: Report, w: ReportWords) -> list[str]:
     unreached = [(name, c.audience) for c in report.coverage for name in c.unreached]
     out += ["", w("call_them", count=len(unreached) or w("none"))]
     out += [f"- {_md(name)} ({_md(audience)})" for name, audience in unreached]
+    dry = sum(c.dry_run for c in report.coverage)
+    if dry:
+        out += ["", w("dry_run_only", count=dry)]
     return out
 
 

@@ -103,6 +103,7 @@ TEXT = {
     "superseded": N_("Superseded"),
     "pending": N_("Pending"),
     "fallback_used": N_("Fallback used"),
+    "dry_run": N_("Dry run (not sent)"),
     "all": N_("all"),
     "unreached_contacts": N_("Unreached contacts: %(count)s"),
     "attempts_by_channel": N_("Attempts by channel and outcome:"),
@@ -117,6 +118,9 @@ TEXT = {
     "unreached": N_("Unreached"),
     "posted": N_("Posted"),
     "call_them": N_("Unreached - call them: %(count)s"),
+    "dry_run_only": N_(
+        "%(count)s of them only had dry runs: their channel is not configured, nothing was sent."
+    ),
     "eta_accuracy": N_("ETA accuracy"),
     "etas_from": N_("ETAs %(source)s."),
     "set_at": N_("Set at"),

@@ -4,7 +4,9 @@ One aggregate query over the incident's deliveries, whatever their number: the d
 the deliveries into one row per recipient and those into one row per audience. Only when some
 recipient is unreached does a second query fetch their names (few, by design). A recipient
 counts once per audience however many updates it was sent. Deliveries to the incident lead
-(reminders, "unreached" notices) are not a stakeholder audience and are left out.
+(reminders, "unreached" notices) are not a stakeholder audience and are left out. A dry run
+(a channel that is not configured) told nobody: a contact whose news went only to dry runs is
+not sent, and is unreached.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def _per_recipient(incident_id: int) -> Subquery:
             _flag(asked).label("asked"),
             _flag(d.unreached_at.is_not(None)).label("marked_unreached"),
             _count(d.state == DeliveryState.FAILED.value).label("failed"),
+            _flag(d.state == DeliveryState.DRY_RUN.value).label("dry"),
             # A superseded delivery was replaced by newer news before it went out.
             _count(d.state != DeliveryState.SUPERSEDED.value).label("live"),
             func.min(case((asked, d.created_at))).label("asked_at"),
@@ -91,12 +94,19 @@ def _per_recipient(incident_id: int) -> Subquery:
     )
 
 
+def _dry_only(per: Subquery) -> ColumnElement[bool]:
+    """A contact whose news went to a dry run and never out: nobody told them."""
+    r = per.c
+    return and_(r.kind != BROADCAST, r.acked == 0, r.dry == 1, r.sent == 0)
+
+
 def _unreached(per: Subquery) -> ColumnElement[bool]:
     r = per.c
     all_failed = and_(r.failed > 0, r.failed == r.live)
     # An answer after the chase gave up (or from a number every later message failed to
     # reach) means they have the news after all: nobody needs to call them.
-    return and_(r.kind != BROADCAST, r.acked == 0, or_(r.marked_unreached == 1, all_failed))
+    told_nobody = or_(r.marked_unreached == 1, all_failed, and_(r.dry == 1, r.sent == 0))
+    return and_(r.kind != BROADCAST, r.acked == 0, told_nobody)
 
 
 def _deadline_counts(
@@ -156,6 +166,7 @@ def incident_coverage(
             missed.label("missed"),
             pending.label("pending"),
             _count(_unreached(per)).label("unreached"),
+            _count(_dry_only(per)).label("dry_run"),
         ).group_by(r.audience)
     ).all()
     names: dict[str, list[str]] = {}
@@ -182,6 +193,7 @@ def incident_coverage(
             else None,
             broadcasts=int(row.broadcasts),
             broadcasts_sent=int(row.broadcasts_sent),
+            dry_run=int(row.dry_run),
         )
         for row in sorted(rows, key=lambda row: str(row.audience))
     ]

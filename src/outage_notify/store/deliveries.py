@@ -219,11 +219,13 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
             "channel": str(outcome.channel),
             "updated_at": now,
             "error": ""
-            if outcome.result == "sent"
+            if outcome.result in ("sent", "dry_run")
             else f"{outcome.error_code} {outcome.error_text}".strip(),
         }
-        if outcome.result == "sent":
+        if outcome.result in ("sent", "dry_run"):
             change["provider_id"] = outcome.provider_id
+        if outcome.result == "sent":
+            # A dry run has no sent_at: nothing left, and coverage reads sent_at as "went out".
             change["sent_at"] = outcome.finished_at
         changes.append(change)
     # Core statements, not the ORM's bulk paths: this runs for every batch of every fan-out

@@ -274,7 +274,8 @@ class AttemptRow(Base):
     address: Mapped[str] = mapped_column(String(500))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    outcome: Mapped[str] = mapped_column(String(20))  # sent | transient | permanent | unknown
+    # sent | dry_run | transient | permanent | unknown
+    outcome: Mapped[str] = mapped_column(String(20))
     provider_id: Mapped[str] = mapped_column(String(100), default="")
     error_code: Mapped[str] = mapped_column(String(100), default="")
     error_text: Mapped[str] = mapped_column(Text, default="")

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def build(settings: Settings, options: BuildOptions) -> Channel:
-    """The fallback channel (configured: fallback URLs)."""
+    """The fallback channel (live unless FALLBACK_DRY_RUN): every target's URL as given."""
     from outage_notify.integrations.apprise.channel import FallbackChannel
 
     return FallbackChannel(settings.fallback)
@@ -44,8 +44,8 @@ FALLBACK = Provider(
     name="apprise",
     channel=ChannelName.FALLBACK,
     limits=LIMITS[ChannelName.FALLBACK],
-    missing_settings="OUTAGE_NOTIFY_FALLBACK_URLS",
-    configured=lambda settings: settings.fallback.configured,
+    missing_settings="OUTAGE_NOTIFY_FALLBACK_DRY_RUN=false",
+    configured=lambda settings: settings.fallback.live(settings.environment),
     build=build,
     redact_address=mask_url,
     add_fake_routes=add_fake_routes,
