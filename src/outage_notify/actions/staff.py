@@ -24,8 +24,16 @@ from outage_notify.config.settings import Role, Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
-from outage_notify.core.models import IncidentState, Phase, Severity
-from outage_notify.incidents import corrections, lifecycle
+from outage_notify.core.models import (
+    SECURITY_AUDIENCE,
+    CauseCategory,
+    IncidentState,
+    Phase,
+    Severity,
+    UpdateDraft,
+    UpdateKind,
+)
+from outage_notify.incidents import corrections, lifecycle, security
 from outage_notify.incidents.lifecycle import Decision
 from outage_notify.store import audit as audit_store
 from outage_notify.store import incidents as incident_store
@@ -161,8 +169,13 @@ def declare(
     service: str,
     lead: str | None,
     detail: Mapping[str, Any],
+    cause_category: CauseCategory = CauseCategory.UNKNOWN,
+    security_mode: bool = False,
 ) -> ActionResult:
-    """Open an incident; the `opened` message goes to the audiences routing selects."""
+    """Open an incident; the `opened` message goes to the audiences routing selects.
+
+    With `security_mode` (or the category `security`) it is in security mode from the start.
+    """
     settings = ctx.settings
     with transaction(ctx.sessions) as session:
         existing = incident_store.open_incident(session, service)
@@ -183,7 +196,13 @@ def declare(
         )
         assert decision.incident is not None
         decision.incident.lead = lead or settings.default_lead
-        return decision
+        return security.declared(
+            decision,
+            category=cause_category,
+            security=security_mode or cause_category == CauseCategory.SECURITY,
+            actor=principal.name,
+            now=ctx.clock.now(),
+        )
 
     return perform(ctx, principal, None, decide, action="declare", detail=detail)
 
@@ -198,14 +217,15 @@ def update(
     eta: datetime | None = None,
     audiences: list[str] | None = None,
     announce_eta: bool = False,
-    public: bool = True,
+    public: bool | None = None,
     components: list[str] | None = None,
     detail: Mapping[str, Any],
 ) -> ActionResult:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
 
     The message is shown on the status page unless `public` is false or `audiences` narrows
-    who is told (text for chosen audiences is not for everyone).
+    who is told (text for chosen audiences is not for everyone); `public` None means true,
+    except in security mode.
     """
     settings = ctx.settings
 
@@ -222,7 +242,7 @@ def update(
             cadence_minutes=settings.update_cadence_minutes,
             eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
             announce_eta=announce_eta,
-            public=public,
+            public=security.staff_public(state, public),
             components=components,
         )
 
@@ -236,7 +256,7 @@ def resolve(
     *,
     message: str = "",
     override_reason: str = "",
-    public: bool = True,
+    public: bool | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> ActionResult:
     """Resolve the incident; everyone who was told about it hears that it is fixed.
@@ -254,7 +274,7 @@ def resolve(
             now=ctx.clock.now(),
             passes_required=passes,
             override_reason=override_reason,
-            public=public,
+            public=security.staff_public(state, public),
         )
 
     return perform(
@@ -273,7 +293,7 @@ def reopen(
     incident_id: int,
     *,
     message: str,
-    public: bool = True,
+    public: bool | None = None,
     eta: datetime | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> ActionResult:
@@ -293,7 +313,7 @@ def reopen(
             cadence_minutes=settings.update_cadence_minutes,
             groups=[lifecycle.STAFF_GROUP],
             message=message,
-            public=public,
+            public=security.staff_public(state, public),
             staff_text=True,
             eta=eta,
         )
@@ -341,24 +361,58 @@ def add_note(
     *,
     text: str,
     kind: str = "note",
+    for_security: bool = False,
     detail: Mapping[str, Any] | None = None,
 ) -> int:
-    """An internal note or finding on the timeline (never sent to anyone); its timeline id."""
+    """An internal note or finding on the timeline; its timeline id.
+
+    Never sent to anyone, except a note `for_security`: the security audience gets it as an
+    update (never public, never to another audience).
+    """
+    update_id = None
     with transaction(ctx.sessions) as session:
-        incident_or_error(session, incident_id)
+        incident = incident_or_error(session, incident_id, for_update=for_security)
         row = incident_store.add_timeline(
-            session, incident_id, at=ctx.clock.now(), actor=principal.name, kind=kind, text=text
+            session,
+            incident_id,
+            at=ctx.clock.now(),
+            actor=principal.name,
+            kind=kind,
+            text=text,
+            data={"for_security": True} if for_security else {},
         )
         session.flush()
+        if for_security:
+            draft = UpdateDraft(
+                kind=UpdateKind.UPDATE,
+                message=text,
+                audiences=(SECURITY_AUDIENCE,),
+                actor=principal.name,
+                staff_text=True,
+                public=False,
+            )
+            update_id = incident_store.add_update(session, incident, draft, now=ctx.clock.now()).id
         audit(
             session,
             ctx,
             principal,
             action=kind,
             incident_id=incident_id,
-            detail={"timeline_id": row.id, "text": text, **(detail or {})},
+            detail={
+                "timeline_id": row.id,
+                "text": text,
+                "for_security": for_security,
+                "update_id": update_id,
+                **(detail or {}),
+            },
         )
-        return row.id
+        timeline_id = row.id
+    if update_id is not None:
+        try:
+            ctx.enqueuer.update(update_id)
+        except Exception:
+            log.exception("broker unreachable; update %s waits for the sweeper", update_id)
+    return timeline_id
 
 
 def record_refusal(

@@ -9,7 +9,13 @@ from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from outage_notify.core import field_limits as limits
-from outage_notify.core.models import Phase, Severity, has_lone_surrogate, without_nul
+from outage_notify.core.models import (
+    CauseCategory,
+    Phase,
+    Severity,
+    has_lone_surrogate,
+    without_nul,
+)
 from outage_notify.core.timestamps import SaneDatetime
 from outage_notify.report.model import CoverageFigure
 
@@ -74,6 +80,13 @@ class DeclareIncident(StaffInput):
         max_length=limits.LEAD,
         description="Contact id of the incident lead (reminded of slipped promises).",
     )
+    cause_category: CauseCategory = Field(
+        default=CauseCategory.UNKNOWN,
+        description="What kind of cause; `security` puts the incident in security mode.",
+    )
+    security: bool = Field(
+        default=False, description="Declare it in security mode (docs/security-mode.md)."
+    )
 
 
 class StaffUpdate(StaffInput):
@@ -89,10 +102,11 @@ class StaffUpdate(StaffInput):
         default=False,
         description="Send eta_changed even if the ETA moved less than the configured threshold.",
     )
-    public: bool = Field(
-        default=True,
+    public: bool | None = Field(
+        default=None,
         description="Show the message on the public status page and feed; false keeps it to "
-        "the messages. An update for chosen `audiences` is never public.",
+        "the messages. An update for chosen `audiences` is never public. Default: true, "
+        "except in security mode (false).",
     )
     components: list[ComponentName] | None = Field(
         default=None,
@@ -113,8 +127,10 @@ class ReopenIncident(StaffInput):
         description="A new ETA (ISO 8601, with offset). Without it the old ETA stays closed: "
         "the message says there is no new estimate yet and when the next update comes.",
     )
-    public: bool = Field(
-        default=True, description="Show the message on the public status page and feed."
+    public: bool | None = Field(
+        default=None,
+        description="Show the message on the public status page and feed. Default: true, "
+        "except in security mode (false).",
     )
 
 
@@ -135,8 +151,10 @@ class ResolveIncident(StaffInput):
         max_length=limits.MESSAGE,
         description="Required to resolve before the mail probes have verified the fix.",
     )
-    public: bool = Field(
-        default=True, description="Show the message on the public status page and feed."
+    public: bool | None = Field(
+        default=None,
+        description="Show the message on the public status page and feed. Default: true, "
+        "except in security mode (false).",
     )
 
 
@@ -144,7 +162,15 @@ class NoteIn(StaffInput):
     """Internal troubleshooting: never sent to stakeholders, never on the status page."""
 
     text: str = Field(min_length=1, max_length=limits.NOTE)
-    kind: Literal["note", "finding"] = "note"
+    kind: Literal["note", "finding", "containment", "credential_reset"] = Field(
+        default="note",
+        description="`containment` and `credential_reset` go into the report's security section.",
+    )
+    for_security: bool = Field(
+        default=False,
+        description="Also send it to the `security` audience (security team, legal, DPO) as "
+        "an update; never to anyone else, never public.",
+    )
 
 
 class ActionItemIn(StaffInput):
@@ -190,6 +216,11 @@ class IncidentPatch(StaffInput):
         default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
     )
     root_cause: str | None = Field(default=None, max_length=limits.NOTE)
+    cause_category: CauseCategory | None = Field(
+        default=None,
+        description="What kind of cause; `security` puts the incident in security mode, "
+        "which is never left.",
+    )
     public_title: str | None = Field(
         default=None,
         max_length=limits.TITLE,
@@ -248,10 +279,28 @@ class IncidentOut(BaseModel):
     lead: str
     root_cause: str
     verify_passes: int
+    cause_category: CauseCategory = CauseCategory.UNKNOWN
+    security_since: datetime | None = Field(
+        default=None, description="In security mode since then (docs/security-mode.md)."
+    )
+
+
+class RevisionOut(BaseModel):
+    """One staff change of the record, kept with its old value (never updated)."""
+
+    at: datetime
+    actor: str
+    field: str
+    old: Any
+    new: Any
 
 
 class IncidentDetail(IncidentOut):
     timeline: list[TimelineEntryOut]
+    revisions: list[RevisionOut] = Field(
+        default_factory=list,
+        description="Every staff change of the record (PATCH, action items), oldest first.",
+    )
     updates: list[UpdateOut]
     coverage: list[CoverageFigure] = Field(
         description="Per audience: how many contacts were sent, delivered and acknowledged the "
