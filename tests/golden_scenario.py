@@ -266,7 +266,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
             yield notice(name, story, kind, text, at, by_staff=not lead_only)
 
     # Security mode: the cause turns out to be a breach. Every audience but `security` now
-    # reads the security templates; `security` reads everything (docs/security-mode.md).
+    # reads the security templates; `security` reads everything (docs/concepts/security-mode.md).
     at = START + timedelta(minutes=230)
     assert row is not None
     breach = security.categorise(
@@ -278,6 +278,7 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
                  staff(at, advice), at)  # fmt: skip
     at = START + timedelta(minutes=290)
     done = "Passwords are reset by Friday; the IT portal will ask you, never an email."
+    assert row is not None
     closed = lifecycle.resolve(incident_state(row), message=done, actor=STAFF_ACTOR, now=at)
     yield record("security-resolved", "Resolved in security mode (18:52)", closed, at)
 

@@ -3,7 +3,7 @@
 Every GET of the incident and its sub-resources (deliveries, action items, report) is one
 audit entry `read`, except a request carrying `X-Outage-Notify-Refresh: 1`: a console's
 live-refresh poll would bury the reads people make under thousands of identical rows. An
-incident outside security mode is not audited on read (docs/security-mode.md).
+incident outside security mode is not audited on read (docs/concepts/security-mode.md).
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class DeclareIncident(StaffInput):
         description="What kind of cause; `security` puts the incident in security mode.",
     )
     security: bool = Field(
-        default=False, description="Declare it in security mode (docs/security-mode.md)."
+        default=False, description="Declare it in security mode (docs/concepts/security-mode.md)."
     )
 
 
@@ -281,7 +281,7 @@ class IncidentOut(BaseModel):
     verify_passes: int
     cause_category: CauseCategory = CauseCategory.UNKNOWN
     security_since: datetime | None = Field(
-        default=None, description="In security mode since then (docs/security-mode.md)."
+        default=None, description="In security mode since then (docs/concepts/security-mode.md)."
     )
 
 

@@ -70,7 +70,7 @@ class Condition(BaseModel):
 
     components_any: tuple[str, ...] = ()
     severity_at_least: Severity | None = None
-    # True: only while the incident is in security mode (docs/security-mode.md).
+    # True: only while the incident is in security mode (docs/concepts/security-mode.md).
     security: Literal[True] | None = None
 
     @field_validator("components_any")

@@ -78,7 +78,7 @@ class Phase(StrEnum):
 
 class CauseCategory(StrEnum):
     """What kind of cause an incident has (the SOP's troubleshooting step); `unknown` until
-    staff say. `security` puts the incident in security mode (docs/security-mode.md)."""
+    staff say. `security` puts the incident in security mode (docs/concepts/security-mode.md)."""
 
     HARDWARE = "hardware"
     SOFTWARE = "software"

@@ -1,5 +1,5 @@
 """The cause category and security mode (pure): what setting a category decides, and what
-security mode changes in staff actions (docs/security-mode.md).
+security mode changes in staff actions (docs/concepts/security-mode.md).
 
 An incident enters security mode when its category becomes `security` or staff declare it
 so, and never leaves it: the record of a breach is evidence. In security mode the `security`

@@ -1,6 +1,6 @@
 """The report's cause and security parts (pure): the cause category and the time to identify
 it, and for an incident in security mode the timeline of detection, containment and
-credential resets (docs/security-mode.md).
+credential resets (docs/concepts/security-mode.md).
 
 Staff record containment and credential resets as notes of kind `containment` and
 `credential_reset` (POST /api/v1/incidents/{id}/notes); the notification clock's records
@@ -69,18 +69,15 @@ def security_section(
     """The security timeline, or None outside security mode."""
     if incident.security_since is None:
         return None
-    events = [
-        SecurityEvent(
-            at=incident.opened_at,
-            kind="detected",
-            actor=incident.created_by,
-            text="",
-        )
-    ]
-    events += [
+    steps = [
         SecurityEvent(at=t.at, kind=SECURITY_KINDS[t.kind], actor=t.actor, text=t.text)
         for t in timeline
         if t.kind in SECURITY_KINDS
     ]
-    events.sort(key=lambda event: event.at)
+    # Detection comes first: a declaration's own entries may carry a time a moment before
+    # the opening it records.
+    detected = SecurityEvent(
+        at=incident.opened_at, kind="detected", actor=incident.created_by, text=""
+    )
+    events = [detected, *sorted(steps, key=lambda event: event.at)]
     return SecuritySection(since=incident.security_since, events=events)

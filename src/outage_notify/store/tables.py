@@ -114,7 +114,7 @@ class IncidentRow(Base):
     )
     # First set to something other than unknown then: the report's time to identify.
     cause_identified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # In security mode since then (docs/security-mode.md); never left once entered.
+    # In security mode since then (docs/concepts/security-mode.md); never left once entered.
     security_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

@@ -54,7 +54,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_incident_revisions_incident_id"), table_name="incident_revisions")
     op.drop_table("incident_revisions")
-    with op.batch_alter_table("incidents", schema=None) as batch_op:
-        batch_op.drop_column("security_since")
-        batch_op.drop_column("cause_identified_at")
-        batch_op.drop_column("cause_category")
+    # Not a batch: on SQLite a batch copies the table, which other tables' rows refer to
+    # (foreign keys on); SQLite 3.35+ drops a plain column in place.
+    for column in ("security_since", "cause_identified_at", "cause_category"):
+        op.drop_column("incidents", column)
