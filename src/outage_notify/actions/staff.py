@@ -1,5 +1,5 @@
-"""What staff do to an incident — declare, update, resolve, reopen, retract, note — without an
-HTTP request.
+"""What staff do to an incident — declare, update, resolve, reopen, retract — without an HTTP
+request (notes: `actions.notes`).
 
 The HTTP API, the Slack `/outage` command and SMS commands all act through these functions,
 so a change made from a phone is the same change, with the same audit entry, as one made with
@@ -25,13 +25,10 @@ from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.core.models import (
-    SECURITY_AUDIENCE,
     CauseCategory,
     IncidentState,
     Phase,
     Severity,
-    UpdateDraft,
-    UpdateKind,
 )
 from outage_notify.incidents import corrections, lifecycle, security
 from outage_notify.incidents.lifecycle import Decision
@@ -352,67 +349,6 @@ def retract(
         action="retract",
         detail={"message": message, **(detail or {})},
     )
-
-
-def add_note(
-    ctx: ActionContext,
-    principal: Principal,
-    incident_id: int,
-    *,
-    text: str,
-    kind: str = "note",
-    for_security: bool = False,
-    detail: Mapping[str, Any] | None = None,
-) -> int:
-    """An internal note or finding on the timeline; its timeline id.
-
-    Never sent to anyone, except a note `for_security`: the security audience gets it as an
-    update (never public, never to another audience).
-    """
-    update_id = None
-    with transaction(ctx.sessions) as session:
-        incident = incident_or_error(session, incident_id, for_update=for_security)
-        row = incident_store.add_timeline(
-            session,
-            incident_id,
-            at=ctx.clock.now(),
-            actor=principal.name,
-            kind=kind,
-            text=text,
-            data={"for_security": True} if for_security else {},
-        )
-        session.flush()
-        if for_security:
-            draft = UpdateDraft(
-                kind=UpdateKind.UPDATE,
-                message=text,
-                audiences=(SECURITY_AUDIENCE,),
-                actor=principal.name,
-                staff_text=True,
-                public=False,
-            )
-            update_id = incident_store.add_update(session, incident, draft, now=ctx.clock.now()).id
-        audit(
-            session,
-            ctx,
-            principal,
-            action=kind,
-            incident_id=incident_id,
-            detail={
-                "timeline_id": row.id,
-                "text": text,
-                "for_security": for_security,
-                "update_id": update_id,
-                **(detail or {}),
-            },
-        )
-        timeline_id = row.id
-    if update_id is not None:
-        try:
-            ctx.enqueuer.update(update_id)
-        except Exception:
-            log.exception("broker unreachable; update %s waits for the sweeper", update_id)
-    return timeline_id
 
 
 def record_refusal(

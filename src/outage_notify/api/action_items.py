@@ -14,7 +14,8 @@ from sqlalchemy import select
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api.deps import Staff, action_context, clock_of, staff_router
 from outage_notify.api.read_audit import audit_read
-from outage_notify.api.schemas import MAX_ROW_ID, ActionItemOut, ActionItemPatch, IncidentId
+from outage_notify.api.record_schemas import ActionItemOut, ActionItemPatch
+from outage_notify.api.schemas import MAX_ROW_ID, IncidentId
 from outage_notify.store import revisions as revision_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow

@@ -9,6 +9,7 @@ from dataclasses import replace
 from fastapi import Request, status
 from sqlalchemy.orm import Session
 
+from outage_notify.actions import notes
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
 from outage_notify.api.deps import (
@@ -19,14 +20,8 @@ from outage_notify.api.deps import (
     staff_router,
 )
 from outage_notify.api.incidents import check_components, check_lead
-from outage_notify.api.schemas import (
-    ActionItemIn,
-    Created,
-    IncidentId,
-    IncidentOut,
-    IncidentPatch,
-    NoteIn,
-)
+from outage_notify.api.record_schemas import ActionItemIn, IncidentPatch, NoteIn
+from outage_notify.api.schemas import Created, IncidentId, IncidentOut
 from outage_notify.incidents import corrections, security
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import revisions as revision_store
@@ -42,7 +37,7 @@ def add_note(request: Request, incident_id: IncidentId, body: NoteIn, principal:
     """An internal note or troubleshooting finding: on the timeline, never sent to anyone
     but, with `for_security`, the security audience."""
     with domain_errors():
-        timeline_id = staff_actions.add_note(
+        timeline_id = notes.add_note(
             action_context(request),
             principal,
             incident_id,
