@@ -161,7 +161,11 @@ def _golden(
     played: Scenario, budgets: Budgets, step: Step, audience: str, message: RenderedMessage
 ) -> Golden:
     tried = played.renderer.candidates(
-        channel=message.channel, kind=step.kind, audience=audience, locale=message.locale
+        channel=message.channel,
+        kind=step.kind,
+        audience=audience,
+        locale=message.locale,
+        security=step.incident.security_since is not None,
     )
     used = next(path for path in tried if path.is_file())
     budget = budgets.budget(audience, message.channel)

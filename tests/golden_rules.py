@@ -74,7 +74,15 @@ def quoted(golden: Golden) -> tuple[str, ...]:
 def _without_quotes(golden: Golden) -> str:
     body = " ".join(golden.message.body.split())
     for text in sorted(quoted(golden), key=len, reverse=True):
-        body = body.replace(" ".join(text.split()), " ")
+        whole = " ".join(text.split())
+        body = body.replace(whole, " ")
+        # Fitting may have shortened the quote to the budget, ending with an ellipsis.
+        for cut in range(len(whole) - 1, 19, -1):
+            shortened = [whole[:cut].rstrip() + ellipsis for ellipsis in ELLIPSES]
+            found = next((piece for piece in shortened if piece in body), None)
+            if found is not None:
+                body = body.replace(found, " ")
+                break
     body = body.replace(scenario().settings.organisation_name, " ")
     return URL.sub(" ", body)
 

@@ -29,12 +29,13 @@ from outage_notify.core.models import (
     STAFF_KINDS,
     AlertEvent,
     AlertStatus,
+    CauseCategory,
     Phase,
     Severity,
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.incidents import lifecycle
+from outage_notify.incidents import lifecycle, security
 from outage_notify.incidents.chasing import Unreached, unreached_message
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR
 from outage_notify.incidents.reminders import HOLDING_ACTOR, due_reminder
@@ -263,6 +264,23 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
             story = f"A {kind} update (the story has no step of its own for it yet)"
             name = str(kind).replace("_", "-")
             yield notice(name, story, kind, text, at, by_staff=not lead_only)
+
+    # Security mode: the cause turns out to be a breach. Every audience but `security` now
+    # reads the security templates; `security` reads everything (docs/concepts/security-mode.md).
+    at = START + timedelta(minutes=230)
+    assert row is not None
+    breach = security.categorise(
+        incident_state(row), CauseCategory.SECURITY, actor=STAFF_ACTOR, now=at
+    )
+    row, _ = store.save_decision(session, breach, row=row, now=at, actor=STAFF_ACTOR)
+    advice = "Password changes start tomorrow at 09:00; the link comes from the IT portal only."
+    yield record("security-update", "The cause is a breach: security mode (17:52)",
+                 staff(at, advice), at)  # fmt: skip
+    at = START + timedelta(minutes=290)
+    done = "Passwords are reset by Friday; the IT portal will ask you, never an email."
+    assert row is not None
+    closed = lifecycle.resolve(incident_state(row), message=done, actor=STAFF_ACTOR, now=at)
+    yield record("security-resolved", "Resolved in security mode (18:52)", closed, at)
 
 
 def _copy(row: IncidentRow) -> IncidentRow:

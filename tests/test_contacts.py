@@ -56,10 +56,13 @@ def test_shipped_folder_loads_cleanly_with_expected_counts() -> None:
     assert {name: len(a.contacts) for name, a in directory.audiences.items()} == {
         "management": 5,
         "partners": 6,
+        "security": 3,
         "users": 300,
     }
-    assert directory.contact_count == 311
-    assert directory.routing.rules == DEFAULT_ROUTING.rules
+    assert directory.contact_count == 314
+    # The defaults, plus the security audience's rule (only a folder with that audience has it).
+    assert directory.routing.rules[:-1] == DEFAULT_ROUTING.rules
+    assert directory.routing.rules[-1].audience == "security"
     assert [rule.audience for rule in directory.routing.acknowledge] == ["management"]
 
 

@@ -33,7 +33,7 @@ def test_the_shipped_examples_pass_with_only_warnings() -> None:
     report = check_contacts(SHIPPED, region="BR")
 
     assert report.ok, report.errors
-    assert report.directory is not None and report.directory.contact_count == 311
+    assert report.directory is not None and report.directory.contact_count == 314
     single = [w for w in report.warnings if w.field == "channels"]
     assert len(single) == len(report.warnings) > 0
     assert any(

@@ -30,13 +30,13 @@ def test_a_good_source_becomes_a_snapshot_with_its_date_source_and_counts(tmp_pa
     snapshot = import_snapshot(SHIPPED, into, now=NOW)
 
     assert snapshot.imported_at == NOW and snapshot.source == str(SHIPPED)
-    assert snapshot.audiences == {"management": 5, "partners": 6, "users": 300}
+    assert snapshot.audiences == {"management": 5, "partners": 6, "security": 3, "users": 300}
     assert read_snapshot(into) == snapshot
     recorded = json.loads((into / SNAPSHOT_FILE).read_text())
-    assert recorded["imported_at"] == "2025-03-14T09:30:00+00:00" and recorded["contacts"] == 311
+    assert recorded["imported_at"] == "2025-03-14T09:30:00+00:00" and recorded["contacts"] == 314
     copied = tree(into)
     assert {name: data for name, data in copied.items() if name != SNAPSHOT_FILE} == tree(SHIPPED)
-    assert load_directory(into).contact_count == 311
+    assert load_directory(into).contact_count == 314
     # The components catalogue comes along: without it staff components go unchecked.
     assert load_directory(into).components == load_directory(SHIPPED).components
     # Nothing is left beside the snapshot: no staging folder, no parked old copy.
@@ -94,7 +94,7 @@ def test_cli_import_then_check_shows_the_snapshot_and_a_bad_import_changes_nothi
 
     good = run("contacts", "import", str(SHIPPED), env=env)
     assert good.returncode == 0, good.stderr
-    assert "imported 311 contacts" in good.stdout
+    assert "imported 314 contacts" in good.stdout
     before = tree(into)
 
     bad = run("contacts", "import", str(BAD), env=env)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, StringConstraints
 from sqlalchemy import String, Text
 from sqlalchemy.orm import InstrumentedAttribute
 
-from outage_notify.api import schemas
+from outage_notify.api import record_schemas, schemas
 from outage_notify.core import field_limits
 from outage_notify.core.models import CUT_AT, AlertEvent
 from outage_notify.ingest.generic import GenericEvent
@@ -37,10 +37,10 @@ MODELS: list[type[BaseModel]] = [
     schemas.DeclareIncident,
     schemas.StaffUpdate,
     schemas.ResolveIncident,
-    schemas.NoteIn,
-    schemas.ActionItemIn,
-    schemas.ActionItemPatch,
-    schemas.IncidentPatch,
+    record_schemas.NoteIn,
+    record_schemas.ActionItemIn,
+    record_schemas.ActionItemPatch,
+    record_schemas.IncidentPatch,
     schemas.ReopenIncident,
     schemas.RetractIncident,
     GenericEvent,

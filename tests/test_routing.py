@@ -92,7 +92,9 @@ def test_default_routing_by_severity_and_components(
 def test_shipped_routing_file_is_the_default_plus_management_acknowledging() -> None:
     shipped = load_routing(SHIPPED / "routing.yaml")
 
-    assert shipped.rules == DEFAULT_ROUTING.rules
+    # The security audience's rule is only for a folder that has that audience.
+    security = RoutingRule(audience="security", when=(Condition(security=True),))
+    assert shipped.rules == (*DEFAULT_ROUTING.rules, security)
     # Not a default: a folder without routing.yaml asks nobody to acknowledge.
     assert DEFAULT_ROUTING.acknowledge == ()
     assert shipped.acknowledge == (
@@ -308,7 +310,7 @@ ROUTING_CASES = [
         "rules:\n  - audience: users\n    when: [{}]\n",
         "rules[0] (audience=users, line 2)",
         "when[0]",
-        "components_any or severity_at_least",
+        "components_any, severity_at_least or security",
     ),
     (
         "rules:\n  - audience: users\n    when: []\n",

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from outage_notify.actions import notes
 from outage_notify.actions import staff as staff_actions
 from outage_notify.actions.staff import ActionContext, Principal
 from outage_notify.commands.parsing import HELP, Command, CommandError, parse
@@ -174,7 +175,7 @@ def _perform(
     if command.verb == "status":
         return "", None
     if command.verb == "note":
-        staff_actions.add_note(ctx, principal, incident_id, text=command.text, detail=detail)
+        notes.add_note(ctx, principal, incident_id, text=command.text, detail=detail)
         return words("Note added to #%(id)s's timeline (not sent to anyone).", id=incident_id), None
     row = _load(ctx, incident_id)
     if command.verb == "eta":

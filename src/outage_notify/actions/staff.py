@@ -1,5 +1,5 @@
-"""What staff do to an incident — declare, update, resolve, reopen, retract, note — without an
-HTTP request.
+"""What staff do to an incident — declare, update, resolve, reopen, retract — without an HTTP
+request (notes: `actions.notes`).
 
 The HTTP API, the Slack `/outage` command and SMS commands all act through these functions,
 so a change made from a phone is the same change, with the same audit entry, as one made with
@@ -24,8 +24,13 @@ from outage_notify.config.settings import Role, Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
-from outage_notify.core.models import IncidentState, Phase, Severity
-from outage_notify.incidents import corrections, lifecycle
+from outage_notify.core.models import (
+    CauseCategory,
+    IncidentState,
+    Phase,
+    Severity,
+)
+from outage_notify.incidents import corrections, lifecycle, security
 from outage_notify.incidents.lifecycle import Decision
 from outage_notify.store import audit as audit_store
 from outage_notify.store import incidents as incident_store
@@ -161,8 +166,13 @@ def declare(
     service: str,
     lead: str | None,
     detail: Mapping[str, Any],
+    cause_category: CauseCategory = CauseCategory.UNKNOWN,
+    security_mode: bool = False,
 ) -> ActionResult:
-    """Open an incident; the `opened` message goes to the audiences routing selects."""
+    """Open an incident; the `opened` message goes to the audiences routing selects.
+
+    With `security_mode` (or the category `security`) it is in security mode from the start.
+    """
     settings = ctx.settings
     with transaction(ctx.sessions) as session:
         existing = incident_store.open_incident(session, service)
@@ -183,7 +193,13 @@ def declare(
         )
         assert decision.incident is not None
         decision.incident.lead = lead or settings.default_lead
-        return decision
+        return security.declared(
+            decision,
+            category=cause_category,
+            security=security_mode or cause_category == CauseCategory.SECURITY,
+            actor=principal.name,
+            now=ctx.clock.now(),
+        )
 
     return perform(ctx, principal, None, decide, action="declare", detail=detail)
 
@@ -198,14 +214,15 @@ def update(
     eta: datetime | None = None,
     audiences: list[str] | None = None,
     announce_eta: bool = False,
-    public: bool = True,
+    public: bool | None = None,
     components: list[str] | None = None,
     detail: Mapping[str, Any],
 ) -> ActionResult:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
 
     The message is shown on the status page unless `public` is false or `audiences` narrows
-    who is told (text for chosen audiences is not for everyone).
+    who is told (text for chosen audiences is not for everyone); `public` None means true,
+    except in security mode.
     """
     settings = ctx.settings
 
@@ -222,7 +239,7 @@ def update(
             cadence_minutes=settings.update_cadence_minutes,
             eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
             announce_eta=announce_eta,
-            public=public,
+            public=security.staff_public(state, public),
             components=components,
         )
 
@@ -236,7 +253,7 @@ def resolve(
     *,
     message: str = "",
     override_reason: str = "",
-    public: bool = True,
+    public: bool | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> ActionResult:
     """Resolve the incident; everyone who was told about it hears that it is fixed.
@@ -254,7 +271,7 @@ def resolve(
             now=ctx.clock.now(),
             passes_required=passes,
             override_reason=override_reason,
-            public=public,
+            public=security.staff_public(state, public),
         )
 
     return perform(
@@ -273,7 +290,7 @@ def reopen(
     incident_id: int,
     *,
     message: str,
-    public: bool = True,
+    public: bool | None = None,
     eta: datetime | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> ActionResult:
@@ -293,7 +310,7 @@ def reopen(
             cadence_minutes=settings.update_cadence_minutes,
             groups=[lifecycle.STAFF_GROUP],
             message=message,
-            public=public,
+            public=security.staff_public(state, public),
             staff_text=True,
             eta=eta,
         )
@@ -332,33 +349,6 @@ def retract(
         action="retract",
         detail={"message": message, **(detail or {})},
     )
-
-
-def add_note(
-    ctx: ActionContext,
-    principal: Principal,
-    incident_id: int,
-    *,
-    text: str,
-    kind: str = "note",
-    detail: Mapping[str, Any] | None = None,
-) -> int:
-    """An internal note or finding on the timeline (never sent to anyone); its timeline id."""
-    with transaction(ctx.sessions) as session:
-        incident_or_error(session, incident_id)
-        row = incident_store.add_timeline(
-            session, incident_id, at=ctx.clock.now(), actor=principal.name, kind=kind, text=text
-        )
-        session.flush()
-        audit(
-            session,
-            ctx,
-            principal,
-            action=kind,
-            incident_id=incident_id,
-            detail={"timeline_id": row.id, "text": text, **(detail or {})},
-        )
-        return row.id
 
 
 def record_refusal(

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from sqlalchemy import select
 
 from outage_notify.actions import staff as staff_actions
-from outage_notify.api.deps import Staff, action_context, staff_router
-from outage_notify.api.schemas import MAX_ROW_ID, ActionItemOut, ActionItemPatch, IncidentId
+from outage_notify.api.deps import Staff, action_context, clock_of, staff_router
+from outage_notify.api.read_audit import audit_read
+from outage_notify.api.record_schemas import ActionItemOut, ActionItemPatch
+from outage_notify.api.schemas import MAX_ROW_ID, IncidentId
+from outage_notify.store import revisions as revision_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import ActionItemRow
 
@@ -33,7 +36,11 @@ def _out(row: ActionItemRow) -> ActionItemOut:
     )
 
 
-@router.get("/{incident_id}/action-items", response_model=list[ActionItemOut])
+@router.get(
+    "/{incident_id}/action-items",
+    response_model=list[ActionItemOut],
+    dependencies=[Depends(audit_read)],
+)
 def list_action_items(
     request: Request, incident_id: IncidentId, principal: Staff
 ) -> list[ActionItemOut]:
@@ -67,10 +74,21 @@ def patch_action_item(
                 status.HTTP_404_NOT_FOUND,
                 f"incident {incident_id} has no action item {item_id}",
             )
+        before = {"owner": row.owner, "status": row.status}
         if body.owner is not None:
             row.owner = body.owner.strip()
         if body.status is not None:
             row.status = body.status
+        revision_store.record(
+            session,
+            incident_id,
+            at=clock_of(request).now(),
+            actor=principal.name,
+            changes={
+                f"action_item:{row.id}.{name}": (old, getattr(row, name))
+                for name, old in before.items()
+            },
+        )
         staff_actions.audit(
             session,
             action_context(request),

@@ -13,6 +13,7 @@ from outage_notify.api.schemas import (
     DeliveryOut,
     IncidentDetail,
     IncidentOut,
+    RevisionOut,
     StaffActionOut,
     TimelineEntryOut,
     TruncationOut,
@@ -22,7 +23,14 @@ from outage_notify.core.models import DeliveryState
 from outage_notify.report.coverage import AudienceCoverage
 from outage_notify.report.deliveries import coverage_figures
 from outage_notify.store.mappers import incident_state
-from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, TimelineRow, UpdateRow
+from outage_notify.store.tables import (
+    AttemptRow,
+    DeliveryRow,
+    IncidentRevisionRow,
+    IncidentRow,
+    TimelineRow,
+    UpdateRow,
+)
 
 
 def incident(row: IncidentRow) -> IncidentOut:
@@ -45,6 +53,8 @@ def incident(row: IncidentRow) -> IncidentOut:
         lead=state.lead,
         root_cause=row.root_cause,
         verify_passes=state.verify_passes,
+        cause_category=state.cause_category,
+        security_since=state.security_since,
     )
 
 
@@ -62,10 +72,15 @@ def incident_detail(
     timeline: Sequence[TimelineRow],
     updates: Sequence[UpdateRow],
     coverage: Sequence[AudienceCoverage],
+    revisions: Sequence[IncidentRevisionRow] = (),
 ) -> IncidentDetail:
     return IncidentDetail(
         **incident(row).model_dump(),
         coverage=coverage_figures(coverage),
+        revisions=[
+            RevisionOut(at=r.at, actor=r.actor, field=r.field, old=r.old, new=r.new)
+            for r in revisions
+        ],
         timeline=[
             TimelineEntryOut(at=t.at, actor=t.actor, kind=t.kind, text=t.text) for t in timeline
         ],

@@ -4,9 +4,12 @@ is on the timeline and in the audit log."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request, status
 from sqlalchemy.orm import Session
 
+from outage_notify.actions import notes
 from outage_notify.actions import staff as staff_actions
 from outage_notify.api import bodies
 from outage_notify.api.deps import (
@@ -17,16 +20,11 @@ from outage_notify.api.deps import (
     staff_router,
 )
 from outage_notify.api.incidents import check_components, check_lead
-from outage_notify.api.schemas import (
-    ActionItemIn,
-    Created,
-    IncidentId,
-    IncidentOut,
-    IncidentPatch,
-    NoteIn,
-)
-from outage_notify.incidents import corrections
+from outage_notify.api.record_schemas import ActionItemIn, IncidentPatch, NoteIn
+from outage_notify.api.schemas import Created, IncidentId, IncidentOut
+from outage_notify.incidents import corrections, security
 from outage_notify.store import incidents as incident_store
+from outage_notify.store import revisions as revision_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import ActionItemRow, IncidentRow
@@ -36,10 +34,16 @@ router = staff_router("/api/v1/incidents", "incidents")
 
 @router.post("/{incident_id}/notes", status_code=status.HTTP_201_CREATED, response_model=Created)
 def add_note(request: Request, incident_id: IncidentId, body: NoteIn, principal: Staff) -> Created:
-    """An internal note or troubleshooting finding: on the timeline, never sent to anyone."""
+    """An internal note or troubleshooting finding: on the timeline, never sent to anyone
+    but, with `for_security`, the security audience."""
     with domain_errors():
-        timeline_id = staff_actions.add_note(
-            action_context(request), principal, incident_id, text=body.text, kind=body.kind
+        timeline_id = notes.add_note(
+            action_context(request),
+            principal,
+            incident_id,
+            text=body.text,
+            kind=body.kind,
+            for_security=body.for_security,
         )
     return Created(id=timeline_id)
 
@@ -85,6 +89,7 @@ def patch_incident(
     now = clock_of(request).now()
     with transaction(request.app.state.sessions) as session:
         row = _incident_or_404(session, incident_id, for_update=True)
+        before = _record(row)
         decision = corrections.edit(
             incident_state(row),
             title=body.title,
@@ -92,6 +97,12 @@ def patch_incident(
             components=body.components,
             actor=principal.name,
         )
+        if body.cause_category is not None:
+            assert decision.incident is not None
+            categorised = security.categorise(
+                decision.incident, body.cause_category, actor=principal.name, now=now
+            )
+            decision = replace(categorised, timeline=(*decision.timeline, *categorised.timeline))
         incident_store.save_decision(session, decision, row=row, now=now, actor=principal.name)
         changes: list[str] = []
         if body.lead is not None:
@@ -112,6 +123,15 @@ def patch_incident(
                 kind="edit",
                 text="; ".join(changes),
             )
+        after = _record(row)
+        # Every change keeps its old value as a revision: in security mode the evidence.
+        revision_store.record(
+            session,
+            incident_id,
+            at=now,
+            actor=principal.name,
+            changes={name: (before[name], after[name]) for name in before},
+        )
         if changes or decision.timeline:
             staff_actions.audit(
                 session,
@@ -122,6 +142,19 @@ def patch_incident(
                 detail=body.model_dump(mode="json", exclude_none=True),
             )
         return bodies.incident(row)
+
+
+def _record(row: IncidentRow) -> dict[str, object]:
+    """The staff-editable fields of the record, as JSON values (for revisions)."""
+    return {
+        "title": row.title,
+        "severity": row.severity,
+        "components": list(row.components),
+        "lead": row.lead,
+        "root_cause": row.root_cause,
+        "public_title": row.public_title,
+        "cause_category": row.cause_category,
+    }
 
 
 def _incident_or_404(

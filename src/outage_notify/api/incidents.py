@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Body, HTTPException, Request, status
+from fastapi import Body, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from outage_notify.actions import staff as staff_actions
@@ -19,6 +19,7 @@ from outage_notify.api.deps import (
     domain_errors,
     staff_router,
 )
+from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import (
     MAX_PAGE,
     DeclareIncident,
@@ -41,6 +42,7 @@ from outage_notify.report.deliveries import dry_run_reason
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import recipient_cap
+from outage_notify.store import revisions as revision_store
 from outage_notify.store.coverage import ack_deadlines, incident_coverage
 
 router = staff_router("/api/v1/incidents", "incidents")
@@ -104,6 +106,8 @@ def declare_incident(request: Request, body: DeclareIncident, principal: Staff) 
             eta=body.eta,
             service=body.service,
             lead=body.lead,
+            cause_category=body.cause_category,
+            security_mode=body.security,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
     return bodies.staff_action(done, truncated(request, done))
@@ -152,7 +156,7 @@ def resolve_incident(
             incident_id,
             message=body.message if body is not None else "",
             override_reason=body.override_reason if body is not None else "",
-            public=body.public if body is not None else True,
+            public=body.public if body is not None else None,
         )
     return bodies.staff_action(done)
 
@@ -207,7 +211,7 @@ def list_incidents(
     )
 
 
-@router.get("/{incident_id}", response_model=IncidentDetail)
+@router.get("/{incident_id}", response_model=IncidentDetail, dependencies=[Depends(audit_read)])
 def get_incident(
     request: Request, db: DB, principal: Staff, incident_id: IncidentId
 ) -> IncidentDetail:
@@ -226,12 +230,15 @@ def get_incident(
         incident_store.timeline(db, incident_id),
         incident_store.updates(db, incident_id),
         coverage,
+        revision_store.of_incident(db, incident_id),
     )
     detail.held = recipient_cap.held_in_incident(db, incident_id)
     return detail
 
 
-@router.get("/{incident_id}/deliveries", response_model=DeliveryPage)
+@router.get(
+    "/{incident_id}/deliveries", response_model=DeliveryPage, dependencies=[Depends(audit_read)]
+)
 def list_deliveries(
     db: DB,
     principal: Staff,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import HTTPException, Query, Request, Response, status
+from fastapi import Depends, HTTPException, Query, Request, Response, status
 
 from outage_notify.api.deps import DB, Staff, clock_of, directory_of, staff_router
+from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
 from outage_notify.report.model import Report
@@ -37,6 +38,7 @@ class ReportFormat(StrEnum):
         },
         404: {"description": "No such incident."},
     },
+    dependencies=[Depends(audit_read)],
 )
 def get_report(
     request: Request,

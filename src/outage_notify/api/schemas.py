@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from outage_notify.core import field_limits as limits
 from outage_notify.core.models import (
+    CauseCategory,
     DeliveryState,
     Phase,
     Severity,
@@ -80,6 +81,13 @@ class DeclareIncident(StaffInput):
         max_length=limits.LEAD,
         description="Contact id of the incident lead (reminded of slipped promises).",
     )
+    cause_category: CauseCategory = Field(
+        default=CauseCategory.UNKNOWN,
+        description="What kind of cause; `security` puts the incident in security mode.",
+    )
+    security: bool = Field(
+        default=False, description="Declare it in security mode (docs/concepts/security-mode.md)."
+    )
 
 
 class StaffUpdate(StaffInput):
@@ -95,10 +103,11 @@ class StaffUpdate(StaffInput):
         default=False,
         description="Send eta_changed even if the ETA moved less than the configured threshold.",
     )
-    public: bool = Field(
-        default=True,
+    public: bool | None = Field(
+        default=None,
         description="Show the message on the public status page and feed; false keeps it to "
-        "the messages. An update for chosen `audiences` is never public.",
+        "the messages. An update for chosen `audiences` is never public. Default: true, "
+        "except in security mode (false).",
     )
     components: list[ComponentName] | None = Field(
         default=None,
@@ -119,8 +128,10 @@ class ReopenIncident(StaffInput):
         description="A new ETA (ISO 8601, with offset). Without it the old ETA stays closed: "
         "the message says there is no new estimate yet and when the next update comes.",
     )
-    public: bool = Field(
-        default=True, description="Show the message on the public status page and feed."
+    public: bool | None = Field(
+        default=None,
+        description="Show the message on the public status page and feed. Default: true, "
+        "except in security mode (false).",
     )
 
 
@@ -141,66 +152,10 @@ class ResolveIncident(StaffInput):
         max_length=limits.MESSAGE,
         description="Required to resolve before the mail probes have verified the fix.",
     )
-    public: bool = Field(
-        default=True, description="Show the message on the public status page and feed."
-    )
-
-
-class NoteIn(StaffInput):
-    """Internal troubleshooting: never sent to stakeholders, never on the status page."""
-
-    text: str = Field(min_length=1, max_length=limits.NOTE)
-    kind: Literal["note", "finding"] = "note"
-
-
-class ActionItemIn(StaffInput):
-    text: str = Field(min_length=1, max_length=limits.ACTION_ITEM)
-    owner: str = Field(default="", max_length=limits.OWNER)
-
-
-class ActionItemPatch(StaffInput):
-    """A change to a follow-up: who owns it, and whether it is done; at least one of them."""
-
-    owner: str | None = Field(default=None, max_length=limits.OWNER)
-    status: Literal["open", "done"] | None = None
-
-    @model_validator(mode="after")
-    def _changes_something(self) -> ActionItemPatch:
-        if self.owner is None and self.status is None:
-            raise ValueError("give owner or status (open or done)")
-        return self
-
-
-class ActionItemOut(BaseModel):
-    id: int
-    incident_id: int
-    text: str
-    owner: str
-    status: Literal["open", "done"]
-    created_at: datetime
-    created_by: str
-
-
-class IncidentPatch(StaffInput):
-    """Corrections of the record; they tell nobody."""
-
-    title: str | None = Field(default=None, min_length=1, max_length=limits.TITLE)
-    severity: Severity | None = None
-    components: list[ComponentName] | None = Field(
+    public: bool | None = Field(
         default=None,
-        max_length=limits.COMPONENTS,
-        description="The affected components (ids of contacts/components.yaml); to tell "
-        "people of the change, send an update with `components` instead.",
-    )
-    lead: str | None = Field(
-        default=None, max_length=limits.LEAD, description="Contact id of the incident lead."
-    )
-    root_cause: str | None = Field(default=None, max_length=limits.NOTE)
-    public_title: str | None = Field(
-        default=None,
-        max_length=limits.TITLE,
-        description='The incident\'s title on the public status page and feed; "" goes back '
-        "to the templates' public words for its service and components.",
+        description="Show the message on the public status page and feed. Default: true, "
+        "except in security mode (false).",
     )
 
 
@@ -259,10 +214,28 @@ class IncidentOut(BaseModel):
     lead: str
     root_cause: str
     verify_passes: int
+    cause_category: CauseCategory = CauseCategory.UNKNOWN
+    security_since: datetime | None = Field(
+        default=None, description="In security mode since then (docs/concepts/security-mode.md)."
+    )
+
+
+class RevisionOut(BaseModel):
+    """One staff change of the record, kept with its old value (never updated)."""
+
+    at: datetime
+    actor: str
+    field: str
+    old: Any
+    new: Any
 
 
 class IncidentDetail(IncidentOut):
     timeline: list[TimelineEntryOut]
+    revisions: list[RevisionOut] = Field(
+        default_factory=list,
+        description="Every staff change of the record (PATCH, action items), oldest first.",
+    )
     updates: list[UpdateOut]
     coverage: list[CoverageFigure] = Field(
         description="Per audience: how many contacts were sent, delivered and acknowledged the "

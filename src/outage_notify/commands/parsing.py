@@ -24,7 +24,7 @@ from outage_notify.messages.catalogs import N_, Words
 
 Verb = Literal["status", "eta", "update", "resolve", "note", "help"]
 VERBS: tuple[Verb, ...] = ("status", "eta", "update", "resolve", "note", "help")
-# The limits of the HTTP API's bodies (StaffUpdate, ResolveIncident, NoteIn).
+# The limits of the HTTP API's bodies (StaffUpdate, ResolveIncident, record_schemas.NoteIn).
 MAX_MESSAGE = 2000
 MAX_NOTE = 10_000
 # Further ahead than this is a typo (an extra digit in `+450h`), not an estimate.

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -70,6 +70,8 @@ class Condition(BaseModel):
 
     components_any: tuple[str, ...] = ()
     severity_at_least: Severity | None = None
+    # True: only while the incident is in security mode (docs/concepts/security-mode.md).
+    security: Literal[True] | None = None
 
     @field_validator("components_any")
     @classmethod
@@ -78,12 +80,16 @@ class Condition(BaseModel):
 
     @model_validator(mode="after")
     def _not_empty(self) -> Condition:
-        if not self.components_any and self.severity_at_least is None:
-            raise ValueError("a condition needs components_any or severity_at_least")
+        if not self.components_any and self.severity_at_least is None and not self.security:
+            raise ValueError("a condition needs components_any, severity_at_least or security")
         return self
 
-    def holds(self, *, severity: Severity, components: frozenset[str]) -> bool:
+    def holds(
+        self, *, severity: Severity, components: frozenset[str], security: bool = False
+    ) -> bool:
         """True when the incident meets every key this condition sets."""
+        if self.security and not security:
+            return False
         if self.components_any and components.isdisjoint(self.components_any):
             return False
         return self.severity_at_least is None or severity.rank >= self.severity_at_least.rank
@@ -110,12 +116,20 @@ class RoutingRule(BaseModel):
             raise ValueError("an empty 'when' never matches; leave it out to always apply")
         return when
 
-    def applies(self, *, severity: Severity, components: frozenset[str], kind: UpdateKind) -> bool:
+    def applies(
+        self,
+        *,
+        severity: Severity,
+        components: frozenset[str],
+        kind: UpdateKind,
+        security: bool = False,
+    ) -> bool:
         """True when this rule selects its audience for this update."""
         if kind not in self.kinds:
             return False
         return self.when is None or any(
-            condition.holds(severity=severity, components=components) for condition in self.when
+            condition.holds(severity=severity, components=components, security=security)
+            for condition in self.when
         )
 
 
@@ -217,13 +231,19 @@ def load_routing(path: Path) -> Routing:
 
 
 def select_audiences(
-    routing: Routing, *, severity: Severity, components: Iterable[str], kind: UpdateKind
+    routing: Routing,
+    *,
+    severity: Severity,
+    components: Iterable[str],
+    kind: UpdateKind,
+    security: bool = False,
 ) -> dict[str, tuple[dict[str, str], ...]]:
-    """Audience name to its tag filters; `({},)` means the whole audience."""
+    """Audience name to its tag filters; `({},)` means the whole audience. With `security`
+    (the incident is in security mode), rules with `security: true` apply too."""
     affected = frozenset(component.strip().casefold() for component in components)
     selected: dict[str, list[dict[str, str]]] = {}
     for rule in routing.rules:
-        if rule.applies(severity=severity, components=affected, kind=kind):
+        if rule.applies(severity=severity, components=affected, kind=kind, security=security):
             filters = selected.setdefault(rule.audience, [])
             if rule.tags not in filters:
                 filters.append(dict(rule.tags))

@@ -76,6 +76,25 @@ class Phase(StrEnum):
     RESOLVED = "resolved"
 
 
+class CauseCategory(StrEnum):
+    """What kind of cause an incident has (the SOP's troubleshooting step); `unknown` until
+    staff say. `security` puts the incident in security mode (docs/concepts/security-mode.md)."""
+
+    HARDWARE = "hardware"
+    SOFTWARE = "software"
+    NETWORK = "network"
+    SECURITY = "security"
+    # The hosting or mail provider.
+    PROVIDER = "provider"
+    UNKNOWN = "unknown"
+
+
+# The audience that hears everything of an incident in security mode (security team, legal,
+# DPO), internal notes marked for it included; every other audience gets the security
+# templates, without alert text or notes.
+SECURITY_AUDIENCE = "security"
+
+
 class UpdateKind(StrEnum):
     OPENED = "opened"
     UPDATE = "update"
@@ -267,6 +286,11 @@ class IncidentState:
     alerts_clear_since: datetime | None = None
     # Staff retracted it as a mistake: off the public page; never reopened.
     retracted_at: datetime | None = None
+    cause_category: CauseCategory = CauseCategory.UNKNOWN
+    # When the category was first set to something other than unknown (time to identify).
+    cause_identified_at: datetime | None = None
+    # In security mode since then (None: not); never left once entered.
+    security_since: datetime | None = None
 
 
 @dataclass(frozen=True)

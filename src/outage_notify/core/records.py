@@ -97,6 +97,15 @@ class IncidentRecord(Protocol):
     @property
     def retracted_at(self) -> datetime | None: ...
 
+    @property
+    def cause_category(self) -> str: ...
+
+    @property
+    def cause_identified_at(self) -> datetime | None: ...
+
+    @property
+    def security_since(self) -> datetime | None: ...
+
 
 class TimelineRecord(Protocol):
     """Everything that happened to an incident, in order, with who did it."""

@@ -15,6 +15,7 @@ from datetime import datetime
 
 from outage_notify.core.errors import TransitionError
 from outage_notify.core.models import IncidentState, Phase, Severity, UpdateKind
+from outage_notify.incidents import security
 from outage_notify.incidents.decisions import Decision, TimelineEntry, rescope
 from outage_notify.incidents.transitions import close
 
@@ -56,6 +57,7 @@ def retract(incident: IncidentState, *, message: str, actor: str, now: datetime)
     """Withdraw a mistaken incident: closed, off the public page, `retracted` to those told."""
     if incident.retracted_at is not None:
         raise TransitionError("the incident is already retracted")
+    security.refuse_retraction(incident)
     new = copy.deepcopy(incident)
     new.retracted_at = now
     # The ETA stays on record: the incident is never reopened, so it is never announced again.

@@ -123,6 +123,7 @@ def renderer_for(
             eta_first=eta_previous is None,
             eta_previous=eta_previous,
             staff_text=update.staff_text,
+            security=incident.security_since is not None,
         )
         fitted = renderer.render_fitted(
             channel=channel, context=context, budget=budgets.budget(audience, channel)
@@ -205,6 +206,7 @@ def update_plans(
         notified=incident.notified_audiences,
         directory=directory,
         everyone=bool(settings.fallback.urls),
+        security=incident.security_since is not None,
     )
 
 

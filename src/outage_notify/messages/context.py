@@ -59,6 +59,9 @@ class MessageContext:
     # `message` was written by staff (not built from alert labels or by the system): every
     # audience that gets the update shows it, partners included (COMMS.md).
     staff_text: bool = False
+    # The incident is in security mode: every audience but `security` gets the security
+    # templates (`security.<audience>.j2`), which show no alert text and no detail.
+    security: bool = False
     # OUTAGE_NOTIFY_TIMEZONE: a time in any other zone carries the zone's abbreviation
     # ("17:30 PST"); "" when the render has no reader (`templates check`, previews).
     organisation_timezone: str = ""

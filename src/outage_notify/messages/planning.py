@@ -84,17 +84,34 @@ def plan_audiences(
     notified: Mapping[str, list[dict[str, str]]],
     directory: Directory,
     everyone: bool = False,
+    security: bool = False,
 ) -> list[AudiencePlan]:
     """Which audiences hear this update, with what kind and for which of their contacts.
 
-    With `everyone`, the organisation-wide fallback room hears whatever anyone hears.
+    With `everyone`, the organisation-wide fallback room hears whatever anyone hears. With
+    `security` (the incident is in security mode), the audiences routed for security mode
+    hear it too, even when staff named the audiences.
     """
+    components = list(components)
+
+    def routed(in_security: bool) -> dict[str, TagFilters]:
+        return select_audiences(
+            directory.routing,
+            severity=severity,
+            components=components,
+            kind=kind,
+            security=in_security,
+        )
+
     if explicit is not None:
         selected: dict[str, TagFilters] = {name: WHOLE for name in explicit}
+        if security:
+            ordinary = routed(False)
+            for name, filters in routed(True).items():
+                if name not in ordinary:
+                    selected.setdefault(name, filters)
     else:
-        selected = select_audiences(
-            directory.routing, severity=severity, components=list(components), kind=kind
-        )
+        selected = routed(security)
     plans: dict[str, AudiencePlan] = {}
     if kind in ONLY_THOSE_TOLD and explicit is None:
         # Resolution and retraction go to everyone who heard about the outage, and only to them.

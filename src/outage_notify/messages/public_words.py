@@ -69,6 +69,10 @@ def phrase(locale: str, key: str, *, templates_dir: Path = TEMPLATES, **values: 
     return Words.of(templates_dir, locale)(PHRASES[key], **values)
 
 
+# When no public.yaml gives the security words: still nothing that names a cause or component.
+SECURITY_TITLE = "Email is unavailable while we investigate"
+
+
 class PublicEntry(BaseModel):
     """How the public sees one service or component."""
 
@@ -83,6 +87,8 @@ class LocaleWords(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     default: PublicEntry = PublicEntry()
+    # An incident in security mode: neutral words, no cause, no component.
+    security: PublicEntry = PublicEntry()
     services: dict[str, PublicEntry] = Field(default_factory=dict)
     components: dict[str, PublicEntry] = Field(default_factory=dict)
 
@@ -136,6 +142,13 @@ class PublicWords:
             if getattr(words.default, field):
                 return str(getattr(words.default, field))
         return ""
+
+    def security(self, *, locale: str) -> PublicText:
+        """The neutral title and description of an incident in security mode."""
+        for words in self._chain(locale):
+            if words.security.title:
+                return PublicText(words.security.title, words.security.description)
+        return PublicText(SECURITY_TITLE, "")
 
     def service_name(self, service: str, *, locale: str) -> str:
         """'email': how an unknown component of `service` is named; never the raw label."""

@@ -37,6 +37,8 @@ from outage_notify.channels.capacity import Budget, default_budget
 from outage_notify.contacts.components import EMPTY, ComponentCatalogue
 from outage_notify.core.errors import ConfigError, TemplateError
 from outage_notify.core.models import (
+    SECURITY_AUDIENCE,
+    STAFF_KINDS,
     ChannelName,
     RenderedMessage,
     UpdateKind,
@@ -62,6 +64,8 @@ from outage_notify.messages.template_sources import PinnedLoader, template_sourc
 from outage_notify.messages.transliteration import transliterate_sms
 
 FALLBACK_LOCALE, DEFAULT_AUDIENCE = "en", "default"
+# `security.<audience>.j2`: what an audience reads in security mode, for every kind.
+SECURITY_TEMPLATE = "security"
 MACROS = "_macros.j2"
 BudgetFor = Callable[[str, ChannelName], Budget]
 # For a templates folder written before these macros existed; `templates check` reports it.
@@ -257,15 +261,32 @@ class Renderer:
         return more
 
     def candidates(
-        self, *, channel: ChannelName, kind: UpdateKind, audience: str, locale: str
+        self,
+        *,
+        channel: ChannelName,
+        kind: UpdateKind,
+        audience: str,
+        locale: str,
+        security: bool = False,
     ) -> list[Path]:
-        """The files tried, in order, for one render."""
+        """The files tried, in order, for one render.
+
+        In security mode every audience but `security` reads the security templates
+        (`security.<audience>.j2`, `security.default.j2`, one file for every kind) in any
+        locale of its chain before an ordinary template: they show no alert text, no detail.
+        The lead's own notices are not stakeholder messages and keep their templates.
+        """
+        chain = self._chain(locale)
         names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
-        return [
-            self.templates_dir / known / channel / name
-            for known in self._chain(locale)
-            for name in names
-        ]
+        found = [self.templates_dir / known / channel / name for known in chain for name in names]
+        if security and audience != SECURITY_AUDIENCE and kind not in STAFF_KINDS:
+            guarded = dict.fromkeys(
+                [f"{SECURITY_TEMPLATE}.{audience}.j2", f"{SECURITY_TEMPLATE}.{DEFAULT_AUDIENCE}.j2"]
+            )
+            found = [
+                self.templates_dir / known / channel / name for known in chain for name in guarded
+            ] + found
+        return found
 
     def ack_label(self, locale: str) -> str:
         """The Slack Acknowledge button's label for a reader of `locale` (macro ack_button())."""
@@ -343,7 +364,11 @@ class Renderer:
 
     def _template(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
         tried = self.candidates(
-            channel=channel, kind=context.kind, audience=context.audience, locale=context.locale
+            channel=channel,
+            kind=context.kind,
+            audience=context.audience,
+            locale=context.locale,
+            security=context.security,
         )
         for path in tried:
             locale = path.parent.parent.name

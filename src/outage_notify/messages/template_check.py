@@ -17,12 +17,19 @@ from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.errors import TemplateError
-from outage_notify.core.models import STAFF_KINDS, ChannelName, RenderedMessage, UpdateKind
+from outage_notify.core.models import (
+    SECURITY_AUDIENCE,
+    STAFF_KINDS,
+    ChannelName,
+    RenderedMessage,
+    UpdateKind,
+)
 from outage_notify.messages.budget import deployment_values, for_directory
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.rendering import (
     DEFAULT_AUDIENCE,
     MACROS,
+    SECURITY_TEMPLATE,
     BudgetFor,
     MessageContext,
     Renderer,
@@ -65,11 +72,12 @@ def check_templates(
     they are must-keep parts, so the budget check uses them rather than the samples'.
     """
     problems = [
-        f"{path}: not used: expected {{channel}}/{{kind}}.{{audience}}.j2"
+        f"{path}: not used: expected {{channel}}/{{kind}}.{{audience}}.j2 or "
+        f"{{channel}}/security.{{audience}}.j2"
         for path in renderer._files
         if path.parent.name not in set(ChannelName)
         or len(path.name.split(".")) != 3
-        or path.name.split(".")[0] not in set(UpdateKind)
+        or path.name.split(".")[0] not in {*UpdateKind, SECURITY_TEMPLATE}
     ]
     for locale in renderer.locales:
         problems += _missing_macros(renderer, locale)
@@ -77,7 +85,11 @@ def check_templates(
             for kind in UpdateKind:
                 for audience in dict.fromkeys([*renderer.audiences, DEFAULT_AUDIENCE]):
                     budget = (budget_for or _default)(audience, channel)
-                    for sample in _samples(channel, kind, audience, locale, values or {}):
+                    samples = _samples(channel, kind, audience, locale, values or {})
+                    if kind not in STAFF_KINDS and audience != SECURITY_AUDIENCE:
+                        # What the audience reads once the incident is in security mode.
+                        samples += [replace(sample, security=True) for sample in samples]
+                    for sample in samples:
                         try:
                             fitted = renderer.render_fitted(
                                 channel=channel,

@@ -18,6 +18,8 @@ from any API replica, and nothing is lost when a worker restarts.
     outage_notify_open_incidents{phase}                     incidents not yet resolved
     outage_notify_first_message_seconds{audience}           histogram: opened -> first message
     outage_notify_events{state}                             gauge: events pending/applied/failed
+    outage_notify_incidents{cause_category}                 gauge: incidents stored, by category
+    outage_notify_time_to_identify_seconds{cause_category}  histogram: opened -> category set
 
 and the scraped process's configuration snapshot (`observability.config_metrics`).
 
@@ -98,6 +100,13 @@ class StoreCollector(Collector):
                 "Seconds from an incident opening to the first message sent to each audience.",
                 "audience",
                 figures.first_message_by_audience(session),
+            )
+            yield _by_category(figures.incidents_by_cause_category(session))
+            yield _histograms(
+                "outage_notify_time_to_identify_seconds",
+                "Seconds from an incident opening to its cause category first being set.",
+                "cause_category",
+                figures.time_to_identify_by_category(session),
             )
         if self.queue_depths is not None:
             yield from _queues(self.queue_depths())
@@ -199,6 +208,18 @@ def _open_incidents(counts: dict[str, int]) -> Metric:
     )
     for phase, count in counts.items():
         family.add_metric([phase], count)
+    return family
+
+
+def _by_category(counts: dict[str, int]) -> Metric:
+    family = GaugeMetricFamily(
+        "outage_notify_incidents",
+        "Incidents stored, by cause category (hardware, software, network, security, "
+        "provider, unknown).",
+        labels=["cause_category"],
+    )
+    for category, count in counts.items():
+        family.add_metric([category], count)
     return family
 
 

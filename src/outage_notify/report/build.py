@@ -38,6 +38,7 @@ from outage_notify.report.model import (
     UpdateGap,
     UpdateItem,
 )
+from outage_notify.report.security import cause_summary, security_section
 from outage_notify.report.timeline import (
     WORKING_PHASES,
     detection_start,
@@ -130,6 +131,8 @@ def build_report(
         etas=etas,
         findings=[_item(t) for t in entries if t.kind == "finding"],
         notes_count=sum(1 for t in entries if t.kind == "note"),
+        cause=cause_summary(incident),
+        security=security_section(incident, entries),
         root_cause=incident.root_cause or "",
         action_items=[
             ActionItem(

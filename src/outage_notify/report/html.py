@@ -136,6 +136,16 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 {{ f.text }}</li>{% endfor %}</ul>{% else %}<p>{{ w("none_recorded") }}</p>{% endif %}
 <p>{{ w("notes", count=r.notes_count) }}</p>
 <h2>{{ w("root_cause") }}</h2><p>{{ r.root_cause or w("not_recorded") }}</p>
+<ul><li>{{ w("cause_category") }}: {{ w.value(r.cause.category) }}</li>
+<li>{{ w("time_to_identify") }}: {{ duration(r.cause.time_to_identify_seconds) }}</li></ul>
+{% if r.security %}<h2>{{ w("security") }}</h2>
+<p>{{ w("security_since") }}: {{ w.time(r.security.since) }}</p>
+<h3>{{ w("security_timeline") }}</h3>
+<table><tr>{{ head("time", "kind", "who", "what") }}</tr>
+{% for e in r.security.events %}<tr><td>{{ w.time(e.at) }}</td><td>{{ w.value(e.kind) }}</td>
+<td>{{ e.actor }}</td><td>{{ e.text }}</td></tr>{% endfor %}</table>
+{#- the notification clock's part (the notifications made and their times) goes here -#}
+{% endif %}
 <h2>{{ w("action_items") }}</h2>
 {% if r.action_items %}<table>
 <tr><th>#</th>{{ head("action", "owner", "status", "added") }}</tr>

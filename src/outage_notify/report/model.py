@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from outage_notify.report.security import CauseSummary, SecuritySection
+
 DetectBasis = Literal["alert_starts_at", "opened_at"]
 PhaseBasis = Literal["transitions", "timeline", "updates", "none"]
 EtaSource = Literal["eta_history", "updates", "none"]
@@ -261,3 +263,10 @@ class Report(BaseModel):
     root_cause: str
     action_items: list[ActionItem]
     probes: ProbeSummary
+    cause: CauseSummary = Field(
+        default_factory=CauseSummary, description="The cause category and time to identify it."
+    )
+    security: SecuritySection | None = Field(
+        default=None,
+        description="Only in security mode: detection, containment and credential resets.",
+    )

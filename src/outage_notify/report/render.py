@@ -259,6 +259,7 @@ def _analysis(report: Report, w: ReportWords) -> list[str]:
     out += [] if report.findings else [w("none_recorded")]
     out += ["", w("notes", count=report.notes_count)]
     out += ["", "## " + w("root_cause"), "", _md_paragraph(report.root_cause) or w("not_recorded")]
+    out += _cause_and_security(report, w)
     out += ["", "## " + w("action_items"), ""]
     if report.action_items:
         out += _table(
@@ -277,4 +278,25 @@ def _analysis(report: Report, w: ReportWords) -> list[str]:
         "- " + w("probe_failed", time=w.time(f.at), stage=_md(f.stage), error=_md(f.error))
         for f in p.failures
     ]
+    return out
+
+
+def _cause_and_security(report: Report, w: ReportWords) -> list[str]:
+    """The cause category and time to identify; in security mode, the security section (the
+    notification clock's own part follows its timeline)."""
+    cause = report.cause
+    out = [
+        "",
+        f"- {w('cause_category')}: {w.value(cause.category)}",
+        f"- {w('time_to_identify')}: {format_duration(cause.time_to_identify_seconds)}",
+    ]
+    section = report.security
+    if section is None:
+        return out
+    out += ["", "## " + w("security"), "", f"- {w('security_since')}: {w.time(section.since)}"]
+    out += ["", "### " + w("security_timeline"), ""]
+    out += _table(
+        [w("time"), w("kind"), w("who"), w("what")],
+        ([w.time(e.at), w.value(e.kind), _md(e.actor), _md(e.text)] for e in section.events),
+    )
     return out

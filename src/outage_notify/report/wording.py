@@ -43,6 +43,10 @@ VALUE_TEXT = {
     "resolved": N_("resolved"), "retracted": N_("retracted"),
     "early": N_("early"), "on_time": N_("on time"), "late": N_("late"),
     "overrun": N_("overrun"), "open": N_("open"), "cleared": N_("cleared"), "done": N_("done"),
+    "hardware": N_("hardware"), "software": N_("software"), "network": N_("network"),
+    "security": N_("security"), "provider": N_("provider"), "unknown": N_("unknown"),
+    "security_mode": N_("security mode entered"), "containment": N_("containment"),
+    "credential_reset": N_("credential reset"),
 }  # fmt: skip
 
 COVERAGE_NOTE = N_(
@@ -147,6 +151,11 @@ TEXT = {
     "none_recorded": N_("None recorded."),
     "notes": N_("Internal notes: %(count)s."),
     "root_cause": N_("Root cause"),
+    "cause_category": N_("Cause category"),
+    "time_to_identify": N_("Time to identify the cause"),
+    "security": N_("Security"),
+    "security_since": N_("In security mode since"),
+    "security_timeline": N_("Detection, containment and credential resets"),
     "not_recorded": N_("Not recorded."),
     "action_items": N_("Action items"),
     "action": N_("Action"),

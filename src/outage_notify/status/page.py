@@ -34,7 +34,7 @@ from outage_notify.contacts.components import ComponentCatalogue
 from outage_notify.core.models import STAFF_KINDS, Phase, UpdateKind
 from outage_notify.core.records import IncidentRecord, UpdateRecord
 from outage_notify.messages.filters import clean_text
-from outage_notify.messages.public_words import PublicWords
+from outage_notify.messages.public_words import PublicText, PublicWords
 
 PAST_LIMIT = 5
 FEED_LIMIT = 50
@@ -152,16 +152,27 @@ def public_message(update: UpdateRecord) -> str:
     return clean_text(update.message) if update.public else ""
 
 
+def public_text(incident: IncidentRecord, words: PublicWords, locale: str) -> PublicText:
+    """The public words of the incident: neutral in security mode (no cause, no component)."""
+    if incident.security_since is not None:
+        return words.security(locale=locale)
+    return words.incident(incident.service, incident.components, locale=locale)
+
+
 def public_title(incident: IncidentRecord, words: PublicWords, locale: str) -> str:
-    """Staff's public title, else the public words for the incident's service and components."""
+    """Staff's public title, else the public words for the incident's service and components
+    (the neutral words in security mode)."""
     return clean_text(incident.public_title or "").strip() or clean_text(
-        words.incident(incident.service, incident.components, locale=locale).title
+        public_text(incident, words, locale).title
     )
 
 
 def _components(
     incident: IncidentRecord, words: PublicWords, locale: str, catalogue: ComponentCatalogue
 ) -> list[Component]:
+    if incident.security_since is not None:
+        # Which parts are down can tell an attacker what was reached.
+        return []
     other = words.service_name(incident.service, locale=locale)
     listed: list[Component] = []
     unknown = False
@@ -194,7 +205,7 @@ def _current(
     locale: str,
     catalogue: ComponentCatalogue,
 ) -> CurrentIncident:
-    description = words.incident(row.service, row.components, locale=locale).description
+    description = public_text(row, words, locale).description
     history = _history(updates, row.id)
     return CurrentIncident(
         id=row.id,

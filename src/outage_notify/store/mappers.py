@@ -6,7 +6,7 @@ The pure packages read the other rows through `core.records` protocols and need 
 
 from __future__ import annotations
 
-from outage_notify.core.models import IncidentState, Phase, Severity
+from outage_notify.core.models import CauseCategory, IncidentState, Phase, Severity
 from outage_notify.store.tables import IncidentRow
 
 
@@ -31,6 +31,9 @@ def incident_state(row: IncidentRow) -> IncidentState:
         reminded_for=row.reminded_for,
         alerts_clear_since=row.alerts_clear_since,
         retracted_at=row.retracted_at,
+        cause_category=CauseCategory(row.cause_category),
+        cause_identified_at=row.cause_identified_at,
+        security_since=row.security_since,
     )
 
 
@@ -53,3 +56,6 @@ def copy_incident_state(row: IncidentRow, state: IncidentState) -> None:
     row.reminded_for = state.reminded_for
     row.alerts_clear_since = state.alerts_clear_since
     row.retracted_at = state.retracted_at
+    row.cause_category = state.cause_category.value
+    row.cause_identified_at = state.cause_identified_at
+    row.security_since = state.security_since

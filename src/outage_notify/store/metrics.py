@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from outage_notify.core.models import DeliveryState, Phase
+from outage_notify.core.models import CauseCategory, DeliveryState, Phase
 from outage_notify.delivery.throttling import RATE_LIMITED_CODES
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow
 
@@ -25,6 +25,8 @@ from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # Incident opened -> first message to an audience: the promise is "within minutes".
 FIRST_MESSAGE_BUCKETS = (10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+# Incident opened -> its cause category known: minutes to a day.
+IDENTIFY_BUCKETS = (300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0, 86400.0)
 WAITING_STATES = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
 
 
@@ -147,6 +149,35 @@ def first_message_by_audience(
             continue
         delays.setdefault(audience, []).append(max((sent_at - opened_at).total_seconds(), 0.0))
     return {audience: histogram(values, bounds) for audience, values in sorted(delays.items())}
+
+
+def incidents_by_cause_category(session: Session) -> dict[str, int]:
+    """Cause category -> incidents stored (retracted ones too), every category present."""
+    rows = session.execute(
+        select(IncidentRow.cause_category, func.count()).group_by(IncidentRow.cause_category)
+    ).all()
+    counts = {category.value: 0 for category in CauseCategory}
+    counts.update({category: count for category, count in rows})
+    return counts
+
+
+def time_to_identify_by_category(
+    session: Session, bounds: tuple[float, ...] = IDENTIFY_BUCKETS
+) -> dict[str, Histogram]:
+    """Category -> histogram of seconds from an incident's opening (its detection) to when its
+    category was first set to something but unknown; incidents never identified are left out."""
+    rows = session.execute(
+        select(
+            IncidentRow.cause_category, IncidentRow.opened_at, IncidentRow.cause_identified_at
+        ).where(IncidentRow.cause_identified_at.is_not(None))
+    ).all()
+    seconds: dict[str, list[float]] = {}
+    for category, opened_at, identified_at in rows:
+        if identified_at is None:
+            continue
+        gap = max((identified_at - opened_at).total_seconds(), 0.0)
+        seconds.setdefault(category, []).append(gap)
+    return {category: histogram(values, bounds) for category, values in sorted(seconds.items())}
 
 
 def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:

@@ -108,6 +108,31 @@ class IncidentRow(Base):
     alerts_clear_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Staff withdrew it as a mistake: off the public page, feed and history; the report keeps it.
     retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # core.models.CauseCategory; "unknown" until staff say.
+    cause_category: Mapped[str] = mapped_column(
+        String(20), default="unknown", server_default="unknown"
+    )
+    # First set to something other than unknown then: the report's time to identify.
+    cause_identified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # In security mode since then (docs/concepts/security-mode.md); never left once entered.
+    security_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class IncidentRevisionRow(Base):
+    """One staff correction of an incident's record, appended, never updated: the old and
+    the new value of one field (cause, title, action items...). The incident row holds the
+    current value; in security mode these rows are the evidence of every change."""
+
+    __tablename__ = "incident_revisions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))
+    # "title", "cause_category", "action_item:3.owner", ...
+    field: Mapped[str] = mapped_column(String(60))
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class TimelineRow(Base):

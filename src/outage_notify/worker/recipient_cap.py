@@ -21,6 +21,7 @@ from outage_notify.channels.capacity import TWILIO_MAX_BODY
 from outage_notify.core.models import DeliveryState, UpdateKind
 from outage_notify.incidents.flood_control import CAP_WINDOW, CAPPED_CHANNELS, NEVER_HELD_KINDS
 from outage_notify.messages.fitting import shorten
+from outage_notify.status.page import public_text
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.tables import DeliveryRow, MessageRow
 from outage_notify.worker.outbound import route_channel
@@ -121,9 +122,8 @@ def digest_text(
     items: dict[int, dict[str, Any]] = {}
     for row in sorted(rows, key=lambda r: r.id):
         incident = incidents[row.incident_id]
-        public = runtime.renderer.public_words.incident(
-            incident.service, incident.components, locale=locale
-        )
+        # Neutral words for an incident in security mode: no cause, no component.
+        public = public_text(incident, runtime.renderer.public_words, locale)
         items[row.incident_id] = {
             "id": incident.id,
             "title": incident.public_title or public.title,

@@ -151,6 +151,7 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
         _catchup_entry(runtime, session, incident_id, "catchup", "email catch-up started")
         notified = dict(row.notified_audiences)
         title, opened_at, resolved_at = row.title, row.opened_at, row.resolved_at
+        in_security_mode = row.security_since is not None
     by_locale: dict[str, list[tuple[str, str]]] = {}
     for name, filters in notified.items():
         audience = runtime.directory.audiences.get(name)
@@ -167,6 +168,9 @@ def send_catchup(runtime: WorkerRuntime, incident_id: int) -> tuple[int, int]:
     status_url = settings.status_page_url or settings.public_base_url.rstrip("/") + "/status"
     sent, failed = 0, []
     for locale, people in by_locale.items():
+        if in_security_mode:
+            # The title is alert text: in security mode only the neutral words go out.
+            title = runtime.renderer.public_words.security(locale=locale).title
         subject, body = catchup_message(
             locale=locale,
             organisation=settings.organisation_name,
