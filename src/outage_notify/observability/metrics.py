@@ -202,37 +202,38 @@ def _histograms(
     return family
 
 
-def _open_incidents(counts: dict[str, int]) -> Metric:
-    family = GaugeMetricFamily(
-        "outage_notify_open_incidents", "Incidents not yet resolved, by phase.", labels=["phase"]
-    )
-    for phase, count in counts.items():
-        family.add_metric([phase], count)
+def _counts(name: str, documentation: str, label: str, counts: dict[str, int]) -> Metric:
+    """A gauge of counts by one label."""
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for value, count in counts.items():
+        family.add_metric([value], count)
     return family
+
+
+def _open_incidents(counts: dict[str, int]) -> Metric:
+    return _counts(
+        "outage_notify_open_incidents", "Incidents not yet resolved, by phase.", "phase", counts
+    )
 
 
 def _by_category(counts: dict[str, int]) -> Metric:
-    family = GaugeMetricFamily(
+    return _counts(
         "outage_notify_incidents",
         "Incidents stored, by cause category (hardware, software, network, security, "
         "provider, unknown).",
-        labels=["cause_category"],
+        "cause_category",
+        counts,
     )
-    for category, count in counts.items():
-        family.add_metric([category], count)
-    return family
 
 
 def _events(counts: dict[str, int]) -> Metric:
-    family = GaugeMetricFamily(
+    return _counts(
         "outage_notify_events",
         "Accepted events (webhook alerts) by state: pending, applied, or failed (waiting for a "
         "fix and POST /api/v1/events/{id}/retry).",
-        labels=["state"],
+        "state",
+        counts,
     )
-    for state, count in counts.items():
-        family.add_metric([state], count)
-    return family
 
 
 def _queues(depths: dict[str, int] | None) -> Iterator[Metric]:
