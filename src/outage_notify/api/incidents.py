@@ -18,6 +18,7 @@ from outage_notify.api.deps import (
     domain_errors,
     staff_router,
 )
+from outage_notify.api.notification_clock import personal_data
 from outage_notify.api.schemas import (
     MAX_PAGE,
     DeclareIncident,
@@ -226,6 +227,9 @@ def get_incident(
         coverage,
     )
     detail.held = recipient_cap.held_in_incident(db, incident_id)
+    detail.personal_data = personal_data(
+        db, incident_id, settings=request.app.state.settings, request=request
+    )
     return detail
 
 

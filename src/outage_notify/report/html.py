@@ -144,6 +144,16 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 <h2>{{ w("probes") }}</h2>
 <p>{{ w("probes_line", total=r.probes.total, passed=r.probes.passed,
 failed=r.probes.failed) }}</p>
+{% if r.notifications %}{% set n = r.notifications %}<h2>{{ w("notifications") }}</h2>
+<p>{{ w("personal_data_marked", time=w.time(n.marked_at), who=n.marked_by) }}</p>
+<table><tr>{{ head("obligation", "clock_started", "deadline", "notified", "who",
+"reference", "status") }}</tr>
+{% for c in n.notices %}<tr><td>{{ c.label }}</td><td>{{ w.time(c.started_at) }}</td>
+<td>{{ w.time(c.deadline) }}</td>
+<td>{{ w.time(c.notified_at) if c.notified_at else w("not_notified") }}</td>
+<td>{{ c.notified_by or "-" }}</td><td>{{ c.reference or "-" }}</td>
+<td>{{ "-" if c.on_time is none else (w("ok") if c.on_time else w("late")) }}</td></tr>
+{% endfor %}</table>{% endif %}
 </body></html>
 """
 

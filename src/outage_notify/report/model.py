@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from outage_notify.report.notifications import NotificationsPart
+
 DetectBasis = Literal["alert_starts_at", "opened_at"]
 PhaseBasis = Literal["transitions", "timeline", "updates", "none"]
 EtaSource = Literal["eta_history", "updates", "none"]
@@ -250,3 +252,8 @@ class Report(BaseModel):
     root_cause: str
     action_items: list[ActionItem]
     probes: ProbeSummary
+    notifications: NotificationsPart | None = Field(
+        default=None,
+        description="The legal notices owed since staff marked that personal data may be "
+        "affected (the security section): deadlines, when made, by whom, on time or not.",
+    )

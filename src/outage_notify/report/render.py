@@ -273,4 +273,29 @@ def _analysis(report: Report, w: ReportWords) -> list[str]:
         "- " + w("probe_failed", time=w.time(f.at), stage=_md(f.stage), error=_md(f.error))
         for f in p.failures
     ]
+    return out + _notifications(report, w)
+
+
+def _notifications(report: Report, w: ReportWords) -> list[str]:
+    part = report.notifications
+    if part is None:
+        return []
+    out = ["", "## " + w("notifications"), ""]
+    out += [w("personal_data_marked", time=w.time(part.marked_at), who=_md(part.marked_by)), ""]
+    out += _table(
+        [w(k) for k in ("obligation", "clock_started", "deadline", "notified", "who")]
+        + [w("reference"), w("status")],
+        (
+            [
+                n.label,
+                w.time(n.started_at),
+                w.time(n.deadline),
+                w.time(n.notified_at) if n.notified_at else w("not_notified"),
+                _md(n.notified_by) or "-",
+                _md(n.reference) or "-",
+                "-" if n.on_time is None else (w("ok") if n.on_time else w("late")),
+            ]
+            for n in part.notices
+        ),
+    )
     return out
