@@ -35,9 +35,9 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.incidents import lifecycle
+from outage_notify.incidents.business_calendar import calendar_from
 from outage_notify.incidents.chasing import Unreached, unreached_message
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR
-from outage_notify.incidents.business_calendar import calendar_from
 from outage_notify.incidents.notification_clock import CLOCK_ACTOR, clocks, reminder_text
 from outage_notify.incidents.reminders import HOLDING_ACTOR, due_reminder
 from outage_notify.messages.catalogs import Words
