@@ -36,8 +36,10 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.incidents import lifecycle, security
+from outage_notify.incidents.business_calendar import calendar_from
 from outage_notify.incidents.chasing import Unreached, unreached_message
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR
+from outage_notify.incidents.notification_clock import CLOCK_ACTOR, clocks, reminder_text
 from outage_notify.incidents.reminders import HOLDING_ACTOR, due_reminder
 from outage_notify.messages.catalogs import Words
 from outage_notify.messages.planning import find_contact
@@ -54,7 +56,11 @@ LEAD = "marcos.pereira"
 # What a kind without a step of its own is rendered with (a new kind, e.g. a retraction).
 # The lead's notices are written by these actors, as the worker writes them: a reader of
 # another language gets their text re-worded (update_messages.reader_message).
-NOTICE_ACTORS = {UpdateKind.REMINDER: HOLDING_ACTOR, UpdateKind.EVENT_FAILED: FAILED_EVENT_ACTOR}
+NOTICE_ACTORS = {
+    UpdateKind.REMINDER: HOLDING_ACTOR,
+    UpdateKind.EVENT_FAILED: FAILED_EVENT_ACTOR,
+    UpdateKind.NOTIFICATION_DUE: CLOCK_ACTOR,
+}
 # A failed event's error as the code writes it (quoted in the lead's notice in any language).
 EVENT_ERROR = "the payload has no alerts"
 OTHER_KIND_TEXT = "The alert came from a test of the monitoring; email was not down."
@@ -255,7 +261,8 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     yield record("reopened", "The alert fires again: the fix did not hold (17:17)", again, at)
 
     for kind in UpdateKind:
-        if kind not in told:
+        # The notification clock's reminder has its own step, after these.
+        if kind not in told and kind != UpdateKind.NOTIFICATION_DUE:
             # A kind this story does not reach yet: rendered on the reopened incident.
             # The lead's notices carry what the worker writes in them (who is held back, for
             # `behind`); a stakeholder kind carries staff text.
@@ -264,6 +271,16 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
             story = f"A {kind} update (the story has no step of its own for it yet)"
             name = str(kind).replace("_", "-")
             yield notice(name, story, kind, text, at, by_staff=not lead_only)
+
+    # Staff marked that personal data may be affected at 14:27: half the LGPD clock is gone.
+    calendar = calendar_from(settings.breach, timezone=settings.timezone)
+    marked = START + timedelta(minutes=25)
+    (lgpd, *_) = clocks(
+        marked_at=marked, notices={}, settings=settings.breach, calendar=calendar, now=at
+    )
+    half = reminder_text(lgpd, incident_id=row.id, percent=50, calendar=calendar)
+    yield notice("notification-due", "Half the LGPD notification clock is gone",
+                 UpdateKind.NOTIFICATION_DUE, half, at)  # fmt: skip
 
     # Security mode: the cause turns out to be a breach. Every audience but `security` now
     # reads the security templates; `security` reads everything (docs/concepts/security-mode.md).

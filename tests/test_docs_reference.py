@@ -60,7 +60,13 @@ def test_the_api_reference_is_generated_from_the_committed_schema() -> None:
 def test_each_listed_variable_reaches_its_field(monkeypatch: pytest.MonkeyPatch) -> None:
     # The flat names are the operators' contract: set each plain text setting by the name the
     # reference gives it, and find the value in its field (the validated ones apart).
-    validated = {"timezone", "default_region", "redis_key_prefix"}
+    validated = {
+        "timezone",
+        "default_region",
+        "redis_key_prefix",
+        "holidays_country",
+        "holidays_subdivision",
+    }
     wanted = {}
     for prefix, model in sections():
         section = prefix.removeprefix("OUTAGE_NOTIFY_").rstrip("_").lower()

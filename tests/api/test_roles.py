@@ -119,6 +119,10 @@ ENDPOINTS = [
     ),
     Endpoint("PATCH", "/api/v1/incidents/{incident}", "staff", 200, {"root_cause": "Disk full."}),
     Endpoint("GET", "/api/v1/incidents/{incident}/action-items", "staff"),
+    Endpoint("POST", "/api/v1/incidents/{incident}/personal-data", "staff", 201, {}),
+    Endpoint(
+        "POST", "/api/v1/incidents/{marked}/notifications", "staff", 201, {"obligation": "lgpd"}
+    ),
     Endpoint(
         "PATCH",
         "/api/v1/incidents/{incident}/action-items/{item}",
@@ -225,6 +229,13 @@ def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
         resolved = api.post(f"/api/v1/incidents/{incident}/resolve", headers=headers_for("staff"))
         assert resolved.status_code == 202, resolved.text
         path = path.format(resolved=incident)
+    if "{marked}" in path:
+        incident = fresh_incident(api)
+        marked = api.post(
+            f"/api/v1/incidents/{incident}/personal-data", json={}, headers=headers_for("staff")
+        )
+        assert marked.status_code == 201, marked.text
+        path = path.format(marked=incident)
     if "{event}" in path:
         path = path.format(event=failed_event(api))
     body = endpoint.body
@@ -321,6 +332,7 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
             e.method,
             e.path.replace("{incident}", "{incident_id}")
             .replace("{resolved}", "{incident_id}")
+            .replace("{marked}", "{incident_id}")
             .replace("{event}", "{event_id}")
             .replace("{item}", "{item_id}"),
         )

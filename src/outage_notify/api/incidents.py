@@ -19,6 +19,7 @@ from outage_notify.api.deps import (
     domain_errors,
     staff_router,
 )
+from outage_notify.api.notification_clock import personal_data
 from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import (
     MAX_PAGE,
@@ -233,6 +234,9 @@ def get_incident(
         revision_store.of_incident(db, incident_id),
     )
     detail.held = recipient_cap.held_in_incident(db, incident_id)
+    detail.personal_data = personal_data(
+        db, incident_id, settings=request.app.state.settings, request=request
+    )
     return detail
 
 

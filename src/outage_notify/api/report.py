@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, Response, status
 
 from outage_notify.api.deps import DB, Staff, clock_of, directory_of, staff_router
+from outage_notify.api.notification_clock import notifications_part
 from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
 from outage_notify.report.model import Report
 from outage_notify.report.render import to_markdown
+from outage_notify.store import notification_clock as clock_store
 from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.report import incident_report
 
@@ -59,6 +61,13 @@ def get_report(
     )
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no incident {incident_id}")
+    marked, clocks = clock_store.incident_clocks(
+        db, incident_id, settings=request.app.state.settings, now=clock_of(request).now()
+    )
+    if marked is not None:
+        report.notifications = notifications_part(
+            marked_at=marked.marked_at, marked_by=marked.marked_by, clocks=clocks
+        )
     # Words and dates in the organisation's locale (report.locale), from the catalogs.
     templates = request.app.state.settings.templates_dir
     if format == ReportFormat.MD:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from outage_notify.api.clock_schemas import PersonalDataOut
 from outage_notify.core import field_limits as limits
 from outage_notify.core.models import (
     CauseCategory,
@@ -245,6 +246,11 @@ class IncidentDetail(IncidentOut):
         default_factory=list,
         description="Recipients whose news of this incident is held by the per-recipient cap "
         "(RECIPIENT_MAX_PER_HOUR): it goes out in one digest when their hour allows.",
+    )
+    personal_data: PersonalDataOut | None = Field(
+        default=None,
+        description="When staff marked that personal data may be affected, and each legal "
+        "notification clock since (deadline, percent elapsed, the notice made).",
     )
 
 

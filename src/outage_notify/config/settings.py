@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from outage_notify.config import token_hashes
 from outage_notify.config.mail import ProbeSettings
+from outage_notify.config.notification_clock import NotificationClockSettings
 from outage_notify.config.sections import (
     CommandSettings as CommandSettings,
 )
@@ -239,6 +240,8 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     # Staff identities for Slack slash commands and SMS commands.
     commands: CommandSettings = Field(default_factory=CommandSettings)
+    # The legal notices owed once staff mark "personal data may be affected".
+    breach: NotificationClockSettings = Field(default_factory=NotificationClockSettings)
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False

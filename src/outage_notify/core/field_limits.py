@@ -42,6 +42,10 @@ SENDER = 200
 # messages.timezone, deliveries.timezone: an IANA zone name (the longest is 32 characters),
 # checked against the zone database when contacts are loaded.
 TIMEZONE = 64
+# notification_clock_notices.obligation, notification_clock_reminders.obligation: lgpd, gdpr...
+OBLIGATION = 40
+# notification_clock_notices.reference: the protocol number or case id an authority gave.
+NOTICE_REFERENCE = 500
 
 # --- text and JSON columns (unbounded in the database; bounded here for people) -----------
 # A component name (incidents.components is JSON); it is shown in messages and lists.

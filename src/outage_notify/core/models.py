@@ -113,11 +113,15 @@ class UpdateKind(StrEnum):
     # To the incident lead only: people whose news the per-recipient cap is holding (who is
     # behind, and why); their next message carries it.
     BEHIND = "behind"
+    # To the incident lead and the `security` audience only: a legal notice (LGPD, GDPR) is
+    # due since staff marked that personal data may be affected (the notification clock).
+    NOTIFICATION_DUE = "notification_due"
     # Staff withdrew a mistaken incident: whoever was told gets "please disregard".
     RETRACTED = "retracted"
 
 
-# Kinds told to the incident lead alone: no audience, no status page, no stakeholder promise.
+# Kinds told to staff alone (the incident lead; a notification clock reminder also the `security`
+# audience): no stakeholder audience, no status page, no stakeholder promise.
 STAFF_KINDS = frozenset(
     {
         UpdateKind.REMINDER,
@@ -125,6 +129,7 @@ STAFF_KINDS = frozenset(
         UpdateKind.EVENT_FAILED,
         UpdateKind.MANY_ALERTS,
         UpdateKind.BEHIND,
+        UpdateKind.NOTIFICATION_DUE,
     }
 )
 

@@ -25,6 +25,7 @@ from outage_notify.contacts.routing import recipients
 from outage_notify.core.models import ChannelName, Phase, RenderedMessage, Severity, UpdateKind
 from outage_notify.core.records import IncidentRecord, UpdateRecord
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR, FAILED_EVENT_NOTICE
+from outage_notify.incidents.notification_clock import CLOCK_ACTOR, CLOCK_MESSAGES
 from outage_notify.incidents.reminders import HOLDING_ACTOR, REMINDER_MESSAGES
 from outage_notify.incidents.verification import ACTOR as PROBE_ACTOR
 from outage_notify.incidents.verification import FIX_DID_NOT_HOLD
@@ -152,6 +153,7 @@ SYSTEM_MESSAGES = {
     HOLDING_ACTOR: REMINDER_MESSAGES,
     PROBE_ACTOR: (FIX_DID_NOT_HOLD,),
     FAILED_EVENT_ACTOR: (FAILED_EVENT_NOTICE,),
+    CLOCK_ACTOR: CLOCK_MESSAGES,
 }
 
 

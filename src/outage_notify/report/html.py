@@ -135,6 +135,18 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 {% if r.findings %}<ul>{% for f in r.findings %}<li>{{ w.time(f.at) }} · {{ f.actor }}:
 {{ f.text }}</li>{% endfor %}</ul>{% else %}<p>{{ w("none_recorded") }}</p>{% endif %}
 <p>{{ w("notes", count=r.notes_count) }}</p>
+{#- the notification clock's part: in the security section, or a section of its own -#}
+{% macro notifications(h) %}{% if r.notifications %}{% set n = r.notifications %}
+<{{ h }}>{{ w("notifications") }}</{{ h }}>
+<p>{{ w("personal_data_marked", time=w.time(n.marked_at), who=n.marked_by) }}</p>
+<table><tr>{{ head("obligation", "clock_started", "deadline", "notified", "who",
+"reference", "status") }}</tr>
+{% for c in n.notices %}<tr><td>{{ c.label }}</td><td>{{ w.time(c.started_at) }}</td>
+<td>{{ w.time(c.deadline) }}</td>
+<td>{{ w.time(c.notified_at) if c.notified_at else w("not_notified") }}</td>
+<td>{{ c.notified_by or "-" }}</td><td>{{ c.reference or "-" }}</td>
+<td>{{ "-" if c.on_time is none else (w("ok") if c.on_time else w("late")) }}</td></tr>
+{% endfor %}</table>{% endif %}{% endmacro %}
 <h2>{{ w("root_cause") }}</h2><p>{{ r.root_cause or w("not_recorded") }}</p>
 <ul><li>{{ w("cause_category") }}: {{ w.value(r.cause.category) }}</li>
 <li>{{ w("time_to_identify") }}: {{ duration(r.cause.time_to_identify_seconds) }}</li></ul>
@@ -144,8 +156,8 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 <table><tr>{{ head("time", "kind", "who", "what") }}</tr>
 {% for e in r.security.events %}<tr><td>{{ w.time(e.at) }}</td><td>{{ w.value(e.kind) }}</td>
 <td>{{ e.actor }}</td><td>{{ e.text }}</td></tr>{% endfor %}</table>
-{#- the notification clock's part (the notifications made and their times) goes here -#}
-{% endif %}
+{{ notifications("h3") }}
+{% else %}{{ notifications("h2") }}{% endif %}
 <h2>{{ w("action_items") }}</h2>
 {% if r.action_items %}<table>
 <tr><th>#</th>{{ head("action", "owner", "status", "added") }}</tr>

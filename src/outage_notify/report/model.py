@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from outage_notify.report.notifications import NotificationsPart
 from outage_notify.report.security import CauseSummary, SecuritySection
 
 DetectBasis = Literal["alert_starts_at", "opened_at"]
@@ -269,4 +270,9 @@ class Report(BaseModel):
     security: SecuritySection | None = Field(
         default=None,
         description="Only in security mode: detection, containment and credential resets.",
+    )
+    notifications: NotificationsPart | None = Field(
+        default=None,
+        description="The legal notices owed since staff marked that personal data may be "
+        "affected (the security section): deadlines, when made, by whom, on time or not.",
     )

@@ -281,9 +281,35 @@ def _analysis(report: Report, w: ReportWords) -> list[str]:
     return out
 
 
+def _notifications(report: Report, w: ReportWords, heading: str) -> list[str]:
+    part = report.notifications
+    if part is None:
+        return []
+    out = ["", heading + " " + w("notifications"), ""]
+    out += [w("personal_data_marked", time=w.time(part.marked_at), who=_md(part.marked_by)), ""]
+    out += _table(
+        [w(k) for k in ("obligation", "clock_started", "deadline", "notified", "who")]
+        + [w("reference"), w("status")],
+        (
+            [
+                n.label,
+                w.time(n.started_at),
+                w.time(n.deadline),
+                w.time(n.notified_at) if n.notified_at else w("not_notified"),
+                _md(n.notified_by) or "-",
+                _md(n.reference) or "-",
+                "-" if n.on_time is None else (w("ok") if n.on_time else w("late")),
+            ]
+            for n in part.notices
+        ),
+    )
+    return out
+
+
 def _cause_and_security(report: Report, w: ReportWords) -> list[str]:
-    """The cause category and time to identify; in security mode, the security section (the
-    notification clock's own part follows its timeline)."""
+    """The cause category and time to identify; in security mode, the security section, with
+    the notification clock's part after its timeline (a part of its own when personal data
+    was marked without security mode)."""
     cause = report.cause
     out = [
         "",
@@ -292,11 +318,11 @@ def _cause_and_security(report: Report, w: ReportWords) -> list[str]:
     ]
     section = report.security
     if section is None:
-        return out
+        return out + _notifications(report, w, "##")
     out += ["", "## " + w("security"), "", f"- {w('security_since')}: {w.time(section.since)}"]
     out += ["", "### " + w("security_timeline"), ""]
     out += _table(
         [w("time"), w("kind"), w("who"), w("what")],
         ([w.time(e.at), w.value(e.kind), _md(e.actor), _md(e.text)] for e in section.events),
     )
-    return out
+    return out + _notifications(report, w, "###")

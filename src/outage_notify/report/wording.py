@@ -183,6 +183,14 @@ TEXT = {
     "overrun_by": N_("already late by %(duration)s"),
     "late_by": N_("late by %(duration)s"),
     "early_by": N_("early by %(duration)s"),
+    "notifications": N_("Notifications"),
+    "personal_data_marked": N_("Personal data may be affected: marked %(time)s by %(who)s."),
+    "obligation": N_("Obligation"),
+    "clock_started": N_("Counted from"),
+    "notified": N_("Notified"),
+    "reference": N_("Reference"),
+    "not_notified": N_("not yet"),
+    "late": N_("late"),
 }
 
 

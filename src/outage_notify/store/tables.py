@@ -3,7 +3,8 @@
 Alembic migrations in `store/migrations/` create exactly these; a test checks they agree. This
 module holds the incident flow's tables (events, incidents, timeline, updates, messages,
 deliveries and their attempts, ETAs, action items, probes) and re-exports the rest: their base
-and column types (`store.columns`) and the inbound records (`store.inbound_tables`).
+and column types (`store.columns`), the inbound records (`store.inbound_tables`) and the
+notification clock's (`store.clock_tables`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from outage_notify.core import field_limits as limits
 from outage_notify.core.records import StoredRoute, UpdateScope
+from outage_notify.store.clock_tables import NotificationNoticeRow as NotificationNoticeRow
+from outage_notify.store.clock_tables import NotificationReminderRow as NotificationReminderRow
+from outage_notify.store.clock_tables import PersonalDataMarkRow as PersonalDataMarkRow
 from outage_notify.store.columns import NAMING as NAMING
 from outage_notify.store.columns import Base as Base
 from outage_notify.store.columns import Id as Id

@@ -14,6 +14,7 @@ from outage_notify.store import statistics
 from outage_notify.store.engine import transaction
 from outage_notify.worker import (
     chase_steps,
+    clock_steps,
     event_steps,
     flood_steps,
     names,
@@ -72,7 +73,8 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
     def remind() -> int:
-        return _plan_written_by(sop_steps.remind)
+        # The notification clock rides on the reminder tick: same cadence, same lead.
+        return _plan_written_by(sop_steps.remind) + _plan_written_by(clock_steps.remind_clocks)
 
     @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
     def chase() -> int:
