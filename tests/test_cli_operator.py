@@ -14,10 +14,18 @@ from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-# Stakeholder kinds (retracted included) x (default, management, partners, users) x (en, es,
-# pt-BR), plus the lead's reminder, unreached list, failed-event, many-alerts and behind notices
-# in each locale.
-SMS_ROWS = 6 * 4 * 3 + 5 * 3
+# Stakeholder kinds (retracted included) x the shipped audiences and `default` x (en, es,
+# pt-BR), plus the staff notices in each locale.
+AUDIENCES = ("default", "management", "partners", "security", "users")
+STAFF_NOTICES = (
+    "reminder",
+    "unreached",
+    "event_failed",
+    "many_alerts",
+    "behind",
+    "notification_due",
+)
+SMS_ROWS = 6 * len(AUDIENCES) * 3 + len(STAFF_NOTICES) * 3
 SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 
 
