@@ -90,7 +90,7 @@ def test_a_reload_changes_the_next_update_and_a_broken_file_is_refused(
     edit(templates / UPDATE, "Email still not working", f"{MARK}: email still not working")
     with (contacts / "users.yaml").open("a") as users:
         users.write(NEW_USER)
-    answers = reload_workers(service.celery, timeout=30)
+    answers = reload_workers(service.celery, timeout=120, expected=1)
     assert len(answers) == 1, answers
     assert answers[0].error is None and answers[0].changed, answers
     second = answers[0].hash
@@ -110,7 +110,7 @@ def test_a_reload_changes_the_next_update_and_a_broken_file_is_refused(
 
     # A broken template: refused everywhere, and the snapshot in force keeps sending.
     edit(templates / UPDATE, "{% if message %}", "{% if message %")
-    refused = reload_workers(service.celery, timeout=30)
+    refused = reload_workers(service.celery, timeout=120, expected=1)
     assert len(refused) == 1 and refused[0].hash == second, refused
     assert refused[0].error is not None and "update.users.j2" in refused[0].error
     api_refused = service.call("POST", "/api/v1/admin/reload", role="admin")
@@ -173,6 +173,13 @@ def test_sighup_reloads_a_prefork_worker_and_its_children(
         close_runtime(celery)
         celery.close()
 
+    # A ping can be answered before the worker's ready signal has installed our handler, and
+    # a SIGHUP before it would be Celery's restart.
+    wait_for(
+        lambda: "SIGHUP now reloads" in processes.log("worker"),
+        timeout=120,
+        what="the worker's SIGHUP handler",
+    )
     edit(templates / OPENED, "Email is not working", f"{MARK}: email is not working")
     os.kill(worker.pid, signal.SIGHUP)
     wait_for(

@@ -40,9 +40,12 @@ def reload_config(state: Any) -> dict[str, Any]:
     return {"hash": outcome.hash, "changed": outcome.changed, "error": outcome.error}
 
 
-def reload_workers(celery: Celery, *, timeout: float) -> list[WorkerReload]:
-    """Ask every worker on `celery`'s broker to reload; their answers within `timeout` s."""
-    replies = celery.control.broadcast(COMMAND, reply=True, timeout=timeout) or []
+def reload_workers(
+    celery: Celery, *, timeout: float, expected: int | None = None
+) -> list[WorkerReload]:
+    """Ask every worker on `celery`'s broker to reload; their answers within `timeout` s, or
+    as soon as `expected` workers have answered."""
+    replies = celery.control.broadcast(COMMAND, reply=True, timeout=timeout, limit=expected) or []
     return sorted(
         (
             WorkerReload(
@@ -70,5 +73,10 @@ def install_sighup(celery: Celery) -> None:
         except ValueError:
             # Not the main thread: a worker started inside another program (tests).
             log.warning("SIGHUP is not handled: the worker does not run on the main thread")
+            return
+        # Until this line a SIGHUP is still Celery's (a restart): supervisors can wait for it.
+        log.info(
+            "SIGHUP now reloads the contacts and templates (snapshot %s)", config.current().hash
+        )
 
     worker_ready.connect(on_ready, weak=False)
