@@ -15,6 +15,9 @@ import typer
 
 from outage_notify.cli.output import console, fail, load_settings, stderr
 
+# How long workers get to answer the ping that counts them before the reload is broadcast.
+PING_SECONDS = 2.0
+
 
 def reload_command(
     url: Annotated[
@@ -31,7 +34,9 @@ def reload_command(
     timeout: Annotated[
         float,
         typer.Option(
-            min=0.5, help="Seconds to wait for answers: a worker reads every contact again."
+            min=0.5,
+            help="The longest wait for answers (a worker reads every contact again); the "
+            "command returns once every worker that answered a ping has answered.",
         ),
     ] = 60.0,
 ) -> None:
@@ -50,11 +55,14 @@ def reload_command(
     reached = 0
     if not settings.embedded:
         from outage_notify.worker.celery_app import create_celery
-        from outage_notify.worker.reload_control import reload_workers
+        from outage_notify.worker.reload_control import live_workers, reload_workers
 
         celery = create_celery(settings)
         try:
-            answers = reload_workers(celery, timeout=timeout)
+            # Wait for as many answers as workers answer a ping, not the whole timeout (which
+            # is sized for the slowest reload, not the usual one).
+            alive = live_workers(celery, timeout=min(timeout, PING_SECONDS))
+            answers = reload_workers(celery, timeout=timeout, expected=len(alive) or None)
         finally:
             celery.close()
         if not answers:

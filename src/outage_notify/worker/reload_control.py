@@ -61,6 +61,15 @@ def reload_workers(
     )
 
 
+def live_workers(celery: Celery, *, timeout: float) -> list[str]:
+    """The workers that answer a ping within `timeout` s: how many answers a reload awaits.
+
+    Remote control runs in each worker's consumer, beside its pool, so a worker busy with
+    tasks still answers; one that does not is counted out and may answer the reload late."""
+    replies = celery.control.ping(timeout=timeout) or []
+    return sorted(name for reply in replies for name in reply)
+
+
 def install_sighup(celery: Celery) -> None:
     """From the worker's start on, SIGHUP reloads its snapshot instead of Celery's default (a
     re-exec of the whole worker, which a broken file would then stop from starting)."""
