@@ -55,6 +55,8 @@ pytest_plugins = [
 
 MODES = ("fast", "chaos", "fuzz")
 KINDS = ("unit", "integration", "e2e", "browser")
+# The order tests run in: the slowest kinds first (see pytest_collection_modifyitems).
+KIND_ORDER = {"browser": 0, "e2e": 1, "integration": 2, "unit": 3}
 # Examples per property test in `--fast` (the default run draws 25, `--fuzz` 500).
 FAST_EXAMPLES = "5"
 # Files whose every test runs the real `outage-notify` command (or a script) in a process.
@@ -185,7 +187,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     dropped = [item for item in items if id(item) not in kept]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = keep
+    # The slow kinds first (a stable sort keeps each module's tests together within a kind):
+    # xdist's load scheduler then hands the minute-long end-to-end tests out at the start and
+    # the millisecond unit tests fill the gaps at the end, instead of one end-to-end test
+    # started last holding the whole run up.
+    items[:] = sorted(keep, key=lambda item: KIND_ORDER[item.stash[_KIND]])
 
 
 # The test running now and the ports it may not reach, while `_guard` watches it.
