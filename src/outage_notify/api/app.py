@@ -46,6 +46,7 @@ from outage_notify.api.responses import (
     WEBHOOK,
 )
 from outage_notify.config.settings import Settings
+from outage_notify.console.install import install as install_console
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.models import storable
 from outage_notify.messages.live_config import LiveConfig
@@ -136,6 +137,7 @@ def create_app(
     app.include_router(audit_api.router, responses=STAFF_READ)
     app.include_router(events_api.router, responses=STAFF_WRITE)
     app.include_router(admin.router, responses=STAFF_WRITE)
+    install_console(app)
     return app
 
 

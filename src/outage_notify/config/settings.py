@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from outage_notify.config import token_hashes
+from outage_notify.config.console import ConsoleSettings
 from outage_notify.config.mail import ProbeSettings
 from outage_notify.config.notification_clock import NotificationClockSettings
 from outage_notify.config.sections import (
@@ -247,6 +248,9 @@ class Settings(BaseSettings):
     email_catchup: bool = False
     """When the probes resolve an incident, email a summary to every told contact that has an
     `email`, through the probe's SMTP settings. Needs the probes configured."""
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    """The web console at `/console`: `CONSOLE_SECRET`, `CONSOLE_SESSION_MINUTES`,
+    `CONSOLE_TRUSTED_HEADER`, `CONSOLE_TRUSTED_PROXIES`."""
 
     # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
     # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160,
@@ -429,6 +433,9 @@ class Settings(BaseSettings):
                     f"WEBHOOKS_{name.upper()} is a placeholder or shorter than 16 characters"
                 )
         problems += self._provider_secret_problems()
+        console_secret = self.console.secret.get_secret_value()
+        if console_secret and is_placeholder(console_secret):
+            problems.append("CONSOLE_SECRET is a placeholder or shorter than 16 characters")
         metrics_token = self.metrics_token.get_secret_value()
         if metrics_token and is_placeholder(metrics_token):
             problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
