@@ -159,9 +159,7 @@ def test_sign_out_ends_the_session(console: TestClient) -> None:
     assert console.get("/console/incidents", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize(
-    ("client_address", "honoured"), [("10.1.2.3", True), ("192.0.2.7", False)]
-)
+@pytest.mark.parametrize(("client_address", "honoured"), [("10.1.2.3", True), ("192.0.2.7", False)])
 def test_the_trusted_header_is_honoured_only_from_a_trusted_proxy(
     sqlite_url: str, client_address: str, honoured: bool
 ) -> None:

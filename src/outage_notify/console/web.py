@@ -199,4 +199,4 @@ def refusals() -> Iterator[None]:
     except (TransitionError, AlreadyOpen) as error:
         raise Refused(409, str(error)) from error
     except EtaError as error:
-        raise Refused(400, f"ETA: {error}") from error
+        raise Refused(400, str(error)) from error
