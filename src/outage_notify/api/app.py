@@ -22,6 +22,7 @@ from outage_notify.api import (
     admin,
     health,
     incident_records,
+    incident_templates,
     incidents,
     notification_clock,
     slack_commands,
@@ -128,6 +129,7 @@ def create_app(
     app.include_router(slack_interactivity.router, responses=SLACK_CALLBACK)
     app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
+    app.include_router(incident_templates.router, responses=STAFF_READ)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)

@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     """Folder of contact files, `routing.yaml` and `components.yaml`."""
     templates_dir: Path = Path("templates")
     """Folder of message templates (one folder per locale)."""
+    incident_templates_dir: Path = Path("incident_templates")
+    """Folder of incident templates (one YAML file each: severity, components and the texts of
+    every locale) that staff declare from (`outage-notify incident declare --from-template`,
+    the console, `GET /api/v1/incident-templates`). A missing folder means no templates."""
     api_tokens: Annotated[list[ApiToken], NoDecode] = Field(default_factory=list)
     """API tokens as `role:token` or `role:name:token`, comma-separated; the token may be given as a
     hash, `role:name:sha256:<hex>` or `role:name:scrypt:<log2N>:<r>:<p>:<salt>:<hash>`
