@@ -3,6 +3,8 @@ the audit entry under the signed-in person's name. Mistakes are a 400 page with 
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -212,3 +214,46 @@ def test_the_live_part_and_unknown_incidents(console: TestClient) -> None:
     assert "999999" in missing.text
     # Times in the organisation's zone: noon UTC is 09:00 in São Paulo.
     assert "2030-01-15 09:00 -03" in console.get(f"/console/incidents/{incident_id}").text
+
+
+def test_declare_from_a_template_in_a_locale(console: TestClient) -> None:
+    page = console.get(
+        "/console/incidents", params={"template": "webmail-down", "locale": "pt-BR"}
+    ).text
+    assert "From the template <strong>webmail-down</strong> (pt-BR)" in page
+    fields = {
+        name: value
+        for name, value in re.findall(
+            r'<input id="d-[a-z]+" name="([a-z_]+)"[^>]*value="([^"]*)"', page
+        )
+    }
+    assert fields["title"] and fields["public_title"]
+    message = re.search(r'name="message" rows="3" maxlength="5000">([^<]*)</textarea>', page)
+    assert message is not None and message.group(1)
+    components = re.findall(r'name="components" value="([a-z_]+)" checked', page)
+    assert components
+    declared = submit(
+        console,
+        "/console/incidents",
+        "/console/incidents?template=webmail-down&locale=pt-BR",
+        template="webmail-down",
+        title=fields["title"] + " (edited)",
+        public_title=fields["public_title"],
+        severity="major",
+        components=components,
+        message=html.unescape(message.group(1)),
+    )
+    assert declared.status_code == 303, declared.text
+    incident_id = int(declared.headers["location"].split("/")[3].split("?")[0])
+    record = incident(console, incident_id)
+    assert record["title"] == html.unescape(fields["title"]) + " (edited)"
+    assert record["public_title"] == html.unescape(fields["public_title"])
+    assert record["components"] == components
+    [entry] = [
+        e
+        for e in console.get(
+            "/api/v1/audit", params={"incident_id": incident_id}, headers=ADMIN
+        ).json()["items"]
+        if e["action"] == "declare"
+    ]
+    assert entry["detail"]["template"] == "webmail-down"

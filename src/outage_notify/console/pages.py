@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
-from outage_notify.console import identity, views
+from outage_notify.console import drafts, identity, views
 from outage_notify.console import session as sessions
 from outage_notify.console.web import (
     HEADERS,
@@ -94,12 +94,20 @@ def sign_in_page(request: Request) -> Response:
 
 
 @router.get("/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request) -> Response:
-    """Open incidents first, then recent ones; the declare form."""
+def incidents_page(
+    request: Request,
+    template: Annotated[str, Query(max_length=64)] = "",
+    locale: Annotated[str, Query(max_length=35)] = "",
+) -> Response:
+    """Open incidents first, then recent ones; the declare form, from a template if picked."""
     user = signed_in(request)
-    directory = directory_of(request)
+    settings, directory = settings_of(request), directory_of(request)
     with request.app.state.sessions() as session:
         opened, recent = views.incident_lists(session)
+    found, picker = drafts.templates_of(settings, directory)
+    draft = drafts.draft_from(
+        found, template, locale or settings.default_locale, now=request.app.state.clock.now()
+    )
     return render(
         request,
         "incidents.html.j2",
@@ -107,7 +115,12 @@ def incidents_page(request: Request) -> Response:
         opened=opened,
         recent=recent,
         severities=[s.value for s in Severity],
+        causes=[c.value for c in CauseCategory],
         components=directory.components.ids,
+        picker=picker,
+        draft=draft,
+        draft_eta=local_time(settings, draft.eta, "%Y-%m-%dT%H:%M"),
+        default_locale=locale or settings.default_locale,
         done=request.query_params.get("done", ""),
     )
 

@@ -102,10 +102,12 @@ async def declare(request: Request) -> Response:
         )
         unknown_among(components, directory.components.ids, label="Components")
         title = form.text("title", label="Title", limit=limits.TITLE, required=True)
-        message = form.text("message", label="Message", limit=limits.MESSAGE)
+        message = form.text("message", label="Message", limit=limits.DESCRIPTION)
         severity = form.choice("severity", Severity, label="Severity") or Severity.MAJOR
         eta = form.local_time("eta", label="ETA", timezone=settings_of(request).timezone)
         public_title = form.text("public_title", label="Public title", limit=limits.TITLE)
+        cause = form.choice("cause_category", CauseCategory, label="Cause category")
+        template = form.text("template", label="Template", limit=64)
         done = staff_actions.declare(
             action_context(request),
             principal(user),
@@ -116,8 +118,10 @@ async def declare(request: Request) -> Response:
             eta=eta,
             service="email",
             lead=None,
+            cause_category=cause or CauseCategory.UNKNOWN,
             detail={
                 "via": "console",
+                "template": template or None,
                 "title": title,
                 "summary": message,
                 "severity": severity.value,
