@@ -126,11 +126,13 @@ def coverage(
         )
         for (audience, channel), states in sorted(per_channel.items())
     ]
+    unreached_total = sum(len(a.unreached) for a in audiences)
     return Coverage(
         audiences=audiences,
         channels=channels,
-        unreached=_unreached(session, incident_id, directory),
-        unreached_total=sum(len(a.unreached) for a in audiences),
+        # The names with keys and what they missed: a second pass, only when someone is.
+        unreached=_unreached(session, incident_id, directory) if unreached_total else [],
+        unreached_total=unreached_total,
         deliveries=total,
         as_of=now,
     )
