@@ -25,6 +25,7 @@ from outage_notify.api import (
     incident_templates,
     incidents,
     notification_clock,
+    preview,
     slack_commands,
     slack_interactivity,
     status_page,
@@ -130,6 +131,7 @@ def create_app(
     app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
     app.include_router(incident_templates.router, responses=STAFF_READ)
+    app.include_router(preview.router, responses=STAFF_WRITE)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
