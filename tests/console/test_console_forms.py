@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -257,3 +258,45 @@ def test_declare_from_a_template_in_a_locale(console: TestClient) -> None:
         if e["action"] == "declare"
     ]
     assert entry["detail"]["template"] == "webmail-down"
+
+
+def test_preview_shows_each_body_and_sends_nothing_until_confirmed(console: TestClient) -> None:
+    fields = {
+        "title": "Webmail down",
+        "severity": "major",
+        "components": ["webmail"],
+        "message": "Webmail shows an error page; mail on phones works.",
+    }
+    previewed = submit(
+        console, "/console/incidents", "/console/incidents", intent="preview", **fields
+    )
+    assert previewed.status_code == 200, previewed.text
+    page = previewed.text
+    assert "Preview: nothing has been sent" in page
+    assert "segment" in page and "Webmail shows an error page" in page
+    assert console.get("/api/v1/incidents", headers=STAFF).json()["total"] == 0
+    # The preview's one button sends exactly what was previewed.
+    hidden = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page)
+    sent = console.post(
+        "/console/incidents",
+        content=urlencode([*((n, html.unescape(v)) for n, v in hidden), ("intent", "send")]),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    incident_id = int(sent.headers["location"].split("/")[3].split("?")[0])
+    record = incident(console, incident_id)
+    assert (record["title"], record["components"]) == ("Webmail down", ["webmail"])
+
+    update_page = f"/console/incidents/{incident_id}"
+    previewed = submit(
+        console,
+        f"{update_page}/updates",
+        update_page,
+        intent="preview",
+        message="x" * 1500,
+        eta="2030-01-15T14:30",
+    )
+    assert previewed.status_code == 200, previewed.text
+    assert "was shortened to fit" in previewed.text
+    assert len(incident(console, incident_id)["updates"]) == 1

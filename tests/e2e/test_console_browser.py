@@ -1,9 +1,10 @@
 """The console in a real browser: Debian's chromium on a phone-sized screen, against the real
 service (uvicorn on loopback, a Celery worker on Redis, the provider fakes).
 
-One flow, as a new member of staff with only a token would run an outage: sign in, declare
-from a template, post an update with an ETA picked in the organisation's zone, watch the
-coverage refresh by itself as the fakes deliver, resolve, and read the report. No request may
+One flow, as a new member of staff with only a token would run an outage: sign in, preview
+a declaration from a template and send it, post an update with an ETA picked in the
+organisation's zone, watch the coverage refresh by itself as the fakes deliver, resolve, and
+read the report. No request may
 leave the app's origin. With OUTAGE_NOTIFY_CONSOLE_SCREENSHOTS=<folder> the test saves the main
 pages there (scripts/console-screenshots writes docs/images/).
 """
@@ -60,10 +61,10 @@ def service(
     app_state(running.api).engine.dispose()
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"console-{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(SHOTS) / f"console-{name}.png"), full_page=full_page)
 
 
 def test_staff_run_an_outage_from_the_console(
@@ -71,7 +72,7 @@ def test_staff_run_an_outage_from_the_console(
 ) -> None:
     origin = live_api.base_url
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -98,6 +99,12 @@ def test_staff_run_an_outage_from_the_console(
     title = page.get_by_label("Title (internal)")
     title.fill(title.input_value() + " (relay-2)")
     shot(page, "declare")
+    # Preview first: every body per audience, channel and locale, nothing sent yet.
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("heading", name="Preview: nothing has been sent")).to_be_visible()
+    expect(page.locator("section.message").first).to_contain_text("segment")
+    assert service.call("GET", "/api/v1/incidents").json()["total"] == 0
+    shot(page, "preview", full_page=False)
     page.get_by_role("button", name="Declare and notify").click()
     expect(page.get_by_text("Saved: declared.")).to_be_visible()
     incident_id = int(re.findall(r"/console/incidents/(\d+)", page.url)[0])

@@ -36,6 +36,15 @@ class Form:
             raise FormError("the form is not UTF-8") from error
         self._fields = parse_qs(text, keep_blank_values=True, max_num_fields=200)
 
+    def pairs(self, *, leaving: tuple[str, ...] = ("csrf", "intent")) -> list[tuple[str, str]]:
+        """Every field as sent (but `leaving`), to carry a previewed form to its sending."""
+        return [
+            (name, value)
+            for name, values in self._fields.items()
+            if name not in leaving
+            for value in values
+        ]
+
     def text(self, name: str, *, label: str, limit: int, required: bool = False) -> str:
         """A text field, NUL characters dropped, trimmed; FormError when missing or too long."""
         value = self._fields.get(name, [""])[0].replace("\x00", "").strip()

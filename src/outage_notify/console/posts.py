@@ -16,9 +16,11 @@ from fastapi.responses import RedirectResponse
 
 from outage_notify.actions import notes, records
 from outage_notify.actions import staff as staff_actions
+from outage_notify.actions.preview import preview_declaration, preview_staff_update
 from outage_notify.console import identity
 from outage_notify.console import session as sessions
-from outage_notify.console.forms import unknown_among
+from outage_notify.console.forms import Form, unknown_among
+from outage_notify.console.session import ConsoleSession
 from outage_notify.console.web import (
     SIGN_IN,
     Refused,
@@ -35,10 +37,33 @@ from outage_notify.console.web import (
 )
 from outage_notify.core import field_limits as limits
 from outage_notify.core.models import CauseCategory, Phase, Severity
+from outage_notify.incidents.update_preview import UpdatePreview
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 NOTE_KINDS = ("note", "finding", "containment", "credential_reset")
+
+
+def _preview(
+    request: Request,
+    user: ConsoleSession,
+    preview: UpdatePreview,
+    form: Form,
+    action: str,
+    send: str,
+) -> Response:
+    """What the form would send, per audience, channel, locale and zone, with the form's
+    fields kept so one button sends exactly that."""
+    return render(
+        request,
+        "preview.html.j2",
+        user=user,
+        preview=preview,
+        fields=form.pairs(),
+        action=action,
+        send=send,
+        currency=settings_of(request).sms_currency,
+    )
 
 
 def _back(incident_id: int, done: str) -> RedirectResponse:
@@ -108,6 +133,21 @@ async def declare(request: Request) -> Response:
         public_title = form.text("public_title", label="Public title", limit=limits.TITLE)
         cause = form.choice("cause_category", CauseCategory, label="Cause category")
         template = form.text("template", label="Template", limit=64)
+        if form.text("intent", label="Intent", limit=10) == "preview":
+            preview = preview_declaration(
+                action_context(request),
+                request.app.state.config.current(),
+                actor=user.name,
+                title=title,
+                summary=message,
+                severity=severity,
+                components=components,
+                eta=eta,
+                cause_category=cause or CauseCategory.UNKNOWN,
+            )
+            return _preview(
+                request, user, preview, form, "/console/incidents", "Declare and notify"
+            )
         done = staff_actions.declare(
             action_context(request),
             principal(user),
@@ -150,6 +190,20 @@ async def post_update(request: Request, incident_id: IncidentId) -> Response:
         phase = form.choice("phase", Phase, label="Phase")
         eta = form.local_time("eta", label="ETA", timezone=settings_of(request).timezone)
         public = form.checked("public")
+        if form.text("intent", label="Intent", limit=10) == "preview":
+            preview = preview_staff_update(
+                action_context(request),
+                request.app.state.config.current(),
+                actor=user.name,
+                incident_id=incident_id,
+                message=message,
+                phase=phase,
+                eta=eta,
+                audiences=audiences or None,
+                public=public,
+            )
+            path = f"/console/incidents/{incident_id}/updates"
+            return _preview(request, user, preview, form, path, "Send update")
         staff_actions.update(
             action_context(request),
             principal(user),
