@@ -153,7 +153,7 @@ def run(
             ]
             results = []
             for path in paths:
-                log(f"{kind}: {path} × {requests}")
+                log(f"{kind}: {path} x {requests}")
                 results.append({"db": kind, **measure(client, path, requests)})
             return results
         finally:

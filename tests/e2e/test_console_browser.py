@@ -72,7 +72,10 @@ def test_staff_run_an_outage_from_the_console(
 ) -> None:
     origin = live_api.base_url
     context = browser.new_context(
-        viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True
+        viewport={"width": PHONE["width"], "height": PHONE["height"]},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

@@ -26,7 +26,7 @@ class ConsoleSettings(BaseModel):
     restarts, and with `serve --workers N` a session works on one process only: set it then."""
     session_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
     """How long a console session lasts after sign-in; then staff sign in again."""
-    trusted_header: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9-]*$")
+    trusted_header: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9_-]*$")
     """A header (e.g. `X-Forwarded-Email` from oauth2-proxy) naming who is signed in, set by a
     reverse proxy doing single sign-on; they act with the `staff` role under that name. Honoured
     only on requests from `CONSOLE_TRUSTED_PROXIES`. Empty: staff sign in with an API token."""

@@ -81,7 +81,7 @@ def encode(session: ConsoleSession, key: bytes) -> str:
 def decode(value: str, key: bytes, *, now: datetime) -> ConsoleSession | None:
     """The session in a cookie value, or None when it is malformed, forged or expired."""
     payload, _, mac = value.partition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(key, payload.encode())):
+    if not payload or not hmac.compare_digest(mac.encode(), _mac(key, payload.encode()).encode()):
         return None
     try:
         data = json.loads(base64.urlsafe_b64decode(payload.encode()))
