@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from importlib.resources import files
 from typing import Annotated
@@ -33,7 +35,6 @@ from outage_notify.store import notification_clock as clock_store
 from outage_notify.store.coverage import ack_deadlines
 from outage_notify.store.notification_clock import notifications_part
 from outage_notify.store.report import incident_report
-from outage_notify.store.tables import IncidentRow
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -125,14 +126,6 @@ def incidents_page(
     )
 
 
-def _incident(request: Request, incident_id: int) -> IncidentRow:
-    with request.app.state.sessions() as session:
-        row = incident_store.get_incident(session, incident_id)
-    if row is None:
-        raise Refused(404, f"There is no incident {incident_id}.")
-    return row
-
-
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident_page(request: Request, incident_id: IncidentId) -> Response:
     """Phase, ETA and its history, clocks, live coverage, the timeline, and every form."""
@@ -161,9 +154,14 @@ def incident_page(request: Request, incident_id: IncidentId) -> Response:
     )
 
 
-def _local(request: Request):  # type: ignore[no-untyped-def]
+def _local(request: Request) -> Callable[..., str]:
+    """The fragment's time filter: a time in the organisation's zone, seconds shown."""
     settings = settings_of(request)
-    return lambda value, pattern="%H:%M:%S %Z": local_time(settings, value, pattern)
+
+    def local(value: datetime | None, pattern: str = "%H:%M:%S %Z") -> str:
+        return local_time(settings, value, pattern)
+
+    return local
 
 
 @router.get("/incidents/{incident_id}/live", response_class=HTMLResponse)
