@@ -53,6 +53,12 @@ def test_a_staff_token_signs_in_with_a_strict_httponly_cookie(console: TestClien
     page = console.get("/console/incidents")
     assert page.status_code == 200
     assert "Signed in as <strong>Alice (staff-bot)</strong>" in page.text
+    [entry] = console.get("/api/v1/audit", headers=ADMIN).json()["items"]
+    assert (entry["actor"], entry["action"], entry["detail"]) == (
+        "Alice (staff-bot)",
+        "console_sign_in",
+        {"token": "staff-bot"},
+    )
 
 
 def test_over_https_the_cookie_is_secure(sqlite_url: str) -> None:

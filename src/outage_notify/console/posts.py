@@ -38,6 +38,7 @@ from outage_notify.console.web import (
 from outage_notify.core import field_limits as limits
 from outage_notify.core.models import CauseCategory, Phase, Severity
 from outage_notify.incidents.update_preview import UpdatePreview
+from outage_notify.store.engine import transaction
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -103,6 +104,16 @@ async def sign_in(request: Request) -> Response:
         now=clock_of(request).now(),
         via="token",
     )
+    # Who opened a console session, and with whose token: in the audit log like every action.
+    with transaction(request.app.state.sessions) as session:
+        staff_actions.audit(
+            session,
+            action_context(request),
+            principal(user),
+            action="console_sign_in",
+            incident_id=None,
+            detail={"token": token.name},
+        )
     response = RedirectResponse("/console/incidents", status_code=303)
     remember(request, response, user)
     response.delete_cookie(sessions.SIGN_IN_COOKIE, path="/console")
