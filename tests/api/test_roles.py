@@ -107,6 +107,7 @@ ENDPOINTS = [
         "POST", "/api/v1/incidents/{incident}/updates/preview", "staff", 200, {"message": "On it."}
     ),
     Endpoint("GET", "/api/v1/incident-templates", "staff"),
+    Endpoint("GET", "/api/v1/whoami", "staff"),
     Endpoint("GET", "/api/v1/incident-templates/{name}", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}/deliveries", "staff"),

@@ -54,7 +54,7 @@ def test_the_previewed_sms_are_the_sms_sent(
     declared = service.call("POST", INCIDENTS, json=DECLARE)
     assert declared.status_code == 201, declared.text
     incident = declared.json()["incident"]["id"]
-    wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="the opened fan-out")
+    wait_for(lambda: service.settled(incident, updates=1), timeout=150, what="the opened fan-out")
 
     assert sent_sms(service) == sms_in(previewed.json())
 
@@ -68,6 +68,6 @@ def test_the_previewed_sms_are_the_sms_sent(
     assert len(service.providers.records("sms")) == told
     posted = service.call("POST", f"{INCIDENTS}/{incident}/updates", json=update)
     assert posted.status_code == 202, posted.text
-    wait_for(lambda: service.settled(incident, updates=2), timeout=60, what="the update fan-out")
+    wait_for(lambda: service.settled(incident, updates=2), timeout=150, what="the update fan-out")
 
     assert sent_sms(service, skip=told) == sms_in(previewed.json())

@@ -32,6 +32,7 @@ from outage_notify.api import (
     twilio_callbacks,
     twilio_inbound,
     webhooks,
+    whoami,
 )
 from outage_notify.api import audit as audit_api
 from outage_notify.api import events as events_api
@@ -132,6 +133,7 @@ def create_app(
     app.include_router(incidents.router, responses=STAFF_WRITE)
     app.include_router(incident_templates.router, responses=STAFF_READ)
     app.include_router(preview.router, responses=STAFF_WRITE)
+    app.include_router(whoami.router, responses=STAFF_READ)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
