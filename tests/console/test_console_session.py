@@ -209,3 +209,33 @@ def test_every_response_forbids_outside_assets(console: TestClient) -> None:
     for asset in ("console.css", "console.js"):
         assert console.get(f"/console/static/{asset}").status_code == 200
     assert console.get("/console/static/../app.py").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"token": "x" * 5000},
+        {"token": "console-staff-token", "name": "n" * 500},
+        {"token": "console-staff-token", "csrf": "é" * 300},
+    ],
+)
+def test_oversized_or_odd_sign_in_fields_are_a_4xx(
+    console: TestClient, fields: dict[str, str]
+) -> None:
+    page = console.get("/console/sign-in")
+    sent = console.post(
+        "/console/sign-in",
+        data={"csrf": csrf_of(page.text), **fields},
+        follow_redirects=False,
+    )
+    assert 400 <= sent.status_code < 500
+    assert '<p class="error"' in sent.text
+
+
+def test_an_oversized_csrf_token_on_a_form_is_refused(console: TestClient) -> None:
+    sign_in(console, "console-staff-token")
+    sent = console.post(
+        "/console/incidents", data={"csrf": "x" * 5000, "title": "x"}, follow_redirects=False
+    )
+    assert sent.status_code == 403
+    assert incident_count(console) == 0

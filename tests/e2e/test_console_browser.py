@@ -61,6 +61,18 @@ def service(
     app_state(running.api).engine.dispose()
 
 
+UNLABELLED = """() => [...document.querySelectorAll(
+    'input:not([type=hidden]), select, textarea')]
+    .filter(field => field.labels.length === 0)
+    .map(field => field.name || field.id)"""
+
+
+def unlabelled(page: Page) -> list[str]:
+    """The form fields of the page that no <label> names (screen readers would not either)."""
+    found: list[str] = page.evaluate(UNLABELLED)
+    return found
+
+
 def shot(page: Page, name: str, *, full_page: bool = True) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -145,6 +157,10 @@ def test_staff_run_an_outage_from_the_console(
     assert told() > 0
     assert page.evaluate("window.notReloaded") is True
     shot(page, "incident")
+    assert unlabelled(page) == []
+    # Keyboard: the skip link comes first, then the page can be worked without a mouse.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
 
     # Resolve, then read the report.
     page.get_by_label("Message").nth(1).fill("Mail flows again.")
@@ -156,6 +172,7 @@ def test_staff_run_an_outage_from_the_console(
     shot(page, "report")
     page.goto(f"{origin}/console/incidents")
     shot(page, "incidents")
+    assert unlabelled(page) == []
 
     outside = [url for url in requested if not url.startswith(origin + "/")]
     assert requested and not outside, outside

@@ -45,6 +45,10 @@ class Form:
             for value in values
         ]
 
+    def raw(self, name: str) -> str:
+        """A field's first value as sent (a token to compare), or ""."""
+        return self._fields.get(name, [""])[0]
+
     def text(self, name: str, *, label: str, limit: int, required: bool = False) -> str:
         """A text field, NUL characters dropped, trimmed; FormError when missing or too long."""
         value = self._fields.get(name, [""])[0].replace("\x00", "").strip()

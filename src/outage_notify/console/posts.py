@@ -8,7 +8,6 @@ writes its audit entry under the signed-in person's name.
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -76,15 +75,14 @@ async def sign_in(request: Request) -> Response:
     """An API token (staff or admin) for a session cookie; a monitor token is refused."""
     form = await read_form(request)
     expected = request.cookies.get(sessions.SIGN_IN_COOKIE, "")
-    if not expected or not sessions.same_token(
-        form.text("csrf", label="CSRF token", limit=100), expected
-    ):
+    if not expected or not sessions.same_token(form.raw("csrf"), expected):
         raise Refused(
             403, "The sign-in form's security token is missing or out of date: reload it."
         )
     settings = settings_of(request)
-    presented = form.text("token", label="Token", limit=1000)
-    person = form.text("name", label="Your name", limit=limits.ACTOR)
+    with refusals():
+        presented = form.text("token", label="Token", limit=1000)
+        person = form.text("name", label="Your name", limit=limits.ACTOR)
     token = identity.token_role(settings.api_tokens, presented) if presented else None
     refusal = identity.sign_in_refusal(token) if presented else "Give a token."
     if refusal is not None or token is None:
@@ -275,7 +273,7 @@ async def retract(request: Request, incident_id: IncidentId) -> Response:
     user, form = await posted(request)
     with refusals():
         message = form.text("message", label="Message", limit=limits.MESSAGE)
-        if not hmac.compare_digest(form.text("confirm", label="Confirmation", limit=10), "yes"):
+        if form.raw("confirm") != "yes":
             raise Refused(400, "Tick the box to confirm the retraction: nothing was sent.")
         staff_actions.retract(
             action_context(request),

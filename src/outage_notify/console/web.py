@@ -154,7 +154,7 @@ async def posted(request: Request) -> tuple[ConsoleSession, Form]:
     if user is None:
         raise Refused(403, "You are not signed in, or your session has ended: sign in again.")
     form = await read_form(request)
-    if not sessions.same_token(form.text("csrf", label="CSRF token", limit=100), user.csrf):
+    if not sessions.same_token(form.raw("csrf"), user.csrf):
         raise Refused(
             403,
             "This form's security token is missing or out of date (CSRF check): nothing was"
