@@ -14,7 +14,10 @@ from outage_notify.config.settings import Role
 from outage_notify.console import session as sessions
 from outage_notify.console.forms import Form, FormError
 from outage_notify.core.models import Severity
-from tests.fixtures.settings import build_settings
+from tests.console.console_client import csrf_of, sign_in
+from tests.fixtures.app import api_client
+from tests.fixtures.clock import ManualClock
+from tests.fixtures.settings import ROOT, build_settings
 from tests.strategies import examples
 
 NOW = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
@@ -70,3 +73,43 @@ def test_a_signed_cookie_round_trips_until_it_expires() -> None:
     )
     assert sessions.decode(value, b"other" * 8, now=NOW) is None
     assert sessions.decode(value, KEY, now=made.expires) is None
+
+
+@pytest.mark.fuzz
+def test_hostile_declare_forms_are_a_redirect_or_a_4xx(sqlite_url: str) -> None:
+    """Any text in any declare field: declared (303) or refused with a page (4xx), never 500."""
+    settings_ = build_settings(
+        database_url=sqlite_url,
+        api_tokens="staff:fuzz:console-fuzz-token",
+        contacts_dir=ROOT / "contacts",
+        templates_dir=ROOT / "templates",
+    )
+    field = st.text(max_size=400) | st.sampled_from(["", "major", "webmail", "2030-01-15T14:30"])
+    with api_client(settings_, clock=ManualClock(NOW)) as client:
+        assert sign_in(client, "console-fuzz-token").status_code == 303
+        token = csrf_of(client.get("/console/incidents").text)
+
+        @settings(max_examples=examples(), deadline=None)
+        @given(title=field, severity=field, components=field, eta=field, message=field, cause=field)
+        def declare(
+            title: str, severity: str, components: str, eta: str, message: str, cause: str
+        ) -> None:
+            sent = client.post(
+                "/console/incidents",
+                data={
+                    "csrf": token,
+                    "title": title,
+                    "severity": severity,
+                    "components": components,
+                    "eta": eta,
+                    "message": message,
+                    "cause_category": cause,
+                    "service": "fuzz",
+                },
+                follow_redirects=False,
+            )
+            assert sent.status_code == 303 or 400 <= sent.status_code < 500, sent.text[:300]
+            if sent.status_code != 303:
+                assert 'class="error"' in sent.text
+
+        declare()
