@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import RedirectResponse
 
 from outage_notify.actions import notes, records
@@ -41,6 +41,9 @@ from outage_notify.store.engine import transaction
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+# The form read and its CSRF token checked on the event loop (an async dependency); the
+# route itself, which waits on the database, runs in a worker thread as sync routes do.
+Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
 NOTE_KINDS = ("note", "finding", "containment", "credential_reset")
 
 
@@ -71,9 +74,8 @@ def _back(incident_id: int, done: str) -> RedirectResponse:
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request) -> Response:
+def sign_in(request: Request, form: Annotated[Form, Depends(read_form)]) -> Response:
     """An API token (staff or admin) for a session cookie; a monitor token is refused."""
-    form = await read_form(request)
     expected = request.cookies.get(sessions.SIGN_IN_COOKIE, "")
     if not expected or not sessions.same_token(form.raw("csrf"), expected):
         raise Refused(
@@ -119,16 +121,16 @@ async def sign_in(request: Request) -> Response:
 
 
 @router.post("/sign-out")
-async def sign_out(request: Request) -> Response:
-    await posted(request)
+def sign_out(request: Request, checked: Posted) -> Response:
+    """Clear the session cookie (the form's CSRF token checked, as on every form)."""
     response = RedirectResponse(SIGN_IN, status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/console")
     return response
 
 
 @router.post("/incidents")
-async def declare(request: Request) -> Response:
-    user, form = await posted(request)
+def declare(request: Request, checked: Posted) -> Response:
+    user, form = checked
     directory = directory_of(request)
     with refusals():
         components = form.values(
@@ -190,8 +192,8 @@ async def declare(request: Request) -> Response:
 
 
 @router.post("/incidents/{incident_id}/updates")
-async def post_update(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def post_update(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         audiences = form.values("audiences", label="Audiences", limit=limits.AUDIENCE, most=20)
         unknown_among(audiences, sorted(directory_of(request).audiences), label="Audiences")
@@ -234,8 +236,8 @@ async def post_update(request: Request, incident_id: IncidentId) -> Response:
 
 
 @router.post("/incidents/{incident_id}/resolve")
-async def resolve(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def resolve(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         message = form.text("message", label="Message", limit=limits.MESSAGE)
         override = form.text("override_reason", label="Override reason", limit=limits.MESSAGE)
@@ -252,8 +254,8 @@ async def resolve(request: Request, incident_id: IncidentId) -> Response:
 
 
 @router.post("/incidents/{incident_id}/reopen")
-async def reopen(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def reopen(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         message = form.text("message", label="Message", limit=limits.MESSAGE, required=True)
         staff_actions.reopen(
@@ -269,8 +271,8 @@ async def reopen(request: Request, incident_id: IncidentId) -> Response:
 
 
 @router.post("/incidents/{incident_id}/retract")
-async def retract(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def retract(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         message = form.text("message", label="Message", limit=limits.MESSAGE)
         if form.raw("confirm") != "yes":
@@ -286,8 +288,8 @@ async def retract(request: Request, incident_id: IncidentId) -> Response:
 
 
 @router.post("/incidents/{incident_id}/notes")
-async def add_note(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def add_note(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         kind = form.text("kind", label="Kind", limit=40) or "note"
         unknown_among([kind], NOTE_KINDS, label="Kind")
@@ -304,8 +306,8 @@ async def add_note(request: Request, incident_id: IncidentId) -> Response:
 
 
 @router.post("/incidents/{incident_id}/action-items")
-async def add_action_item(request: Request, incident_id: IncidentId) -> Response:
-    user, form = await posted(request)
+def add_action_item(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
+    user, form = checked
     with refusals():
         records.add_action_item(
             action_context(request),
@@ -318,9 +320,9 @@ async def add_action_item(request: Request, incident_id: IncidentId) -> Response
 
 
 @router.post("/incidents/{incident_id}/record")
-async def edit_record(request: Request, incident_id: IncidentId) -> Response:
+def edit_record(request: Request, incident_id: IncidentId, checked: Posted) -> Response:
     """Lead, root cause and cause category: an empty field leaves the record as it is."""
-    user, form = await posted(request)
+    user, form = checked
     directory = directory_of(request)
     with refusals():
         lead = form.text("lead", label="Lead", limit=limits.LEAD)
