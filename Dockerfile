@@ -11,11 +11,13 @@ RUN /opt/venv/bin/pip install .
 # Runtime stage: the virtualenv, contacts and templates, as an unprivileged user.
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 \
-    OUTAGE_NOTIFY_CONTACTS_DIR=/app/contacts OUTAGE_NOTIFY_TEMPLATES_DIR=/app/templates
+    OUTAGE_NOTIFY_CONTACTS_DIR=/app/contacts OUTAGE_NOTIFY_TEMPLATES_DIR=/app/templates \
+    OUTAGE_NOTIFY_INCIDENT_TEMPLATES_DIR=/app/incident_templates
 RUN useradd --system --uid 10001 --home-dir /app outage
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY templates ./templates
+COPY incident_templates ./incident_templates
 COPY contacts ./contacts
 USER outage
 EXPOSE 8000

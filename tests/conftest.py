@@ -9,7 +9,7 @@ may also set one by hand, which wins):
   `REDIS_FIXTURES`, tests parametrized onto PostgreSQL, and tests marked `integration` by hand
   (the odd test that starts a process itself, which no fixture shows);
 - `e2e`: tests/e2e/, the whole service;
-- `browser`: the status page driven in Chromium.
+- `browser`: the status page and the console driven in Chromium.
 Tests on PostgreSQL also get `postgres`. So `-m unit`, `-m "not e2e and not browser"`,
 `-m postgres` select as expected. While a `unit` test runs, starting a process or connecting to
 Redis or PostgreSQL fails it (see `_guard`): the kind cannot silently go wrong.
@@ -64,7 +64,7 @@ PROCESS_FILES = frozenset(
     {"test_cli.py", "test_cli_operator.py", "test_contacts_memory.py", "test_demo.py"}
 )
 # Files whose tests drive a browser.
-BROWSER_FILES = frozenset({"test_status_browser.py"})
+BROWSER_FILES = frozenset({"test_status_browser.py", "test_console_browser.py"})
 # Directories whose every test starts a Celery worker.
 INTEGRATION_DIRECTORIES = frozenset({"worker"})
 # Fixtures that start a Celery worker, `outage-notify` processes, a server or Dovecot, or hand

@@ -102,6 +102,13 @@ ENDPOINTS = [
     ),
     Endpoint("POST", "/api/v1/incidents", "staff", 201, {"title": "Mail down"}),
     Endpoint("GET", "/api/v1/incidents", "staff"),
+    Endpoint("POST", "/api/v1/incidents/preview", "staff", 200, {"title": "Mail down"}),
+    Endpoint(
+        "POST", "/api/v1/incidents/{incident}/updates/preview", "staff", 200, {"message": "On it."}
+    ),
+    Endpoint("GET", "/api/v1/incident-templates", "staff"),
+    Endpoint("GET", "/api/v1/whoami", "staff"),
+    Endpoint("GET", "/api/v1/incident-templates/{name}", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}/deliveries", "staff"),
     Endpoint("GET", "/api/v1/incidents/{incident}/report", "staff", params={"format": "md"}),
@@ -171,6 +178,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory, redis_server: str) -> Set
         redis_key_prefix=REDIS_KEY_PREFIX,
         contacts_dir=ROOT / "contacts",
         templates_dir=ROOT / "templates",
+        incident_templates_dir=ROOT / "incident_templates",
         api_tokens=TOKEN_ENTRIES,
         public_base_url=PUBLIC,
         twilio=TwilioSettings(
@@ -238,6 +246,8 @@ def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
         path = path.format(marked=incident)
     if "{event}" in path:
         path = path.format(event=failed_event(api))
+    if "{name}" in path:
+        path = path.format(name="webmail-down")
     body = endpoint.body
     if endpoint.method == "POST" and endpoint.path == "/api/v1/incidents":
         body = {**body, "service": f"mail-{next(_services)}"}

@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from outage_notify.actions.staff_decisions import declare_decision, update_decision
 from outage_notify.config.settings import Role, Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
@@ -173,32 +174,25 @@ def declare(
 
     With `security_mode` (or the category `security`) it is in security mode from the start.
     """
-    settings = ctx.settings
     with transaction(ctx.sessions) as session:
         existing = incident_store.open_incident(session, service)
         if existing is not None:
             raise AlreadyOpen(existing.id, service)
 
     def decide(_: IncidentState | None) -> Decision:
-        decision = lifecycle.declare(
+        return declare_decision(
+            ctx.settings,
+            actor=principal.name,
+            now=ctx.clock.now(),
             title=title,
             summary=summary,
             severity=severity,
             components=components,
             eta=eta,
-            actor=principal.name,
-            now=ctx.clock.now(),
-            cadence_minutes=settings.update_cadence_minutes,
             service=service,
-        )
-        assert decision.incident is not None
-        decision.incident.lead = lead or settings.default_lead
-        return security.declared(
-            decision,
-            category=cause_category,
-            security=security_mode or cause_category == CauseCategory.SECURITY,
-            actor=principal.name,
-            now=ctx.clock.now(),
+            lead=lead,
+            cause_category=cause_category,
+            security_mode=security_mode,
         )
 
     return perform(ctx, principal, None, decide, action="declare", detail=detail)
@@ -224,22 +218,20 @@ def update(
     who is told (text for chosen audiences is not for everyone); `public` None means true,
     except in security mode.
     """
-    settings = ctx.settings
 
     def decide(state: IncidentState | None) -> Decision:
         assert state is not None
-        return lifecycle.staff_update(
+        return update_decision(
+            ctx.settings,
             state,
+            actor=principal.name,
+            now=ctx.clock.now(),
             message=message,
             phase=phase,
             eta=eta,
-            audiences=tuple(audiences) if audiences is not None else None,
-            actor=principal.name,
-            now=ctx.clock.now(),
-            cadence_minutes=settings.update_cadence_minutes,
-            eta_threshold=timedelta(minutes=settings.eta_change_threshold_minutes),
+            audiences=audiences,
             announce_eta=announce_eta,
-            public=security.staff_public(state, public),
+            public=public,
             components=components,
         )
 

@@ -22,14 +22,17 @@ from outage_notify.api import (
     admin,
     health,
     incident_records,
+    incident_templates,
     incidents,
     notification_clock,
+    preview,
     slack_commands,
     slack_interactivity,
     status_page,
     twilio_callbacks,
     twilio_inbound,
     webhooks,
+    whoami,
 )
 from outage_notify.api import audit as audit_api
 from outage_notify.api import events as events_api
@@ -46,6 +49,7 @@ from outage_notify.api.responses import (
     WEBHOOK,
 )
 from outage_notify.config.settings import Settings
+from outage_notify.console.install import install as install_console
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.models import storable
 from outage_notify.messages.live_config import LiveConfig
@@ -127,6 +131,9 @@ def create_app(
     app.include_router(slack_interactivity.router, responses=SLACK_CALLBACK)
     app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)
+    app.include_router(incident_templates.router, responses=STAFF_READ)
+    app.include_router(preview.router, responses=STAFF_WRITE)
+    app.include_router(whoami.router, responses=STAFF_READ)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
@@ -136,6 +143,7 @@ def create_app(
     app.include_router(audit_api.router, responses=STAFF_READ)
     app.include_router(events_api.router, responses=STAFF_WRITE)
     app.include_router(admin.router, responses=STAFF_WRITE)
+    install_console(app)
     return app
 
 

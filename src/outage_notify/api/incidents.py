@@ -77,7 +77,7 @@ def check_components(request: Request, components: list[str] | None) -> None:
         )
 
 
-def _check_audiences(request: Request, audiences: list[str] | None) -> None:
+def check_audiences(request: Request, audiences: list[str] | None) -> None:
     if audiences is None:
         return
     known = directory_of(request).audiences
@@ -121,7 +121,7 @@ def post_update(
     request: Request, incident_id: IncidentId, body: StaffUpdate, principal: Staff
 ) -> StaffActionOut:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
-    _check_audiences(request, body.audiences)
+    check_audiences(request, body.audiences)
     check_components(request, body.components)
     with domain_errors():
         done = staff_actions.update(

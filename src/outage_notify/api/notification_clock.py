@@ -4,9 +4,6 @@ in the audit log; the clocks show in the incident's detail."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-
 from fastapi import HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
@@ -22,8 +19,7 @@ from outage_notify.api.clock_schemas import (
 from outage_notify.api.deps import Staff, action_context, clock_of, domain_errors, staff_router
 from outage_notify.api.schemas import IncidentId
 from outage_notify.config.settings import Settings
-from outage_notify.incidents.notification_clock import LABELS, Clock, terms
-from outage_notify.report.notifications import NoticeItem, NotificationsPart
+from outage_notify.incidents.notification_clock import LABELS, terms
 from outage_notify.store import incidents as incident_store
 from outage_notify.store import notification_clock as clock_store
 from outage_notify.store.clock_tables import NotificationNoticeRow, PersonalDataMarkRow
@@ -185,29 +181,6 @@ def personal_data(
                 on_time=clock.on_time,
             )
             for clock in running
-        ],
-    )
-
-
-def notifications_part(
-    *, marked_at: datetime, marked_by: str, clocks: Sequence[Clock]
-) -> NotificationsPart:
-    """The report's notifications part (its security section)."""
-    return NotificationsPart(
-        marked_at=marked_at,
-        marked_by=marked_by,
-        notices=[
-            NoticeItem(
-                obligation=clock.obligation.value,
-                label=LABELS[clock.obligation],
-                started_at=clock.started_at,
-                deadline=clock.deadline,
-                notified_at=clock.notice.at if clock.notice else None,
-                notified_by=clock.notice.by if clock.notice else "",
-                reference=clock.notice.reference if clock.notice else "",
-                on_time=clock.on_time,
-            )
-            for clock in clocks
         ],
     )
 

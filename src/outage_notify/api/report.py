@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, Response, status
 
 from outage_notify.api.deps import DB, Staff, clock_of, directory_of, staff_router
-from outage_notify.api.notification_clock import notifications_part
 from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import IncidentId
 from outage_notify.report.html import to_html
@@ -16,6 +15,7 @@ from outage_notify.report.model import Report
 from outage_notify.report.render import to_markdown
 from outage_notify.store import notification_clock as clock_store
 from outage_notify.store.coverage import ack_deadlines
+from outage_notify.store.notification_clock import notifications_part
 from outage_notify.store.report import incident_report
 
 router = staff_router("/api/v1/incidents", "reports")

@@ -10,6 +10,8 @@ import typer
 
 from outage_notify.cli.contacts import contacts_app
 from outage_notify.cli.doctor import doctor_command
+from outage_notify.cli.incident import incident_app
+from outage_notify.cli.login import login_command
 from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.rehearsal import send_test_command
 from outage_notify.cli.reload import reload_command
@@ -27,6 +29,8 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
+app.add_typer(incident_app, name="incident")
+app.command("login")(login_command)
 
 
 @app.command()

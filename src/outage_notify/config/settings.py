@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator, model_validat
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from outage_notify.config import token_hashes
+from outage_notify.config.console import ConsoleSettings
 from outage_notify.config.mail import ProbeSettings
 from outage_notify.config.notification_clock import NotificationClockSettings
 from outage_notify.config.sections import (
@@ -129,6 +130,10 @@ class Settings(BaseSettings):
     """Folder of contact files, `routing.yaml` and `components.yaml`."""
     templates_dir: Path = Path("templates")
     """Folder of message templates (one folder per locale)."""
+    incident_templates_dir: Path = Path("incident_templates")
+    """Folder of incident templates (one YAML file each: severity, components and the texts of
+    every locale) that staff declare from (`outage-notify incident declare --from-template`,
+    the console, `GET /api/v1/incident-templates`). A missing folder means no templates."""
     api_tokens: Annotated[list[ApiToken], NoDecode] = Field(default_factory=list)
     """API tokens as `role:token` or `role:name:token`, comma-separated; the token may be given as a
     hash, `role:name:sha256:<hex>` or `role:name:scrypt:<log2N>:<r>:<p>:<salt>:<hash>`
@@ -247,6 +252,9 @@ class Settings(BaseSettings):
     email_catchup: bool = False
     """When the probes resolve an incident, email a summary to every told contact that has an
     `email`, through the probe's SMTP settings. Needs the probes configured."""
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    """The web console at `/console`: `CONSOLE_SECRET`, `CONSOLE_SESSION_MINUTES`,
+    `CONSOLE_TRUSTED_HEADER`, `CONSOLE_TRUSTED_PROXIES`."""
 
     # SMS bodies in the GSM-7 alphabet where possible (ã → a, ç → c; é and à kept): one such
     # letter would bill the whole message as UCS-2, 70 characters per segment instead of 160,
@@ -429,6 +437,9 @@ class Settings(BaseSettings):
                     f"WEBHOOKS_{name.upper()} is a placeholder or shorter than 16 characters"
                 )
         problems += self._provider_secret_problems()
+        console_secret = self.console.secret.get_secret_value()
+        if console_secret and is_placeholder(console_secret):
+            problems.append("CONSOLE_SECRET is a placeholder or shorter than 16 characters")
         metrics_token = self.metrics_token.get_secret_value()
         if metrics_token and is_placeholder(metrics_token):
             problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")

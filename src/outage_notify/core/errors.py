@@ -3,7 +3,8 @@
     OutageNotifyError
     ├── ConfigError                 a setting, contact file, routing file or template is wrong
     │   ├── ContactsError           names the file, the row or entry, and the field
-    │   └── TemplateError           names the template and what failed in it
+    │   ├── TemplateError           names the template and what failed in it
+    │   └── IncidentTemplateError   an incident template (incident_templates/): file and field
     ├── InputError                  an API request that cannot be accepted (becomes a 4xx)
     │   ├── TransitionError         a phase change the lifecycle does not allow (409)
     │   ├── NoSuchIncident          the incident id names no incident (404)
@@ -43,6 +44,17 @@ class ContactsError(ConfigError):
 
 class TemplateError(ConfigError):
     """A template that is missing or fails to render."""
+
+
+class IncidentTemplateError(ConfigError):
+    """An incident template (`incident_templates/<name>.yaml`) that does not validate."""
+
+    def __init__(self, path: Path | str, field: str, problem: str) -> None:
+        self.path = str(path)
+        self.field = field
+        self.problem = problem
+        where = f"field '{field}': " if field else ""
+        super().__init__(f"{self.path}: {where}{problem}")
 
 
 class InputError(OutageNotifyError):

@@ -115,3 +115,32 @@ def templates(context: Context) -> Result:
         f"every template in {settings.templates_dir} renders for every audience, channel and "
         "locale."
     )
+
+
+def incident_templates(context: Context) -> Result:
+    """The incident templates staff declare from: each file valid, its components in the
+    catalogue and its texts in every locale."""
+    from outage_notify.incidents.declare_templates import load_incident_templates
+    from outage_notify.messages.catalogs import locales
+
+    settings = context.settings
+    folder = settings.incident_templates_dir
+    directory = context.directory()
+    try:
+        found = load_incident_templates(
+            folder,
+            locales=locales(settings.templates_dir),
+            components=directory.components.ids if directory is not None else None,
+        )
+    except (ConfigError, OSError) as error:
+        return fail(
+            f"{error}.",
+            "Correct the file and field named (incident_templates/README.md shows the format).",
+        )
+    if not found:
+        return warn(
+            f"no incident templates in {folder}: staff declare every incident from scratch.",
+            "Set OUTAGE_NOTIFY_INCIDENT_TEMPLATES_DIR to the shipped incident_templates/ folder "
+            "or one of your own.",
+        )
+    return ok(f"{len(found)} incident template(s) in {folder} are valid in every locale.")

@@ -44,6 +44,7 @@ def doctor_checks() -> tuple[DoctorCheck, ...]:
         DoctorCheck("public base url", channels.public_base_url),
         DoctorCheck("contacts", configuration.contacts),
         DoctorCheck("templates", configuration.templates),
+        DoctorCheck("incident templates", configuration.incident_templates),
         DoctorCheck("mail smtp", mail_servers.smtp),
         DoctorCheck("mail imap", mail_servers.imap),
         DoctorCheck("workers", workers.workers),

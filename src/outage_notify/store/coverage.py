@@ -28,7 +28,7 @@ from outage_notify.messages.planning import STAFF
 
 # The figures' types live with the report, which reads them; re-exported for the store's callers.
 from outage_notify.report.coverage import AudienceCoverage, DeadlineCoverage
-from outage_notify.store.tables import DeliveryRow, UTCDateTime
+from outage_notify.store.tables import DeliveryRow, UpdateRow, UTCDateTime
 
 BROADCAST = "broadcast"
 SENT_STATES = (DeliveryState.SENT.value, DeliveryState.DELIVERED.value)
@@ -196,4 +196,47 @@ def incident_coverage(
             dry_run=int(row.dry_run),
         )
         for row in sorted(rows, key=lambda row: str(row.audience))
+    ]
+
+
+def unreached_recipients(
+    session: Session, incident_id: int, *, limit: int
+) -> list[tuple[str, str, str, list[str]]]:
+    """Up to `limit` unreached contacts (as `incident_coverage` counts them), by audience and
+    name: (audience, recipient key, name, kinds of the updates that did not reach them)."""
+    per = _per_recipient(incident_id)
+    r = per.c
+    found = session.execute(
+        select(r.audience, r.recipient_key, r.name)
+        .where(_unreached(per))
+        .order_by(r.audience, r.name, r.recipient_key)
+        .limit(limit)
+    ).all()
+    if not found:
+        return []
+    d = DeliveryRow
+    missed: dict[tuple[str, str], list[str]] = {}
+    not_told = (DeliveryState.FAILED.value, DeliveryState.DRY_RUN.value)
+    rows = session.execute(
+        select(d.audience, d.recipient_key, UpdateRow.kind)
+        .join(UpdateRow, UpdateRow.id == d.update_id)
+        .where(
+            d.incident_id == incident_id,
+            d.state.in_(not_told),
+            d.recipient_key.in_({row.recipient_key for row in found}),
+        )
+        .order_by(d.id)
+    ).all()
+    for audience, key, kind in rows:
+        kinds = missed.setdefault((audience, key), [])
+        if kind not in kinds:
+            kinds.append(kind)
+    return [
+        (
+            row.audience,
+            row.recipient_key,
+            row.name,
+            missed.get((row.audience, row.recipient_key), []),
+        )
+        for row in found
     ]

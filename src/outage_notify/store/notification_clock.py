@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from outage_notify.config.settings import Settings
 from outage_notify.incidents.business_calendar import BusinessCalendar, calendar_from
-from outage_notify.incidents.notification_clock import Clock, Notice, clocks
+from outage_notify.incidents.notification_clock import LABELS, Clock, Notice, clocks
+from outage_notify.report.notifications import NoticeItem, NotificationsPart
 from outage_notify.store.clock_tables import (
     NotificationNoticeRow,
     NotificationReminderRow,
@@ -94,3 +95,26 @@ def add_reminder(session: Session, row: NotificationReminderRow) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def notifications_part(
+    *, marked_at: datetime, marked_by: str, clocks: Sequence[Clock]
+) -> NotificationsPart:
+    """The report's notifications part (its security section)."""
+    return NotificationsPart(
+        marked_at=marked_at,
+        marked_by=marked_by,
+        notices=[
+            NoticeItem(
+                obligation=clock.obligation.value,
+                label=LABELS[clock.obligation],
+                started_at=clock.started_at,
+                deadline=clock.deadline,
+                notified_at=clock.notice.at if clock.notice else None,
+                notified_by=clock.notice.by if clock.notice else "",
+                reference=clock.notice.reference if clock.notice else "",
+                on_time=clock.on_time,
+            )
+            for clock in clocks
+        ],
+    )

@@ -1,0 +1,138 @@
+"""What a declaration or a staff update would send, without sending or storing anything.
+
+For the preview endpoints (`POST /api/v1/incidents/preview`, `POST
+/api/v1/incidents/{id}/updates/preview`), the web console and `outage-notify incident …
+--preview`. The lifecycle decides exactly as `actions.staff` would (`actions.staff_decisions`),
+the stored incident is read without a lock, and `incidents.update_preview` plans the decision
+as the worker would. Nothing is written: no incident, update, timeline entry, audit entry or
+delivery, and nothing is enqueued.
+
+Call with the action context and the snapshot in force, e.g. from a FastAPI route:
+
+    from outage_notify.actions.preview import preview_declaration, preview_staff_update
+    result = preview_staff_update(
+        action_context(request), snapshot_of(request), actor=principal.name,
+        incident_id=7, message="Disk replaced; mail is flowing again", eta=None,
+    )
+    for message in result.messages: print(message.audience, message.channel, message.body)
+
+Refusals are the staff actions' own: `NoSuchIncident`, `AlreadyOpen`, `TransitionError`,
+`EtaError` (`api.deps.domain_errors` turns them into 404, 409 and 422).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from outage_notify.actions.staff import ActionContext
+from outage_notify.actions.staff_decisions import declare_decision, update_decision
+from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
+from outage_notify.core.models import CauseCategory, Phase, Severity
+from outage_notify.incidents.lifecycle import Decision
+from outage_notify.incidents.update_preview import (
+    UpdatePreview,
+    draft_incident,
+    draft_update,
+    preview_update,
+)
+from outage_notify.messages.snapshot import Snapshot
+from outage_notify.store import incidents as incident_store
+from outage_notify.store.mappers import incident_state
+from outage_notify.store.tables import IncidentRow
+
+
+def preview_declaration(
+    ctx: ActionContext,
+    snapshot: Snapshot,
+    *,
+    actor: str,
+    title: str,
+    summary: str = "",
+    severity: Severity = Severity.MAJOR,
+    components: list[str] | None = None,
+    eta: datetime | None = None,
+    service: str = "email",
+    lead: str | None = None,
+    cause_category: CauseCategory = CauseCategory.UNKNOWN,
+    security_mode: bool = False,
+) -> UpdatePreview:
+    """The `opened` messages a declaration with these fields would send, and to whom."""
+    with ctx.sessions() as session:
+        existing = incident_store.open_incident(session, service)
+    if existing is not None:
+        raise AlreadyOpen(existing.id, service)
+    now = ctx.clock.now()
+    decision = declare_decision(
+        ctx.settings,
+        actor=actor,
+        now=now,
+        title=title,
+        summary=summary,
+        severity=severity,
+        components=list(components or []),
+        eta=eta,
+        service=service,
+        lead=lead,
+        cause_category=cause_category,
+        security_mode=security_mode,
+    )
+    return _preview(ctx, snapshot, decision, before=None, actor=actor, now=now)
+
+
+def preview_staff_update(
+    ctx: ActionContext,
+    snapshot: Snapshot,
+    *,
+    actor: str,
+    incident_id: int,
+    message: str,
+    phase: Phase | None = None,
+    eta: datetime | None = None,
+    audiences: list[str] | None = None,
+    announce_eta: bool = False,
+    public: bool | None = None,
+    components: list[str] | None = None,
+) -> UpdatePreview:
+    """The messages a staff update of incident `incident_id` would send, and to whom."""
+    with ctx.sessions() as session:
+        row = incident_store.get_incident(session, incident_id)
+        if row is None:
+            raise NoSuchIncident(incident_id)
+        session.expunge(row)
+    now = ctx.clock.now()
+    decision = update_decision(
+        ctx.settings,
+        incident_state(row),
+        actor=actor,
+        now=now,
+        message=message,
+        phase=phase,
+        eta=eta,
+        audiences=audiences,
+        announce_eta=announce_eta,
+        public=public,
+        components=components,
+    )
+    return _preview(ctx, snapshot, decision, before=row, actor=actor, now=now)
+
+
+def _preview(
+    ctx: ActionContext,
+    snapshot: Snapshot,
+    decision: Decision,
+    *,
+    before: IncidentRow | None,
+    actor: str,
+    now: datetime,
+) -> UpdatePreview:
+    if decision.incident is None or decision.update is None:
+        # The lifecycle decided to send nothing (e.g. an unchanged update).
+        return UpdatePreview(
+            kind="", audiences=(), messages=(), recipients=0, sms_cost=0.0,
+            warnings=("this would send no message",),
+        )  # fmt: skip
+    incident = draft_incident(decision.incident, before=before, actor=actor)
+    update = draft_update(incident, decision.update, now=now)
+    return preview_update(
+        ctx.settings, snapshot.directory, snapshot.renderer, snapshot.budgets, incident, update
+    )
