@@ -41,6 +41,7 @@ from outage_notify.config.sections import (
     WebhookSettings as WebhookSettings,
 )
 from outage_notify.config.sections import split_list as _split
+from outage_notify.config.subscribe import SubscribeSettings as SubscribeSettings
 from outage_notify.config.token_hashes import Scheme, check_hash, split_scheme
 from outage_notify.core.models import Severity
 
@@ -242,6 +243,8 @@ class Settings(BaseSettings):
     commands: CommandSettings = Field(default_factory=CommandSettings)
     # The legal notices owed once staff mark "personal data may be affected".
     breach: NotificationClockSettings = Field(default_factory=NotificationClockSettings)
+    # Self-subscription on the status page (off by default) and its abuse controls.
+    subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False
@@ -467,6 +470,11 @@ class Settings(BaseSettings):
     def heartbeat_redis_url(self) -> str:
         """Where worker heartbeats live: the shared Redis of the rate limits ('' = none)."""
         return self.ratelimit_redis_url
+
+    @property
+    def subscribe_countries(self) -> tuple[str, ...]:
+        """Regions whose numbers may subscribe: SUBSCRIBE_COUNTRIES, else DEFAULT_REGION."""
+        return tuple(self.subscribe.countries) or (self.default_region,)
 
     @property
     def ratelimit_redis_url(self) -> str:
