@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from outage_notify.integrations.fake_server import FakeProviders
@@ -197,3 +199,26 @@ def test_off_by_default(database_url: str, redis_url: str, providers: FakeProvid
         answer = running.client.post("/status/subscribe", data={"phone": PHONE})
         assert answer.status_code == 404
         assert running.client.get("/status/unsubscribe?token=1.x").status_code == 404
+
+
+FORM_TEXT = st.one_of(
+    st.text(max_size=60),
+    st.from_regex(r"\+?[0-9 ()\-]{0,20}", fullmatch=True),
+    st.sampled_from(["+5511912340001", "000000", "１２３４５６", "\x00", "9" * 5000]),
+)
+
+
+@given(phone=FORM_TEXT, code=FORM_TEXT, locale=FORM_TEXT)
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_form_input_gets_a_page_never_an_error(
+    subscribing: Site, phone: str, code: str, locale: str
+) -> None:
+    asked = subscribing.ask(phone, locale=locale)
+    confirmed = subscribing.confirm(phone, code)
+    for answer in (asked, confirmed):
+        assert answer.status_code == 200 or 400 <= answer.status_code < 500, answer.text
+        assert answer.headers["content-type"].startswith("text/html")
+        assert answer.status_code == 200 or 'id="refusal"' in answer.text
+    assert rows(subscribing, SubscriberRow) == []  # no guess confirmed anything

@@ -105,7 +105,8 @@ def check_form(stamp: str, *, now: datetime, key: str, min_fill: timedelta) -> N
     seconds, _, signature = stamp.partition(".")
     if not seconds.isdigit() or len(seconds) > 12:
         raise Refused("The form was not sent from this page; open it again.", status=400)
-    if not hmac.compare_digest(signature, _sign("form:" + seconds, key)):
+    # As bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
+    if not hmac.compare_digest(signature.encode(), _sign("form:" + seconds, key).encode()):
         raise Refused("The form was not sent from this page; open it again.", status=400)
     age = now.timestamp() - int(seconds)
     if age < min_fill.total_seconds():
@@ -138,4 +139,5 @@ def token_subscriber(token: str) -> int | None:
 
 def token_holds(token: str, *, subscriber_id: int, phone: str, key: str) -> bool:
     """Whether `token` was signed for this subscriber and number."""
-    return hmac.compare_digest(token, unsubscribe_token(subscriber_id, phone, key=key))
+    expected = unsubscribe_token(subscriber_id, phone, key=key)
+    return hmac.compare_digest(token.encode(), expected.encode())
