@@ -235,6 +235,9 @@ class Renderer:
     ) -> RenderedMessage:
         variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
         variables.update(channel=channel, now=context.now or datetime.now(UTC))
+        # An audience worded like another reads its templates as that one does (the shared
+        # `security.default.j2` words partners apart from staff by `audience`).
+        variables["audience"] = self.worded_like.get(context.audience, context.audience)
         try:
             module = _run(template, variables)
             body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
