@@ -20,9 +20,7 @@ AT = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
 def add_two(sessions: Sessions) -> None:
     with transaction(sessions) as session:
         store.subscribe(session, phone="+5511912345678", locale="pt-BR", components=[], at=AT)
-        store.subscribe(
-            session, phone="+5521987654321", locale="en", components=["webmail"], at=AT
-        )
+        store.subscribe(session, phone="+5521987654321", locale="en", components=["webmail"], at=AT)
 
 
 @pytest.mark.integration

@@ -204,7 +204,9 @@ def test_off_by_default(database_url: str, redis_url: str, providers: FakeProvid
 FORM_TEXT = st.one_of(
     st.text(max_size=60),
     st.from_regex(r"\+?[0-9 ()\-]{0,20}", fullmatch=True),
-    st.sampled_from(["+5511912340001", "000000", "\uff11\uff12\uff13\uff14\uff15\uff16", "\x00", "9" * 5000]),
+    st.sampled_from(
+        ["+5511912340001", "000000", "\uff11\uff12\uff13\uff14\uff15\uff16", "\x00", "9" * 5000]
+    ),
 )
 
 

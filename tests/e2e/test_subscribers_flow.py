@@ -38,9 +38,7 @@ def subscribe(service: RunningService, phone: str, *components: str) -> None:
     [text] = [r.body for r in service.providers.records("sms") if r.to == phone]
     code = CODE.search(text)
     assert code is not None
-    confirmed = client.post(
-        "/status/subscribe/confirm", data={"phone": phone, "code": code[1]}
-    )
+    confirmed = client.post("/status/subscribe/confirm", data={"phone": phone, "code": code[1]})
     assert confirmed.status_code == 200, confirmed.text
 
 
