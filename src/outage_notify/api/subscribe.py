@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -45,7 +46,24 @@ from outage_notify.integrations.registry import PROVIDERS
 from outage_notify.status.subscription_words import code_text, confirmation_text
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["status page"])
+# Every refusal is a page saying why; documented here so the OpenAPI document lists them.
+_PAGE = {"text/html": {}}
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The form was not sent from this page, or is too old.", "content": _PAGE},
+    403: {"description": "Numbers of that country may not subscribe.", "content": _PAGE},
+    404: {
+        "description": "Subscribing is off, or a bad link.",
+        "content": _PAGE,
+    },
+    409: {"description": "The number texted STOP; it must text START first.", "content": _PAGE},
+    410: {"description": "The code expired.", "content": _PAGE},
+    413: {"description": "The form is too long.", "content": _PAGE},
+    422: {"description": "Not a mobile number, or a wrong code.", "content": _PAGE},
+    429: {"description": "A limit: per number, address, prefix, day, tries.", "content": _PAGE},
+    502: {"description": "The text could not be sent.", "content": _PAGE},
+    503: {"description": "SUBSCRIBE_SECRET is not set.", "content": _PAGE},
+}
+router = APIRouter(tags=["status page"], responses=REFUSALS)
 # Forms post back to this service only; still no script.
 FORM_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt-BR": "Português (Brasil)"}
