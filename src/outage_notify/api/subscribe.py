@@ -47,7 +47,7 @@ from outage_notify.status.subscription_words import code_text, confirmation_text
 
 log = logging.getLogger(__name__)
 # Every refusal is a page saying why; documented here so the OpenAPI document lists them.
-_PAGE = {"text/html": {}}
+_PAGE: dict[str, dict[str, Any]] = {"text/html": {}}
 REFUSALS: dict[int | str, dict[str, Any]] = {
     400: {"description": "The form was not sent from this page, or is too old.", "content": _PAGE},
     403: {"description": "Numbers of that country may not subscribe.", "content": _PAGE},
