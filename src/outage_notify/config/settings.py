@@ -435,6 +435,11 @@ class Settings(BaseSettings):
         metrics_token = self.metrics_token.get_secret_value()
         if metrics_token and is_placeholder(metrics_token):
             problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
+        if self.subscribe.enabled and is_placeholder(self.subscribe.secret.get_secret_value()):
+            # It signs the unsubscribe links: a guessable key lets anyone unsubscribe anyone.
+            problems.append(
+                "SUBSCRIBE_SECRET is empty, a placeholder or shorter than 16 characters"
+            )
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
