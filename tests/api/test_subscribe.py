@@ -193,8 +193,18 @@ def test_the_daily_budget_stops_codes(
         assert len(running.providers.records("sms")) == 2
 
 
+def test_the_status_page_offers_it_in_its_language(subscribing: Site) -> None:
+    page = subscribing.client.get("/status?lang=pt-BR")
+    assert page.status_code == 200
+    assert 'href="http://testserver/status/subscribe?lang=pt-BR"' in page.text
+    assert "Receber um SMS quando o e-mail falhar" in page.text
+    form = subscribing.client.get("/status/subscribe?lang=pt-BR")
+    assert '<option value="pt-BR" selected>' in form.text
+
+
 def test_off_by_default(database_url: str, redis_url: str, providers: FakeProviders) -> None:
     with site(database_url, redis_url, providers, enabled=False) as running:
+        assert 'id="subscribe"' not in running.client.get("/status").text
         assert running.client.get("/status/subscribe").status_code == 404
         answer = running.client.post("/status/subscribe", data={"phone": PHONE})
         assert answer.status_code == 404
