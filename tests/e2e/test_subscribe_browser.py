@@ -57,7 +57,10 @@ def subscribe_in_browser(browser: Browser, base_url: str, service: RunningServic
     """Fill in the form, read the texted code, confirm; the page that says it worked."""
     page = browser.new_context(java_script_enabled=False).new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    page.goto(f"{base_url}/status/subscribe", wait_until="load")
+    # From the status page's own link, as a person finds it.
+    page.goto(f"{base_url}/status", wait_until="load")
+    page.click("#subscribe a")
+    page.wait_for_load_state("load")
     page.fill("#phone", "(11) 91234-5678")  # local, as people write it
     page.select_option("#locale", "en")
     page.check("input[name=components][value=inbound]")
