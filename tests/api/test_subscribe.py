@@ -4,6 +4,7 @@ path, and every abuse control cutting where it should (issue 19, item 2)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -36,7 +37,7 @@ def test_a_person_subscribes_with_the_texted_code_and_leaves_by_the_link(
         "+55 (11) 91234-0000", locale="pt-BR", components=("inbound", "webmail")
     )
     assert asked.status_code == 200, asked.text
-    assert "We sent a 6-digit code to +55" in asked.text
+    assert "Enviamos um código de 6 dígitos para +55" in asked.text  # the chosen language
     [text] = subscribing.texts(PHONE)
     assert "Vale por 10 minutos" in text  # the chosen language
     [code_row] = rows(subscribing, SubscriptionCodeRow)
@@ -59,9 +60,9 @@ def test_a_person_subscribes_with_the_texted_code_and_leaves_by_the_link(
 
     # Opening the link only asks; the button unsubscribes.
     page = subscribing.client.get(link.removeprefix("http://testserver"))
-    assert page.status_code == 200 and "Stop the outage texts to" in page.text
+    assert page.status_code == 200 and "Parar as mensagens de falha" in page.text
     assert rows(subscribing, SubscriberRow)
-    token = link.split("token=", 1)[1]
+    token = parse_qs(urlsplit(link).query)["token"][0]
     left = subscribing.client.post("/status/unsubscribe", data={"token": token})
     assert left.status_code == 200 and "is unsubscribed" in left.text
     assert rows(subscribing, SubscriberRow) == []
@@ -234,3 +235,10 @@ def test_any_form_input_gets_a_page_never_an_error(
         assert answer.headers["content-type"].startswith("text/html")
         assert answer.status_code == 200 or 'id="refusal"' in answer.text
     assert rows(subscribing, SubscriberRow) == []  # no guess confirmed anything
+
+
+def test_refusals_speak_the_language_chosen(subscribing: Site) -> None:
+    answer = subscribing.ask("+12025550123", locale="es")
+    assert answer.status_code == 403
+    assert "Los números de ese país no pueden suscribirse aquí (permitidos: BR)." in answer.text
+    assert '<html lang="es">' in answer.text

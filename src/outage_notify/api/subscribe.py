@@ -43,7 +43,13 @@ from outage_notify.contacts.subscription import (
 from outage_notify.core.redaction import mask_phone
 from outage_notify.delivery.direct import send_one_sms
 from outage_notify.integrations.registry import PROVIDERS
-from outage_notify.status.subscription_words import code_text, confirmation_text
+from outage_notify.status.subscription_words import (
+    code_text,
+    confirmation_text,
+    page_words,
+    refusal_text,
+)
+from outage_notify.status.translations import language_name
 
 log = logging.getLogger(__name__)
 # Every refusal is a page saying why; documented here so the OpenAPI document lists them.
@@ -66,7 +72,6 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 router = APIRouter(tags=["status page"], responses=REFUSALS)
 # Forms post back to this service only; still no script.
 FORM_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt-BR": "Português (Brasil)"}
 # A form body is a handful of short fields.
 FORM_MAX_BYTES = 4096
 
@@ -86,14 +91,15 @@ class SubscribePage:
     organisation: str
     status_url: str
     lang: str
-    title: str = "Text me when email is down"
+    # Keys of `status.subscription_words.PAGE`, worded in `lang` when rendered.
+    title: str = "title"
     step: str = "number"  # number | code | unsubscribe | done
     action: str = ""
     stamp: str = ""
     phone: str = ""
     masked: str = ""
     token: str = ""
-    refusal: str = ""
+    refused: Refused | None = None
     notice: str = ""
     unsubscribe_url: str = ""
     locales: list[tuple[str, str]] = field(default_factory=list)
@@ -113,7 +119,7 @@ def _key(settings: Settings) -> str:
 
 def _page(request: Request, settings: Settings, lang: str | None = None) -> SubscribePage:
     known = known_locales(settings)
-    locale = lang if lang in known else settings.default_locale
+    locale = lang if lang is not None and lang in known else settings.default_locale
     catalogue = snapshot_of(request).directory.components
     return SubscribePage(
         organisation=settings.organisation_name,
@@ -121,13 +127,23 @@ def _page(request: Request, settings: Settings, lang: str | None = None) -> Subs
         lang=locale,
         action=base_url(settings, request) + "/status/subscribe",
         stamp=form_stamp(clock_of(request).now(), key=_key(settings)) if _key(settings) else "",
-        locales=[(code, LANGUAGE_NAMES.get(code, code)) for code in known],
+        locales=[(code, language_name(code)) for code in known],
         components=[(code, catalogue.name(code, locale=locale) or code) for code in catalogue.ids],
     )
 
 
-def _html(view: SubscribePage, code: int = status.HTTP_200_OK) -> HTMLResponse:
-    body = _templates.get_template("subscribe.html.j2").render(view=view)
+def _html(request: Request, view: SubscribePage, code: int = status.HTTP_200_OK) -> HTMLResponse:
+    """The page in its language; a refusal's status when it refuses."""
+    templates_dir = settings_of(request).templates_dir
+    words = page_words(templates_dir, view.lang, number=view.masked)
+    refusal = ""
+    if view.refused is not None:
+        refused = view.refused
+        refusal = refusal_text(templates_dir, view.lang, refused.why, refused.values)
+        code = refused.status
+    body = _templates.get_template("subscribe.html.j2").render(
+        view=view, words=words, refusal=refusal
+    )
     headers = {
         "Cache-Control": "no-store",
         "Content-Security-Policy": FORM_CSP,
@@ -140,11 +156,11 @@ def _html(view: SubscribePage, code: int = status.HTTP_200_OK) -> HTMLResponse:
 async def _form(request: Request) -> dict[str, list[str]]:
     body = await request.body()
     if len(body) > FORM_MAX_BYTES:
-        raise Refused("The form is too long.", status=413)
+        raise Refused("form_too_long", status=413)
     try:
         pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=40)
     except (UnicodeDecodeError, ValueError):
-        raise Refused("The form could not be read; open the page again.", status=400) from None
+        raise Refused("unreadable_form", status=400) from None
     fields: dict[str, list[str]] = {}
     for name, value in pairs:
         fields.setdefault(name, []).append(value)
@@ -155,15 +171,19 @@ def _one(fields: dict[str, list[str]], name: str) -> str:
     return (fields.get(name) or [""])[0]
 
 
+def _language(settings: Settings, asked: str, current: str) -> str:
+    """The page's language: the one the form asks for when the service speaks it."""
+    return asked if asked in known_locales(settings) else current
+
+
 @router.get("/status/subscribe", response_class=HTMLResponse, summary="Subscribe to outage texts")
 def subscribe_page(request: Request, lang: str | None = None) -> HTMLResponse:
     """The form: a mobile number, a language and the components to hear about."""
     settings = _enabled(request)
     view = _page(request, settings, lang)
     if not _key(settings):
-        view.step, view.refusal = "done", "Subscribing is not configured here yet."
-        return _html(view, status.HTTP_503_SERVICE_UNAVAILABLE)
-    return _html(view)
+        view.step, view.refused = "done", Refused("not_configured", status=503)
+    return _html(request, view)
 
 
 @router.post("/status/subscribe", response_class=HTMLResponse, summary="Ask for a code")
@@ -173,12 +193,13 @@ async def ask_for_code(request: Request) -> HTMLResponse:
     view = _page(request, settings)
     try:
         if not _key(settings):
-            raise Refused("Subscribing is not configured here yet.", status=503)
+            raise Refused("not_configured", status=503)
         fields = await _form(request)
+        view.lang = _language(settings, _one(fields, "locale"), view.lang)
         view.phone = _one(fields, "phone")[:40]
         if _one(fields, "website"):
             # The hidden field only a script fills in.
-            raise Refused("The form was not sent from this page; open it again.", status=400)
+            raise Refused("forged_form", status=400)
         now = clock_of(request).now()
         check_form(
             _one(fields, "stamp"),
@@ -189,12 +210,12 @@ async def ask_for_code(request: Request) -> HTMLResponse:
         phone = subscriber_phone(view.phone, countries=settings.subscribe_countries)
         locale = _one(fields, "locale") or settings.default_locale
         if locale not in known_locales(settings):
-            raise Refused("Choose one of the languages offered.", status=400)
+            raise Refused("bad_locale", status=400)
         view.lang = locale
         catalogue = snapshot_of(request).directory.components
         components = sorted(set(fields.get("components", [])))
         if len(components) > 50 or any(not catalogue.known(c) for c in components):
-            raise Refused("Choose among the components offered.", status=400)
+            raise Refused("bad_components", status=400)
         reservation: Reservation = await reserve_code(
             request.app.state.sessions,
             settings,
@@ -208,18 +229,20 @@ async def ask_for_code(request: Request) -> HTMLResponse:
             settings,
             PROVIDERS,
             phone=phone,
-            body=code_text(locale, reservation.code, settings.organisation_name),
+            body=code_text(
+                settings.templates_dir, locale, reservation.code, settings.organisation_name
+            ),
             reference=f"subscription-code-{reservation.code_id}",
         )
         if outcome.result not in ("sent", "dry_run"):
             log.warning("subscription code to %s not sent: %s", mask_phone(phone), outcome.result)
-            raise Refused("The text could not be sent; try again in a few minutes.", status=502)
+            raise Refused("not_sent", status=502)
     except Refused as refused:
-        view.refusal = refused.reason
-        return _html(view, refused.status)
+        view.refused = refused
+        return _html(request, view)
     view.step, view.phone, view.masked = "code", phone, mask_phone(phone)
     view.action = base_url(settings, request) + "/status/subscribe/confirm"
-    return _html(view)
+    return _html(request, view)
 
 
 @router.post(
@@ -231,8 +254,9 @@ async def confirm(request: Request) -> HTMLResponse:
     view = _page(request, settings)
     try:
         if not _key(settings):
-            raise Refused("Subscribing is not configured here yet.", status=503)
+            raise Refused("not_configured", status=503)
         fields = await _form(request)
+        view.lang = _language(settings, _one(fields, "lang"), view.lang)
         phone = subscriber_phone(_one(fields, "phone"), countries=settings.subscribe_countries)
         view.phone, view.masked = phone, mask_phone(phone)
         view.step = "code"
@@ -246,32 +270,36 @@ async def confirm(request: Request) -> HTMLResponse:
             now=clock_of(request).now(),
         )
     except Refused as refused:
-        view.refusal = refused.reason
-        return _html(view, refused.status)
-    link = f"{base_url(settings, request)}/status/unsubscribe?token={confirmed.token}"
+        view.refused = refused
+        return _html(request, view)
+    link = (
+        f"{base_url(settings, request)}/status/unsubscribe"
+        f"?token={confirmed.token}&lang={confirmed.locale}"
+    )
     outcome = await send_one_sms(
         settings,
         PROVIDERS,
         phone=phone,
-        body=confirmation_text(confirmed.locale, settings.organisation_name, link),
+        body=confirmation_text(
+            settings.templates_dir, confirmed.locale, settings.organisation_name, link
+        ),
         reference=f"subscription-{confirmed.subscriber_id}",
     )
     if outcome.result not in ("sent", "dry_run"):
         log.warning("subscription confirmation to %s not sent", mask_phone(phone))
-    view.step, view.title = "done", "You are subscribed"
-    view.notice = f"{mask_phone(phone)} will get a text when email is down."
+    view.step, view.title, view.notice = "done", "subscribed_title", "subscribed"
     view.unsubscribe_url = link
-    return _html(view)
+    return _html(request, view)
 
 
 @router.get("/status/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe (asks)")
-def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
+def unsubscribe_page(request: Request, token: str = "", lang: str | None = None) -> HTMLResponse:
     """Asks before unsubscribing: link checkers open links, people press buttons."""
     settings = _enabled(request)
-    view = _page(request, settings)
-    view.title, view.step, view.token = "Unsubscribe", "unsubscribe", token[:100]
+    view = _page(request, settings, lang)
+    view.title, view.step, view.token = "unsubscribe_title", "unsubscribe", token[:100]
     view.action = base_url(settings, request) + "/status/unsubscribe"
-    return _html(view)
+    return _html(request, view)
 
 
 @router.post("/status/unsubscribe", response_class=HTMLResponse, summary="Unsubscribe")
@@ -279,16 +307,17 @@ async def unsubscribe(request: Request) -> HTMLResponse:
     """Remove the subscriber the signed token names."""
     settings = _enabled(request)
     view = _page(request, settings)
-    view.title, view.step = "Unsubscribe", "done"
+    view.title, view.step = "unsubscribe_title", "done"
     try:
         if not _key(settings):
-            raise Refused("Subscribing is not configured here yet.", status=503)
+            raise Refused("not_configured", status=503)
         fields = await _form(request)
+        view.lang = _language(settings, _one(fields, "lang"), view.lang)
         phone = await run_in_threadpool(
             unsubscribe_by_token, request.app.state.sessions, settings, _one(fields, "token")
         )
     except Refused as refused:
-        view.refusal = refused.reason
-        return _html(view, refused.status)
-    view.notice = f"{mask_phone(phone)} is unsubscribed: no more texts from us."
-    return _html(view)
+        view.refused = refused
+        return _html(request, view)
+    view.masked, view.notice = mask_phone(phone), "unsubscribed"
+    return _html(request, view)

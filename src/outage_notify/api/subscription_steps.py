@@ -56,16 +56,13 @@ def _day_start(now: datetime) -> datetime:
 
 def _check_number(session: Session, settings: Settings, phone: str, now: datetime) -> None:
     if acknowledgements.opted_out(session, [phone]):
-        raise Refused(
-            "This number replied STOP to our texts; text START to us first, then subscribe.",
-            status=409,
-        )
+        raise Refused("stopped", status=409)
     last = subscriber_store.last_code_at(session, phone)
     if last is not None and now - last < RESEND_AFTER:
-        raise Refused("A code was sent to this number less than a minute ago; wait.", status=429)
+        raise Refused("resend", status=429)
     budget = settings.subscribe.daily_codes
     if subscriber_store.codes_since(session, _day_start(now)) >= budget:
-        raise Refused("No more codes can be sent today; try again tomorrow.", status=429)
+        raise Refused("daily", status=429)
 
 
 async def _take_tokens(settings: Settings, *, client: str, phone: str) -> None:
@@ -74,18 +71,18 @@ async def _take_tokens(settings: Settings, *, client: str, phone: str) -> None:
     buckets = (
         (
             Bucket(f"{BUCKETS}number:{phone}", rate=1 / RESEND_AFTER.total_seconds()),
-            "A code was sent to this number less than a minute ago; wait.",
+            "resend",
         ),
         (
             Bucket(f"{BUCKETS}client:{client}", rate=per_hour.ip_codes_per_hour / 3600),
-            "Too many codes were asked for from your address; try again later.",
+            "limit_client",
         ),
         (
             Bucket(
                 f"{BUCKETS}prefix:{number_prefix(phone, digits=per_hour.prefix_digits)}",
                 rate=per_hour.prefix_codes_per_hour / 3600,
             ),
-            "Too many codes were asked for numbers like this one; try again later.",
+            "limit_prefix",
         ),
     )
     limiter = limiter_for(
@@ -145,19 +142,18 @@ def confirm_code(
     with transaction(sessions) as session:
         row = subscriber_store.latest_code(session, phone)
         if row is None or row.used_at is not None:
-            raise Refused("No code is waiting for this number; ask for one.", status=400)
+            raise Refused("no_code", status=400)
         if now >= row.expires_at:
-            raise Refused("This code has expired (10 minutes); ask for a new one.", status=410)
+            raise Refused("expired", status=410)
         if row.tries >= CODE_TRIES:
-            raise Refused("Too many wrong codes; ask for a new one.", status=429)
+            raise Refused("too_many_tries", status=429)
         row.tries += 1
         if not is_code(code) or code_hash(code, phone=phone, key=key) != row.code_hash:
             left = CODE_TRIES - row.tries
-            wrong = Refused(
-                f"That code is not right; {left} tries left."
+            wrong = (
+                Refused("wrong_code", status=422, left=str(left))
                 if left
-                else "That code is not right, and that was the last try; ask for a new one.",
-                status=422,
+                else Refused("last_try", status=422)
             )
         else:
             row.used_at = now
@@ -177,9 +173,7 @@ def unsubscribe_by_token(sessions: sessionmaker[Session], settings: Settings, to
     with transaction(sessions) as session:
         row = subscriber_store.get(session, subscriber_id) if subscriber_id is not None else None
         if row is None or not token_holds(token, subscriber_id=row.id, phone=row.phone, key=key):
-            raise Refused(
-                "This link is not valid, or the number is already unsubscribed.", status=404
-            )
+            raise Refused("bad_link", status=404)
         phone = row.phone
         subscriber_store.remove(session, row.id)
     return phone

@@ -29,41 +29,38 @@ PHONE_INPUT_MAX = 40
 
 
 class Refused(Exception):
-    """A subscription step refused, with the sentence the page shows and its HTTP status."""
+    """A subscription step refused: why (a key of `status/subscription_words.py`'s refusals,
+    worded in the reader's language at the edge), its HTTP status and the words' values."""
 
-    def __init__(self, reason: str, status: int = 422) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, why: str, status: int = 422, **values: str) -> None:
+        super().__init__(why)
+        self.why = why
         self.status = status
+        self.values = values
 
 
 def subscriber_phone(raw: str, *, countries: tuple[str, ...]) -> str:
     """`raw` as an E.164 number of one of `countries`, or Refused saying why not."""
     text = raw.strip()
     if not text or len(text) > PHONE_INPUT_MAX:
-        raise Refused("Enter a mobile number with its country code (e.g. +55 11 91234-5678).")
+        raise Refused("phone_missing")
     try:
         # Read in the first allowed country, so a local number works for the usual case.
         number = phonenumbers.parse(text, countries[0])
     except phonenumbers.NumberParseException:
-        raise Refused("That is not a phone number; write it with its country code.") from None
+        raise Refused("not_a_number") from None
     if not phonenumbers.is_valid_number(number):
-        raise Refused("That is not a valid phone number; check the digits and the country code.")
+        raise Refused("invalid_number")
     region = phonenumbers.region_code_for_number(number)
     if region not in countries:
-        raise Refused(
-            "Numbers of that country cannot subscribe here (allowed: "
-            + ", ".join(countries)
-            + ").",
-            status=403,
-        )
+        raise Refused("country", status=403, allowed=", ".join(countries))
     kind = phonenumbers.number_type(number)
     if kind not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     ):
         # Premium-rate and shared-cost ranges are what SMS pumping sends to.
-        raise Refused("Only mobile numbers can receive these text messages.")
+        raise Refused("not_mobile")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -104,15 +101,15 @@ def check_form(stamp: str, *, now: datetime, key: str, min_fill: timedelta) -> N
     """Refused unless `stamp` is ours, at least `min_fill` old and not stale."""
     seconds, _, signature = stamp.partition(".")
     if not seconds.isdigit() or len(seconds) > 12:
-        raise Refused("The form was not sent from this page; open it again.", status=400)
+        raise Refused("forged_form", status=400)
     # As bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
     if not hmac.compare_digest(signature.encode(), _sign("form:" + seconds, key).encode()):
-        raise Refused("The form was not sent from this page; open it again.", status=400)
+        raise Refused("forged_form", status=400)
     age = now.timestamp() - int(seconds)
     if age < min_fill.total_seconds():
-        raise Refused("That was too fast; wait a few seconds and send the form again.", status=429)
+        raise Refused("too_fast", status=429)
     if age > FORM_LIFETIME.total_seconds():
-        raise Refused("The form is too old; open the page again.", status=400)
+        raise Refused("form_too_old", status=400)
 
 
 @dataclass(frozen=True)
