@@ -64,7 +64,9 @@ PROCESS_FILES = frozenset(
     {"test_cli.py", "test_cli_operator.py", "test_contacts_memory.py", "test_demo.py"}
 )
 # Files whose tests drive a browser.
-BROWSER_FILES = frozenset({"test_status_browser.py", "test_console_browser.py"})
+BROWSER_FILES = frozenset(
+    {"test_status_browser.py", "test_console_browser.py", "test_subscribe_browser.py"}
+)
 # Directories whose every test starts a Celery worker.
 INTEGRATION_DIRECTORIES = frozenset({"worker"})
 # Fixtures that start a Celery worker, `outage-notify` processes, a server or Dovecot, or hand

@@ -81,8 +81,17 @@ class Golden:
 
 
 def audiences(scenario: Scenario) -> tuple[str, ...]:
-    """Every audience of the shipped contacts and of the templates' own files."""
-    return tuple(sorted({*scenario.directory.audiences, *scenario.renderer.audiences}))
+    """Every audience of the shipped contacts, of the templates' own files, and those worded
+    like another (routing.yaml `worded_like`: the subscribers, who live in the database)."""
+    return tuple(
+        sorted(
+            {
+                *scenario.directory.audiences,
+                *scenario.renderer.audiences,
+                *scenario.directory.routing.worded_like,
+            }
+        )
+    )
 
 
 def readers(scenario: Scenario) -> tuple[Reader, ...]:

@@ -122,6 +122,12 @@ def build_scenario() -> Scenario:
     settings = golden_settings()
     renderer = Renderer(settings.templates_dir, sms_transliterate=settings.sms_transliterate)
     directory = load_contacts(settings, renderer=renderer)
+    # As the service's snapshot builds it: audiences worded like another (routing.yaml).
+    renderer = Renderer(
+        settings.templates_dir,
+        sms_transliterate=settings.sms_transliterate,
+        worded_like=directory.routing.worded_like,
+    )
     engine = create_engine("sqlite://")
     Base.metadata.create_all(engine)
     with Session(engine, expire_on_commit=False) as session:

@@ -60,9 +60,10 @@ def test_shipped_folder_loads_cleanly_with_expected_counts() -> None:
         "users": 300,
     }
     assert directory.contact_count == 314
-    # The defaults, plus the security audience's rule (only a folder with that audience has it).
-    assert directory.routing.rules[:-1] == DEFAULT_ROUTING.rules
-    assert directory.routing.rules[-1].audience == "security"
+    # The defaults, plus the security audience's rule (only a folder with that audience has it)
+    # and the subscribers' (filled from the database).
+    assert directory.routing.rules[:-2] == DEFAULT_ROUTING.rules
+    assert [rule.audience for rule in directory.routing.rules[-2:]] == ["security", "subscribers"]
     assert [rule.audience for rule in directory.routing.acknowledge] == ["management"]
 
 

@@ -92,9 +92,12 @@ def test_default_routing_by_severity_and_components(
 def test_shipped_routing_file_is_the_default_plus_management_acknowledging() -> None:
     shipped = load_routing(SHIPPED / "routing.yaml")
 
-    # The security audience's rule is only for a folder that has that audience.
+    # The security audience's rule is only for a folder that has that audience; the
+    # subscribers' only for a service that lets people subscribe (they live in the database).
     security = RoutingRule(audience="security", when=(Condition(security=True),))
-    assert shipped.rules == (*DEFAULT_ROUTING.rules, security)
+    subscribers = RoutingRule(audience="subscribers")
+    assert shipped.rules == (*DEFAULT_ROUTING.rules, security, subscribers)
+    assert shipped.worded_like == {"subscribers": "partners"}
     # Not a default: a folder without routing.yaml asks nobody to acknowledge.
     assert DEFAULT_ROUTING.acknowledge == ()
     assert shipped.acknowledge == (
@@ -261,7 +264,13 @@ def test_directory_resolves_a_selection_end_to_end() -> None:
     found = list(directory.recipients(selection | {"vendors": ({},)}))
 
     by_audience = {name: sum(r.audience == name for r in found) for name in selection}
-    assert by_audience == {"management": 5 + 1, "users": 300 + 1, "partners": 6 + 1}
+    # Subscribers come from the database when a plan is made: none in the folder.
+    assert by_audience == {
+        "management": 5 + 1,
+        "users": 300 + 1,
+        "partners": 6 + 1,
+        "subscribers": 0,
+    }
     partner_broadcast = next(r for r in found if r.audience == "partners" and r.kind == "broadcast")
     assert (partner_broadcast.locale, partner_broadcast.routes[0].channel) == (
         "en",

@@ -111,6 +111,14 @@ def test_flat_names_fill_nested_provider_settings(tmp_path: Path) -> None:
             },
             "METRICS_TOKEN is a placeholder",
         ),
+        (
+            {
+                "broker_url": "redis://r",
+                "api_tokens": "staff:7f3c9a1e5b2d8f4a6c0e",
+                "subscribe": {"enabled": True, "secret": "changeme"},
+            },
+            "SUBSCRIBE_SECRET is empty",
+        ),
     ],
 )
 def test_production_refuses_placeholders(values: dict[str, str], problem: str) -> None:
@@ -214,3 +222,17 @@ def test_fallback_dry_run_defaults_by_environment(
 
     assert settings.fallback.live(environment) is live
     assert build_settings().fallback.dry_run is None
+
+
+def test_subscribe_settings_from_the_env_file(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        "OUTAGE_NOTIFY_SUBSCRIBE_ENABLED=true\nOUTAGE_NOTIFY_SUBSCRIBE_COUNTRIES=br, pt\n"
+        "OUTAGE_NOTIFY_DEFAULT_REGION=US\n",
+        encoding="utf-8",
+    )
+    settings = read_settings(env)
+    assert settings.subscribe.enabled and settings.subscribe_countries == ("BR", "PT")
+    assert build_settings(default_region="PT").subscribe_countries == ("PT",)
+    with pytest.raises(ValidationError, match="unknown phone region 'XX'"):
+        build_settings(subscribe={"countries": "BR,XX"})

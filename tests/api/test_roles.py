@@ -20,6 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from outage_notify.config.settings import Role, Settings, TwilioSettings
 from outage_notify.config.token_hashes import hash_token
+from outage_notify.store import subscribers as subscriber_store
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
 from outage_notify.store.tables import EventRow
 from tests.fixtures.app import api_client, app_state
@@ -140,6 +141,15 @@ ENDPOINTS = [
     Endpoint("GET", "/api/v1/audit", "admin"),
     # Reloads the contacts and templates (unchanged here: the same snapshot again).
     Endpoint("POST", "/api/v1/admin/reload", "admin"),
+    Endpoint("GET", "/api/v1/admin/subscribers", "admin"),
+    Endpoint("GET", "/api/v1/admin/subscribers/{subscriber}", "admin"),
+    Endpoint("DELETE", "/api/v1/admin/subscribers/{subscriber}", "admin", 204),
+    # Self-subscription is off here (its default): the pages are not found, for anyone.
+    Endpoint("GET", "/status/subscribe", "public", 404),
+    Endpoint("POST", "/status/subscribe", "public", 404, form={"phone": "+5511912345678"}),
+    Endpoint("POST", "/status/subscribe/confirm", "public", 404, form={"code": "123456"}),
+    Endpoint("GET", "/status/unsubscribe", "public", 404, params={"token": "1.x"}),
+    Endpoint("POST", "/status/unsubscribe", "public", 404, form={"token": "1.x"}),
     Endpoint("GET", "/api/v1/events", "staff", params={"state": "failed"}),
     Endpoint("POST", "/api/v1/events/{event}/retry", "staff", 202),
 ]
@@ -248,6 +258,16 @@ def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
         path = path.format(event=failed_event(api))
     if "{name}" in path:
         path = path.format(name="webmail-down")
+    if "{subscriber}" in path:
+        with transaction(app_state(api).sessions) as session:
+            subscriber = subscriber_store.subscribe(
+                session,
+                phone=f"+551191{next(_services):07d}",
+                locale="en",
+                components=[],
+                at=datetime.now(UTC),
+            )
+            path = path.format(subscriber=subscriber.id)
     body = endpoint.body
     if endpoint.method == "POST" and endpoint.path == "/api/v1/incidents":
         body = {**body, "service": f"mail-{next(_services)}"}
@@ -344,7 +364,8 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
             .replace("{resolved}", "{incident_id}")
             .replace("{marked}", "{incident_id}")
             .replace("{event}", "{event_id}")
-            .replace("{item}", "{item_id}"),
+            .replace("{item}", "{item_id}")
+            .replace("{subscriber}", "{subscriber_id}"),
         )
         for e in ENDPOINTS
     }

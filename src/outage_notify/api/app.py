@@ -29,6 +29,8 @@ from outage_notify.api import (
     slack_commands,
     slack_interactivity,
     status_page,
+    subscribe,
+    subscribers_admin,
     twilio_callbacks,
     twilio_inbound,
     webhooks,
@@ -138,6 +140,8 @@ def create_app(
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)
+    app.include_router(subscribe.router)
+    app.include_router(subscribers_admin.router, responses=STAFF_WRITE)
     app.include_router(report_api.router, responses=STAFF_READ)
     app.include_router(metrics_api.router)
     app.include_router(audit_api.router, responses=STAFF_READ)

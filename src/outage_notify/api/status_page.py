@@ -145,9 +145,19 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
     settings = settings_of(request)
     view = _load_view(request, db, lang)
     feed = feed_url(settings, request)
+    # Self-subscription, when on, is offered in the page's language.
+    subscribe = (
+        f"{base_url(settings, request)}/status/subscribe?lang={view.lang}"
+        if settings.subscribe.enabled
+        else ""
+    )
     html = render_html(
         page_text(
-            view, timezone=settings.timezone, feed_url=feed, templates_dir=settings.templates_dir
+            view,
+            timezone=settings.timezone,
+            feed_url=feed,
+            templates_dir=settings.templates_dir,
+            subscribe_url=subscribe,
         )
     )
     headers = {"Cache-Control": PAGE_CACHE, "Content-Security-Policy": PAGE_CSP}
@@ -155,7 +165,7 @@ def status_page(request: Request, db: DB, lang: Lang = None) -> Response:
         request,
         html,
         media_type="text/html; charset=utf-8",
-        version=_version(view, feed),
+        version=_version(view, feed + subscribe),
         headers=headers,
     )
 

@@ -46,7 +46,7 @@ from outage_notify.core import field_limits as limits
 from outage_notify.core.redaction import mask_phone
 from outage_notify.integrations.twilio.inbound import TWIML, opt_keyword, twiml
 from outage_notify.messages.catalogs import N_, Words
-from outage_notify.store import acknowledgements
+from outage_notify.store import acknowledgements, subscribers
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
 
@@ -201,6 +201,8 @@ def _opt(session: Session, text: Inbound, kept: int, keyword: str) -> str:
     acked = None
     if keyword == "opt_out":
         acknowledgements.opt_out(session, text.sender, keyword=text.word, at=text.at)
+        # A subscriber who texts STOP is unsubscribed, not only silenced.
+        subscribers.remove_phone(session, text.sender)
     elif keyword == "opt_in":
         acknowledgements.opt_in(session, text.sender)
         # "YES" is a START word to Twilio, and also how most people answer "Reply OK".

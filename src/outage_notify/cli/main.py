@@ -15,6 +15,7 @@ from outage_notify.cli.login import login_command
 from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.rehearsal import send_test_command
 from outage_notify.cli.reload import reload_command
+from outage_notify.cli.subscribers import subscribers_app
 from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
@@ -31,6 +32,7 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
 app.add_typer(incident_app, name="incident")
 app.command("login")(login_command)
+app.add_typer(subscribers_app, name="subscribers")
 
 
 @app.command()

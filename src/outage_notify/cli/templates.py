@@ -70,7 +70,11 @@ def templates_preview(
     )
     try:
         directory = load_contacts(settings)
-        renderer = Renderer(settings.templates_dir, components=directory.components)
+        renderer = Renderer(
+            settings.templates_dir,
+            components=directory.components,
+            worded_like=directory.routing.worded_like,
+        )
         rows = preview(
             renderer=renderer,
             directory=directory,

@@ -42,6 +42,7 @@ from outage_notify.config.sections import (
     WebhookSettings as WebhookSettings,
 )
 from outage_notify.config.sections import split_list as _split
+from outage_notify.config.subscribe import SubscribeSettings as SubscribeSettings
 from outage_notify.config.token_hashes import Scheme, check_hash, split_scheme
 from outage_notify.core.models import Severity
 
@@ -247,6 +248,8 @@ class Settings(BaseSettings):
     commands: CommandSettings = Field(default_factory=CommandSettings)
     # The legal notices owed once staff mark "personal data may be affected".
     breach: NotificationClockSettings = Field(default_factory=NotificationClockSettings)
+    # Self-subscription on the status page (off by default) and its abuse controls.
+    subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False
@@ -443,6 +446,11 @@ class Settings(BaseSettings):
         metrics_token = self.metrics_token.get_secret_value()
         if metrics_token and is_placeholder(metrics_token):
             problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
+        if self.subscribe.enabled and is_placeholder(self.subscribe.secret.get_secret_value()):
+            # It signs the unsubscribe links: a guessable key lets anyone unsubscribe anyone.
+            problems.append(
+                "SUBSCRIBE_SECRET is empty, a placeholder or shorter than 16 characters"
+            )
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
@@ -478,6 +486,11 @@ class Settings(BaseSettings):
     def heartbeat_redis_url(self) -> str:
         """Where worker heartbeats live: the shared Redis of the rate limits ('' = none)."""
         return self.ratelimit_redis_url
+
+    @property
+    def subscribe_countries(self) -> tuple[str, ...]:
+        """Regions whose numbers may subscribe: SUBSCRIBE_COUNTRIES, else DEFAULT_REGION."""
+        return tuple(self.subscribe.countries) or (self.default_region,)
 
     @property
     def ratelimit_redis_url(self) -> str:

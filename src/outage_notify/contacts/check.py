@@ -24,7 +24,7 @@ import phonenumbers
 
 from outage_notify.contacts.directory import Directory, collect_directory, routing_file
 from outage_notify.contacts.fields import DEFAULT_LOCALES, EMAIL_NEVER, EMAIL_SCHEMES
-from outage_notify.contacts.routing import recipients
+from outage_notify.contacts.routing import SUBSCRIBERS, recipients
 from outage_notify.core.models import Contact
 
 Level = Literal["error", "warning"]
@@ -179,6 +179,9 @@ def _routing_findings(directory: Directory) -> Iterable[Finding]:
     for index, rule in enumerate(directory.routing.rules):
         audience = directory.audience(rule.audience)
         entry = f"rules[{index}] (audience={rule.audience})"
+        if audience is None and rule.audience == SUBSCRIBERS:
+            # Filled from the database when an update is planned (self-subscription).
+            continue
         if audience is None:
             yield Finding(
                 "warning",

@@ -37,7 +37,13 @@ from outage_notify.contacts.fields import (
     read_yaml,
     unknown_locale,
 )
-from outage_notify.contacts.routing import DEFAULT_ROUTING, Routing, load_routing, recipients
+from outage_notify.contacts.routing import (
+    DEFAULT_ROUTING,
+    SUBSCRIBERS,
+    Routing,
+    load_routing,
+    recipients,
+)
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import Audience, Broadcast, Contact, Recipient
 
@@ -372,6 +378,9 @@ def _warnings(
     warnings: list[str] = []
     for index, rule in enumerate(routing.rules):
         audience = audiences.get(rule.audience)
+        if audience is None and rule.audience == SUBSCRIBERS:
+            # Filled from the database when a plan is made, never from a contact file.
+            continue
         if audience is None:
             warnings.append(
                 f"{routing_name}: rules[{index}] names audience '{rule.audience}', "

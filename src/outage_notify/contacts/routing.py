@@ -52,6 +52,11 @@ USER_FACING = ("inbound", "outbound", "webmail", "imap", "pop", "mobile_sync", "
 EXTERNAL_MAIL_FLOW = ("inbound", "outbound")
 
 
+# The audience filled from the database (people who subscribed on the status page), not from
+# a contact file: `outage_notify.contacts.subscribers`.
+SUBSCRIBERS = "subscribers"
+
+
 def _not_empty(why: str) -> AfterValidator:
     """A field validator that rejects an empty tuple with `why` (what it would mean)."""
 
@@ -179,6 +184,9 @@ class Routing(BaseModel):
     alternatives: dict[
         str, dict[str, tuple[Annotated[str, Field(min_length=1, max_length=200)], ...]]
     ] = Field(default_factory=dict)
+    # Audience -> the audience whose templates it reads when it has none of its own (the
+    # `subscribers` audience reads the partners' or the users' words).
+    worded_like: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("acknowledge")
     @classmethod

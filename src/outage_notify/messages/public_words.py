@@ -60,6 +60,7 @@ PHRASES: dict[str, str] = {
         "updated %(time)s."
     ),
     "feed": N_("Follow updates (Atom feed)"),
+    "subscribe": N_("Get a text message when email is down"),
     "feed_title": N_("%(organisation)s: email status updates"),
 }
 

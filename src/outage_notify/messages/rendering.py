@@ -22,7 +22,7 @@ are not escaped twice; the `safe` filter is removed so no template can let raw t
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +113,12 @@ class Renderer:
         *,
         sms_transliterate: bool = False,
         components: ComponentCatalogue = EMPTY,
+        worded_like: Mapping[str, str] | None = None,
     ) -> None:
         self.templates_dir = Path(templates_dir)
+        # Audience -> the audience whose templates it reads when it has none of its own
+        # (routing.yaml `worded_like`, e.g. subscribers read the partners' words).
+        self.worded_like = dict(worded_like or {})
         self.sms_transliterate = sms_transliterate
         self.components = components
         if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
@@ -231,6 +235,9 @@ class Renderer:
     ) -> RenderedMessage:
         variables: dict[str, object] = {f.name: getattr(context, f.name) for f in fields(context)}
         variables.update(channel=channel, now=context.now or datetime.now(UTC))
+        # An audience worded like another reads its templates as that one does (the shared
+        # `security.default.j2` words partners apart from staff by `audience`).
+        variables["audience"] = self.worded_like.get(context.audience, context.audience)
         try:
             module = _run(template, variables)
             body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
@@ -277,11 +284,18 @@ class Renderer:
         The lead's own notices are not stakeholder messages and keep their templates.
         """
         chain = self._chain(locale)
-        names = dict.fromkeys([f"{kind}.{audience}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"])
+        like = self.worded_like.get(audience, audience)
+        names = dict.fromkeys(
+            [f"{kind}.{audience}.j2", f"{kind}.{like}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"]
+        )
         found = [self.templates_dir / known / channel / name for known in chain for name in names]
         if security and audience != SECURITY_AUDIENCE and kind not in STAFF_KINDS:
             guarded = dict.fromkeys(
-                [f"{SECURITY_TEMPLATE}.{audience}.j2", f"{SECURITY_TEMPLATE}.{DEFAULT_AUDIENCE}.j2"]
+                [
+                    f"{SECURITY_TEMPLATE}.{audience}.j2",
+                    f"{SECURITY_TEMPLATE}.{like}.j2",
+                    f"{SECURITY_TEMPLATE}.{DEFAULT_AUDIENCE}.j2",
+                ]
             )
             found = [
                 self.templates_dir / known / channel / name for known in chain for name in guarded

@@ -59,6 +59,7 @@ def load_snapshot(
         settings.templates_dir,
         sms_transliterate=settings.sms_transliterate,
         components=directory.components,
+        worded_like=directory.routing.worded_like,
     )
     return Snapshot(
         directory=directory,

@@ -59,7 +59,11 @@ def check_deployment(settings: Settings, directory: Directory) -> list[str]:
     """
     budgets = for_directory(settings, directory)
     values = deployment_values(settings)
-    renderer = Renderer(settings.templates_dir, components=directory.components)
+    renderer = Renderer(
+        settings.templates_dir,
+        components=directory.components,
+        worded_like=directory.routing.worded_like,
+    )
     return check_templates(renderer, budgets.budget, values)
 
 

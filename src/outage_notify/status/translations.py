@@ -153,12 +153,20 @@ class PageText:
     footer: str = ""
     feed_label: str = ""
     feed_url: str = ""
+    # Where people subscribe to the outage texts; "" when self-subscription is off.
+    subscribe_label: str = ""
+    subscribe_url: str = ""
     # (lang code, language name, is the page's language), for the language switch.
     languages: tuple[tuple[str, str, bool], ...] = ()
 
 
 def page_text(
-    view: StatusView, *, timezone: str, feed_url: str, templates_dir: Path = TEMPLATES
+    view: StatusView,
+    *,
+    timezone: str,
+    feed_url: str,
+    templates_dir: Path = TEMPLATES,
+    subscribe_url: str = "",
 ) -> PageText:
     """The status page's words for `view`, with times in the organisation's `timezone`; the
     language switch lists every locale folder of `templates_dir`."""
@@ -233,6 +241,8 @@ def page_text(
         ),
         feed_label=phrase(locale, "feed"),
         feed_url=feed_url,
+        subscribe_label=phrase(locale, "subscribe") if subscribe_url else "",
+        subscribe_url=subscribe_url,
         languages=tuple(
             (code, language_name(code), code == locale) for code in locales(templates_dir)
         ),

@@ -4,7 +4,7 @@ Alembic migrations in `store/migrations/` create exactly these; a test checks th
 module holds the incident flow's tables (events, incidents, timeline, updates, messages,
 deliveries and their attempts, ETAs, action items, probes) and re-exports the rest: their base
 and column types (`store.columns`), the inbound records (`store.inbound_tables`) and the
-notification clock's (`store.clock_tables`).
+notification clock's (`store.clock_tables`) and self-subscription's (`store.subscriber_tables`).
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ from outage_notify.store.inbound_tables import AuditRow as AuditRow
 from outage_notify.store.inbound_tables import InboundMessageRow as InboundMessageRow
 from outage_notify.store.inbound_tables import SeenSignatureRow as SeenSignatureRow
 from outage_notify.store.inbound_tables import SmsOptOutRow as SmsOptOutRow
+from outage_notify.store.subscriber_tables import SubscriberRow as SubscriberRow
+from outage_notify.store.subscriber_tables import SubscriptionCodeRow as SubscriptionCodeRow
 
 
 class EventRow(Base):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from outage_notify.contacts.subscribers import with_subscribers
 from outage_notify.core.models import (
     ChannelName,
     DeliveryState,
@@ -32,6 +33,7 @@ from outage_notify.messages.planning import (
 from outage_notify.store import acknowledgements as ack_store
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import incidents as incident_store
+from outage_notify.store import subscribers as subscriber_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, UpdateRow
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
@@ -82,6 +84,11 @@ def plan_update(runtime: WorkerRuntime, update_id: int) -> Planned:
             return Planned()
         incident = incident_store.get_incident(session, update.incident_id, for_update=True)
         assert incident is not None
+        # Subscribers live in the database: those following the update's components join
+        # the directory as the `subscribers` audience for this plan.
+        directory = with_subscribers(
+            directory, subscriber_store.following(session, update.components or ())
+        )
         staff = [c for i in update.recipients or [] if (c := find_contact(directory, i))]
         if update.recipients is not None:
             plans = [AudiencePlan(STAFF, UpdateKind(update.kind), WHOLE)] if staff else []
