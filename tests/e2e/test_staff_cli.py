@@ -65,6 +65,10 @@ def test_staff_run_an_outage_from_the_terminal(
     )  # fmt: skip
     assert updated.returncode == 0, updated.stderr
     wait_for(lambda: service.settled(incident, updates=2), timeout=FAN_OUT, what="update fan-out")
+    shown = run("incident", "show", str(incident), env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Incident {incident}" in shown.stdout and "phase fixing" in shown.stdout
+    assert "users:" in shown.stdout and "delivered" in shown.stdout
     detail = json.loads(run("incident", "show", str(incident), "--json", env=env).stdout)
     eta = datetime.fromisoformat(detail["eta"])
     expected = datetime.now(eta.tzinfo) + timedelta(minutes=90)

@@ -129,7 +129,18 @@ def show(incident_id: int, as_json: Json = False) -> None:
         highlight=False,
     )
     for figure in detail.get("coverage", []):
-        console.print(f"  {figure}", markup=False, highlight=False)
+        acknowledged = (
+            f", {figure['acknowledged']}/{figure['ack_required']} acknowledged"
+            if figure["ack_required"]
+            else ""
+        )
+        unreached = f"; call: {', '.join(figure['unreached'])}" if figure["unreached"] else ""
+        console.print(
+            f"  {figure['audience']}: {figure['delivered']} of {figure['recipients']} delivered"
+            f"{acknowledged}{unreached}",
+            markup=False,
+            highlight=False,
+        )
     for entry in detail["timeline"]:
         console.print(
             f"  {entry['at']}  {entry['actor']}: {entry['text']}", markup=False, highlight=False
