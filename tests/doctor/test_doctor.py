@@ -8,6 +8,7 @@ and the exit code that follows.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from outage_notify.doctor.registry import diagnose
 from outage_notify.store.diagnostics import probe_engine, revisions
 from outage_notify.store.engine import create_store_engine, upgrade
 from tests.doctor.conftest import SIGNING_SECRET, Healthy
+from tests.fixtures.settings import ROOT
 from tests.test_cli import run
 
 TIMEOUT = 5.0
@@ -125,6 +127,13 @@ def broken_template(healthy: Healthy) -> dict[str, Any]:
     return {}
 
 
+def broken_incident_template(healthy: Healthy) -> dict[str, Any]:
+    folder = healthy.folder / "incident_templates"
+    shutil.copytree(ROOT / "incident_templates", folder)
+    (folder / "webmail-down.yaml").write_text("severity: huge\n")
+    return {"incident_templates_dir": folder}
+
+
 def broken_contacts(healthy: Healthy) -> dict[str, Any]:
     folder = healthy.settings.contacts_dir
     (folder / "extra.yaml").write_text(
@@ -178,6 +187,12 @@ CASES = [
         "does not answer",
     ),
     Broken("broken template", broken_template, {"templates": "fail"}, "opened.default.j2"),
+    Broken(
+        "broken incident template",
+        broken_incident_template,
+        {"incident templates": "fail"},
+        "webmail-down.yaml: field 'severity'",
+    ),
     Broken(
         "broken contact file",
         broken_contacts,

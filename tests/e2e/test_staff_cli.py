@@ -61,10 +61,17 @@ def test_staff_run_an_outage_from_the_terminal(
     told = len(opened)
     updated = run(
         "incident", "update", str(incident), "-m", "The web server is being replaced.",
-        "--phase", "fixing", "--eta", "+90m", env=env,
+        "--phase", "fixing", "--eta", "+90m", "--preview", "--yes", "--json", env=env,
     )  # fmt: skip
     assert updated.returncode == 0, updated.stderr
+    # With --json the preview goes to stderr, so stdout stays one JSON document for scripts.
+    assert json.loads(updated.stdout)["incident"]["phase"] == "fixing"
+    assert "users · eta_changed · sms" in updated.stderr
     wait_for(lambda: service.settled(incident, updates=2), timeout=FAN_OUT, what="update fan-out")
+    shown = run("incident", "show", str(incident), env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Incident {incident}" in shown.stdout and "phase fixing" in shown.stdout
+    assert "users:" in shown.stdout and "delivered" in shown.stdout
     detail = json.loads(run("incident", "show", str(incident), "--json", env=env).stdout)
     eta = datetime.fromisoformat(detail["eta"])
     expected = datetime.now(eta.tzinfo) + timedelta(minutes=90)

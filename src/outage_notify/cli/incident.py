@@ -86,9 +86,9 @@ def _action_sentence(verb: str, answer: dict[str, Any]) -> str:
     )
 
 
-def _with_preview(path: str, body: dict[str, Any], preview: bool, yes: bool) -> None:
+def _with_preview(path: str, body: dict[str, Any], preview: bool, yes: bool, as_json: bool) -> None:
     if preview:
-        print_preview(_call("POST", path, json=body))
+        print_preview(_call("POST", path, json=body), to_stderr=as_json)
         confirm_or_stop(yes)
 
 
@@ -129,7 +129,18 @@ def show(incident_id: int, as_json: Json = False) -> None:
         highlight=False,
     )
     for figure in detail.get("coverage", []):
-        console.print(f"  {figure}", markup=False, highlight=False)
+        acknowledged = (
+            f", {figure['acknowledged']}/{figure['ack_required']} acknowledged"
+            if figure["ack_required"]
+            else ""
+        )
+        unreached = f"; call: {', '.join(figure['unreached'])}" if figure["unreached"] else ""
+        console.print(
+            f"  {figure['audience']}: {figure['delivered']} of {figure['recipients']} delivered"
+            f"{acknowledged}{unreached}",
+            markup=False,
+            highlight=False,
+        )
     for entry in detail["timeline"]:
         console.print(
             f"  {entry['at']}  {entry['actor']}: {entry['text']}", markup=False, highlight=False
@@ -167,7 +178,7 @@ def declare(
         )
     if (when := _eta(eta)) is not None:
         body["eta"] = when
-    _with_preview(f"{INCIDENTS}/preview", body, preview, yes)
+    _with_preview(f"{INCIDENTS}/preview", body, preview, yes, as_json)
     answer = _call("POST", INCIDENTS, json=body)
     if public_title:
         _call(
@@ -214,7 +225,7 @@ def update(
         body["audiences"] = audience
     if public is not None:
         body["public"] = public
-    _with_preview(f"{INCIDENTS}/{incident_id}/updates/preview", body, preview, yes)
+    _with_preview(f"{INCIDENTS}/{incident_id}/updates/preview", body, preview, yes, as_json)
     answer = _call("POST", f"{INCIDENTS}/{incident_id}/updates", json=body)
     _print(answer, as_json, _action_sentence("Updated", answer))
 

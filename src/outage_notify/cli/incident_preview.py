@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from outage_notify.cli.output import console
+from outage_notify.cli.output import console as stdout
+from outage_notify.cli.output import stderr
 
 
-def print_preview(preview: dict[str, Any]) -> None:
-    """Each body with who gets it, its SMS figures and any cut, then the totals."""
+def print_preview(preview: dict[str, Any], *, to_stderr: bool = False) -> None:
+    """Each body with who gets it, its SMS figures and any cut, then the totals (on stderr
+    when stdout is kept for `--json`)."""
+    console: Console = stderr if to_stderr else stdout
     if not preview["messages"]:
         console.print("[bold]Nothing would be sent.[/]")
     for message in preview["messages"]:
@@ -56,9 +60,9 @@ def print_preview(preview: dict[str, Any]) -> None:
 
 
 def confirm_or_stop(yes: bool) -> None:
-    """Go on when `yes`, else ask; stop with exit code 1 when the answer is no."""
+    """Go on when `yes`, else ask (on stderr); stop with exit code 1 when the answer is no."""
     if yes:
         return
-    if not typer.confirm("Send it?", default=False):
-        console.print("Not sent.")
+    if not typer.confirm("Send it?", default=False, err=True):
+        stderr.print("Not sent.")
         raise typer.Exit(1)
