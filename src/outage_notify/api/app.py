@@ -23,6 +23,7 @@ from outage_notify.api import (
     health,
     incident_records,
     incidents,
+    maintenances,
     notification_clock,
     slack_commands,
     slack_interactivity,
@@ -129,6 +130,7 @@ def create_app(
     app.include_router(incidents.router, responses=STAFF_WRITE)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
+    app.include_router(maintenances.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)
     app.include_router(report_api.router, responses=STAFF_READ)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from outage_notify.core.models import Phase, Severity, UpdateKind
+from outage_notify.core.models import MAINTENANCE_KINDS, Phase, Severity, UpdateKind
 from outage_notify.messages.rendering import IncidentView, MessageContext
 
 
@@ -38,4 +38,13 @@ def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[Mes
     sparse = replace(typical, incident=sparse_incident, message="", status_page_url="",
                      alternatives=("x",))  # fmt: skip
     bare_incident = replace(incident, eta=None, next_update_at=None, components=())
+    if kind in MAINTENANCE_KINDS:
+        # A window always has a start (the next update's place) and an end (the ETA's).
+        window = {
+            "next_update_at": opened + timedelta(days=1),
+            "eta": opened + timedelta(days=1, hours=2),
+        }
+        sparse = replace(sparse, incident=replace(sparse_incident, **window), eta_previous=None)
+        bare_incident = replace(bare_incident, **window)
+        typical = replace(typical, incident=replace(incident, **window))
     return [typical, sparse, replace(typical, incident=bare_incident, alternatives=())]
