@@ -75,18 +75,16 @@ def advance(runtime: WorkerRuntime) -> Advanced:
                 if step.kind is StepKind.STARTED:
                     row.state = WindowState.ACTIVE.value
                     row.started_at = now
-                update = _announce(session, row, carrier, step, now=now)
+                update = announce(session, row, carrier, step, now=now)
                 if update is not None:
                     done.updates.append(update)
             _end(session, row, now=now, done=done)
-            if row.state in (WindowState.ACTIVE.value, WindowState.VERIFYING.value) or (
-                row.state == WindowState.SCHEDULED.value
-            ):
+            if row.state != WindowState.COMPLETED.value:
                 update = _extension(session, row, carrier, now=now)
                 if update is not None:
                     done.updates.append(update)
             if row.state == WindowState.COMPLETED.value:
-                update = _announce(
+                update = announce(
                     session, row, carrier, Step("completed", StepKind.COMPLETED), now=now
                 )
                 if update is not None:
@@ -95,7 +93,7 @@ def advance(runtime: WorkerRuntime) -> Advanced:
     return done
 
 
-def _announce(
+def announce(
     session: Session,
     row: MaintenanceRow,
     carrier: IncidentRow,
@@ -104,7 +102,8 @@ def _announce(
     now: datetime,
     was: datetime | None = None,
 ) -> int | None:
-    """Take `step` and write its update on the carrier; None when it was taken already."""
+    """Take `step` and write its update on the carrier; None when it was taken already.
+    `was` is the end announced before, for an extension."""
     if not store.take(session, row.id, step, now=now):
         return None
     carrier.eta = row.ends_at
@@ -151,7 +150,7 @@ def _extension(
     if "scheduled" not in store.taken(session, row.id):
         return None
     step = Step(f"extended_{int(row.ends_at.timestamp())}", StepKind.EXTENDED)
-    return _announce(session, row, carrier, step, now=now, was=announced)
+    return announce(session, row, carrier, step, now=now, was=announced)
 
 
 def _end(session: Session, row: MaintenanceRow, *, now: datetime, done: Advanced) -> None:
