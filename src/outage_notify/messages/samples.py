@@ -40,11 +40,9 @@ def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[Mes
     bare_incident = replace(incident, eta=None, next_update_at=None, components=())
     if kind in MAINTENANCE_KINDS:
         # A window always has a start (the next update's place) and an end (the ETA's).
-        window = {
-            "next_update_at": opened + timedelta(days=1),
-            "eta": opened + timedelta(days=1, hours=2),
-        }
-        sparse = replace(sparse, incident=replace(sparse_incident, **window), eta_previous=None)
-        bare_incident = replace(bare_incident, **window)
-        typical = replace(typical, incident=replace(incident, **window))
+        start, end = opened + timedelta(days=1), opened + timedelta(days=1, hours=2)
+        sparse_incident = replace(sparse_incident, next_update_at=start, eta=end)
+        sparse = replace(sparse, incident=sparse_incident, eta_previous=None)
+        bare_incident = replace(bare_incident, next_update_at=start, eta=end)
+        typical = replace(typical, incident=replace(incident, next_update_at=start, eta=end))
     return [typical, sparse, replace(typical, incident=bare_incident, alternatives=())]

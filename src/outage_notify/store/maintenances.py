@@ -193,3 +193,15 @@ def add_carrier(session: Session, row: MaintenanceRow, *, now: datetime) -> Inci
     session.flush()
     row.incident_id = carrier.id
     return carrier
+
+
+def public_windows(session: Session, *, closed: int) -> list[MaintenanceRow]:
+    """Every open window and the `closed` most recently completed: the page and the feed."""
+    opened = list(open_windows(session))
+    done = session.scalars(
+        select(MaintenanceRow)
+        .where(MaintenanceRow.state == WindowState.COMPLETED.value)
+        .order_by(MaintenanceRow.closed_at.desc(), MaintenanceRow.id.desc())
+        .limit(closed)
+    ).all()
+    return [*opened, *done]

@@ -63,7 +63,7 @@ def advance(runtime: WorkerRuntime) -> Advanced:
             carrier = session.get(IncidentRow, row.incident_id, with_for_update=True)
             if carrier is None:
                 continue  # scheduled by a version without carriers; nothing to plan under
-            announce, silent = due_steps(
+            due, silent = due_steps(
                 store.window_of(row),
                 now=now,
                 reminder_hours=hours,
@@ -71,7 +71,7 @@ def advance(runtime: WorkerRuntime) -> Advanced:
             )
             for step in silent:
                 store.take(session, row.id, step, now=now, announced=False)
-            for step in announce:
+            for step in due:
                 if step.kind is StepKind.STARTED:
                     row.state = WindowState.ACTIVE.value
                     row.started_at = now
