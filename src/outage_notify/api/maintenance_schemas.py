@@ -77,6 +77,10 @@ class MaintenanceOut(BaseModel):
     closed_at: datetime | None
     steps: list[str] = Field(description="The announcements taken, in order.")
     silenced_alerts_firing: list[str] = Field(description="Alert groups silenced and firing.")
+    announcements_incident_id: int | None = Field(
+        description="The hidden incident its announcements are planned under: its updates and "
+        "deliveries are at /api/v1/incidents/{id} (never on the status page)."
+    )
 
 
 class MaintenanceDetail(MaintenanceOut):

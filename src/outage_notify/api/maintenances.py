@@ -264,6 +264,7 @@ def _out(session: Session, row: MaintenanceRow) -> MaintenanceOut:
         closed_at=row.closed_at,
         steps=[step.key for step in store.steps(session, row.id)],
         silenced_alerts_firing=sorted(row.firing or {}),
+        announcements_incident_id=row.incident_id,
     )
 
 
