@@ -168,5 +168,5 @@ def test_reminders_are_never_before_scheduling_nor_after_the_start(
 def test_the_setting_refuses_a_bad_value_with_a_sentence(value: str) -> None:
     with pytest.raises(ValueError, match="reminder hours"):
         build_settings(maintenance_reminder_hours=value)
-    assert build_settings(maintenance_reminder_hours="1, 24").maintenance_reminder_hours == (24, 1)
-    assert build_settings(maintenance_reminder_hours="").maintenance_reminder_hours == ()
+    assert build_settings(maintenance_reminder_hours="1, 24").maintenance_reminder_hours == [24, 1]
+    assert build_settings(maintenance_reminder_hours="").maintenance_reminder_hours == []

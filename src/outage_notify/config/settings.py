@@ -165,7 +165,9 @@ class Settings(BaseSettings):
     """Audiences whose `opened`, `resolved` and `reopened` deliveries go through the queue
     `outage_notify.urgent` instead of `outage_notify.dispatch`, so they never wait behind a large
     fan-out. Comma-separated; empty: no urgent lane."""
-    maintenance_reminder_hours: Annotated[tuple[int, ...], NoDecode] = DEFAULT_REMINDER_HOURS
+    maintenance_reminder_hours: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_REMINDER_HOURS)
+    )
     """Hours before a scheduled maintenance window starts when its audiences are reminded,
     comma-separated (`24,1`: a day and an hour before); empty: no reminders. A reminder already
     in the past when the window is scheduled is skipped."""
@@ -354,7 +356,7 @@ class Settings(BaseSettings):
     @field_validator("maintenance_reminder_hours", mode="before")
     @classmethod
     def _reminder_hours(cls, value: Any) -> Any:
-        return parse_reminder_hours(value)
+        return list(parse_reminder_hours(value))
 
     @field_validator("urgent_audiences", mode="before")
     @classmethod
