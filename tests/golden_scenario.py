@@ -26,6 +26,7 @@ from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.models import (
+    MAINTENANCE_KINDS,
     STAFF_KINDS,
     AlertEvent,
     AlertStatus,
@@ -41,13 +42,18 @@ from outage_notify.incidents.chasing import Unreached, unreached_message
 from outage_notify.incidents.lead_notices import FAILED_EVENT_ACTOR
 from outage_notify.incidents.notification_clock import CLOCK_ACTOR, clocks, reminder_text
 from outage_notify.incidents.reminders import HOLDING_ACTOR, due_reminder
+from outage_notify.maintenance.windows import Step as MaintenanceStep
+from outage_notify.maintenance.windows import StepKind, WindowState
 from outage_notify.messages.catalogs import Words
 from outage_notify.messages.planning import find_contact
 from outage_notify.messages.rendering import Renderer
 from outage_notify.store import incidents as store
+from outage_notify.store import maintenances as maintenance_store
+from outage_notify.store.maintenance_tables import MaintenanceRow
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import Base, EventRow, IncidentRow, UpdateRow
 from outage_notify.worker.event_steps import notice_text
+from outage_notify.worker.maintenance_steps import announce
 
 ROOT = Path(__file__).resolve().parent.parent
 START = datetime(2026, 3, 10, 17, 2, tzinfo=UTC)  # 14:02 in São Paulo
@@ -268,7 +274,12 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
 
     for kind in UpdateKind:
         # The notification clock's reminder has its own step, after these.
-        if kind not in told and kind != UpdateKind.NOTIFICATION_DUE:
+        # Maintenance has its own story, after the outage's.
+        if (
+            kind not in told
+            and kind != UpdateKind.NOTIFICATION_DUE
+            and kind not in MAINTENANCE_KINDS
+        ):
             # A kind this story does not reach yet: rendered on the reopened incident.
             # The lead's notices carry what the worker writes in them (who is held back, for
             # `behind`); a stakeholder kind carries staff text.
@@ -304,6 +315,59 @@ def _play(session: Session, settings: Settings, directory: Directory) -> Iterato
     assert row is not None
     closed = lifecycle.resolve(incident_state(row), message=done, actor=STAFF_ACTOR, now=at)
     yield record("security-resolved", "Resolved in security mode (18:52)", closed, at)
+
+    yield from _maintenance(session, numbered)
+
+
+MAINTENANCE_TEXT = "We are moving the mail server to a new machine."
+
+
+def _maintenance(session: Session, numbered: Iterator[int]) -> Iterator[Step]:
+    """A planned window for receiving and sending email, Friday 22:00 to Saturday 01:00 in
+    São Paulo, scheduled on Thursday, reminded a day before, started, extended to 02:00 and
+    completed at 01:40, each announcement written by the worker's own step."""
+    scheduled_at = START + timedelta(days=2)  # Thursday 14:02
+    window = MaintenanceRow(
+        service="email",
+        components=["inbound", "outbound"],
+        starts_at=datetime(2026, 3, 14, 1, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 3, 14, 4, 0, tzinfo=UTC),
+        planned_end=datetime(2026, 3, 14, 4, 0, tzinfo=UTC),
+        public_text=MAINTENANCE_TEXT,
+        audiences=None,
+        require_probes=True,
+        state=WindowState.SCHEDULED.value,
+        created_by=STAFF_ACTOR,
+        created_at=scheduled_at,
+        firing={},
+    )
+    session.add(window)
+    session.flush()
+    carrier = maintenance_store.add_carrier(session, window, now=scheduled_at)
+
+    def announced(name: str, story: str, kind: StepKind, now: datetime, **was: datetime) -> Step:
+        key = f"{kind.value}-{now.timestamp()}"
+        made = announce(session, window, carrier, MaintenanceStep(key, kind), now=now, **was)
+        assert made is not None
+        update = session.get(UpdateRow, made)
+        assert update is not None
+        number = f"{next(numbered):02d}"
+        return Step(f"{number}-{name}", story, UpdateKind(kind.value), now, _copy(carrier),
+                    update, MAINTENANCE_TEXT)  # fmt: skip
+
+    story = "Staff schedule it for Friday 22:00 to Saturday 01:00 (Thursday 14:02)"
+    yield announced("maintenance-scheduled", story, StepKind.SCHEDULED, scheduled_at)
+    yield announced("maintenance-reminder", "A day before it starts (Thursday 22:00)",
+                    StepKind.REMINDER, window.starts_at - timedelta(hours=24))  # fmt: skip
+    yield announced("maintenance-started", "The window starts (Friday 22:00)",
+                    StepKind.STARTED, window.starts_at)  # fmt: skip
+    was = window.ends_at
+    window.ends_at = datetime(2026, 3, 14, 5, 0, tzinfo=UTC)
+    at = datetime(2026, 3, 14, 3, 50, tzinfo=UTC)
+    yield announced("maintenance-extended", "Extended to 02:00 (Saturday 00:50)",
+                    StepKind.EXTENDED, at, was=was)  # fmt: skip
+    yield announced("maintenance-completed", "Done, a mail round trip passed (01:40)",
+                    StepKind.COMPLETED, datetime(2026, 3, 14, 4, 40, tzinfo=UTC))  # fmt: skip
 
 
 def _copy(row: IncidentRow) -> IncidentRow:

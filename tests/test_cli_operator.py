@@ -14,8 +14,8 @@ from tests.fixtures.providers import ACCOUNT_SID, FROM_NUMBER, SLACK_TOKEN
 from tests.test_cli import run as run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-# Stakeholder kinds (retracted included) x the shipped audiences and `default` x (en, es,
-# pt-BR), plus the staff notices in each locale.
+# Stakeholder kinds (retracted included) and the five maintenance kinds x the shipped audiences
+# and `default` x (en, es, pt-BR), plus the staff notices in each locale.
 AUDIENCES = ("default", "management", "partners", "security", "users")
 STAFF_NOTICES = (
     "reminder",
@@ -25,7 +25,8 @@ STAFF_NOTICES = (
     "behind",
     "notification_due",
 )
-SMS_ROWS = 6 * len(AUDIENCES) * 3 + len(STAFF_NOTICES) * 3
+MAINTENANCE_KINDS = 5
+SMS_ROWS = (6 + MAINTENANCE_KINDS) * len(AUDIENCES) * 3 + len(STAFF_NOTICES) * 3
 SMS_ROW = re.compile(r"(en|pt-BR)/sms/(\w+)\.(\w+)\.j2")
 
 

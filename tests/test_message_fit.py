@@ -26,7 +26,14 @@ from outage_notify.channels.capacity import (
     default_budget,
 )
 from outage_notify.contacts.components import load_catalogue
-from outage_notify.core.models import STAFF_KINDS, ChannelName, Phase, Severity, UpdateKind
+from outage_notify.core.models import (
+    MAINTENANCE_KINDS,
+    STAFF_KINDS,
+    ChannelName,
+    Phase,
+    Severity,
+    UpdateKind,
+)
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.slack.channel import build_blocks
 from outage_notify.messages.budget import Budgets, FallbackLimit, fallback_limit, for_directory
@@ -71,6 +78,10 @@ def context(
         next_update_at=None if eta else OPENED + timedelta(minutes=50),
         resolved_at=OPENED + timedelta(hours=3) if kind is UpdateKind.RESOLVED else None,
     )  # fmt: skip
+    if kind in MAINTENANCE_KINDS:
+        # A window always has both: its start (next update's place) and its end (the ETA's).
+        incident = replace(incident, next_update_at=OPENED + timedelta(days=1),
+                           eta=OPENED + timedelta(days=1, hours=3))  # fmt: skip
     return MessageContext(
         kind=kind, audience=audience, locale=locale, incident=incident, message=message,
         alternatives=ALTERNATIVES, organisation="Example Corp",
@@ -127,7 +138,7 @@ def test_every_body_fits_every_channel_and_keeps_what_a_reader_needs(
             assert measure_sms(with_request).segments <= budget.max_segments
         if channel is ChannelName.SMS and acknowledge:
             assert body.endswith(RENDERER.with_ack_request("", locale).strip())
-        if kind in (UpdateKind.RESOLVED, UpdateKind.RETRACTED):
+        if kind in (UpdateKind.RESOLVED, UpdateKind.RETRACTED, UpdateKind.MAINTENANCE_COMPLETED):
             continue  # nothing is broken any more: no ways round it, no promised time
         for alternative in ALTERNATIVES:
             assert alternative in body

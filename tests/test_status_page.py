@@ -199,6 +199,7 @@ def test_json_holds_no_internal_field() -> None:
         "incidents",
         "alternatives",
         "past",
+        "maintenance",
         "generated_at",
     }
     assert data["incidents"] == [data["current"]]

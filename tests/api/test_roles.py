@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from outage_notify.config.settings import Role, Settings, TwilioSettings
 from outage_notify.config.token_hashes import hash_token
 from outage_notify.store import subscribers as subscriber_store
 from outage_notify.store.engine import create_store_engine, transaction, upgrade
-from outage_notify.store.tables import EventRow
+from outage_notify.store.tables import EventRow, MaintenanceRow
 from tests.fixtures.app import api_client, app_state
 from tests.fixtures.service import REDIS_KEY_PREFIX, ROOT, TWILIO_SID, clear_redis
 from tests.fixtures.settings import build_settings
@@ -138,6 +138,12 @@ ENDPOINTS = [
         200,
         {"status": "done"},
     ),
+    Endpoint("POST", "/api/v1/maintenances", "staff", 201, {}),
+    Endpoint("GET", "/api/v1/maintenances", "staff"),
+    Endpoint("GET", "/api/v1/maintenances/{window}", "staff"),
+    Endpoint("POST", "/api/v1/maintenances/{window}/extend", "staff", 200, {}),
+    Endpoint("POST", "/api/v1/maintenances/{active}/complete", "staff", 200, {}),
+    Endpoint("POST", "/api/v1/maintenances/{window}/cancel", "staff", 200, {}),
     Endpoint("GET", "/api/v1/audit", "admin"),
     # Reloads the contacts and templates (unchanged here: the same snapshot again).
     Endpoint("POST", "/api/v1/admin/reload", "admin"),
@@ -229,6 +235,31 @@ def failed_event(api: TestClient) -> int:
         return row.id
 
 
+def window_body(*, hours: int = 3) -> dict[str, Any]:
+    """A maintenance window starting in an hour (the real clock: nothing moves it here)."""
+    start = datetime.now(UTC) + timedelta(hours=1)
+    return {
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=hours)).isoformat(),
+        "text": "Moving the mail server.",
+        "audiences": ["management"],
+    }
+
+
+def fresh_window(api: TestClient, *, active: bool = False) -> int:
+    """A scheduled window of its own (a cancel must not meet one cancelled by another case);
+    `active`: started, as the beat step would have it."""
+    made = api.post("/api/v1/maintenances", json=window_body(), headers=headers_for("staff"))
+    assert made.status_code == 201, made.text
+    window = int(made.json()["id"])
+    if active:
+        with transaction(app_state(api).sessions) as session:
+            row = session.get(MaintenanceRow, window)
+            assert row is not None
+            row.state = "active"
+    return window
+
+
 def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
     path = endpoint.path
     if "{item}" in path:
@@ -268,7 +299,15 @@ def call(api: TestClient, endpoint: Endpoint, headers: dict[str, str]) -> Any:
                 at=datetime.now(UTC),
             )
             path = path.format(subscriber=subscriber.id)
+    if "{window}" in path:
+        path = path.format(window=fresh_window(api))
+    if "{active}" in path:
+        path = path.format(active=fresh_window(api, active=True))
     body = endpoint.body
+    if endpoint.method == "POST" and endpoint.path == "/api/v1/maintenances":
+        body = window_body()
+    if endpoint.path.endswith("/extend"):
+        body = {"end": (datetime.now(UTC) + timedelta(hours=9)).isoformat()}
     if endpoint.method == "POST" and endpoint.path == "/api/v1/incidents":
         body = {**body, "service": f"mail-{next(_services)}"}
     return api.request(
@@ -365,7 +404,9 @@ def test_the_table_covers_every_documented_route(api: TestClient) -> None:
             .replace("{marked}", "{incident_id}")
             .replace("{event}", "{event_id}")
             .replace("{item}", "{item_id}")
-            .replace("{subscriber}", "{subscriber_id}"),
+            .replace("{subscriber}", "{subscriber_id}")
+            .replace("{window}", "{maintenance_id}")
+            .replace("{active}", "{maintenance_id}"),
         )
         for e in ENDPOINTS
     }

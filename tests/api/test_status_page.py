@@ -154,10 +154,14 @@ def test_openapi_documents_the_status_routes_and_the_json_schema(api: TestClient
         "incidents",
         "alternatives",
         "past",
+        "maintenance",
         "generated_at",
     }
     current = document["components"]["schemas"]["CurrentIncident"]["properties"]
     assert "severity" not in current and "summary" not in current
+    planned = document["components"]["schemas"]["PlannedWork"]["properties"]
+    # Who scheduled it, its audiences and the alerts it silenced are staff's, never public.
+    assert not {"created_by", "audiences", "silenced_alerts_firing", "timeline"} & set(planned)
 
 
 def status_of(api: TestClient) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from outage_notify.api import (
     incident_records,
     incident_templates,
     incidents,
+    maintenances,
     notification_clock,
     preview,
     slack_commands,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(whoami.router, responses=STAFF_READ)
     app.include_router(incident_records.router, responses=STAFF_WRITE)
     app.include_router(notification_clock.router, responses=STAFF_WRITE)
+    app.include_router(maintenances.router, responses=STAFF_WRITE)
     app.include_router(action_items.router, responses=STAFF_WRITE)
     app.include_router(status_page.router, responses=PUBLIC_READ)
     app.include_router(subscribe.router)

@@ -33,6 +33,7 @@ from outage_notify.messages.catalogs import locales
 from outage_notify.messages.filters import clean_text
 from outage_notify.messages.public_words import PublicWords
 from outage_notify.status.feed import atom_feed
+from outage_notify.status.maintenance import FEED_WINDOWS, planned_work
 from outage_notify.status.page import (
     FEED_LIMIT,
     HISTORY_LIMIT,
@@ -43,6 +44,7 @@ from outage_notify.status.page import (
     page_locale,
 )
 from outage_notify.status.translations import PageText, page_text
+from outage_notify.store import maintenances as maintenance_store
 from outage_notify.store import status as status_store
 
 router = APIRouter(tags=["status page"])
@@ -107,7 +109,13 @@ def _load_view(request: Request, db: Session, lang: str | None) -> StatusView:
     resolved = status_store.resolved_incidents(db, limit=PAST_LIMIT)
     shown = [row.id for row in (*opened, *resolved)]
     updates = status_store.updates_of(db, shown, limit=UPDATES_SCANNED * len(shown))
+    windows = planned_work(
+        maintenance_store.public_windows(db, closed=FEED_WINDOWS),
+        catalogue=snapshot.directory.components,
+        locale=locale,
+    )
     return build_view(
+        maintenance=windows,
         open_incidents=opened,
         updates=updates,
         resolved=resolved,
@@ -198,8 +206,14 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
         words=words_of(request),
         locale=locale,
     )
+    planned = planned_work(
+        maintenance_store.public_windows(db, closed=FEED_WINDOWS),
+        catalogue=snapshot_of(request).directory.components,
+        locale=locale,
+    )
     body = atom_feed(
         entries,
+        planned=planned,
         organisation=settings.organisation_name,
         page_url=page_url(settings, request),
         feed_url=feed_url(settings, request),
@@ -211,7 +225,7 @@ def status_feed(request: Request, db: DB, lang: Lang = None) -> Response:
     titles = [e.incident_title for e in entries]
     version = (
         f"{locale}:{[e.update_id for e in entries]}:{titles}:{settings.organisation_name}"
-        f":{feed_url(settings, request)}"
+        f":{feed_url(settings, request)}:{[(p.id, p.state, p.end) for p in planned]}"
     )
     return _respond(
         request,

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from outage_notify.config import token_hashes
 from outage_notify.config.console import ConsoleSettings
 from outage_notify.config.mail import ProbeSettings
+from outage_notify.config.maintenance import DEFAULT_REMINDER_HOURS, parse_reminder_hours
 from outage_notify.config.notification_clock import NotificationClockSettings
 from outage_notify.config.sections import (
     CommandSettings as CommandSettings,
@@ -170,6 +171,12 @@ class Settings(BaseSettings):
     """Audiences whose `opened`, `resolved` and `reopened` deliveries go through the queue
     `outage_notify.urgent` instead of `outage_notify.dispatch`, so they never wait behind a large
     fan-out. Comma-separated; empty: no urgent lane."""
+    maintenance_reminder_hours: Annotated[list[int], NoDecode] = Field(
+        default_factory=lambda: list(DEFAULT_REMINDER_HOURS)
+    )
+    """Hours before a scheduled maintenance window starts when its audiences are reminded,
+    comma-separated (`24,1`: a day and an hour before); empty: no reminders. A reminder already
+    in the past when the window is scheduled is skipped."""
     default_region: str = "BR"
     """ISO 3166 region in which `contacts check` and `contacts import` read a phone number written
     without `+country`, to tell you its E.164 form (contact files must hold E.164). An unknown
@@ -356,6 +363,11 @@ class Settings(BaseSettings):
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ValueError(f"unknown phone region {value!r} (an ISO 3166 code such as BR)")
         return region
+
+    @field_validator("maintenance_reminder_hours", mode="before")
+    @classmethod
+    def _reminder_hours(cls, value: Any) -> Any:
+        return list(parse_reminder_hours(value))
 
     @field_validator("urgent_audiences", mode="before")
     @classmethod

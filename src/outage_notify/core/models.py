@@ -116,8 +116,28 @@ class UpdateKind(StrEnum):
     # To the incident lead and the `security` audience only: a legal notice (LGPD, GDPR) is
     # due since staff marked that personal data may be affected (the notification clock).
     NOTIFICATION_DUE = "notification_due"
+    # Scheduled maintenance (maintenance/): announced when scheduled, reminded before, at
+    # its start, and at its end or a new end. Planned under the window's carrier incident.
+    MAINTENANCE_SCHEDULED = "maintenance_scheduled"
+    MAINTENANCE_REMINDER = "maintenance_reminder"
+    MAINTENANCE_STARTED = "maintenance_started"
+    MAINTENANCE_COMPLETED = "maintenance_completed"
+    MAINTENANCE_EXTENDED = "maintenance_extended"
     # Staff withdrew a mistaken incident: whoever was told gets "please disregard".
     RETRACTED = "retracted"
+
+
+# Scheduled maintenance's announcements: planned under a window's carrier incident, which is
+# never in security mode.
+MAINTENANCE_KINDS = frozenset(
+    {
+        UpdateKind.MAINTENANCE_SCHEDULED,
+        UpdateKind.MAINTENANCE_REMINDER,
+        UpdateKind.MAINTENANCE_STARTED,
+        UpdateKind.MAINTENANCE_COMPLETED,
+        UpdateKind.MAINTENANCE_EXTENDED,
+    }
+)
 
 
 # Kinds told to staff alone (the incident lead; a notification clock reminder also the `security`

@@ -62,6 +62,10 @@ PHRASES: dict[str, str] = {
     "feed": N_("Follow updates (Atom feed)"),
     "subscribe": N_("Get a text message when email is down"),
     "feed_title": N_("%(organisation)s: email status updates"),
+    "maintenance": N_("Planned maintenance"),
+    "maintenance_upcoming": N_("Planned: %(start)s to %(end)s."),
+    "maintenance_active": N_("In progress; expected to end by %(end)s."),
+    "maintenance_completed": N_("Completed %(time)s."),
 }
 
 

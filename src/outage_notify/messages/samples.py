@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from outage_notify.core.models import Phase, Severity, UpdateKind
+from outage_notify.core.models import MAINTENANCE_KINDS, Phase, Severity, UpdateKind
 from outage_notify.messages.rendering import IncidentView, MessageContext
 
 
@@ -38,4 +38,11 @@ def sample_contexts(*, kind: UpdateKind, audience: str, locale: str) -> list[Mes
     sparse = replace(typical, incident=sparse_incident, message="", status_page_url="",
                      alternatives=("x",))  # fmt: skip
     bare_incident = replace(incident, eta=None, next_update_at=None, components=())
+    if kind in MAINTENANCE_KINDS:
+        # A window always has a start (the next update's place) and an end (the ETA's).
+        start, end = opened + timedelta(days=1), opened + timedelta(days=1, hours=2)
+        sparse_incident = replace(sparse_incident, next_update_at=start, eta=end)
+        sparse = replace(sparse, incident=sparse_incident, eta_previous=None)
+        bare_incident = replace(bare_incident, next_update_at=start, eta=end)
+        typical = replace(typical, incident=replace(incident, next_update_at=start, eta=end))
     return [typical, sparse, replace(typical, incident=bare_incident, alternatives=())]

@@ -18,6 +18,7 @@ from outage_notify.contacts.directory import Directory
 from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.errors import TemplateError
 from outage_notify.core.models import (
+    MAINTENANCE_KINDS,
     SECURITY_AUDIENCE,
     STAFF_KINDS,
     ChannelName,
@@ -90,7 +91,11 @@ def check_templates(
                 for audience in dict.fromkeys([*renderer.audiences, DEFAULT_AUDIENCE]):
                     budget = (budget_for or _default)(audience, channel)
                     samples = _samples(channel, kind, audience, locale, values or {})
-                    if kind not in STAFF_KINDS and audience != SECURITY_AUDIENCE:
+                    if (
+                        kind not in STAFF_KINDS
+                        and kind not in MAINTENANCE_KINDS
+                        and audience != SECURITY_AUDIENCE
+                    ):
                         # What the audience reads once the incident is in security mode.
                         samples += [replace(sample, security=True) for sample in samples]
                     for sample in samples:
@@ -175,9 +180,13 @@ def _problems(message: RenderedMessage, context: MessageContext) -> list[str]:
     found: list[str] = []
     if not message.body:
         found.append("empty body")
-    if context.kind in (UpdateKind.RESOLVED, UpdateKind.RETRACTED) or context.kind in STAFF_KINDS:
-        # Nothing left to promise (fixed, or never broken), or a note to the lead rather
-        # than to stakeholders.
+    if (
+        context.kind
+        in (UpdateKind.RESOLVED, UpdateKind.RETRACTED, UpdateKind.MAINTENANCE_COMPLETED)
+        or context.kind in STAFF_KINDS
+    ):
+        # Nothing left to promise (fixed, never broken, or the work is over), or a note to
+        # the lead rather than to stakeholders.
         return found
     found += [f"alternative {a!r} missing" for a in context.alternatives if a not in message.body]
     if context.status_page_url and context.status_page_url not in message.body:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from outage_notify.core.models import UpdateKind
 from outage_notify.messages.filters import clean_text
 from outage_notify.messages.public_words import TEMPLATES, phrase
-from outage_notify.status.page import FeedEntry
+from outage_notify.status.maintenance import planned_texts
+from outage_notify.status.page import FeedEntry, PlannedWork
 from outage_notify.status.translations import kind_text, outlook, phase_text
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -41,8 +42,10 @@ def atom_feed(
     locale: str,
     now: datetime,
     templates_dir: Path = TEMPLATES,
+    planned: Sequence[PlannedWork] = (),
 ) -> bytes:
-    """A UTF-8 Atom document: one entry per public update, in the order given (newest first)."""
+    """A UTF-8 Atom document: one entry per public update, in the order given (newest first),
+    then one per maintenance window and state (scheduled, in progress, completed)."""
     zone = ZoneInfo(timezone)
     feed = ElementTree.Element(f"{{{ATOM}}}feed", {XML_LANG: locale})
     _add(feed, "id", feed_url)
@@ -52,7 +55,8 @@ def atom_feed(
         phrase(locale, "feed_title", organisation=organisation, templates_dir=templates_dir),
     )
     # An empty feed changes when the page was generated; otherwise with its newest entry.
-    _add(feed, "updated", _stamp(max((e.at for e in entries), default=now)))
+    changes = [*(e.at for e in entries), *(p.changed_at for p in planned)]
+    _add(feed, "updated", _stamp(max(changes, default=now)))
     author = ElementTree.SubElement(feed, f"{{{ATOM}}}author")
     _add(author, "name", organisation)
     _add(feed, "link", rel="self", type="application/atom+xml", href=feed_url)
@@ -83,5 +87,14 @@ def atom_feed(
                 )
             )
         _add(entry, "content", "\n".join(lines), type="text")
+    texts = planned_texts(planned, zone=zone, now=now, locale=locale, templates_dir=templates_dir)
+    for work, text in zip(planned, texts, strict=True):
+        entry = ElementTree.SubElement(feed, f"{{{ATOM}}}entry")
+        # A new state is a new entry: readers hear of the start and the end too.
+        _add(entry, "id", f"{feed_url}#maintenance-{work.id}-{work.state}")
+        _add(entry, "title", f"{text.title}: {text.when}")
+        _add(entry, "updated", _stamp(work.changed_at))
+        _add(entry, "link", rel="alternate", type="text/html", href=page_url)
+        _add(entry, "content", "\n".join(filter(None, [text.text, text.when])), type="text")
     body: bytes = ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
     return body

@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -90,6 +91,19 @@ class PastIncident(BaseModel):
     updates: list[PublicUpdate] = Field(description="Its public updates, newest first.")
 
 
+class PlannedWork(BaseModel):
+    """A maintenance window staff scheduled: upcoming, in progress, or just completed."""
+
+    id: int
+    state: Literal["upcoming", "in_progress", "completed"]
+    start: datetime
+    end: datetime = Field(description="The end in force (later than planned when extended).")
+    planned_end: datetime = Field(description="The end first announced.")
+    text: str = Field(description="What staff wrote for everyone.")
+    components: list[Component] = Field(description="Empty: the whole service.")
+    changed_at: datetime = Field(description="When it was scheduled, started or completed.")
+
+
 class StatusView(BaseModel):
     """The public status of email: the body of GET /status.json and what /status shows."""
 
@@ -104,6 +118,10 @@ class StatusView(BaseModel):
         description="Ways to reach IT while email is down; empty while everything works."
     )
     past: list[PastIncident] = Field(description="Recently resolved incidents, newest first.")
+    maintenance: list[PlannedWork] = Field(
+        default_factory=list,
+        description="Maintenance in progress and upcoming, earliest start first.",
+    )
     generated_at: datetime
 
 
@@ -233,6 +251,7 @@ def build_view(
     now: datetime,
     words: PublicWords,
     catalogue: ComponentCatalogue,
+    maintenance: Sequence[PlannedWork] = (),
 ) -> StatusView:
     """The status page's content: every open incident, newest first, with its public history
     (`updates` holds the updates of the open and resolved incidents given)."""
@@ -260,6 +279,7 @@ def build_view(
         # How to reach IT "meanwhile" means nothing while everything works.
         alternatives=[clean_text(a) for a in alternatives] if incidents else [],
         past=past[:PAST_LIMIT],
+        maintenance=[item for item in maintenance if item.state != "completed"],
         generated_at=now,
     )
 

@@ -20,6 +20,7 @@ from outage_notify.messages.filters import format_time
 
 # The page's phrases live with the public words, whose last resort they are.
 from outage_notify.messages.public_words import PHRASES, TEMPLATES
+from outage_notify.status.maintenance import PlannedText, planned_texts
 
 if TYPE_CHECKING:
     from outage_notify.status.page import CurrentIncident, PublicUpdate, StatusView
@@ -158,6 +159,9 @@ class PageText:
     subscribe_url: str = ""
     # (lang code, language name, is the page's language), for the language switch.
     languages: tuple[tuple[str, str, bool], ...] = ()
+    # Scheduled maintenance in progress and upcoming (status/maintenance.py).
+    maintenance_label: str = ""
+    maintenance: tuple[PlannedText, ...] = ()
 
 
 def page_text(
@@ -243,6 +247,10 @@ def page_text(
         feed_url=feed_url,
         subscribe_label=phrase(locale, "subscribe") if subscribe_url else "",
         subscribe_url=subscribe_url,
+        maintenance_label=phrase(locale, "maintenance"),
+        maintenance=planned_texts(
+            view.maintenance, zone=zone, now=now, locale=locale, templates_dir=templates_dir
+        ),
         languages=tuple(
             (code, language_name(code), code == locale) for code in locales(templates_dir)
         ),

@@ -4,7 +4,8 @@ Alembic migrations in `store/migrations/` create exactly these; a test checks th
 module holds the incident flow's tables (events, incidents, timeline, updates, messages,
 deliveries and their attempts, ETAs, action items, probes) and re-exports the rest: their base
 and column types (`store.columns`), the inbound records (`store.inbound_tables`) and the
-notification clock's (`store.clock_tables`) and self-subscription's (`store.subscriber_tables`).
+notification clock's (`store.clock_tables`), self-subscription's (`store.subscriber_tables`)
+and scheduled maintenance's (`store.maintenance_tables`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ from outage_notify.store.inbound_tables import AuditRow as AuditRow
 from outage_notify.store.inbound_tables import InboundMessageRow as InboundMessageRow
 from outage_notify.store.inbound_tables import SeenSignatureRow as SeenSignatureRow
 from outage_notify.store.inbound_tables import SmsOptOutRow as SmsOptOutRow
+from outage_notify.store.maintenance_tables import MaintenanceRow as MaintenanceRow
+from outage_notify.store.maintenance_tables import MaintenanceStepRow as MaintenanceStepRow
+from outage_notify.store.maintenance_tables import (
+    MaintenanceTimelineRow as MaintenanceTimelineRow,
+)
 from outage_notify.store.subscriber_tables import SubscriberRow as SubscriberRow
 from outage_notify.store.subscriber_tables import SubscriptionCodeRow as SubscriptionCodeRow
 
@@ -177,7 +183,8 @@ class UpdateRow(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    # core.models.UpdateKind ("maintenance_completed" is 21 characters).
+    kind: Mapped[str] = mapped_column(String(30))
     message: Mapped[str] = mapped_column(Text, default="")
     phase: Mapped[str] = mapped_column(String(20))
     severity: Mapped[str] = mapped_column(String(20))

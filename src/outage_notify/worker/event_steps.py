@@ -30,7 +30,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.mappers import incident_state
 from outage_notify.store.tables import EventRow, IncidentRow
-from outage_notify.worker import many_alerts
+from outage_notify.worker import maintenance_steps, many_alerts
 from outage_notify.worker.runtime import WorkerRuntime
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,9 @@ def _apply(
     """Apply one event; return the ids of the updates it made (to plan)."""
     settings = runtime.settings
     alert = AlertEvent.model_validate(pending.payload)
+    # During scheduled maintenance of its service and components: on the window's timeline.
+    if maintenance_steps.silence(session, pending, alert, now=now):
+        return []
     row = incident_store.latest_incident(session, pending.service)
     # Flood control: past its hourly cap of new incidents, a source's new alerts join its one
     # "many alerts" incident (worker/many_alerts.py).

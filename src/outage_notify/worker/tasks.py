@@ -17,6 +17,7 @@ from outage_notify.worker import (
     clock_steps,
     event_steps,
     flood_steps,
+    maintenance_steps,
     names,
     reclaim,
     sop_steps,
@@ -74,7 +75,14 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
     @app.task(name=names.REMIND, shared=False)  # type: ignore[untyped-decorator]
     def remind() -> int:
         # The notification clock rides on the reminder tick: same cadence, same lead.
-        return _plan_written_by(sop_steps.remind) + _plan_written_by(clock_steps.remind_clocks)
+        written = _plan_written_by(sop_steps.remind) + _plan_written_by(clock_steps.remind_clocks)
+        # Scheduled maintenance too: its steps are minutes apart, like the reminders.
+        rt = runtime()
+        advanced = maintenance_steps.advance(rt)
+        _plan_each(rt, advanced.updates)
+        for event_id in advanced.events:
+            enqueue.event(event_id)
+        return written + len(advanced.updates)
 
     @app.task(name=names.CHASE, shared=False)  # type: ignore[untyped-decorator]
     def chase() -> int:
