@@ -1,17 +1,19 @@
 """Scheduled maintenance's endpoints: staff schedule a window, extend it, complete it early or
-cancel it. Every change is on the window's timeline and in the audit log; the announcements
-themselves are taken by the beat step (worker/maintenance_steps.py), once each."""
+cancel it. The routes translate; what each change does (timeline, audit) is in
+`actions/maintenance.py`, which the console calls too. The announcements themselves are taken
+by the beat step (worker/maintenance_steps.py), once each."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
 
-from outage_notify.actions import staff as staff_actions
-from outage_notify.actions.staff import Principal
-from outage_notify.api.deps import Staff, action_context, clock_of, directory_of, staff_router
-from outage_notify.api.incidents import check_components
+from outage_notify.actions import maintenance as actions
+from outage_notify.api.deps import Staff, action_context, staff_router
 from outage_notify.api.maintenance_schemas import (
     CloseMaintenance,
     ExtendMaintenance,
@@ -22,12 +24,8 @@ from outage_notify.api.maintenance_schemas import (
     MaintenanceOut,
     ScheduleMaintenance,
 )
-from outage_notify.maintenance.windows import (
-    OPEN_STATES,
-    WindowState,
-    extension_problem,
-    schedule_problem,
-)
+from outage_notify.core.errors import NoSuchMaintenance, WindowInputError, WindowStateError
+from outage_notify.maintenance.windows import OPEN_STATES
 from outage_notify.store import maintenances as store
 from outage_notify.store.engine import transaction
 from outage_notify.store.maintenance_tables import MaintenanceRow
@@ -35,72 +33,45 @@ from outage_notify.store.maintenance_tables import MaintenanceRow
 router = staff_router("/api/v1/maintenances", "maintenance")
 
 
-def _invalid(field: str, value: object, reason: str) -> RequestValidationError:
-    """A 422 shaped like FastAPI's own, so every 422 of the API has one documented body."""
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": reason, "input": str(value)}]
-    )
-
-
-def _check_audiences(request: Request, audiences: list[str] | None) -> None:
-    if audiences is None:
-        return
-    known = directory_of(request).audiences
-    unknown = sorted(set(audiences) - set(known))
-    if unknown or not audiences:
-        raise _invalid(
-            "audiences",
-            audiences,
-            f"field 'audiences': unknown audience(s) {', '.join(unknown) or '(none given)'}; "
-            f"known: {', '.join(sorted(known))}",
-        )
+@contextmanager
+def _window_errors() -> Iterator[None]:
+    """404 no window, 409 a state that does not allow it, 422 shaped like FastAPI's own (the
+    one body every 422 of the API documents) naming the field."""
+    try:
+        yield
+    except NoSuchMaintenance as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from error
+    except WindowStateError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from error
+    except WindowInputError as error:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", error.field),
+                    "msg": error.reason,
+                    "input": str(error.value),
+                }
+            ]
+        ) from error
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MaintenanceDetail)
 def schedule(request: Request, body: ScheduleMaintenance, principal: Staff) -> MaintenanceDetail:
     """Schedule a window; the audiences hear `maintenance_scheduled` within a beat tick."""
-    now = clock_of(request).now()
-    problem = schedule_problem(starts_at=body.start, ends_at=body.end, now=now)
-    if problem is not None:
-        field, reason = problem
-        raise _invalid(field, getattr(body, field), reason)
-    check_components(request, body.components or None)
-    _check_audiences(request, body.audiences)
-    with transaction(request.app.state.sessions) as session:
-        row = MaintenanceRow(
+    with _window_errors():
+        row = actions.schedule(
+            action_context(request),
+            principal,
             service=body.service,
-            components=sorted(set(body.components)),
-            starts_at=body.start,
-            ends_at=body.end,
-            planned_end=body.end,
-            public_text=body.text,
+            components=body.components,
+            start=body.start,
+            end=body.end,
+            text=body.text,
             audiences=body.audiences,
             require_probes=body.require_probes,
-            state=WindowState.SCHEDULED.value,
-            created_by=principal.name,
-            created_at=now,
-            firing={},
         )
-        session.add(row)
-        session.flush()
-        store.add_carrier(session, row, now=now)
-        store.add_timeline(
-            session,
-            row.id,
-            at=now,
-            actor=principal.name,
-            kind="scheduled",
-            text=f"scheduled {body.start.isoformat()} to {body.end.isoformat()}",
-        )
-        _audit(
-            request,
-            session,
-            principal,
-            "maintenance_schedule",
-            row.id,
-            body.model_dump(mode="json"),
-        )
-        return _detail(session, row)
+    return _shown(request, row.id)
 
 
 @router.get("", response_model=MaintenanceList)
@@ -116,8 +87,7 @@ def list_windows(request: Request, principal: Staff, open_only: bool = False) ->
 @router.get("/{maintenance_id}", response_model=MaintenanceDetail)
 def show(request: Request, maintenance_id: MaintenanceId, principal: Staff) -> MaintenanceDetail:
     """One window with its timeline (silenced alerts included)."""
-    with transaction(request.app.state.sessions) as session:
-        return _detail(session, _window_or_404(session, maintenance_id))
+    return _shown(request, maintenance_id)
 
 
 @router.post("/{maintenance_id}/extend", response_model=MaintenanceDetail)
@@ -125,33 +95,11 @@ def extend(
     request: Request, maintenance_id: MaintenanceId, body: ExtendMaintenance, principal: Staff
 ) -> MaintenanceDetail:
     """A later end; the audiences hear `maintenance_extended` with it within a beat tick."""
-    now = clock_of(request).now()
-    with transaction(request.app.state.sessions) as session:
-        row = _window_or_404(session, maintenance_id, for_update=True)
-        problem = extension_problem(store.window_of(row), new_end=body.end, now=now)
-        if problem is not None:
-            code = 409 if "only an open window" in problem else 422
-            if code == 409:
-                raise HTTPException(status.HTTP_409_CONFLICT, problem)
-            raise _invalid("end", body.end, problem)
-        was = row.ends_at
-        row.ends_at = body.end
-        if row.state == WindowState.VERIFYING.value:
-            row.state = WindowState.ACTIVE.value
-        store.add_timeline(
-            session,
-            row.id,
-            at=now,
-            actor=principal.name,
-            kind="extended",
-            text=f"end moved from {was.isoformat()} to {body.end.isoformat()}"
-            + (f": {body.reason}" if body.reason else ""),
-            data={"was": was.isoformat(), "end": body.end.isoformat(), "pending": True},
+    with _window_errors():
+        actions.extend(
+            action_context(request), principal, maintenance_id, end=body.end, reason=body.reason
         )
-        _audit(
-            request, session, principal, "maintenance_extend", row.id, body.model_dump(mode="json")
-        )
-        return _detail(session, row)
+    return _shown(request, maintenance_id)
 
 
 @router.post("/{maintenance_id}/complete", response_model=MaintenanceDetail)
@@ -159,34 +107,9 @@ def complete(
     request: Request, maintenance_id: MaintenanceId, body: CloseMaintenance, principal: Staff
 ) -> MaintenanceDetail:
     """End an active window now; with `require_probes` it completes once a probe passes."""
-    now = clock_of(request).now()
-    with transaction(request.app.state.sessions) as session:
-        row = _window_or_404(session, maintenance_id, for_update=True)
-        if row.state not in (WindowState.ACTIVE.value, WindowState.VERIFYING.value):
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"maintenance {row.id} is {row.state}; only an active window is completed "
-                "(cancel a scheduled one)",
-            )
-        # The beat step announces the end: it checks the probes and takes the step once.
-        row.ends_at = min(row.ends_at, now)
-        store.add_timeline(
-            session,
-            row.id,
-            at=now,
-            actor=principal.name,
-            kind="complete_requested",
-            text="staff ended the work early" + (f": {body.reason}" if body.reason else ""),
-        )
-        _audit(
-            request,
-            session,
-            principal,
-            "maintenance_complete",
-            row.id,
-            body.model_dump(mode="json"),
-        )
-        return _detail(session, row)
+    with _window_errors():
+        actions.complete(action_context(request), principal, maintenance_id, reason=body.reason)
+    return _shown(request, maintenance_id)
 
 
 @router.post("/{maintenance_id}/cancel", response_model=MaintenanceDetail)
@@ -194,56 +117,15 @@ def cancel(
     request: Request, maintenance_id: MaintenanceId, body: CloseMaintenance, principal: Staff
 ) -> MaintenanceDetail:
     """Call off a scheduled window: no further announcement, off the status page."""
-    now = clock_of(request).now()
-    with transaction(request.app.state.sessions) as session:
-        row = _window_or_404(session, maintenance_id, for_update=True)
-        if row.state != WindowState.SCHEDULED.value:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT,
-                f"maintenance {row.id} is {row.state}; only a window not yet started is "
-                "cancelled (complete an active one)",
-            )
-        row.state = WindowState.CANCELLED.value
-        row.closed_at = now
-        store.add_timeline(
-            session,
-            row.id,
-            at=now,
-            actor=principal.name,
-            kind="cancelled",
-            text="cancelled" + (f": {body.reason}" if body.reason else ""),
-        )
-        _audit(
-            request, session, principal, "maintenance_cancel", row.id, body.model_dump(mode="json")
-        )
-        return _detail(session, row)
+    with _window_errors():
+        actions.cancel(action_context(request), principal, maintenance_id, reason=body.reason)
+    return _shown(request, maintenance_id)
 
 
-def _window_or_404(
-    session: Session, maintenance_id: int, *, for_update: bool = False
-) -> MaintenanceRow:
-    row = store.get(session, maintenance_id, for_update=for_update)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no maintenance {maintenance_id}")
-    return row
-
-
-def _audit(
-    request: Request,
-    session: Session,
-    principal: Principal,
-    action: str,
-    maintenance_id: int,
-    detail: dict[str, object],
-) -> None:
-    staff_actions.audit(
-        session,
-        action_context(request),
-        principal,
-        action=action,
-        incident_id=None,
-        detail={"maintenance_id": maintenance_id, **detail},
-    )
+def _shown(request: Request, maintenance_id: int) -> MaintenanceDetail:
+    """The window as stored now, with its timeline; 404 when there is none."""
+    with _window_errors(), transaction(request.app.state.sessions) as session:
+        return _detail(session, actions.window_or_error(session, maintenance_id))
 
 
 def _out(session: Session, row: MaintenanceRow) -> MaintenanceOut:

@@ -7,7 +7,10 @@
     │   └── IncidentTemplateError   an incident template (incident_templates/): file and field
     ├── InputError                  an API request that cannot be accepted (becomes a 4xx)
     │   ├── TransitionError         a phase change the lifecycle does not allow (409)
+    │   │   └── WindowStateError    a maintenance window's state does not allow the change (409)
     │   ├── NoSuchIncident          the incident id names no incident (404)
+    │   ├── NoSuchMaintenance       the maintenance id names no window (404)
+    │   ├── WindowInputError        a window's times, components or audiences (422; names the field)
     │   ├── EtaError                a staff ETA in the past or too far ahead (422)
     │   └── AlreadyOpen             an incident is already open for the service (409)
     └── ChannelError                a send that did not go out; raised only by channels
@@ -75,6 +78,29 @@ class NoSuchIncident(InputError):
     def __init__(self, incident_id: int) -> None:
         self.incident_id = incident_id
         super().__init__(f"no incident {incident_id}")
+
+
+class WindowStateError(TransitionError):
+    """A maintenance window in a state that does not allow the change (cancel an active one)."""
+
+
+class NoSuchMaintenance(InputError):
+    """No maintenance window has this id."""
+
+    def __init__(self, maintenance_id: int) -> None:
+        self.maintenance_id = maintenance_id
+        super().__init__(f"no maintenance {maintenance_id}")
+
+
+class WindowInputError(InputError):
+    """A maintenance window's field that cannot be right: `field` names it, `value` is what
+    was given, the message says why."""
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(reason)
 
 
 class AlreadyOpen(InputError):
