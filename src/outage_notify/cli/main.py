@@ -12,6 +12,7 @@ from outage_notify.cli.contacts import contacts_app
 from outage_notify.cli.doctor import doctor_command
 from outage_notify.cli.incident import incident_app
 from outage_notify.cli.login import login_command
+from outage_notify.cli.maintenance import maintenance_app
 from outage_notify.cli.output import console, fail, load_settings, stderr
 from outage_notify.cli.rehearsal import send_test_command
 from outage_notify.cli.reload import reload_command
@@ -31,6 +32,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(templates_app, name="templates")
 app.add_typer(incident_app, name="incident")
+app.add_typer(maintenance_app, name="maintenance")
 app.command("login")(login_command)
 app.add_typer(subscribers_app, name="subscribers")
 
