@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from outage_notify.console import pages, posts
+from outage_notify.console import maintenance, pages, posts
 from outage_notify.console.web import SIGN_IN, Refused, SignInNeeded, render
 
 
@@ -14,6 +14,7 @@ def install(app: FastAPI) -> None:
     """Serve the console at `/console` on `app` (built by `api.app.create_app`)."""
     app.include_router(pages.router)
     app.include_router(posts.router)
+    app.include_router(maintenance.router)
 
     @app.exception_handler(Refused)
     async def refused(request: Request, error: Refused) -> HTMLResponse:

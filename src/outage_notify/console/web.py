@@ -26,7 +26,14 @@ from outage_notify.console.forms import Form, FormError
 from outage_notify.console.session import ConsoleSession
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import Clock
-from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
+from outage_notify.core.errors import (
+    AlreadyOpen,
+    EtaError,
+    NoSuchIncident,
+    NoSuchMaintenance,
+    TransitionError,
+    WindowInputError,
+)
 from outage_notify.messages.filters import clean_text
 from outage_notify.messages.live_config import LiveConfig
 
@@ -194,9 +201,9 @@ def refusals() -> Iterator[None]:
         yield
     except FormError as error:
         raise Refused(400, str(error)) from error
-    except NoSuchIncident as error:
+    except (NoSuchIncident, NoSuchMaintenance) as error:
         raise Refused(404, str(error)) from error
     except (TransitionError, AlreadyOpen) as error:
         raise Refused(409, str(error)) from error
-    except EtaError as error:
+    except (EtaError, WindowInputError) as error:
         raise Refused(400, str(error)) from error
