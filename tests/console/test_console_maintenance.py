@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outage_notify.worker import maintenance_steps
 from outage_notify.worker.runtime import WorkerRuntime
-from tests.console.console_client import sign_in, submit
+from tests.console.console_client import csrf_of, sign_in, submit
 from tests.fixtures.app import api_client
 from tests.fixtures.clock import ManualClock
 from tests.fixtures.settings import service_settings
+from tests.strategies import examples
 
 TOKENS = "staff:duty-phone:maint-staff-token,admin:root:maint-admin-token"
 STAFF = {"Authorization": "Bearer maint-staff-token"}
@@ -34,8 +37,8 @@ def clock() -> ManualClock:
     return ManualClock(NOW)
 
 
-@pytest.fixture
-def settings(database_url: str) -> Any:
+@pytest.fixture(name="settings")
+def settings_fixture(database_url: str) -> Any:
     return service_settings(
         database_url=database_url, api_tokens=TOKENS, timezone="America/Sao_Paulo"
     )
@@ -180,3 +183,41 @@ def test_a_maintenance_form_without_its_csrf_token_is_refused(
 def test_an_unknown_window_is_a_404_page(console: TestClient) -> None:
     missing = submit(console, f"{PAGE}/999999/cancel", PAGE)
     assert missing.status_code == 404 and "no maintenance 999999" in missing.text
+
+
+FIELD = st.text(max_size=300) | st.sampled_from(
+    ["", "inbound", "management", "2030-01-16T22:00", "2030-01-17T01:00", "on"]
+)
+
+
+@pytest.mark.fuzz
+def test_any_schedule_form_is_a_redirect_or_a_page_with_the_reason(console: TestClient) -> None:
+    """Any text in any field of the schedule form: scheduled (303) or refused with a page
+    (4xx), never a 500."""
+    token = csrf_of(console.get(PAGE).text)
+
+    @settings(
+        max_examples=examples(),
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(text=FIELD, start=FIELD, end=FIELD, components=FIELD, audiences=FIELD, probes=FIELD)
+    def scheduled(
+        text: str, start: str, end: str, components: str, audiences: str, probes: str
+    ) -> None:
+        sent = console.post(
+            PAGE,
+            data={
+                "csrf": token,
+                "text": text,
+                "start": start,
+                "end": end,
+                "components": components,
+                "audiences": audiences,
+                "require_probes": probes,
+            },
+            follow_redirects=False,
+        )
+        assert sent.status_code == 303 or 400 <= sent.status_code < 500, sent.text[:300]
+
+    scheduled()
