@@ -48,6 +48,7 @@ pytest_plugins = [
     "tests.fixtures.processes",
     "tests.fixtures.tcp_proxy",
     "tests.fixtures.live_api",
+    "tests.fixtures.browser",
     "tests.fixtures.mail",
     # Fails the run if any log record holds a test secret or a full phone number.
     "tests.fixtures.log_audit",

@@ -13,18 +13,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect
 
-from outage_notify.store.engine import create_store_engine, upgrade
-from tests.e2e.test_status_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, TIMEOUT_MS
-from tests.fixtures.app import api_app, app_state
-from tests.fixtures.databases import _empty
+from tests.fixtures.browser import PHONE, TIMEOUT_MS
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService
 from tests.fixtures.settings import TOKENS
@@ -33,32 +30,9 @@ SHOTS = os.environ.get("OUTAGE_NOTIFY_CONSOLE_SCREENSHOTS", "")
 UPDATE = "The relay is back; the queue is draining."
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium; Playwright's own browser downloads are not used (nor reachable)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def service(
-    service_factory: Callable[..., RunningService], postgres_url: str, live_api: LiveApi
-) -> Iterator[RunningService]:
-    engine = create_store_engine(postgres_url)
-    upgrade(engine)
-    _empty(engine)
-    engine.dispose()
-    running = service_factory(postgres_url, public_base_url=live_api.base_url)
-    live_api.serve(api_app(running.api))
-    yield running
-    live_api.stop()
-    app_state(running.api).engine.dispose()
+def service(live_service: Callable[..., RunningService]) -> RunningService:
+    return live_service()
 
 
 UNLABELLED = """() => [...document.querySelectorAll(

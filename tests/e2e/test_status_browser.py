@@ -8,72 +8,36 @@ never the note.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from outage_notify.messages.filters import format_time
-from outage_notify.store.engine import create_store_engine, transaction, upgrade
+from outage_notify.store.engine import transaction
 from outage_notify.store.tables import TimelineRow
-from tests.fixtures.app import api_app, app_state
-from tests.fixtures.databases import _empty
+from tests.fixtures.app import app_state
+from tests.fixtures.browser import PHONE, TIMEOUT_MS
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
 
 # The shipped routing.yaml's `status_page` alternatives, in English: what anyone may read.
 PAGE_ALTERNATIVES = ("IT hotline +55 11 4000-1234",)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = {"width": 390, "height": 844}
 TITLE = "Mail server mx1 not accepting <!channel> connections"
 # What staff set for the public (the declared title is internal): markup stays text.
 PUBLIC_TITLE = "Mail is not arriving <!channel>"
 UPDATE = "The storage array failed; we are moving mailboxes to the standby server."
 NOTE = "INTERNAL: root cause is the expired cert on mx1.corp.internal, Bob knows"
 FINDING = "INTERNAL: relay-02 queue at 48k messages"
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's chromium; Playwright's own browser downloads are not used (nor reachable)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
-def service(
-    service_factory: Callable[..., RunningService], postgres_url: str, live_api: LiveApi
-) -> Iterator[RunningService]:
-    engine = create_store_engine(postgres_url)
-    upgrade(engine)
-    _empty(engine)
-    engine.dispose()
-    running = service_factory(postgres_url, public_base_url=live_api.base_url)
-    live_api.serve(api_app(running.api))
-    yield running
-    live_api.stop()
-    app_state(running.api).engine.dispose()
+def service(live_service: Callable[..., RunningService]) -> RunningService:
+    return live_service()
 
 
 def declare_with_eta_and_note(service: RunningService) -> tuple[int, datetime]:

@@ -16,10 +16,7 @@ import pytest
 
 from outage_notify.core.models import ChannelName, Contact
 from outage_notify.integrations.fake_server import FakeProviders
-from outage_notify.store.engine import create_store_engine, upgrade
 from tests.e2e.test_outage_flow import ALERTMANAGER, firing
-from tests.fixtures.app import api_app, app_state
-from tests.fixtures.databases import _empty
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
 
@@ -34,21 +31,11 @@ def providers() -> Iterator[FakeProviders]:
 
 
 @pytest.fixture
-def service(
-    service_factory: Callable[..., RunningService], postgres_url: str, live_api: LiveApi
-) -> Iterator[RunningService]:
-    engine = create_store_engine(postgres_url)
-    upgrade(engine)
-    _empty(engine)
-    engine.dispose()
-    running = service_factory(postgres_url, public_base_url=live_api.base_url)
+def service(live_service: Callable[..., RunningService]) -> RunningService:
+    running = live_service()
     # Twilio signs with the account's auth token: the one the service checks against.
     running.providers.twilio_auth_token = running.settings.twilio.auth_token.get_secret_value()
-    # The same app the TestClient drives, also on a socket Twilio (the fake) can call.
-    live_api.serve(api_app(running.api))
-    yield running
-    live_api.stop()
-    app_state(running.api).engine.dispose()
+    return running
 
 
 def deliveries(service: RunningService, incident_id: int) -> list[dict[str, Any]]:

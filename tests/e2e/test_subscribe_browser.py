@@ -5,18 +5,14 @@ confirm, receive the next incident's text, leave by the link; and, apart, leave 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
 from outage_notify.config.subscribe import SubscribeSettings
-from outage_notify.store.engine import create_store_engine, upgrade
-from tests.e2e.test_status_browser import TIMEOUT_MS
-from tests.e2e.test_status_browser import browser as browser  # the module-wide chromium
-from tests.fixtures.app import api_app, app_state
-from tests.fixtures.databases import _empty
+from tests.fixtures.browser import TIMEOUT_MS
 from tests.fixtures.inbound import INBOUND, text_us
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
@@ -26,16 +22,8 @@ PHONE = "+5511912345678"
 
 
 @pytest.fixture
-def service(
-    service_factory: Callable[..., RunningService], postgres_url: str, live_api: LiveApi
-) -> Iterator[RunningService]:
-    engine = create_store_engine(postgres_url)
-    upgrade(engine)
-    _empty(engine)
-    engine.dispose()
-    running = service_factory(
-        postgres_url,
-        public_base_url=live_api.base_url,
+def service(live_service: Callable[..., RunningService]) -> RunningService:
+    return live_service(
         subscribe=SubscribeSettings(
             enabled=True,
             secret=SecretStr("browser-subscribe-secret-0123456789"),
@@ -43,10 +31,6 @@ def service(
             min_fill_seconds=1,
         ),
     )
-    live_api.serve(api_app(running.api))
-    yield running
-    live_api.stop()
-    app_state(running.api).engine.dispose()
 
 
 def texts_to(service: RunningService, phone: str) -> list[str]:
