@@ -80,6 +80,10 @@ def test_staff_run_an_outage_from_the_terminal(
     progress = sms_bodies(service, skip=told)
     assert progress and all("The web server is being replaced." in b for b in progress)
     assert any(local in body for body in progress), (local, progress[:2])
+    # Staff read the ETA as stakeholders do: in the organisation's zone, not in UTC.
+    assert f"ETA {eta.astimezone(ZoneInfo('America/Sao_Paulo')):%a %d %b %H:%M}" in shown.stdout
+    header = shown.stdout.split("\n", 2)[1]
+    assert "+00:00" not in header and "Z," not in header, header
 
     told += len(progress)
     resolved = run(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,8 @@ from outage_notify.core.models import Phase, Severity
 
 incident_app = typer.Typer(no_args_is_help=True, help="Run an incident on a running service.")
 INCIDENTS = "/api/v1/incidents"
+# Names of unreached people `show` prints per audience before "and N more".
+UNREACHED_SHOWN = 10
 
 Json = Annotated[bool, typer.Option("--json", help="Print the service's JSON answer.")]
 Eta = Annotated[
@@ -53,17 +56,37 @@ def _call(method: str, path: str, **kwargs: Any) -> Any:
         _stop(error)
 
 
+@cache
+def _zone() -> ZoneInfo:
+    """The organisation's zone, asked of the service once per command."""
+    who = _call("GET", "/api/v1/whoami")
+    try:
+        return ZoneInfo(who["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"the service's zone {who['timezone']!r} is unknown to this machine")
+
+
+def _local(when: str | None) -> str:
+    """An instant from the service (ISO 8601, UTC) as staff read it: in the organisation's zone."""
+    if not when:
+        return "none"
+    moment = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(_zone())
+    return moment.strftime("%a %d %b %H:%M %Z")
+
+
+def _names(names: list[str]) -> str:
+    """The first few of a long list, and how many more: a terminal is not a report."""
+    if len(names) <= UNREACHED_SHOWN:
+        return ", ".join(names)
+    return f"{', '.join(names[:UNREACHED_SHOWN])} and {len(names) - UNREACHED_SHOWN} more"
+
+
 def _eta(text: str | None) -> str | None:
     """The ETA as ISO 8601 with offset, read in the organisation's zone (asked of the service)."""
     if text is None:
         return None
-    who = _call("GET", "/api/v1/whoami")
     try:
-        zone = ZoneInfo(who["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"the service's zone {who['timezone']!r} is unknown to this machine")
-    try:
-        return parse_eta(text, now=datetime.now(UTC), zone=zone).isoformat()
+        return parse_eta(text, now=datetime.now(UTC), zone=_zone()).isoformat()
     except EtaWordsError as error:
         fail(str(error))
 
@@ -77,7 +100,7 @@ def _print(answer: Any, as_json: bool, sentence: str) -> None:
 
 def _action_sentence(verb: str, answer: dict[str, Any]) -> str:
     incident = answer["incident"]
-    eta = f"; ETA {incident['eta']}" if incident.get("eta") else ""
+    eta = f"; ETA {_local(incident['eta'])}" if incident.get("eta") else ""
     cut = answer.get("truncated") or []
     shortened = f"; the text is shortened for {len(cut)} audience/channel(s)" if cut else ""
     return (
@@ -124,8 +147,8 @@ def show(incident_id: int, as_json: Json = False) -> None:
     console.print(
         f"[bold]Incident {detail['id']}[/]: {detail['title']}\n"
         f"phase {detail['phase']}, severity {detail['severity']}, components "
-        f"{', '.join(detail['components']) or 'none'}, ETA {detail['eta'] or 'none'}, "
-        f"next update by {detail['next_update_at'] or '-'}",
+        f"{', '.join(detail['components']) or 'none'}, ETA {_local(detail['eta'])}, "
+        f"next update by {_local(detail['next_update_at'])}",
         highlight=False,
     )
     for figure in detail.get("coverage", []):
@@ -134,7 +157,7 @@ def show(incident_id: int, as_json: Json = False) -> None:
             if figure["ack_required"]
             else ""
         )
-        unreached = f"; call: {', '.join(figure['unreached'])}" if figure["unreached"] else ""
+        unreached = f"; call: {_names(figure['unreached'])}" if figure["unreached"] else ""
         console.print(
             f"  {figure['audience']}: {figure['delivered']} of {figure['recipients']} delivered"
             f"{acknowledged}{unreached}",
@@ -143,7 +166,9 @@ def show(incident_id: int, as_json: Json = False) -> None:
         )
     for entry in detail["timeline"]:
         console.print(
-            f"  {entry['at']}  {entry['actor']}: {entry['text']}", markup=False, highlight=False
+            f"  {_local(entry['at'])}  {entry['actor']}: {entry['text']}",
+            markup=False,
+            highlight=False,
         )
 
 
