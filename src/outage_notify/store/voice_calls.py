@@ -75,11 +75,18 @@ def claim(
 
 
 def placed(session: Session, call_id: int, *, sid: str, error: str = "") -> None:
-    """Twilio took the call (sid), or may have (error, no sid)."""
+    """Twilio took the call (sid), or may have (error, no sid). A status callback may have
+    beaten this (Twilio reports as soon as the call ends): the outcome stays, the sid is kept."""
+    session.execute(
+        update(VoiceCallRow)
+        .where(VoiceCallRow.id == call_id)
+        .values(call_sid=sid, error=error[:300])
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(VoiceCallRow)
         .where(VoiceCallRow.id == call_id, VoiceCallRow.state == CallState.CLAIMED.value)
-        .values(state=CallState.PLACED.value, call_sid=sid, error=error[:300])
+        .values(state=CallState.PLACED.value)
         .execution_options(synchronize_session=False)
     )
 
