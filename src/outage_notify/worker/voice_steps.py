@@ -34,6 +34,9 @@ from outage_notify.worker.runtime import WorkerRuntime
 log = logging.getLogger(__name__)
 ACTOR = "voice"
 CALLBACK_PATH = "/api/v1/webhooks/twilio/voice"
+# A call waits this long at most for its calls-per-second token (1/s: a few calls a tick);
+# longer, and it is left to the next chase tick rather than holding the worker.
+MAX_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -127,8 +130,12 @@ def place_calls(runtime: WorkerRuntime, plans: list[CallPlan]) -> int:
     """Claim and place each planned call; how many were placed. A call the rate limit has no
     token for now is left to the next check (nothing was claimed)."""
     placed = 0
+    limiter = runtime.throttle().limiter
     for plan in plans:
-        wait = runtime.run_io(runtime.throttle().limiter.try_acquire(_bucket(runtime)))
+        wait = runtime.run_io(limiter.try_acquire(_bucket(runtime)))
+        while 0 < wait <= MAX_WAIT_SECONDS:
+            runtime.clock.wait(wait)
+            wait = runtime.run_io(limiter.try_acquire(_bucket(runtime)))
         if wait > 0:
             log.info("voice: calls-per-second limit reached; the rest wait for the next check")
             break
