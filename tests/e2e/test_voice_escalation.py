@@ -201,3 +201,33 @@ def test_quiet_hours_hold_calls_about_a_non_critical_incident(
     chase(service)
     assert len(calls_to(service, QUINN)) == 1
     assert calls_to(service, LIA) == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        # Twilio took the call but the answer never came back (the unknown outcome).
+        {"drop": True},
+        # Twilio answered 500: the call may or may not ring; it counts as this slot's call.
+        {"http_status": 500},
+        # A slow answer, past nothing: the call goes out once.
+        {"delay": 0.5},
+    ],
+)
+def test_fault_modes_never_double_a_call(
+    service: RunningService, clock: ManualClock, fault: dict[str, Any]
+) -> None:
+    for number in (MARA, NICO, QUINN):
+        phone_does(service, number, "answer")
+    service.providers.add_fault("voice", to=MARA, method="calls.create", times=1, **fault)
+    declare(service, "critical")
+    clock.advance(timedelta(minutes=6))
+    chase(service, ticks=3)
+    chase(service, ticks=3)
+    # One call each, whatever Twilio answered; the next only after the retry interval.
+    assert len(calls_to(service, MARA)) == (0 if "http_status" in fault else 1)
+    assert len(calls_to(service, NICO)) == 1
+    clock.advance(RETRY)
+    chase(service, ticks=3)
+    assert len(calls_to(service, MARA)) == (1 if "http_status" in fault else 2)
+    assert len(calls_to(service, NICO)) == 2

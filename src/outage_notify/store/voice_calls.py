@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -127,4 +127,15 @@ def acknowledged(session: Session, call_id: int, *, now: datetime) -> None:
         .where(VoiceCallRow.id == call_id)
         .values(state=CallState.ACKNOWLEDGED.value, ended_at=now)
         .execution_options(synchronize_session=False)
+    )
+
+
+def release(session: Session, call_id: int) -> None:
+    """Give back a claim that was never placed (no rate-limit token): the slot is free again."""
+    session.execute(
+        delete(VoiceCallRow).where(
+            VoiceCallRow.id == call_id,
+            VoiceCallRow.state == CallState.CLAIMED.value,
+            VoiceCallRow.call_sid == "",
+        )
     )
