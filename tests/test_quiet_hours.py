@@ -99,3 +99,23 @@ def test_a_bad_value_names_the_file_and_the_field(tmp_path: Path) -> None:
         load_directory(_folder(tmp_path, "late"))
     text = str(raised.value)
     assert "management.yaml" in text and "quiet_hours" in text and "22:00-07:00" in text
+
+
+@pytest.mark.integration  # runs a process (conftest cannot see it)
+def test_contacts_check_names_the_file_entry_and_field_and_exits_non_zero(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    folder = _folder(tmp_path, "22h-7h")
+    result = run("contacts", "check", env={"OUTAGE_NOTIFY_CONTACTS_DIR": str(folder)})
+    assert result.returncode != 0, result.stdout
+    assert "Traceback" not in result.stderr
+    for words in ("management.yaml", "id=ana", "quiet_hours", "such as 22:00-07:00"):
+        assert words in result.stderr, words
+
+
+def test_check_contacts_collects_every_bad_quiet_hours(tmp_path: Path) -> None:
+    from outage_notify.contacts.check import check_contacts
+
+    report = check_contacts(_folder(tmp_path, "25:00-07:00"))
+    fields = [problem.field for problem in report.errors]
+    assert fields == ["quiet_hours"]
