@@ -34,6 +34,7 @@ from outage_notify.api import (
     subscribers_admin,
     twilio_callbacks,
     twilio_inbound,
+    twilio_voice,
     webhooks,
     whoami,
 )
@@ -131,6 +132,7 @@ def create_app(
     app.include_router(webhooks.router, responses=WEBHOOK)
     app.include_router(twilio_callbacks.router, responses=TWILIO_CALLBACK)
     app.include_router(twilio_inbound.router, responses=TWILIO_CALLBACK)
+    app.include_router(twilio_voice.router, responses=TWILIO_CALLBACK)
     app.include_router(slack_interactivity.router, responses=SLACK_CALLBACK)
     app.include_router(slack_commands.router, responses=SLACK_CALLBACK)
     app.include_router(incidents.router, responses=STAFF_WRITE)

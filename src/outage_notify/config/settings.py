@@ -45,11 +45,19 @@ from outage_notify.config.sections import (
 from outage_notify.config.sections import split_list as _split
 from outage_notify.config.subscribe import SubscribeSettings as SubscribeSettings
 from outage_notify.config.token_hashes import Scheme, check_hash, split_scheme
+from outage_notify.config.voice import VoiceSettings as VoiceSettings
 from outage_notify.core.models import Severity
 
 log = logging.getLogger(__name__)
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
+
+
+def _public(url: str) -> bool:
+    """Whether a base URL could be reached by Twilio (https, not this machine)."""
+    return url.startswith("https://") and not any(
+        host in url for host in ("://127.0.0.1", "://localhost", "://0.0.0.0")
+    )
 
 
 def is_placeholder(secret: str) -> bool:
@@ -257,6 +265,8 @@ class Settings(BaseSettings):
     breach: NotificationClockSettings = Field(default_factory=NotificationClockSettings)
     # Self-subscription on the status page (off by default) and its abuse controls.
     subscribe: SubscribeSettings = Field(default_factory=SubscribeSettings)
+    voice: VoiceSettings = Field(default_factory=VoiceSettings)
+    """Voice escalation: phone whoever must acknowledge once no message channel is left."""
     # Once probes verify the fix, email a summary (through the probe's SMTP server) to every
     # notified contact with an email address: the only time email itself is used.
     email_catchup: bool = False
@@ -462,6 +472,12 @@ class Settings(BaseSettings):
             # It signs the unsubscribe links: a guessable key lets anyone unsubscribe anyone.
             problems.append(
                 "SUBSCRIBE_SECRET is empty, a placeholder or shorter than 16 characters"
+            )
+        if self.voice.enabled and not _public(self.public_base_url):
+            # Twilio posts the keypress and the call's outcome there: unreachable, every call
+            # would go unacknowledged and be repeated up to VOICE_MAX_CALLS times.
+            problems.append(
+                "VOICE_ENABLED needs PUBLIC_BASE_URL set to an https address Twilio reaches"
             )
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))

@@ -12,6 +12,7 @@ several audiences. Files for the same audience merge. Entries are named `contact
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from outage_notify.contacts.fields import (
     check_fallback_url,
     check_keys,
     check_name,
+    check_quiet_hours,
     check_slack_channel,
     check_timezone,
     contact_zone,
@@ -89,6 +91,14 @@ class Directory:
                 return audience.timezone
         return ""
 
+    def contact_quiet_hours(self, contact_id: str) -> str:
+        """A contact's `quiet_hours` (`22:00-07:00`, in their zone); "" when they have none."""
+        for audience in self.audiences.values():
+            quiet = audience.quiet_hours.get(contact_id)
+            if quiet is not None:
+                return quiet
+        return ""
+
     def broadcast_locale(self, name: str) -> str:
         """The locale an audience's broadcasts are written in."""
         return self.broadcast_locales.get(name, "en")
@@ -116,6 +126,7 @@ class _AudienceParts:
     fallback_urls: list[str] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     zones: dict[str, str] = field(default_factory=dict)
+    quiet_hours: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -245,6 +256,7 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
             contacts=part.contacts,
             timezone=part.timezone[0] if part.timezone else None,
             zones=part.zones,
+            quiet_hours=part.quiet_hours,
         )
         for name, part in loader.parts.items()
     }
@@ -329,6 +341,9 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
             )
             zone = contact_zone(entry, contact, path=path, where=where)
             loader.add(contact, path=path, where=where, zone=zone)
+            quiet = check_quiet_hours(entry.get("quiet_hours"), path=path, where=where)
+            if quiet is not None:
+                loader.part(audience, path).quiet_hours[contact.id] = sys.intern(quiet)
 
 
 def _load_broadcast(

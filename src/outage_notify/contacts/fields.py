@@ -16,6 +16,7 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
+from outage_notify.contacts.quiet_hours import parse_quiet_hours
 from outage_notify.contacts.zones import zone_for_phone, zone_problem
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import ChannelName, Contact
@@ -26,6 +27,7 @@ from outage_notify.core.models import ChannelName, Contact
 DEFAULT_LOCALES: frozenset[str] = frozenset()
 CONTACT_KEYS = (
     "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags", "timezone",
+    "quiet_hours",
 )  # fmt: skip
 NEWLINE = b"\n"
 # Only for the catch-up summary once mail works again; never a channel.
@@ -243,6 +245,16 @@ def contact_zone(
     zone = zone or zone_for_phone(contact.phone)
     # Interned: 100,000 contacts share a handful of zone names.
     return sys.intern(zone) if zone else None
+
+
+def check_quiet_hours(value: object, *, path: Path, where: str) -> str | None:
+    """A contact's `quiet_hours` as written (`22:00-07:00`), or None when not set."""
+    if value is None or value == "":
+        return None
+    try:
+        return str(parse_quiet_hours(value))
+    except ValueError as error:
+        raise ContactsError(path, where, "quiet_hours", f"{error}.") from None
 
 
 def check_timezone(value: object, *, path: Path, where: str, field: str = "timezone") -> str | None:

@@ -400,6 +400,9 @@ class Audience(BaseModel):
     # Contact id -> the IANA zone the contact reads times in: its own `timezone`, else its
     # phone number's (`outage_notify.contacts.zones`); a contact without one is not listed.
     zones: dict[str, str] = Field(default_factory=dict)
+    # Contact id -> their `quiet_hours` (`22:00-07:00`, in their zone): no phone call then,
+    # unless critical (voice escalation). Kept here for the reason `zones` is.
+    quiet_hours: dict[str, str] = Field(default_factory=dict)
     contacts: list[Contact] = Field(default_factory=list)
 
 

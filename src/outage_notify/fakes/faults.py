@@ -15,9 +15,14 @@ import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-CHANNELS = frozenset({"sms", "slack", "fallback"})
+CHANNELS = frozenset({"sms", "slack", "fallback", "voice"})
 # Which request a fault targets when it does not say; Slack DMs first hit conversations.open.
-DEFAULT_METHOD = {"sms": "messages.create", "slack": "chat.postMessage", "fallback": "notify"}
+DEFAULT_METHOD = {
+    "sms": "messages.create",
+    "slack": "chat.postMessage",
+    "fallback": "notify",
+    "voice": "calls.create",
+}
 # What a status callback can report instead of "delivered", and the code it carries by default.
 DELIVERY_STATUSES = {"undelivered": 30003, "failed": 30008}
 

@@ -48,6 +48,7 @@ from outage_notify.store.maintenance_tables import (
 )
 from outage_notify.store.subscriber_tables import SubscriberRow as SubscriberRow
 from outage_notify.store.subscriber_tables import SubscriptionCodeRow as SubscriptionCodeRow
+from outage_notify.store.voice_tables import VoiceCallRow as VoiceCallRow
 
 
 class EventRow(Base):

@@ -28,8 +28,10 @@ from outage_notify.store import chase as chase_store
 from outage_notify.store import incidents as incident_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow, IncidentRow
+from outage_notify.worker import voice_steps
 from outage_notify.worker.runtime import WorkerRuntime
 from outage_notify.worker.steps import URGENT_KINDS
+from outage_notify.worker.voice_steps import CallPlan
 
 log = logging.getLogger(__name__)
 ACTOR = "chase"
@@ -42,6 +44,8 @@ class Chased:
     urgent: list[int] = field(default_factory=list)
     rest: list[int] = field(default_factory=list)
     updates: list[int] = field(default_factory=list)
+    # Phone calls to place once the chase has committed (voice escalation).
+    calls: list[CallPlan] = field(default_factory=list)
 
 
 def chase(runtime: WorkerRuntime) -> Chased:
@@ -97,6 +101,8 @@ def _report_failed(runtime: WorkerRuntime, incident_id: int, chased: Chased) -> 
             return
         default_lead = runtime.settings.default_lead or ""
         for row in chase_store.failed_unreported(session, incident_id, default_lead=default_lead):
+            if row.ack_required and voice_steps.applies(runtime, row):
+                continue  # the chase phones them first, and lists them if no call reaches them
             if not chase_store.mark_failed_unreached(session, row, now=now):
                 continue
             unreached.append(_person(runtime, [row], row))
@@ -139,9 +145,12 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
                         session, row, to=target, minutes=rule.renotify_after_minutes, now=now
                     )
                     _send_again(runtime, chased, row, kinds)
-            elif action in (Chase.INFORM, Chase.UNREACHED) and chase_store.mark_unreached(
-                session, incident_id, key, now=now
-            ):
+            elif action in (Chase.INFORM, Chase.UNREACHED):
+                calls = _voice(runtime, session, incident, row, action, chased, kinds, now=now)
+                if calls is None or not chase_store.mark_unreached(
+                    session, incident_id, key, now=now
+                ):
+                    continue
                 unreached.append(_person(runtime, rows, row))
                 informed = ""
                 # The news still goes out where it can be read; the outbound message adds
@@ -153,7 +162,7 @@ def _chase_incident(runtime: WorkerRuntime, incident_id: int, chased: Chased) ->
                 ):
                     informed = row.routes[row.route_index + 1]["channel"]
                     _send_again(runtime, chased, row, kinds)
-                _unreached(session, incident_id, rows[0], informed=informed, now=now)
+                _unreached(session, incident_id, rows[0], informed=informed, calls=calls, now=now)
         if unreached:
             _tell_lead(runtime, session, incident, unreached, chased, now=now)
 
@@ -213,8 +222,37 @@ def _renotified(
     )
 
 
+def _voice(
+    runtime: WorkerRuntime,
+    session: Session,
+    incident: IncidentRow,
+    row: DeliveryRow | None,
+    action: Chase,
+    chased: Chased,
+    kinds: dict[int, str],
+    *,
+    now: datetime,
+) -> str | None:
+    """Voice escalation's say about someone the chase would list unreached: None while the
+    calls go on; their outcome once every call went unanswered; "" when nobody is phoned."""
+    if row is None or not voice_steps.applies(runtime, row):
+        return ""
+    # The news still goes where it can be read, once, while the phone rings.
+    if action is Chase.INFORM and chase_store.renotify(
+        session, row, to=row.route_index + 1, now=now
+    ):
+        _send_again(runtime, chased, row, kinds)
+    return voice_steps.escalate(runtime, session, incident, row, chased.calls, now=now)
+
+
 def _unreached(
-    session: Session, incident_id: int, row: DeliveryRow, *, informed: str, now: datetime
+    session: Session,
+    incident_id: int,
+    row: DeliveryRow,
+    *,
+    informed: str,
+    now: datetime,
+    calls: str = "",
 ) -> None:
     where = (
         f"no acknowledgement on any channel they can answer on; the news sent on {informed} "
@@ -222,6 +260,10 @@ def _unreached(
         if informed
         else "no acknowledgement on any channel"
     )
+    if calls:
+        # Voice escalation already phoned them: the outcome is what the lead needs to know.
+        _about(session, incident_id, row, kind="unreached", what=f"{where}; {calls}", now=now)
+        return
     _about(session, incident_id, row, kind="unreached", what=f"{where}; call by phone", now=now)
 
 

@@ -22,6 +22,7 @@ from outage_notify.worker import (
     reclaim,
     sop_steps,
     steps,
+    voice_steps,
 )
 from outage_notify.worker.enqueue import REPORT_RETRY_ATTEMPTS, Enqueuer
 from outage_notify.worker.runtime import WorkerRuntime
@@ -89,6 +90,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         rt = runtime()
         chased = chase_steps.chase(rt)
         _send(rt, urgent=chased.urgent, rest=chased.rest)
+        voice_steps.place_calls(rt, chased.calls)
         _plan_each(rt, chased.updates)
         return len(chased.urgent) + len(chased.rest)
 

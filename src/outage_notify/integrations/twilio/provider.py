@@ -46,12 +46,19 @@ def add_fake_routes(app: web.Application) -> None:
     """DEVELOPMENT FAKE: Twilio's Messages API with its status callbacks, the Account resource,
     Lookup v2, and the control route that posts an incoming text."""
     # Imported here: only the fake server needs aiohttp's server side and the fakes' state.
-    from outage_notify.integrations.twilio import fake, fake_account, fake_inbound, fake_lookup
+    from outage_notify.integrations.twilio import (
+        fake,
+        fake_account,
+        fake_calls,
+        fake_inbound,
+        fake_lookup,
+    )
 
     fake.add_routes(app)
     fake_account.add_routes(app)
     fake_lookup.add_routes(app)
     fake_inbound.add_routes(app)
+    fake_calls.add_routes(app)
 
 
 SMS = Provider(

@@ -1,0 +1,233 @@
+"""Issue 20, item 2 end to end: the manager no message reached is phoned until they press 1.
+
+One real API (on a socket the fake Twilio calls back) and Celery worker, on SQLite and
+PostgreSQL, with a `ManualClock`: the chase's ticks are run one by one after moving the clock,
+so "call again in 10 minutes" takes no time. The fake Twilio places the calls, parses their
+TwiML, answers per number (answer, no-answer, busy, machine) and posts the keypress and the
+status callbacks, signed as Twilio signs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from outage_notify.integrations.fake_server import FakeProviders
+from outage_notify.worker import names
+from tests.fixtures.app import api_app
+from tests.fixtures.clock import ManualClock
+from tests.fixtures.live_api import LiveApi
+from tests.fixtures.service import RunningService, wait_for
+
+MARA, NICO, QUINN, LIA = "+5511990000011", "+5511990000012", "+5511990000013", "+5511990000014"
+# 15:00 UTC is noon in São Paulo: inside Quinn's quiet hours.
+START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+MANAGEMENT = f"""
+audience: management
+contacts:
+  - {{id: mara, name: Mara Dias, phone: "{MARA}", channels: [sms]}}
+  - {{id: nico, name: Nico Ramos, phone: "{NICO}", channels: [sms]}}
+  - {{id: quinn, name: Quinn Sa, phone: "{QUINN}", channels: [sms], quiet_hours: "11:00-14:00"}}
+  - {{id: lia, name: Lia Lead, phone: "{LIA}", channels: [sms]}}
+"""
+ROUTING = """
+rules:
+  - audience: management
+acknowledge:
+  - audience: management
+    renotify_after_minutes: 5
+"""
+RETRY = timedelta(minutes=10)
+
+
+@pytest.fixture
+def providers() -> Iterator[FakeProviders]:
+    """Fake providers of our own: they sign and post callbacks, and hold this test's phones."""
+    with FakeProviders() as fake:
+        yield fake
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def service(
+    service_factory: Callable[..., RunningService],
+    database_url: str,
+    live_api: LiveApi,
+    tmp_path: Path,
+    clock: ManualClock,
+) -> Iterator[RunningService]:
+    folder = tmp_path / "contacts"
+    folder.mkdir()
+    (folder / "management.yaml").write_text(MANAGEMENT)
+    (folder / "routing.yaml").write_text(ROUTING)
+    running = service_factory(
+        database_url,
+        clock=clock,
+        contacts_dir=folder,
+        public_base_url=live_api.base_url,
+        voice={"enabled": True, "retry_minutes": 10, "max_calls": 3},
+    )
+    running.providers.twilio_auth_token = running.settings.twilio.auth_token.get_secret_value()
+    live_api.serve(api_app(running.api))
+    yield running
+    live_api.stop()
+
+
+def phone_does(service: RunningService, number: str, outcome: str) -> None:
+    """What the phone at `number` does when called (the fake's control API)."""
+    url = service.providers.base_url + "/_fake/twilio/calls/outcome"
+    assert httpx2.post(url, json={"to": number, "outcome": outcome}).status_code == 200
+
+
+def calls(service: RunningService) -> list[dict[str, Any]]:
+    answer = httpx2.get(service.providers.base_url + "/_fake/twilio/calls").json()
+    found: list[dict[str, Any]] = answer["calls"]
+    return found
+
+
+def calls_to(service: RunningService, number: str) -> list[dict[str, Any]]:
+    return [call for call in calls(service) if call["to"] == number]
+
+
+def press(service: RunningService, sid: str, digits: str) -> dict[str, Any]:
+    url = f"{service.providers.base_url}/_fake/twilio/calls/{sid}/press"
+    response = httpx2.post(url, json={"digits": digits}, timeout=20)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def declare(service: RunningService, severity: str) -> int:
+    response = service.call(
+        "POST",
+        "/api/v1/incidents",
+        json={
+            "title": "Inbound mail bouncing",
+            "severity": severity,
+            "components": ["inbound"],
+            "lead": "lia",
+        },
+    )
+    assert response.status_code == 201, response.text
+    incident: int = response.json()["incident"]["id"]
+    wait_for(lambda: service.settled(incident, updates=1), timeout=60, what="opened sent")
+    return incident
+
+
+def chase(service: RunningService, ticks: int = 2) -> None:
+    """`ticks` beat ticks of the chase at once (they race for the same call slots)."""
+    task = service.celery.tasks[names.CHASE]
+    with ThreadPoolExecutor(ticks) as pool:
+        list(pool.map(lambda _: task.apply().get(timeout=60), range(ticks)))
+
+
+def timeline(service: RunningService, incident: int) -> list[dict[str, Any]]:
+    shown: dict[str, Any] = service.call("GET", f"/api/v1/incidents/{incident}").json()
+    return list(shown["timeline"])
+
+
+def management(service: RunningService, incident: int) -> dict[str, dict[str, Any]]:
+    page = service.call(
+        "GET",
+        f"/api/v1/incidents/{incident}/deliveries",
+        params={"audience": "management", "limit": 500},
+    ).json()
+    return {item["recipient"]: item for item in page["items"]}
+
+
+def test_the_silent_manager_is_called_presses_1_and_is_acknowledged_the_other_unreached(
+    service: RunningService, clock: ManualClock
+) -> None:
+    phone_does(service, NICO, "no-answer")
+    incident = declare(service, "critical")
+    assert {r.to for r in service.providers.records("sms")} == {MARA, NICO, QUINN, LIA}
+    assert calls(service) == []  # texts first: nobody is phoned before the chase gives up
+
+    clock.advance(timedelta(minutes=6))
+    chase(service)
+    # Two ticks raced: each person is called once, and never the lead about their own incident.
+    assert sorted(call["to"] for call in calls(service)) == [MARA, NICO, QUINN]
+    (call,) = calls_to(service, MARA)
+    # The update is read out in Mara's language, with the prompt, and a signed Gather action.
+    said = " ".join(call["says"])
+    assert "Inbound mail" in said or "inbound" in said.lower()
+    assert "1" in said
+    assert call["action"].startswith(service.settings.public_base_url + "/api/v1/webhooks/")
+    assert call["machine_detection"] == "Enable"
+
+    answer = press(service, call["sid"], "1")
+    assert answer["status"] == 200 and "<Hangup" in answer["body"]
+    rows = management(service, incident)
+    assert rows["contact:mara"]["acked_at"] is not None
+    assert rows["contact:mara"]["acked_via"] == "voice"
+
+    # Nico: no answer, again every 10 minutes, three calls, then unreached.
+    for _ in range(2):
+        clock.advance(RETRY)
+        chase(service)
+    assert len(calls_to(service, NICO)) == 3
+    assert len(calls_to(service, MARA)) == 1  # acknowledged: never called again
+    clock.advance(RETRY)
+    chase(service)
+    assert len(calls_to(service, NICO)) == 3
+    entries = [t["text"] for t in timeline(service, incident) if t["kind"] == "unreached"]
+    assert any("Nico Ramos" in text and "no answer to 3 calls" in text for text in entries)
+    assert management(service, incident)["contact:nico"]["unreached_at"] is not None
+    assert calls_to(service, LIA) == []
+
+
+def test_quiet_hours_hold_calls_about_a_non_critical_incident(
+    service: RunningService, clock: ManualClock
+) -> None:
+    for number in (MARA, NICO, QUINN):
+        phone_does(service, number, "busy")
+    declare(service, "major")
+    clock.advance(timedelta(minutes=6))
+    chase(service)
+    # Quinn's quiet hours (11:00-14:00 São Paulo; it is 12:06 there) hold her call.
+    assert sorted(call["to"] for call in calls(service)) == [MARA, NICO]
+    # Two hours later (14:16 there) the quiet hours are over.
+    clock.advance(timedelta(hours=2, minutes=10))
+    chase(service)
+    assert len(calls_to(service, QUINN)) == 1
+    assert calls_to(service, LIA) == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        # Twilio took the call but the answer never came back (the unknown outcome).
+        {"drop": True},
+        # Twilio answered 500: the call may or may not ring; it counts as this slot's call.
+        {"http_status": 500},
+        # A slow answer, past nothing: the call goes out once.
+        {"delay": 0.5},
+    ],
+)
+def test_fault_modes_never_double_a_call(
+    service: RunningService, clock: ManualClock, fault: dict[str, Any]
+) -> None:
+    for number in (MARA, NICO, QUINN):
+        phone_does(service, number, "answer")
+    service.providers.add_fault("voice", to=MARA, method="calls.create", times=1, **fault)
+    declare(service, "critical")
+    clock.advance(timedelta(minutes=6))
+    chase(service, ticks=3)
+    chase(service, ticks=3)
+    # One call each, whatever Twilio answered; the next only after the retry interval.
+    assert len(calls_to(service, MARA)) == (0 if "http_status" in fault else 1)
+    assert len(calls_to(service, NICO)) == 1
+    clock.advance(RETRY)
+    chase(service, ticks=3)
+    assert len(calls_to(service, MARA)) == (1 if "http_status" in fault else 2)
+    assert len(calls_to(service, NICO)) == 2
