@@ -89,6 +89,21 @@ ENDPOINTS = [
         "twilio",
         form={"MessageSid": "SM" + "2" * 32, "From": "+5511990000001", "Body": "OK"},
     ),
+    # Voice escalation's TwiML callbacks (the keypress, the call's status): signed by Twilio.
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks/twilio/voice/gather",
+        "twilio",
+        form={"CallSid": "CA" + "0" * 32, "Digits": "1"},
+        params={"call": "1"},
+    ),
+    Endpoint(
+        "POST",
+        "/api/v1/webhooks/twilio/voice/status",
+        "twilio",
+        form={"CallSid": "CA" + "0" * 32, "CallStatus": "completed"},
+        params={"call": "1"},
+    ),
     Endpoint(
         "POST",
         "/api/v1/webhooks/slack/interactivity",
