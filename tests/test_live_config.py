@@ -10,6 +10,7 @@ import multiprocessing
 import shutil
 import signal
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,9 @@ def test_readers_never_see_half_a_snapshot_while_reloads_swap_it(tmp_path: Path)
             if snapshot.renderer.components is not snapshot.directory.components:
                 mixed.append(snapshot.hash)
             seen.add(snapshot.hash)
+            # Hand the GIL over between reads: four threads spinning on it left the reload a
+            # fifth of the interpreter (minutes, once the shipped templates grew).
+            time.sleep(0)
 
     readers = [threading.Thread(target=read) for _ in range(4)]
     for reader in readers:
