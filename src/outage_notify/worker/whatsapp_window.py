@@ -56,13 +56,14 @@ def windows(session: Session, rows: Sequence[DeliveryRow], *, now: datetime) -> 
         )
     )
     closed = [r for r in rows if r.routes[r.route_index]["address"] not in open_]
-    kinds = dict(
-        session.execute(
+    kinds: dict[int, str] = {
+        update_id: kind
+        for update_id, kind in session.execute(
             select(UpdateRow.id, UpdateRow.kind).where(
                 UpdateRow.id.in_(sorted({r.update_id for r in closed}))
             )
-        ).tuples()
-    )
+        )
+    }
     return {r.id: kinds[r.update_id] for r in closed}
 
 
