@@ -29,6 +29,7 @@ from tests.fixtures.service import RunningService, wait_for
 WHATSAPP_FROM = "+15005550007"
 BEA = "+5511990000021"
 STATUS = "/api/v1/webhooks/twilio/status"
+METRICS_TOKEN = "test-metrics-token-0123"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 MANAGEMENT = f"""
@@ -72,6 +73,7 @@ def whatsapp_service(
         public_base_url=PUBLIC,
         default_lead="ana",
         twilio=twilio,
+        metrics_token=METRICS_TOKEN,
     )
 
 
@@ -168,6 +170,12 @@ def test_template_outside_the_window_free_form_inside_and_ok_acknowledges(
     assert "Cause found" in second.body
     # No rejection: nothing was ever sent free-form outside the window.
     assert service.providers.rejections("whatsapp") == []
+    # The per-channel metrics have WhatsApp's own series.
+    scraped = service.api.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert scraped.status_code == 200, scraped.text
+    assert 'outage_notify_delivery_attempts_total{channel="whatsapp",outcome="sent"} 2.0' in (
+        scraped.text
+    )
 
 
 def opened_update(service: RunningService, incident: int) -> int:
