@@ -22,6 +22,8 @@ from outage_notify.integrations.twilio.whatsapp_content import (
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PATH = Path("templates/whatsapp/content.yaml")
 SID = "HX" + "0" * 31 + "1"
+# Read once: a file read per example would make the property test slow on a busy machine.
+SHIPPED = load_content(TEMPLATES)
 
 
 def test_the_shipped_file_has_a_template_for_every_kind_and_locale() -> None:
@@ -113,7 +115,7 @@ def test_any_structure_parses_or_is_a_content_error(raw: dict[str, object]) -> N
     title=st.text(max_size=200),
 )
 def test_variables_are_always_valid_for_whatsapp(organisation: str, body: str, title: str) -> None:
-    content = load_content(TEMPLATES)
+    content = SHIPPED
 
     values = json.loads(
         content.content_variables(organisation=organisation, body=body, title=title)
