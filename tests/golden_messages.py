@@ -143,11 +143,21 @@ def _render(played: Scenario, budgets: Budgets, step: Step) -> Render:
 def _audience_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:
     render = _render(played, budgets, step)
     for audience in [STAFF] if step.kind in STAFF_KINDS else audiences(played):
-        for channel in ChannelName:
+        for channel in channels_of(played, audience):
             for locale in played.renderer.locales:
                 # "": the readers are in the organisation's zone.
                 message = render(audience, step.kind, channel, locale, "")
                 yield _golden(played, budgets, step, audience, message)
+
+
+def channels_of(played: Scenario, audience: str) -> list[ChannelName]:
+    """Every channel, but WhatsApp only for an audience with a contact who uses it (it reads
+    the SMS templates: its files would repeat the SMS ones)."""
+    found = played.directory.audiences.get(audience)
+    whatsapp = found is not None and any(
+        ChannelName.WHATSAPP in contact.channels for contact in found.contacts
+    )
+    return [c for c in ChannelName if c is not ChannelName.WHATSAPP or whatsapp]
 
 
 def _reader_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:

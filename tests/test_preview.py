@@ -99,6 +99,19 @@ def test_every_kind_audience_channel_and_locale_is_rendered(default_rows: list[P
     assert all(row.message.body for row in rows)
 
 
+def test_whatsapp_rows_read_the_sms_templates_and_say_what_the_sms_says(
+    default_rows: list[PreviewRow],
+) -> None:
+    found = by_key(default_rows)
+    opened = (UpdateKind.OPENED, "management", ChannelName.WHATSAPP, "pt-BR")
+    whatsapp, sms = found[opened], found[(*opened[:2], ChannelName.SMS, "pt-BR")]
+
+    assert whatsapp.template == sms.template and "/sms/" in whatsapp.template
+    assert whatsapp.message.title == "" and whatsapp.sms is None
+    # Not transliterated or cut to segments: WhatsApp carries any character.
+    assert whatsapp.message.body.startswith(sms.message.body.split("\n")[0][:20])
+
+
 def test_every_sms_has_encoding_segments_and_cost(default_rows: list[PreviewRow]) -> None:
     rows = default_rows
     sms = [row for row in rows if row.channel is ChannelName.SMS]

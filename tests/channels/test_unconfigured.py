@@ -68,8 +68,10 @@ def test_the_findings_name_the_channel_and_who_depends_on_it(
 
     dry = {d.channel: d for d in dry_channels(settings, directory.audiences.values(), PROVIDERS)}
 
-    # Slack is configured; the fallback channel is a dry run in development but nobody uses it.
-    assert set(dry) == {"sms", "fallback"}
+    # Slack is configured; the fallback channel and WhatsApp are dry runs in development but
+    # nobody uses them.
+    assert set(dry) == {"sms", "fallback", "whatsapp"}
+    assert not dry["whatsapp"].used
     assert dry["sms"].contacts == ("ana", "bruno", "carla", "dora", "enzo")
     assert dry["sms"].who() == "ana, bruno, carla and 2 more contacts"
     assert not dry["fallback"].used

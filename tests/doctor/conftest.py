@@ -18,12 +18,13 @@ from celery.beat import EmbeddedService
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from outage_notify.config.settings import Settings, SlackSettings
+from outage_notify.config.settings import Settings, SlackSettings, TwilioSettings
 from outage_notify.fakes.mail import FakeMail
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.worker.beat_heartbeat import beat_age
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import ROOT, RunningService, wait_for
+from tests.fixtures.settings import TWILIO_SID
 
 SIGNING_SECRET = "doctor-test-signing-secret"
 TWILIO_AUTH = "test-twilio-auth"
@@ -103,6 +104,15 @@ def start_healthy(
                 timeout_seconds=5,
             ),
             "probe": mail.probe_settings(),
+            # Every channel configured, WhatsApp too (its doctor line asks Twilio like SMS's).
+            "twilio": TwilioSettings(
+                account_sid=TWILIO_SID,
+                auth_token=SecretStr(TWILIO_AUTH),
+                from_number="+15005550006",
+                whatsapp_from="+15005550007",
+                base_url=providers.twilio_base_url,
+                timeout_seconds=5,
+            ),
         }
         running = service_factory(database_url, **overrides)
         providers.require_credentials(twilio_auth_token=TWILIO_AUTH, slack_token=SLACK_TOKEN)

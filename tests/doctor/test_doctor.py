@@ -57,6 +57,8 @@ def environment_of(settings: Settings) -> dict[str, str]:
         "TWILIO_ACCOUNT_SID": settings.twilio.account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio.auth_token.get_secret_value(),
         "TWILIO_FROM_NUMBER": settings.twilio.from_number,
+        # Every channel configured: WhatsApp too (its line asks Twilio like SMS's).
+        "TWILIO_WHATSAPP_FROM": "+15005550007",
         "TWILIO_BASE_URL": settings.twilio.base_url,
         "SLACK_BOT_TOKEN": settings.slack.bot_token.get_secret_value(),
         "SLACK_BASE_URL": settings.slack.base_url,
@@ -150,7 +152,8 @@ CASES = [
     Broken(
         "wrong Twilio token",
         lambda h: {"twilio": twilio_with(h, auth_token=SecretStr("a-wrong-twilio-token"))},
-        {"channel sms": "fail"},
+        # One account: WhatsApp's line is refused with SMS's.
+        {"channel sms": "fail", "channel whatsapp": "fail"},
         "refused the credentials",
     ),
     Broken(

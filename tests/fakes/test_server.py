@@ -222,7 +222,7 @@ def test_drop_records_then_closes_without_answer(providers: FakeProviders) -> No
 def test_faults_reject_contradictions() -> None:
     with pytest.raises(ValueError, match="one kind"):
         Fault("sms", twilio_code=21211, drop=True)
-    with pytest.raises(ValueError, match="sms channel only"):
+    with pytest.raises(ValueError, match="sms and whatsapp channels only"):
         Fault("slack", twilio_code=21211)
 
 

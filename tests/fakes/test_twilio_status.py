@@ -167,7 +167,7 @@ def test_an_unreachable_callback_url_is_recorded_not_raised(fake: FakeProviders)
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"channel": "slack", "delivery_status": "undelivered"}, "sms channel only"),
+        ({"channel": "slack", "delivery_status": "undelivered"}, "sms and whatsapp channels only"),
         ({"channel": "sms", "delivery_status": "lost"}, "delivery_status is one of"),
         ({"channel": "sms", "error_code": 30003, "delay": 1}, "error_code goes with"),
         ({"channel": "sms", "delivery_status": "failed", "drop": True}, "one kind"),

@@ -106,9 +106,10 @@ def twilio_status_callback(
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "MessageSid and MessageStatus required")
     sid, reported, code = report.provider_id, report.status, report.error_code
     with transaction(request.app.state.sessions) as session:
-        applied = apply_report(
-            session, report, channel=ChannelName.SMS, now=clock_of(request).now()
-        )
+        # WhatsApp's reports come on the same callback, with `whatsapp:` addresses.
+        whatsapp = form.get("To", "").startswith("whatsapp:")
+        channel = ChannelName.WHATSAPP if whatsapp else ChannelName.SMS
+        applied = apply_report(session, report, channel=channel, now=clock_of(request).now())
     if applied.delivery_id is None:
         # Likely a report that beat the worker recording the send (a batch is recorded when
         # its last send returns): a worker applies it again shortly, a few times at most.

@@ -43,8 +43,10 @@ from outage_notify.commands.parsing import VERBS
 from outage_notify.config.sections import StaffIdentity
 from outage_notify.config.settings import Settings
 from outage_notify.core import field_limits as limits
+from outage_notify.core.models import ChannelName
 from outage_notify.core.redaction import mask_phone
 from outage_notify.integrations.twilio.inbound import TWIML, opt_keyword, twiml
+from outage_notify.integrations.twilio.whatsapp_address import PREFIX as WHATSAPP_PREFIX
 from outage_notify.messages.catalogs import N_, Words
 from outage_notify.store import acknowledgements, subscribers
 from outage_notify.store.engine import transaction
@@ -69,6 +71,8 @@ class Inbound:
     body: str
     sid: str
     at: datetime
+    # "whatsapp" for a WhatsApp message (From `whatsapp:+E164`; `sender` is the number).
+    channel: str = "sms"
 
     @property
     def word(self) -> str:
@@ -79,7 +83,7 @@ class Inbound:
         row = acknowledgements.claim_inbound(
             session,
             at=self.at,
-            channel="sms",
+            channel=self.channel,
             sender=self.sender,
             body=self.body,
             provider_id=self.sid,
@@ -116,18 +120,24 @@ def twilio_inbound(request: Request, form: Annotated[Form, Depends(signed_form)]
             f"MessageSid (at most {limits.PROVIDER_ID} characters) and From (at most "
             f"{limits.SENDER}) are required",
         )
+    # WhatsApp comes on the same webhook as `whatsapp:+E164`: kept as the number, so its
+    # time opens the 24-hour window (worker/whatsapp_window.py) and "OK" acknowledges.
+    whatsapp = sender.startswith(WHATSAPP_PREFIX)
     text = Inbound(
         # Twilio sends From in E.164 already; it is compared exactly, never reformatted.
-        sender=sender,
+        sender=sender.removeprefix(WHATSAPP_PREFIX),
         body=form.get("Body", ""),
         sid=sid,
         at=clock_of(request).now(),
+        channel=ChannelName.WHATSAPP.value if whatsapp else ChannelName.SMS.value,
     )
     settings: Settings = request.app.state.settings
     sessions = request.app.state.sessions
-    staff = settings.commands.sms_staff.get(text.sender)
-    keyword = opt_keyword(text.word)
-    command = keyword is None and _looks_like_command(text.word)
+    # STOP/START and staff commands are SMS's (Twilio's opt-out handling is per SMS sender);
+    # over WhatsApp every message is an answer.
+    staff = None if whatsapp else settings.commands.sms_staff.get(text.sender)
+    keyword = None if whatsapp else opt_keyword(text.word)
+    command = not whatsapp and keyword is None and _looks_like_command(text.word)
     with transaction(sessions) as session:
         kept = text.claim(session)
         if kept is None:
@@ -173,7 +183,8 @@ def _handle(
         )
         log.warning("SMS command refused: %s is not a staff number", mask_phone(text.sender))
         return ""
-    acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at)
+    via = "whatsapp" if text.channel == ChannelName.WHATSAPP.value else acknowledgements.VIA_SMS
+    acked = acknowledgements.acknowledge_by_phone(session, text.sender, at=text.at, via=via)
     if acked is not None:
         return _acknowledged(session, text, kept, acked, templates_dir)
     if staff is not None:

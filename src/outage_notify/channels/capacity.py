@@ -30,6 +30,8 @@ LIMITS: dict[ChannelName, ChannelLimits] = {
     ChannelName.SLACK: ChannelLimits(max_body_chars=SLACK_MAX_TEXT, has_title=True),
     # Each target's own limit is applied when rendering (`Budget`); this is the most any takes.
     ChannelName.FALLBACK: ChannelLimits(max_body_chars=FALLBACK_MAX_BODY, has_title=True),
+    # Twilio's 1,600 characters hold for a WhatsApp body too; no segments, no title.
+    ChannelName.WHATSAPP: ChannelLimits(max_body_chars=TWILIO_MAX_BODY, has_title=False),
 }
 
 

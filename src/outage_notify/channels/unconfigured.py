@@ -29,6 +29,7 @@ SPOKEN: dict[str, str] = {
     ChannelName.SMS: "SMS",
     ChannelName.SLACK: "Slack",
     ChannelName.FALLBACK: "The fallback channel (Apprise)",
+    ChannelName.WHATSAPP: "WhatsApp",
 }
 
 

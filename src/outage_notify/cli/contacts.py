@@ -38,6 +38,9 @@ def contacts_check(
     report = check_contacts(folder, locales=_locales(settings), region=settings.default_region)
     findings = list(report.findings)
     if report.directory is not None:
+        from outage_notify.integrations.twilio.whatsapp_check import whatsapp_findings
+
+        findings += whatsapp_findings(report.directory, settings.templates_dir)
         console.print(_audience_table(report.directory))
         if online:
             findings += _online(report.directory, settings, console)

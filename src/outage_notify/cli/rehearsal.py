@@ -58,7 +58,12 @@ _BODY = N_(
     "%(mark)s %(organisation)s: a test of the email-outage notifications by %(channel)s. "
     "This is a rehearsal, no action needed."
 )
-_CHANNELS = {"sms": N_("SMS"), "slack": N_("Slack"), "fallback": N_("the backup channel")}
+_CHANNELS = {
+    "sms": N_("SMS"),
+    "slack": N_("Slack"),
+    "fallback": N_("the backup channel"),
+    "whatsapp": N_("WhatsApp"),
+}
 
 
 @dataclass

@@ -30,6 +30,20 @@ def templates_check() -> None:
     console.print(f"{settings.templates_dir}: OK")
 
 
+@templates_app.command("whatsapp")
+def templates_whatsapp() -> None:
+    """Print the WhatsApp Content Templates to submit for approval, with their variables."""
+    from outage_notify.cli.output import console, fail, load_settings
+    from outage_notify.integrations.twilio.whatsapp_templates import approval_text
+
+    settings = load_settings()
+    try:
+        text = approval_text(settings)
+    except ConfigError as error:
+        fail(str(error))
+    console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 @templates_app.command("preview")
 def templates_preview(
     kind: Annotated[

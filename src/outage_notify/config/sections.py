@@ -48,6 +48,10 @@ class TwilioSettings(BaseModel):
     """Ask Twilio to report delivery to `PUBLIC_BASE_URL/api/v1/webhooks/twilio/status`. Set `false`
     where Twilio cannot reach that URL; SMS then stay `sent`, and an undelivered text gets no
     fallback."""
+    whatsapp_from: str = ""
+    """WhatsApp sender registered on the account (E.164, without `whatsapp:`); unset: the
+    `whatsapp` channel is a console dry run. Its Content Templates:
+    `templates/whatsapp/content.yaml`."""
 
     @property
     def configured(self) -> bool:
@@ -56,6 +60,10 @@ class TwilioSettings(BaseModel):
             and self.auth_token.get_secret_value()
             and (self.from_number or self.messaging_service_sid)
         )
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        return bool(self.account_sid and self.auth_token.get_secret_value() and self.whatsapp_from)
 
 
 class SlackSettings(BaseModel):

@@ -48,6 +48,9 @@ EMAIL_SCHEMES = frozenset({
 # fmt: on
 # Built once: `channels` is read for every row of a 100,000-row CSV.
 CHANNELS_BY_NAME = {channel.value: channel for channel in ChannelName}
+# Channels whose address is the contact's phone: a contact listing one needs a `phone`.
+USE_CHANNELS = "use sms, whatsapp, slack or fallback."
+PHONE_CHANNELS = frozenset({ChannelName.SMS, ChannelName.WHATSAPP})
 EMAIL_NEVER = "email is never a channel, because outage_notify speaks while email is down"
 # Every process keeps every contact of the folder (100,000 and more), so a value many rows share
 # is stored once. build_contact sets every field, so all contacts can share one fields-set; no
@@ -222,7 +225,12 @@ def build_contact(
     locale = _optional(raw.get("locale")) or "en"
     if locales and locale not in locales:
         raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
-    addresses = {ChannelName.SMS: phone, ChannelName.SLACK: slack, ChannelName.FALLBACK: fallback}
+    addresses = {
+        ChannelName.SMS: phone,
+        ChannelName.SLACK: slack,
+        ChannelName.FALLBACK: fallback,
+        ChannelName.WHATSAPP: phone,
+    }
     channels = _channels(raw.get("channels"), addresses, path=path, where=where)
     channels = _CHANNEL_ORDERS.setdefault(channels, channels)
     tags = _shared_tags(tuple(_tags(raw.get("tags"), path=path, where=where).items()))
@@ -307,9 +315,14 @@ def _channels(
     path: Path,
     where: str,
 ) -> tuple[ChannelName, ...]:
-    """The preference order; when not set, every channel the contact has an address for."""
+    """The preference order; when not set, every channel the contact has an address for
+    (WhatsApp only when listed: it needs approved templates and the person's consent)."""
     if value is None or value == "" or value == []:
-        derived = tuple(channel for channel, address in addresses.items() if address)
+        derived = tuple(
+            channel
+            for channel, address in addresses.items()
+            if address and channel is not ChannelName.WHATSAPP
+        )
         if not derived:
             problem = (
                 "the contact has no phone, slack or fallback address, so nothing reaches them."
@@ -324,17 +337,17 @@ def _channels(
     for item in value:
         text = str(item).strip().lower()
         if text in {"email", "e-mail", "mail"}:
-            problem = f"'{item}' is not allowed: {EMAIL_NEVER}; use sms, slack or fallback."
+            problem = f"'{item}' is not allowed: {EMAIL_NEVER}; {USE_CHANNELS}"
             raise ContactsError(path, where, "channels", problem)
         channel = CHANNELS_BY_NAME.get(text)
         if channel is None:
             raise ContactsError(
-                path, where, "channels", f"'{item}' is not a channel; use sms, slack or fallback."
+                path, where, "channels", f"'{item}' is not a channel; {USE_CHANNELS}"
             )
         if channel in channels:
             raise ContactsError(path, where, "channels", f"'{text}' is listed twice.")
         if not addresses[channel]:
-            field = "phone" if channel is ChannelName.SMS else channel.value
+            field = "phone" if channel in PHONE_CHANNELS else channel.value
             problem = f"'{text}' is listed but the contact has no '{field}' address."
             raise ContactsError(path, where, "channels", problem)
         channels.append(channel)

@@ -171,6 +171,8 @@ class ChannelName(StrEnum):
     SMS = "sms"
     SLACK = "slack"
     FALLBACK = "fallback"
+    # Through Twilio's Messages API too, to the contact's phone (`whatsapp:+E164`).
+    WHATSAPP = "whatsapp"
 
 
 class DeliveryState(StrEnum):
@@ -376,6 +378,9 @@ class Contact(BaseModel):
             return self.slack
         if channel == ChannelName.FALLBACK:
             return self.fallback
+        if channel == ChannelName.WHATSAPP:
+            # The same number: a separate WhatsApp field would be an eleventh (see above).
+            return self.phone
         raise KeyError(channel)
 
 
@@ -456,3 +461,7 @@ class OutboundMessage:
     # Slack only: an Acknowledge button carrying this value (`delivery:<id>`) and label.
     ack_value: str = ""
     ack_label: str = ""
+    # WhatsApp outside the 24-hour window only: the approved Content Template to send instead
+    # of `body`, and its variables as Twilio's `ContentVariables` JSON.
+    content_sid: str = ""
+    content_variables: str = ""

@@ -11,7 +11,7 @@ from outage_notify.ratelimit.limiter import Bucket, Limiter
 # Error codes by which channels say "the provider is rate limiting us": the registered
 # providers' `rate_limited_codes` (a test keeps the two equal). A constant, not read from the
 # providers, because `next_step` is pure and the metrics count these codes in stored attempts.
-RATE_LIMITED_CODES = frozenset({"20429", "429", "ratelimited"})
+RATE_LIMITED_CODES = frozenset({"20429", "429", "ratelimited", "63018"})
 
 
 class Throttle:

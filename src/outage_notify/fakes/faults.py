@@ -15,13 +15,16 @@ import threading
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-CHANNELS = frozenset({"sms", "slack", "fallback", "voice"})
+CHANNELS = frozenset({"sms", "slack", "fallback", "voice", "whatsapp"})
+# Twilio's channels: one fake Messages API serves both.
+TWILIO_CHANNELS = frozenset({"sms", "whatsapp"})
 # Which request a fault targets when it does not say; Slack DMs first hit conversations.open.
 DEFAULT_METHOD = {
     "sms": "messages.create",
     "slack": "chat.postMessage",
     "fallback": "notify",
     "voice": "calls.create",
+    "whatsapp": "messages.create",
 }
 # What a status callback can report instead of "delivered", and the code it carries by default.
 DELIVERY_STATUSES = {"undelivered": 30003, "failed": 30008}
@@ -60,13 +63,13 @@ class Fault:
             )
         if sum(kinds) == 0 and self.delay <= 0:
             raise ValueError("a fault needs a kind or a delay")
-        if self.twilio_code is not None and self.channel != "sms":
-            raise ValueError("twilio_code applies to the sms channel only")
+        if self.twilio_code is not None and self.channel not in TWILIO_CHANNELS:
+            raise ValueError("twilio_code applies to the sms and whatsapp channels only")
         if self.slack_error is not None and self.channel != "slack":
             raise ValueError("slack_error applies to the slack channel only")
         if self.delivery_status is not None:
-            if self.channel != "sms":
-                raise ValueError("delivery_status applies to the sms channel only")
+            if self.channel not in TWILIO_CHANNELS:
+                raise ValueError("delivery_status applies to the sms and whatsapp channels only")
             if self.delivery_status not in DELIVERY_STATUSES:
                 raise ValueError(f"delivery_status is one of {sorted(DELIVERY_STATUSES)}")
             if self.error_code is None:

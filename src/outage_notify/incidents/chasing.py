@@ -29,8 +29,9 @@ from enum import StrEnum
 
 from outage_notify.core.models import ChannelName, DeliveryState
 
-# Channels a person can acknowledge on: a reply "OK" to an SMS, Slack's Acknowledge button.
-ANSWERABLE = frozenset({ChannelName.SMS, ChannelName.SLACK})
+# Channels a person can acknowledge on: a reply "OK" to an SMS or a WhatsApp message, Slack's
+# Acknowledge button.
+ANSWERABLE = frozenset({ChannelName.SMS, ChannelName.SLACK, ChannelName.WHATSAPP})
 
 
 class Chase(StrEnum):

@@ -13,8 +13,8 @@ from datetime import timedelta
 from outage_notify.core.models import STAFF_KINDS, ChannelName, UpdateKind
 
 # Channels a person's hourly cap counts together. Slack is apart (uncapped): a DM costs
-# nothing and does not wake anyone; WhatsApp joins this set when it is a channel.
-CAPPED_CHANNELS = frozenset({ChannelName.SMS})
+# nothing and does not wake anyone. WhatsApp rings the same phone, so it counts with SMS.
+CAPPED_CHANNELS = frozenset({ChannelName.SMS, ChannelName.WHATSAPP})
 # The cap's window.
 CAP_WINDOW = timedelta(hours=1)
 # Never held: the end of the outage, its return (and a retraction, when there is one) must

@@ -11,5 +11,6 @@ from outage_notify.channels.provider import Provider
 from outage_notify.integrations.apprise.provider import FALLBACK
 from outage_notify.integrations.slack.provider import SLACK
 from outage_notify.integrations.twilio.provider import SMS
+from outage_notify.integrations.twilio.whatsapp_provider import WHATSAPP
 
-PROVIDERS: tuple[Provider, ...] = (SMS, SLACK, FALLBACK)
+PROVIDERS: tuple[Provider, ...] = (SMS, SLACK, FALLBACK, WHATSAPP)

@@ -30,13 +30,19 @@ def catalog_path(templates_dir: Path, locale: str) -> Path:
     return Path(templates_dir) / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
+# Folders of `templates_dir` that are not locales: WhatsApp's Content Templates
+# (`templates/whatsapp/content.yaml`).
+NOT_LOCALES = frozenset({"whatsapp"})
+
+
+def is_locale_dir(path: Path) -> bool:
+    """Whether a folder of `templates_dir` is a locale's."""
+    return path.is_dir() and path.name[0] not in "._" and path.name not in NOT_LOCALES
+
+
 def locales(templates_dir: Path) -> tuple[str, ...]:
     """Every locale folder of `templates_dir` (the languages the service speaks)."""
-    return tuple(
-        sorted(
-            p.name for p in Path(templates_dir).iterdir() if p.is_dir() and p.name[0] not in "._"
-        )
-    )
+    return tuple(sorted(p.name for p in Path(templates_dir).iterdir() if is_locale_dir(p)))
 
 
 def chain(templates_dir: Path, locale: str) -> list[str]:

@@ -52,6 +52,7 @@ _ESCAPERS: dict[ChannelName, Callable[[str], str]] = {
     ChannelName.SLACK: slack_escape,
     ChannelName.SMS: clean_text,
     ChannelName.FALLBACK: clean_text,
+    ChannelName.WHATSAPP: clean_text,
 }
 
 

@@ -43,7 +43,7 @@ from outage_notify.core.models import (
     RenderedMessage,
     UpdateKind,
 )
-from outage_notify.messages.catalogs import load_translations
+from outage_notify.messages.catalogs import load_translations, locales
 from outage_notify.messages.context import IncidentView as IncidentView
 from outage_notify.messages.context import MessageContext as MessageContext
 from outage_notify.messages.filters import finalizer, time_filter
@@ -97,6 +97,16 @@ def _describe(error: Exception, path: str) -> str:
     return f"{where}: {type(error).__name__}: {error} (rendering {path})"
 
 
+# A channel that reads another's templates: WhatsApp says what an SMS says (plain text, the
+# same length), so the locales need no folder of their own for it.
+TEMPLATE_FOLDERS: dict[ChannelName, ChannelName] = {ChannelName.WHATSAPP: ChannelName.SMS}
+
+
+def template_folder(channel: ChannelName) -> str:
+    """The folder of a locale whose templates `channel` reads."""
+    return TEMPLATE_FOLDERS.get(channel, channel).value
+
+
 class Renderer:
     """Renders updates from a templates folder; build once and reuse (templates are cached).
 
@@ -123,11 +133,7 @@ class Renderer:
         self.components = components
         if not (self.templates_dir / FALLBACK_LOCALE).is_dir():
             raise TemplateError(f"{self.templates_dir / FALLBACK_LOCALE}: fallback locale missing")
-        self.locales: tuple[str, ...] = tuple(
-            sorted(
-                p.name for p in self.templates_dir.iterdir() if p.is_dir() and p.name[0] not in "._"
-            )
-        )
+        self.locales: tuple[str, ...] = locales(self.templates_dir)
         self._files = sorted(p for p in self.templates_dir.glob("*/*/*.j2") if p.name[0] != "_")
         named = [p.name.split(".") for p in self._files]
         self.audiences: tuple[str, ...] = tuple(
@@ -241,7 +247,7 @@ class Renderer:
         try:
             module = _run(template, variables)
             body, title = _tidy(str(module)), " ".join(str(getattr(module, "title", "")).split())
-            if context.acknowledge and channel is ChannelName.SMS:
+            if context.acknowledge and channel in {ChannelName.SMS, ChannelName.WHATSAPP}:
                 folder = Path(path).parent.parent.name
                 request = self._phrase(folder, channel, "ack_request", variables)
                 body = f"{body}\n{request or DEFAULT_ACK_REQUEST}"
@@ -288,7 +294,8 @@ class Renderer:
         names = dict.fromkeys(
             [f"{kind}.{audience}.j2", f"{kind}.{like}.j2", f"{kind}.{DEFAULT_AUDIENCE}.j2"]
         )
-        found = [self.templates_dir / known / channel / name for known in chain for name in names]
+        folder = template_folder(channel)
+        found = [self.templates_dir / known / folder / name for known in chain for name in names]
         if security and audience != SECURITY_AUDIENCE and kind not in STAFF_KINDS:
             guarded = dict.fromkeys(
                 [
@@ -298,7 +305,7 @@ class Renderer:
                 ]
             )
             found = [
-                self.templates_dir / known / channel / name for known in chain for name in guarded
+                self.templates_dir / known / folder / name for known in chain for name in guarded
             ] + found
         return found
 
@@ -387,7 +394,9 @@ class Renderer:
         for path in tried:
             locale = path.parent.parent.name
             try:
-                template = self._environment(locale, channel).get_template(f"{channel}/{path.name}")
+                template = self._environment(locale, channel).get_template(
+                    f"{template_folder(channel)}/{path.name}"
+                )
             except TemplateNotFound:
                 continue
             except JinjaSyntaxError as error:

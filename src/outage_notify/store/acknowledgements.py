@@ -72,7 +72,8 @@ def latest_sms_delivery(session: Session, phone: str) -> DeliveryRow | None:
         select(DeliveryRow)
         .join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
         .where(
-            AttemptRow.channel == ChannelName.SMS.value,
+            # A reply from the number answers our newest text to it, SMS or WhatsApp.
+            AttemptRow.channel.in_((ChannelName.SMS.value, ChannelName.WHATSAPP.value)),
             AttemptRow.address == phone,
             AttemptRow.outcome == "sent",
         )
@@ -118,12 +119,15 @@ def acknowledge(
     )
 
 
-def acknowledge_by_phone(session: Session, phone: str, *, at: datetime) -> Acknowledged | None:
-    """An SMS reply from `phone`: acknowledge the delivery it answers, if we texted it."""
+def acknowledge_by_phone(
+    session: Session, phone: str, *, at: datetime, via: str = VIA_SMS
+) -> Acknowledged | None:
+    """An SMS (or WhatsApp) reply from `phone`: acknowledge the delivery it answers, if we
+    texted it."""
     row = latest_sms_delivery(session, phone)
     if row is None:
         return None
-    return acknowledge(session, row, via=VIA_SMS, by=phone, at=at)
+    return acknowledge(session, row, via=via, by=phone, at=at)
 
 
 def acknowledge_early_replies(
@@ -144,7 +148,7 @@ def acknowledge_early_replies(
     rows = session.scalars(
         select(InboundMessageRow)
         .where(
-            InboundMessageRow.channel == ChannelName.SMS.value,
+            InboundMessageRow.channel.in_((ChannelName.SMS.value, ChannelName.WHATSAPP.value)),
             InboundMessageRow.handled_as == IGNORED,
             InboundMessageRow.at >= min(started.values()),
             InboundMessageRow.sender.in_(sorted(started)),

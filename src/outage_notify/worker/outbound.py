@@ -32,7 +32,7 @@ def outbound_message(
     channel = route_channel(row)
     # A digest of news held by the recipient cap replaces (or follows) the update's own text.
     body = row.digest_body or message.body
-    if row.ack_required and channel is ChannelName.SMS:
+    if row.ack_required and channel in {ChannelName.SMS, ChannelName.WHATSAPP}:
         # The chase asks on the newest message whatever its kind asked when it was rendered
         # (an `update`, say); a body that already ends with the request is left as it is.
         body = renderer.with_ack_request(body, row.locale)

@@ -52,7 +52,8 @@ def write_outcomes(
     texted = [
         (outcome.address, outcome.started_at)
         for outcome, _ in results
-        if outcome.channel == ChannelName.SMS.value and outcome.result == "sent"
+        if outcome.channel in {ChannelName.SMS.value, ChannelName.WHATSAPP.value}
+        and outcome.result == "sent"
     ]
     wait = FIRST_WAIT_SECONDS
     tries = 0

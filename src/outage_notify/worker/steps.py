@@ -36,6 +36,7 @@ from outage_notify.store import incidents as incident_store
 from outage_notify.store import subscribers as subscriber_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import EventRow, UpdateRow
+from outage_notify.worker import whatsapp_window
 from outage_notify.worker.outbound import outbound_message, route_channel, sms_held
 from outage_notify.worker.outcome_writes import write_outcomes
 from outage_notify.worker.recipient_cap import apply_cap
@@ -168,6 +169,8 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
                 if route_channel(r) is ChannelName.SMS
             ),
         )
+        # WhatsApp outside the 24-hour window: a Content Template instead of the body.
+        closed = whatsapp_window.windows(session, whatsapp_window.whatsapp_rows(claimed), now=now)
         # Over the person's hourly cap: held in the database for a digest, not sent now.
         held = apply_cap(session, runtime, claimed, messages, now=now)
         # Only a first attempt sends the planned body; a re-send says what holds now.
@@ -192,11 +195,25 @@ def dispatch(runtime: WorkerRuntime, delivery_ids: list[int]) -> FollowUp:
             fresh.get(row.id)
             or messages[(row.update_id, row.audience, route["channel"], row.locale, row.timezone)]
         )
+        outbound = outbound_message(runtime.renderer, row, message)
+        if row.id in closed:
+            templated = whatsapp_window.as_template(
+                outbound,
+                row,
+                closed[row.id],
+                templates_dir=runtime.settings.templates_dir,
+                organisation=runtime.settings.organisation_name,
+                now=now,
+            )
+            if isinstance(templated, Outcome):
+                not_sent.append(templated)
+                continue
+            outbound = templated
         jobs.append(
             Job(
                 delivery_id=row.id,
                 channel=ChannelName(route["channel"]),
-                message=outbound_message(runtime.renderer, row, message),
+                message=outbound,
                 reconcile_since=row.created_at if row.id in unknown else None,
             )
         )

@@ -117,9 +117,13 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         rt = runtime()
         report = DeliveryReport(provider_id=sid, status=status, error_code=code, error_text=text)
         with transaction(rt.sessions) as session:
-            applied = store_reports.apply_report(
-                session, report, channel=ChannelName.SMS, now=rt.clock.now()
-            )
+            # The retried report does not say SMS or WhatsApp; a Twilio sid is one message.
+            for channel in (ChannelName.SMS, ChannelName.WHATSAPP):
+                applied = store_reports.apply_report(
+                    session, report, channel=channel, now=rt.clock.now()
+                )
+                if applied.delivery_id is not None:
+                    break
         if applied.delivery_id is None:
             if attempt < REPORT_RETRY_ATTEMPTS:
                 enqueue.report(sid, status, code, text, attempt=attempt + 1)

@@ -28,7 +28,7 @@ from outage_notify.fakes.wire import (
     state_of,
     wait_latency,
 )
-from outage_notify.integrations.twilio import fake_status
+from outage_notify.integrations.twilio import fake_status, fake_whatsapp
 
 API = "/2010-04-01/Accounts/{account_sid}/Messages.json"
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -151,31 +151,44 @@ def message_resource(
 
 async def create_message(request: web.Request) -> web.StreamResponse:
     state = state_of(request)
-    state.count_request("sms")
+    params = await read_params(request)
+    # WhatsApp shares the endpoint; its checks and window rule are fake_whatsapp's.
+    whatsapp = fake_whatsapp.is_whatsapp(params)
+    channel = fake_whatsapp.CHANNEL if whatsapp else "sms"
+    state.count_request(channel)
     await wait_latency(request)
     account_sid = request.match_info["account_sid"]
-    params = await read_params(request)
     to = str(params.get("To", ""))
-    code = check_create(params) if authorised(request, account_sid) else 20003
+    code: int | None = 20003
+    if authorised(request, account_sid) and whatsapp:
+        windows = request.app[fake_whatsapp.WINDOWS_KEY]
+        code = fake_whatsapp.check_create(params, windows, utc_now())
+    elif authorised(request, account_sid):
+        code = check_create(params)
     if code is not None:
-        state.reject(FakeRejection("sms", to, ERRORS[code][0], str(code), injected=False))
+        status = (fake_whatsapp.ERRORS.get(code) or ERRORS[code])[0]
+        state.reject(FakeRejection(channel, to, status, str(code), injected=False))
+        if code in fake_whatsapp.ERRORS:
+            return twilio_error(code, status)
         return twilio_error(code)
-    fault = state.faults.pick("sms", "messages.create", (to,))
+    fault = state.faults.pick(channel, "messages.create", (to,))
     if fault is not None and fault.rejects:
         response = fault_response(fault)
         error = str(fault.twilio_code or fault.http_status)
-        state.reject(FakeRejection("sms", to, response.status, error, injected=True))
+        state.reject(FakeRejection(channel, to, response.status, error, injected=True))
         return response
     now = utc_now()
     sid = "SM" + uuid.uuid4().hex
+    if whatsapp:
+        params = {**params, "Body": fake_whatsapp.shown_body(params)}
     resource = message_resource(account_sid, params, sid, now)
     raw = {"params": {k: str(v) for k, v in params.items()}, "resource": resource}
-    state.record(FakeRecord("sms", to, resource["body"], "", sid, now, raw))
+    state.record(FakeRecord(channel, to, resource["body"], "", sid, now, raw))
     # Twilio reports on every message it queued, even when our client never saw the answer.
     callback_url = str(params.get("StatusCallback", ""))
     request.app[fake_status.CALLBACKS_KEY].schedule(callback_url, resource, fault)
     if fault is not None and fault.drop:
-        state.count_drop("sms")
+        state.count_drop(channel)
     return await finish_accepted(request, fault, json_response(resource, status=201))
 
 
@@ -205,7 +218,9 @@ async def list_messages(request: web.Request) -> web.StreamResponse:
         return fault_response(fault)
     # The fake "sends" at once, so date_sent equals date_created; newest first, as Twilio.
     found = []
-    for record in reversed(state.records("sms")):
+    for record in reversed(state.records()):
+        if record.channel not in {"sms", fake_whatsapp.CHANNEL}:
+            continue
         # Filtered before the resource is built: a fan-out's reconciliation lists thousands
         # of times over thousands of records, and building each made the fake the bottleneck.
         raw = record.raw["resource"]
@@ -245,5 +260,6 @@ async def list_messages(request: web.Request) -> web.StreamResponse:
 
 def add_routes(app: web.Application) -> None:
     fake_status.install(app, app[STATE_KEY])
+    fake_whatsapp.add_routes(app)
     app.router.add_post(API, create_message)
     app.router.add_get(API, list_messages)
