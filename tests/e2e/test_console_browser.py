@@ -127,7 +127,13 @@ def test_staff_run_an_outage_from_the_console(
             .some(row => Number(row.cells[2].innerText) > 0)""",
         timeout=60_000,
     )
-    assert coverage.inner_text() != before
+    # Replaced in place, not reloaded: its "as of" time moves on at each refresh (the fakes may
+    # have delivered before the page first loaded, so the counts alone may not change).
+    page.wait_for_function(
+        "(before) => document.querySelector('#coverage').innerText !== before",
+        arg=before,
+        timeout=60_000,
+    )
     assert told() > 0
     assert page.evaluate("window.notReloaded") is True
     shot(page, "incident")
