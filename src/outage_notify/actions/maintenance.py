@@ -96,21 +96,16 @@ def schedule(
         session.add(row)
         session.flush()
         store.add_carrier(session, row, now=now)
-        store.add_timeline(
-            session,
-            row.id,
-            at=now,
-            actor=principal.name,
-            kind="scheduled",
-            text=f"scheduled {start.isoformat()} to {end.isoformat()}",
-        )
-        _audit(
+        _record(
             session,
             ctx,
             principal,
-            "maintenance_schedule",
-            row.id,
-            {
+            row,
+            at=now,
+            kind="scheduled",
+            text=f"scheduled {start.isoformat()} to {end.isoformat()}",
+            action="maintenance_schedule",
+            detail={
                 "service": service,
                 "components": list(components),
                 "start": start.isoformat(),
@@ -120,7 +115,6 @@ def schedule(
                 "require_probes": require_probes,
             },
         )
-        session.flush()
         return row
 
 
@@ -140,25 +134,19 @@ def extend(
         row.ends_at = end
         if row.state == WindowState.VERIFYING.value:
             row.state = WindowState.ACTIVE.value
-        store.add_timeline(
+        _record(
             session,
-            row.id,
+            ctx,
+            principal,
+            row,
             at=now,
-            actor=principal.name,
             kind="extended",
             text=f"end moved from {was.isoformat()} to {end.isoformat()}"
             + (f": {reason}" if reason else ""),
             data={"was": was.isoformat(), "end": end.isoformat(), "pending": True},
+            action="maintenance_extend",
+            detail={"end": end.isoformat(), "reason": reason},
         )
-        _audit(
-            session,
-            ctx,
-            principal,
-            "maintenance_extend",
-            row.id,
-            {"end": end.isoformat(), "reason": reason},
-        )
-        session.flush()
         return row
 
 
@@ -176,16 +164,17 @@ def complete(
             )
         # The beat step announces the end: it checks the probes and takes the step once.
         row.ends_at = min(row.ends_at, now)
-        store.add_timeline(
+        _record(
             session,
-            row.id,
+            ctx,
+            principal,
+            row,
             at=now,
-            actor=principal.name,
             kind="complete_requested",
             text="staff ended the work early" + (f": {reason}" if reason else ""),
+            action="maintenance_complete",
+            detail={"reason": reason},
         )
-        _audit(session, ctx, principal, "maintenance_complete", row.id, {"reason": reason})
-        session.flush()
         return row
 
 
@@ -203,16 +192,17 @@ def cancel(
             )
         row.state = WindowState.CANCELLED.value
         row.closed_at = now
-        store.add_timeline(
+        _record(
             session,
-            row.id,
+            ctx,
+            principal,
+            row,
             at=now,
-            actor=principal.name,
             kind="cancelled",
             text="cancelled" + (f": {reason}" if reason else ""),
+            action="maintenance_cancel",
+            detail={"reason": reason},
         )
-        _audit(session, ctx, principal, "maintenance_cancel", row.id, {"reason": reason})
-        session.flush()
         return row
 
 
@@ -226,19 +216,35 @@ def window_or_error(
     return row
 
 
-def _audit(
+def _record(
     session: Session,
     ctx: ActionContext,
     principal: Principal,
+    row: MaintenanceRow,
+    *,
+    at: datetime,
+    kind: str,
+    text: str,
     action: str,
-    maintenance_id: int,
     detail: Mapping[str, Any],
+    data: Mapping[str, Any] | None = None,
 ) -> None:
+    """A staff change to a window: its timeline entry and its audit entry, in `session`."""
+    store.add_timeline(
+        session,
+        row.id,
+        at=at,
+        actor=principal.name,
+        kind=kind,
+        text=text,
+        data=dict(data) if data is not None else None,
+    )
     audit(
         session,
         ctx,
         principal,
         action=action,
         incident_id=None,
-        detail={"maintenance_id": maintenance_id, **detail},
+        detail={"maintenance_id": row.id, **detail},
     )
+    session.flush()
