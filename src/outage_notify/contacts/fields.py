@@ -20,6 +20,7 @@ from outage_notify.contacts.quiet_hours import parse_quiet_hours
 from outage_notify.contacts.zones import zone_for_phone, zone_problem
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import ChannelName, Contact
+from outage_notify.core.yaml_files import SafeLoader
 
 # No locale list to check against (no templates folder at hand): any locale is taken. Loaders
 # that have templates pass their locale folders (`Renderer.locales`), so a locale is whatever
@@ -66,7 +67,7 @@ def read_yaml(path: Path) -> tuple[object, dict[str, list[int]]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise not_utf8(path) from None
-    loader = yaml.SafeLoader(text)
+    loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import gc
 import logging
+from pathlib import Path
 
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory, load_directory
-from outage_notify.messages.rendering import Renderer
+from outage_notify.core.errors import TemplateError
+from outage_notify.messages.catalogs import locales
+from outage_notify.messages.rendering import FALLBACK_LOCALE, Renderer
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,14 @@ def template_locales(settings: Settings, *, renderer: Renderer | None = None) ->
 
     Raises ConfigError when the templates folder cannot be read.
     """
-    return frozenset((renderer or Renderer(settings.templates_dir)).locales)
+    if renderer is not None:
+        return frozenset(renderer.locales)
+    # The locale folders alone, as a Renderer finds them: building one here would read every
+    # template and catalog a second time at each start-up and reload.
+    templates = Path(settings.templates_dir)
+    if not (templates / FALLBACK_LOCALE).is_dir():
+        raise TemplateError(f"{templates / FALLBACK_LOCALE}: fallback locale missing")
+    return frozenset(locales(templates))
 
 
 def load_contacts(settings: Settings, *, renderer: Renderer | None = None) -> Directory:

@@ -30,6 +30,7 @@ from outage_notify.contacts.directory import Directory, contact_files, load_dire
 from outage_notify.contacts.fields import DEFAULT_LOCALES
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import Contact
+from outage_notify.core.yaml_files import safe_load
 
 SNAPSHOT_FILE = "SNAPSHOT.json"
 _RENAME_EXCHANGE = 2
@@ -82,7 +83,7 @@ def count_rows(source: Path) -> int:
                 with file.open("rb") as handle:
                     total += max(sum(1 for _ in handle) - 1, 0)
             else:
-                data = yaml.safe_load(file.read_text(encoding="utf-8"))
+                data = safe_load(file.read_text(encoding="utf-8"))
                 entries = data.get("contacts") if isinstance(data, dict) else None
                 total += len(entries) if isinstance(entries, list) else 0
         except (OSError, UnicodeDecodeError, yaml.YAMLError):

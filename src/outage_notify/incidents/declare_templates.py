@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from outage_notify.core import field_limits as limits
 from outage_notify.core.errors import IncidentTemplateError
 from outage_notify.core.models import CauseCategory, Severity, has_lone_surrogate
+from outage_notify.core.yaml_files import safe_load
 
 # A template's name is its file stem, used in URLs and on the command line.
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -175,7 +176,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if len(raw) > MAX_FILE_BYTES:
         raise IncidentTemplateError(path, "", f"is larger than {MAX_FILE_BYTES} bytes")
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = safe_load(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise IncidentTemplateError(path, "", "is not UTF-8 text") from None
     except RecursionError:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outage_notify.contacts.components import ComponentCatalogue
 from outage_notify.core.errors import ConfigError
+from outage_notify.core.yaml_files import safe_load
 from outage_notify.messages.catalogs import N_, Words
 
 FILE = "public.yaml"
@@ -120,7 +121,7 @@ class PublicWords:
         found: dict[str, LocaleWords] = {}
         for path in sorted(Path(templates_dir).glob(f"*/{FILE}")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data = safe_load(path.read_text(encoding="utf-8")) or {}
                 found[path.parent.name] = LocaleWords.model_validate(data)
             except (OSError, yaml.YAMLError, ValidationError) as error:
                 raise ConfigError(f"{path}: {error}") from error

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from outage_notify.core.errors import ConfigError
+from outage_notify.core.yaml_files import safe_load
 
 CONTENT_FILE = Path("whatsapp") / "content.yaml"
 CONTENT_SID = re.compile(r"^HX[0-9a-fA-F]{32}$")
@@ -108,7 +109,7 @@ def load_content(templates_dir: Path) -> ContentTemplates:
 def parse_content(text: str, path: Path) -> ContentTemplates:
     """Parse content.yaml's text; `ContentError` names the field that is wrong."""
     try:
-        raw = yaml.safe_load(text)
+        raw = safe_load(text)
     except yaml.YAMLError as error:
         raise ContentError(path, "file", f"is not valid YAML ({error})") from error
     if raw is None:
