@@ -36,6 +36,11 @@ def write(folder: Path, name: str, text: str) -> Path:
     return folder
 
 
+def csv_folder(folder: Path, *rows: str) -> Path:
+    """A folder with one CSV file of `rows` under the header with quiet_hours and whatsapp."""
+    return write(folder, "people.csv", CSV_HEADER + "".join(f"{row}\n" for row in rows))
+
+
 def yaml_contact(**fields: str) -> str:
     cells = ", ".join(f"{key}: {value}" for key, value in fields.items())
     return f"audience: management\ncontacts:\n  - {{id: ana, name: Ana, {cells}}}\n"
@@ -62,7 +67,7 @@ def test_a_whatsapp_number_is_where_whatsapp_goes(
     written = f"whatsapp:{number}" if prefixed else number
     folder = tmp_path / f"contacts-{prefixed}-{in_csv}"
     if in_csv:
-        write(folder, "m.csv", CSV_HEADER + f"management,ana,Ana,{PHONE},whatsapp|sms,,{written}\n")
+        csv_folder(folder, f"management,ana,Ana,{PHONE},whatsapp|sms,,{written}")
     else:
         write(
             folder,
@@ -136,12 +141,10 @@ def test_a_whatsapp_number_alone_does_not_make_whatsapp_a_channel(tmp_path: Path
 
 
 def test_csv_rows_take_quiet_hours(tmp_path: Path) -> None:
-    folder = write(
+    folder = csv_folder(
         tmp_path / "contacts",
-        "m.csv",
-        CSV_HEADER
-        + f"management,ana,Ana,{PHONE},sms,22:00-07:00,\n"
-        + "management,bia,Bia,+5511990000002,sms,,\n",
+        f"management,ana,Ana,{PHONE},sms,22:00-07:00,",
+        "management,bia,Bia,+5511990000002,sms,,",
     )
 
     directory = load_directory(folder)
@@ -161,7 +164,7 @@ def test_csv_rows_take_quiet_hours(tmp_path: Path) -> None:
 def test_contacts_check_names_file_row_and_field_of_a_bad_csv_row(
     tmp_path: Path, row: str, field: str, words: str
 ) -> None:
-    folder = write(tmp_path / "contacts", "people.csv", CSV_HEADER + row + "\n")
+    folder = csv_folder(tmp_path / "contacts", row)
 
     [error] = check_contacts(folder).errors
     assert (error.file, error.entry, error.field) == ("people.csv", "row 2", field)
@@ -169,17 +172,15 @@ def test_contacts_check_names_file_row_and_field_of_a_bad_csv_row(
 
 
 def test_two_contacts_may_not_share_a_whatsapp_number(tmp_path: Path) -> None:
-    folder = write(
+    folder = csv_folder(
         tmp_path / "contacts",
-        "m.csv",
-        CSV_HEADER
-        + f"management,ana,Ana,{PHONE},whatsapp,,{WHATSAPP}\n"
-        + f"management,bia,Bia,+5511990000002,whatsapp,,{WHATSAPP}\n",
+        f"management,ana,Ana,{PHONE},whatsapp,,{WHATSAPP}",
+        f"management,bia,Bia,+5511990000002,whatsapp,,{WHATSAPP}",
     )
 
     [error] = check_contacts(folder).errors
     assert (error.entry, error.field) == ("row 3", "whatsapp")
-    assert "also ana's (m.csv row 2)" in error.problem
+    assert "also ana's (people.csv row 2)" in error.problem
 
 
 @pytest.mark.integration  # runs a process

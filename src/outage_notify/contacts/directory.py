@@ -92,18 +92,18 @@ class Directory:
 
     def contact_quiet_hours(self, contact_id: str) -> str:
         """A contact's `quiet_hours` (`22:00-07:00`, in their zone); "" when they have none."""
-        for audience in self.audiences.values():
-            quiet = audience.quiet_hours.get(contact_id)
-            if quiet is not None:
-                return quiet
-        return ""
+        return self._kept(contact_id, lambda audience: audience.quiet_hours)
 
     def contact_whatsapp(self, contact_id: str) -> str:
         """A contact's own `whatsapp` number; "" when WhatsApp uses their phone (or no one)."""
+        return self._kept(contact_id, lambda audience: audience.whatsapp)
+
+    def _kept(self, contact_id: str, kept: Callable[[Audience], dict[str, str]]) -> str:
+        """What an audience keeps for a contact (`Audience.quiet_hours`, ...); "" if nothing."""
         for audience in self.audiences.values():
-            number = audience.whatsapp.get(contact_id)
-            if number is not None:
-                return number
+            value = kept(audience).get(contact_id)
+            if value is not None:
+                return value
         return ""
 
     def broadcast_locale(self, name: str) -> str:

@@ -61,7 +61,7 @@ ADDRESS_FIELDS = {
 WHATSAPP_PREFIX = "whatsapp:"
 EMAIL_NEVER = "email is never a channel, because outage_notify speaks while email is down"
 # Every process keeps every contact of the folder (100,000 and more), so a value many rows share
-# is stored once. build_contact sets every field, so all contacts can share one fields-set; no
+# is stored once. read_contact sets every field, so all contacts can share one fields-set; no
 # code adds to it, as a frozen model refuses assignment and model_copy copies it first.
 _ALL_CONTACT_FIELDS = set(Contact.model_fields)
 # At most 15 orders exist (1 to 3 of the 3 channels), so this never grows beyond that.
@@ -225,60 +225,13 @@ def read_contact(
 
     `region` (e.g. BR) only improves the advice for a number not written in E.164.
     """
-    whatsapp = check_whatsapp(raw.get("whatsapp"), path=path, where=where, region=region)
-    contact = build_contact(
-        raw,
-        audience=audience,
-        path=path,
-        where=where,
-        locales=locales,
-        region=region,
-        whatsapp=whatsapp,
-    )
-    zone = contact_zone(raw, contact, path=path, where=where)
-    quiet = check_quiet_hours(raw.get("quiet_hours"), path=path, where=where)
-    return ContactEntry(
-        contact,
-        zone,
-        sys.intern(quiet) if quiet is not None else None,
-        whatsapp if whatsapp != contact.phone else None,
-    )
-
-
-def build_contact(
-    raw: Mapping[str, object],
-    *,
-    audience: str,
-    path: Path,
-    where: str,
-    locales: frozenset[str],
-    region: str | None = None,
-    whatsapp: str | None = None,
-) -> Contact:
-    """The Contact of one entry or row (`read_contact` also reads what its audience keeps).
-
-    `whatsapp` is the entry's already checked `whatsapp` number: with it, listing the
-    whatsapp channel needs no `phone`.
-    """
     check_keys(raw, CONTACT_KEYS, path=path, where=where)
     contact_id = check_name(raw.get("id"), path=path, where=where, field="id")
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ContactsError(path, where, "name", "'name' is required.")
-    phone = _phone(raw.get("phone"), path=path, where=where, region=region)
-    slack = _optional(raw.get("slack"))
-    if slack is not None and not SLACK_USER_RE.fullmatch(slack):
-        problem = (
-            f"'{slack}' is not a Slack user id (U or W then upper-case letters and digits); "
-            "copy the member id from the profile, not the display name."
-        )
-        raise ContactsError(path, where, "slack", problem)
-    fallback = _optional(raw.get("fallback"))
-    if fallback is not None:
-        check_fallback_url(fallback, path=path, where=where, field="fallback")
-    email = _optional(raw.get("email"))
-    if email is not None and not EMAIL_RE.fullmatch(email):
-        raise ContactsError(path, where, "email", f"'{email}' is not an email address.")
+    phone, slack, fallback, email = _addresses(raw, path=path, where=where, region=region)
+    whatsapp = check_whatsapp(raw.get("whatsapp"), path=path, where=where, region=region)
     locale = _optional(raw.get("locale")) or "en"
     if locales and locale not in locales:
         raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
@@ -293,12 +246,41 @@ def build_contact(
     tags = _shared_tags(tuple(_tags(raw.get("tags"), path=path, where=where).items()))
     # Every value is checked above; pydantic's validation would copy the shared tuple and tags
     # mapping again and build a fields-set for each contact.
-    return Contact.model_construct(
+    contact = Contact.model_construct(
         _ALL_CONTACT_FIELDS,
         id=contact_id, name=name.strip(), audience=sys.intern(audience), phone=phone,
         slack=slack, fallback=fallback, email=email, locale=sys.intern(locale),
         channels=channels, tags=tags,
     )  # fmt: skip
+    quiet = check_quiet_hours(raw.get("quiet_hours"), path=path, where=where)
+    return ContactEntry(
+        contact,
+        contact_zone(raw, contact, path=path, where=where),
+        sys.intern(quiet) if quiet is not None else None,
+        # Kept only when it differs: the phone already serves WhatsApp.
+        whatsapp if whatsapp != phone else None,
+    )
+
+
+def _addresses(
+    raw: Mapping[str, object], *, path: Path, where: str, region: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """A contact's phone, Slack id, fallback URL and email, each checked."""
+    phone = _phone(raw.get("phone"), path=path, where=where, region=region)
+    slack = _optional(raw.get("slack"))
+    if slack is not None and not SLACK_USER_RE.fullmatch(slack):
+        problem = (
+            f"'{slack}' is not a Slack user id (U or W then upper-case letters and digits); "
+            "copy the member id from the profile, not the display name."
+        )
+        raise ContactsError(path, where, "slack", problem)
+    fallback = _optional(raw.get("fallback"))
+    if fallback is not None:
+        check_fallback_url(fallback, path=path, where=where, field="fallback")
+    email = _optional(raw.get("email"))
+    if email is not None and not EMAIL_RE.fullmatch(email):
+        raise ContactsError(path, where, "email", f"'{email}' is not an email address.")
+    return phone, slack, fallback, email
 
 
 def contact_zone(
