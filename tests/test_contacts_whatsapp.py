@@ -19,7 +19,8 @@ from outage_notify.contacts.check import check_contacts
 from outage_notify.contacts.directory import load_directory
 from outage_notify.contacts.routing import recipients
 from outage_notify.core.errors import ContactsError
-from outage_notify.core.models import ChannelName, Route
+from outage_notify.core.models import ChannelName, RenderedMessage, Route, UpdateKind
+from outage_notify.messages import planning
 from tests.strategies import examples, hostile_text
 from tests.test_cli import run
 
@@ -233,3 +234,31 @@ def test_contacts_check_accepts_a_whatsapp_only_contact(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout
+
+
+def rendered(
+    audience: str, kind: UpdateKind, channel: ChannelName, locale: str, zone: str = ""
+) -> RenderedMessage:
+    return RenderedMessage(audience=audience, channel=channel, locale=locale, body=str(kind))
+
+
+def test_the_lead_is_told_on_their_own_whatsapp_number_too(tmp_path: Path) -> None:
+    folder = write(
+        tmp_path / "contacts",
+        "m.yaml",
+        yaml_contact(phone=f'"{PHONE}"', whatsapp=f'"{WHATSAPP}"', channels="[whatsapp, sms]"),
+    )
+    directory = load_directory(folder)
+    lead = planning.find_contact(directory, "ana")
+    assert lead is not None
+
+    [reminder] = planning.iter_deliveries(
+        [planning.AudiencePlan(planning.STAFF, UpdateKind.REMINDER, planning.WHOLE)],
+        directory=directory,
+        renderings=planning.Renderings(rendered),
+        staff=[lead],
+    )
+    assert reminder.recipient.routes == (
+        Route(ChannelName.WHATSAPP, WHATSAPP),
+        Route(ChannelName.SMS, PHONE),
+    )
