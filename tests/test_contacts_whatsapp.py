@@ -14,13 +14,19 @@ import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
+from outage_notify.config.settings import SlackSettings, TwilioSettings
 from outage_notify.contacts.check import check_contacts
 from outage_notify.contacts.directory import load_directory
+from outage_notify.contacts.online import lookups_needed
 from outage_notify.contacts.routing import recipients
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import ChannelName, RenderedMessage, Route, UpdateKind
+from outage_notify.integrations.fake_server import FakeProviders
+from outage_notify.integrations.lookups import check_online
 from outage_notify.messages import planning
+from tests.fixtures.providers import ACCOUNT_SID
 from tests.strategies import examples, hostile_text
 from tests.test_cli import run
 
@@ -262,3 +268,32 @@ def test_the_lead_is_told_on_their_own_whatsapp_number_too(tmp_path: Path) -> No
         Route(ChannelName.WHATSAPP, WHATSAPP),
         Route(ChannelName.SMS, PHONE),
     )
+
+
+def test_the_online_check_asks_twilio_lookup_about_the_whatsapp_number_too(
+    tmp_path: Path, providers: FakeProviders
+) -> None:
+    folder = write(
+        tmp_path / "contacts",
+        "management.yaml",
+        yaml_contact(phone=f'"{PHONE}"', whatsapp=f'"{WHATSAPP}"', channels="[whatsapp, sms]"),
+    )
+    directory = load_directory(folder)
+    providers.add_fault("sms", to=WHATSAPP, twilio_code=20404, method="lookups.fetch")
+    calls: list[None] = []
+
+    result = check_online(
+        directory,
+        slack=SlackSettings(),
+        twilio=TwilioSettings(
+            account_sid=ACCOUNT_SID,
+            auth_token=SecretStr("test-auth-token"),
+            base_url=providers.twilio_base_url,
+        ),
+        advance=lambda: calls.append(None),
+    )
+
+    [finding] = result.findings
+    assert (finding.level, finding.file, finding.field) == ("error", "management.yaml", "whatsapp")
+    assert "contacts[0] (id=ana" in finding.entry and "404" in finding.problem
+    assert len(calls) == lookups_needed(directory, slack=False, twilio=True) == 2
