@@ -8,6 +8,11 @@ another time zone than the organisation. One file per message:
 
     tests/golden/<step>/<audience>.<channel>.<locale>.txt
     tests/golden/<step>/reader-<contact id>.<channel>.<locale>.txt
+    tests/golden/<step>/<audience>.voice.<locale>.txt
+
+The last is the voice-escalation call (`messages.call_script`) a person of an audience asked to
+acknowledge that step hears if they have not acknowledged once their channels ran out: the
+catalogs' words around the SMS body the call reads out.
 
     python -m tests.golden_messages           # compare; print a unified diff; exit 1 on any
     python -m tests.golden_messages --accept  # write the files and docs/messages.md again
@@ -32,6 +37,7 @@ from outage_notify.core.models import STAFF_KINDS, Broadcast, ChannelName, Conta
 from outage_notify.incidents.update_messages import renderer_for
 from outage_notify.integrations.slack.channel import build_blocks
 from outage_notify.messages.budget import Budgets, for_directory
+from outage_notify.messages.call_script import call_script, call_words, script_text
 from outage_notify.messages.planning import (
     STAFF,
     WHOLE,
@@ -240,7 +246,47 @@ def _block_lines(block: dict[str, Any]) -> str:
 
 
 def expected_files() -> dict[Path, str]:
-    return {golden.path: file_text(golden) for golden in goldens()}
+    return {golden.path: file_text(golden) for golden in goldens()} | voice_files()
+
+
+def voice_files() -> dict[Path, str]:
+    """The call script per step, audience asked to acknowledge it, and locale: what the
+    person hears if they have not acknowledged once every channel of theirs was tried."""
+    played = scenario()
+    settings, routing = played.settings, played.directory.routing
+    files: dict[Path, str] = {}
+    for golden in goldens():
+        message, step = golden.message, golden.step
+        if (
+            golden.reader is not None
+            or message.channel is not ChannelName.SMS
+            or golden.audience not in played.directory.audiences
+            or not asks_acknowledgement(routing, golden.audience, step.kind)
+        ):
+            continue
+        words = call_words(
+            settings.templates_dir, message.locale, organisation=settings.organisation_name
+        )
+        voice, language = settings.voice.voice_for(message.locale)
+        catalog = f"{message.locale}/LC_MESSAGES/messages.po"
+        lines = [
+            f"step: {step.name} - {step.story}",
+            f"kind: {step.kind}",
+            f"audience: {golden.audience}",
+            "channel: voice",
+            f"locale: {message.locale}",
+            f"template: {catalog} around the sms body ({golden.template})",
+            f"said: by <Say voice={voice} language={language}>, only to a person who has not "
+            "acknowledged once every channel of theirs was tried",
+            "",
+            "--- title",
+            "",
+            "--- body",
+            script_text(call_script(words, message.body)),
+        ]
+        path = golden.path.with_name(f"{golden.audience}.voice.{message.locale}.txt")
+        files[path] = "\n".join(lines) + "\n"
+    return files
 
 
 def docs_text(files: dict[Path, str]) -> str:

@@ -174,7 +174,7 @@ YAML_CASES = [
         contact_yaml(slack="U0ANA0001", channels="[whatsapp, slack]"),
         ANA_AT,
         "channels",
-        "'whatsapp' is listed but the contact has no 'phone' address",
+        "'whatsapp' is listed but the contact has no 'phone' or 'whatsapp' address",
     ),
     (contact_yaml(phone=PHONE, channels="[sms, slack]"), ANA_AT, "channels", "no 'slack' address"),
     (contact_yaml(slack="U0ANA0001", channels="sms"), ANA_AT, "channels", "must be a list"),

@@ -7,7 +7,7 @@ On a difference the test prints a unified diff; when the change is wanted, `scri
 from __future__ import annotations
 
 from outage_notify.core.models import STAFF_KINDS, UpdateKind
-from outage_notify.messages.planning import STAFF
+from outage_notify.messages.planning import STAFF, asks_acknowledgement
 from tests.golden_messages import (
     DOCS,
     GOLDEN,
@@ -19,6 +19,7 @@ from tests.golden_messages import (
     goldens,
     readers,
     scenario,
+    voice_files,
 )
 from tests.golden_scenario import ROOT
 
@@ -66,6 +67,26 @@ def test_every_kind_audience_channel_and_locale_has_a_golden_file() -> None:
     # The shipped audiences and locales are all there, not only what the templates name.
     assert set(played.directory.audiences) <= set(audiences(played))
     assert {"en", "pt-BR"} <= set(played.renderer.locales)
+
+
+def test_every_step_an_audience_must_acknowledge_has_its_call_script_per_locale() -> None:
+    played = scenario()
+    wanted = {
+        (step.name, audience, locale)
+        for step in played.steps
+        for audience in played.directory.audiences
+        if asks_acknowledgement(played.directory.routing, audience, step.kind)
+        for locale in played.renderer.locales
+    }
+    files = voice_files()
+    assert {(p.parent.name, *p.name.removesuffix(".txt").split(".voice.")) for p in files} == {
+        (name, audience, locale) for name, audience, locale in wanted
+    }
+    assert wanted, "the shipped routing asks management to acknowledge the opening"
+    spoken = files[GOLDEN / "01-opened" / "management.voice.pt-BR.txt"]
+    # The catalog's words around the SMS body the call reads out, in the reader's language.
+    for words in ("Aviso de indisponibilidade de Example Corp.", "Pressione 1", "[1 pressed]"):
+        assert words in spoken
 
 
 def test_readers_in_other_zones_come_from_the_shipped_contacts() -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from outage_notify.actions.preview_whatsapp import with_whatsapp_templates
 from outage_notify.actions.staff import ActionContext
 from outage_notify.actions.staff_decisions import declare_decision, update_decision
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
@@ -133,6 +134,7 @@ def _preview(
         )  # fmt: skip
     incident = draft_incident(decision.incident, before=before, actor=actor)
     update = draft_update(incident, decision.update, now=now)
-    return preview_update(
+    preview = preview_update(
         ctx.settings, snapshot.directory, snapshot.renderer, snapshot.budgets, incident, update
     )
+    return with_whatsapp_templates(preview, ctx.settings)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from outage_notify.incidents.update_preview import UpdatePreview
+from outage_notify.incidents.update_preview import CallPreview, UpdatePreview
 
 
 class SmsOut(BaseModel):
@@ -21,6 +21,26 @@ class CutOut(BaseModel):
     of: int
 
 
+class WhatsAppTemplateOut(BaseModel):
+    content_sid: str = Field(
+        description='The ContentSid sent outside the 24-hour window; "" when none is configured.'
+    )
+    variables: dict[str, str] = Field(description="ContentVariables: each placeholder's value.")
+    text: str = Field(description="The approved template body with the variables filled in.")
+
+
+class CallPartOut(BaseModel):
+    when: str = Field(description='"answered", "1 pressed", … (what leads to these words).')
+    says: list[str]
+
+
+class CallOut(BaseModel):
+    condition: str = Field(description='"if not acknowledged": only then is anyone called.')
+    voice: str
+    language: str
+    script: list[CallPartOut]
+
+
 class PreviewMessageOut(BaseModel):
     audience: str
     kind: str = Field(description="opened for an audience told for the first time.")
@@ -35,6 +55,14 @@ class PreviewMessageOut(BaseModel):
     sms: SmsOut | None = None
     truncated: CutOut | None = Field(
         default=None, description="The staff text is shortened to fit this body."
+    )
+    whatsapp: WhatsAppTemplateOut | None = Field(
+        default=None, description="WhatsApp: what is sent instead outside the 24-hour window."
+    )
+    call: CallOut | None = Field(
+        default=None,
+        description="The voice-escalation call reading this body out, for readers who must "
+        "acknowledge (when voice is enabled).",
     )
 
 
@@ -68,7 +96,14 @@ def preview_out(preview: UpdatePreview) -> PreviewOut:
                 fallback_recipients=m.fallback_recipients,
                 sms=SmsOut(**vars(m.sms)) if m.sms is not None else None,
                 truncated=CutOut(**vars(m.truncated)) if m.truncated is not None else None,
+                whatsapp=WhatsAppTemplateOut(**vars(m.whatsapp)) if m.whatsapp else None,
+                call=_call(m.call) if m.call is not None else None,
             )
             for m in preview.messages
         ],
     )
+
+
+def _call(call: CallPreview) -> CallOut:
+    parts = [CallPartOut(when=part.when, says=list(part.says)) for part in call.script]
+    return CallOut(condition=call.condition, voice=call.voice, language=call.language, script=parts)

@@ -22,12 +22,8 @@ from outage_notify.api.twilio_callbacks import Form, signed_form
 from outage_notify.config.settings import Settings
 from outage_notify.incidents.voice_escalation import call_outcome
 from outage_notify.integrations.twilio.inbound import TWIML
-from outage_notify.integrations.twilio.twiml import (
-    CONFIRM_DIGIT,
-    Speech,
-    gather_answer_twiml,
-    words_for,
-)
+from outage_notify.integrations.twilio.twiml import CONFIRM_DIGIT, Speech, gather_answer_twiml
+from outage_notify.messages.call_script import call_words
 from outage_notify.store import acknowledgements, voice_calls
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow, VoiceCallRow
@@ -69,7 +65,8 @@ def voice_gather(
             voice_calls.acknowledged(session, call.id, now=now)
     log.info("voice call %s: key %r pressed", call_id, digits[:1])
     voice, language = settings.voice.voice_for(locale)
-    speech = Speech(voice=voice, language=language, words=words_for(locale))
+    words = call_words(settings.templates_dir, locale, organisation=settings.organisation_name)
+    speech = Speech(voice=voice, language=language, words=words)
     action = f"{settings.public_base_url.rstrip('/')}{request.url.path}?call={call_id}"
     body = gather_answer_twiml(confirmed=confirmed, speech=speech, action_url=action)
     return Response(body, media_type=TWIML)

@@ -75,7 +75,7 @@ def dry_channels(
     for audience in audiences:
         for contact in audience.contacts:
             for channel in contact.channels:
-                if channel in contacts and contact.address(channel):
+                if channel in contacts and audience.address(contact, channel):
                     contacts[channel][contact.id] = None
         if ChannelName.SLACK in broadcasts:
             broadcasts[ChannelName.SLACK] += len(audience.broadcast.slack_channels)

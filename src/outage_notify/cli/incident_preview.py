@@ -49,6 +49,7 @@ def print_preview(preview: dict[str, Any], *, to_stderr: bool = False) -> None:
             console.print(f"  | {message['title']}", markup=False, highlight=False)
         for line in message["body"].splitlines():
             console.print(f"  | {line}", markup=False, highlight=False)
+        _print_extras(console, message)
         console.print()
     table = Table(show_header=False, box=None)
     table.add_row("audiences", ", ".join(preview["audiences"]) or "none")
@@ -57,6 +58,29 @@ def print_preview(preview: dict[str, Any], *, to_stderr: bool = False) -> None:
     console.print(table)
     for warning in preview["warnings"]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def _print_extras(console: Console, message: dict[str, Any]) -> None:
+    """A WhatsApp body's Content Template, and the voice call reading a body out."""
+    template = message.get("whatsapp")
+    if template:
+        sid = template["content_sid"] or "none configured: not sent"
+        console.print(f"  outside the 24-hour window, as template {sid}:", highlight=False)
+        for key, value in template["variables"].items():
+            console.print(f"    {{{{{key}}}}} = {value}", markup=False, highlight=False)
+        for line in template["text"].splitlines():
+            console.print(f"  | {line}", markup=False, highlight=False)
+    call = message.get("call")
+    if call:
+        console.print(
+            f"  [bold]voice call, {call['condition']}[/] ({call['voice']}, {call['language']}):",
+            highlight=False,
+        )
+        for part in call["script"]:
+            console.print(f"    [{part['when']}]", markup=False, highlight=False)
+            for said in part["says"]:
+                for line in said.splitlines():
+                    console.print(f"    | {line}", markup=False, highlight=False)
 
 
 def confirm_or_stop(yes: bool) -> None:

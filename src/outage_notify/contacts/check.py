@@ -1,12 +1,13 @@
 """`contacts check`: everything the loader validates, every problem at once, and deeper rules.
 
 On top of `load_directory` (read here in collecting mode, so one run names every bad entry):
-phone numbers must be valid for `phonenumbers` (E.164; national forms are read in the default
-region to say what to write), fallback URLs must be accepted by Apprise itself, and no phone
-number or Slack id may belong to two contacts. Warnings: a stakeholder with a single channel
-(nothing to fall back to), an audience never selected by routing, and a routing rule that
-reaches nobody. An acknowledgement rule for an audience no file defines is an error (it would
-silently chase nobody), as is one for a `deliver: all` audience (the loader refuses it).
+phone and whatsapp numbers must be valid for `phonenumbers` (E.164; national forms are read in
+the default region to say what to write), fallback URLs must be accepted by Apprise itself, and
+no phone number, WhatsApp number or Slack id may belong to two contacts. Warnings: a
+stakeholder with a single channel (nothing to fall back to), an audience never selected by
+routing, and a routing rule that reaches nobody. An acknowledgement rule for an audience no
+file defines is an error (it would silently chase nobody), as is one for a `deliver: all`
+audience (the loader refuses it).
 Pure: reads files, never the network (`contacts_online` does that).
 """
 
@@ -130,6 +131,13 @@ def _contact_findings(
                 yield Finding("error", file, entry, "phone", problem)
             else:
                 owners[("phone", _e164(contact.phone, region))].append(contact)
+        whatsapp = directory.contact_whatsapp(contact.id)
+        if whatsapp:
+            problem = phone_problem(whatsapp, region=region)
+            if problem is not None:
+                yield Finding("error", file, entry, "whatsapp", problem)
+            else:
+                owners[("whatsapp", _e164(whatsapp, region))].append(contact)
         if contact.slack:
             owners[("slack", contact.slack)].append(contact)
         if contact.fallback and not accepts_url(contact.fallback):

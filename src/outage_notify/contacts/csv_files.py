@@ -1,7 +1,8 @@
 """CSV contact files, for lists too long to keep in YAML; read row by row.
 
 Header: `audience,id,name,phone,slack,fallback,locale,channels,tags` (only the first three are
-required; `email` and `timezone` (an IANA zone) may be added). Channels are separated by `|`,
+required; `email`, `timezone` (an IANA zone), `quiet_hours` (`22:00-07:00`) and `whatsapp` (an
+E.164 number for WhatsApp, when not the phone) may be added). Channels are separated by `|`,
 tags written `site=rio;department=finance`, and an empty cell means not set. Rows are counted
 as a spreadsheet shows them: the header is row 1.
 """
@@ -13,18 +14,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from outage_notify.contacts.fields import (
-    build_contact,
+    ContactEntry,
     check_name,
-    contact_zone,
     not_utf8,
+    read_contact,
     unknown_key,
 )
 from outage_notify.core.errors import ContactsError
-from outage_notify.core.models import Contact
 
 CSV_COLUMNS = (
     "audience", "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags",
-    "timezone",
+    "timezone", "quiet_hours", "whatsapp",
 )  # fmt: skip
 CSV_REQUIRED = ("audience", "id", "name")
 
@@ -35,9 +35,8 @@ def read_csv_contacts(
     locales: frozenset[str],
     region: str | None = None,
     problems: list[ContactsError] | None = None,
-) -> Iterator[tuple[Contact, str, str | None]]:
-    """Each valid row as a contact, with where it was found (`row 17`) and its time zone
-    (`contacts_format.contact_zone`).
+) -> Iterator[tuple[ContactEntry, str]]:
+    """Each valid row as a contact entry, with where it was found (`row 17`).
 
     A bad row raises, unless `problems` is given: then it is added there and skipped.
     """
@@ -52,7 +51,7 @@ def read_csv_contacts(
                     continue
                 where = f"row {number}"
                 try:
-                    contact, zone = _row_contact(
+                    entry = _row_contact(
                         columns, row, path=path, where=where, locales=locales, region=region
                     )
                 except ContactsError as problem:
@@ -60,7 +59,7 @@ def read_csv_contacts(
                         raise
                     problems.append(problem)
                     continue
-                yield contact, where, zone
+                yield entry, where
     except UnicodeDecodeError:
         # Decoded as it streams: the error can come at any row, after rows were yielded.
         raise not_utf8(path) from None
@@ -74,8 +73,8 @@ def _row_contact(
     where: str,
     locales: frozenset[str],
     region: str | None,
-) -> tuple[Contact, str | None]:
-    """One data row as a contact, and its time zone."""
+) -> ContactEntry:
+    """One data row as a contact entry."""
     if len(row) != len(columns):
         problem = f"the row has {len(row)} cells but the header has {len(columns)}."
         raise ContactsError(path, where, "(row)", problem)
@@ -86,10 +85,9 @@ def _row_contact(
         raw["channels"] = [c.strip() for c in cells["channels"].split("|") if c.strip()]
     if "tags" in raw:
         raw["tags"] = _tags(cells["tags"], path=path, where=where)
-    contact = build_contact(
+    return read_contact(
         raw, audience=audience, path=path, where=where, locales=locales, region=region
     )
-    return contact, contact_zone(raw, contact, path=path, where=where)
 
 
 def _check_header(columns: list[str], *, path: Path) -> None:

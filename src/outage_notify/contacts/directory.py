@@ -4,7 +4,8 @@ A folder holds `*.yaml`, `*.yml` and `*.csv` contact files, an optional `routing
 optional `components.yaml` (the components catalogue, `outage_notify.contacts.components`).
 A YAML file is one audience (`audience`, `deliver`, `timezone`, `broadcast`, `contacts`); a CSV
 file has
-the header `audience,id,name,phone,slack,fallback,locale,channels,tags` (channels as
+the header `audience,id,name,phone,slack,fallback,locale,channels,tags` (and optionally
+`email`, `timezone`, `quiet_hours`, `whatsapp`; channels as
 `sms|slack`, tags as `site=rio;department=finance`, an empty cell means not set) and may hold
 several audiences. Files for the same audience merge. Entries are named `contacts[3]`
 (counting from 0, as in the YAML list) and rows `row 17` (the header is row 1).
@@ -12,7 +13,6 @@ several audiences. Files for the same audience merge. Entries are named `contact
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,15 +27,14 @@ from outage_notify.contacts.components import (
 from outage_notify.contacts.csv_files import read_csv_contacts
 from outage_notify.contacts.fields import (
     DEFAULT_LOCALES,
-    build_contact,
+    ContactEntry,
     check_fallback_url,
     check_keys,
     check_name,
-    check_quiet_hours,
     check_slack_channel,
     check_timezone,
-    contact_zone,
     entry_where,
+    read_contact,
     read_yaml,
     unknown_locale,
 )
@@ -93,10 +92,18 @@ class Directory:
 
     def contact_quiet_hours(self, contact_id: str) -> str:
         """A contact's `quiet_hours` (`22:00-07:00`, in their zone); "" when they have none."""
+        return self._kept(contact_id, lambda audience: audience.quiet_hours)
+
+    def contact_whatsapp(self, contact_id: str) -> str:
+        """A contact's own `whatsapp` number; "" when WhatsApp uses their phone (or no one)."""
+        return self._kept(contact_id, lambda audience: audience.whatsapp)
+
+    def _kept(self, contact_id: str, kept: Callable[[Audience], dict[str, str]]) -> str:
+        """What an audience keeps for a contact (`Audience.quiet_hours`, ...); "" if nothing."""
         for audience in self.audiences.values():
-            quiet = audience.quiet_hours.get(contact_id)
-            if quiet is not None:
-                return quiet
+            value = kept(audience).get(contact_id)
+            if value is not None:
+                return value
         return ""
 
     def broadcast_locale(self, name: str) -> str:
@@ -127,6 +134,7 @@ class _AudienceParts:
     contacts: list[Contact] = field(default_factory=list)
     zones: dict[str, str] = field(default_factory=dict)
     quiet_hours: dict[str, str] = field(default_factory=dict)
+    whatsapp: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -142,8 +150,10 @@ class _Loader:
     # Also how a repeated id is found: a second map of every id would only grow the heap.
     origins: dict[str, tuple[str, str]] = field(default_factory=dict)
 
-    def add(self, contact: Contact, *, path: Path, where: str, zone: str | None = None) -> None:
-        """Keep one contact (and its time zone), refusing an id some other entry uses."""
+    def add(self, entry: ContactEntry, *, path: Path, where: str) -> None:
+        """Keep one contact (and what its audience keeps for it), refusing an id some other
+        entry uses."""
+        contact = entry.contact
         first = self.origins.get(contact.id)
         if first is not None:
             problem = f"id '{contact.id}' is already used by {' '.join(first)}; ids are unique."
@@ -151,8 +161,12 @@ class _Loader:
         self.origins[contact.id] = (path.name, where)
         part = self.part(contact.audience, path)
         part.contacts.append(contact)
-        if zone is not None:
-            part.zones[contact.id] = zone
+        if entry.zone is not None:
+            part.zones[contact.id] = entry.zone
+        if entry.quiet_hours is not None:
+            part.quiet_hours[contact.id] = entry.quiet_hours
+        if entry.whatsapp is not None:
+            part.whatsapp[contact.id] = entry.whatsapp
         if self.on_contact is not None:
             self.on_contact(contact)
 
@@ -236,9 +250,9 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
                 rows = read_csv_contacts(
                     file, locales=loader.locales, region=loader.region, problems=problems
                 )
-                for contact, where, zone in rows:
+                for entry, where in rows:
                     with loader.entry():
-                        loader.add(contact, path=file, where=where, zone=zone)
+                        loader.add(entry, path=file, where=where)
             else:
                 _load_yaml(file, loader)
     routing_path = routing_file(path)
@@ -257,6 +271,7 @@ def _read_directory(path: Path, loader: _Loader) -> Directory:
             timezone=part.timezone[0] if part.timezone else None,
             zones=part.zones,
             quiet_hours=part.quiet_hours,
+            whatsapp=part.whatsapp,
         )
         for name, part in loader.parts.items()
     }
@@ -331,7 +346,7 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
         with loader.entry():
             if not isinstance(entry, dict):
                 raise ContactsError(path, where, "id", "each contact must be a mapping of fields.")
-            contact = build_contact(
+            read = read_contact(
                 entry,
                 audience=audience,
                 path=path,
@@ -339,11 +354,7 @@ def _load_yaml(path: Path, loader: _Loader) -> None:
                 locales=loader.locales,
                 region=loader.region,
             )
-            zone = contact_zone(entry, contact, path=path, where=where)
-            loader.add(contact, path=path, where=where, zone=zone)
-            quiet = check_quiet_hours(entry.get("quiet_hours"), path=path, where=where)
-            if quiet is not None:
-                loader.part(audience, path).quiet_hours[contact.id] = sys.intern(quiet)
+            loader.add(read, path=path, where=where)
 
 
 def _load_broadcast(

@@ -10,6 +10,7 @@ import difflib
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from outage_notify.core.yaml_files import SafeLoader
 DEFAULT_LOCALES: frozenset[str] = frozenset()
 CONTACT_KEYS = (
     "id", "name", "phone", "slack", "fallback", "email", "locale", "channels", "tags", "timezone",
-    "quiet_hours",
+    "quiet_hours", "whatsapp",
 )  # fmt: skip
 NEWLINE = b"\n"
 # Only for the catch-up summary once mail works again; never a channel.
@@ -49,12 +50,19 @@ EMAIL_SCHEMES = frozenset({
 # fmt: on
 # Built once: `channels` is read for every row of a 100,000-row CSV.
 CHANNELS_BY_NAME = {channel.value: channel for channel in ChannelName}
-# Channels whose address is the contact's phone: a contact listing one needs a `phone`.
 USE_CHANNELS = "use sms, whatsapp, slack or fallback."
-PHONE_CHANNELS = frozenset({ChannelName.SMS, ChannelName.WHATSAPP})
+# The field(s) a channel's address comes from, as an error about a missing one names them.
+ADDRESS_FIELDS = {
+    ChannelName.SMS: "'phone'",
+    ChannelName.SLACK: "'slack'",
+    ChannelName.FALLBACK: "'fallback'",
+    ChannelName.WHATSAPP: "'phone' or 'whatsapp'",
+}
+# Twilio writes a WhatsApp address `whatsapp:+E164`; the field takes the number with or without it.
+WHATSAPP_PREFIX = "whatsapp:"
 EMAIL_NEVER = "email is never a channel, because outage_notify speaks while email is down"
 # Every process keeps every contact of the folder (100,000 and more), so a value many rows share
-# is stored once. build_contact sets every field, so all contacts can share one fields-set; no
+# is stored once. read_contact sets every field, so all contacts can share one fields-set; no
 # code adds to it, as a frozen model refuses assignment and model_copy copies it first.
 _ALL_CONTACT_FIELDS = set(Contact.model_fields)
 # At most 15 orders exist (1 to 3 of the 3 channels), so this never grows beyond that.
@@ -191,7 +199,21 @@ def check_slack_channel(value: object, *, path: Path, where: str, field: str) ->
     return text
 
 
-def build_contact(
+@dataclass(frozen=True)
+class ContactEntry:
+    """One validated contact entry or row: the contact, and what its audience keeps for it.
+
+    Zone, quiet hours and WhatsApp number live in the audience's maps (`Audience.zones` ...)
+    rather than on Contact: an eleventh field would double every contact's `__dict__`.
+    """
+
+    contact: Contact
+    zone: str | None = None
+    quiet_hours: str | None = None
+    whatsapp: str | None = None
+
+
+def read_contact(
     raw: Mapping[str, object],
     *,
     audience: str,
@@ -199,8 +221,8 @@ def build_contact(
     where: str,
     locales: frozenset[str],
     region: str | None = None,
-) -> Contact:
-    """Validate one contact entry or row (already split into lists and dicts) into a Contact.
+) -> ContactEntry:
+    """Validate one contact entry or row (already split into lists and dicts).
 
     `region` (e.g. BR) only improves the advice for a number not written in E.164.
     """
@@ -209,6 +231,42 @@ def build_contact(
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ContactsError(path, where, "name", "'name' is required.")
+    phone, slack, fallback, email = _addresses(raw, path=path, where=where, region=region)
+    whatsapp = check_whatsapp(raw.get("whatsapp"), path=path, where=where, region=region)
+    locale = _optional(raw.get("locale")) or "en"
+    if locales and locale not in locales:
+        raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
+    addresses = {
+        ChannelName.SMS: phone,
+        ChannelName.SLACK: slack,
+        ChannelName.FALLBACK: fallback,
+        ChannelName.WHATSAPP: whatsapp or phone,
+    }
+    channels = _channels(raw.get("channels"), addresses, path=path, where=where)
+    channels = _CHANNEL_ORDERS.setdefault(channels, channels)
+    tags = _shared_tags(tuple(_tags(raw.get("tags"), path=path, where=where).items()))
+    # Every value is checked above; pydantic's validation would copy the shared tuple and tags
+    # mapping again and build a fields-set for each contact.
+    contact = Contact.model_construct(
+        _ALL_CONTACT_FIELDS,
+        id=contact_id, name=name.strip(), audience=sys.intern(audience), phone=phone,
+        slack=slack, fallback=fallback, email=email, locale=sys.intern(locale),
+        channels=channels, tags=tags,
+    )  # fmt: skip
+    quiet = check_quiet_hours(raw.get("quiet_hours"), path=path, where=where)
+    return ContactEntry(
+        contact,
+        contact_zone(raw, contact, path=path, where=where),
+        sys.intern(quiet) if quiet is not None else None,
+        # Kept only when it differs: the phone already serves WhatsApp.
+        whatsapp if whatsapp != phone else None,
+    )
+
+
+def _addresses(
+    raw: Mapping[str, object], *, path: Path, where: str, region: str | None
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """A contact's phone, Slack id, fallback URL and email, each checked."""
     phone = _phone(raw.get("phone"), path=path, where=where, region=region)
     slack = _optional(raw.get("slack"))
     if slack is not None and not SLACK_USER_RE.fullmatch(slack):
@@ -223,26 +281,7 @@ def build_contact(
     email = _optional(raw.get("email"))
     if email is not None and not EMAIL_RE.fullmatch(email):
         raise ContactsError(path, where, "email", f"'{email}' is not an email address.")
-    locale = _optional(raw.get("locale")) or "en"
-    if locales and locale not in locales:
-        raise ContactsError(path, where, "locale", unknown_locale(locale, locales))
-    addresses = {
-        ChannelName.SMS: phone,
-        ChannelName.SLACK: slack,
-        ChannelName.FALLBACK: fallback,
-        ChannelName.WHATSAPP: phone,
-    }
-    channels = _channels(raw.get("channels"), addresses, path=path, where=where)
-    channels = _CHANNEL_ORDERS.setdefault(channels, channels)
-    tags = _shared_tags(tuple(_tags(raw.get("tags"), path=path, where=where).items()))
-    # Every value is checked above; pydantic's validation would copy the shared tuple and tags
-    # mapping again and build a fields-set for each contact.
-    return Contact.model_construct(
-        _ALL_CONTACT_FIELDS,
-        id=contact_id, name=name.strip(), audience=sys.intern(audience), phone=phone,
-        slack=slack, fallback=fallback, email=email, locale=sys.intern(locale),
-        channels=channels, tags=tags,
-    )  # fmt: skip
+    return phone, slack, fallback, email
 
 
 def contact_zone(
@@ -281,12 +320,24 @@ def _optional(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
 
 
-def _phone(value: object, *, path: Path, where: str, region: str | None) -> str | None:
+def check_whatsapp(value: object, *, path: Path, where: str, region: str | None) -> str | None:
+    """A contact's `whatsapp` number in E.164 form (`whatsapp:+5511...` taken too), or None."""
+    if isinstance(value, str) and value.strip().lower().startswith(WHATSAPP_PREFIX):
+        value = value.strip()[len(WHATSAPP_PREFIX) :].strip()
+        if not value:
+            problem = "'whatsapp:' holds no number; write the number, e.g. +5511990000001."
+            raise ContactsError(path, where, "whatsapp", problem)
+    return _phone(value, path=path, where=where, region=region, field="whatsapp")
+
+
+def _phone(
+    value: object, *, path: Path, where: str, region: str | None, field: str = "phone"
+) -> str | None:
     """A phone number in E.164 form, or None."""
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML reads an unquoted +5511... as an integer and silently drops the '+'.
         raise ContactsError(
-            path, where, "phone", f'{value} was read as a number; quote it, e.g. "+{value}".'
+            path, where, field, f'{value} was read as a number; quote it, e.g. "+{value}".'
         )
     text = _optional(value)
     if text is not None and not PHONE_RE.fullmatch(text):
@@ -294,7 +345,7 @@ def _phone(value: object, *, path: Path, where: str, region: str | None) -> str 
         normalised = e164(text, region)
         if normalised is not None:
             problem += f" Write it as {normalised}."
-        raise ContactsError(path, where, "phone", problem)
+        raise ContactsError(path, where, field, problem)
     return text
 
 
@@ -348,8 +399,8 @@ def _channels(
         if channel in channels:
             raise ContactsError(path, where, "channels", f"'{text}' is listed twice.")
         if not addresses[channel]:
-            field = "phone" if channel in PHONE_CHANNELS else channel.value
-            problem = f"'{text}' is listed but the contact has no '{field}' address."
+            missing = ADDRESS_FIELDS[channel]
+            problem = f"'{text}' is listed but the contact has no {missing} address."
             raise ContactsError(path, where, "channels", problem)
         channels.append(channel)
     return tuple(channels)

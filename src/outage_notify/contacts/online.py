@@ -31,7 +31,15 @@ def lookups_needed(directory: Directory, *, slack: bool, twilio: bool) -> int:
     """How many provider calls a check will make (for a progress bar)."""
     contacts = list(contacts_of(directory))
     calls = sum(bool(c.slack) for c in contacts) if slack else 0
-    return calls + (sum(bool(c.phone) for c in contacts) if twilio else 0)
+    numbers = sum(len(numbers_of(directory, c)) for c in contacts) if twilio else 0
+    return calls + numbers
+
+
+def numbers_of(directory: Directory, contact: Contact) -> list[tuple[str, str]]:
+    """A contact's phone numbers by field: `phone`, and its own `whatsapp` one if set."""
+    numbers = [("phone", contact.phone)] if contact.phone else []
+    whatsapp = directory.contact_whatsapp(contact.id)
+    return [*numbers, ("whatsapp", whatsapp)] if whatsapp else numbers
 
 
 def contacts_of(directory: Directory) -> Iterable[Contact]:

@@ -275,7 +275,7 @@ def recipients(
         routes = [
             Route(channel, address)
             for channel in contact.channels
-            if (address := contact.address(channel))
+            if (address := audience.address(contact, channel))
         ]
         zone = audience.zones.get(contact.id) or audience_zone
         if audience.deliver == "first" and routes:

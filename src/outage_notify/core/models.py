@@ -379,7 +379,8 @@ class Contact(BaseModel):
         if channel == ChannelName.FALLBACK:
             return self.fallback
         if channel == ChannelName.WHATSAPP:
-            # The same number: a separate WhatsApp field would be an eleventh (see above).
+            # A separate `whatsapp` number lives in `Audience.whatsapp` (an eleventh field would
+            # cost what `timezone` would, see above): `Audience.address` reads it.
             return self.phone
         raise KeyError(channel)
 
@@ -408,7 +409,16 @@ class Audience(BaseModel):
     # Contact id -> their `quiet_hours` (`22:00-07:00`, in their zone): no phone call then,
     # unless critical (voice escalation). Kept here for the reason `zones` is.
     quiet_hours: dict[str, str] = Field(default_factory=dict)
+    # Contact id -> their own `whatsapp` number (E.164), for those whose WhatsApp is not their
+    # phone. Kept here for the reason `zones` is.
+    whatsapp: dict[str, str] = Field(default_factory=dict)
     contacts: list[Contact] = Field(default_factory=list)
+
+    def address(self, contact: Contact, channel: ChannelName) -> str | None:
+        """A contact's address on one channel: their `whatsapp` number first for WhatsApp."""
+        if channel == ChannelName.WHATSAPP:
+            return self.whatsapp.get(contact.id) or contact.phone
+        return contact.address(channel)
 
 
 # --- planning and delivery ----------------------------------------------------------------

@@ -7,6 +7,11 @@ decision becomes draft records here (`draft_incident`, `draft_update`, never sto
 same audiences, renderer, budgets and time zones), collecting each body with its readers
 instead of writing deliveries. Each SMS is measured (encoding, segments, cost).
 
+For an audience asked to acknowledge, with voice escalation on, the body a call would read
+out carries the call's script (`call`), marked as said only if nobody acknowledged. A
+WhatsApp body's Content Template (outside the 24-hour window) is added by `actions.preview`,
+which may read the provider's content.yaml.
+
 Not modelled: the per-recipient cap (a reader over it gets a digest later) and opt-outs
 (stored replies): the preview may count readers who will not get this body now.
 """
@@ -14,17 +19,24 @@ Not modelled: the per-recipient cap (a reader over it gets a digest later) and o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
-from outage_notify.core.models import ChannelName, IncidentState, RenderedMessage, UpdateDraft
+from outage_notify.core.models import (
+    ChannelName,
+    IncidentState,
+    RenderedMessage,
+    UpdateDraft,
+    UpdateKind,
+)
 from outage_notify.core.records import IncidentRecord, UpdateScope
 from outage_notify.incidents.update_messages import renderer_for, update_plans
 from outage_notify.messages.budget import Budgets
+from outage_notify.messages.call_script import ScriptPart, call_script, call_words
 from outage_notify.messages.fitting import Fitted
-from outage_notify.messages.planning import Renderings, iter_deliveries
+from outage_notify.messages.planning import Renderings, asks_acknowledgement, iter_deliveries
 from outage_notify.messages.rendering import Renderer
 from outage_notify.messages.sms_encoding import measure_sms
 
@@ -171,6 +183,33 @@ class Cut:
 
 
 @dataclass(frozen=True)
+class WhatsAppTemplate:
+    """What a WhatsApp body becomes outside the 24-hour window: its approved Content Template.
+
+    `content_sid` is "" when content.yaml has none for the kind and locale (then it cannot be
+    sent outside the window); `text` is the approved body with the variables filled in.
+    """
+
+    content_sid: str
+    variables: dict[str, str]
+    text: str
+
+
+# Who hears the call: its readers who have not acknowledged once their channels ran out.
+CALL_CONDITION = "if not acknowledged"
+
+
+@dataclass(frozen=True)
+class CallPreview:
+    """The voice-escalation call this body's readers would get (`CALL_CONDITION`)."""
+
+    condition: str
+    voice: str
+    language: str
+    script: tuple[ScriptPart, ...]
+
+
+@dataclass(frozen=True)
 class PreviewMessage:
     """One body of the update: an audience, kind, channel, locale and readers' zone."""
 
@@ -192,6 +231,8 @@ class PreviewMessage:
     truncated: Cut | None = None
     # Over budget even without free text: cut at its end (shorten the template).
     overflow: str = ""
+    whatsapp: WhatsAppTemplate | None = None
+    call: CallPreview | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +298,8 @@ def preview_update(
         _message(settings, message, kinds, readers, fitted, update)
         for message in renderings.messages
     ]
+    if settings.voice.enabled:
+        messages = _with_calls(settings, directory, messages)
     warnings = [
         f"{m.audience} {m.channel} ({m.locale}): the staff text is cut to "
         f"{m.truncated.kept} of {m.truncated.of} characters"
@@ -314,3 +357,30 @@ def _message(
         truncated=Cut(cut.field, cut.kept, cut.of) if cut is not None else None,
         overflow=result.overflow if result is not None else "",
     )
+
+
+def _with_calls(
+    settings: Settings, directory: Directory, messages: list[PreviewMessage]
+) -> list[PreviewMessage]:
+    """Each body a call would read out, with the call's script: per audience asked to
+    acknowledge its kind, locale and zone, the SMS body, else its first body (as the worker's
+    `voice_steps._text` picks it)."""
+    read: dict[tuple[str, str, str], int] = {}
+    for index, message in enumerate(messages):
+        if not asks_acknowledgement(directory.routing, message.audience, UpdateKind(message.kind)):
+            continue
+        group = (message.audience, message.locale, message.timezone)
+        kept = read.get(group)
+        sms_first = message.channel is ChannelName.SMS
+        if kept is None or (sms_first and messages[kept].channel is not ChannelName.SMS):
+            read[group] = index
+    found = list(messages)
+    for index in read.values():
+        message = messages[index]
+        words = call_words(
+            settings.templates_dir, message.locale, organisation=settings.organisation_name
+        )
+        voice, language = settings.voice.voice_for(message.locale)
+        call = CallPreview(CALL_CONDITION, voice, language, call_script(words, message.body))
+        found[index] = replace(message, call=call)
+    return found

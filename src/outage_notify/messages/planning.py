@@ -213,10 +213,11 @@ def iter_deliveries(
             # message still on its way to the same person.
             # Each in the zone their own audience gives them.
             zones = {c.id: zone for c in staff if (zone := directory.contact_zone(c.id))}
-            targets = (
-                replace(r, key=f"staff:{r.key}")
-                for r in recipients(Audience(name=STAFF, contacts=list(staff), zones=zones))
+            numbers = {c.id: n for c in staff if (n := directory.contact_whatsapp(c.id))}
+            staff_audience = Audience(
+                name=STAFF, contacts=list(staff), zones=zones, whatsapp=numbers
             )
+            targets = (replace(r, key=f"staff:{r.key}") for r in recipients(staff_audience))
         else:
             targets = recipients(
                 directory.audiences[plan.audience],

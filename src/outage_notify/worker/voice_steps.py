@@ -22,8 +22,9 @@ from outage_notify.contacts.quiet_hours import is_quiet
 from outage_notify.core.clock import SYSTEM_CLOCK
 from outage_notify.core.models import Severity
 from outage_notify.incidents.voice_escalation import CallState, Voice, decide, outcome_words
-from outage_notify.integrations.twilio.twiml import Speech, call_twiml, words_for
+from outage_notify.integrations.twilio.twiml import Speech, call_twiml
 from outage_notify.integrations.twilio.voice import place_call
+from outage_notify.messages.call_script import call_words
 from outage_notify.messages.planning import find_contact
 from outage_notify.ratelimit.limiter import Bucket
 from outage_notify.store import incidents as incident_store
@@ -180,10 +181,10 @@ def _place(runtime: WorkerRuntime, plan: CallPlan) -> int:
         return 0
     voice, language = settings.voice.voice_for(locale)
     base = settings.public_base_url.rstrip("/") + CALLBACK_PATH
+    words = call_words(settings.templates_dir, locale, organisation=settings.organisation_name)
     twiml = call_twiml(
         text=text,
-        organisation=settings.organisation_name,
-        speech=Speech(voice=voice, language=language, words=words_for(locale)),
+        speech=Speech(voice=voice, language=language, words=words),
         action_url=f"{base}/gather?call={call_id}",
     )
     answer = place_call(

@@ -1,6 +1,7 @@
 """`contacts check --online` for Twilio: is every phone number valid, by Lookup v2?
 
-`phone_numbers(n).fetch()`, the free validation package, for every contact's number.
+`phone_numbers(n).fetch()`, the free validation package, for every contact's number: its
+`phone`, and its own `whatsapp` number when it has one.
 """
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from __future__ import annotations
 from outage_notify.config.settings import TwilioSettings
 from outage_notify.contacts.check import Finding
 from outage_notify.contacts.directory import Directory
-from outage_notify.contacts.online import Advance, cannot_check, contacts_of, finding_for
+from outage_notify.contacts.online import (
+    Advance,
+    cannot_check,
+    contacts_of,
+    finding_for,
+    numbers_of,
+)
 
 
 def check_numbers(
@@ -29,25 +36,25 @@ def check_numbers(
         client.lookups.base_url = settings.base_url.rstrip("/")
     findings: list[Finding] = []
     for contact in contacts_of(directory):
-        if not contact.phone:
-            continue
-        try:
-            number = client.lookups.v2.phone_numbers(contact.phone).fetch()
-        except TwilioRestException as error:
-            if error.status in (401, 403):
-                problem = "Twilio refused the credentials for Lookup; no number was checked."
-                return [*findings, Finding("error", "settings", "TWILIO", "auth_token", problem)]
-            level = "error" if error.status == 404 else "warning"
-            problem = f"Twilio Lookup answered {error.status} ({error.msg})."
-            findings.append(finding_for(directory, contact, level, "phone", problem))
-        except (TwilioException, OSError) as error:
-            findings.append(
-                finding_for(directory, contact, "warning", "phone", cannot_check(error))
-            )
-        else:
-            if not number.valid:
-                why = ", ".join(number.validation_errors or []) or "no reason given"
-                problem = f"Twilio Lookup says {contact.phone} is not a valid number ({why})."
-                findings.append(finding_for(directory, contact, "error", "phone", problem))
-        advance()
+        for field, phone in numbers_of(directory, contact):
+            try:
+                number = client.lookups.v2.phone_numbers(phone).fetch()
+            except TwilioRestException as error:
+                if error.status in (401, 403):
+                    problem = "Twilio refused the credentials for Lookup; no number was checked."
+                    refused = Finding("error", "settings", "TWILIO", "auth_token", problem)
+                    return [*findings, refused]
+                level = "error" if error.status == 404 else "warning"
+                problem = f"Twilio Lookup answered {error.status} ({error.msg})."
+                findings.append(finding_for(directory, contact, level, field, problem))
+            except (TwilioException, OSError) as error:
+                findings.append(
+                    finding_for(directory, contact, "warning", field, cannot_check(error))
+                )
+            else:
+                if not number.valid:
+                    why = ", ".join(number.validation_errors or []) or "no reason given"
+                    problem = f"Twilio Lookup says {phone} is not a valid number ({why})."
+                    findings.append(finding_for(directory, contact, "error", field, problem))
+            advance()
     return findings

@@ -16,8 +16,10 @@ def whatsapp_findings(directory: Directory, templates_dir: Path) -> list[Finding
     readers: dict[str, str] = {}
     for audience in directory.audiences.values():
         for contact in audience.contacts:
-            if ChannelName.WHATSAPP in contact.channels:
-                readers.setdefault(contact.locale, contact.id)
+            if ChannelName.WHATSAPP in contact.channels and contact.locale not in readers:
+                # Where to find the contact, so the fix can also be their locale or channels.
+                origin = " ".join(directory.origins.get(contact.id, ()))
+                readers[contact.locale] = f"{contact.id}, {origin}" if origin else contact.id
     if not readers:
         return []
     try:
@@ -32,7 +34,8 @@ def whatsapp_findings(directory: Directory, templates_dir: Path) -> list[Finding
             f"templates.{kind}",
             locale,
             f"no WhatsApp Content Template for {kind} in {locale} (read by {readers[locale]}, "
-            "whose channels include whatsapp); outside the 24-hour window it cannot be sent.",
+            "whose channels include whatsapp); outside the 24-hour window it cannot be sent: "
+            f"add its ContentSid, or take whatsapp off the channels of {locale} readers.",
         )
         for kind, locale in content.missing(kinds, sorted(readers))
     ]
