@@ -101,7 +101,12 @@ def test_a_whatsapp_value_that_is_not_e164_names_the_field(tmp_path: Path, text:
     try:
         directory = load_directory(folder)
     except ContactsError as error:
-        assert (error.field, Path(error.path).name) == ("whatsapp", "m.yaml"), error
+        assert Path(error.path).name == "m.yaml", error
+        if error.field == "(syntax)":
+            # libyaml refuses an escaped lone surrogate ("\\ud800") as YAML: on its line.
+            assert error.where.startswith("line 6,"), error
+            return
+        assert error.field == "whatsapp", error
         assert "contacts[0] (id=ana" in error.where
         return
     # Only a real E.164 number gets through.
