@@ -18,17 +18,25 @@ from sqlalchemy import func, select
 
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import DeliveryRow
-from tests.fixtures.processes import ALL_ROUTING, FINAL, RECIPIENTS, TOTAL, FanOut, per_person
+from tests.fixtures.processes import (
+    ALL_ROUTING,
+    FINAL,
+    TOTAL,
+    WHATSAPP_USERS,
+    FanOut,
+    per_person,
+)
 from tests.fixtures.service import wait_for
 from tests.fixtures.tcp_proxy import TcpProxy
 
 OUTAGE_SECONDS = 15.0
+WHATSAPP = frozenset(WHATSAPP_USERS)
 
 
 def channels_of(i: int) -> str:
     """One user in ten prefers the fallback (Apprise json://), three SMS, the rest Slack; the
-    users after the first RECIPIENTS prefer WhatsApp (`write_users`)."""
-    if i >= RECIPIENTS:
+    WhatsApp users among them (`write_users`) prefer WhatsApp, then SMS."""
+    if i in WHATSAPP:
         return "whatsapp|sms"
     if i % 10 == 0:
         return "fallback|slack"
@@ -93,7 +101,8 @@ def test_database_unreachable_mid_fanout_sends_nobody_twice(
     assert wrong == [], f"{len(wrong)} people did not get exactly one message: {wrong[:10]}"
     fallback = providers.records("fallback")
     assert Counter(r.to for r in fallback)["everyone"] == 1
-    assert len(fallback) == RECIPIENTS // 10 + 1  # the fallback path really carried people
+    # The fallback path really carried people: each who prefers it, and the room.
+    assert len(fallback) == sum(channels_of(i).startswith("fallback") for i in range(TOTAL)) + 1
     assert all(r.idempotency_key.startswith("delivery-") for r in fallback)
     fanout.assert_whatsapp_windows(providers.records())
     with fanout.db.connect() as connection:

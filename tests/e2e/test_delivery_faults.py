@@ -1,6 +1,6 @@
 """Delivery guarantees under faults: 2,000 recipients on SMS and Slack and 100 WhatsApp-first
-ones (a fifth inside their 24-hour window, the rest sent the Content Template), and each must
-get exactly one message.
+ones among them (a fifth inside their 24-hour window, the rest sent the Content Template), and
+each must get exactly one message.
 
 Workers and beat run as real `outage-notify` processes so they can be SIGKILLed; the broker is
 the machine's Redis (our own database index), which these tests flush mid fan-out. The verdict
@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from outage_notify.store.tables import DeliveryRow, EventRow
-from tests.fixtures.processes import RECIPIENTS, TOTAL, FanOut, per_person
+from tests.fixtures.processes import RECIPIENTS, TOTAL, WHATSAPP_USERS, FanOut, per_person
 from tests.fixtures.service import TOKENS, clear_redis, wait_for
 from tests.fixtures.webhooks import webhook_body
 
@@ -274,7 +274,7 @@ def test_unknown_outcomes_whose_lookup_keeps_failing_move_to_the_next_channel(
                 DeliveryRow.state == "failed"
             )
         ).all()
-    whatsapp_users = {f"contact:user{i}" for i in range(RECIPIENTS, TOTAL)}
+    whatsapp_users = {f"contact:user{i}" for i in WHATSAPP_USERS}
     assert all(key in whatsapp_users and index == 1 for key, index in twice), twice
     # Exactly the people whose first message was dropped got another.
     assert counts.count(2) == dropped - len(twice)
