@@ -1,4 +1,5 @@
-"""The database unreachable for 15 s in the middle of a 2,000-recipient fan-out (issue 13, item 7).
+"""The database unreachable for 15 s in the middle of a 2,000-recipient fan-out (issue 13, item 7),
+with 100 WhatsApp-first recipients besides (issue 20).
 
 Before: a dispatch whose outcome write failed raised; its deliveries stayed `sending` for the
 sending timeout (120 s), were reconciled, and a fallback (Apprise) message, which cannot be
@@ -17,15 +18,26 @@ from sqlalchemy import func, select
 
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import DeliveryRow
-from tests.fixtures.processes import ALL_ROUTING, FINAL, RECIPIENTS, FanOut
+from tests.fixtures.processes import (
+    ALL_ROUTING,
+    FINAL,
+    TOTAL,
+    WHATSAPP_USERS,
+    FanOut,
+    per_person,
+)
 from tests.fixtures.service import wait_for
 from tests.fixtures.tcp_proxy import TcpProxy
 
 OUTAGE_SECONDS = 15.0
+WHATSAPP = frozenset(WHATSAPP_USERS)
 
 
 def channels_of(i: int) -> str:
-    """One user in ten prefers the fallback (Apprise json://), three SMS, the rest Slack."""
+    """One user in ten prefers the fallback (Apprise json://), three SMS, the rest Slack; the
+    WhatsApp users among them (`write_users`) prefer WhatsApp, then SMS."""
+    if i in WHATSAPP:
+        return "whatsapp|sms"
     if i % 10 == 0:
         return "fallback|slack"
     return "sms|slack" if i % 10 < 4 else "slack|sms"
@@ -48,15 +60,14 @@ def everyone_final(fanout: FanOut) -> bool:
             select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state.not_in(FINAL))
         )
     # Every user plus the organisation-wide fallback room.
-    return total == RECIPIENTS + 1 and waiting == 0
+    return total == TOTAL + 1 and waiting == 0
 
 
 def received_by_person(providers: FakeProviders, fanout: FanOut) -> list[tuple[int, int]]:
-    got = Counter(r.to for r in providers.records())
-    return [
-        (i, got[phone] + got[slack] + got[f"user{i}"])
-        for i, (phone, slack) in enumerate(fanout.people)
-    ]
+    records = providers.records()
+    fallback = Counter(r.to for r in records if r.channel == "fallback")
+    counts = per_person(records, fanout.people)
+    return [(i, n + fallback[f"user{i}"]) for i, n in enumerate(counts)]
 
 
 @pytest.mark.chaos
@@ -80,18 +91,20 @@ def test_database_unreachable_mid_fanout_sends_nobody_twice(
     cut_at = len(providers.records())
     time.sleep(OUTAGE_SECONDS)
     postgres_proxy.restore()
-    assert cut_at < RECIPIENTS, "the fan-out finished before the outage"
+    assert cut_at < TOTAL, "the fan-out finished before the outage"
     assert postgres_proxy.refused > 0, "nobody tried the database during the outage"
     providers.set_latency(0.0)
     wait_for(lambda: everyone_final(fanout), timeout=300, what="every delivery final")
     took = time.monotonic() - started
-    print(f"database outage: full coverage of {RECIPIENTS} + 1 room after {took:.1f} s")
+    print(f"database outage: full coverage of {TOTAL} + 1 room after {took:.1f} s")
     wrong = [(i, n) for i, n in received_by_person(providers, fanout) if n != 1]
     assert wrong == [], f"{len(wrong)} people did not get exactly one message: {wrong[:10]}"
     fallback = providers.records("fallback")
     assert Counter(r.to for r in fallback)["everyone"] == 1
-    assert len(fallback) == RECIPIENTS // 10 + 1  # the fallback path really carried people
+    # The fallback path really carried people: each who prefers it, and the room.
+    assert len(fallback) == sum(channels_of(i).startswith("fallback") for i in range(TOTAL)) + 1
     assert all(r.idempotency_key.startswith("delivery-") for r in fallback)
+    fanout.assert_whatsapp_windows(providers.records())
     with fanout.db.connect() as connection:
         failed = connection.scalar(
             select(func.count()).select_from(DeliveryRow).where(DeliveryRow.state == "failed")

@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
+from sqlalchemy import Engine
 
 from outage_notify.integrations.fake_server import FakeProviders
+from outage_notify.store.engine import create_store_engine
 from outage_notify.worker import names
+from tests.fixtures import voice
 from tests.fixtures.app import api_app
 from tests.fixtures.clock import ManualClock
 from tests.fixtures.live_api import LiveApi
@@ -84,27 +86,19 @@ def service(
 
 
 def phone_does(service: RunningService, number: str, outcome: str) -> None:
-    """What the phone at `number` does when called (the fake's control API)."""
-    url = service.providers.base_url + "/_fake/twilio/calls/outcome"
-    assert httpx2.post(url, json={"to": number, "outcome": outcome}).status_code == 200
+    voice.phone_does(service.providers, number, outcome)
 
 
 def calls(service: RunningService) -> list[dict[str, Any]]:
-    answer = httpx2.get(service.providers.base_url + "/_fake/twilio/calls").json()
-    found: list[dict[str, Any]] = answer["calls"]
-    return found
+    return voice.fake_calls(service.providers)
 
 
 def calls_to(service: RunningService, number: str) -> list[dict[str, Any]]:
-    return [call for call in calls(service) if call["to"] == number]
+    return voice.calls_to(service.providers, number)
 
 
 def press(service: RunningService, sid: str, digits: str) -> dict[str, Any]:
-    url = f"{service.providers.base_url}/_fake/twilio/calls/{sid}/press"
-    response = httpx2.post(url, json={"digits": digits}, timeout=20)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
+    return voice.press(service.providers, sid, digits)
 
 
 def declare(service: RunningService, severity: str) -> int:
@@ -212,6 +206,10 @@ def test_quiet_hours_hold_calls_about_a_non_critical_incident(
         {"http_status": 500},
         # A slow answer, past nothing: the call goes out once.
         {"delay": 0.5},
+        # Twilio answered 503: as 500.
+        {"http_status": 503},
+        # The answer later than our Twilio timeout (5 s): placed, but we never hear so.
+        {"delay": 6.0},
     ],
 )
 def test_fault_modes_never_double_a_call(
@@ -231,3 +229,66 @@ def test_fault_modes_never_double_a_call(
     chase(service, ticks=3)
     assert len(calls_to(service, MARA)) == (1 if "http_status" in fault else 2)
     assert len(calls_to(service, NICO)) == 2
+    voice.assert_no_call_doubled(service.providers, engine_of(service), max_calls=3)
+
+
+def engine_of(service: RunningService) -> Engine:
+    return create_store_engine(service.settings.database_url)
+
+
+def test_replayed_and_out_of_order_callbacks_record_one_acknowledgement_and_double_no_call(
+    service: RunningService, clock: ManualClock
+) -> None:
+    """Twilio posts a webhook again when it got no answer in time, and a call's requests can
+    arrive in any order: the keypress after the final status, a status twice, a stale one."""
+    token = service.providers.twilio_auth_token
+    for number in (MARA, NICO, QUINN):
+        phone_does(service, number, "answer")
+    incident = declare(service, "critical")
+    clock.advance(timedelta(minutes=6))
+    chase(service, ticks=3)
+    (mara,), (nico,), (quinn,) = (calls_to(service, n) for n in (MARA, NICO, QUINN))
+
+    # Mara presses 1, and the Gather action is posted twice more (Twilio retrying it), then
+    # her call's final status twice.
+    assert press(service, mara["sid"], "1")["status"] == 200
+    for _ in range(2):
+        again = voice.replay(
+            mara["action"], voice.call_form(mara, "in-progress", Digits="1"), token
+        )
+        assert again.status_code == 200 and "<Hangup" in again.text, again.text
+    for _ in range(2):
+        done = voice.call_form(mara, "completed", AnsweredBy="human")
+        assert voice.replay(mara["status_callback"], done, token).status_code == 204
+    # Quinn hangs up; her keypress arrives after the final status (a retried action).
+    hung_up = voice.call_form(quinn, "completed", AnsweredBy="human")
+    assert voice.replay(quinn["status_callback"], hung_up, token).status_code == 204
+    for _ in range(2):
+        late = voice.replay(quinn["action"], voice.call_form(quinn, "completed", Digits="1"), token)
+        assert late.status_code == 200, late.text
+    # Nico's voicemail answers: reported twice, then a stale, different status for that call.
+    for status, answered_by in [("completed", "machine_start")] * 2 + [("no-answer", "")]:
+        form = voice.call_form(nico, status, **({"AnsweredBy": answered_by} if answered_by else {}))
+        assert voice.replay(nico["status_callback"], form, token).status_code == 204
+
+    rows = management(service, incident)
+    assert (rows["contact:mara"]["acked_via"], rows["contact:quinn"]["acked_via"]) == (
+        "voice",
+        "voice",
+    )
+    acknowledged = [t["text"] for t in timeline(service, incident) if t["kind"] == "acknowledged"]
+    assert sum("Mara Dias" in text for text in acknowledged) == 1
+    assert sum("Quinn Sa" in text for text in acknowledged) == 1
+    # Nico is called again after each retry interval (racing ticks), the stale status of his
+    # first call replayed in between; three calls, then unreached with the first outcome kept.
+    for _ in range(3):
+        clock.advance(RETRY)
+        chase(service, ticks=3)
+        assert voice.replay(nico["status_callback"], form, token).status_code == 204
+    calls = voice.assert_no_call_doubled(service.providers, engine_of(service), max_calls=3)
+    assert sorted(call["to"] for call in calls) == sorted([MARA, QUINN, NICO, NICO, NICO])
+    entries = [t["text"] for t in timeline(service, incident) if t["kind"] == "unreached"]
+    assert [text for text in entries if "Nico Ramos" in text] == [
+        "Nico Ramos (management): no acknowledgement on any channel; "
+        "no answer to 3 calls (machine, placed, placed)"
+    ]
