@@ -127,12 +127,26 @@ def test_every_figure_is_counted_from_the_rows(sessions: sessionmaker[Session]) 
         (("channel", "sms"), ("outcome", "permanent")): 1,
         (("channel", "slack"), ("outcome", "sent")): 1,
     }
+    # Every channel is listed from the start, 0 until it is used (WhatsApp and fallback here).
     assert got["outage_notify_delivery_retries_total"] == {
+        (("channel", "fallback"),): 0,
         (("channel", "slack"),): 0,
         (("channel", "sms"),): 1,
+        (("channel", "whatsapp"),): 0,
     }
-    assert got["outage_notify_provider_rate_limited_total"] == {(("channel", "sms"),): 1}
-    assert got["outage_notify_deliveries_waiting"] == {(("channel", "none"),): 1}
+    assert got["outage_notify_provider_rate_limited_total"] == {
+        (("channel", "fallback"),): 0,
+        (("channel", "slack"),): 0,
+        (("channel", "sms"),): 1,
+        (("channel", "whatsapp"),): 0,
+    }
+    assert got["outage_notify_deliveries_waiting"] == {
+        (("channel", "fallback"),): 0,
+        (("channel", "none"),): 1,
+        (("channel", "slack"),): 0,
+        (("channel", "sms"),): 0,
+        (("channel", "whatsapp"),): 0,
+    }
 
     sms = (("channel", "sms"),)
     buckets = got["outage_notify_provider_latency_seconds_bucket"]

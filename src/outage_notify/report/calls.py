@@ -10,7 +10,10 @@ class CalledFigure(BaseModel):
     """Someone still unreached after their calls."""
 
     name: str
-    calls: int = Field(description="Calls made to them, none answered with a keypress.")
+    calls: int = Field(
+        description="Calls placed to them (that rang, or may have), none answered with a "
+        "keypress; calls Twilio refused are not counted."
+    )
 
 
 class CallFigure(BaseModel):
@@ -34,5 +37,5 @@ class CallFigure(BaseModel):
     unreached: list[CalledFigure] = Field(
         default_factory=list,
         description="Contacts still unreached once their calls ended without a keypress "
-        "(every VOICE_MAX_CALLS call made): also in the audience's `unreached`.",
+        "(at least one rang): also in the audience's `unreached`.",
     )

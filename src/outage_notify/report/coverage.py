@@ -21,7 +21,8 @@ class DeadlineCoverage:
 
 @dataclass(frozen=True)
 class CalledContact:
-    """Someone listed unreached after voice escalation phoned them `calls` times unanswered."""
+    """Someone listed unreached after voice escalation's calls rang `calls` times unanswered
+    (calls Twilio refused to place are not counted: they never rang)."""
 
     name: str
     calls: int

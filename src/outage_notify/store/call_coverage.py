@@ -35,10 +35,16 @@ class PersonCalls:
         return sum(self.states.values())
 
     @property
+    def placed(self) -> int:
+        """Calls that rang, or may have: not a claim not yet handed to Twilio, nor refused."""
+        return self.total - self.states[CallState.CLAIMED.value] - self.refused
+
+    @property
     def ended_unanswered(self) -> bool:
-        """Every call over, none acknowledged by keypress."""
+        """Every call over, at least one rang, none acknowledged by keypress."""
         acknowledged = self.states[CallState.ACKNOWLEDGED.value]
-        return not acknowledged and not any(self.states[s] for s in IN_FLIGHT_STATES)
+        ringing = any(self.states[s] for s in IN_FLIGHT_STATES)
+        return self.placed > 0 and not acknowledged and not ringing
 
 
 def calls_by_audience(session: Session, incident_id: int) -> dict[str, dict[str, PersonCalls]]:
@@ -71,14 +77,10 @@ def call_coverage(people: Mapping[str, PersonCalls], unreached: Mapping[str, str
     states: Counter[str] = Counter()
     for person in people.values():
         states.update(person.states)
-    total = sum(states.values())
     confirmed = states[CallState.ACKNOWLEDGED.value]
     return CallCoverage(
         people=len(people),
-        # A claim not yet handed to Twilio is in progress, not placed.
-        placed=total
-        - states[CallState.CLAIMED.value]
-        - sum(person.refused for person in people.values()),
+        placed=sum(person.placed for person in people.values()),
         answered=confirmed + states[CallState.COMPLETED.value],
         confirmed=confirmed,
         no_answer=states[CallState.NO_ANSWER.value],
@@ -89,7 +91,7 @@ def call_coverage(people: Mapping[str, PersonCalls], unreached: Mapping[str, str
         unreached=tuple(
             sorted(
                 (
-                    CalledContact(name=name, calls=people[key].total)
+                    CalledContact(name=name, calls=people[key].placed)
                     for key, name in unreached.items()
                     if key in people and people[key].ended_unanswered
                 ),

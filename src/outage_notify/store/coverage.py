@@ -177,7 +177,9 @@ def incident_coverage(
         unreached = select(r.audience, r.recipient_key, r.name).where(_unreached(per))
         for audience, key, name in session.execute(unreached):
             names.setdefault(audience, {})[key] = name
-    calls = calls_by_audience(session, incident_id)
+    # Only those asked to acknowledge are ever phoned: no call to count without one.
+    asked = any(row.ack_required for row in rows)
+    calls = calls_by_audience(session, incident_id) if asked else {}
     # Sorted here, not in SQL: PostgreSQL's collation and SQLite's byte order disagree.
     return [
         AudienceCoverage(
