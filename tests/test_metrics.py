@@ -188,3 +188,43 @@ def test_the_route_is_open_by_default_like_most_exporters(database_url: str) -> 
     assert response.status_code == 200
     assert "# TYPE outage_notify_open_incidents gauge" in response.text
     assert "outage_notify_queue_depth" not in response.text  # embedded: no broker to ask
+
+
+def test_every_per_channel_metric_carries_whatsapp(sessions: sessionmaker[Session]) -> None:
+    """Issue 20: WhatsApp is a channel like the others in every per-channel figure; 63018 is
+    its "slow down" (Twilio's WhatsApp rate limit)."""
+    whatsapp = (("channel", "whatsapp"),)
+    empty = scrape(sessions)
+    for name in (
+        "outage_notify_delivery_retries_total",
+        "outage_notify_provider_rate_limited_total",
+        "outage_notify_deliveries_waiting",
+        "outage_notify_provider_latency_seconds_count",
+    ):
+        assert empty[name][whatsapp] == 0, name  # a series to alert on before the first send
+    with sessions.begin() as session:
+        ids = add_incident(session, phase="fixing")
+        add_delivery(
+            session, ids, "w1", audience="management", state="sent", channel="whatsapp",
+            sent_after=20, attempts=(("transient", 0.3, "63018"), ("sent", 0.2, "")),
+        )  # fmt: skip
+        add_delivery(
+            session, ids, "w2", audience="management", state="planned", channel="whatsapp",
+            attempts=(("transient", 0.1, "63018"),), next_attempt_at=NOW + timedelta(seconds=30),
+        )  # fmt: skip
+
+    got = scrape(sessions)
+
+    assert got["outage_notify_deliveries"] == {
+        (*whatsapp, ("state", "sent")): 1,
+        (*whatsapp, ("state", "planned")): 1,
+    }
+    assert got["outage_notify_delivery_attempts_total"] == {
+        (*whatsapp, ("outcome", "transient")): 2,
+        (*whatsapp, ("outcome", "sent")): 1,
+    }
+    assert got["outage_notify_delivery_retries_total"][whatsapp] == 1
+    assert got["outage_notify_provider_rate_limited_total"][whatsapp] == 2
+    assert got["outage_notify_deliveries_waiting"][whatsapp] == 1
+    assert got["outage_notify_provider_latency_seconds_count"][whatsapp] == 3
+    assert got["outage_notify_provider_latency_seconds_bucket"][(*whatsapp, ("le", "0.25"))] == 2
