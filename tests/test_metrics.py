@@ -204,14 +204,13 @@ def test_every_per_channel_metric_carries_whatsapp(sessions: sessionmaker[Sessio
         assert empty[name][whatsapp] == 0, name  # a series to alert on before the first send
     with sessions.begin() as session:
         ids = add_incident(session, phase="fixing")
-        add_delivery(
-            session, ids, "w1", audience="management", state="sent", channel="whatsapp",
-            sent_after=20, attempts=(("transient", 0.3, "63018"), ("sent", 0.2, "")),
-        )  # fmt: skip
-        add_delivery(
-            session, ids, "w2", audience="management", state="planned", channel="whatsapp",
-            attempts=(("transient", 0.1, "63018"),), next_attempt_at=NOW + timedelta(seconds=30),
-        )  # fmt: skip
+        # Sent after one "slow down"; and one waiting 30 s after its own.
+        for key, state, tried, waits in (
+            ("w1", "sent", (("transient", 0.3, "63018"), ("sent", 0.2, "")), None),
+            ("w2", "planned", (("transient", 0.1, "63018"),), NOW + timedelta(seconds=30)),
+        ):
+            add_delivery(session, ids, key, audience="management", state=state,
+                         channel="whatsapp", attempts=tried, next_attempt_at=waits)  # fmt: skip
 
     got = scrape(sessions)
 
