@@ -127,12 +127,26 @@ def test_every_figure_is_counted_from_the_rows(sessions: sessionmaker[Session]) 
         (("channel", "sms"), ("outcome", "permanent")): 1,
         (("channel", "slack"), ("outcome", "sent")): 1,
     }
+    # Every channel is listed from the start, 0 until it is used (WhatsApp and fallback here).
     assert got["outage_notify_delivery_retries_total"] == {
+        (("channel", "fallback"),): 0,
         (("channel", "slack"),): 0,
         (("channel", "sms"),): 1,
+        (("channel", "whatsapp"),): 0,
     }
-    assert got["outage_notify_provider_rate_limited_total"] == {(("channel", "sms"),): 1}
-    assert got["outage_notify_deliveries_waiting"] == {(("channel", "none"),): 1}
+    assert got["outage_notify_provider_rate_limited_total"] == {
+        (("channel", "fallback"),): 0,
+        (("channel", "slack"),): 0,
+        (("channel", "sms"),): 1,
+        (("channel", "whatsapp"),): 0,
+    }
+    assert got["outage_notify_deliveries_waiting"] == {
+        (("channel", "fallback"),): 0,
+        (("channel", "none"),): 1,
+        (("channel", "slack"),): 0,
+        (("channel", "sms"),): 0,
+        (("channel", "whatsapp"),): 0,
+    }
 
     sms = (("channel", "sms"),)
     buckets = got["outage_notify_provider_latency_seconds_bucket"]
@@ -174,3 +188,42 @@ def test_the_route_is_open_by_default_like_most_exporters(database_url: str) -> 
     assert response.status_code == 200
     assert "# TYPE outage_notify_open_incidents gauge" in response.text
     assert "outage_notify_queue_depth" not in response.text  # embedded: no broker to ask
+
+
+def test_every_per_channel_metric_carries_whatsapp(sessions: sessionmaker[Session]) -> None:
+    """Issue 20: WhatsApp is a channel like the others in every per-channel figure; 63018 is
+    its "slow down" (Twilio's WhatsApp rate limit)."""
+    whatsapp = (("channel", "whatsapp"),)
+    empty = scrape(sessions)
+    for name in (
+        "outage_notify_delivery_retries_total",
+        "outage_notify_provider_rate_limited_total",
+        "outage_notify_deliveries_waiting",
+        "outage_notify_provider_latency_seconds_count",
+    ):
+        assert empty[name][whatsapp] == 0, name  # a series to alert on before the first send
+    with sessions.begin() as session:
+        ids = add_incident(session, phase="fixing")
+        # Sent after one "slow down"; and one waiting 30 s after its own.
+        for key, state, tried, waits in (
+            ("w1", "sent", (("transient", 0.3, "63018"), ("sent", 0.2, "")), None),
+            ("w2", "planned", (("transient", 0.1, "63018"),), NOW + timedelta(seconds=30)),
+        ):
+            add_delivery(session, ids, key, audience="management", state=state,
+                         channel="whatsapp", attempts=tried, next_attempt_at=waits)  # fmt: skip
+
+    got = scrape(sessions)
+
+    assert got["outage_notify_deliveries"] == {
+        (*whatsapp, ("state", "sent")): 1,
+        (*whatsapp, ("state", "planned")): 1,
+    }
+    assert got["outage_notify_delivery_attempts_total"] == {
+        (*whatsapp, ("outcome", "transient")): 2,
+        (*whatsapp, ("outcome", "sent")): 1,
+    }
+    assert got["outage_notify_delivery_retries_total"][whatsapp] == 1
+    assert got["outage_notify_provider_rate_limited_total"][whatsapp] == 2
+    assert got["outage_notify_deliveries_waiting"][whatsapp] == 1
+    assert got["outage_notify_provider_latency_seconds_count"][whatsapp] == 3
+    assert got["outage_notify_provider_latency_seconds_bucket"][(*whatsapp, ("le", "0.25"))] == 2

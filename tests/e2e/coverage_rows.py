@@ -12,6 +12,11 @@ from typing import Any
 
 SENT = ("sent", "delivered")
 LEAD = "staff"  # reminders and notices to the incident lead: not an audience of the news
+# The flows that use this phone nobody (voice escalation off): every call figure is zero.
+NO_CALLS: dict[str, Any] = {
+    "people": 0, "placed": 0, "answered": 0, "confirmed": 0, "no_answer": 0, "busy": 0,
+    "voicemail": 0, "failed": 0, "in_progress": 0, "unreached": [],
+}  # fmt: skip
 
 
 def expected_coverage(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -35,6 +40,7 @@ def expected_coverage(items: Iterable[dict[str, Any]]) -> dict[str, dict[str, An
                 "broadcasts": 0,
                 "broadcasts_sent": 0,
                 "dry_run": 0,
+                "calls": NO_CALLS,
             },
         )
         sent = any(r["state"] in SENT or r["sent_at"] for r in rows)

@@ -9,6 +9,7 @@ status callbacks, signed as Twilio signs them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -16,16 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.engine import create_store_engine
 from outage_notify.worker import names
+from tests.console.console_client import sign_in
 from tests.fixtures import voice
 from tests.fixtures.app import api_app
 from tests.fixtures.clock import ManualClock
 from tests.fixtures.live_api import LiveApi
 from tests.fixtures.service import RunningService, wait_for
+from tests.fixtures.settings import TOKENS
 
 MARA, NICO, QUINN, LIA = "+5511990000011", "+5511990000012", "+5511990000013", "+5511990000014"
 # 15:00 UTC is noon in São Paulo: inside Quinn's quiet hours.
@@ -292,3 +296,89 @@ def test_replayed_and_out_of_order_callbacks_record_one_acknowledgement_and_doub
         "Nico Ramos (management): no acknowledgement on any channel; "
         "no answer to 3 calls (machine, placed, placed)"
     ]
+
+
+def scrape(service: RunningService) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
+    """GET /metrics parsed by prometheus_client's own parser: sample name -> {labels: value}."""
+    response = service.api.get("/metrics")
+    assert response.status_code == 200, response.text
+    samples: dict[str, dict[tuple[tuple[str, str], ...], float]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
+    return samples
+
+
+def test_the_calls_are_a_figure_in_coverage_the_report_the_console_and_metrics(
+    service: RunningService, clock: ManualClock
+) -> None:
+    """Issue 20, item 4: Mara presses 1 on the first call; Nico rings out twice, then is busy;
+    Quinn's voicemail answers three times. Every place a person looks shows the same calls."""
+    phone_does(service, NICO, "no-answer")
+    phone_does(service, QUINN, "machine")
+    incident = declare(service, "critical")
+    clock.advance(timedelta(minutes=6))
+    chase(service)
+    (call,) = calls_to(service, MARA)
+    press(service, call["sid"], "1")
+    clock.advance(RETRY)
+    chase(service)
+    phone_does(service, NICO, "busy")
+    clock.advance(RETRY)
+    chase(service)
+    clock.advance(RETRY)
+    chase(service)  # every call made: Nico and Quinn are unreached
+    assert [len(calls_to(service, n)) for n in (MARA, NICO, QUINN, LIA)] == [1, 3, 3, 0]
+
+    detail = service.call("GET", f"/api/v1/incidents/{incident}").json()
+    (management,) = [c for c in detail["coverage"] if c["audience"] == "management"]
+    assert management["calls"] == {
+        "people": 3,
+        "placed": 7,
+        "answered": 1,  # Mara; a voicemail greeting is not an answer
+        "confirmed": 1,
+        "no_answer": 2,
+        "busy": 1,
+        "voicemail": 3,
+        "failed": 0,
+        "in_progress": 0,
+        "unreached": [{"name": "Nico Ramos", "calls": 3}, {"name": "Quinn Sa", "calls": 3}],
+    }
+    assert management["unreached"] == ["Nico Ramos", "Quinn Sa"]
+
+    report = service.call("GET", f"/api/v1/incidents/{incident}/report").json()
+    (figure,) = [c for c in report["coverage"] if c["audience"] == "management"]
+    assert figure["calls"] == management["calls"]
+    text = service.call("GET", f"/api/v1/incidents/{incident}/report", params={"format": "md"}).text
+    assert "### Phone calls" in text
+    assert "| management | 3 | 7 | 1 | 1 | 2 | 1 | 3 | 0 | 0 | 2 |" in text
+    assert "- Nico Ramos (management): called 3 times without answer" in text
+    page = service.call(
+        "GET", f"/api/v1/incidents/{incident}/report", params={"format": "html"}
+    ).text
+    assert "<h3>Phone calls</h3>" in page
+    assert "Quinn Sa\n(management): called 3 times without answer" in page
+
+    assert sign_in(service.api, TOKENS["staff"], name="Duty").status_code == 303
+    live = service.api.get(f"/console/incidents/{incident}/live")
+    assert live.status_code == 200
+    assert "Phone calls" in live.text, live.text
+    calls_table = live.text[live.text.index("Phone calls") :]
+    row = re.search(r'<th scope="row">management</th>(.*?)</tr>', calls_table)
+    assert row is not None, calls_table
+    figures = [int(n) for n in re.findall(r">(\d+)</td>", row.group(1))]
+    assert figures == [3, 7, 1, 1, 2, 1, 3, 0, 0, 2]
+    assert live.text.count("called 3 times without answer") == 2
+
+    got = scrape(service)
+    assert got["outage_notify_voice_calls"] == {
+        (("state", state),): count
+        for state, count in {
+            "claimed": 0, "placed": 0, "acknowledged": 1, "completed": 0, "machine": 3,
+            "no-answer": 2, "busy": 1, "failed": 0,
+        }.items()
+    }  # fmt: skip
+    assert got["outage_notify_voice_calls_placed_total"] == {(): 7}
+    outcomes = got["outage_notify_voice_call_outcomes_total"]
+    assert outcomes[(("outcome", "machine"),)] == 3
+    assert sum(outcomes.values()) == 7

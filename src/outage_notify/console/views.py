@@ -60,6 +60,8 @@ class Unreached:
     name: str
     phone: str
     missed: tuple[str, ...]
+    # Voice escalation's calls to them, all ended without a keypress; 0: never phoned.
+    calls: int = 0
 
 
 @dataclass
@@ -131,15 +133,21 @@ def coverage(
         audiences=audiences,
         channels=channels,
         # The names with keys and what they missed: a second pass, only when someone is.
-        unreached=_unreached(session, incident_id, directory) if unreached_total else [],
+        unreached=_unreached(session, incident_id, directory, audiences) if unreached_total else [],
         unreached_total=unreached_total,
         deliveries=total,
         as_of=now,
     )
 
 
-def _unreached(session: Session, incident_id: int, directory: Directory) -> list[Unreached]:
+def _unreached(
+    session: Session,
+    incident_id: int,
+    directory: Directory,
+    audiences: Sequence[AudienceCoverage],
+) -> list[Unreached]:
     found = unreached_recipients(session, incident_id, limit=UNREACHED_SHOWN)
+    called = {(a.audience, c.name): c.calls for a in audiences for c in a.calls.unreached}
     phones: dict[str, str] = {}
     for audience_name in {audience for audience, _, _, _ in found}:
         audience = directory.audience(audience_name)
@@ -152,6 +160,7 @@ def _unreached(session: Session, incident_id: int, directory: Directory) -> list
             # Keys are `contact:<id>` or `contact:<id>:<channel>` (contacts/routing.py).
             phone=phones.get(key.split(":")[1] if key.startswith("contact:") else "", ""),
             missed=tuple(missed),
+            calls=called.get((audience, name), 0),
         )
         for audience, key, name, missed in found
     ]

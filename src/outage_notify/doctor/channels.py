@@ -75,7 +75,7 @@ def credentials(provider: Provider) -> Callable[[Context], Result]:
     return check
 
 
-def _private(host: str) -> bool:
+def private_host(host: str) -> bool:
     """Whether `host` is loopback, private or link-local (never reachable from Twilio)."""
     if host in ("localhost", ""):
         return True
@@ -117,7 +117,7 @@ def public_base_url(context: Context) -> Result:
             address_fix,
         )
     host = urlsplit(base).hostname or ""
-    if real_twilio and _private(host):
+    if real_twilio and private_host(host):
         return fail(
             f"{url} answers here, but {host} is a private address Twilio can never reach: "
             "delivery reports will not arrive.",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from outage_notify.config.settings import Settings
-from outage_notify.doctor import channels, configuration, mail_servers, stores, workers
+from outage_notify.doctor import channels, configuration, mail_servers, stores, voice, workers
 from outage_notify.doctor.check import Check, Context, Result
 from outage_notify.integrations.registry import PROVIDERS
 
@@ -42,6 +42,8 @@ def doctor_checks() -> tuple[DoctorCheck, ...]:
             for provider in PROVIDERS
         ),
         DoctorCheck("public base url", channels.public_base_url),
+        DoctorCheck("voice", voice.voice),
+        DoctorCheck("whatsapp templates", voice.whatsapp),
         DoctorCheck("contacts", configuration.contacts),
         DoctorCheck("templates", configuration.templates),
         DoctorCheck("incident templates", configuration.incident_templates),

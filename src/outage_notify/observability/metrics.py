@@ -20,10 +20,16 @@ from any API replica, and nothing is lost when a worker restarts.
     outage_notify_events{state}                             gauge: events pending/applied/failed
     outage_notify_incidents{cause_category}                 gauge: incidents stored, by category
     outage_notify_time_to_identify_seconds{cause_category}  histogram: opened -> category set
+    outage_notify_voice_calls{state}                        gauge: voice-escalation calls now
+    outage_notify_voice_calls_placed_total                  calls handed to Twilio (not refused)
+    outage_notify_voice_call_outcomes_total{outcome}        calls by final outcome
 
 and the scraped process's configuration snapshot (`observability.config_metrics`).
 
-`channel` is "none" for a delivery not yet attempted. Waits for a rate-limit token inside a
+The single-label per-channel figures (retries, rate-limited, waiting, latency) list every
+channel (sms, slack, fallback, whatsapp) from the first scrape, 0 until it is used, so a rate or
+an alert on a channel has a series before its first message. `channel` is "none" for a
+delivery not yet attempted. Waits for a rate-limit token inside a
 worker (up to RATELIMIT_MAX_WAIT_SECONDS) leave no row, so they are not counted; a send that
 could not get a token in time is deferred and shows in `deliveries_waiting`.
 """
@@ -38,6 +44,7 @@ from prometheus_client.registry import Collector, CollectorRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
+from outage_notify.core.models import ChannelName
 from outage_notify.messages.live_config import LiveConfig
 from outage_notify.observability.config_metrics import ConfigCollector
 from outage_notify.store import events as event_store
@@ -73,25 +80,25 @@ class StoreCollector(Collector):
                 CounterMetricFamily,
                 "outage_notify_delivery_retries",
                 "Provider calls after the first one of a delivery on the same channel.",
-                figures.retries_by_channel(session),
+                _every_channel(figures.retries_by_channel(session)),
             )
             yield _per_channel(
                 CounterMetricFamily,
                 "outage_notify_provider_rate_limited",
                 "Provider calls answered with a rate limit (HTTP 429, Twilio 20429, ratelimited).",
-                figures.rate_limited_by_channel(session),
+                _every_channel(figures.rate_limited_by_channel(session)),
             )
             yield _per_channel(
                 GaugeMetricFamily,
                 "outage_notify_deliveries_waiting",
                 "Deliveries held back until later by a retry backoff or a rate-limit deferral.",
-                figures.waiting_by_channel(session, now=self.clock.now()),
+                _every_channel(figures.waiting_by_channel(session, now=self.clock.now())),
             )
             yield _histograms(
                 "outage_notify_provider_latency_seconds",
                 "Time of one provider call (send attempt), by channel.",
                 "channel",
-                figures.latency_by_channel(session),
+                _every_channel_histogram(figures.latency_by_channel(session)),
             )
             yield _open_incidents(figures.open_incidents_by_phase(session))
             yield _events(event_store.count_by_state(session))
@@ -108,6 +115,7 @@ class StoreCollector(Collector):
                 "cause_category",
                 figures.time_to_identify_by_category(session),
             )
+            yield from _voice(session)
         if self.queue_depths is not None:
             yield from _queues(self.queue_depths())
 
@@ -202,9 +210,54 @@ def _histograms(
     return family
 
 
-def _counts(name: str, documentation: str, label: str, counts: dict[str, int]) -> Metric:
-    """A gauge of counts by one label."""
-    family = GaugeMetricFamily(name, documentation, labels=[label])
+def _every_channel(counts: dict[str, int]) -> dict[str, int]:
+    """`counts` with every channel present, 0 for those without rows."""
+    return {channel.value: 0 for channel in ChannelName} | counts
+
+
+def _every_channel_histogram(
+    histograms: dict[str, figures.Histogram], bounds: tuple[float, ...] = figures.LATENCY_BUCKETS
+) -> dict[str, figures.Histogram]:
+    empty = figures.Histogram(bounds, (0,) * (len(bounds) + 1), 0.0)
+    return {channel.value: empty for channel in ChannelName} | histograms
+
+
+def _voice(session: Session) -> Iterator[Metric]:
+    """Voice escalation's calls (`voice_calls`): now by state, placed, and by final outcome."""
+    states = figures.voice_calls_by_state(session)
+    yield _counts(
+        "outage_notify_voice_calls",
+        "Voice-escalation calls by state now: claimed and placed are in flight; acknowledged "
+        "(pressed 1), completed (answered, no keypress), machine (voicemail), no-answer, busy "
+        "and failed are outcomes.",
+        "state",
+        states,
+    )
+    yield CounterMetricFamily(
+        "outage_notify_voice_calls_placed",
+        "Voice-escalation calls handed to Twilio that it took, or may have (not refused).",
+        value=figures.voice_calls_placed(session),
+    )
+    yield _counts(
+        "outage_notify_voice_call_outcomes",
+        "Voice-escalation calls by final outcome (acknowledged, completed, machine, no-answer, "
+        "busy, failed).",
+        "outcome",
+        figures.voice_call_outcomes(states),
+        kind=CounterMetricFamily,
+    )
+
+
+def _counts(
+    name: str,
+    documentation: str,
+    label: str,
+    counts: dict[str, int],
+    *,
+    kind: type[GaugeMetricFamily] | type[CounterMetricFamily] = GaugeMetricFamily,
+) -> Metric:
+    """A gauge (or counter) of counts by one label."""
+    family = kind(name, documentation, labels=[label])
     for value, count in counts.items():
         family.add_metric([value], count)
     return family

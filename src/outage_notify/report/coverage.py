@@ -3,7 +3,7 @@ report, the incident API and the CLI show."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,40 @@ class DeadlineCoverage:
     missed: int
     # Not acknowledged yet, and there is still time.
     pending: int
+
+
+@dataclass(frozen=True)
+class CalledContact:
+    """Someone listed unreached after voice escalation's calls rang `calls` times unanswered
+    (calls Twilio refused to place are not counted: they never rang)."""
+
+    name: str
+    calls: int
+
+
+@dataclass(frozen=True)
+class CallCoverage:
+    """Voice escalation's phone calls to one audience's contacts (`voice_calls`, one row a call).
+
+    Answered: a person picked up (pressed 1, or hung up without); a voicemail greeting is not.
+    """
+
+    # Contacts phoned at least once.
+    people: int = 0
+    # Calls Twilio took, or may have (it did not answer the request): all but the refused.
+    placed: int = 0
+    answered: int = 0
+    # Answered and pressed 1: acknowledged by keypress.
+    confirmed: int = 0
+    no_answer: int = 0
+    busy: int = 0
+    voicemail: int = 0
+    # Twilio refused to place the call, or reported it failed.
+    failed: int = 0
+    # Placed (or about to be) with no outcome reported yet.
+    in_progress: int = 0
+    # Contacts still unreached once their calls ended without a keypress (VOICE_MAX_CALLS).
+    unreached: tuple[CalledContact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,3 +79,5 @@ class AudienceCoverage:
     # Contacts whose news went only to a dry run (a channel not configured), never out: they
     # are in `unreached`, and this says why.
     dry_run: int = 0
+    # The audience's phone calls (voice escalation); zeros when nobody was phoned.
+    calls: CallCoverage = field(default_factory=CallCoverage)

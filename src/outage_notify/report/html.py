@@ -12,6 +12,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from outage_notify.report.model import Report
+from outage_notify.report.render import CALL_COLUMNS, call_cells, called
 from outage_notify.report.svg import delivery_chart, timeline_chart
 from outage_notify.report.wording import (
     COVERAGE_NOTE,
@@ -111,9 +112,16 @@ phase=w.value(s.phase), generated=w.time(r.generated_at)) }}</p>
 {% set unreached = r.coverage | map(attribute="unreached") | sum(start=[]) %}
 <p>{{ w("call_them", count=unreached | length or w("none")) }}</p>
 {% if unreached %}<ul>{% for c in r.coverage %}{% for name in c.unreached %}<li>{{ name }}
-({{ c.audience }})</li>{% endfor %}{% endfor %}</ul>{% endif %}
+({{ c.audience }}){% set note = called(c, name, w) %}{% if note %}: {{ note }}{% endif %}</li>
+{% endfor %}{% endfor %}</ul>{% endif %}
 {% set dry = r.coverage | sum(attribute="dry_run") %}
 {% if dry %}<p class="overdue">{{ w("dry_run_only", count=dry) }}</p>{% endif %}
+{% set phoned = r.coverage | selectattr("calls.people") | list %}
+{% if phoned %}<h3>{{ w("phone_calls") }}</h3><p>{{ w("calls_note") }}</p>
+<table><tr>{{ head(*call_columns) }}</tr>
+{% for c in phoned %}<tr><td>{{ c.audience }}</td>{% for n in call_cells(c.calls) %}
+<td class="n{{ ' overdue' if loop.last and n }}">{{ n }}</td>{% endfor %}</tr>
+{% endfor %}</table>{% endif %}
 <h2>{{ w("eta_accuracy") }}</h2>
 <p>{{ w("etas_from", source=w.text(eta_source[r.eta_source])) }}</p>
 {% if r.etas %}<table><tr>{{ head("set_at", "by", "eta", "announced", "outcome",
@@ -194,6 +202,9 @@ def to_html(report: Report, *, templates_dir: Path = TEMPLATES) -> str:
         minutes=format_minutes,
         promised=promised,
         coverage_note=COVERAGE_NOTE,
+        called=called,
+        call_cells=call_cells,
+        call_columns=CALL_COLUMNS,
         detect_basis=DETECT_BASIS_TEXT,
         phase_basis=PHASE_BASIS_TEXT,
         eta_source=ETA_SOURCE_TEXT,

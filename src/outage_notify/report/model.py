@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from outage_notify.report.calls import CallFigure
 from outage_notify.report.notifications import NotificationsPart
 from outage_notify.report.security import CauseSummary, SecuritySection
 
@@ -176,6 +177,11 @@ class CoverageFigure(BaseModel):
     )
     broadcasts: int = Field(description="Broadcast targets (Slack channels, fallback URLs).")
     broadcasts_sent: int = Field(description="Broadcast targets posted to at least once.")
+    calls: CallFigure = Field(
+        default_factory=CallFigure,
+        description="Voice escalation's phone calls to the audience's contacts (zeros when "
+        "nobody was phoned).",
+    )
 
 
 class AttemptFigure(BaseModel):

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from outage_notify.report.model import Report
+from outage_notify.report.calls import CallFigure
+from outage_notify.report.model import CoverageFigure, Report
 from outage_notify.report.wording import (
     COVERAGE_NOTE,
     DETECT_BASIS_TEXT,
@@ -27,6 +28,21 @@ from outage_notify.report.wording import (
 # Inline syntax anywhere in a line, and what starts a block at the start of a paragraph.
 _MARKDOWN_SYNTAX = re.compile(r"([\\`*_\[\]<>|~&])")
 _BLOCK_START = re.compile(r"^(\d*)([#=+.)-])")
+
+
+# The phone-call table's columns, in both renderers.
+CALL_COLUMNS = (
+    "audience", "people_called", "calls_placed", "answered", "confirmed", "no_answer", "busy",
+    "voicemail", "failed", "in_progress", "unreached_after_calls",
+)  # fmt: skip
+
+
+def call_cells(calls: CallFigure) -> list[int]:
+    """The phone-call table's figures after the audience, in `CALL_COLUMNS` order."""
+    return [
+        calls.people, calls.placed, calls.answered, calls.confirmed, calls.no_answer,
+        calls.busy, calls.voicemail, calls.failed, calls.in_progress, len(calls.unreached),
+    ]  # fmt: skip
 
 
 def _md(text: str) -> str:
@@ -203,13 +219,34 @@ def _coverage(report: Report, w: ReportWords) -> list[str]:
             for c in report.coverage
         ),
     )
-    unreached = [(name, c.audience) for c in report.coverage for name in c.unreached]
+    unreached = [(name, c) for c in report.coverage for name in c.unreached]
     out += ["", w("call_them", count=len(unreached) or w("none"))]
-    out += [f"- {_md(name)} ({_md(audience)})" for name, audience in unreached]
+    out += [
+        f"- {_md(name)} ({_md(c.audience)})" + (f": {note}" if (note := called(c, name, w)) else "")
+        for name, c in unreached
+    ]
     dry = sum(c.dry_run for c in report.coverage)
     if dry:
         out += ["", w("dry_run_only", count=dry)]
-    return out
+    return out + _calls(report, w)
+
+
+def called(coverage: CoverageFigure, name: str, w: ReportWords) -> str:
+    """'called 3 times without answer' when the calls to `name` ended so; else ''."""
+    calls = next((c.calls for c in coverage.calls.unreached if c.name == name), 0)
+    return w.called_unanswered(calls) if calls else ""
+
+
+def _calls(report: Report, w: ReportWords) -> list[str]:
+    """The phone-call figures per audience, when voice escalation phoned anyone."""
+    phoned = [c for c in report.coverage if c.calls.people]
+    if not phoned:
+        return []
+    out = ["", "### " + w("phone_calls"), "", w("calls_note"), ""]
+    return out + _table(
+        [w(k) for k in CALL_COLUMNS],
+        ([_md(c.audience), *call_cells(c.calls)] for c in phoned),
+    )
 
 
 def _eta_and_cadence(report: Report, w: ReportWords) -> list[str]:

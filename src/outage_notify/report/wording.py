@@ -125,6 +125,20 @@ TEXT = {
     "dry_run_only": N_(
         "%(count)s of them only had dry runs: their channel is not configured, nothing was sent."
     ),
+    "phone_calls": N_("Phone calls"),
+    "calls_note": N_(
+        "Voice escalation phoned whoever the messages did not get an acknowledgement from. "
+        "Answered: a person picked up (a voicemail greeting is not); confirmed: they pressed 1."
+    ),
+    "people_called": N_("People called"),
+    "calls_placed": N_("Calls placed"),
+    "answered": N_("Answered"),
+    "confirmed": N_("Confirmed (pressed 1)"),
+    "no_answer": N_("No answer"),
+    "busy": N_("Busy"),
+    "voicemail": N_("Voicemail"),
+    "in_progress": N_("In progress"),
+    "unreached_after_calls": N_("Unreached after calls"),
     "eta_accuracy": N_("ETA accuracy"),
     "etas_from": N_("ETAs %(source)s."),
     "set_at": N_("Set at"),
@@ -225,6 +239,12 @@ class ReportWords:
             "%(num)d deliveries failed; last error: %(error)s",
             count,
             error=error,
+        )
+
+    def called_unanswered(self, count: int) -> str:
+        """'called 3 times without answer' with the locale's plural form."""
+        return self.words.plural(
+            "called %(num)d time without answer", "called %(num)d times without answer", count
         )
 
     def eta_error(self, outcome: str, seconds: float | None) -> str:

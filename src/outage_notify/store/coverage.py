@@ -6,7 +6,8 @@ recipient is unreached does a second query fetch their names (few, by design). A
 counts once per audience however many updates it was sent. Deliveries to the incident lead
 (reminders, "unreached" notices) are not a stakeholder audience and are left out. A dry run
 (a channel that is not configured) told nobody: a contact whose news went only to dry runs is
-not sent, and is unreached.
+not sent, and is unreached. Voice escalation's calls are counted per audience beside
+(`store.call_coverage`, one grouped query).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from outage_notify.messages.planning import STAFF
 
 # The figures' types live with the report, which reads them; re-exported for the store's callers.
 from outage_notify.report.coverage import AudienceCoverage, DeadlineCoverage
+from outage_notify.store.call_coverage import call_coverage, calls_by_audience
 from outage_notify.store.tables import DeliveryRow, UpdateRow, UTCDateTime
 
 BROADCAST = "broadcast"
@@ -169,10 +171,15 @@ def incident_coverage(
             _count(_dry_only(per)).label("dry_run"),
         ).group_by(r.audience)
     ).all()
-    names: dict[str, list[str]] = {}
+    # Unreached recipient key -> name, per audience: a second query, only when someone is.
+    names: dict[str, dict[str, str]] = {}
     if any(row.unreached for row in rows):
-        for audience, name in session.execute(select(r.audience, r.name).where(_unreached(per))):
-            names.setdefault(audience, []).append(name)
+        unreached = select(r.audience, r.recipient_key, r.name).where(_unreached(per))
+        for audience, key, name in session.execute(unreached):
+            names.setdefault(audience, {})[key] = name
+    # Only those asked to acknowledge are ever phoned: no call to count without one.
+    asked = any(row.ack_required for row in rows)
+    calls = calls_by_audience(session, incident_id) if asked else {}
     # Sorted here, not in SQL: PostgreSQL's collation and SQLite's byte order disagree.
     return [
         AudienceCoverage(
@@ -182,7 +189,7 @@ def incident_coverage(
             delivered=int(row.delivered),
             acknowledged=int(row.acknowledged),
             ack_required=int(row.ack_required),
-            unreached=tuple(sorted(names.get(row.audience, ()))),
+            unreached=tuple(sorted(names.get(row.audience, {}).values())),
             deadline=DeadlineCoverage(
                 minutes=deadlines[row.audience],
                 met=int(row.met),
@@ -194,6 +201,7 @@ def incident_coverage(
             broadcasts=int(row.broadcasts),
             broadcasts_sent=int(row.broadcasts_sent),
             dry_run=int(row.dry_run),
+            calls=call_coverage(calls.get(row.audience, {}), names.get(row.audience, {})),
         )
         for row in sorted(rows, key=lambda row: str(row.audience))
     ]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from outage_notify.core.models import CauseCategory, DeliveryState, Phase
 from outage_notify.delivery.throttling import RATE_LIMITED_CODES
-from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow
+from outage_notify.incidents.voice_escalation import IN_FLIGHT, CallState
+from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, VoiceCallRow
 
 # Provider calls: a Twilio create is ~0.2-1 s, a Slack post ~0.1-0.5 s; past 10 s is a timeout.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -178,6 +179,34 @@ def time_to_identify_by_category(
         gap = max((identified_at - opened_at).total_seconds(), 0.0)
         seconds.setdefault(category, []).append(gap)
     return {category: histogram(values, bounds) for category, values in sorted(seconds.items())}
+
+
+def voice_calls_by_state(session: Session) -> dict[str, int]:
+    """Call state -> voice-escalation calls now in it, every state present (0 when none)."""
+    rows = session.execute(
+        select(VoiceCallRow.state, func.count()).group_by(VoiceCallRow.state)
+    ).all()
+    counts = {state.value: 0 for state in CallState}
+    counts.update({state: int(count) for state, count in rows})
+    return counts
+
+
+def voice_calls_placed(session: Session) -> int:
+    """Calls Twilio took, or may have: every call row but those it refused (failed, no sid).
+
+    A claim is deleted only when it never got a rate-limit token (never asked Twilio), so the
+    count only grows."""
+    refused = and_(VoiceCallRow.state == CallState.FAILED.value, VoiceCallRow.call_sid == "")
+    claimed = VoiceCallRow.state == CallState.CLAIMED.value
+    found = session.scalar(
+        select(func.count()).select_from(VoiceCallRow).where(not_(refused), not_(claimed))
+    )
+    return int(found or 0)
+
+
+def voice_call_outcomes(counts: dict[str, int]) -> dict[str, int]:
+    """The final states of `voice_calls_by_state`: outcomes only ever added to."""
+    return {state: n for state, n in counts.items() if state not in {s.value for s in IN_FLIGHT}}
 
 
 def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
