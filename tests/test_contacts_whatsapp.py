@@ -23,6 +23,7 @@ from outage_notify.contacts.online import lookups_needed
 from outage_notify.contacts.routing import recipients
 from outage_notify.core.errors import ContactsError
 from outage_notify.core.models import ChannelName, RenderedMessage, Route, UpdateKind
+from outage_notify.doctor.channels import usage
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.integrations.lookups import check_online
 from outage_notify.messages import planning
@@ -131,6 +132,17 @@ def test_whatsapp_without_a_phone_goes_to_the_whatsapp_number(tmp_path: Path) ->
     )
 
     assert routes(folder) == (Route(ChannelName.WHATSAPP, WHATSAPP),)
+
+
+def test_doctor_counts_a_whatsapp_only_contact_as_a_whatsapp_user(tmp_path: Path) -> None:
+    """`doctor`'s channel lines count who would be sent on a channel: the whatsapp number too."""
+    folder = write(
+        tmp_path / "contacts",
+        "m.yaml",
+        yaml_contact(whatsapp=f'"{WHATSAPP}"', channels="[whatsapp]"),
+    )
+
+    assert usage(load_directory(folder), "whatsapp") == (1, [WHATSAPP])
 
 
 def test_without_a_whatsapp_number_whatsapp_goes_to_the_phone(tmp_path: Path) -> None:

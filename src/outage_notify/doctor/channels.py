@@ -28,7 +28,7 @@ def usage(directory: Directory, channel: str) -> tuple[int, list[str]]:
     users = 0
     for audience in directory.audiences.values():
         for contact in audience.contacts:
-            address = contact.address(name) if name in contact.channels else None
+            address = audience.address(contact, name) if name in contact.channels else None
             if address:
                 users += 1
                 addresses.append(address)
