@@ -37,13 +37,16 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _harness import (
+    BENCH_DIR,
     REDIS_URL,
     TWILIO_FROM,
     TWILIO_SID,
@@ -161,6 +164,7 @@ def run_ours(
             contacts_dir=contacts,
             fakes=fakes,
             OUTAGE_NOTIFY_WORKER_CONCURRENCY=str(args.worker_concurrency),
+            **sql_counting(args, folder),
         )
         workers: list[str] = []
         if mode == "distributed":
@@ -187,6 +191,8 @@ def run_ours(
             rss[f"{name}_main_mb"] = peaks["main"]
             rss[f"{name}_max_child_mb"] = peaks["max_child"]
             rss[f"{name}_total_mb"] = peaks["total"]
+        processes.stop_all()  # the counting processes write their last tallies at exit
+        sql = sql_per_batch(args, folder, size * count) if args.count_sql else None
         api.close()
         return {
             "design": "ours",
@@ -196,10 +202,47 @@ def run_ours(
             "runs": runs,
             **{key: median(r[key] for r in runs) for key in runs[0]},
             "rss": rss,
+            **({"sql": sql} if sql else {}),
         }
     finally:
         processes.stop_all()
         flush_redis()
+
+
+def sql_counting(args: argparse.Namespace, folder: Path) -> dict[str, str]:
+    """With --count-sql: the environment that makes every service process count its SQL
+    (benchmarks/_sqlcount/sitecustomize.py); an empty folder for their tallies."""
+    if not args.count_sql:
+        return {}
+    tallies = folder / "sqlcount"
+    shutil.rmtree(tallies, ignore_errors=True)
+    tallies.mkdir()
+    path = [str(BENCH_DIR / "_sqlcount"), os.environ.get("PYTHONPATH", "")]
+    return {
+        "OUTAGE_NOTIFY_BENCH_SQLCOUNT_DIR": str(tallies),
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+    }
+
+
+def sql_per_batch(args: argparse.Namespace, folder: Path, deliveries: int) -> dict[str, Any]:
+    """Every process's statements summed, per dispatch batch (deliveries / batch size)."""
+    statements: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
+    transactions: Counter[str] = Counter()
+    for path in (folder / "sqlcount").glob("*.json"):
+        tally = json.loads(path.read_text())
+        statements.update(tally["statements"])
+        rows.update(tally["executemany_rows"])
+        transactions.update(tally["transactions"])
+    batches = max(deliveries / DeliverySettings().batch_size, 1)
+    per_batch = {k: round(v / batches, 2) for k, v in statements.most_common() if v >= batches / 2}
+    log(f"SQL per dispatch batch ({batches:.0f} batches, every process, executemany = 1):")
+    for shape, count in per_batch.items():
+        extra = f" ({rows[shape] / batches:.0f} rows)" if rows.get(shape) else ""
+        log(f"  {count:6.2f}  {shape}{extra}")
+    for shape, count in transactions.most_common(6):
+        log(f"  transaction x{count}: {shape}")
+    return {"batches": batches, "per_batch": per_batch}
 
 
 def run_ours_fresh(
@@ -430,6 +473,11 @@ def main() -> None:
     )
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--no-naive", action="store_true")
+    parser.add_argument(
+        "--count-sql",
+        action="store_true",
+        help="count every service process's SQL statements and print them per dispatch batch",
+    )
     parser.add_argument(
         "--plan-only",
         action="store_true",
