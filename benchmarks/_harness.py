@@ -612,3 +612,37 @@ def wait_workers_ready(processes: Processes, count: int, timeout: float = 90) ->
         wait_for(ready, timeout=timeout, interval=0.2, what=f"{count} workers to answer a ping")
     finally:
         app.close()
+
+
+# --- provenance -------------------------------------------------------------------------
+
+
+def load_average() -> float:
+    """The 1-minute load average (/proc/loadavg): how busy the machine was around a run."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float(os.getloadavg()[0])
+
+
+def provenance() -> dict[str, Any]:
+    """What a printed figure was measured on: the commit (with `+dirty` for uncommitted
+    changes), the CPUs and the load average when the benchmark started."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+            )
+        except OSError:
+            return ""
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    return {
+        "commit": commit + ("+dirty" if dirty else ""),
+        "cpus": os.cpu_count(),
+        "load_at_start": load_average(),
+        "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }

@@ -57,10 +57,12 @@ from _harness import (
     database,
     epoch,
     flush_redis,
+    load_average,
     log,
     median,
     print_json,
     print_table,
+    provenance,
     service_env,
     start_workers,
     wait_for,
@@ -183,6 +185,7 @@ def run_ours(
                 result["adjacent_ceiling_per_s"] = ceiling
                 rate = result["dispatch_per_s"]
                 result["ours_over_adjacent_ceiling"] = rate / ceiling if rate and ceiling else None
+            result["load_1m"] = load_average()
             log(f"ours {mode}/{db.kind} N={size} run {run + 1}: {_brief(result)}")
             runs.append(result)
         rss: dict[str, float] = {"api_mb": processes.peak_rss("api")["main"]}
@@ -311,6 +314,7 @@ def run_ceiling(fakes: Fakes, size: int, args: argparse.Namespace) -> dict[str, 
     runs = []
     for run in range(args.runs):
         result = ceiling_once(fakes, size, args)
+        result["load_1m"] = load_average()
         log(f"ceiling N={size} run {run + 1}: {_brief(result)}")
         runs.append(result)
     return {
@@ -374,6 +378,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
                 "dispatch_per_s": (count - 1) / (last - first) if last > first else None,
                 "e2e_s": last - started,
                 "messages": count,
+                "load_1m": load_average(),
             }
             log(f"naive N={size} run {run + 1}: {_brief(result)}")
             runs.append(result)
@@ -400,7 +405,9 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
 # --- report -----------------------------------------------------------------------------
 
 
-def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def report(
+    results: list[dict[str, Any]], args: argparse.Namespace, origin: dict[str, Any]
+) -> dict[str, Any]:
     by_n: dict[int, dict[str, float | None]] = {}
     for result in results:
         if result["design"] in ("ceiling", "naive"):
@@ -431,13 +438,18 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
                 r.get("ours_over_ceiling"),
                 r.get("ours_over_adjacent_ceiling"),
                 r.get("ours_over_naive"),
+                _load_range(r["runs"]),
                 rss.get("api_mb"),
                 worker_child,
                 worker_total,
             ]
         )
+    loads = [run["load_1m"] for r in results for run in r["runs"] if "load_1m" in run]
     print_table(
-        f"fan-out: medians of {args.runs} run(s) (2 cores, shared machine: expect noise)",
+        f"fan-out: medians of {args.runs} run(s); commit {origin['commit']}, "
+        f"{origin['cpus']} CPUs, {args.workers} x {args.worker_concurrency} worker processes, "
+        f"1-min load {origin['load_at_start']:.1f} at start, "
+        f"{min(loads, default=0):.1f}-{max(loads, default=0):.1f} after the runs",
         [
             "design",
             "mode",
@@ -452,13 +464,27 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             "/ceiling",
             "/adj. ceiling",
             "/naive",
+            "load",
             "api/embedded MB",
             "worker child MB",
             "worker total MB",
         ],
         rows,
     )
-    return {"benchmark": "fanout", "runs": args.runs, "cpus": os.cpu_count(), "results": results}
+    return {
+        "benchmark": "fanout",
+        "runs": args.runs,
+        "workers": args.workers,
+        "worker_concurrency": args.worker_concurrency,
+        **origin,
+        "results": results,
+    }
+
+
+def _load_range(runs: list[dict[str, Any]]) -> str:
+    """The 1-minute load average after each run, lowest to highest."""
+    loads = [run["load_1m"] for run in runs if "load_1m" in run]
+    return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
 
 
 def main() -> None:
@@ -491,6 +517,8 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     dbs = [d for d in args.dbs.split(",") if d]
     results: list[dict[str, Any]] = []
+    origin = provenance()
+    log(f"commit {origin['commit']}, load {origin['load_at_start']:.1f}")
     with workspace("fanout") as (folder, processes):
         fakes = Fakes(processes)
         try:
@@ -512,7 +540,7 @@ def main() -> None:
                             results.append(ours)
         finally:
             fakes.close()
-    print_json(report(results, args))
+    print_json(report(results, args, origin))
 
 
 if __name__ == "__main__":
