@@ -646,3 +646,17 @@ def provenance() -> dict[str, Any]:
         "load_at_start": load_average(),
         "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
     }
+
+
+def group_cpu_seconds(leader: int) -> float:
+    """User + system CPU seconds used so far by a process group's live processes (a started
+    service and its pool children): less sensitive to a busy machine than a rate."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in group_pids(leader):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks

@@ -57,6 +57,7 @@ from _harness import (
     database,
     epoch,
     flush_redis,
+    group_cpu_seconds,
     load_average,
     log,
     median,
@@ -178,7 +179,12 @@ def run_ours(
             wait_workers_ready(processes, len(workers))
         runs = []
         for run in range(count):
+            leaders = [processes.running[name].pid for name in ["api", *workers]]
+            cpu = sum(group_cpu_seconds(pid) for pid in leaders)
             result = one_fanout(api, db, fakes, size, plan_only=args.plan_only)
+            # The service's own CPU (API, workers and their children) per message sent.
+            cpu = sum(group_cpu_seconds(pid) for pid in leaders) - cpu
+            result["service_cpu_ms_per_msg"] = cpu * 1000 / size
             if not args.no_ceiling:
                 # The machine's load drifts: compare each run with a ceiling run right after it.
                 ceiling = ceiling_once(fakes, size, args)["dispatch_per_s"]
@@ -359,6 +365,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
         runs = []
         for run in range(args.runs):
             fakes.reset()
+            cpu = sum(group_cpu_seconds(processes.running[name].pid) for name in names)
             started = time.time()
             with _naive.app.producer_or_acquire() as producer:
                 for i in range(size):
@@ -370,6 +377,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
                     )
             enqueued = time.time() - started
             fakes.wait_count(size, timeout=run_timeout(size) * 3)
+            cpu = sum(group_cpu_seconds(processes.running[name].pid) for name in names) - cpu
             summary = fakes.summary("sms")
             first, last, count = summary["first"], summary["last"], summary["count"]
             result = {
@@ -378,6 +386,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
                 "dispatch_per_s": (count - 1) / (last - first) if last > first else None,
                 "e2e_s": last - started,
                 "messages": count,
+                "service_cpu_ms_per_msg": cpu * 1000 / size,
                 "load_1m": load_average(),
             }
             log(f"naive N={size} run {run + 1}: {_brief(result)}")
@@ -438,6 +447,7 @@ def report(
                 r.get("ours_over_ceiling"),
                 r.get("ours_over_adjacent_ceiling"),
                 r.get("ours_over_naive"),
+                r.get("service_cpu_ms_per_msg"),
                 _load_range(r["runs"]),
                 rss.get("api_mb"),
                 worker_child,
@@ -464,6 +474,7 @@ def report(
             "/ceiling",
             "/adj. ceiling",
             "/naive",
+            "CPU ms/msg",
             "load",
             "api/embedded MB",
             "worker child MB",
