@@ -651,12 +651,10 @@ def provenance() -> dict[str, Any]:
 def group_cpu_seconds(leader: int) -> float:
     """User + system CPU seconds used so far by a process group's live processes (a started
     service and its pool children): less sensitive to a busy machine than a rate."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = 0
     for pid in group_pids(leader):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
-    return total / ticks
+        with contextlib.suppress(OSError):
+            # After the command name (which may hold spaces): utime and stime, in clock ticks.
+            utime, stime = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13]
+            used += int(utime) + int(stime)
+    return used / os.sysconf("SC_CLK_TCK")

@@ -33,41 +33,39 @@ from outage_notify.store import deliveries as delivery_store
 from outage_notify.store import recipient_cap as cap_store
 from outage_notify.store.engine import create_session_factory, create_store_engine, transaction
 
+# The incident every run declares (lifecycle.declare's words; severity, ETA and clock below).
+DECLARED: dict[str, Any] = {
+    "title": "Bench batch",
+    "summary": "",
+    "components": ["outbound"],
+    "actor": "bench",
+}
+
+
+def user(i: int) -> PlannedDelivery:
+    """The i-th SMS-first user, Slack second, as benchmarks/_harness.py writes them."""
+    routes = (Route(ChannelName.SMS, f"+55119{i:08d}"), Route(ChannelName.SLACK, f"U{i:09d}"))
+    return PlannedDelivery(
+        "users", Recipient(f"contact:user{i}", f"User {i}", "users", "en", routes)
+    )
+
 
 def plan(sessions: Any, size: int, now: datetime) -> list[int]:
+    cadence = dict.fromkeys(Severity, 30)
     decision = lifecycle.declare(
-        title="Bench batch",
-        summary="",
-        severity=Severity.CRITICAL,
-        components=["outbound"],
-        eta=None,
-        actor="bench",
-        now=now,
-        cadence_minutes={Severity.CRITICAL: 30, Severity.MAJOR: 60, Severity.MINOR: 120},
+        **DECLARED, severity=Severity.CRITICAL, eta=None, now=now, cadence_minutes=cadence
     )
     with transaction(sessions) as session:
         incident, update = incidents.save_decision(
             session, decision, row=None, now=now, actor="bench"
         )
         assert incident is not None and update is not None
-        planned = (
-            PlannedDelivery(
-                "users",
-                Recipient(
-                    key=f"contact:user{i}",
-                    name=f"User {i}",
-                    audience="users",
-                    locale="en",
-                    routes=(
-                        Route(ChannelName.SMS, f"+55119{i:08d}"),
-                        Route(ChannelName.SLACK, f"U{i:09d}"),
-                    ),
-                ),
-            )
-            for i in range(size)
-        )
         return delivery_store.insert_deliveries(
-            session, planned, update_id=update.id, incident_id=incident.id, now=now
+            session,
+            (user(i) for i in range(size)),
+            update_id=update.id,
+            incident_id=incident.id,
+            now=now,
         )
 
 
