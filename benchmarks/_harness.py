@@ -612,3 +612,49 @@ def wait_workers_ready(processes: Processes, count: int, timeout: float = 90) ->
         wait_for(ready, timeout=timeout, interval=0.2, what=f"{count} workers to answer a ping")
     finally:
         app.close()
+
+
+# --- provenance -------------------------------------------------------------------------
+
+
+def load_average() -> float:
+    """The 1-minute load average (/proc/loadavg): how busy the machine was around a run."""
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float(os.getloadavg()[0])
+
+
+def provenance() -> dict[str, Any]:
+    """What a printed figure was measured on: the commit (with `+dirty` for uncommitted
+    changes), the CPUs and the load average when the benchmark started."""
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
+            )
+        except OSError:
+            return ""
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    return {
+        "commit": commit + ("+dirty" if dirty else ""),
+        "cpus": os.cpu_count(),
+        "load_at_start": load_average(),
+        "started_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+    }
+
+
+def group_cpu_seconds(leader: int) -> float:
+    """User + system CPU seconds used so far by a process group's live processes (a started
+    service and its pool children): less sensitive to a busy machine than a rate."""
+    used = 0
+    for pid in group_pids(leader):
+        with contextlib.suppress(OSError):
+            # After the command name (which may hold spaces): utime and stime, in clock ticks.
+            utime, stime = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13]
+            used += int(utime) + int(stime)
+    return used / os.sysconf("SC_CLK_TCK")

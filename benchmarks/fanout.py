@@ -37,13 +37,16 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from _harness import (
+    BENCH_DIR,
     REDIS_URL,
     TWILIO_FROM,
     TWILIO_SID,
@@ -54,10 +57,13 @@ from _harness import (
     database,
     epoch,
     flush_redis,
+    group_cpu_seconds,
+    load_average,
     log,
     median,
     print_json,
     print_table,
+    provenance,
     service_env,
     start_workers,
     wait_for,
@@ -161,6 +167,7 @@ def run_ours(
             contacts_dir=contacts,
             fakes=fakes,
             OUTAGE_NOTIFY_WORKER_CONCURRENCY=str(args.worker_concurrency),
+            **sql_counting(args, folder),
         )
         workers: list[str] = []
         if mode == "distributed":
@@ -172,13 +179,19 @@ def run_ours(
             wait_workers_ready(processes, len(workers))
         runs = []
         for run in range(count):
+            leaders = [processes.running[name].pid for name in ["api", *workers]]
+            cpu = sum(group_cpu_seconds(pid) for pid in leaders)
             result = one_fanout(api, db, fakes, size, plan_only=args.plan_only)
+            # The service's own CPU (API, workers and their children) per message sent.
+            cpu = sum(group_cpu_seconds(pid) for pid in leaders) - cpu
+            result["service_cpu_ms_per_msg"] = cpu * 1000 / size
             if not args.no_ceiling:
                 # The machine's load drifts: compare each run with a ceiling run right after it.
                 ceiling = ceiling_once(fakes, size, args)["dispatch_per_s"]
                 result["adjacent_ceiling_per_s"] = ceiling
                 rate = result["dispatch_per_s"]
                 result["ours_over_adjacent_ceiling"] = rate / ceiling if rate and ceiling else None
+            result["load_1m"] = load_average()
             log(f"ours {mode}/{db.kind} N={size} run {run + 1}: {_brief(result)}")
             runs.append(result)
         rss: dict[str, float] = {"api_mb": processes.peak_rss("api")["main"]}
@@ -187,6 +200,8 @@ def run_ours(
             rss[f"{name}_main_mb"] = peaks["main"]
             rss[f"{name}_max_child_mb"] = peaks["max_child"]
             rss[f"{name}_total_mb"] = peaks["total"]
+        processes.stop_all()  # the counting processes write their last tallies at exit
+        sql = sql_per_batch(args, folder, size * count) if args.count_sql else None
         api.close()
         return {
             "design": "ours",
@@ -196,10 +211,47 @@ def run_ours(
             "runs": runs,
             **{key: median(r[key] for r in runs) for key in runs[0]},
             "rss": rss,
+            **({"sql": sql} if sql else {}),
         }
     finally:
         processes.stop_all()
         flush_redis()
+
+
+def sql_counting(args: argparse.Namespace, folder: Path) -> dict[str, str]:
+    """With --count-sql: the environment that makes every service process count its SQL
+    (benchmarks/_sqlcount/sitecustomize.py); an empty folder for their tallies."""
+    if not args.count_sql:
+        return {}
+    tallies = folder / "sqlcount"
+    shutil.rmtree(tallies, ignore_errors=True)
+    tallies.mkdir()
+    path = [str(BENCH_DIR / "_sqlcount"), os.environ.get("PYTHONPATH", "")]
+    return {
+        "OUTAGE_NOTIFY_BENCH_SQLCOUNT_DIR": str(tallies),
+        "PYTHONPATH": os.pathsep.join(p for p in path if p),
+    }
+
+
+def sql_per_batch(args: argparse.Namespace, folder: Path, deliveries: int) -> dict[str, Any]:
+    """Every process's statements summed, per dispatch batch (deliveries / batch size)."""
+    statements: Counter[str] = Counter()
+    rows: Counter[str] = Counter()
+    transactions: Counter[str] = Counter()
+    for path in (folder / "sqlcount").glob("*.json"):
+        tally = json.loads(path.read_text())
+        statements.update(tally["statements"])
+        rows.update(tally["executemany_rows"])
+        transactions.update(tally["transactions"])
+    batches = max(deliveries / DeliverySettings().batch_size, 1)
+    per_batch = {k: round(v / batches, 2) for k, v in statements.most_common() if v >= batches / 2}
+    log(f"SQL per dispatch batch ({batches:.0f} batches, every process, executemany = 1):")
+    for shape, count in per_batch.items():
+        extra = f" ({rows[shape] / batches:.0f} rows)" if rows.get(shape) else ""
+        log(f"  {count:6.2f}  {shape}{extra}")
+    for shape, count in transactions.most_common(6):
+        log(f"  transaction x{count}: {shape}")
+    return {"batches": batches, "per_batch": per_batch}
 
 
 def run_ours_fresh(
@@ -268,6 +320,7 @@ def run_ceiling(fakes: Fakes, size: int, args: argparse.Namespace) -> dict[str, 
     runs = []
     for run in range(args.runs):
         result = ceiling_once(fakes, size, args)
+        result["load_1m"] = load_average()
         log(f"ceiling N={size} run {run + 1}: {_brief(result)}")
         runs.append(result)
     return {
@@ -312,6 +365,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
         runs = []
         for run in range(args.runs):
             fakes.reset()
+            cpu = sum(group_cpu_seconds(processes.running[name].pid) for name in names)
             started = time.time()
             with _naive.app.producer_or_acquire() as producer:
                 for i in range(size):
@@ -323,6 +377,7 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
                     )
             enqueued = time.time() - started
             fakes.wait_count(size, timeout=run_timeout(size) * 3)
+            cpu = sum(group_cpu_seconds(processes.running[name].pid) for name in names) - cpu
             summary = fakes.summary("sms")
             first, last, count = summary["first"], summary["last"], summary["count"]
             result = {
@@ -331,6 +386,8 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
                 "dispatch_per_s": (count - 1) / (last - first) if last > first else None,
                 "e2e_s": last - started,
                 "messages": count,
+                "service_cpu_ms_per_msg": cpu * 1000 / size,
+                "load_1m": load_average(),
             }
             log(f"naive N={size} run {run + 1}: {_brief(result)}")
             runs.append(result)
@@ -357,7 +414,9 @@ def run_naive(fakes: Fakes, size: int, args: argparse.Namespace, folder: Path) -
 # --- report -----------------------------------------------------------------------------
 
 
-def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str, Any]:
+def report(
+    results: list[dict[str, Any]], args: argparse.Namespace, origin: dict[str, Any]
+) -> dict[str, Any]:
     by_n: dict[int, dict[str, float | None]] = {}
     for result in results:
         if result["design"] in ("ceiling", "naive"):
@@ -388,13 +447,19 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
                 r.get("ours_over_ceiling"),
                 r.get("ours_over_adjacent_ceiling"),
                 r.get("ours_over_naive"),
+                r.get("service_cpu_ms_per_msg"),
+                _load_range(r["runs"]),
                 rss.get("api_mb"),
                 worker_child,
                 worker_total,
             ]
         )
+    loads = [run["load_1m"] for r in results for run in r["runs"] if "load_1m" in run]
     print_table(
-        f"fan-out: medians of {args.runs} run(s) (2 cores, shared machine: expect noise)",
+        f"fan-out: medians of {args.runs} run(s); commit {origin['commit']}, "
+        f"{origin['cpus']} CPUs, {args.workers} x {args.worker_concurrency} worker processes, "
+        f"1-min load {origin['load_at_start']:.1f} at start, "
+        f"{min(loads, default=0):.1f}-{max(loads, default=0):.1f} after the runs",
         [
             "design",
             "mode",
@@ -409,13 +474,28 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> dict[str,
             "/ceiling",
             "/adj. ceiling",
             "/naive",
+            "CPU ms/msg",
+            "load",
             "api/embedded MB",
             "worker child MB",
             "worker total MB",
         ],
         rows,
     )
-    return {"benchmark": "fanout", "runs": args.runs, "cpus": os.cpu_count(), "results": results}
+    return {
+        "benchmark": "fanout",
+        "runs": args.runs,
+        "workers": args.workers,
+        "worker_concurrency": args.worker_concurrency,
+        **origin,
+        "results": results,
+    }
+
+
+def _load_range(runs: list[dict[str, Any]]) -> str:
+    """The 1-minute load average after each run, lowest to highest."""
+    loads = [run["load_1m"] for run in runs if "load_1m" in run]
+    return f"{min(loads):.1f}-{max(loads):.1f}" if loads else "-"
 
 
 def main() -> None:
@@ -431,6 +511,11 @@ def main() -> None:
     parser.add_argument("--no-ceiling", action="store_true")
     parser.add_argument("--no-naive", action="store_true")
     parser.add_argument(
+        "--count-sql",
+        action="store_true",
+        help="count every service process's SQL statements and print them per dispatch batch",
+    )
+    parser.add_argument(
         "--plan-only",
         action="store_true",
         help="stop each run once planned (fresh processes each run; no ceiling, no naive)",
@@ -443,6 +528,8 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     dbs = [d for d in args.dbs.split(",") if d]
     results: list[dict[str, Any]] = []
+    origin = provenance()
+    log(f"commit {origin['commit']}, load {origin['load_at_start']:.1f}")
     with workspace("fanout") as (folder, processes):
         fakes = Fakes(processes)
         try:
@@ -464,7 +551,7 @@ def main() -> None:
                             results.append(ours)
         finally:
             fakes.close()
-    print_json(report(results, args))
+    print_json(report(results, args, origin))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from outage_notify.core.models import (
     UpdateDraft,
     UpdateKind,
 )
-from outage_notify.delivery.send import Outcome, Step
+from outage_notify.delivery.send import Outcome, Result, Step
 from outage_notify.incidents import lifecycle
 from outage_notify.messages.planning import PlannedDelivery
 from outage_notify.store import deliveries as delivery_store
@@ -229,6 +229,57 @@ def test_record_keeps_the_route_clock_and_unknown_since(sessions: Sessions) -> N
         assert first is not None and second is not None
         assert (first.route_started_at, first.unknown_since) == (started, None)
         assert (second.route_started_at, second.unknown_since) == (started, started)
+
+
+def test_record_writes_a_batch_whose_outcomes_change_different_columns(
+    sessions: Sessions,
+) -> None:
+    """One batch, four kinds of change (PostgreSQL writes each kind as one UPDATE … FROM
+    unnest): each row gets its own values, and columns a kind does not set keep theirs."""
+    ids = _plan(sessions, 6)
+    now = datetime(2026, 12, 6, 1, 0, 0, 250000, tzinfo=UTC)
+    later = now + timedelta(seconds=3)
+
+    def outcome(index: int, result: Result, provider_id: str = "", code: str = "") -> Outcome:
+        phone = f"+551199000000{index}"
+        text = "unknown error" if code else ""
+        return Outcome(
+            ids[index], ChannelName.SMS, phone, now, now, result, provider_id, code, text
+        )
+
+    results = [
+        (outcome(0, "sent", provider_id="SM0"), Step(DeliveryState.SENT, 0, 1)),
+        (outcome(1, "deferred"), Step(DeliveryState.PLANNED, 0, 0, later)),
+        (outcome(2, "sent", provider_id="SM2"), Step(DeliveryState.SENT, 0, 1)),
+        (outcome(3, "dry_run", provider_id="dry"), Step(DeliveryState.DRY_RUN, 0, 1)),
+        (outcome(4, "deferred"), Step(DeliveryState.PLANNED, 0, 0, later)),
+        (
+            outcome(5, "transient", code="30008"),
+            Step(DeliveryState.PLANNED, 0, 1, later, route_started_at=now),
+        ),
+    ]
+    with transaction(sessions) as session:
+        delivery_store.record(session, results, now=now)
+    with sessions() as session:
+        rows = [session.get_one(DeliveryRow, i) for i in ids]
+        assert [(r.state, r.provider_id, r.sent_at, r.next_attempt_at) for r in rows] == [
+            ("sent", "SM0", now, None),
+            ("planned", "", None, later),
+            ("sent", "SM2", now, None),
+            ("dry_run", "dry", None, None),
+            ("planned", "", None, later),
+            ("planned", "", None, later),
+        ]
+        assert [r.attempts_on_route for r in rows] == [1, 0, 1, 1, 0, 1]
+        assert (rows[5].error, rows[5].route_started_at) == ("30008 unknown error", now)
+        # A deferral is not an attempt: four attempts for six outcomes.
+        attempts = session.scalars(select(AttemptRow).order_by(AttemptRow.id)).all()
+        assert [(a.delivery_id, a.outcome, a.started_at) for a in attempts] == [
+            (ids[0], "sent", now),
+            (ids[2], "sent", now),
+            (ids[3], "dry_run", now),
+            (ids[5], "transient", now),
+        ]
 
 
 def test_a_pending_delivery_is_superseded_by_a_newer_update_to_the_same_recipient(

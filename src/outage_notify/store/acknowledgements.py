@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from outage_notify.core.models import ChannelName
 from outage_notify.messages.planning import STAFF
+from outage_notify.store.batch_sql import any_of
 from outage_notify.store.incidents import add_timeline
 from outage_notify.store.tables import (
     AttemptRow,
@@ -151,7 +152,7 @@ def acknowledge_early_replies(
             InboundMessageRow.channel.in_((ChannelName.SMS.value, ChannelName.WHATSAPP.value)),
             InboundMessageRow.handled_as == IGNORED,
             InboundMessageRow.at >= min(started.values()),
-            InboundMessageRow.sender.in_(sorted(started)),
+            any_of(session, InboundMessageRow.sender, sorted(started)),
         )
         .order_by(InboundMessageRow.id)
     ).all()
@@ -219,7 +220,11 @@ def opted_out(session: Session, phones: Iterable[str]) -> set[str]:
     wanted = set(phones)
     if not wanted:
         return set()
-    return set(session.scalars(select(SmsOptOutRow.phone).where(SmsOptOutRow.phone.in_(wanted))))
+    return set(
+        session.scalars(
+            select(SmsOptOutRow.phone).where(any_of(session, SmsOptOutRow.phone, wanted))
+        )
+    )
 
 
 def record_inbound(

@@ -7,16 +7,24 @@ from datetime import datetime, timedelta
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, exists, func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from outage_notify.core.models import DeliveryState, RenderedMessage, Route
 from outage_notify.delivery.send import Outcome, Step
 from outage_notify.messages.planning import PlannedDelivery
+from outage_notify.store.batch_sql import (
+    SUPERSEDED_ERROR,
+    claim_postgresql,
+    claimable,
+    insert_many,
+    is_postgresql,
+    newer_update_planned,
+    update_by_id,
+)
 from outage_notify.store.bulk_insert import insert_rows
 from outage_notify.store.tables import AttemptRow, DeliveryRow, MessageRow
 
-CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
 _DELIVERIES: Table = DeliveryRow.__table__  # type: ignore[assignment]
 _ATTEMPTS: Table = AttemptRow.__table__  # type: ignore[assignment]
 # What insert_deliveries writes per row; every other column is the same for the whole plan.
@@ -111,11 +119,13 @@ def claim(
     session: Session, ids: Sequence[int], *, now: datetime, owner: str = ""
 ) -> tuple[Sequence[DeliveryRow], set[int]]:
     """Atomically mark due deliveries as sending by `owner` (a worker process, see
-    worker/heartbeat.py); return those this call won, and which of them had an unknown outcome
-    before (they must be reconciled, not blindly resent)."""
-    # Coalescing: a recipient with a newer update of the same incident already planned (say,
-    # behind a rate-limited SMS queue) gets only the newest; it carries the current state.
-    newer = aliased(DeliveryRow)
+    worker/heartbeat.py); return those this call won (by id), and which of them had an unknown
+    outcome before (they must be reconciled, not blindly resent).
+
+    Coalescing first: a recipient with a newer update of the same incident already planned gets
+    only the newest. PostgreSQL does it all in one statement (`batch_sql.claim_postgresql`)."""
+    if is_postgresql(session):
+        return claim_postgresql(session, ids, now=now, owner=owner)
     session.execute(
         update(DeliveryRow)
         .where(
@@ -123,18 +133,9 @@ def claim(
             DeliveryRow.state == DeliveryState.PLANNED.value,
             # A released digest carries other incidents' news too: never coalesced away.
             DeliveryRow.digest_body == "",
-            exists().where(
-                newer.incident_id == DeliveryRow.incident_id,
-                newer.recipient_key == DeliveryRow.recipient_key,
-                newer.update_id > DeliveryRow.update_id,
-                newer.state != DeliveryState.SUPERSEDED.value,
-            ),
+            newer_update_planned(),
         )
-        .values(
-            state=DeliveryState.SUPERSEDED.value,
-            updated_at=now,
-            error="superseded by a newer update before it went out",
-        )
+        .values(state=DeliveryState.SUPERSEDED.value, updated_at=now, error=SUPERSEDED_ERROR)
         .execution_options(synchronize_session=False)
     )
     unknown = set(
@@ -144,23 +145,14 @@ def claim(
             )
         )
     )
-    claimed_ids = session.scalars(
-        update(DeliveryRow)
-        .where(
-            DeliveryRow.id.in_(ids),
-            DeliveryRow.state.in_(CLAIMABLE),
-            or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
-        )
-        .values(state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now)
-        .returning(DeliveryRow.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    if not claimed_ids:
-        return [], set()
     rows = session.scalars(
-        select(DeliveryRow).where(DeliveryRow.id.in_(claimed_ids)).order_by(DeliveryRow.id)
+        update(DeliveryRow)
+        .where(DeliveryRow.id.in_(ids), claimable(now))
+        .values(state=DeliveryState.SENDING.value, claimed_at=now, claimed_by=owner, updated_at=now)
+        .returning(DeliveryRow),
+        execution_options={"synchronize_session": False},
     ).all()
-    return rows, unknown & set(claimed_ids)
+    return sorted(rows, key=lambda row: row.id), unknown & {row.id for row in rows}
 
 
 def messages_for(
@@ -230,22 +222,8 @@ def record(session: Session, results: Iterable[tuple[Outcome, Step]], *, now: da
         changes.append(change)
     # Core statements, not the ORM's bulk paths: this runs for every batch of every fan-out
     # and the ORM's per-row bookkeeping cost about as much as the database itself.
-    if attempts:
-        session.execute(insert(_ATTEMPTS), attempts)
-    # Rows differ in which keys they carry; group so each executemany has one shape.
-    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for change in changes:
-        shapes.setdefault(tuple(sorted(change)), []).append(change)
-    for keys, rows in shapes.items():
-        session.execute(
-            update(_DELIVERIES)
-            .where(_DELIVERIES.c.id == bindparam("delivery_id"))
-            .values({key: bindparam(key) for key in keys if key != "id"}),
-            [
-                {"delivery_id": row["id"], **{key: row[key] for key in keys if key != "id"}}
-                for row in rows
-            ],
-        )
+    insert_many(session, _ATTEMPTS, attempts)
+    update_by_id(session, _DELIVERIES, changes)
 
 
 def attempts_of(session: Session, delivery_ids: Sequence[int]) -> Sequence[AttemptRow]:
@@ -306,8 +284,7 @@ def stale(session: Session, *, now: datetime, older_than: timedelta, limit: int)
             select(DeliveryRow.id)
             .where(
                 DeliveryRow.updated_at < cutoff,
-                DeliveryRow.state.in_(CLAIMABLE),
-                or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+                claimable(now),
             )
             .order_by(DeliveryRow.id)
             .limit(limit)

@@ -9,11 +9,25 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TypeVarTuple
 
-from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    cast,
+    func,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import DeliveryState
 from outage_notify.incidents.flood_control import CAPPED_CHANNELS
+from outage_notify.store.batch_sql import any_of
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
 
 _CAPPED = sorted(c.value for c in CAPPED_CHANNELS)
@@ -40,9 +54,13 @@ def lock_recipients(session: Session, keys: Collection[str]) -> None:
 
 def mark_capped_channel(session: Session, rows: Sequence[DeliveryRow]) -> None:
     """Record the channel a claimed delivery is being sent on, so a concurrent worker counts
-    it as spent while it is `sending`."""
+    it as spent while it is `sending`. (PostgreSQL's claim has written it already.)"""
     for channel in _CAPPED:
-        ids = [r.id for r in rows if r.routes[r.route_index]["channel"] == channel]
+        ids = [
+            r.id
+            for r in rows
+            if r.routes[r.route_index]["channel"] == channel and r.channel != channel
+        ]
         if ids:
             session.execute(
                 update(DeliveryRow)
@@ -59,13 +77,13 @@ _Row = TypeVarTuple("_Row")
 
 
 def _sent_in_window(
-    query: Select[*_Row], keys: Collection[str], *, since: datetime
+    query: Select[*_Row], people: ColumnElement[bool], *, since: datetime
 ) -> Select[*_Row]:
-    """`query` over the capped attempts sent to `keys` since `since`, grouped per person."""
+    """`query` over the capped attempts sent to `people` since `since`, grouped per person."""
     return (
         query.join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
         .where(
-            DeliveryRow.recipient_key.in_(keys),
+            people,
             AttemptRow.channel.in_(_CAPPED),
             AttemptRow.outcome == "sent",
             AttemptRow.started_at >= since,
@@ -78,20 +96,39 @@ def spent(
     session: Session, keys: Collection[str], *, since: datetime, exclude: Collection[int]
 ) -> Counter[str]:
     """Messages on capped channels per person since `since`: sent, or let through by the cap
-    and not sent yet (being sent, or deferred), other than `exclude`."""
+    and not sent yet (being sent, or deferred), other than `exclude`. One statement: this
+    runs for every capped batch of a fan-out."""
     if not keys:
         return Counter()
-    sent = session.execute(
-        _sent_in_window(select(DeliveryRow.recipient_key, func.count()), keys, since=since)
-    ).all()
+    people = any_of(session, DeliveryRow.recipient_key, keys)
+    # From these people's deliveries to their attempts, one index probe each (a correlated
+    # subquery the planner cannot turn around): joined, PostgreSQL chose to scan every capped
+    # attempt sent in the hour and look up each one's delivery, which grows with the fan-out
+    # that is running (10,000 attempts scanned for each of its last batches).
+    attempts = (
+        select(func.count())
+        .where(
+            AttemptRow.delivery_id == DeliveryRow.id,
+            AttemptRow.channel.in_(_CAPPED),
+            AttemptRow.outcome == "sent",
+            AttemptRow.started_at >= since,
+        )
+        .correlate(DeliveryRow)
+        .scalar_subquery()
+    )
+    sent = (
+        select(DeliveryRow.recipient_key, cast(func.sum(attempts), Integer))
+        .where(people)
+        .group_by(DeliveryRow.recipient_key)
+    )
     # Let through and not sent yet: being sent now, or claimed before and back to `planned`
     # (deferred for a rate-limit token, or waiting for a retry). Without the latter, a batch
     # deferred after the cap admitted it freed its slots for the next batch (CI saw 4 of a cap
     # of 3). Never-claimed rows are not counted: the cap has not admitted them.
-    sending = session.execute(
+    sending = (
         select(DeliveryRow.recipient_key, func.count())
         .where(
-            DeliveryRow.recipient_key.in_(keys),
+            people,
             or_(
                 DeliveryRow.state == DeliveryState.SENDING.value,
                 and_(
@@ -101,12 +138,14 @@ def spent(
                 ),
             ),
             DeliveryRow.channel.in_(_CAPPED),
-            DeliveryRow.id.not_in(exclude) if exclude else DeliveryRow.id.is_not(None),
+            ~any_of(session, DeliveryRow.id, exclude, type_=BigInteger())
+            if exclude
+            else DeliveryRow.id.is_not(None),
         )
         .group_by(DeliveryRow.recipient_key)
-    ).all()
+    )
     counts: Counter[str] = Counter()
-    for key, count in (*sent, *sending):
+    for key, count in session.execute(union_all(sent, sending)).all():
         counts[key] += count
     return counts
 
@@ -119,7 +158,9 @@ def window_starts(
         return {}
     rows = session.execute(
         _sent_in_window(
-            select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at)), keys, since=since
+            select(DeliveryRow.recipient_key, func.min(AttemptRow.started_at)),
+            DeliveryRow.recipient_key.in_(keys),
+            since=since,
         )
     ).all()
     return {key: started for key, started in rows}
