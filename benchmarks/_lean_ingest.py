@@ -26,7 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, ConfigDict, Field
 
 TABLE = "lean_events"
-POOL_SIZE = 40  # as many connections as outage_notify's API keeps
+POOL_SIZE = 40  # at most as many connections as outage_notify's API keeps
 CREATE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     id BIGSERIAL PRIMARY KEY,
@@ -86,7 +86,7 @@ def dedup_key(payload: Payload) -> str:
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     url = os.environ["LEAN_DATABASE_URL"]
     async with AsyncConnectionPool(
-        url, min_size=POOL_SIZE, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False
+        url, min_size=4, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False
     ) as pool:
         async with pool.connection() as connection:
             await connection.execute(CREATE)
