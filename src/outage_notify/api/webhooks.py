@@ -64,7 +64,7 @@ async def accept(request: Request, event: AlertEvent, *, actor: str) -> Accepted
             source=event.source,
             service=event.service,
             dedup_key=event.dedup_key,
-            payload=event.model_dump(mode="json"),
+            payload_json=event.model_dump_json(),
             actor=actor,
         )
     else:

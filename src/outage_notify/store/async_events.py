@@ -15,7 +15,6 @@ to another loop. SQLite keeps `record_event` in a worker thread (api/webhooks.py
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -96,9 +95,10 @@ class AsyncEvents:
                     self._idle.append(connection)
 
     async def record(
-        self, *, source: str, service: str, dedup_key: str, payload: dict[str, Any], actor: str
+        self, *, source: str, service: str, dedup_key: str, payload_json: str, actor: str
     ) -> Recorded:
-        """Insert an alert event, or find the one stored with its dedup key.
+        """Insert an alert event (`payload_json` is its JSON text), or find the one stored with
+        its dedup key.
 
         A connection the server dropped (a restart drops them all) is retried once on a new
         one, like `store.engine.retry_if_disconnected`: the insert is idempotent by its key.
@@ -109,8 +109,9 @@ class AsyncEvents:
             "source": source,
             "service": service,
             "dedup_key": dedup_key,
-            # As SQLAlchemy's JSON column writes it (json.dumps), for the same stored text.
-            "payload": json.dumps(payload),
+            # pydantic's own JSON of the event: the same value the ORM path stores (which
+            # json.dumps the model's JSON-mode dump), written without a Python round trip.
+            "payload": payload_json,
             "actor": actor,
             "received_at": datetime.now(UTC),
         }
