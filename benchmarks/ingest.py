@@ -175,7 +175,8 @@ def measure(
     url: str, leader: int, args: argparse.Namespace, run: int, count: Callable[[], int]
 ) -> dict[str, Any]:
     """One warm-up and one measured blast at `url`; figures of that blast."""
-    asyncio.run(blast(url, workload(args.warmup, 0, 10_000 + run), 8))
+    # At full concurrency: both pools hold as many connections as the timed run needs.
+    asyncio.run(blast(url, workload(args.warmup, 0, 10_000 + run), args.concurrency))
     before = count()
     bodies = workload(args.requests, args.duplicates, run)
     cpu_before = cpu_seconds(leader)
