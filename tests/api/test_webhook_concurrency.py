@@ -25,7 +25,7 @@ from tests.fixtures.settings import make_settings
 from tests.fixtures.webhooks import webhook_payload
 
 MONITOR = {"Authorization": f"Bearer {TOKENS['monitor']}"}
-DISTINCT = 24
+DISTINCT = 12
 
 
 def _alert(index: int) -> dict[str, Any]:
