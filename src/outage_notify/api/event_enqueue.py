@@ -27,7 +27,12 @@ class EventBatches:
     def __init__(self, enqueuer: Enqueuer) -> None:
         self.enqueuer = enqueuer
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
-        self._flushers: set[asyncio.Task[None]] = set()
+        # Flushers started and not yet returned; each returns only right after finding
+        # nothing waiting, so while one runs, whatever waits is taken by it. (Counted here,
+        # not by task done-callbacks, which run a loop turn late: a request arriving in that
+        # turn would have waited for a flusher that had already left.)
+        self._active = 0
+        self._tasks: set[asyncio.Task[None]] = set()
         # Futures and tasks belong to one loop; the test client runs a loop per request.
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -35,21 +40,30 @@ class EventBatches:
         """Return once `event_id` is on the broker; raise the broker's error if it is not."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
-            self._loop, self._waiting, self._flushers = loop, [], set()
+            self._loop, self._waiting, self._active, self._tasks = loop, [], 0, set()
         done: asyncio.Future[None] = loop.create_future()
         self._waiting.append((event_id, done))
         # The first of a new batch starts a flusher, if fewer than FLUSHERS run; else a
         # running one takes the batch when its publish returns.
-        if len(self._waiting) == 1 and len(self._flushers) < FLUSHERS:
+        if self._active == 0 or (len(self._waiting) == 1 and self._active < FLUSHERS):
+            self._active += 1
             flusher = loop.create_task(self._flush())
-            self._flushers.add(flusher)
-            flusher.add_done_callback(self._flushers.discard)
+            self._tasks.add(flusher)  # a task only weakly referenced by the loop may vanish
+            flusher.add_done_callback(self._tasks.discard)
         await done
 
     async def _flush(self) -> None:
-        # One turn of the loop first: requests whose commits returned in this turn join the
-        # batch instead of paying a thread hop of their own.
-        await asyncio.sleep(0)
+        loop = self._loop
+        try:
+            # One turn of the loop first: requests whose commits returned in this turn join
+            # the batch instead of paying a thread hop of their own.
+            await asyncio.sleep(0)
+            await self._drain()
+        finally:
+            if self._loop is loop:  # not a flusher of a loop since replaced
+                self._active -= 1
+
+    async def _drain(self) -> None:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
