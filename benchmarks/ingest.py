@@ -127,7 +127,10 @@ async def blast(
     answers: dict[str, int] = {}
     queue = iter(bodies)
     connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
+    # A request unanswered for a minute fails the run (and its processes are stopped) rather
+    # than hanging it.
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def worker() -> None:
             for body, _duplicate in queue:
