@@ -171,9 +171,7 @@ def _async_events(engine: Engine) -> AsyncEvents | None:
     on SQLite."""
     if engine.dialect.name != "postgresql":
         return None
-    events = AsyncEvents(
-        engine.url.render_as_string(hide_password=False), size=WEBHOOK_CONNECTIONS
-    )
+    events = AsyncEvents(engine.url.render_as_string(hide_password=False), size=WEBHOOK_CONNECTIONS)
     event.listen(engine, "engine_disposed", lambda _engine: events.dispose())
     return events
 
