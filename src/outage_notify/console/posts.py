@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from outage_notify.actions import notes, records
 from outage_notify.actions import staff as staff_actions
 from outage_notify.actions.preview import preview_declaration, preview_staff_update
+from outage_notify.actions.staff_decisions import Declaration, StaffChange
 from outage_notify.console import identity
 from outage_notify.console import session as sessions
 from outage_notify.console.forms import Form, unknown_among
@@ -144,17 +145,20 @@ def declare(request: Request, checked: Posted) -> Response:
         public_title = form.text("public_title", label="Public title", limit=limits.TITLE)
         cause = form.choice("cause_category", CauseCategory, label="Cause category")
         template = form.text("template", label="Template", limit=64)
+        declaration = Declaration(
+            title=title,
+            summary=message,
+            severity=severity,
+            components=components,
+            eta=eta,
+            cause_category=cause or CauseCategory.UNKNOWN,
+        )
         if form.text("intent", label="Intent", limit=10) == "preview":
             preview = preview_declaration(
                 action_context(request),
                 request.app.state.config.current(),
+                declaration,
                 actor=user.name,
-                title=title,
-                summary=message,
-                severity=severity,
-                components=components,
-                eta=eta,
-                cause_category=cause or CauseCategory.UNKNOWN,
             )
             return _preview(
                 request, user, preview, form, "/console/incidents", "Declare and notify"
@@ -162,14 +166,7 @@ def declare(request: Request, checked: Posted) -> Response:
         done = staff_actions.declare(
             action_context(request),
             principal(user),
-            title=title,
-            summary=message,
-            severity=severity,
-            components=components,
-            eta=eta,
-            service="email",
-            lead=None,
-            cause_category=cause or CauseCategory.UNKNOWN,
+            declaration,
             detail={
                 "via": "console",
                 "template": template or None,
@@ -201,17 +198,16 @@ def post_update(request: Request, incident_id: IncidentId, checked: Posted) -> R
         phase = form.choice("phase", Phase, label="Phase")
         eta = form.local_time("eta", label="ETA", timezone=settings_of(request).timezone)
         public = form.checked("public")
+        change = StaffChange(
+            message=message, phase=phase, eta=eta, audiences=audiences or None, public=public
+        )
         if form.text("intent", label="Intent", limit=10) == "preview":
             preview = preview_staff_update(
                 action_context(request),
                 request.app.state.config.current(),
+                incident_id,
+                change,
                 actor=user.name,
-                incident_id=incident_id,
-                message=message,
-                phase=phase,
-                eta=eta,
-                audiences=audiences or None,
-                public=public,
             )
             path = f"/console/incidents/{incident_id}/updates"
             return _preview(request, user, preview, form, path, "Send update")
@@ -219,11 +215,7 @@ def post_update(request: Request, incident_id: IncidentId, checked: Posted) -> R
             action_context(request),
             principal(user),
             incident_id,
-            message=message,
-            phase=phase,
-            eta=eta,
-            audiences=audiences or None,
-            public=public,
+            change,
             detail={
                 "via": "console",
                 "message": message,
