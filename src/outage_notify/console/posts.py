@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from outage_notify.actions import notes, records
@@ -23,11 +23,12 @@ from outage_notify.console.forms import Form, unknown_among
 from outage_notify.console.session import ConsoleSession
 from outage_notify.console.web import (
     SIGN_IN,
+    Posted,
     Refused,
+    RowId,
     action_context,
     clock_of,
     directory_of,
-    posted,
     principal,
     read_form,
     refusals,
@@ -41,10 +42,7 @@ from outage_notify.incidents.update_preview import UpdatePreview
 from outage_notify.store.engine import transaction
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-# The form read and its CSRF token checked on the event loop (an async dependency); the
-# route itself, which waits on the database, runs in a worker thread as sync routes do.
-Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
+IncidentId = RowId
 NOTE_KINDS = ("note", "finding", "containment", "credential_reset")
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -154,6 +154,13 @@ async def posted(request: Request) -> tuple[ConsoleSession, Form]:
             " changed. Reload the page and send it again.",
         )
     return user, form
+
+
+# The form read and its CSRF token checked on the event loop (an async dependency); the
+# route itself, which waits on the database, runs in a worker thread as sync routes do.
+Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
+# A row's id in a path: a BIGINT, so a larger number is refused (422), not sent to the database.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 async def read_form(request: Request) -> Form:
