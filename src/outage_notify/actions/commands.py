@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from outage_notify.actions import notes
 from outage_notify.actions import staff as staff_actions
 from outage_notify.actions.staff import ActionContext, Principal
+from outage_notify.actions.staff_decisions import StaffChange
 from outage_notify.commands.parsing import HELP, Command, CommandError, parse
 from outage_notify.commands.replies import (
     SMS_HELP,
@@ -187,10 +188,8 @@ def _perform(
             ctx,
             principal,
             incident_id,
-            message=command.text,
-            eta=command.eta,
             # An explicit ETA command is an announcement, however small the move.
-            announce_eta=True,
+            StaffChange(message=command.text, eta=command.eta, announce_eta=True),
             detail={**detail, "message": command.text, "eta": command.eta.isoformat()},
         )
         done = (
@@ -204,7 +203,7 @@ def _perform(
             ctx,
             principal,
             incident_id,
-            message=command.text,
+            StaffChange(message=command.text),
             detail={**detail, "message": command.text},
         )
         return _sent(words, words("Update posted"), out.queued), out.update_id

@@ -12,7 +12,8 @@ field); the HTTP layer maps them, the console shows their sentence.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,17 @@ def check_audiences(ctx: ActionContext, audiences: Sequence[str] | None) -> None
             f"field 'audiences': unknown audience(s) {', '.join(unknown) or '(none given)'}; "
             f"known: {', '.join(sorted(known))}",
         )
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What a change to a window writes: its timeline entry and its audit entry."""
+
+    kind: str
+    text: str
+    action: str
+    detail: Mapping[str, Any]
+    data: Mapping[str, Any] | None = None
 
 
 def schedule(
@@ -96,12 +108,7 @@ def schedule(
         session.add(row)
         session.flush()
         store.add_carrier(session, row, now=now)
-        _record(
-            session,
-            ctx,
-            principal,
-            row,
-            at=now,
+        entry = _Entry(
             kind="scheduled",
             text=f"scheduled {start.isoformat()} to {end.isoformat()}",
             action="maintenance_schedule",
@@ -115,6 +122,32 @@ def schedule(
                 "require_probes": require_probes,
             },
         )
+        _record(session, ctx, principal, row, at=now, entry=entry)
+        return row
+
+
+def _refuse_unless(row: MaintenanceRow, states: tuple[WindowState, ...], only: str) -> None:
+    """WindowStateError (409) saying what state the window is in and which it must be in."""
+    if row.state not in {state.value for state in states}:
+        raise WindowStateError(f"maintenance {row.id} is {row.state}; {only}")
+
+
+def _because(text: str, reason: str) -> str:
+    return text + (f": {reason}" if reason else "")
+
+
+def _change(
+    ctx: ActionContext,
+    principal: Principal,
+    maintenance_id: int,
+    step: Callable[[MaintenanceRow, datetime], _Entry],
+) -> MaintenanceRow:
+    """Lock the window, apply `step` (which refuses or changes the row and says what it did),
+    and record that in the same transaction."""
+    now = ctx.clock.now()
+    with transaction(ctx.sessions) as session:
+        row = window_or_error(session, maintenance_id, for_update=True)
+        _record(session, ctx, principal, row, at=now, entry=step(row, now))
         return row
 
 
@@ -122,9 +155,8 @@ def extend(
     ctx: ActionContext, principal: Principal, maintenance_id: int, *, end: datetime, reason: str
 ) -> MaintenanceRow:
     """Move an open window's end later; the audiences hear `maintenance_extended`."""
-    now = ctx.clock.now()
-    with transaction(ctx.sessions) as session:
-        row = window_or_error(session, maintenance_id, for_update=True)
+
+    def step(row: MaintenanceRow, now: datetime) -> _Entry:
         problem = extension_problem(store.window_of(row), new_end=end, now=now)
         if problem is not None:
             if "only an open window" in problem:
@@ -134,76 +166,61 @@ def extend(
         row.ends_at = end
         if row.state == WindowState.VERIFYING.value:
             row.state = WindowState.ACTIVE.value
-        _record(
-            session,
-            ctx,
-            principal,
-            row,
-            at=now,
+        return _Entry(
             kind="extended",
-            text=f"end moved from {was.isoformat()} to {end.isoformat()}"
-            + (f": {reason}" if reason else ""),
+            text=_because(f"end moved from {was.isoformat()} to {end.isoformat()}", reason),
             data={"was": was.isoformat(), "end": end.isoformat(), "pending": True},
             action="maintenance_extend",
             detail={"end": end.isoformat(), "reason": reason},
         )
-        return row
+
+    return _change(ctx, principal, maintenance_id, step)
 
 
 def complete(
     ctx: ActionContext, principal: Principal, maintenance_id: int, *, reason: str
 ) -> MaintenanceRow:
     """End an active window now; with `require_probes` it completes once a probe passes."""
-    now = ctx.clock.now()
-    with transaction(ctx.sessions) as session:
-        row = window_or_error(session, maintenance_id, for_update=True)
-        if row.state not in (WindowState.ACTIVE.value, WindowState.VERIFYING.value):
-            raise WindowStateError(
-                f"maintenance {row.id} is {row.state}; only an active window is completed "
-                "(cancel a scheduled one)"
-            )
+
+    def step(row: MaintenanceRow, now: datetime) -> _Entry:
+        _refuse_unless(
+            row,
+            (WindowState.ACTIVE, WindowState.VERIFYING),
+            "only an active window is completed (cancel a scheduled one)",
+        )
         # The beat step announces the end: it checks the probes and takes the step once.
         row.ends_at = min(row.ends_at, now)
-        _record(
-            session,
-            ctx,
-            principal,
-            row,
-            at=now,
+        return _Entry(
             kind="complete_requested",
-            text="staff ended the work early" + (f": {reason}" if reason else ""),
+            text=_because("staff ended the work early", reason),
             action="maintenance_complete",
             detail={"reason": reason},
         )
-        return row
+
+    return _change(ctx, principal, maintenance_id, step)
 
 
 def cancel(
     ctx: ActionContext, principal: Principal, maintenance_id: int, *, reason: str
 ) -> MaintenanceRow:
     """Call off a window not yet started: no further announcement, off the status page."""
-    now = ctx.clock.now()
-    with transaction(ctx.sessions) as session:
-        row = window_or_error(session, maintenance_id, for_update=True)
-        if row.state != WindowState.SCHEDULED.value:
-            raise WindowStateError(
-                f"maintenance {row.id} is {row.state}; only a window not yet started is "
-                "cancelled (complete an active one)"
-            )
+
+    def step(row: MaintenanceRow, now: datetime) -> _Entry:
+        _refuse_unless(
+            row,
+            (WindowState.SCHEDULED,),
+            "only a window not yet started is cancelled (complete an active one)",
+        )
         row.state = WindowState.CANCELLED.value
         row.closed_at = now
-        _record(
-            session,
-            ctx,
-            principal,
-            row,
-            at=now,
+        return _Entry(
             kind="cancelled",
-            text="cancelled" + (f": {reason}" if reason else ""),
+            text=_because("cancelled", reason),
             action="maintenance_cancel",
             detail={"reason": reason},
         )
-        return row
+
+    return _change(ctx, principal, maintenance_id, step)
 
 
 def window_or_error(
@@ -223,11 +240,7 @@ def _record(
     row: MaintenanceRow,
     *,
     at: datetime,
-    kind: str,
-    text: str,
-    action: str,
-    detail: Mapping[str, Any],
-    data: Mapping[str, Any] | None = None,
+    entry: _Entry,
 ) -> None:
     """A staff change to a window: its timeline entry and its audit entry, in `session`."""
     store.add_timeline(
@@ -235,16 +248,16 @@ def _record(
         row.id,
         at=at,
         actor=principal.name,
-        kind=kind,
-        text=text,
-        data=dict(data) if data is not None else None,
+        kind=entry.kind,
+        text=entry.text,
+        data=dict(entry.data) if entry.data is not None else None,
     )
     audit(
         session,
         ctx,
         principal,
-        action=action,
+        action=entry.action,
         incident_id=None,
-        detail={"maintenance_id": row.id, **detail},
+        detail={"maintenance_id": row.id, **entry.detail},
     )
     session.flush()

@@ -11,8 +11,8 @@ Call with the action context and the snapshot in force, e.g. from a FastAPI rout
 
     from outage_notify.actions.preview import preview_declaration, preview_staff_update
     result = preview_staff_update(
-        action_context(request), snapshot_of(request), actor=principal.name,
-        incident_id=7, message="Disk replaced; mail is flowing again", eta=None,
+        action_context(request), snapshot_of(request), 7,
+        StaffChange(message="Disk replaced; mail is flowing again"), actor=principal.name,
     )
     for message in result.messages: print(message.audience, message.channel, message.body)
 
@@ -26,9 +26,13 @@ from datetime import datetime
 
 from outage_notify.actions.preview_whatsapp import with_whatsapp_templates
 from outage_notify.actions.staff import ActionContext
-from outage_notify.actions.staff_decisions import declare_decision, update_decision
+from outage_notify.actions.staff_decisions import (
+    Declaration,
+    StaffChange,
+    declare_decision,
+    update_decision,
+)
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
-from outage_notify.core.models import CauseCategory, Phase, Severity
 from outage_notify.incidents.lifecycle import Decision
 from outage_notify.incidents.update_preview import (
     UpdatePreview,
@@ -43,56 +47,25 @@ from outage_notify.store.tables import IncidentRow
 
 
 def preview_declaration(
-    ctx: ActionContext,
-    snapshot: Snapshot,
-    *,
-    actor: str,
-    title: str,
-    summary: str = "",
-    severity: Severity = Severity.MAJOR,
-    components: list[str] | None = None,
-    eta: datetime | None = None,
-    service: str = "email",
-    lead: str | None = None,
-    cause_category: CauseCategory = CauseCategory.UNKNOWN,
-    security_mode: bool = False,
+    ctx: ActionContext, snapshot: Snapshot, declaration: Declaration, *, actor: str
 ) -> UpdatePreview:
     """The `opened` messages a declaration with these fields would send, and to whom."""
     with ctx.sessions() as session:
-        existing = incident_store.open_incident(session, service)
+        existing = incident_store.open_incident(session, declaration.service)
     if existing is not None:
-        raise AlreadyOpen(existing.id, service)
+        raise AlreadyOpen(existing.id, declaration.service)
     now = ctx.clock.now()
-    decision = declare_decision(
-        ctx.settings,
-        actor=actor,
-        now=now,
-        title=title,
-        summary=summary,
-        severity=severity,
-        components=list(components or []),
-        eta=eta,
-        service=service,
-        lead=lead,
-        cause_category=cause_category,
-        security_mode=security_mode,
-    )
+    decision = declare_decision(ctx.settings, declaration, actor=actor, now=now)
     return _preview(ctx, snapshot, decision, before=None, actor=actor, now=now)
 
 
 def preview_staff_update(
     ctx: ActionContext,
     snapshot: Snapshot,
+    incident_id: int,
+    change: StaffChange,
     *,
     actor: str,
-    incident_id: int,
-    message: str,
-    phase: Phase | None = None,
-    eta: datetime | None = None,
-    audiences: list[str] | None = None,
-    announce_eta: bool = False,
-    public: bool | None = None,
-    components: list[str] | None = None,
 ) -> UpdatePreview:
     """The messages a staff update of incident `incident_id` would send, and to whom."""
     with ctx.sessions() as session:
@@ -101,19 +74,7 @@ def preview_staff_update(
             raise NoSuchIncident(incident_id)
         session.expunge(row)
     now = ctx.clock.now()
-    decision = update_decision(
-        ctx.settings,
-        incident_state(row),
-        actor=actor,
-        now=now,
-        message=message,
-        phase=phase,
-        eta=eta,
-        audiences=audiences,
-        announce_eta=announce_eta,
-        public=public,
-        components=components,
-    )
+    decision = update_decision(ctx.settings, incident_state(row), change, actor=actor, now=now)
     return _preview(ctx, snapshot, decision, before=row, actor=actor, now=now)
 
 

@@ -20,16 +20,18 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from outage_notify.actions.staff_decisions import declare_decision, update_decision
+from outage_notify.actions.staff_decisions import (
+    Declaration,
+    StaffChange,
+    declare_decision,
+    update_decision,
+)
 from outage_notify.config.settings import Role, Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.core.models import (
-    CauseCategory,
     IncidentState,
-    Phase,
-    Severity,
 )
 from outage_notify.incidents import corrections, lifecycle, security
 from outage_notify.incidents.lifecycle import Decision
@@ -158,22 +160,15 @@ def perform(
 def declare(
     ctx: ActionContext,
     principal: Principal,
+    declaration: Declaration,
     *,
-    title: str,
-    summary: str,
-    severity: Severity,
-    components: list[str],
-    eta: datetime | None,
-    service: str,
-    lead: str | None,
     detail: Mapping[str, Any],
-    cause_category: CauseCategory = CauseCategory.UNKNOWN,
-    security_mode: bool = False,
 ) -> ActionResult:
     """Open an incident; the `opened` message goes to the audiences routing selects.
 
     With `security_mode` (or the category `security`) it is in security mode from the start.
     """
+    service = declaration.service
     with transaction(ctx.sessions) as session:
         existing = incident_store.open_incident(session, service)
         if existing is not None:
@@ -181,18 +176,7 @@ def declare(
 
     def decide(_: IncidentState | None) -> Decision:
         return declare_decision(
-            ctx.settings,
-            actor=principal.name,
-            now=ctx.clock.now(),
-            title=title,
-            summary=summary,
-            severity=severity,
-            components=components,
-            eta=eta,
-            service=service,
-            lead=lead,
-            cause_category=cause_category,
-            security_mode=security_mode,
+            ctx.settings, declaration, actor=principal.name, now=ctx.clock.now()
         )
 
     return perform(ctx, principal, None, decide, action="declare", detail=detail)
@@ -202,14 +186,8 @@ def update(
     ctx: ActionContext,
     principal: Principal,
     incident_id: int,
+    change: StaffChange,
     *,
-    message: str,
-    phase: Phase | None = None,
-    eta: datetime | None = None,
-    audiences: list[str] | None = None,
-    announce_eta: bool = False,
-    public: bool | None = None,
-    components: list[str] | None = None,
     detail: Mapping[str, Any],
 ) -> ActionResult:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message.
@@ -222,17 +200,7 @@ def update(
     def decide(state: IncidentState | None) -> Decision:
         assert state is not None
         return update_decision(
-            ctx.settings,
-            state,
-            actor=principal.name,
-            now=ctx.clock.now(),
-            message=message,
-            phase=phase,
-            eta=eta,
-            audiences=audiences,
-            announce_eta=announce_eta,
-            public=public,
-            components=components,
+            ctx.settings, state, change, actor=principal.name, now=ctx.clock.now()
         )
 
     return perform(ctx, principal, incident_id, decide, action="update", detail=detail)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
@@ -29,12 +29,18 @@ from outage_notify.actions.staff import (
     Principal as Principal,  # routes import it from here
 )
 from outage_notify.api.auth_first import AuthenticateFirst, authenticates, once
-from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
-from outage_notify.contacts.directory import Directory
-from outage_notify.core.clock import Clock
+from outage_notify.config.settings import ROLE_RANK, Role
+from outage_notify.console.app_state import (  # routes import them from here
+    client_address as client_address,
+)
+from outage_notify.console.app_state import clock_of as clock_of
+from outage_notify.console.app_state import config_of as config_of
+from outage_notify.console.app_state import context_of
+from outage_notify.console.app_state import directory_of as directory_of
+from outage_notify.console.app_state import settings_of as settings_of
+from outage_notify.console.app_state import snapshot_of as snapshot_of
+from outage_notify.console.identity import token_role
 from outage_notify.core.errors import AlreadyOpen, EtaError, NoSuchIncident, TransitionError
-from outage_notify.messages.live_config import LiveConfig
-from outage_notify.messages.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 # Both only document the schemes in OpenAPI; `presented_token` reads the header itself.
@@ -68,47 +74,9 @@ def staff_router(prefix: str, tag: str) -> APIRouter:
     )
 
 
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def clock_of(request: Request) -> Clock:
-    """The app's clock: every route reads the time here, as the staff actions do."""
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-def config_of(request: Request) -> LiveConfig:
-    config: LiveConfig = request.app.state.config
-    return config
-
-
-def snapshot_of(request: Request) -> Snapshot:
-    """The contacts and templates in force now: a route reading several parts takes it once."""
-    return config_of(request).current()
-
-
-def directory_of(request: Request) -> Directory:
-    """The contacts, routing and components in force now (a reload may have replaced them)."""
-    return snapshot_of(request).directory
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def action_context(request: Request) -> ActionContext:
     """What a staff action needs from this app, with the request's client for the audit log."""
-    state = request.app.state
-    return ActionContext(
-        sessions=state.sessions,
-        enqueuer=state.enqueuer,
-        settings=state.settings,
-        directory=directory_of(request),
-        client=client_address(request),
-        clock=state.clock,
-    )
+    return context_of(request, client=client_address(request))
 
 
 @contextmanager
@@ -167,15 +135,6 @@ def presented_token(request: Request) -> str | None:
     return None
 
 
-def find_token(tokens: Sequence[ApiToken], presented: str) -> ApiToken | None:
-    """The configured token `presented` is, checking every one so timing reveals nothing."""
-    found = None
-    for token in tokens:
-        if token.matches(presented):
-            found = token
-    return found
-
-
 def token_principal(request: Request) -> Principal:
     """The principal behind a valid API token, or 401."""
     presented = presented_token(request)
@@ -187,7 +146,7 @@ def token_principal(request: Request) -> Principal:
             " as password)",
             CHALLENGE,
         )
-    found = find_token(settings_of(request).api_tokens, presented)
+    found = token_role(settings_of(request).api_tokens, presented)
     if found is None:
         raise refuse(request, status.HTTP_401_UNAUTHORIZED, "invalid token", CHALLENGE)
     return Principal(name=found.name, role=found.role)

@@ -9,6 +9,7 @@ from fastapi import Body, Depends, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from outage_notify.actions import staff as staff_actions
+from outage_notify.actions.staff_decisions import Declaration, StaffChange
 from outage_notify.api import bodies
 from outage_notify.api.deps import (
     DB,
@@ -91,24 +92,47 @@ def check_audiences(request: Request, audiences: list[str] | None) -> None:
         )
 
 
+def checked_declaration(request: Request, body: DeclareIncident) -> Declaration:
+    """The declaration the body asks for, its lead and components checked (422)."""
+    check_lead(request, body.lead)
+    check_components(request, body.components)
+    return Declaration(
+        title=body.title,
+        summary=body.summary,
+        severity=body.severity,
+        components=list(body.components),
+        eta=body.eta,
+        service=body.service,
+        lead=body.lead,
+        cause_category=body.cause_category,
+        security_mode=body.security,
+    )
+
+
+def checked_change(request: Request, body: StaffUpdate) -> StaffChange:
+    """The update the body asks for, its audiences and components checked (422)."""
+    check_audiences(request, body.audiences)
+    check_components(request, body.components)
+    return StaffChange(
+        message=body.message,
+        phase=body.phase,
+        eta=body.eta,
+        audiences=body.audiences,
+        announce_eta=body.announce_eta,
+        public=body.public,
+        components=body.components,
+    )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=StaffActionOut)
 def declare_incident(request: Request, body: DeclareIncident, principal: Staff) -> StaffActionOut:
     """Declare an outage; the `opened` message goes to the audiences routing selects."""
-    check_lead(request, body.lead)
-    check_components(request, body.components)
+    declaration = checked_declaration(request, body)
     with domain_errors():
         done = staff_actions.declare(
             action_context(request),
             principal,
-            title=body.title,
-            summary=body.summary,
-            severity=body.severity,
-            components=body.components,
-            eta=body.eta,
-            service=body.service,
-            lead=body.lead,
-            cause_category=body.cause_category,
-            security_mode=body.security,
+            declaration,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
     return bodies.staff_action(done, truncated(request, done))
@@ -121,20 +145,13 @@ def post_update(
     request: Request, incident_id: IncidentId, body: StaffUpdate, principal: Staff
 ) -> StaffActionOut:
     """Send progress to stakeholders; a new ETA makes it an `eta_changed` message."""
-    check_audiences(request, body.audiences)
-    check_components(request, body.components)
+    change = checked_change(request, body)
     with domain_errors():
         done = staff_actions.update(
             action_context(request),
             principal,
             incident_id,
-            message=body.message,
-            phase=body.phase,
-            eta=body.eta,
-            audiences=body.audiences,
-            announce_eta=body.announce_eta,
-            public=body.public,
-            components=body.components,
+            change,
             detail=body.model_dump(mode="json", exclude_none=True),
         )
     return bodies.staff_action(done, truncated(request, done))

@@ -4,6 +4,9 @@ in the audit log; the clocks show in the incident's detail."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from fastapi import HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.orm import Session
@@ -16,7 +19,14 @@ from outage_notify.api.clock_schemas import (
     PersonalDataIn,
     PersonalDataOut,
 )
-from outage_notify.api.deps import Staff, action_context, clock_of, domain_errors, staff_router
+from outage_notify.api.deps import (
+    Principal,
+    Staff,
+    action_context,
+    clock_of,
+    domain_errors,
+    staff_router,
+)
 from outage_notify.api.schemas import IncidentId
 from outage_notify.config.settings import Settings
 from outage_notify.incidents.notification_clock import LABELS, terms
@@ -39,10 +49,7 @@ def mark_personal_data(
 ) -> PersonalDataOut:
     """Mark that personal data may be affected: from `at` the legal clocks run (LGPD, GDPR as
     configured) and the lead and the `security` audience are reminded at 50/80/100 %."""
-    now = clock_of(request).now()
-    at = body.at or now
-    if at > now:
-        raise _invalid("at", at.isoformat(), "field 'at' is in the future")
+    now, at = _now_and_at(request, body.at)
     settings: Settings = request.app.state.settings
     with transaction(request.app.state.sessions) as session:
         _incident_or_404(session, incident_id)
@@ -56,28 +63,18 @@ def mark_personal_data(
             )
         )
         running = ", ".join(LABELS[term.obligation] for term in terms(settings.breach))
-        incident_store.add_timeline(
+        return _recorded(
             session,
+            request,
+            principal,
             incident_id,
             at=now,
-            actor=principal.name,
             kind="personal_data",
             text=f"personal data may be affected (since {at.isoformat()}); clocks: "
             + (running or "none configured"),
             data={"at": at.isoformat()},
-        )
-        staff_actions.audit(
-            session,
-            action_context(request),
-            principal,
-            action="personal_data",
-            incident_id=incident_id,
             detail={"at": at.isoformat()},
         )
-        session.flush()
-        found = personal_data(session, incident_id, settings=settings, request=request)
-        assert found is not None
-        return found
 
 
 @router.post(
@@ -90,10 +87,7 @@ def record_notice(
     request: Request, incident_id: IncidentId, body: NoticeIn, principal: Staff
 ) -> PersonalDataOut:
     """Record that a legal notice was made (who, when, reference): its reminders stop."""
-    now = clock_of(request).now()
-    at = body.at or now
-    if at > now:
-        raise _invalid("at", at.isoformat(), "field 'at' is in the future")
+    now, at = _now_and_at(request, body.at)
     settings: Settings = request.app.state.settings
     if body.obligation not in {term.obligation for term in terms(settings.breach)}:
         raise _invalid(
@@ -131,28 +125,59 @@ def record_notice(
                 recorded_at=now,
             )
         )
-        incident_store.add_timeline(
+        return _recorded(
             session,
+            request,
+            principal,
             incident_id,
             at=now,
-            actor=principal.name,
             kind="notice",
             text=f"{LABELS[body.obligation]} notice made by {by} at {at.isoformat()}"
             + (f" (reference {body.reference})" if body.reference else ""),
             data={"obligation": body.obligation.value, "at": at.isoformat(), "by": by},
-        )
-        staff_actions.audit(
-            session,
-            action_context(request),
-            principal,
-            action="notice",
-            incident_id=incident_id,
             detail=body.model_dump(mode="json"),
         )
-        session.flush()
-        found = personal_data(session, incident_id, settings=settings, request=request)
-        assert found is not None
-        return found
+
+
+def _now_and_at(request: Request, at: datetime | None) -> tuple[datetime, datetime]:
+    """Now, and when the body says it happened (default now); 422 when that is in the future."""
+    now = clock_of(request).now()
+    when = at or now
+    if when > now:
+        raise _invalid("at", when.isoformat(), "field 'at' is in the future")
+    return now, when
+
+
+def _recorded(
+    session: Session,
+    request: Request,
+    principal: Principal,
+    incident_id: int,
+    *,
+    at: datetime,
+    kind: str,
+    text: str,
+    data: dict[str, Any],
+    detail: dict[str, Any],
+) -> PersonalDataOut:
+    """The change on the incident's timeline and in the audit log (action `kind`); the mark and
+    clocks as they now stand."""
+    incident_store.add_timeline(
+        session, incident_id, at=at, actor=principal.name, kind=kind, text=text, data=data
+    )
+    staff_actions.audit(
+        session,
+        action_context(request),
+        principal,
+        action=kind,
+        incident_id=incident_id,
+        detail=detail,
+    )
+    session.flush()
+    settings: Settings = request.app.state.settings
+    found = personal_data(session, incident_id, settings=settings, request=request)
+    assert found is not None
+    return found
 
 
 def personal_data(

@@ -8,7 +8,7 @@ from fastapi import Request
 
 from outage_notify.actions.preview import preview_declaration, preview_staff_update
 from outage_notify.api.deps import Staff, action_context, domain_errors, snapshot_of, staff_router
-from outage_notify.api.incidents import check_audiences, check_components, check_lead
+from outage_notify.api.incidents import checked_change, checked_declaration
 from outage_notify.api.preview_schemas import PreviewOut, preview_out
 from outage_notify.api.schemas import DeclareIncident, IncidentId, StaffUpdate
 
@@ -19,22 +19,10 @@ router = staff_router("/api/v1/incidents", "incidents")
 def preview_declare(request: Request, body: DeclareIncident, principal: Staff) -> PreviewOut:
     """What declaring this incident would send, to whom and at what SMS cost; nothing is sent
     or stored (409 when an incident of the service is open, as the declaration would be)."""
-    check_lead(request, body.lead)
-    check_components(request, body.components)
+    declaration = checked_declaration(request, body)
     with domain_errors():
         found = preview_declaration(
-            action_context(request),
-            snapshot_of(request),
-            actor=principal.name,
-            title=body.title,
-            summary=body.summary,
-            severity=body.severity,
-            components=body.components,
-            eta=body.eta,
-            service=body.service,
-            lead=body.lead,
-            cause_category=body.cause_category,
-            security_mode=body.security,
+            action_context(request), snapshot_of(request), declaration, actor=principal.name
         )
     return preview_out(found)
 
@@ -44,20 +32,13 @@ def preview_update(
     request: Request, incident_id: IncidentId, body: StaffUpdate, principal: Staff
 ) -> PreviewOut:
     """What this update would send, to whom and at what SMS cost; nothing is sent or stored."""
-    check_audiences(request, body.audiences)
-    check_components(request, body.components)
+    change = checked_change(request, body)
     with domain_errors():
         found = preview_staff_update(
             action_context(request),
             snapshot_of(request),
+            incident_id,
+            change,
             actor=principal.name,
-            incident_id=incident_id,
-            message=body.message,
-            phase=body.phase,
-            eta=body.eta,
-            audiences=body.audiences,
-            announce_eta=body.announce_eta,
-            public=body.public,
-            components=body.components,
         )
     return preview_out(found)

@@ -153,7 +153,10 @@ def _html(request: Request, view: SubscribePage, code: int = status.HTTP_200_OK)
     return HTMLResponse(body, status_code=code, headers=headers)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
+async def _form(request: Request, settings: Settings) -> dict[str, list[str]]:
+    """The posted form's fields; refused (503) while no subscription key is configured."""
+    if not _key(settings):
+        raise Refused("not_configured", status=503)
     body = await request.body()
     if len(body) > FORM_MAX_BYTES:
         raise Refused("form_too_long", status=413)
@@ -192,9 +195,7 @@ async def ask_for_code(request: Request) -> HTMLResponse:
     settings = _enabled(request)
     view = _page(request, settings)
     try:
-        if not _key(settings):
-            raise Refused("not_configured", status=503)
-        fields = await _form(request)
+        fields = await _form(request, settings)
         view.lang = _language(settings, _one(fields, "locale"), view.lang)
         view.phone = _one(fields, "phone")[:40]
         if _one(fields, "website"):
@@ -253,9 +254,7 @@ async def confirm(request: Request) -> HTMLResponse:
     settings = _enabled(request)
     view = _page(request, settings)
     try:
-        if not _key(settings):
-            raise Refused("not_configured", status=503)
-        fields = await _form(request)
+        fields = await _form(request, settings)
         view.lang = _language(settings, _one(fields, "lang"), view.lang)
         phone = subscriber_phone(_one(fields, "phone"), countries=settings.subscribe_countries)
         view.phone, view.masked = phone, mask_phone(phone)
@@ -309,9 +308,7 @@ async def unsubscribe(request: Request) -> HTMLResponse:
     view = _page(request, settings)
     view.title, view.step = "unsubscribe_title", "done"
     try:
-        if not _key(settings):
-            raise Refused("not_configured", status=503)
-        fields = await _form(request)
+        fields = await _form(request, settings)
         view.lang = _language(settings, _one(fields, "lang"), view.lang)
         phone = await run_in_threadpool(
             unsubscribe_by_token, request.app.state.sessions, settings, _one(fields, "token")

@@ -10,16 +10,15 @@ import json
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
 
 import typer
 
 from outage_notify.cli.eta_words import EtaWordsError, parse_eta
-from outage_notify.cli.http_client import ServiceError, StaffClient
+from outage_notify.cli.http_client import ServiceError
 from outage_notify.cli.incident_preview import confirm_or_stop, print_preview
-from outage_notify.cli.login import connection
 from outage_notify.cli.output import console, fail
+from outage_notify.cli.staff_calls import call, service_zone, staff_client, stop
 from outage_notify.core.models import Phase, Severity
 
 incident_app = typer.Typer(no_args_is_help=True, help="Run an incident on a running service.")
@@ -39,31 +38,8 @@ Yes = Annotated[bool, typer.Option("--yes", "-y", help="With --preview: send wit
 Message = Annotated[str, typer.Option("--message", "-m", help="What to tell stakeholders.")]
 
 
-def _client() -> StaffClient:
-    found = connection()
-    return StaffClient(found.url, found.token)
-
-
-def _stop(error: ServiceError) -> NoReturn:
-    fail(str(error), code=error.code or 1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        with _client() as client:
-            return client.json(method, path, **kwargs)
-    except ServiceError as error:
-        _stop(error)
-
-
-@cache
-def _zone() -> ZoneInfo:
-    """The organisation's zone, asked of the service once per command."""
-    who = _call("GET", "/api/v1/whoami")
-    try:
-        return ZoneInfo(who["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"the service's zone {who['timezone']!r} is unknown to this machine")
+# The zone asked of the service once per command.
+_zone = cache(service_zone)
 
 
 def _local(when: str | None) -> str:
@@ -111,7 +87,7 @@ def _action_sentence(verb: str, answer: dict[str, Any]) -> str:
 
 def _with_preview(path: str, body: dict[str, Any], preview: bool, yes: bool, as_json: bool) -> None:
     if preview:
-        print_preview(_call("POST", path, json=body), to_stderr=as_json)
+        print_preview(call("POST", path, json=body), to_stderr=as_json)
         confirm_or_stop(yes)
 
 
@@ -123,7 +99,7 @@ def list_incidents(
 ) -> None:
     """Incidents, newest first."""
     params: dict[str, Any] = {"limit": limit, **({"phase": phase.value} if phase else {})}
-    page = _call("GET", INCIDENTS, params=params)
+    page = call("GET", INCIDENTS, params=params)
     if as_json:
         _print(page, True, "")
         return
@@ -140,7 +116,7 @@ def list_incidents(
 @incident_app.command()
 def show(incident_id: int, as_json: Json = False) -> None:
     """One incident: phase, ETA, who was told, the timeline."""
-    detail = _call("GET", f"{INCIDENTS}/{incident_id}")
+    detail = call("GET", f"{INCIDENTS}/{incident_id}")
     if as_json:
         _print(detail, True, "")
         return
@@ -192,7 +168,7 @@ def declare(
     body: dict[str, Any] = {}
     if from_template:
         params = {"locale": locale} if locale else {}
-        template = _call("GET", f"/api/v1/incident-templates/{from_template}", params=params)
+        template = call("GET", f"/api/v1/incident-templates/{from_template}", params=params)
         body = dict(template["declare"])
         public_title = public_title or template["texts"][template["locale"]]["public_title"]
     overrides = {"title": title, "summary": summary, "severity": severity, "components": component}
@@ -204,9 +180,9 @@ def declare(
     if (when := _eta(eta)) is not None:
         body["eta"] = when
     _with_preview(f"{INCIDENTS}/preview", body, preview, yes, as_json)
-    answer = _call("POST", INCIDENTS, json=body)
+    answer = call("POST", INCIDENTS, json=body)
     if public_title:
-        _call(
+        call(
             "PATCH", f"{INCIDENTS}/{answer['incident']['id']}", json={"public_title": public_title}
         )
     _print(answer, as_json, _action_sentence("Declared", answer))
@@ -215,7 +191,7 @@ def declare(
 @incident_app.command()
 def templates(as_json: Json = False) -> None:
     """The incident templates `declare --from-template` takes."""
-    found = _call("GET", "/api/v1/incident-templates")
+    found = call("GET", "/api/v1/incident-templates")
     if as_json:
         _print(found, True, "")
         return
@@ -251,7 +227,7 @@ def update(
     if public is not None:
         body["public"] = public
     _with_preview(f"{INCIDENTS}/{incident_id}/updates/preview", body, preview, yes, as_json)
-    answer = _call("POST", f"{INCIDENTS}/{incident_id}/updates", json=body)
+    answer = call("POST", f"{INCIDENTS}/{incident_id}/updates", json=body)
     _print(answer, as_json, _action_sentence("Updated", answer))
 
 
@@ -266,7 +242,7 @@ def resolve(
 ) -> None:
     """Resolve; everyone who was told hears that it is fixed (held until probes pass)."""
     body = {"message": message, "override_reason": override_reason}
-    answer = _call("POST", f"{INCIDENTS}/{incident_id}/resolve", json=body)
+    answer = call("POST", f"{INCIDENTS}/{incident_id}/resolve", json=body)
     _print(answer, as_json, _action_sentence("Resolved", answer))
 
 
@@ -276,14 +252,14 @@ def reopen(incident_id: int, message: Message, eta: Eta = None, as_json: Json = 
     body: dict[str, Any] = {"message": message}
     if (when := _eta(eta)) is not None:
         body["eta"] = when
-    answer = _call("POST", f"{INCIDENTS}/{incident_id}/reopen", json=body)
+    answer = call("POST", f"{INCIDENTS}/{incident_id}/reopen", json=body)
     _print(answer, as_json, _action_sentence("Reopened", answer))
 
 
 @incident_app.command()
 def retract(incident_id: int, message: Message, as_json: Json = False) -> None:
     """Withdraw a mistaken incident: those told get "please disregard"."""
-    answer = _call("POST", f"{INCIDENTS}/{incident_id}/retract", json={"message": message})
+    answer = call("POST", f"{INCIDENTS}/{incident_id}/retract", json={"message": message})
     _print(answer, as_json, _action_sentence("Retracted", answer))
 
 
@@ -296,7 +272,7 @@ def note(
 ) -> None:
     """Add an internal note (or finding) to the timeline; it tells nobody."""
     body = {"text": text, "kind": "finding" if finding else "note"}
-    answer = _call("POST", f"{INCIDENTS}/{incident_id}/notes", json=body)
+    answer = call("POST", f"{INCIDENTS}/{incident_id}/notes", json=body)
     _print(answer, as_json, f"Noted on incident {incident_id}.")
 
 
@@ -310,11 +286,11 @@ def report(
     if format not in ("md", "html", "json"):
         fail(f"unknown format {format!r}; give md, html or json")
     try:
-        with _client() as client:
+        with staff_client() as client:
             path = f"{INCIDENTS}/{incident_id}/report"
             text = client.request("GET", path, params={"format": format}).text
     except ServiceError as error:
-        _stop(error)
+        stop(error)
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated, Any, NoReturn
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 
 from outage_notify.cli.eta_words import EtaWordsError, parse_eta
-from outage_notify.cli.http_client import ServiceError, StaffClient
-from outage_notify.cli.login import connection
 from outage_notify.cli.output import console, fail
+from outage_notify.cli.staff_calls import call, service_zone
 
 maintenance_app = typer.Typer(
     no_args_is_help=True, help="Schedule and run maintenance windows on a running service."
@@ -28,28 +27,6 @@ TIME_HELP = "22:00 (next such time, organisation's zone), +2h, 1h30m or ISO"
 
 Json = Annotated[bool, typer.Option("--json", help="Print the service's JSON answer.")]
 Reason = Annotated[str, typer.Option("--reason", "-r", help="Why; on the window's timeline.")]
-
-
-def _stop(error: ServiceError) -> NoReturn:
-    fail(str(error), code=error.code or 1)
-
-
-def _call(method: str, path: str, **kwargs: Any) -> Any:
-    try:
-        found = connection()
-        with StaffClient(found.url, found.token) as client:
-            return client.json(method, path, **kwargs)
-    except ServiceError as error:
-        _stop(error)
-
-
-def _zone() -> ZoneInfo:
-    """The organisation's zone, as the service says (times mean the office's clock)."""
-    who = _call("GET", "/api/v1/whoami")
-    try:
-        return ZoneInfo(who["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        fail(f"the service's zone {who['timezone']!r} is unknown to this machine")
 
 
 def _moment(text: str, *, what: str, now: datetime, zone: ZoneInfo) -> datetime:
@@ -89,7 +66,7 @@ def list_windows(
     as_json: Json = False,
 ) -> None:
     """Maintenance windows, newest start first."""
-    page = _call("GET", MAINTENANCES, params={"open_only": open_only})
+    page = call("GET", MAINTENANCES, params={"open_only": open_only})
     if as_json:
         _print(page, True, "")
         return
@@ -102,7 +79,7 @@ def list_windows(
 @maintenance_app.command()
 def show(maintenance_id: int, as_json: Json = False) -> None:
     """One window: its times, audiences, the announcements taken and its timeline."""
-    detail = _call("GET", f"{MAINTENANCES}/{maintenance_id}")
+    detail = call("GET", f"{MAINTENANCES}/{maintenance_id}")
     if as_json:
         _print(detail, True, "")
         return
@@ -142,7 +119,7 @@ def schedule(
     as_json: Json = False,
 ) -> None:
     """Schedule a window; its audiences hear of it now, before, at the start and at the end."""
-    zone = _zone()
+    zone = service_zone()
     starts = _moment(start, what="start", now=datetime.now(UTC), zone=zone)
     ends = _moment(end, what="end", now=starts, zone=zone)
     body: dict[str, Any] = {
@@ -155,7 +132,7 @@ def schedule(
     }
     if audience:
         body["audiences"] = audience
-    answer = _call("POST", MAINTENANCES, json=body)
+    answer = call("POST", MAINTENANCES, json=body)
     _print(answer, as_json, _sentence("Scheduled", answer))
 
 
@@ -167,9 +144,9 @@ def extend(
     as_json: Json = False,
 ) -> None:
     """Move the end later; the audiences hear the new end."""
-    ends = _moment(end, what="end", now=datetime.now(UTC), zone=_zone())
+    ends = _moment(end, what="end", now=datetime.now(UTC), zone=service_zone())
     body = {"end": ends.isoformat(), "reason": reason}
-    answer = _call("POST", f"{MAINTENANCES}/{maintenance_id}/extend", json=body)
+    answer = call("POST", f"{MAINTENANCES}/{maintenance_id}/extend", json=body)
     _print(answer, as_json, _sentence("Extended", answer))
 
 
@@ -177,7 +154,7 @@ def extend(
 def complete(maintenance_id: int, reason: Reason = "", as_json: Json = False) -> None:
     """End an active window now (after the probes pass, when the window requires them)."""
     path = f"{MAINTENANCES}/{maintenance_id}/complete"
-    answer = _call("POST", path, json={"reason": reason})
+    answer = call("POST", path, json={"reason": reason})
     _print(answer, as_json, _sentence("Completing", answer))
 
 
@@ -185,5 +162,5 @@ def complete(maintenance_id: int, reason: Reason = "", as_json: Json = False) ->
 def cancel(maintenance_id: int, reason: Reason = "", as_json: Json = False) -> None:
     """Call off a window that has not started."""
     path = f"{MAINTENANCES}/{maintenance_id}/cancel"
-    answer = _call("POST", path, json={"reason": reason})
+    answer = call("POST", path, json={"reason": reason})
     _print(answer, as_json, _sentence("Cancelled", answer))

@@ -17,14 +17,11 @@ from fastapi import Request
 
 from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
 from outage_notify.console import session as sessions
+from outage_notify.console.app_state import client_address
 from outage_notify.console.session import ConsoleSession
 from outage_notify.core import field_limits as limits
 
 log = logging.getLogger(__name__)
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 def token_role(tokens: Sequence[ApiToken], presented: str) -> ApiToken | None:

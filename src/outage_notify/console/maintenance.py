@@ -7,20 +7,21 @@ entry is under the signed-in person's name and the announcements follow from the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from outage_notify.actions import maintenance as actions
 from outage_notify.console.forms import Form, FormError
 from outage_notify.console.session import ConsoleSession
 from outage_notify.console.web import (
+    Posted,
+    RowId,
     action_context,
     directory_of,
     local_time,
-    posted,
     principal,
     refusals,
     render,
@@ -30,10 +31,10 @@ from outage_notify.console.web import (
 from outage_notify.core import field_limits as limits
 from outage_notify.maintenance.windows import WindowState
 from outage_notify.store import maintenances as store
+from outage_notify.store.maintenance_tables import MaintenanceRow
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-MaintenanceId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
+MaintenanceId = RowId
 PAGE = "/console/maintenance"
 ACTIVE = (WindowState.ACTIVE.value, WindowState.VERIFYING.value)
 PAST = (WindowState.COMPLETED.value, WindowState.CANCELLED.value)
@@ -119,25 +120,28 @@ def extend(request: Request, maintenance_id: MaintenanceId, checked: Posted) -> 
 
 @router.post("/maintenance/{maintenance_id}/complete")
 def complete(request: Request, maintenance_id: MaintenanceId, checked: Posted) -> Response:
-    user, form = checked
-    with refusals():
-        actions.complete(
-            action_context(request),
-            principal(user),
-            maintenance_id,
-            reason=form.text("reason", label="Reason", limit=limits.MESSAGE),
-        )
-    return _back("completed")
+    return _with_reason(request, maintenance_id, checked, actions.complete, "completed")
 
 
 @router.post("/maintenance/{maintenance_id}/cancel")
 def cancel(request: Request, maintenance_id: MaintenanceId, checked: Posted) -> Response:
+    return _with_reason(request, maintenance_id, checked, actions.cancel, "cancelled")
+
+
+def _with_reason(
+    request: Request,
+    maintenance_id: int,
+    checked: tuple[ConsoleSession, Form],
+    act: Callable[..., MaintenanceRow],
+    done: str,
+) -> Response:
+    """Complete or cancel: the action with the form's reason, then back to the page."""
     user, form = checked
     with refusals():
-        actions.cancel(
+        act(
             action_context(request),
             principal(user),
             maintenance_id,
             reason=form.text("reason", label="Reason", limit=limits.MESSAGE),
         )
-    return _back("cancelled")
+    return _back(done)

@@ -10,23 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from outage_notify.actions import notes, records
 from outage_notify.actions import staff as staff_actions
 from outage_notify.actions.preview import preview_declaration, preview_staff_update
+from outage_notify.actions.staff_decisions import Declaration, StaffChange
 from outage_notify.console import identity
 from outage_notify.console import session as sessions
 from outage_notify.console.forms import Form, unknown_among
 from outage_notify.console.session import ConsoleSession
 from outage_notify.console.web import (
     SIGN_IN,
+    Posted,
     Refused,
+    RowId,
     action_context,
     clock_of,
     directory_of,
-    posted,
     principal,
     read_form,
     refusals,
@@ -40,10 +42,7 @@ from outage_notify.incidents.update_preview import UpdatePreview
 from outage_notify.store.engine import transaction
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-IncidentId = Annotated[int, Path(ge=1, le=2**63 - 1)]
-# The form read and its CSRF token checked on the event loop (an async dependency); the
-# route itself, which waits on the database, runs in a worker thread as sync routes do.
-Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
+IncidentId = RowId
 NOTE_KINDS = ("note", "finding", "containment", "credential_reset")
 
 
@@ -144,17 +143,20 @@ def declare(request: Request, checked: Posted) -> Response:
         public_title = form.text("public_title", label="Public title", limit=limits.TITLE)
         cause = form.choice("cause_category", CauseCategory, label="Cause category")
         template = form.text("template", label="Template", limit=64)
+        declaration = Declaration(
+            title=title,
+            summary=message,
+            severity=severity,
+            components=components,
+            eta=eta,
+            cause_category=cause or CauseCategory.UNKNOWN,
+        )
         if form.text("intent", label="Intent", limit=10) == "preview":
             preview = preview_declaration(
                 action_context(request),
                 request.app.state.config.current(),
+                declaration,
                 actor=user.name,
-                title=title,
-                summary=message,
-                severity=severity,
-                components=components,
-                eta=eta,
-                cause_category=cause or CauseCategory.UNKNOWN,
             )
             return _preview(
                 request, user, preview, form, "/console/incidents", "Declare and notify"
@@ -162,14 +164,7 @@ def declare(request: Request, checked: Posted) -> Response:
         done = staff_actions.declare(
             action_context(request),
             principal(user),
-            title=title,
-            summary=message,
-            severity=severity,
-            components=components,
-            eta=eta,
-            service="email",
-            lead=None,
-            cause_category=cause or CauseCategory.UNKNOWN,
+            declaration,
             detail={
                 "via": "console",
                 "template": template or None,
@@ -201,17 +196,16 @@ def post_update(request: Request, incident_id: IncidentId, checked: Posted) -> R
         phase = form.choice("phase", Phase, label="Phase")
         eta = form.local_time("eta", label="ETA", timezone=settings_of(request).timezone)
         public = form.checked("public")
+        change = StaffChange(
+            message=message, phase=phase, eta=eta, audiences=audiences or None, public=public
+        )
         if form.text("intent", label="Intent", limit=10) == "preview":
             preview = preview_staff_update(
                 action_context(request),
                 request.app.state.config.current(),
+                incident_id,
+                change,
                 actor=user.name,
-                incident_id=incident_id,
-                message=message,
-                phase=phase,
-                eta=eta,
-                audiences=audiences or None,
-                public=public,
             )
             path = f"/console/incidents/{incident_id}/updates"
             return _preview(request, user, preview, form, path, "Send update")
@@ -219,11 +213,7 @@ def post_update(request: Request, incident_id: IncidentId, checked: Posted) -> R
             action_context(request),
             principal(user),
             incident_id,
-            message=message,
-            phase=phase,
-            eta=eta,
-            audiences=audiences or None,
-            public=public,
+            change,
             detail={
                 "via": "console",
                 "message": message,

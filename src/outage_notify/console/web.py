@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response
+from fastapi import Depends, Path, Request, Response
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -22,10 +22,12 @@ from outage_notify.actions.staff import ActionContext, Principal
 from outage_notify.config.settings import Settings
 from outage_notify.console import identity
 from outage_notify.console import session as sessions
+from outage_notify.console.app_state import client_address, context_of
+from outage_notify.console.app_state import clock_of as clock_of  # pages import them here
+from outage_notify.console.app_state import directory_of as directory_of
+from outage_notify.console.app_state import settings_of as settings_of
 from outage_notify.console.forms import Form, FormError
 from outage_notify.console.session import ConsoleSession
-from outage_notify.contacts.directory import Directory
-from outage_notify.core.clock import Clock
 from outage_notify.core.errors import (
     AlreadyOpen,
     EtaError,
@@ -35,7 +37,6 @@ from outage_notify.core.errors import (
     WindowInputError,
 )
 from outage_notify.messages.filters import clean_text
-from outage_notify.messages.live_config import LiveConfig
 
 # Scripts and styles from this app only; style attributes are allowed for the report's SVG.
 CSP = (
@@ -75,21 +76,6 @@ class Refused(Exception):
 
 class SignInNeeded(Exception):
     """A page asked for without a session: the browser goes to the sign-in page."""
-
-
-def settings_of(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def clock_of(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-def directory_of(request: Request) -> Directory:
-    config: LiveConfig = request.app.state.config
-    return config.current().directory
 
 
 def local_time(
@@ -170,6 +156,13 @@ async def posted(request: Request) -> tuple[ConsoleSession, Form]:
     return user, form
 
 
+# The form read and its CSRF token checked on the event loop (an async dependency); the
+# route itself, which waits on the database, runs in a worker thread as sync routes do.
+Posted = Annotated[tuple[ConsoleSession, Form], Depends(posted)]
+# A row's id in a path: a BIGINT, so a larger number is refused (422), not sent to the database.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
 async def read_form(request: Request) -> Form:
     try:
         return Form(await request.body())
@@ -183,15 +176,7 @@ def principal(user: ConsoleSession) -> Principal:
 
 def action_context(request: Request) -> ActionContext:
     """What a staff action needs, with `console` and the client address for the audit log."""
-    state = request.app.state
-    return ActionContext(
-        sessions=state.sessions,
-        enqueuer=state.enqueuer,
-        settings=state.settings,
-        directory=directory_of(request),
-        client=f"console {identity.client_address(request)}",
-        clock=state.clock,
-    )
+    return context_of(request, client=f"console {client_address(request)}")
 
 
 @contextmanager

@@ -10,6 +10,8 @@ import imaplib
 import smtplib
 import socket
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from outage_notify.core.errors import OutageNotifyError
 
@@ -24,6 +26,15 @@ class MailStageError(OutageNotifyError):
         self.stage = stage
         self.reason = reason
         super().__init__(f"{stage}: {reason}")
+
+
+@contextmanager
+def failing_as(stage: str, doing: str) -> Iterator[None]:
+    """A mail library's failure inside becomes MailStageError(stage, "<doing>: <why>")."""
+    try:
+        yield
+    except MAIL_FAILURES as error:
+        raise MailStageError(stage, f"{doing}: {explain(error)}") from error
 
 
 def _text(value: bytes | str) -> str:

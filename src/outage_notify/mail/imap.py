@@ -14,7 +14,7 @@ from datetime import date
 
 from outage_notify.config.mail import ProbeSettings
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
-from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, explain
+from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, failing_as
 from outage_notify.mail.smtp import tls_context
 
 # IMAP dates name months in English whatever the locale (RFC 3501 date-month).
@@ -36,7 +36,7 @@ def imap_session(settings: ProbeSettings) -> Iterator[imaplib.IMAP4]:
     """A logged-in session with INBOX selected read-write; LOGOUT on exit."""
     server = f"{settings.imap_host}:{settings.imap_port}"
     context = tls_context(verify=settings.verify_tls)
-    try:
+    with failing_as("imap_login", f"cannot connect to the IMAP server {server}"):
         client = (
             imaplib.IMAP4_SSL(
                 settings.imap_host,
@@ -47,10 +47,6 @@ def imap_session(settings: ProbeSettings) -> Iterator[imaplib.IMAP4]:
             if settings.imap_ssl
             else imaplib.IMAP4(settings.imap_host, settings.imap_port, settings.timeout_seconds)
         )
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "imap_login", f"cannot connect to the IMAP server {server}: {explain(error)}"
-        ) from error
     try:
         _login(client, settings, server, context)
         yield client
@@ -72,12 +68,8 @@ def _login(
 ) -> None:
     if not settings.imap_ssl and settings.imap_starttls != "never":
         if "STARTTLS" in client.capabilities:
-            try:
+            with failing_as("imap_login", f"STARTTLS with the IMAP server {server} failed"):
                 client.starttls(ssl_context=context)
-            except MAIL_FAILURES as error:
-                raise MailStageError(
-                    "imap_login", f"STARTTLS with the IMAP server {server} failed: {explain(error)}"
-                ) from error
         else:
             # As for SMTP: "auto" never hands the password to a server that dropped STARTTLS.
             raise MailStageError(
@@ -85,20 +77,11 @@ def _login(
                 f"the IMAP server {server} does not offer STARTTLS, so the password is not sent "
                 "in clear text (set imap_starttls to never to allow it)",
             )
-    try:
+    refused = f"the IMAP server {server} refused the login of {settings.imap_login}"
+    with failing_as("imap_login", refused):
         client.login(settings.imap_login, settings.imap_password.get_secret_value())
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "imap_login",
-            f"the IMAP server {server} refused the login of {settings.imap_login}: "
-            f"{explain(error)}",
-        ) from error
-    try:
+    with failing_as("imap_login", f"cannot open INBOX on the IMAP server {server}"):
         _check(client.select("INBOX"), "SELECT INBOX")
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "imap_login", f"cannot open INBOX on the IMAP server {server}: {explain(error)}"
-        ) from error
 
 
 def search(client: imaplib.IMAP4, *criteria: str) -> list[bytes]:

@@ -14,7 +14,7 @@ from typing import Protocol
 from pydantic import SecretStr
 
 from outage_notify.config.mail import StartTls
-from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, explain
+from outage_notify.mail.errors import MAIL_FAILURES, MailStageError, explain, failing_as
 
 
 class SmtpSettings(Protocol):
@@ -51,15 +51,11 @@ def tls_context(*, verify: bool) -> ssl.SSLContext:
 def smtp_session(settings: SmtpSettings) -> Iterator[smtplib.SMTP]:
     """A greeted, TLS-upgraded (per settings) and authenticated session; QUIT on exit."""
     server = f"{settings.smtp_host}:{settings.smtp_port}"
-    try:
+    with failing_as("connect", f"cannot connect to the SMTP server {server}"):
         # Connecting in the constructor also records the host that STARTTLS verifies.
         client = smtplib.SMTP(
             settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds
         )
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "connect", f"cannot connect to the SMTP server {server}: {explain(error)}"
-        ) from error
     try:
         _ehlo(client, server)
         tls = _starttls(client, settings, server)
@@ -79,10 +75,8 @@ def close_smtp(client: smtplib.SMTP) -> None:
 
 
 def _ehlo(client: smtplib.SMTP, server: str) -> None:
-    try:
+    with failing_as("ehlo", f"EHLO to {server} failed"):
         code, message = client.ehlo()
-    except MAIL_FAILURES as error:
-        raise MailStageError("ehlo", f"EHLO to {server} failed: {explain(error)}") from error
     if code != 250:
         reason = explain(smtplib.SMTPResponseException(code, message))
         raise MailStageError("ehlo", f"the SMTP server {server} refused EHLO: {reason}")
@@ -96,12 +90,8 @@ def _starttls(client: smtplib.SMTP, settings: SmtpSettings, server: str) -> bool
         if settings.smtp_starttls == "always":
             raise MailStageError("starttls", f"the SMTP server {server} does not offer STARTTLS")
         return False
-    try:
+    with failing_as("starttls", f"STARTTLS with the SMTP server {server} failed"):
         client.starttls(context=tls_context(verify=settings.verify_tls))
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "starttls", f"STARTTLS with the SMTP server {server} failed: {explain(error)}"
-        ) from error
     # RFC 3207: everything learnt before the upgrade is forgotten, so greet again.
     _ehlo(client, server)
     return True
@@ -117,11 +107,6 @@ def _authenticate(client: smtplib.SMTP, settings: SmtpSettings, server: str, *, 
         )
     if not client.has_extn("auth"):
         raise MailStageError("auth", f"the SMTP server {server} does not offer AUTH")
-    try:
+    refused = f"the SMTP server {server} refused the login of {settings.smtp_username}"
+    with failing_as("auth", refused):
         client.login(settings.smtp_username, settings.smtp_password.get_secret_value())
-    except MAIL_FAILURES as error:
-        raise MailStageError(
-            "auth",
-            f"the SMTP server {server} refused the login of {settings.smtp_username}: "
-            f"{explain(error)}",
-        ) from error

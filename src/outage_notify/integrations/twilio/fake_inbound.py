@@ -54,6 +54,12 @@ async def text_in(request: web.Request) -> web.StreamResponse:
         # Without it the post could not be signed, and the service would rightly refuse it.
         return json_response({"error": "auth_token is required: the fake has none"}, status=400)
     form = inbound_params(sender, body, str(params.get("to") or SERVICE_SENDER))
+    return await post_signed(url, form, token)
+
+
+async def post_signed(url: str, form: dict[str, str], token: str) -> web.StreamResponse:
+    """Post `form` to the service as Twilio would, signed with `token`; the fake's answer
+    carries the service's status and TwiML (502 naming the error when it cannot be reached)."""
     headers = {
         "X-Twilio-Signature": RequestValidator(token).compute_signature(url, form),
         "User-Agent": "TwilioProxy/1.1",

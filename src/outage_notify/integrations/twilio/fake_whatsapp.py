@@ -22,14 +22,12 @@ import threading
 from datetime import datetime, timedelta
 from typing import Any
 
-import aiohttp
 from aiohttp import web
-from twilio.request_validator import RequestValidator
 
 from outage_notify.fakes.state import utc_now
 from outage_notify.fakes.wire import json_response, read_params, state_of
-from outage_notify.integrations.twilio.fake_inbound import inbound_params
-from outage_notify.integrations.twilio.fake_status import SERVICE_SENDER, TIMEOUT_SECONDS
+from outage_notify.integrations.twilio.fake_inbound import inbound_params, post_signed
+from outage_notify.integrations.twilio.fake_status import SERVICE_SENDER
 
 PREFIX = "whatsapp:"
 CHANNEL = "whatsapp"
@@ -123,20 +121,7 @@ async def whatsapp_in(request: web.Request) -> web.StreamResponse:
     to = PREFIX + str(params.get("to") or SERVICE_SENDER).removeprefix(PREFIX)
     form = inbound_params(address, body, to)
     form.pop("SmsStatus", None)
-    headers = {
-        "X-Twilio-Signature": RequestValidator(token).compute_signature(url, form),
-        "User-Agent": "TwilioProxy/1.1",
-    }
-    timeout = aiohttp.ClientTimeout(total=TIMEOUT_SECONDS)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as session,
-            session.post(url, data=form, headers=headers) as response,
-        ):
-            answer = (await response.read()).decode("utf-8", "replace")
-            return json_response({"status": response.status, "twiml": answer})
-    except (aiohttp.ClientError, TimeoutError) as error:
-        return json_response({"error": f"{type(error).__name__}: {error}"}, status=502)
+    return await post_signed(url, form, token)
 
 
 def add_routes(app: web.Application) -> None:

@@ -8,6 +8,7 @@ recent messages before anyone resends.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -150,6 +151,57 @@ SEND_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+def twilio_client(settings: TwilioSettings) -> tuple[_TwilioTransport, Client]:
+    """The SDK client on our transport, for the SMS and WhatsApp channels (close the
+    transport when done)."""
+    transport = _TwilioTransport(settings.timeout_seconds)
+    # An empty environment: TWILIO_EDGE/TWILIO_REGION would rewrite the host (even a
+    # fake's 127.0.0.1), and settings are the only configuration source.
+    client = Client(
+        settings.account_sid,
+        settings.auth_token.get_secret_value(),
+        http_client=transport,
+        environment={},
+    )
+    if settings.base_url:
+        client.api.base_url = settings.base_url.rstrip("/")
+    return transport, client
+
+
+async def create_message(
+    client: Client, map_error: Callable[[BaseException], ChannelError], **fields: Any
+) -> Receipt:
+    """Create one message (Messages API); what the SDK raised as `map_error` says."""
+    try:
+        created = await client.messages.create_async(**fields)
+    except SEND_ERRORS as error:
+        raise map_error(error) from error
+    return Receipt(provider_id=str(created.sid), status=str(created.status or "queued"))
+
+
+async def list_sent(
+    client: Client,
+    map_error: Callable[[BaseException], ChannelError],
+    *,
+    to: str,
+    since: datetime,
+) -> list[Any]:
+    """The messages to `to` since `since`, newest first (at most LOOKUP_LIMIT). A failed
+    lookup is transient even when a send failing the same way would be of unknown outcome:
+    nothing was sent by asking."""
+    since_utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    try:
+        listed: list[Any] = await client.messages.list_async(
+            to=to, date_sent_after=since_utc, limit=LOOKUP_LIMIT
+        )
+    except SEND_ERRORS as error:
+        mapped = map_error(error)
+        if isinstance(mapped, UnknownOutcomeError):
+            raise TransientError(f"could not list messages: {mapped.reason}") from error
+        raise mapped from error
+    return listed
+
+
 class SmsChannel:
     """Texts one phone number per send through Twilio.
 
@@ -162,17 +214,7 @@ class SmsChannel:
     def __init__(self, settings: TwilioSettings, *, status_callback_url: str | None = None) -> None:
         self._settings = settings
         self._status_callback_url = status_callback_url
-        self._transport = _TwilioTransport(settings.timeout_seconds)
-        # An empty environment: TWILIO_EDGE/TWILIO_REGION would rewrite the host (even a
-        # fake's 127.0.0.1), and settings are the only configuration source.
-        self._client = Client(
-            settings.account_sid,
-            settings.auth_token.get_secret_value(),
-            http_client=self._transport,
-            environment={},
-        )
-        if settings.base_url:
-            self._client.api.base_url = settings.base_url.rstrip("/")
+        self._transport, self._client = twilio_client(settings)
 
     async def send(self, message: OutboundMessage) -> Receipt:
         sender: dict[str, str] = (
@@ -180,17 +222,15 @@ class SmsChannel:
             if self._settings.messaging_service_sid
             else {"from_": self._settings.from_number}
         )
-        try:
-            created = await self._client.messages.create_async(
-                to=message.address,
-                body=message.body,
-                validity_period=self._settings.validity_period_seconds,
-                status_callback=self._status_callback_url,
-                **sender,
-            )
-        except SEND_ERRORS as error:
-            raise map_error(error) from error
-        return Receipt(provider_id=str(created.sid), status=str(created.status or "queued"))
+        return await create_message(
+            self._client,
+            map_error,
+            to=message.address,
+            body=message.body,
+            validity_period=self._settings.validity_period_seconds,
+            status_callback=self._status_callback_url,
+            **sender,
+        )
 
     async def find_sent(self, message: OutboundMessage, since: datetime) -> Receipt | None:
         """The newest message to this number since `since` whose body matches, if any.
@@ -199,17 +239,7 @@ class SmsChannel:
         as UTC without converting, so `since` is converted here; a message still queued at
         Twilio (no date_sent yet) may not be listed.
         """
-        since_utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        try:
-            listed = await self._client.messages.list_async(
-                to=message.address, date_sent_after=since_utc, limit=LOOKUP_LIMIT
-            )
-        except SEND_ERRORS as error:
-            mapped = map_error(error)
-            if isinstance(mapped, UnknownOutcomeError):
-                raise TransientError(f"could not list messages: {mapped.reason}") from error
-            raise mapped from error
-        for sent in listed:
+        for sent in await list_sent(self._client, map_error, to=message.address, since=since):
             if _same_message(message, str(sent.body or "")):
                 return Receipt(provider_id=str(sent.sid), status=str(sent.status or "sent"))
         return None

@@ -9,9 +9,7 @@ is `UnknownOutcomeError` and `find_sent` lists the recipient's recent messages f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from twilio.rest import Client
+from datetime import datetime
 
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.capacity import LIMITS
@@ -20,11 +18,9 @@ from outage_notify.core.errors import (
     ChannelError,
     PermanentError,
     TransientError,
-    UnknownOutcomeError,
 )
 from outage_notify.core.models import ChannelName, OutboundMessage
 from outage_notify.integrations.twilio import sms
-from outage_notify.integrations.twilio.sms import LOOKUP_LIMIT, SEND_ERRORS
 from outage_notify.integrations.twilio.whatsapp_address import whatsapp_address
 
 # WhatsApp's own Twilio error codes (63xxx), at create time or in a status callback, on top of
@@ -83,15 +79,7 @@ class WhatsAppChannel:
     def __init__(self, settings: TwilioSettings, *, status_callback_url: str | None = None) -> None:
         self._settings = settings
         self._status_callback_url = status_callback_url
-        self._transport = sms._TwilioTransport(settings.timeout_seconds)
-        self._client = Client(
-            settings.account_sid,
-            settings.auth_token.get_secret_value(),
-            http_client=self._transport,
-            environment={},
-        )
-        if settings.base_url:
-            self._client.api.base_url = settings.base_url.rstrip("/")
+        self._transport, self._client = sms.twilio_client(settings)
 
     async def send(self, message: OutboundMessage) -> Receipt:
         # Twilio: with ContentSid, Body is left out (the template supersedes it).
@@ -100,16 +88,14 @@ class WhatsAppChannel:
             if message.content_sid
             else {"body": message.body}
         )
-        try:
-            created = await self._client.messages.create_async(
-                to=whatsapp_address(message.address),
-                from_=whatsapp_address(self._settings.whatsapp_from),
-                status_callback=self._status_callback_url,
-                **content,
-            )
-        except SEND_ERRORS as error:
-            raise map_error(error) from error
-        return Receipt(provider_id=str(created.sid), status=str(created.status or "queued"))
+        return await sms.create_message(
+            self._client,
+            map_error,
+            to=whatsapp_address(message.address),
+            from_=whatsapp_address(self._settings.whatsapp_from),
+            status_callback=self._status_callback_url,
+            **content,
+        )
 
     async def find_sent(self, message: OutboundMessage, since: datetime) -> Receipt | None:
         """The newest WhatsApp message to this number since `since` with this content, if any.
@@ -117,16 +103,9 @@ class WhatsAppChannel:
         A template's sent body is Twilio's rendering of it, so a template send is recognised
         by the recipient and time alone: one delivery sends one message per window.
         """
-        since_utc = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-        try:
-            listed = await self._client.messages.list_async(
-                to=whatsapp_address(message.address), date_sent_after=since_utc, limit=LOOKUP_LIMIT
-            )
-        except SEND_ERRORS as error:
-            mapped = map_error(error)
-            if isinstance(mapped, UnknownOutcomeError):
-                raise TransientError(f"could not list messages: {mapped.reason}") from error
-            raise mapped from error
+        listed = await sms.list_sent(
+            self._client, map_error, to=whatsapp_address(message.address), since=since
+        )
         for sent in listed:
             body = str(sent.body or "").strip()
             if message.content_sid or body.startswith(message.body.strip()):
