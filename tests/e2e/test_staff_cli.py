@@ -56,7 +56,9 @@ def test_staff_run_an_outage_from_the_terminal(
     incident = listed["items"][0]["id"]
     wait_for(lambda: service.settled(incident, updates=1), timeout=FAN_OUT, what="opened fan-out")
     opened = sms_bodies(service)
-    assert opened and all(first_message in body for body in opened), opened[:2]
+    # The staff text leads each SMS; near midnight the ETA carries its date too and a UCS-2
+    # (pt-BR) body may then cut the end of the text with "...": its start is always there.
+    assert opened and all(first_message[:60] in body for body in opened), opened[:2]
 
     told = len(opened)
     updated = run(
