@@ -37,10 +37,10 @@ STOP_WORDS = {
     "pt": """o os as de do da dos das não é está estão para com por que você vocês nós em na até
         ainda fora ar prevista previsto hora aviso enquanto isso fale e-mail e-mails recebimento
         envio já foi voltou desde seu sua mensagens mensagem pelo pela uma um mais novo nova
-        funciona normalmente obrigado responda atualização falha""",
-    "es": """el la los las del y es está están para con por que usted ustedes nosotros hasta
+        funciona normalmente obrigado responda atualização falha serviço""",
+    "es": """de el la los las del y es está están para con por que usted ustedes nosotros hasta
         todavía correo funciona mientras tanto aviso hora su sus mensajes mensaje una un más
-        nuevo nueva gracias responda actualización falla desde ya""",
+        nuevo nueva gracias responda actualización falla desde ya servicio""",
 }
 # Words that announce a change of ETA: wrong for the first one (issue 14, item 2).
 CHANGE_WORDS = {

@@ -169,3 +169,12 @@ def test_language_rule_finds_a_foreign_sentence_but_not_the_staffs_words() -> No
     assert not language(edited(path, f"O e-mail ainda está fora do ar. {staff}"))
     found = language(edited(path, "O e-mail ainda está fora do ar. Reply to confirm you got this."))
     assert "Reply to confirm you got this" in found and "(en)" in found
+
+
+def test_language_rule_reads_de_as_spanish_too() -> None:
+    # "de" is as Spanish as it is Portuguese: the es Content Template's "Aviso de servicio de
+    # Example Corp:" is Spanish, and a Portuguese sentence is still found by its own words.
+    path = "01-opened/users.sms.es.txt"
+    assert not language(edited(path, "Aviso de servicio de Example Corp: sin correo."))
+    found = language(edited(path, "Aviso de servicio. O e-mail ainda está fora do ar."))
+    assert "O e-mail ainda está fora do ar" in found and "(pt)" in found
