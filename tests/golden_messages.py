@@ -9,10 +9,18 @@ another time zone than the organisation. One file per message:
     tests/golden/<step>/<audience>.<channel>.<locale>.txt
     tests/golden/<step>/reader-<contact id>.<channel>.<locale>.txt
     tests/golden/<step>/<audience>.voice.<locale>.txt
+    tests/golden/<step>/<audience>.whatsapp-template.<locale>.txt
 
-The last is the voice-escalation call (`messages.call_script`) a person of an audience asked to
-acknowledge that step hears if they have not acknowledged once their channels ran out: the
-catalogs' words around the SMS body the call reads out.
+`<audience>.whatsapp.<locale>.txt` is WhatsApp's free-form body, what a person reads inside
+WhatsApp's 24-hour customer-service window; `whatsapp-template` is the same message as it goes
+outside the window: the Content Template of `templates/whatsapp/content.yaml` the worker picks
+for the kind and locale, its approved text with the ContentVariables filled in (chosen and
+filled by `actions.preview_whatsapp`, the update preview's mirror of `worker.whatsapp_window`).
+Every audience gets both, whether or not a shipped contact uses WhatsApp yet.
+
+The voice file is the voice-escalation call (`messages.call_script`) a person of an audience
+asked to acknowledge that step hears if they have not acknowledged once their channels ran
+out: the catalogs' words around the SMS body the call reads out.
 
     python -m tests.golden_messages           # compare; print a unified diff; exit 1 on any
     python -m tests.golden_messages --accept  # write the files and docs/messages.md again
@@ -33,9 +41,16 @@ from typing import Any
 import phonenumbers
 from phonenumbers import timezone as phone_zones
 
+from outage_notify.actions.preview_whatsapp import FALLBACK_LOCALE, with_whatsapp_templates
 from outage_notify.core.models import STAFF_KINDS, Broadcast, ChannelName, Contact, RenderedMessage
 from outage_notify.incidents.update_messages import renderer_for
+from outage_notify.incidents.update_preview import PreviewMessage, UpdatePreview, WhatsAppTemplate
 from outage_notify.integrations.slack.channel import build_blocks
+from outage_notify.integrations.twilio.whatsapp_content import (
+    CONTENT_FILE,
+    ContentTemplates,
+    load_content,
+)
 from outage_notify.messages.budget import Budgets, for_directory
 from outage_notify.messages.call_script import call_script, call_words, script_text
 from outage_notify.messages.planning import (
@@ -53,6 +68,8 @@ GOLDEN = ROOT / "tests" / "golden"
 DOCS = ROOT / "docs" / "messages.md"
 # A Slack button's value names the delivery; any id shows what the reader gets.
 ACK_VALUE = "delivery:1"
+# The file name's channel for a WhatsApp message outside the 24-hour window.
+WHATSAPP_TEMPLATE = "whatsapp-template"
 
 
 @dataclass(frozen=True)
@@ -73,12 +90,16 @@ class Golden:
     template: str
     budget_segments: int | None
     reader: Reader | None = None
+    # WhatsApp outside the 24-hour window: the Content Template sent instead of the body
+    # (`message.body` is then its approved text with the variables filled in).
+    outside_window: WhatsAppTemplate | None = None
 
     @property
     def path(self) -> Path:
         who = f"reader-{self.reader.contact.id}" if self.reader else self.audience
         message = self.message
-        return GOLDEN / self.step.name / f"{who}.{message.channel}.{message.locale}.txt"
+        channel = WHATSAPP_TEMPLATE if self.outside_window else str(message.channel)
+        return GOLDEN / self.step.name / f"{who}.{channel}.{message.locale}.txt"
 
     @property
     def zone(self) -> str:
@@ -153,17 +174,37 @@ def _audience_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterat
             for locale in played.renderer.locales:
                 # "": the readers are in the organisation's zone.
                 message = render(audience, step.kind, channel, locale, "")
-                yield _golden(played, budgets, step, audience, message)
+                golden = _golden(played, budgets, step, audience, message)
+                yield golden
+                if channel is ChannelName.WHATSAPP:
+                    yield _outside_window(played, golden)
 
 
 def channels_of(played: Scenario, audience: str) -> list[ChannelName]:
-    """Every channel, but WhatsApp only for an audience with a contact who uses it (it reads
-    the SMS templates: its files would repeat the SMS ones)."""
-    found = played.directory.audiences.get(audience)
-    whatsapp = found is not None and any(
-        ChannelName.WHATSAPP in contact.channels for contact in found.contacts
+    """Every channel, WhatsApp too though no shipped contact uses it: its body reads the SMS
+    templates, but it is not fitted to SMS segments, and outside the 24-hour window it goes
+    as a Content Template, a text of its own (`_outside_window`)."""
+    return list(ChannelName)
+
+
+def _outside_window(played: Scenario, golden: Golden) -> Golden:
+    """The WhatsApp golden as it goes outside the 24-hour window: its Content Template, picked
+    and filled by the update preview's code, which chooses as the worker does."""
+    message = golden.message
+    # What the preview reads of a body is what the render made of it.
+    rendered = ("audience", "channel", "locale", "timezone", "title", "body")
+    body = PreviewMessage(
+        kind=golden.step.kind,
+        recipients=0,
+        names=(),
+        fallback_recipients=0,
+        **{name: getattr(message, name) for name in rendered},
     )
-    return [c for c in ChannelName if c is not ChannelName.WHATSAPP or whatsapp]
+    preview = UpdatePreview(golden.step.kind, (golden.audience,), (body,), 0, sms_cost=0.0)
+    template = with_whatsapp_templates(preview, played.settings).messages[0].whatsapp
+    assert template is not None, "the preview gives every WhatsApp body its template"
+    sent = replace(message, body=template.text, encoding="", segments=0)
+    return replace(golden, message=sent, outside_window=template)
 
 
 def _reader_messages(played: Scenario, budgets: Budgets, step: Step) -> Iterator[Golden]:
@@ -206,13 +247,20 @@ def file_text(golden: Golden) -> str:
         f"step: {step.name} - {step.story}",
         f"kind: {step.kind}",
         f"audience: {golden.audience}",
-        f"channel: {message.channel}",
+        f"channel: {WHATSAPP_TEMPLATE if golden.outside_window else message.channel}",
         f"locale: {message.locale}",
         f"template: {golden.template}",
     ]
+    if message.channel is ChannelName.WHATSAPP and not golden.outside_window:
+        lines.append(
+            "whatsapp: the free-form body, read inside the 24-hour window (the contact wrote "
+            f"to us over WhatsApp in the last 24 hours); outside it: {WHATSAPP_TEMPLATE}"
+        )
     if golden.reader:
         contact = golden.reader.contact
         lines.append(f"reader: {contact.name} ({contact.id}), by phone in {golden.reader.zone}")
+    if golden.outside_window:
+        lines += _content_lines(golden, golden.outside_window)
     if message.channel is ChannelName.SMS:
         lines.append(
             f"sms: {message.encoding}, {message.segments} segment(s) of "
@@ -227,6 +275,30 @@ def file_text(golden: Golden) -> str:
         )
         lines += ["--- slack blocks", *map(_block_lines, blocks)]
     return "\n".join(lines) + "\n"
+
+
+def _content_lines(golden: Golden, template: WhatsAppTemplate) -> list[str]:
+    """The header of a WhatsApp message outside the 24-hour window: which Content Template
+    (content.yaml's key and ContentSid) and the ContentVariables sent with it."""
+    kind, locale = golden.step.kind, golden.message.locale
+    content = CONTENT_FILE.as_posix()
+    if not template.content_sid:
+        return [
+            "whatsapp: outside the 24-hour window: not sent (the contact's next channel is tried)",
+            f"content template: none for templates.{kind}.{locale} in {content}",
+        ]
+    variables = json.dumps(template.variables, ensure_ascii=False, separators=(",", ":"))
+    used = locale if _content().sid(kind, locale) == template.content_sid else FALLBACK_LOCALE
+    return [
+        "whatsapp: outside the 24-hour window: this Content Template, sent instead of the body",
+        f"content template: {template.content_sid} (templates.{kind}.{used} in {content})",
+        f"content variables: {variables}",
+    ]
+
+
+@cache
+def _content() -> ContentTemplates:
+    return load_content(scenario().settings.templates_dir)
 
 
 def _block_lines(block: dict[str, Any]) -> str:
@@ -300,6 +372,12 @@ def docs_text(files: dict[Path, str]) -> str:
         "worker renders them. Times are São Paulo time (the organisation's zone); a reader "
         "whose phone number puts them in another zone is shown on their own.",
         "",
+        "WhatsApp is shown for every audience, though no shipped contact uses it yet, and "
+        "twice: `whatsapp`, the free-form body a person reads inside WhatsApp's 24-hour window "
+        "(they wrote to us there in the last 24 hours), and `whatsapp-template`, the same "
+        "message outside it, as the Content Template of `templates/whatsapp/content.yaml` "
+        "(its approved text with the variables filled in, on one line).",
+        "",
     ]
     by_step: dict[str, dict[tuple[str, str], list[tuple[Path, str]]]] = {}
     for path, text in sorted(files.items()):
@@ -323,6 +401,8 @@ def _docs_entry(text: str) -> list[str]:
     body = body.partition("--- slack blocks\n")[0]
     channel = _header(header, "channel")
     cost = f"; {_header(header, 'sms')}" if channel == "sms" else ""
+    if channel == WHATSAPP_TEMPLATE:
+        cost = f"; content template {_header(header, 'content template')}"
     lines = [f"**{channel}, {_header(header, 'locale')}** (`{_header(header, 'template')}`{cost})"]
     lines += ["", "```text"]
     lines += [f"[{title.strip()}]"] if title.strip() else []

@@ -6,11 +6,16 @@ On a difference the test prints a unified diff; when the change is wanted, `scri
 
 from __future__ import annotations
 
-from outage_notify.core.models import STAFF_KINDS, UpdateKind
+import json
+
+from outage_notify.core.models import STAFF_KINDS, ChannelName, OutboundMessage, UpdateKind
 from outage_notify.messages.planning import STAFF, asks_acknowledgement
+from outage_notify.store.tables import DeliveryRow
+from outage_notify.worker.whatsapp_window import as_template
 from tests.golden_messages import (
     DOCS,
     GOLDEN,
+    WHATSAPP_TEMPLATE,
     audiences,
     channels_of,
     differences,
@@ -67,6 +72,52 @@ def test_every_kind_audience_channel_and_locale_has_a_golden_file() -> None:
     # The shipped audiences and locales are all there, not only what the templates name.
     assert set(played.directory.audiences) <= set(audiences(played))
     assert {"en", "pt-BR"} <= set(played.renderer.locales)
+
+
+def test_every_sms_has_its_whatsapp_body_and_content_template() -> None:
+    # No shipped contact uses WhatsApp, yet what it would read is reviewed like the rest.
+    names = {golden.path.relative_to(GOLDEN).as_posix() for golden in goldens()}
+    sms = [name for name in names if ".sms." in name and "/reader-" not in name]
+    assert sms
+    for name in sms:
+        assert name.replace(".sms.", ".whatsapp.") in names
+        assert name.replace(".sms.", f".{WHATSAPP_TEMPLATE}.") in names
+
+
+def test_whatsapp_template_files_show_what_the_worker_sends_outside_the_window() -> None:
+    played = scenario()
+    settings = played.settings
+    by_path = {golden.path: golden for golden in goldens()}
+    files = expected_files()
+    outside = [golden for golden in goldens() if golden.outside_window]
+    assert outside
+    for golden in outside:
+        template = golden.outside_window
+        assert template is not None
+        inside = by_path[
+            golden.path.with_name(golden.path.name.replace(WHATSAPP_TEMPLATE, "whatsapp"))
+        ]
+        assert inside.message.channel is ChannelName.WHATSAPP
+        row = DeliveryRow(id=1, locale=golden.message.locale)
+        body = OutboundMessage(
+            address="+5511990000001", body=inside.message.body, title=inside.message.title
+        )
+        sent = as_template(
+            body,
+            row,
+            golden.step.kind,
+            templates_dir=settings.templates_dir,
+            organisation=settings.organisation_name,
+            now=golden.step.now,
+        )
+        assert isinstance(sent, OutboundMessage), f"{golden.path}: the worker would not send it"
+        text = files[golden.path]
+        assert f"content template: {sent.content_sid} " in text
+        assert json.loads(sent.content_variables) == template.variables
+        # The reader's text: the approved body with every placeholder filled, on one line.
+        assert "{{" not in golden.message.body and "\n" not in golden.message.body
+        assert f"--- body\n{golden.message.body}\n" in text
+        assert settings.organisation_name in golden.message.body
 
 
 def test_every_step_an_audience_must_acknowledge_has_its_call_script_per_locale() -> None:
