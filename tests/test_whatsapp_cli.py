@@ -70,8 +70,8 @@ def test_templates_whatsapp_prints_bodies_variables_and_sids() -> None:
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "{{1}} = the organisation's name" in out and "{{2}} = the update" in out
-    assert "Aviso de serviço de {{1}}: {{2}}" in out
+    assert "{{1}} = the update" in out
+    assert "Aviso de serviço: {{1}} (mensagem automática do serviço de status de TI)" in out
     assert "- opened: HX" in out and '"1":"' in out
 
 

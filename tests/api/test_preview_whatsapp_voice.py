@@ -78,10 +78,11 @@ def test_a_whatsapp_body_shows_its_content_template_and_variables(api: TestClien
     assert whatsapp["names"] == ["Bea Costa"]
     template = whatsapp["whatsapp"]
     assert template["content_sid"] == "HX00000000000000000000000000010003"  # opened, pt-BR
-    assert template["variables"]["1"] == "Example Corp"
-    assert "Nobody can send mail." in template["variables"]["2"]
-    assert "\n" not in template["variables"]["2"]
-    assert template["text"].startswith("Aviso de serviço de Example Corp: ")
+    assert list(template["variables"]) == ["1"]
+    assert "Nobody can send mail." in template["variables"]["1"]
+    assert "\n" not in template["variables"]["1"]
+    assert template["text"].startswith("Aviso de serviço: [Example Corp TI] ")
+    assert template["text"].endswith("(mensagem automática do serviço de status de TI)")
     # Other channels carry no template.
     assert all(m["whatsapp"] is None for m in messages if m["channel"] != "whatsapp")
 
@@ -120,7 +121,7 @@ def test_the_cli_preview_prints_the_template_and_the_call(api: TestClient) -> No
 
     text = " ".join(captured.get().split())
     assert "outside the 24-hour window, as template HX00000000000000000000000000010003:" in text
-    assert "{{1}} = Example Corp" in text
+    assert "{{1}} = [Example Corp TI] E-mail fora do ar" in text
     assert "voice call, if not acknowledged (Polly.Camila, pt-BR):" in text
     assert "[1 pressed] | Obrigado. Sua confirmação foi registrada. Até logo." in text
 

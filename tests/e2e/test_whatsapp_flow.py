@@ -143,8 +143,9 @@ def test_template_outside_the_window_free_form_inside_and_ok_acknowledges(
     assert params["From"] == f"whatsapp:{WHATSAPP_FROM}"
     assert params["ContentSid"] == load_content(TEMPLATES).sid("opened", "pt-BR")
     variables = json.loads(params["ContentVariables"])
-    assert variables["1"] == service.settings.organisation_name
-    assert "Inbound mail bouncing" in variables["2"] and "\n" not in variables["2"]
+    assert list(variables) == ["1"]  # the body alone: it begins with the organisation's tag
+    assert variables["1"].startswith(f"[{service.settings.organisation_name} ")
+    assert "Inbound mail bouncing" in variables["1"] and "\n" not in variables["1"]
     assert [r.to for r in service.providers.records("sms")] == ["+5511990000001"]
     # WhatsApp's read receipt, through the status callback SMS uses.
     report = status_callback(service, opened.provider_id, "read")

@@ -31,8 +31,26 @@ def test_the_shipped_file_has_a_template_for_every_kind_and_locale() -> None:
 
     kinds = [kind.value for kind in UpdateKind]
     assert content.missing(kinds, ["en", "es", "pt-BR"]) == []
-    assert dict(content.variables) == {"1": "organisation", "2": "body"}
+    assert dict(content.variables) == {"1": "body"}
     assert set(content.text) == {"en", "es", "pt-BR"}
+
+
+def test_every_shipped_template_body_has_fixed_text_before_and_after_its_variable() -> None:
+    """Meta rejects a template body that begins or ends with a variable."""
+    for locale, text in SHIPPED.text.items():
+        assert not text.startswith("{{") and not text.endswith("}}"), (locale, text)
+
+
+def test_a_line_without_an_ending_is_kept_apart_from_the_next() -> None:
+    """One line for WhatsApp, but "Slack #it-help" must not run into "Status: ...": a person
+    would read the channel as "#it-help Status"."""
+    body = "Mail is down.\nCall IT: +55 11 4000-1234; Slack #it-help\nStatus: https://s.example/x\n"
+
+    [value] = json.loads(SHIPPED.content_variables(organisation="Acme", body=body)).values()
+
+    assert value == (
+        "Mail is down. Call IT: +55 11 4000-1234; Slack #it-help · Status: https://s.example/x"
+    )
 
 
 def test_a_missing_file_is_no_templates(tmp_path: Path) -> None:
@@ -121,7 +139,7 @@ def test_variables_are_always_valid_for_whatsapp(organisation: str, body: str, t
         content.content_variables(organisation=organisation, body=body, title=title)
     )
 
-    assert set(values) == {"1", "2"}
+    assert set(values) == {"1"}
     for value in values.values():
         # WhatsApp refuses an empty variable, a newline or tab in one (63021); Twilio one over
         # 1,600 characters.

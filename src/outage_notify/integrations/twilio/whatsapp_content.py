@@ -7,10 +7,9 @@ each update kind x locale names the Content Template (`ContentSid`, `HX` + 32 he
 operator created and had approved, in `templates/whatsapp/content.yaml`:
 
     variables:            # what each {{n}} carries; the same for every template
-      "1": organisation
-      "2": body
+      "1": body
     text:                 # the template body to submit for approval, per locale
-      en: "Notice from {{1}}: {{2}}"
+      en: "Service notice: {{1}} (automatic message from the IT status service)"
     templates:
       opened:
         en: HX...
@@ -83,10 +82,20 @@ class ContentTemplates:
         return [(k, loc) for k in kinds for loc in locales if (k, loc) not in self.sids]
 
 
+# A line that ends in one of these reads on into the next after a space; any other ending
+# ("Slack #it-help", a URL) is followed by " · ", or the next line would seem to continue it.
+_SENTENCE_ENDS = tuple(".!?:;…")
+
+
 def _value(text: str) -> str:
     # WhatsApp refuses a variable with newlines, tabs or more than four spaces in a row
     # (error 63021 "invalid parameter"), and Twilio a value over 1,600 characters.
-    flat = " ".join(text.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    flat = ""
+    for line in filter(None, lines):
+        if flat:
+            flat += " " if flat.endswith(_SENTENCE_ENDS) else " · "
+        flat += line
     return (flat or "-")[:MAX_VALUE_CHARS]
 
 
