@@ -206,6 +206,17 @@ ANY_VALUE = st.one_of(
 )
 
 
+def _has_surrogate(value: object) -> bool:
+    """Whether a lone surrogate (U+D800-U+DFFF) is anywhere in `value` (keys included)."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(item) for item in value)
+    return False
+
+
 @settings(max_examples=examples() * 4, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(value=ANY_VALUE, audience_value=ANY_VALUE)
 def test_any_timezone_in_a_contact_file_gives_a_zone_or_an_error_naming_it(
@@ -218,6 +229,11 @@ def test_any_timezone_in_a_contact_file_gives_a_zone_or_an_error_naming_it(
         try:
             directory = load_directory(Path(folder))
         except ContactsError as error:
+            if error.field == "(syntax)":
+                # libyaml refuses the escape of a lone surrogate that safe_dump writes ("\\ud800")
+                # as YAML, naming its line: only such a value gets this answer.
+                assert "Unicode" in error.problem and _has_surrogate(document), error
+                return
             assert error.field == "timezone" and "IANA time zone" in error.problem
             return
     (recipient,) = directory.recipients({"users": ({},)})
