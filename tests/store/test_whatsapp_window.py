@@ -101,7 +101,7 @@ def test_outside_the_window_the_message_becomes_its_template(
 
     assert isinstance(templated, OutboundMessage)
     assert templated.content_sid == whatsapp_window.content_of(TEMPLATES).sid("update", "pt-BR")
-    assert templated.content_variables == '{"1":"Acme","2":"Ainda sem e-mail. Previsão 17:30."}'
+    assert templated.content_variables == '{"1":"Ainda sem e-mail. Previsão 17:30."}'
 
 
 def test_without_a_template_the_route_is_skipped_permanently(
