@@ -100,6 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("OUTAGE_NOTIFY_FUZZ_EXAMPLES", "500")
     elif chosen == ["fast"]:
         os.environ.setdefault("OUTAGE_NOTIFY_FUZZ_EXAMPLES", FAST_EXAMPLES)
+    # A passing start-up template check is remembered in the user's cache folder
+    # (messages/check_memory.py): the suite's is under .pytest_cache, shared by its processes
+    # and the services they start, so only the first start on the shipped files renders them.
+    os.environ.setdefault("XDG_CACHE_HOME", str(config.rootpath / ".pytest_cache" / "xdg"))
     sys.addaudithook(_guard)
 
 

@@ -19,8 +19,8 @@ from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import TemplateError
 from outage_notify.messages.budget import Budgets, for_directory
+from outage_notify.messages.check_memory import checked
 from outage_notify.messages.rendering import Renderer
-from outage_notify.messages.template_check import check_deployment
 
 # Hex digits of the sha256 kept: short enough for a log line, long enough never to collide
 # between two versions of one deployment's folders.
@@ -52,7 +52,7 @@ def load_snapshot(
     # snapshot that claims a hash its content does not have twice over.
     digest = content_hash(settings.contacts_dir, settings.templates_dir)
     directory = load_contacts(settings)
-    problems = check_deployment(settings, directory) if check_templates else []
+    problems = checked(settings, directory, digest) if check_templates else []
     if problems:
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     renderer = Renderer(
