@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from outage_notify.messages.sms_encoding import measure_sms, sms_encoding, sms_segments
+from outage_notify.messages.sms_encoding import (
+    GSM7_BASIC,
+    GSM7_EXTENSION,
+    measure_sms,
+    sms_encoding,
+    sms_segments,
+)
+from tests.strategies import examples
 
 
 @pytest.mark.parametrize(
@@ -66,3 +75,31 @@ def test_characters_that_force_ucs2(char: str) -> None:
 )
 def test_portuguese_words(word: str, encoding: str) -> None:
     assert sms_encoding(word) == encoding
+
+
+def _measured_one_character_at_a_time(text: str) -> tuple[str, int, int]:
+    """The billing rule written plainly (what measure_sms computes faster): each character's
+    cost in its encoding's units, then parts filled greedily, no pair split between two."""
+    gsm = all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
+    costs = [
+        (2 if c in GSM7_EXTENSION else 1) if gsm else (2 if ord(c) > 0xFFFF else 1) for c in text
+    ]
+    single, per_part = (160, 153) if gsm else (70, 67)
+    parts, used = 1, 0
+    if sum(costs) > single:
+        for cost in costs:
+            if used + cost > per_part:
+                parts, used = parts + 1, 0
+            used += cost
+    return ("GSM-7" if gsm else "UCS-2", sum(costs), parts)
+
+
+# Runs of plain letters, extension characters, accents, emoji and lone surrogates, so that
+# pairs land on every part boundary.
+PIECES = st.sampled_from(["a", "a" * 40, "€", "[", "ã", "😀", "\ud800", " ", "\n", "é"])
+
+
+@settings(max_examples=examples() * 20, deadline=None)
+@given(st.lists(PIECES, max_size=60).map("".join))
+def test_measure_agrees_with_the_rule_written_plainly(text: str) -> None:
+    assert tuple(measure_sms(text)) == _measured_one_character_at_a_time(text)

@@ -13,7 +13,7 @@ uses `en`'s; without any file, the status page's own generic words (`status_word
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -114,6 +114,10 @@ class PublicWords:
     by_locale: Mapping[str, LocaleWords]
     # Where the catalogs are, for the words no public.yaml gives (`status_words`).
     templates_dir: Path = TEMPLATES
+    # `_chain` by locale: every component named in every message looks its words up.
+    _chains: dict[str, list[LocaleWords]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def load(cls, templates_dir: Path) -> PublicWords:
@@ -129,12 +133,14 @@ class PublicWords:
 
     def _chain(self, locale: str) -> list[LocaleWords]:
         """The files serving `locale`, best first: exact, same language, then `en`."""
-        wanted = locale.lower().replace("_", "-")
-        known = list(self.by_locale)
-        order = [k for k in known if k.lower() == wanted]
-        order += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
-        order += [k for k in known if k == FALLBACK_LOCALE]
-        return [self.by_locale[k] for k in dict.fromkeys(order)]
+        if locale not in self._chains:
+            wanted = locale.lower().replace("_", "-")
+            known = list(self.by_locale)
+            order = [k for k in known if k.lower() == wanted]
+            order += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
+            order += [k for k in known if k == FALLBACK_LOCALE]
+            self._chains[locale] = [self.by_locale[k] for k in dict.fromkeys(order)]
+        return self._chains[locale]
 
     def _entry(self, locale: str, kind: str, key: str, field: str) -> str:
         for words in self._chain(locale):

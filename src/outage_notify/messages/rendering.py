@@ -142,6 +142,10 @@ class Renderer:
         self._environments: dict[tuple[str, ChannelName], SandboxedEnvironment] = {}
         self._labels: dict[str, str] = {}
         self._requests: dict[str, tuple[str, ...]] = {}
+        # The template each (channel, kind, audience, locale, security) renders with: the
+        # sources are pinned, so it never changes for this renderer, and looking it up (the
+        # candidate paths, the loader) cost more than many renders.
+        self._found: dict[tuple[object, ...], tuple[Template, str]] = {}
         self.public_words = PublicWords.load(self.templates_dir)
         # Every template and catalog is read now, not when first rendered: a renderer is part of
         # a validated snapshot (messages/snapshot.py), and a file edited later must never reach
@@ -384,6 +388,12 @@ class Renderer:
         return found if callable(found) else None
 
     def _template(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
+        key = (channel, context.kind, context.audience, context.locale, context.security)
+        if key not in self._found:
+            self._found[key] = self._find(channel, context)
+        return self._found[key]
+
+    def _find(self, channel: ChannelName, context: MessageContext) -> tuple[Template, str]:
         tried = self.candidates(
             channel=channel,
             kind=context.kind,
