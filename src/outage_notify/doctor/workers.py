@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # Imported here, not inside the checks: the checks run in threads at once, and celery's lazy
 # module (celery/__init__.py) can fail a first import made by two threads together.
 import redis
@@ -12,6 +14,8 @@ from outage_notify.worker.beat_heartbeat import beat_age
 from outage_notify.worker.celery_app import create_celery
 from outage_notify.worker.heartbeat import PREFIX
 
+# How long every worker is listened to once one has answered (`celery inspect`'s default).
+REPLY_WINDOW = 1.0
 EMBEDDED_FIX = (
     "Check the running `serve` instead: its /readyz, and its log's DRY RUN and sweep lines."
 )
@@ -55,7 +59,15 @@ def workers(context: Context) -> Result:
     )
     app = create_celery(settings)
     try:
-        replies = app.control.inspect(timeout=context.timeout).active_queues() or {}
+        # A broadcast cannot know how many workers will answer, so it listens for its whole
+        # timeout: first wait for one worker (up to the timeout, returning at its reply), then
+        # hear every worker in Celery's own `inspect` window. A healthy deployment is told in
+        # about a second instead of the whole timeout.
+        alive = app.control.inspect(timeout=context.timeout, limit=1).ping() or {}
+        replies: dict[str, list[dict[str, Any]]] = {}
+        if alive:
+            window = min(REPLY_WINDOW, context.timeout)
+            replies = app.control.inspect(timeout=window).active_queues() or {}
     except Exception as error:  # a broker that cannot be reached, in whatever transport's words
         return fail(f"the workers cannot be asked: {type(error).__name__}.", start + ".")
     finally:
