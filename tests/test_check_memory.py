@@ -9,6 +9,7 @@ import pytest
 
 from outage_notify.contacts.loading import load_contacts
 from outage_notify.core.errors import TemplateError
+from outage_notify.messages.budget import for_directory
 from outage_notify.messages.check_memory import verdict_key
 from outage_notify.messages.snapshot import content_hash, load_snapshot
 from tests.test_live_config import UPDATE_USERS, edit, folders
@@ -36,7 +37,7 @@ def test_a_pass_is_remembered_once_under_what_it_read(tmp_path: Path, cache: Pat
     load_snapshot(settings)
     directory = load_contacts(settings)
     content = content_hash(settings.contacts_dir, settings.templates_dir)
-    assert remembered(cache) == [verdict_key(settings, directory, content)]
+    assert remembered(cache) == [verdict_key(settings, for_directory(settings, directory), content)]
     load_snapshot(settings)  # taken from the cache (see the next test)
     assert len(remembered(cache)) == 1
 
@@ -46,9 +47,9 @@ def test_a_pass_is_remembered_once_under_what_it_read(tmp_path: Path, cache: Pat
     edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
     edited = content_hash(settings.contacts_dir, settings.templates_dir)
     keys = {
-        verdict_key(longer, directory, content),
-        verdict_key(fewer, directory, content),
-        verdict_key(settings, directory, edited),
+        verdict_key(longer, for_directory(longer, directory), content),
+        verdict_key(fewer, for_directory(fewer, directory), content),
+        verdict_key(settings, for_directory(settings, directory), edited),
     }
     assert len(keys) == 3 and not keys & set(remembered(cache))
 
@@ -66,7 +67,8 @@ def test_a_problem_is_never_remembered_and_a_remembered_pass_skips_the_rendering
     # renders nothing (and so the key must cover every input of the check).
     content = content_hash(settings.contacts_dir, settings.templates_dir)
     cache.mkdir(parents=True)
-    (cache / verdict_key(settings, load_contacts(settings), content)).touch()
+    budgets = for_directory(settings, load_contacts(settings))
+    (cache / verdict_key(settings, budgets, content)).touch()
     load_snapshot(settings)
 
 

@@ -24,26 +24,28 @@ from platformdirs import user_cache_path
 import outage_notify
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
-from outage_notify.messages.budget import deployment_values, for_directory
+from outage_notify.messages.budget import Budgets, deployment_values
 from outage_notify.messages.template_check import check_deployment
 
 
-def checked(settings: Settings, directory: Directory, content: str) -> list[str]:
-    """`check_deployment(settings, directory)`, or no problem at all when the same inputs
-    passed before. `content`: the hash of the contacts and templates folders' files."""
+def checked(settings: Settings, directory: Directory, budgets: Budgets, content: str) -> list[str]:
+    """`check_deployment(settings, directory, budgets)`, or no problem at all when the same
+    inputs passed before. `budgets`: `for_directory(settings, directory)`; `content`: the hash
+    of the contacts and templates folders' files."""
     if not settings.template_check_cache:
-        return check_deployment(settings, directory)
-    marker = folder() / verdict_key(settings, directory, content)
+        return check_deployment(settings, directory, budgets)
+    marker = folder() / verdict_key(settings, budgets, content)
     if marker.is_file():
         return []
-    problems = check_deployment(settings, directory)
+    problems = check_deployment(settings, directory, budgets)
     if not problems:
         _remember(marker)
     return problems
 
 
-def verdict_key(settings: Settings, directory: Directory, content: str) -> str:
-    """The hash of what the check reads: files, budgets, must-keep values and code."""
+def verdict_key(settings: Settings, budgets: Budgets, content: str) -> str:
+    """The hash of what the check reads: files, budgets, must-keep values and code. (The
+    directory's components and `worded_like` come from the contacts files, in `content`.)"""
     digest = hashlib.sha256()
     for part in (
         code_fingerprint(),
@@ -51,7 +53,7 @@ def verdict_key(settings: Settings, directory: Directory, content: str) -> str:
         repr(sorted(deployment_values(settings).items())),
         # The budgets of every audience: the settings' and routing.yaml's segment limits,
         # transliteration and each audience's fallback targets.
-        repr(for_directory(settings, directory)),
+        repr(budgets),
         repr(settings.sms_transliterate),
     ):
         encoded = part.encode()
@@ -73,6 +75,7 @@ def code_fingerprint() -> str:
 
 
 def folder() -> Path:
+    """Where the passes are kept: the user's cache folder (XDG_CACHE_HOME on Linux)."""
     return user_cache_path("outage_notify") / "template-check"
 
 

@@ -52,7 +52,10 @@ def load_snapshot(
     # snapshot that claims a hash its content does not have twice over.
     digest = content_hash(settings.contacts_dir, settings.templates_dir)
     directory = load_contacts(settings)
-    problems = checked(settings, directory, digest) if check_templates else []
+    # Once: the check, its remembered verdict's key and the snapshot all use them, and with
+    # 100,000 contacts collecting every fallback target's limit is not free.
+    budgets = for_directory(settings, directory)
+    problems = checked(settings, directory, budgets, digest) if check_templates else []
     if problems:
         raise TemplateError(f"{len(problems)} template problem(s): " + "; ".join(problems))
     renderer = Renderer(
@@ -64,7 +67,7 @@ def load_snapshot(
     return Snapshot(
         directory=directory,
         renderer=renderer,
-        budgets=for_directory(settings, directory),
+        budgets=budgets,
         hash=digest,
         loaded_at=clock.now(),
     )

@@ -25,7 +25,7 @@ from outage_notify.core.models import (
     RenderedMessage,
     UpdateKind,
 )
-from outage_notify.messages.budget import deployment_values, for_directory
+from outage_notify.messages.budget import Budgets, deployment_values, for_directory
 from outage_notify.messages.filters import format_time
 from outage_notify.messages.rendering import (
     DEFAULT_AUDIENCE,
@@ -52,13 +52,17 @@ def load_and_check(settings: Settings) -> tuple[Directory, list[str]]:
     return directory, check_deployment(settings, directory)
 
 
-def check_deployment(settings: Settings, directory: Directory) -> list[str]:
+def check_deployment(
+    settings: Settings, directory: Directory, budgets: Budgets | None = None
+) -> list[str]:
     """Every problem of the deployment's templates, with its own budgets and values.
 
-    The budgets are those of `directory`'s audiences (their fallback targets' limits). Raises
-    ConfigError when the templates folder or a setting cannot be used.
+    The budgets are those of `directory`'s audiences (their fallback targets' limits; pass
+    `for_directory(settings, directory)` where it is already built). Raises ConfigError when
+    the templates folder or a setting cannot be used.
     """
-    budgets = for_directory(settings, directory)
+    if budgets is None:
+        budgets = for_directory(settings, directory)
     values = deployment_values(settings)
     renderer = Renderer(
         settings.templates_dir,
