@@ -101,11 +101,16 @@ def serve(
 
 
 def declare(service: RunningService) -> int:
-    """Declare the incident whose opening goes to management; its id."""
+    """Declare the incident whose opening goes to management; its id.
+
+    No component is named and the severity is below critical, so routing
+    (contacts/routing.yaml) tells management alone: the 300 users, and the partners, whose
+    example.org hooks fail here until their channel's time is spent, would add seconds to
+    every test and nothing to what it checks."""
     declared = service.call(
         "POST",
         "/api/v1/incidents",
-        json={"title": "Outbound mail stuck", "severity": "critical", "components": ["outbound"]},
+        json={"title": "Outbound mail stuck", "severity": "major"},
     )
     assert declared.status_code == 201, declared.text
     return int(declared.json()["incident"]["id"])
