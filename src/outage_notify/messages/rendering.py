@@ -44,6 +44,7 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.messages.catalogs import load_translations, locales
+from outage_notify.messages.compiled_templates import COMPILED
 from outage_notify.messages.context import IncidentView as IncidentView
 from outage_notify.messages.context import MessageContext as MessageContext
 from outage_notify.messages.filters import finalizer, time_filter
@@ -430,6 +431,8 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
+                # Compiled once per process, not once per renderer (each reload builds one).
+                bytecode_cache=COMPILED,
             )
             del environment.filters["safe"]
             if locale not in self._translations:

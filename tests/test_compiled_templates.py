@@ -1,0 +1,79 @@
+"""Compiled templates shared by the process's renderers (messages/compiled_templates.py): reused
+only for the same source under the same syntax options, and bounded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import DictLoader, Environment, pass_context
+from jinja2.runtime import Context
+
+from outage_notify.messages.compiled_templates import CompiledTemplates
+
+BLOCK = "{% if true %}\n  yes\n{% endif %}\n"
+
+
+def environment(cache: CompiledTemplates, templates: dict[str, str], **options: Any) -> Environment:
+    return Environment(
+        loader=DictLoader(templates), bytecode_cache=cache, autoescape=True, **options
+    )
+
+
+def test_a_second_environment_reuses_the_code_and_renders_the_same() -> None:
+    cache = CompiledTemplates()
+    first = environment(cache, {"t.j2": "Hello {{ name }}"}).get_template("t.j2")
+    second = environment(cache, {"t.j2": "Hello {{ name }}"}).get_template("t.j2")
+
+    assert len(cache) == 1
+    assert first.render(name="Ana") == second.render(name="Ana") == "Hello Ana"
+    # The very code object, not a recompilation of it.
+    assert second.root_render_func.__code__ is first.root_render_func.__code__
+
+
+def test_a_changed_file_is_compiled_afresh() -> None:
+    cache = CompiledTemplates()
+    environment(cache, {"t.j2": "Old {{ name }}"}).get_template("t.j2")
+
+    edited = environment(cache, {"t.j2": "New {{ name }}"}).get_template("t.j2")
+
+    assert edited.render(name="Ana") == "New Ana"
+    assert len(cache) == 2
+
+
+def test_other_syntax_options_never_share_code() -> None:
+    cache = CompiledTemplates()
+    trimmed = environment(cache, {"t.j2": BLOCK}, trim_blocks=True, lstrip_blocks=True)
+    plain = environment(cache, {"t.j2": BLOCK})
+
+    assert trimmed.get_template("t.j2").render() == "  yes\n"
+    assert plain.get_template("t.j2").render() == "\n  yes\n"
+    assert len(cache) == 2
+
+
+def test_a_finalize_that_takes_the_context_is_keyed_apart() -> None:
+    @pass_context
+    def tagged(context: Context, value: object) -> str:
+        return f"({value})"
+
+    def plain(value: object) -> str:
+        return f"[{value}]"
+
+    cache = CompiledTemplates()
+    templates = {"t.j2": "{{ name }}"}
+    with_context = environment(cache, templates, finalize=tagged).get_template("t.j2")
+    without = environment(cache, templates, finalize=plain).get_template("t.j2")
+
+    assert (with_context.render(name="Ana"), without.render(name="Ana")) == ("(Ana)", "[Ana]")
+
+
+def test_the_oldest_are_dropped_beyond_the_capacity() -> None:
+    cache = CompiledTemplates(capacity=2)
+    templates = {f"t{i}.j2": f"{i} {{{{ name }}}}" for i in range(3)}
+    env = environment(cache, templates)
+    for name in templates:
+        env.get_template(name)
+
+    assert len(cache) == 2
+    # The dropped one still renders: it is compiled again.
+    fresh = environment(cache, templates).get_template("t0.j2")
+    assert fresh.render(name="Ana") == "0 Ana"
