@@ -81,6 +81,24 @@ def test_a_forged_unsubscribe_token_is_refused(subscribing: Site) -> None:
     assert rows(subscribing, SubscriberRow)
 
 
+def test_digits_that_are_not_ascii_in_a_token_or_stamp_are_refused_not_a_500(
+    subscribing: Site,
+) -> None:
+    # str.isdigit() holds for "¹" and "²", which int() refuses: a hostile link was a 500.
+    subscribing.ask(PHONE)
+    subscribing.confirm(PHONE, subscribing.code(PHONE))
+    for token in ("¹", "²³.AAAA", "\u0661.AAAA"):
+        button = subscribing.client.post("/status/unsubscribe", data={"token": token})
+        assert button.status_code == 404 and "not valid" in button.text, (token, button.text)
+    assert rows(subscribing, SubscriberRow)
+    texted = len(subscribing.providers.records("sms"))
+    forged = subscribing.client.post(
+        "/status/subscribe", data={"stamp": "¹².AAAA", "phone": PHONE, "locale": "en"}
+    )
+    assert forged.status_code == 400, forged.text
+    assert len(subscribing.providers.records("sms")) == texted
+
+
 def test_a_hundred_codes_asked_from_one_address_are_cut_at_its_limit(
     subscribing: Site,
 ) -> None:

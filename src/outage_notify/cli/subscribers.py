@@ -110,9 +110,9 @@ def remove_command(
     from outage_notify.store import subscribers as store
 
     with _session() as session:
-        if subscriber.isdigit():
+        if subscriber.isascii() and subscriber.isdigit():
             removed = store.remove(session, int(subscriber))
-        elif subscriber.startswith("+") and subscriber[1:].isdigit():
+        elif subscriber.startswith("+") and subscriber[1:].isascii() and subscriber[1:].isdigit():
             removed = store.remove_phone(session, subscriber)
         else:
             fail(f"{subscriber!r} is neither a subscriber id nor an E.164 number (+5511...)")

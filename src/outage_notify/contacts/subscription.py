@@ -100,7 +100,7 @@ def form_stamp(served_at: datetime, *, key: str) -> str:
 def check_form(stamp: str, *, now: datetime, key: str, min_fill: timedelta) -> None:
     """Refused unless `stamp` is ours, at least `min_fill` old and not stale."""
     seconds, _, signature = stamp.partition(".")
-    if not seconds.isdigit() or len(seconds) > 12:
+    if not (seconds.isascii() and seconds.isdigit()) or len(seconds) > 12:
         raise Refused("forged_form", status=400)
     # As bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
     if not hmac.compare_digest(signature.encode(), _sign("form:" + seconds, key).encode()):
@@ -129,7 +129,8 @@ def unsubscribe_token(subscriber_id: int, phone: str, *, key: str) -> str:
 def token_subscriber(token: str) -> int | None:
     """The subscriber id a token claims (to load its number), or None when it is malformed."""
     payload, _, _ = token.partition(".")
-    if not payload.isdigit() or len(payload) > 18:
+    # isascii too: isdigit() also holds for "¹" (which int() refuses) and Arabic-Indic digits.
+    if not (payload.isascii() and payload.isdigit()) or len(payload) > 18:
         return None
     return int(payload)
 

@@ -56,7 +56,7 @@ RATE_LIMITED_CODES = frozenset({"20429", "63018"})
 def map_error(error: BaseException) -> ChannelError:
     """As `sms.map_error`, with WhatsApp's codes read first."""
     mapped = sms.map_error(error)
-    code = int(mapped.code) if mapped.code and mapped.code.isdigit() else 0
+    code = int(mapped.code) if mapped.code.isascii() and mapped.code.isdigit() else 0
     known = ERRORS.get(code)
     if known is None:
         return mapped
