@@ -48,7 +48,8 @@ def resolve(command: list[str]) -> Any:
     arguments = command[1:]
     while hasattr(current, "commands"):
         assert arguments, f"{command}: a group needs a subcommand"
-        sub = current.commands.get(arguments[0])
+        # get_command, not the `commands` dict: subcommands are imported on first lookup.
+        sub = current.get_command(None, arguments[0])
         assert sub is not None, f"{command}: no subcommand {arguments[0]!r}"
         current, arguments = sub, arguments[1:]
     options = {opt for param in current.params for opt in getattr(param, "opts", [])}

@@ -8,16 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from outage_notify.cli.contacts import contacts_app
-from outage_notify.cli.doctor import doctor_command
-from outage_notify.cli.incident import incident_app
-from outage_notify.cli.login import login_command
-from outage_notify.cli.maintenance import maintenance_app
+from outage_notify.cli.lazy_group import LazyGroup
 from outage_notify.cli.output import console, fail, load_settings, stderr
-from outage_notify.cli.rehearsal import send_test_command
-from outage_notify.cli.reload import reload_command
-from outage_notify.cli.subscribers import subscribers_app
-from outage_notify.cli.templates import templates_app
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
 from outage_notify.observability.logs import configure_logging
@@ -26,15 +18,48 @@ if TYPE_CHECKING:
     from outage_notify.contacts.directory import Directory
     from outage_notify.messages.live_config import LiveConfig
 
-app = typer.Typer(no_args_is_help=True, help="Keep everyone informed while email is down.")
+
+class Commands(LazyGroup):
+    """`outage-notify`: the commands of other modules are imported when they run."""
+
+    lazy = {
+        "login": ("outage_notify.cli.login", "login_command"),
+        "send-test": ("outage_notify.cli.rehearsal", "send_test_command"),
+        "doctor": ("outage_notify.cli.doctor", "doctor_command"),
+        "reload": ("outage_notify.cli.reload", "reload_command"),
+        "contacts": ("outage_notify.cli.contacts", "contacts_app"),
+        "templates": ("outage_notify.cli.templates", "templates_app"),
+        "incident": ("outage_notify.cli.incident", "incident_app"),
+        "maintenance": ("outage_notify.cli.maintenance", "maintenance_app"),
+        "subscribers": ("outage_notify.cli.subscribers", "subscribers_app"),
+    }
+    # `--help`'s order: the commands first, then the groups.
+    order = (
+        "login",
+        "serve",
+        "worker",
+        "beat",
+        "fake-providers",
+        "demo",
+        "report",
+        "hash-token",
+        "send-test",
+        "doctor",
+        "reload",
+        "db",
+        "contacts",
+        "templates",
+        "incident",
+        "maintenance",
+        "subscribers",
+    )
+
+
+app = typer.Typer(
+    cls=Commands, no_args_is_help=True, help="Keep everyone informed while email is down."
+)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 app.add_typer(db_app, name="db")
-app.add_typer(contacts_app, name="contacts")
-app.add_typer(templates_app, name="templates")
-app.add_typer(incident_app, name="incident")
-app.add_typer(maintenance_app, name="maintenance")
-app.command("login")(login_command)
-app.add_typer(subscribers_app, name="subscribers")
 
 
 @app.command()
@@ -345,12 +370,6 @@ def _say_dry_channels(settings: Settings, directory: Directory) -> None:
     for line in notices(dry):
         console.print("[bold yellow]DRY RUN[/]: ", end="")
         console.print(line, markup=False)
-
-
-# Last, where its function stood: `--help` lists the commands in the order they are added.
-app.command("send-test")(send_test_command)
-app.command("doctor")(doctor_command)
-app.command("reload")(reload_command)
 
 
 def main() -> None:
