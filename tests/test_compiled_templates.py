@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import DictLoader, Environment, pass_context
+import pytest
+from jinja2 import DictLoader, Environment, TemplateSyntaxError, pass_context
 from jinja2.runtime import Context
 
 from outage_notify.messages.compiled_templates import CompiledTemplates
@@ -64,6 +65,18 @@ def test_a_finalize_that_takes_the_context_is_keyed_apart() -> None:
     without = environment(cache, templates, finalize=plain).get_template("t.j2")
 
     assert (with_context.render(name="Ana"), without.render(name="Ana")) == ("(Ana)", "[Ana]")
+
+
+def test_a_filter_one_environment_lacks_is_still_refused_there() -> None:
+    cache = CompiledTemplates()
+    templates = {"t.j2": "{{ name | shout }}"}
+    with_filter = environment(cache, templates)
+    with_filter.filters["shout"] = str.upper
+    assert with_filter.get_template("t.j2").render(name="ana") == "ANA"
+
+    # Compiled without the filter, the template is refused, as it would be with no cache.
+    with pytest.raises(TemplateSyntaxError, match="No filter named 'shout'"):
+        environment(cache, templates).get_template("t.j2")
 
 
 def test_the_oldest_are_dropped_beyond_the_capacity() -> None:
