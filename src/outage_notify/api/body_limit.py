@@ -12,6 +12,8 @@ import json
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from outage_notify.core.digits import ascii_digits
+
 
 class BodyTooLarge(HTTPException):
     """Raised from `receive` when the streamed body crosses the limit."""
@@ -75,7 +77,7 @@ def _content_length(scope: Scope) -> int | None:
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             text = value.decode("latin-1").strip()
-            return int(text) if text.isascii() and text.isdigit() else -1
+            return int(text) if ascii_digits(text) else -1
     return None
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from outage_notify.api.deps import clock_of
 from outage_notify.api.slack_auth import SlackForm
 from outage_notify.config.settings import Settings
+from outage_notify.core.digits import ascii_digits
 from outage_notify.integrations.slack.acknowledged import replace_message
 from outage_notify.store import acknowledgements
 from outage_notify.store.engine import transaction
@@ -150,7 +151,7 @@ def _ack_action(payload: dict[str, Any]) -> dict[str, Any] | None:
 def _delivery_id(value: Any) -> int:
     text = value if isinstance(value, str) else ""
     number = text.removeprefix(ACK_PREFIX)
-    digits = number.isascii() and number.isdigit() and len(number) <= 18
+    digits = ascii_digits(number, at_most=18)
     if not text.startswith(ACK_PREFIX) or not digits:
         raise _malformed(f"the {ACK_ACTION} value is not '{ACK_PREFIX}<id>'")
     return int(number)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from outage_notify.cli.output import console, fail, load_settings
+from outage_notify.core.digits import ascii_digits
 from outage_notify.core.redaction import mask_phone
 
 subscribers_app = typer.Typer(
@@ -110,9 +111,9 @@ def remove_command(
     from outage_notify.store import subscribers as store
 
     with _session() as session:
-        if subscriber.isascii() and subscriber.isdigit():
+        if ascii_digits(subscriber):
             removed = store.remove(session, int(subscriber))
-        elif subscriber.startswith("+") and subscriber[1:].isascii() and subscriber[1:].isdigit():
+        elif subscriber.startswith("+") and ascii_digits(subscriber[1:]):
             removed = store.remove_phone(session, subscriber)
         else:
             fail(f"{subscriber!r} is neither a subscriber id nor an E.164 number (+5511...)")

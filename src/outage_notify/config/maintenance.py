@@ -7,6 +7,8 @@ refuses a bad value at start-up with the sentence below.
 
 from __future__ import annotations
 
+from outage_notify.core.digits import ascii_digits
+
 # A reminder further ahead than a year is a typo (hours meant as minutes, or a date).
 MAX_REMINDER_HOURS = 24 * 366
 DEFAULT_REMINDER_HOURS = (24, 1)
@@ -27,7 +29,7 @@ def parse_reminder_hours(value: object) -> tuple[int, ...]:
         text = part.strip()
         if not text:
             continue
-        if not text.isascii() or not text.isdigit():
+        if not ascii_digits(text):
             raise ValueError(
                 f"reminder hours: {text[:20]!r} is not a whole number of hours (such as 24,1)"
             )

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 
+from outage_notify.core.digits import ascii_digits
+
 CODE_DIGITS = 6
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_TRIES = 5
@@ -83,7 +85,7 @@ def code_hash(code: str, *, phone: str, key: str) -> str:
 def is_code(text: str) -> bool:
     """Whether `text` is shaped like a code (6 ASCII digits, spaces around allowed)."""
     stripped = text.strip()
-    return len(stripped) == CODE_DIGITS and stripped.isascii() and stripped.isdigit()
+    return len(stripped) == CODE_DIGITS and ascii_digits(stripped)
 
 
 def _sign(payload: str, key: str) -> str:
@@ -100,7 +102,7 @@ def form_stamp(served_at: datetime, *, key: str) -> str:
 def check_form(stamp: str, *, now: datetime, key: str, min_fill: timedelta) -> None:
     """Refused unless `stamp` is ours, at least `min_fill` old and not stale."""
     seconds, _, signature = stamp.partition(".")
-    if not (seconds.isascii() and seconds.isdigit()) or len(seconds) > 12:
+    if not ascii_digits(seconds, at_most=12):
         raise Refused("forged_form", status=400)
     # As bytes: compare_digest refuses (TypeError) a str with non-ASCII characters.
     if not hmac.compare_digest(signature.encode(), _sign("form:" + seconds, key).encode()):
@@ -129,8 +131,7 @@ def unsubscribe_token(subscriber_id: int, phone: str, *, key: str) -> str:
 def token_subscriber(token: str) -> int | None:
     """The subscriber id a token claims (to load its number), or None when it is malformed."""
     payload, _, _ = token.partition(".")
-    # isascii too: isdigit() also holds for "¹" (which int() refuses) and Arabic-Indic digits.
-    if not (payload.isascii() and payload.isdigit()) or len(payload) > 18:
+    if not ascii_digits(payload, at_most=18):
         return None
     return int(payload)
 

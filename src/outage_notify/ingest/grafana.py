@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from outage_notify.core.digits import ascii_digits
 from outage_notify.core.models import AlertEvent
 from outage_notify.ingest.alertmanager import (
     AlertGroupPayload,
@@ -103,7 +104,7 @@ def signature_problem(
         # float: a 500 to anyone, before the signature was looked at) is not a Unix time.
         stripped = timestamp.strip()
         digits = stripped.removeprefix("-")
-        if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_TIMESTAMP_DIGITS:
+        if not ascii_digits(digits, at_most=_MAX_TIMESTAMP_DIGITS):
             return "the signature timestamp is not a number of Unix seconds"
         sent = int(stripped)
         if abs(now.timestamp() - sent) > max_age_seconds:

@@ -14,6 +14,7 @@ from datetime import datetime
 from outage_notify.channels.base import Receipt
 from outage_notify.channels.capacity import LIMITS
 from outage_notify.config.settings import TwilioSettings
+from outage_notify.core.digits import ascii_digits
 from outage_notify.core.errors import (
     ChannelError,
     PermanentError,
@@ -56,7 +57,7 @@ RATE_LIMITED_CODES = frozenset({"20429", "63018"})
 def map_error(error: BaseException) -> ChannelError:
     """As `sms.map_error`, with WhatsApp's codes read first."""
     mapped = sms.map_error(error)
-    code = int(mapped.code) if mapped.code.isascii() and mapped.code.isdigit() else 0
+    code = int(mapped.code) if ascii_digits(mapped.code) else 0
     known = ERRORS.get(code)
     if known is None:
         return mapped
