@@ -6,14 +6,20 @@ The worker and the API reloading: tests/e2e/test_live_reload.py.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
+import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from outage_notify.config.settings import Settings
 from outage_notify.core.errors import ContactsError, TemplateError
@@ -60,6 +66,57 @@ def test_the_same_bytes_moved_between_the_folders_hash_differently(tmp_path: Pat
     (tmp_path / "a" / "x.yaml").write_text("x: 1\n")
     one = content_hash(tmp_path / "a", tmp_path / "b")
     assert content_hash(tmp_path / "b", tmp_path / "a") != one
+
+
+def rglob_hash(*folders: Path) -> str:
+    """The hash as first written, over `Path.rglob`: the reference the faster walk must match,
+    so a deployment's snapshot hash (on every update, in /readyz) does not change under it."""
+    digest = hashlib.sha256()
+    for index, folder in enumerate(folders):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith(".") and not path.name.endswith("~"):
+                name = f"{index}/{path.relative_to(folder).as_posix()}".encode()
+                content = path.read_bytes()
+                digest.update(f"{len(name)}:{len(content)}:".encode() + name + content)
+    return digest.hexdigest()[:HASH_LENGTH]
+
+
+# Names that sort in every way that matters: a folder beside a file with its name as a prefix
+# ("a" and "a.b"), dots, a tilde, upper case before lower, punctuation before letters.
+NAMES = st.sampled_from(["a", "a.b", "a-b", "B", "b", ".h", "x~", "_", "é", "a b"])
+TREES = st.lists(st.tuples(st.lists(NAMES, min_size=1, max_size=4), st.binary(max_size=8)))
+
+
+# Files on disk: slower than Hypothesis's default deadline allows on a busy machine.
+@hypothesis_settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TREES, TREES, st.booleans())
+def test_the_hash_matches_its_first_definition_on_any_tree(
+    first: list[tuple[list[str], bytes]], second: list[tuple[list[str], bytes]], links: bool
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        roots = [Path(scratch) / "contacts", Path(scratch) / "templates"]
+        for root, tree in zip(roots, (first, second), strict=True):
+            root.mkdir()
+            for parts, content in tree:
+                path = root.joinpath(*parts)
+                if any(parent.is_file() for parent in path.parents) or path.is_dir():
+                    continue  # a name already taken by a file or a folder
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+        if links:
+            # A linked file counts (its content), a linked folder is not walked, a dangling
+            # link is nothing: as rglob had it.
+            os.symlink(roots[1], roots[0] / "linked-folder")
+            os.symlink(Path(scratch) / "nowhere", roots[0] / "dangling")
+            some = next((p for p in roots[1].rglob("*") if p.is_file()), None)
+            if some is not None:
+                os.symlink(some, roots[0] / "linked-file")
+        assert content_hash(*roots) == rglob_hash(*roots)
+        assert content_hash(roots[0], Path(scratch) / "missing") == rglob_hash(
+            roots[0], Path(scratch) / "missing"
+        )
 
 
 def test_a_snapshot_is_the_shipped_folders_checked(tmp_path: Path) -> None:
