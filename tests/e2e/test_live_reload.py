@@ -77,7 +77,9 @@ def test_a_reload_changes_the_next_update_and_a_broken_file_is_refused(
     service_factory: Callable[..., RunningService], database_url: str, tmp_path: Path
 ) -> None:
     contacts, templates = folders(tmp_path)
-    service = service_factory(database_url, contacts_dir=contacts, templates_dir=templates)
+    service = service_factory(
+        database_url, contacts_dir=contacts, templates_dir=templates, separate_config=True
+    )
     first = service.api.get("/readyz").json()["config"]["hash"]
     declared = service.call(
         "POST", "/api/v1/incidents", json={"title": "Mail down", "components": ["inbound"]}
