@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.cli.eta_words import MAX_AHEAD, EtaWordsError, parse_eta
@@ -79,11 +79,58 @@ def test_a_time_of_day_is_the_next_one_within_a_day(
 
 
 @PROPERTY
-@given(now=INSTANTS, zone=ZONES, minutes=st.integers(1, int(MAX_AHEAD.total_seconds() // 60)))
-def test_a_duration_counts_from_now(now: datetime, zone: ZoneInfo, minutes: int) -> None:
+@given(
+    now=INSTANTS,
+    zone=ZONES,
+    minutes=st.integers(1, int(MAX_AHEAD.total_seconds() // 60)),
+    local=st.booleans(),
+)
+# Found by this test: the answer falls in the hour Alaska's clocks repeat (2028-11-05 01:00).
+@example(datetime(2028, 11, 4, 23, 24, tzinfo=UTC), ZoneInfo("US/Alaska"), 576, False)
+# `maintenance schedule --start 00:30 --end +2h` on New York's fall-back night: the end counts
+# from a local start, and 2 hours are 2 hours, not 3 on the wall clock.
+@example(datetime(2026, 11, 1, 4, 30, tzinfo=UTC), ZoneInfo("America/New_York"), 120, True)
+def test_a_duration_counts_from_now(
+    now: datetime, zone: ZoneInfo, minutes: int, local: bool
+) -> None:
+    """Real time, whatever zone `now` is given in (the maintenance CLI counts an end from the
+    start it read, in the organisation's zone), across any DST change."""
     hours, rest = divmod(minutes, 60)
+    start = now.astimezone(zone) if local else now
     for words in (f"+{minutes}m", f"{hours}h{rest}m" if hours else f"{rest}m"):
-        assert parse_eta(words, now=now, zone=zone) == now + timedelta(minutes=minutes)
+        found = parse_eta(words, now=start, zone=zone)
+        # Compared as instants: a time in an hour a DST change repeats never equals (==) one
+        # of another zone (PEP 495), though it is the same moment.
+        assert found.astimezone(UTC) == now + timedelta(minutes=minutes)
+        assert found.tzinfo == zone
+
+
+@pytest.mark.parametrize(
+    ("now", "words", "expected"),
+    [
+        # 01:30 the second time (EST, 06:30 UTC): the next 01:45 is the second one, 15 minutes
+        # away, not the first, which passed an hour ago.
+        (
+            datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+            "1:45",
+            datetime(2026, 11, 1, 6, 45, tzinfo=UTC),
+        ),
+        # 01:30 the first time (EDT, 05:30 UTC): the first 01:45.
+        (
+            datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+            "1:45",
+            datetime(2026, 11, 1, 5, 45, tzinfo=UTC),
+        ),
+        # 02:30 does not exist on the spring-forward night: the zone's moment, 03:30 EDT.
+        (datetime(2026, 3, 8, 6, 0, tzinfo=UTC), "2:30", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+    ],
+)
+def test_a_time_of_day_in_an_hour_a_dst_change_repeats_is_the_next_one(
+    now: datetime, words: str, expected: datetime
+) -> None:
+    found = parse_eta(words, now=now, zone=ZoneInfo("America/New_York"))
+    assert found.astimezone(UTC) == expected
+    assert found > now
 
 
 @PROPERTY

@@ -8,7 +8,7 @@ A duration counts from now. ISO without an offset is read in the organisation's 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # A week: the API refuses ETAs much further out; a typo like `+9000h` says so here.
@@ -47,7 +47,9 @@ def parse_eta(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
             raise EtaWordsError(f"the ETA {text.strip()!r} is now, not ahead; give a duration")
         if ahead > MAX_AHEAD:
             raise EtaWordsError(f"the ETA {text.strip()!r} is more than 7 days ahead")
-        return (now + ahead).astimezone(zone)
+        # In UTC: `+` on a zone's time adds wall-clock time (Python keeps the tzinfo), so an
+        # end counted from a local start across a DST change was an hour off.
+        return (now.astimezone(UTC) + ahead).astimezone(zone)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -66,14 +68,28 @@ def parse_eta(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
 def _next_clock_time(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> datetime:
     if hour > 23 or minute > 59:
         raise EtaWordsError(f"{hour}:{minute:02d} is not a time of day")
-    local = now.astimezone(zone)
-    day = local.date()
+    # Compared in UTC: two times of one zone compare by their wall clock, so in the hour a DST
+    # change repeats the first 01:45 counted as later than the second 01:30.
+    after = now.astimezone(UTC)
+    day = now.astimezone(zone).date()
     for _ in range(3):
-        # Built in the zone and read back through UTC, so a time a DST change skips comes out
-        # as the zone's real moment (e.g. 02:30 on a spring-forward night is 03:30).
-        candidate = datetime.combine(day, time(hour, minute), tzinfo=zone)
-        candidate = candidate.astimezone(ZoneInfo("UTC")).astimezone(zone)
-        if candidate > local:
-            return candidate
+        for moment in _occurrences(day, hour, minute, zone):
+            if moment > after:
+                return moment.astimezone(zone)
         day += timedelta(days=1)
     raise AssertionError("a time of day recurs within two days")  # pragma: no cover
+
+
+def _occurrences(day: date, hour: int, minute: int, zone: ZoneInfo) -> list[datetime]:
+    """The moments (UTC, in order) `zone`'s clock reads hour:minute on `day`: two in the hour a
+    DST change repeats, and for a time it skips the zone's real moment (02:30 on a
+    spring-forward night is 03:30)."""
+    found: list[datetime] = []
+    for fold in (0, 1):
+        moment = datetime.combine(day, time(hour, minute, fold=fold), tzinfo=zone).astimezone(UTC)
+        shown = moment.astimezone(zone)
+        if fold == 1 and (shown.hour, shown.minute) != (hour, minute):
+            continue  # skipped by the change: the first reading already gave its real moment
+        if moment not in found:
+            found.append(moment)
+    return sorted(found)
