@@ -319,6 +319,25 @@ def test_a_time_on_another_day_in_the_readers_zone_carries_the_date() -> None:
     assert format_time(WINTER, zone=LONDON, now=now, locale="pt-BR") == "5 de dez. 01:30"
 
 
+def test_the_two_times_of_an_hour_a_dst_change_repeats_are_told_apart() -> None:
+    """New York's fall-back night: 01:30 EDT, then an hour later 01:30 EST. Equal as local
+    times (Python ignores `fold` within one zone), so a memo of written times must not be
+    keyed by them."""
+    new_york = ZoneInfo("America/New_York")
+    first, second = (
+        datetime(2026, 11, 1, 5, 30, tzinfo=UTC),
+        datetime(2026, 11, 1, 6, 30, tzinfo=UTC),
+    )
+    assert first.astimezone(new_york) == second.astimezone(new_york)  # what Python says
+    now = datetime(2026, 11, 1, 5, 0, tzinfo=UTC)
+    written = [
+        format_time(moment.astimezone(new_york), zone=new_york, now=now, locale="en",
+                    organisation_zone=SAO_PAULO)
+        for moment in (first, second, first)
+    ]  # fmt: skip
+    assert written == ["01:30 EDT", "01:30 EST", "01:30 EDT"]
+
+
 @pytest.mark.parametrize("locale", ["en", "pt-BR", "es", "de", "xx", ""])
 def test_every_zone_is_written_in_gsm_characters_without_error(locale: str) -> None:
     from zoneinfo import available_timezones
