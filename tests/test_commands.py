@@ -119,6 +119,33 @@ def test_a_clock_time_in_the_hour_repeated_when_clocks_go_back_is_still_to_come(
     assert command.eta_next_day is next_day
 
 
+FALL_BACK = datetime(2026, 11, 1, 4, 50, tzinfo=UTC)  # 00:50 EDT, New York's fall-back night
+SPRING_FORWARD = datetime(2026, 3, 8, 6, 0, tzinfo=UTC)  # 01:00 EST, the spring-forward night
+
+
+@pytest.mark.parametrize(
+    ("now", "words", "stored"),
+    [
+        # 01:30 EDT: an hour the clocks repeat.
+        (FALL_BACK, "eta 01:30", datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),
+        (FALL_BACK, "eta 2026-11-01T01:30", datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),
+        # 02:30 does not exist that night: it is 03:30 EDT.
+        (SPRING_FORWARD, "eta 02:30", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+    ],
+    ids=["repeated-hour", "repeated-hour-iso", "skipped-hour"],
+)
+def test_the_eta_of_a_command_equals_the_same_eta_stored(
+    now: datetime, words: str, stored: datetime
+) -> None:
+    """The ETA is compared with the one stored (UTC) to say "nothing was sent" and to decide
+    whether it changed: in an hour a DST change repeats or skips, a local time never equals a
+    UTC one (PEP 495), and the same ETA sent twice told every stakeholder it had changed."""
+    command = parse(words, now=now, zone=ZoneInfo("America/New_York"))
+    assert command.eta is not None
+    assert command.eta == stored
+    assert command.eta.utcoffset() == timedelta(0)
+
+
 def test_an_eta_may_carry_a_message() -> None:
     command = parse("#4 eta +30m waiting for the vendor", now=NOW, zone=ZONE)
     assert command == Command(

@@ -128,8 +128,17 @@ def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -
 
 
 def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
-    """A future moment from `14:30`, `+45m`, `2h` or ISO 8601; and whether a clock time
-    rolled over to a later day. CommandError says what is wrong with anything else."""
+    """A future moment (UTC) from `14:30`, `+45m`, `2h` or ISO 8601; and whether a clock time
+    rolled over to a later day. CommandError says what is wrong with anything else.
+
+    UTC, not the zone's time: the caller compares it with the ETA stored, and in an hour a DST
+    change repeats or skips a zone's time never equals (==) a UTC one (PEP 495), so the same
+    ETA sent twice was announced to every stakeholder as changed."""
+    moment, next_day = _parse_time(text, now=now, zone=zone)
+    return moment.astimezone(UTC), next_day
+
+
+def _parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
     word = text.strip().lower()
     clock = _CLOCK.fullmatch(word)
     if clock is not None:
