@@ -8,8 +8,10 @@ A duration counts from now. ISO without an offset is read in the organisation's 
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from outage_notify.core.times_of_day import next_time_of_day
 
 # A week: the API refuses ETAs much further out; a typo like `+9000h` says so here.
 MAX_AHEAD = timedelta(days=7)
@@ -68,28 +70,4 @@ def parse_eta(text: str, *, now: datetime, zone: ZoneInfo) -> datetime:
 def _next_clock_time(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> datetime:
     if hour > 23 or minute > 59:
         raise EtaWordsError(f"{hour}:{minute:02d} is not a time of day")
-    # Compared in UTC: two times of one zone compare by their wall clock, so in the hour a DST
-    # change repeats the first 01:45 counted as later than the second 01:30.
-    after = now.astimezone(UTC)
-    day = now.astimezone(zone).date()
-    for _ in range(3):
-        for moment in _occurrences(day, hour, minute, zone):
-            if moment > after:
-                return moment.astimezone(zone)
-        day += timedelta(days=1)
-    raise AssertionError("a time of day recurs within two days")  # pragma: no cover
-
-
-def _occurrences(day: date, hour: int, minute: int, zone: ZoneInfo) -> list[datetime]:
-    """The moments (UTC, in order) `zone`'s clock reads hour:minute on `day`: two in the hour a
-    DST change repeats, and for a time it skips the zone's real moment (02:30 on a
-    spring-forward night is 03:30)."""
-    found: list[datetime] = []
-    for fold in (0, 1):
-        moment = datetime.combine(day, time(hour, minute, fold=fold), tzinfo=zone).astimezone(UTC)
-        shown = moment.astimezone(zone)
-        if fold == 1 and (shown.hour, shown.minute) != (hour, minute):
-            continue  # skipped by the change: the first reading already gave its real moment
-        if moment not in found:
-            found.append(moment)
-    return sorted(found)
+    return next_time_of_day(hour, minute, after=now, zone=zone).astimezone(zone)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from outage_notify.core.models import without_nul
+from outage_notify.core.times_of_day import next_time_of_day
 from outage_notify.messages.catalogs import N_, Words
 
 Verb = Literal["status", "eta", "update", "resolve", "note", "help"]
@@ -148,7 +149,7 @@ def _parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, 
         delta = timedelta(hours=int(duration["hours"] or 0), minutes=int(duration["minutes"] or 0))
         if not delta:
             raise CommandError(N_("An ETA must be in the future; +0m is now."))
-        return _checked(now + delta, now), False
+        return _checked(now.astimezone(UTC) + delta, now), False
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -176,19 +177,8 @@ def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tup
             N_("%(clock)s is not a time of day; use 00:00 to 23:59."),
             clock=f"{hour}:{minute:02d}",
         )
-    today = now.astimezone(zone).date()
-    clock = time(hour, minute)
-    # Today's (both of them, in the hour repeated when clocks go back: `fold`), then
-    # tomorrow's; built from the date, not by adding 24h, so a DST change keeps the clock time.
-    candidates = [
-        datetime.combine(today, clock, zone),
-        datetime.combine(today, clock.replace(fold=1), zone),
-        datetime.combine(today + timedelta(days=1), clock, zone),
-    ]
-    # Compared as instants: aware datetimes of one zone compare by wall clock, ignoring fold,
-    # so 01:30 on the first pass would look later than 01:15 on the second.
-    moment = next(c for c in candidates if c.astimezone(UTC) > now.astimezone(UTC))
-    return moment, moment.date() != today
+    moment = next_time_of_day(hour, minute, after=now, zone=zone)
+    return moment, moment.astimezone(zone).date() != now.astimezone(zone).date()
 
 
 def _example(now: datetime, zone: ZoneInfo) -> str:
