@@ -244,6 +244,34 @@ def test_users_messages_name_an_unknown_component_as_the_service(
     assert f"{word}, webmail" in message.body or f"webmail, {word}" in message.body
 
 
+def test_one_renderer_names_an_unknown_label_as_each_incidents_own_service(
+    tmp_path: Path,
+) -> None:
+    """The `component` filter remembers the names it gave: per service, not per label."""
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    public = templates / "en" / "public.yaml"
+    public.write_text(
+        public.read_text().replace("services:\n", "services:\n  chat:\n    name: team chat\n", 1)
+    )
+    renderer = Renderer(templates, components=COMPONENTS)
+
+    def body(service: str) -> str:
+        incident_view = IncidentView(
+            id=7, title="t", summary="", severity=Severity.MAJOR, phase=Phase.DETECTED,
+            components=("db-primary-10.0.0.7",), opened_at=OPENED, service=service,
+        )  # fmt: skip
+        context = MessageContext(
+            kind=UpdateKind.OPENED, audience="users", locale="en", incident=incident_view,
+            message="", alternatives=(), organisation="Example Corp", status_page_url="",
+            timezone="America/Sao_Paulo", now=NOW,
+        )  # fmt: skip
+        return renderer.render(channel=ChannelName.SLACK, context=context).body
+
+    assert "Not working right now: team chat." in body("chat")
+    assert "Not working right now: email." in body("email")
+
+
 # Any text at all, surrogates and noncharacters included: what a webhook or a staff member
 # could send. Examples are plain calls, so many are cheap.
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=60)

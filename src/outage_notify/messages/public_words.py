@@ -28,6 +28,8 @@ from outage_notify.messages.catalogs import N_, Words
 
 FILE = "public.yaml"
 FALLBACK_LOCALE = "en"
+# Component names a `component` filter remembers before it starts again.
+NAMED_AT_MOST = 4096
 
 # The shipped templates folder, relative to the working directory like Settings' default;
 # the API passes settings.templates_dir.
@@ -201,9 +203,22 @@ class PublicWords:
         """The templates' `component` filter for `locale`: an unknown label is named as the
         service of the incident being rendered, as the status page names it."""
 
+        # Names already given, per service: a message names each component several times (the
+        # scope, what was added and restored) and the template check renders ~4,600 messages.
+        # Bounded: component labels come from alerts.
+        named: dict[tuple[str, str], str] = {}
+
         @pass_context
         def component(context: Context, name: str) -> str:
-            service = getattr(context.get("incident"), "service", "email")
-            return self.component(name, service=str(service), locale=locale, catalogue=catalogue)
+            service = str(getattr(context.get("incident"), "service", "email"))
+            if not isinstance(name, str):
+                return self.component(name, service=service, locale=locale, catalogue=catalogue)
+            found = named.get((service, name))
+            if found is None:
+                if len(named) >= NAMED_AT_MOST:
+                    named.clear()
+                found = self.component(name, service=service, locale=locale, catalogue=catalogue)
+                named[(service, name)] = found
+            return found
 
         return component
