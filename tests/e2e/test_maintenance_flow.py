@@ -7,7 +7,6 @@ normal incident. The status page, status.json and the feed show it throughout.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -62,7 +61,6 @@ def test_a_window_announces_reminds_starts_silences_and_completes_after_a_probe(
     base = f"/api/v1/maintenances/{window['id']}"
     carrier = window["announcements_incident_id"]
     updates = 0
-    remind = service.celery.tasks[names.REMIND]
 
     def tick(moment: datetime, *, announced: int) -> list[str]:
         """Move the clock, run three beat ticks at once; the English SMS bodies they sent (all
@@ -70,10 +68,9 @@ def test_a_window_announces_reminds_starts_silences_and_completes_after_a_probe(
         nonlocal updates
         service.providers.reset()
         clock.move_to(moment)
-        # Concurrent ticks: each step is taken once all the same. Run here, in three threads,
-        # and waited for: none can still add an update after the count is read.
-        with ThreadPoolExecutor(3) as pool:
-            list(pool.map(lambda _: remind.apply().get(timeout=60), range(3)))
+        # Concurrent ticks, waited for: each step is taken once all the same, and none can
+        # still add an update after the count is read.
+        service.ticks(names.REMIND)
         updates += announced
         wait_for(lambda: service.settled(carrier, updates=updates), timeout=60, what="announced")
         assert len(service.call("GET", f"/api/v1/incidents/{carrier}").json()["updates"]) == (

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -81,17 +80,14 @@ def test_the_lgpd_clock_reminds_on_schedule_until_the_notice_is_recorded(
     assert datetime.fromisoformat(clocks["gdpr"]["deadline"]) == GDPR_DUE
     updates = 2
 
-    remind = service.celery.tasks[names.REMIND]
-
     def tick(moment: datetime, *, reminders: int) -> list[str]:
         """Move the clock, run three beat ticks at once; the reminder bodies they sent."""
         nonlocal updates
         service.providers.reset()
         clock.move_to(moment)
-        # Concurrent ticks: each threshold is reminded once all the same. Run here, in three
-        # threads, and waited for: none can still add an update after the count is read.
-        with ThreadPoolExecutor(3) as pool:
-            list(pool.map(lambda _: remind.apply().get(timeout=60), range(3)))
+        # Concurrent ticks, waited for: each threshold is reminded once all the same, and none
+        # can still add an update after the count is read.
+        service.ticks(names.REMIND)
         updates += reminders
         wait_for(lambda: service.settled(incident, updates=updates), timeout=60, what="reminded")
         detail = service.call("GET", base).json()

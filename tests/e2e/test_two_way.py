@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Unpack
@@ -207,9 +206,7 @@ def chase(service: RunningService, ticks: int = 3) -> list[int]:
     knows the ticks are over (Celery keeps no results to wait on), so "nothing happened" means
     they ran and did nothing. Each returns how many deliveries it sent on their next channel.
     """
-    task = service.celery.tasks[names.CHASE]
-    with ThreadPoolExecutor(ticks) as pool:
-        return list(pool.map(lambda _: int(task.apply().get(timeout=60)), range(ticks)))
+    return [int(sent) for sent in service.ticks(names.CHASE, ticks)]
 
 
 def wait_until(moment: datetime) -> None:

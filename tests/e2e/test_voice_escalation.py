@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -124,9 +123,7 @@ def declare(service: RunningService, severity: str) -> int:
 
 def chase(service: RunningService, ticks: int = 2) -> None:
     """`ticks` beat ticks of the chase at once (they race for the same call slots)."""
-    task = service.celery.tasks[names.CHASE]
-    with ThreadPoolExecutor(ticks) as pool:
-        list(pool.map(lambda _: task.apply().get(timeout=60), range(ticks)))
+    service.ticks(names.CHASE, ticks)
 
 
 def timeline(service: RunningService, incident: int) -> list[dict[str, Any]]:

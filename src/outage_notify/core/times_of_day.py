@@ -20,14 +20,14 @@ def next_time_of_day(hour: int, minute: int, *, after: datetime, zone: ZoneInfo)
     start = after.astimezone(UTC)
     day = start.astimezone(zone).date()
     for _ in range(3):
-        for moment in occurrences(day, hour, minute, zone):
+        for moment in _occurrences(day, hour, minute, zone):
             if moment > start:
                 return moment
         day += timedelta(days=1)
     raise AssertionError("a time of day recurs within two days")  # pragma: no cover
 
 
-def occurrences(day: date, hour: int, minute: int, zone: ZoneInfo) -> list[datetime]:
+def _occurrences(day: date, hour: int, minute: int, zone: ZoneInfo) -> list[datetime]:
     """The moments (UTC, in order) at which `zone`'s clock reads hour:minute on `day`: one, two
     in the hour a DST change repeats, and for a time it skips the zone's real moment."""
     found: list[datetime] = []
