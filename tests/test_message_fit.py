@@ -324,3 +324,31 @@ def test_truncations_name_each_audience_channel_and_locale_that_gets_the_staff_t
     # Nothing is cut where the text fits everywhere.
     short = update("update", "ok")
     assert truncations(settings, directory, RENDERER, BUDGETS, incident, short) == []
+
+
+def test_the_must_keep_check_links_the_status_page_only_where_the_template_does_not(
+    tmp_path: Path,
+) -> None:
+    """`bare_only` (the check's flood of free text) never renders the flood whole: whether the
+    template shows the status page is read at L = 0, so the cut text's "..." carries the link
+    exactly where the template does not show it itself."""
+    from outage_notify.messages.template_check import long_free_text
+
+    sms = tmp_path / "en" / "sms"
+    sms.mkdir(parents=True)
+    (sms / "update.users.j2").write_text("Mail is down. {{ message }}\n")
+    (sms / "update.partners.j2").write_text("Mail is down: {{ status_page_url }}. {{ message }}\n")
+    renderer = Renderer(tmp_path)
+    page = "https://status.example.org"
+    for audience, template_shows_it in (("users", False), ("partners", True)):
+        given_context = context(
+            kind=UpdateKind.UPDATE, audience=audience, locale="en", message="", summary="",
+            title="t", components=("webmail",), eta=True, acknowledge=False,
+        )  # fmt: skip
+        flooded = long_free_text(given_context)
+        fitted = renderer.render_fitted(channel=ChannelName.SMS, context=flooded, bare_only=True)
+        body = fitted.message.body
+        assert not fitted.overflow, body
+        assert body.count(page) == 1, body
+        assert (f"... {page}" in body) is not template_shows_it, body
+        assert "Storage array" not in body  # the free text is cut to nothing but its "..."

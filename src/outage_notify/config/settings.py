@@ -143,8 +143,8 @@ class Settings(BaseSettings):
     template_check_cache: bool = True
     """Remember a passing start-up template check (in the user's cache folder, by a hash of the
     contact and template files, the settings the check reads and the code), so a `serve` or
-    `worker` start on the same inputs skips rendering every template on sample data (about 2 s
-    of CPU). Only passes are remembered; `templates check` and `doctor` always render."""
+    `worker` start on the same inputs skips rendering every template on sample data (about
+    1.2 s of CPU). Only passes are remembered; `templates check` and `doctor` always render."""
     incident_templates_dir: Path = Path("incident_templates")
     """Folder of incident templates (one YAML file each: severity, components and the texts of
     every locale) that staff declare from (`outage-notify incident declare --from-template`,

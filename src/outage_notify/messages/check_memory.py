@@ -1,6 +1,6 @@
 """A passing template check, remembered by everything it read.
 
-The start's template check renders every template on ~4,600 samples: about 2 s of CPU at each
+The start's template check renders every template on ~4,600 samples: about 1.2 s of CPU at each
 `serve` or `worker` start. Its verdict depends only on the contact and template files, the
 settings it reads (the must-keep values and the budgets) and this package's code, so a pass is
 remembered under a hash of all of them, in the user's cache folder (`platformdirs`:

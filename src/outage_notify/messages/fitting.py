@@ -130,11 +130,13 @@ def fit(
     (and `render(-1)` as L = 0 without even the first component's name);
     `longest` is the longest free text; `cuts(L)` says what capping at L shortens and
     `cut_body(message, n)` keeps the first n characters of a rendered body (last resort).
-    With `bare_only`, the message without free text (the over-budget reason in `overflow`).
+    With `bare_only`, the message without free text (the over-budget reason in `overflow`);
+    the whole message is then not rendered: its free text is taken to be over budget.
     """
-    whole = render(None)
-    if not overflow(whole):
-        return Fitted(whole)
+    if not bare_only:
+        whole = render(None)
+        if not overflow(whole):
+            return Fitted(whole)
     rendered: dict[int, RenderedMessage] = {}
 
     def at(limit: int) -> RenderedMessage:

@@ -187,19 +187,33 @@ class Renderer:
         folder = Path(path).parent.parent.name
         # The audience's own choice (routing.yaml) before the renderer's default.
         gsm7 = self.sms_transliterate if budget.transliterate is None else budget.transliterate
-        whole = self._render_once(channel, context, template, path, transliterate=gsm7)
         sms = channel is ChannelName.SMS
-        link = context.more_url or context.status_page_url
-        link = "" if link in whole.body else link
         ellipsis = "..." if sms else ELLIPSIS
-        suffix = ellipsis + (f" {link}" if link else "")
         more = self._more(folder, channel)
+
+        def capped(limit: int, suffix: str) -> RenderedMessage:
+            shorter = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
+            return self._render_once(channel, shorter, template, path, transliterate=gsm7)
+
+        # With `bare_only` the free text is known to be far over budget (the check's flood of
+        # 10,000 characters and 500 components): rendering it whole only to see whether the
+        # template shows the link was the dearest render of the check, so the link is looked
+        # for at L = 0 instead (a must-keep part is there at any L).
+        whole = (
+            None
+            if bare_only
+            else self._render_once(channel, context, template, path, transliterate=gsm7)
+        )
+        link = context.more_url or context.status_page_url
+        if link and link in (whole or capped(0, ellipsis)).body:
+            link = ""
+        suffix = ellipsis + (f" {link}" if link else "")
 
         def render(limit: int | None) -> RenderedMessage:
             if limit is None:
+                assert whole is not None, "fit() renders the whole message unless bare_only"
                 return whole
-            capped = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
-            return self._render_once(channel, capped, template, path, transliterate=gsm7)
+            return capped(limit, suffix)
 
         def overflow(message: RenderedMessage) -> str:
             body, segments = message.body, message.segments
