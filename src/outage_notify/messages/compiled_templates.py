@@ -29,7 +29,6 @@ from collections import OrderedDict
 from collections.abc import Callable
 from hashlib import sha256
 from pathlib import Path
-from pickle import UnpicklingError
 from types import CodeType
 from typing import Any
 
@@ -167,7 +166,7 @@ class CompiledTemplates(BytecodeCache):
         try:
             with open(path, "rb") as file:
                 bucket.load_bytecode(file)
-        except (OSError, EOFError, ValueError, TypeError, UnpicklingError):
+        except Exception:  # unreadable or damaged in any way: compiled again, and rewritten
             bucket.reset()
         if bucket.code is not None:
             with self._lock:
