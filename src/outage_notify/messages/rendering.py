@@ -25,6 +25,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import fields, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -191,6 +192,9 @@ class Renderer:
         ellipsis = "..." if sms else ELLIPSIS
         more = self._more(folder, channel)
 
+        # Cached: with `bare_only` the L = 0 render that looks for the link is, when the
+        # template shows it, the very render fit() asks for next.
+        @cache
         def capped(limit: int, suffix: str) -> RenderedMessage:
             shorter = capped_context(context, limit, suffix=suffix, more=more, ellipsis=ellipsis)
             return self._render_once(channel, shorter, template, path, transliterate=gsm7)
