@@ -66,7 +66,7 @@ def test_a_problem_is_never_remembered_and_a_remembered_pass_skips_the_rendering
     # A pass recorded under this deployment's key is trusted: a start with a pass on record
     # renders nothing (and so the key must cover every input of the check).
     content = content_hash(settings.contacts_dir, settings.templates_dir)
-    cache.mkdir(parents=True)
+    cache.mkdir(parents=True, exist_ok=True)  # made private by the start above
     budgets = for_directory(settings, load_contacts(settings))
     (cache / verdict_key(settings, budgets, content)).touch()
     load_snapshot(settings)
@@ -80,3 +80,16 @@ def test_a_cache_folder_that_cannot_be_written_is_no_cache(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
     snapshot = load_snapshot(folders(tmp_path))
     assert snapshot.directory.contact_count > 0
+
+
+def test_a_pass_in_a_folder_others_may_write_to_is_not_trusted(tmp_path: Path, cache: Path) -> None:
+    """Anyone who can write there could make a start skip the check: such a folder is no cache."""
+    settings = folders(tmp_path)
+    edit(settings.templates_dir / UPDATE_USERS, *BROKEN)
+    content = content_hash(settings.contacts_dir, settings.templates_dir)
+    cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o777)
+    budgets = for_directory(settings, load_contacts(settings))
+    (cache / verdict_key(settings, budgets, content)).touch()  # a "pass" planted by another user
+    with pytest.raises(TemplateError, match=r"update\.users"):
+        load_snapshot(settings)

@@ -6,7 +6,9 @@ settings it reads (the must-keep values and the budgets) and this package's code
 remembered under a hash of all of them, in the user's cache folder (`platformdirs`:
 `$XDG_CACHE_HOME/outage_notify/template-check/` on Linux), and a start on the same inputs skips
 the rendering. Only passes are remembered: a deployment with a problem is checked, and every
-problem listed, each time. A cache folder that cannot be read or written is no cache.
+problem listed, each time. A pass on record skips the check, so the folder is trusted only
+when this user owns it and no one else may write to it (`messages.cache_folder`); a folder
+that cannot be used, read or written is no cache.
 `OUTAGE_NOTIFY_TEMPLATE_CHECK_CACHE=false` turns it off; `templates check` and `doctor` always
 render.
 """
@@ -14,16 +16,13 @@ render.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
-
-from platformdirs import user_cache_path
 
 import outage_notify
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
+from outage_notify.messages import cache_folder
 from outage_notify.messages.budget import Budgets, deployment_values
 from outage_notify.messages.template_check import check_deployment
 
@@ -34,12 +33,16 @@ def checked(settings: Settings, directory: Directory, budgets: Budgets, content:
     of the contacts and templates folders' files."""
     if not settings.template_check_cache:
         return check_deployment(settings, directory, budgets)
-    marker = folder() / verdict_key(settings, budgets, content)
+    where = folder()
+    if not cache_folder.private(where):
+        return check_deployment(settings, directory, budgets)
+    marker = where / verdict_key(settings, budgets, content)
     if marker.is_file():
         return []
     problems = check_deployment(settings, directory, budgets)
     if not problems:
-        _remember(marker)
+        # Empty: its name is the verdict.
+        cache_folder.write_whole(marker, lambda file: None)
     return problems
 
 
@@ -76,16 +79,4 @@ def code_fingerprint() -> str:
 
 def folder() -> Path:
     """Where the passes are kept: the user's cache folder (XDG_CACHE_HOME on Linux)."""
-    return user_cache_path("outage_notify") / "template-check"
-
-
-def _remember(marker: Path) -> None:
-    """Write the marker atomically (two processes starting together may both write it)."""
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=marker.parent, prefix=".pass-")
-        os.close(handle)
-        os.replace(temporary, marker)
-    except OSError:
-        # A read-only or full disk: the next start checks again, as without a cache.
-        return
+    return cache_folder.user_folder("template-check")

@@ -19,11 +19,7 @@ may write to it. A folder that cannot be used, read or written is no cache.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
 import sys
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -35,7 +31,8 @@ from typing import Any
 import jinja2
 from jinja2 import Environment
 from jinja2.bccache import Bucket, BytecodeCache
-from platformdirs import user_cache_path
+
+from outage_notify.messages import cache_folder
 
 # Templates kept: the shipped set is a few hundred per (locale, channel); the bound only stops
 # a long-lived process whose templates are edited and reloaded all day from growing forever.
@@ -85,22 +82,8 @@ class _Bucket(Bucket):
 
 
 def user_folder() -> Path:
-    """The user's cache folder for compiled templates (read at each use: XDG_CACHE_HOME)."""
-    return user_cache_path("outage_notify") / "compiled-templates"
-
-
-def _private(folder: Path) -> bool:
-    """Whether `folder` exists (made if not), is ours, and no one else may write to it."""
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        found = folder.lstat()
-    except OSError:
-        return False
-    return (
-        stat.S_ISDIR(found.st_mode)
-        and found.st_uid == os.getuid()
-        and not found.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-    )
+    """The user's cache folder for compiled templates."""
+    return cache_folder.user_folder("compiled-templates")
 
 
 class CompiledTemplates(BytecodeCache):
@@ -152,7 +135,7 @@ class CompiledTemplates(BytecodeCache):
         if self.folder is None:
             return None
         folder = self.folder()
-        if not _private(folder):
+        if not cache_folder.private(folder):
             return None
         versions = f"{sys.implementation.cache_tag} jinja2 {jinja2.__version__}"
         return folder / sha256(f"{versions} {bucket.key}".encode()).hexdigest()
@@ -173,21 +156,11 @@ class CompiledTemplates(BytecodeCache):
                 self._keep(bucket)
 
     def _write(self, bucket: _Bucket) -> None:
-        """Write the code atomically: two processes compiling at once both write it whole."""
+        """Write the code for later processes (whole, even if two compile it at once)."""
         path = self._file(bucket)
         if path is None:
             return
-        try:
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".compiled-")
-        except OSError:
-            return  # a read-only or full disk: the next process compiles, as without it
-        try:
-            with os.fdopen(handle, "wb") as file:
-                bucket.write_bytecode(file)
-            os.replace(temporary, path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        cache_folder.write_whole(path, bucket.write_bytecode)
 
     def load_bytecode(self, bucket: Bucket) -> None:  # pragma: no cover - get_bucket instead
         """Unused: `get_bucket` hands out the code object itself, never marshalled bytes."""
