@@ -144,6 +144,7 @@ def api_from_environment() -> FastAPI:
     """
     import signal
 
+    from outage_notify.core import heap
     from outage_notify.messages.live_config import sighup_handler
     from outage_notify.observability.logs import configure_logging
 
@@ -151,4 +152,5 @@ def api_from_environment() -> FastAPI:
     configure_logging(settings)
     app = create_app(settings, celery=create_celery(settings))
     signal.signal(signal.SIGHUP, sighup_handler(app.state.config))
+    heap.freeze()  # as a one-process `serve` does
     return app

@@ -80,6 +80,7 @@ def serve(
 
     import uvicorn
 
+    from outage_notify.core import heap
     from outage_notify.messages.live_config import sighup_handler
     from outage_notify.service import API_FACTORY, build_service
 
@@ -113,6 +114,8 @@ def serve(
     service.start_worker()
     # The API and the embedded worker share the snapshot: one reload covers both.
     signal.signal(signal.SIGHUP, sighup_handler(service.config))
+    # Full collections over the contacts, templates and routes were most of the webhooks' p99.
+    heap.freeze()
     try:
         # log_config=None: uvicorn's loggers go through our handler (and its redaction)
         # instead of handlers of their own.
@@ -157,8 +160,7 @@ def worker(
     ] = None,
 ) -> None:
     """Run a Celery worker on BROKER_URL (distributed mode)."""
-    import gc
-
+    from outage_notify.core import heap
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
     from outage_notify.worker.priority import lower_cpu_priority
@@ -183,7 +185,7 @@ def worker(
     # wait for); frozen, the collector leaves their pages shared between the children.
     celery = create_celery(settings, runtime=WorkerRuntime(settings, config=config))
     install_sighup(celery)
-    gc.freeze()
+    heap.freeze()
     celery.worker_main(
         [
             "worker",

@@ -21,6 +21,7 @@ from datetime import datetime
 from types import FrameType
 
 from outage_notify.config.settings import Settings
+from outage_notify.core import heap
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import ConfigError
 from outage_notify.messages.snapshot import Snapshot, load_snapshot
@@ -150,16 +151,19 @@ class LiveConfig:
             )
             return ReloadOutcome(hash=old.hash, changed=False, error=str(error))
         self._current = new
+        old_hash = old.hash
+        del old  # so that the collection below can free the replaced snapshot
+        heap.refreeze()
         self._reloads += 1
         self._error = None
         self._failed_at = None
         log.info(
             "configuration reloaded: snapshot %s (was %s), %s contacts",
             new.hash,
-            old.hash,
+            old_hash,
             new.directory.contact_count,
         )
-        return ReloadOutcome(hash=new.hash, changed=new.hash != old.hash)
+        return ReloadOutcome(hash=new.hash, changed=new.hash != old_hash)
 
 
 def sighup_handler(config: LiveConfig) -> Callable[[int, FrameType | None], None]:
