@@ -62,6 +62,7 @@ from outage_notify.messages.live_config import LiveConfig
 from outage_notify.store.async_events import AsyncEvents
 from outage_notify.store.engine import create_session_factory, create_store_engine
 from outage_notify.worker.enqueue import Enqueuer
+from outage_notify.worker.redis_publish import RedisEventPublisher
 
 log = logging.getLogger(__name__)
 # Sync routes and dependencies run in AnyIO's worker threads (its default limit, 40, made
@@ -87,6 +88,7 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         yield
+        await app.state.event_batches.aclose()
         engine.dispose()  # and, by its listener, the webhooks' async connections
 
     app = FastAPI(
@@ -108,7 +110,7 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = create_session_factory(engine)
     app.state.enqueuer = Enqueuer(celery)
-    app.state.event_batches = EventBatches(app.state.enqueuer)
+    app.state.event_batches = EventBatches(app.state.enqueuer, RedisEventPublisher.for_app(celery))
     app.state.async_events = _async_events(engine)
     # Loaded at start-up so a bad contacts folder stops the service before it takes traffic
     # (`serve` checked the templates already); a reload later keeps the old snapshot instead

@@ -1,10 +1,13 @@
-"""Enqueueing webhook events from the event loop: one worker-thread hop per batch.
+"""Enqueueing webhook events from the event loop, batched across concurrent requests.
 
-Celery's `send_task` blocks on the broker, so it runs in a worker thread; a hop per webhook
-cost more than the publish itself under load. Requests that commit while a batch is being
-published wait together and go in the next batch, through one producer. Each request still
-awaits its own publish, so a webhook is answered 2xx only once its event is both committed
-and queued, and 503 (the broker's error) when the broker is down, as before.
+Requests that commit while a batch is being published wait together and go in the next batch,
+in one round trip. Each request still awaits its own publish, so a webhook is answered 2xx only
+once its event is both committed and queued, and 503 (the broker's error) when the broker is
+down.
+
+On a Redis broker the batch is one LPUSH from the event loop (worker/redis_publish.py).
+Elsewhere Celery's `send_task` blocks on the broker, so it runs in a worker thread, one hop
+per batch: a hop per webhook cost more than the publish itself under load.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 from anyio import to_thread
 
 from outage_notify.worker.enqueue import Enqueuer
+from outage_notify.worker.redis_publish import RedisEventPublisher
 
 # Batches published at once: one slow publish (a thread not scheduled for a while on a busy
 # host) then holds up only the requests of its batch, not every request behind it.
@@ -24,8 +28,9 @@ FLUSHERS = 4
 class EventBatches:
     """`Enqueuer.event` for many concurrent requests, batched."""
 
-    def __init__(self, enqueuer: Enqueuer) -> None:
+    def __init__(self, enqueuer: Enqueuer, publisher: RedisEventPublisher | None = None) -> None:
         self.enqueuer = enqueuer
+        self.publisher = publisher
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
         # Flushers started and not yet returned; each returns only right after finding
         # nothing waiting, so while one runs, whatever waits is taken by it. (Counted here,
@@ -67,7 +72,7 @@ class EventBatches:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await to_thread.run_sync(self._publish, [event_id for event_id, _ in batch])
+                await self._publish([event_id for event_id, _ in batch])
             except Exception as error:
                 # Some may be queued already: a retry queues them again, which is harmless
                 # (processing is idempotent), as for a duplicate webhook.
@@ -79,5 +84,13 @@ class EventBatches:
                     if not done.done():
                         done.set_result(None)
 
-    def _publish(self, event_ids: Sequence[int]) -> None:
-        self.enqueuer.events(event_ids)
+    async def _publish(self, event_ids: Sequence[int]) -> None:
+        if self.publisher is not None:
+            await self.publisher.events(event_ids)
+        else:
+            await to_thread.run_sync(self.enqueuer.events, event_ids)
+
+    async def aclose(self) -> None:
+        """Close the publisher's connections (the API's shutdown)."""
+        if self.publisher is not None:
+            await self.publisher.aclose()
