@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
 from pydantic import ValidationError
 
 from outage_notify.core.models import AlertEvent, AlertStatus, Severity
 from outage_notify.ingest import AlertmanagerPayload, LabelMapping, alertmanager_event
+from outage_notify.ingest.alertmanager import fingerprint_of, group_digest
+from tests import strategies
 from tests.fixtures.settings import build_settings
 from tests.fixtures.webhooks import webhook_body, webhook_payload
 
@@ -346,3 +351,27 @@ def test_payload_parses_from_raw_json_bytes() -> None:
 
     assert payload.alerts[0].endsAt is None
     assert alertmanager_event(payload, mapping=MAPPING) == expected
+
+
+def first_digest(group: str, payload: AlertmanagerPayload) -> str:
+    """`group_digest` as first written: stored dedup keys must match across versions."""
+    alerts = sorted(
+        (
+            fingerprint_of(alert),
+            alert.startsAt.isoformat(),
+            alert.endsAt.isoformat() if alert.endsAt else "",
+        )
+        for alert in payload.alerts
+    )
+    material = json.dumps([group, payload.status.value, alerts], separators=(",", ":"))
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@settings(max_examples=strategies.examples() * 4, deadline=None)
+@given(data=strategies.alertmanager_payloads(), group=strategies.hostile_text())
+def test_the_dedup_key_digest_is_the_one_first_defined(data: Payload, group: str) -> None:
+    try:
+        payload = AlertmanagerPayload.model_validate(data)
+    except ValidationError:
+        assume(False)
+    assert group_digest(group, payload) == first_digest(group, payload)

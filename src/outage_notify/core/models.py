@@ -34,6 +34,8 @@ def storable(value: Any) -> Any:
     would otherwise keep a real outage from being stored and announced.
     """
     if isinstance(value, str):
+        if value.isascii():  # O(1) in CPython; ASCII holds no surrogate (webhooks' hot path)
+            return value.replace("\x00", "") if "\x00" in value else value
         return LONE_SURROGATE.sub(REPLACEMENT_CHARACTER, value.replace("\x00", ""))
     if isinstance(value, dict):
         return {storable(key): storable(item) for key, item in value.items()}
