@@ -8,59 +8,38 @@ requests really are concurrent: one event loop, one ASGI app, many posts in flig
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 from typing import Any
 
 import httpx
-import redis
 from sqlalchemy import func, select
 
 from outage_notify.integrations.fake_server import FakeProviders
 from outage_notify.store.tables import EventRow
-from outage_notify.worker import names
 from tests.fixtures.app import api_app, api_client, app_state
-from tests.fixtures.service import REDIS_KEY_PREFIX, TOKENS
+from tests.fixtures.service import TOKENS
 from tests.fixtures.settings import make_settings
-from tests.fixtures.webhooks import webhook_payload
+from tests.fixtures.webhooks import alert_group, queued_event_ids
 
 MONITOR = {"Authorization": f"Bearer {TOKENS['monitor']}"}
 DISTINCT = 12
-
-
-def _alert(index: int) -> dict[str, Any]:
-    payload = webhook_payload("alertmanager_firing.json")
-    payload["groupKey"] = f'{{}}:{{alertname="Concurrent{index}"}}'
-    return payload
-
-
-def _queued_event_ids(redis_url: str) -> list[int]:
-    """The event ids of the process-event tasks waiting on the events queue."""
-    client = redis.Redis.from_url(redis_url)
-    try:
-        raw = client.lrange(REDIS_KEY_PREFIX + names.QUEUE_EVENTS, 0, -1)
-    finally:
-        client.close()
-    ids = []
-    for item in raw:
-        message = json.loads(item)
-        assert message["headers"]["task"] == names.PROCESS_EVENT
-        args, _kwargs, _embed = json.loads(base64.b64decode(message["body"]))
-        ids.append(int(args[0]))
-    return ids
 
 
 def test_concurrent_webhooks_are_each_stored_once_and_queued(
     database_url: str, redis_url: str, providers: FakeProviders
 ) -> None:
     settings = make_settings(database_url=database_url, broker_url=redis_url, providers=providers)
-    bodies = [_alert(i) for i in range(DISTINCT)]
+    bodies = [alert_group(i) for i in range(DISTINCT)]
     # Every third one sent twice, both copies in flight at once (an HA pair of Alertmanagers).
     bodies += bodies[::3]
 
     async def post_all(app: Any) -> list[httpx.Response]:
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        # Inside the app's lifespan, as a server runs it: its shutdown queues every event
+        # that was answered before its publish (api/event_enqueue.py).
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://api") as client,
+        ):
             return await asyncio.gather(
                 *(
                     client.post("/api/v1/webhooks/alertmanager", json=body, headers=MONITOR)
@@ -86,5 +65,5 @@ def test_concurrent_webhooks_are_each_stored_once_and_queued(
     assert statuses.count("duplicate") == len(bodies) - DISTINCT
     # Every answer's event is on the queue (a duplicate of an unprocessed event is queued
     # again, as before: the first enqueue might have been the one that failed).
-    queued = _queued_event_ids(redis_url)
+    queued = queued_event_ids(redis_url)
     assert sorted(queued) == sorted(answer["event_id"] for answer in answers)
