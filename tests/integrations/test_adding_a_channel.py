@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import logging
 import random
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ import pytest
 
 from outage_notify.channels.console import ConsoleChannel
 from outage_notify.channels.provider import Provider, by_channel
-from outage_notify.channels.registry import build_channels, close_channels
+from outage_notify.channels.registry import build_channels, close_channels, preload_channels
 from outage_notify.config.settings import DeliverySettings, Settings
 from outage_notify.core.models import ChannelName, DeliveryState, OutboundMessage
 from outage_notify.delivery.send import Job, Outcome, next_step, send_jobs
@@ -167,6 +168,19 @@ def test_an_unconfigured_provider_is_a_dry_run_named_in_the_log(
     assert any(
         "channel pager is not configured" in m and PAGER.missing_settings in m for m in messages
     )
+
+
+def test_a_prefork_parent_imports_the_configured_providers_modules_only() -> None:
+    missing = dataclasses.replace(PAGER, modules=("tests.integrations.toy.no_such_module",))
+    preload_channels(SETTINGS, [dataclasses.replace(missing, configured=lambda settings: False)])
+    with pytest.raises(ModuleNotFoundError, match="no_such_module"):
+        preload_channels(SETTINGS, [missing])
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda provider: provider.channel)
+def test_every_registered_provider_names_modules_that_exist(provider: Provider) -> None:
+    for module in provider.modules:
+        importlib.import_module(module)
 
 
 def test_two_providers_for_one_channel_are_refused() -> None:

@@ -93,6 +93,10 @@ class Provider:
     add_fake_routes: Callable[[web.Application], None] | None = None
     # How `outage-notify doctor` asks the provider whether its settings work; None: it cannot.
     check_credentials: CheckCredentials | None = None
+    # Modules `build` and a first send import (the SDK is heavy: ~0.1-0.2 s of CPU): a prefork
+    # worker's parent imports them once, before it forks, instead of each child on its first
+    # message (`channels.registry.preload_channels`).
+    modules: tuple[str, ...] = ()
 
 
 def by_channel(providers: Iterable[Provider]) -> Mapping[str, Provider]:

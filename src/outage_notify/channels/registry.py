@@ -7,6 +7,7 @@ Which providers exist is not decided here: the caller passes the registered desc
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Iterable, Mapping
 
@@ -40,6 +41,14 @@ async def build_channels(
         configured = provider.configured(settings)
         channels[name] = provider.build(settings, options) if configured else _dry_run(provider)
     return channels
+
+
+def preload_channels(settings: Settings, providers: Iterable[Provider]) -> None:
+    """Import the modules the configured providers' channels need (a prefork parent, once)."""
+    for provider in providers:
+        if provider.configured(settings):
+            for module in provider.modules:
+                importlib.import_module(module)
 
 
 async def close_channels(channels: Mapping[str, Channel]) -> None:

@@ -160,7 +160,9 @@ def worker(
     ] = None,
 ) -> None:
     """Run a Celery worker on BROKER_URL (distributed mode)."""
+    from outage_notify.channels.registry import preload_channels
     from outage_notify.core import heap
+    from outage_notify.integrations.registry import PROVIDERS
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
     from outage_notify.worker.priority import lower_cpu_priority
@@ -185,6 +187,8 @@ def worker(
     # wait for); frozen, the collector leaves their pages shared between the children.
     celery = create_celery(settings, runtime=WorkerRuntime(settings, config=config))
     install_sighup(celery)
+    # The channels' SDKs too: each child would import them on its first message of an outage.
+    preload_channels(settings, PROVIDERS)
     heap.freeze()
     celery.worker_main(
         [

@@ -47,6 +47,7 @@ FALLBACK = Provider(
     missing_settings="OUTAGE_NOTIFY_FALLBACK_DRY_RUN=false",
     configured=lambda settings: settings.fallback.live(settings.environment),
     build=build,
+    modules=("outage_notify.integrations.apprise.channel",),
     redact_address=mask_url,
     add_fake_routes=add_fake_routes,
     check_credentials=check_credentials,

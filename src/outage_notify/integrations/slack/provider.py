@@ -60,6 +60,7 @@ SLACK = Provider(
     missing_settings="OUTAGE_NOTIFY_SLACK_BOT_TOKEN",
     configured=lambda settings: settings.slack.configured,
     build=build,
+    modules=("outage_notify.integrations.slack.channel",),
     buckets=buckets,
     rate_limited_codes=frozenset({"429", "ratelimited"}),
     add_fake_routes=add_fake_routes,

@@ -69,6 +69,7 @@ SMS = Provider(
     "(or _MESSAGING_SERVICE_SID)",
     configured=lambda settings: settings.twilio.configured,
     build=build,
+    modules=("outage_notify.integrations.twilio.sms", "twilio.rest.api.v2010.account.message"),
     buckets=buckets,
     rate_limited_codes=frozenset({"20429"}),
     redact_address=mask_phone,

@@ -43,6 +43,7 @@ WHATSAPP = Provider(
     missing_settings="OUTAGE_NOTIFY_TWILIO_ACCOUNT_SID, _AUTH_TOKEN and _WHATSAPP_FROM",
     configured=lambda settings: settings.twilio.whatsapp_configured,
     build=build,
+    modules=("outage_notify.integrations.twilio.whatsapp", "twilio.rest.api.v2010.account.message"),
     buckets=buckets,
     rate_limited_codes=RATE_LIMITED,
     redact_address=mask_phone,
