@@ -17,6 +17,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -262,6 +263,31 @@ def test_a_reload_in_a_frozen_process_frees_the_snapshot_it_replaced(tmp_path: P
         assert config.reload().changed
         assert replaced() is None
         assert gc.get_freeze_count() > 0  # and what is in force is frozen again
+    finally:
+        heap.thaw()
+        gc.freeze()  # as tests/conftest.py left this process
+
+
+def _refreeze_in_child(answer: Any) -> None:
+    full = gc.get_stats()[2]["collections"]
+    frozen = gc.get_freeze_count()
+    heap.refreeze()
+    answer.put((gc.get_stats()[2]["collections"] - full, gc.get_freeze_count() == frozen))
+
+
+@pytest.mark.integration
+def test_a_prefork_child_leaves_its_parents_frozen_pages_alone() -> None:
+    # A full collection in a child would write to every object it shares with its parent
+    # and siblings, copying each page: the child keeps the snapshot it inherited instead.
+    heap.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        answer = context.Queue()
+        child = context.Process(target=_refreeze_in_child, args=(answer,))
+        child.start()
+        assert answer.get(timeout=60) == (0, True)
+        child.join(timeout=60)
+        assert child.exitcode == 0
     finally:
         heap.thaw()
         gc.freeze()  # as tests/conftest.py left this process

@@ -8,34 +8,41 @@ visits; objects made later are collected as usual. In a prefork worker it also k
 parent's pages shared with the children.
 
 A reload replaces the snapshot: the frozen old one would never be collected (the Jinja
-environments hold reference cycles), so `refreeze` lets one full collection take it first.
+environments hold reference cycles), so `refreeze` lets one full collection take it first (a
+pause of one full collection per reload). Only in the process that froze: a prefork child's
+frozen objects are its parent's, in pages it shares with its siblings, and a full collection
+would write to every one of them and make them its own; a child keeps the one snapshot it
+inherited instead, and collects the ones it loads itself as usual.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 
-_frozen = False  # by `freeze`: a process that froze for other reasons (tests) is left alone
+# The process that froze through `freeze` (not a test process that froze for other reasons,
+# nor a forked child, which inherits this value).
+_frozen_by: int | None = None
 
 
 def freeze() -> None:
     """Collect what is garbage now, then exempt every remaining object from collection."""
-    global _frozen
+    global _frozen_by
     gc.collect()
     gc.freeze()
-    _frozen = True
+    _frozen_by = os.getpid()
 
 
 def refreeze() -> None:
     """After long-lived state was replaced: free the old, freeze the new. A no-op unless this
-    process called `freeze`."""
-    if _frozen:
+    very process called `freeze`."""
+    if _frozen_by == os.getpid():
         gc.unfreeze()
         freeze()
 
 
 def thaw() -> None:
     """Undo `freeze`: every object is collectable again (tests)."""
-    global _frozen
+    global _frozen_by
     gc.unfreeze()
-    _frozen = False
+    _frozen_by = None
