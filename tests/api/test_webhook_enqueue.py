@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import pytest
 
-from outage_notify.api.event_enqueue import RETRY_SECONDS, EventBatches
+from outage_notify.api.event_enqueue import RETRY_SECONDS, STALL_SECONDS, EventBatches
 from outage_notify.integrations.fake_server import FakeProviders
 from tests.fixtures.app import api_app, api_client
 from tests.fixtures.service import TOKENS
@@ -92,3 +92,49 @@ def test_a_broker_lost_after_an_answer_is_503_and_the_answered_event_is_queued_o
     for name in ("first", "answered", "after"):
         assert queued.count(answers[name].json()["event_id"]) == 1, name
     assert redis_proxy.refused > 0, "nobody tried the broker while it was cut"
+
+
+def test_a_broker_that_stops_answering_costs_a_moment_of_answers_not_its_timeouts(
+    database_url: str, redis_url: str, providers: FakeProviders, redis_proxy: TcpProxy
+) -> None:
+    parts = urlsplit(redis_url)
+    through = urlunsplit(parts._replace(netloc=f"127.0.0.1:{redis_proxy.port}"))
+    settings = make_settings(database_url=database_url, broker_url=through, providers=providers)
+
+    async def scenario(app: Any) -> dict[str, httpx.Response]:
+        batches: EventBatches = app.state.event_batches
+        transport = httpx.ASGITransport(app=app)
+        answers: dict[str, httpx.Response] = {}
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(transport=transport, base_url="http://api") as client,
+        ):
+
+            async def post(name: str, index: int) -> httpx.Response:
+                answers[name] = await client.post(WEBHOOK, json=alert_group(index), headers=MONITOR)
+                return answers[name]
+
+            assert (await post("first", 1)).status_code == 202
+            assert batches.healthy
+            redis_proxy.hold()  # connections stay up, nothing comes back
+            assert (await post("answered", 2)).status_code == 202
+            # Well before the client's socket timeout (3 s) the broker counts as failing.
+            await until(lambda: not batches.healthy, "the stall noticed", STALL_SECONDS * 4)
+            refused = await post("refused", 3)
+            assert refused.status_code == 503 and "broker" in refused.json()["detail"]
+            redis_proxy.release()
+            answered_id = answers["answered"].json()["event_id"]
+            await until(
+                lambda: answered_id in queued_event_ids(redis_url),
+                "the answered event queued once the broker answers",
+                RETRY_SECONDS * 20,
+            )
+            assert (await post("after", 4)).status_code == 202
+        return answers
+
+    with api_client(settings) as client:
+        answers = asyncio.run(scenario(api_app(client)))
+
+    queued = queued_event_ids(redis_url)
+    for name in ("first", "answered", "after"):
+        assert queued.count(answers[name].json()["event_id"]) == 1, name

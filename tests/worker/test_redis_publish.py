@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from outage_notify.worker import names
 from outage_notify.worker.celery_app import create_celery
 from outage_notify.worker.enqueue import Enqueuer
-from outage_notify.worker.redis_publish import RedisEventPublisher
+from outage_notify.worker.redis_publish import PUSH_CHUNK, RedisEventPublisher
 from tests.fixtures.service import REDIS_KEY_PREFIX
 from tests.fixtures.settings import build_settings
 
@@ -92,6 +92,12 @@ def test_every_message_has_ids_of_its_own(celery: Celery, client: redis.Redis) -
     assert len({message["properties"]["delivery_tag"] for message in messages}) == 3
 
 
+def test_a_large_batch_is_pushed_in_parts_in_order(celery: Celery, client: redis.Redis) -> None:
+    ids = list(range(1, 2 * PUSH_CHUNK + 501))
+    asyncio.run(publisher_of(celery).events(ids))
+    assert [comparable(message)["body"][0] for message in popped(client)] == [[i] for i in ids]
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -114,6 +120,7 @@ def test_an_unreachable_broker_is_the_brokers_error_which_the_api_answers_503() 
         "amqp://guest:guest@127.0.0.1:5672//",
         "sentinel://127.0.0.1:26379;sentinel://127.0.0.1:26380",
         "redis://127.0.0.1:6379/0;redis://127.0.0.1:6380/0",
+        "rediss://127.0.0.1:6379/0?ssl_cert_reqs=CERT_REQUIRED",
     ],
 )
 def test_other_brokers_keep_celerys_producer(broker_url: str) -> None:

@@ -88,8 +88,10 @@ def create_app(
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = API_THREADS
         yield
-        await app.state.event_batches.aclose()
-        engine.dispose()  # and, by its listener, the webhooks' async connections
+        try:
+            await app.state.event_batches.aclose()
+        finally:
+            engine.dispose()  # and, by its listener, the webhooks' async connections
 
     app = FastAPI(
         lifespan=lifespan,

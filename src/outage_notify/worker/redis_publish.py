@@ -10,8 +10,9 @@ it: a JSON envelope pushed onto the list named after the queue, the body base64-
 A batch is one LPUSH of all its messages over redis.asyncio. tests/worker/test_redis_publish.py
 holds every message equal to the one kombu writes for the same task.
 
-Only for a plain `redis://` or `rediss://` broker. Sentinel, RabbitMQ and the embedded
-in-memory broker keep Celery's producer (`RedisEventPublisher.for_app` answers None).
+Only for a plain `redis://` broker. TLS (`rediss://`, whose certificate options kombu and
+redis-py spell differently), Sentinel, RabbitMQ and the embedded in-memory broker keep Celery's
+producer (`RedisEventPublisher.for_app` answers None).
 """
 
 from __future__ import annotations
@@ -30,14 +31,26 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from outage_notify.worker import names
 
+
 # Celery's publish retry policy (worker/celery_app.py): two more tries, at most 0.5 s apart,
-# so that with the broker down a webhook is answered 503 within seconds, not held.
-_RETRIES = 2
-_BACKOFF = ExponentialBackoff(cap=0.5, base=0.2)
+# so that with the broker down a webhook is answered 503 within seconds, not held. Only when
+# the connection failed: after a timeout Redis may have run the LPUSH, and a retry would queue
+# the batch twice (kombu turns batch publishing off for the same reason).
+def _retry() -> Retry:
+    return Retry(ExponentialBackoff(cap=0.5, base=0.2), 2, supported_errors=(RedisConnectionError,))
+
+
+# A connection idle this long is pinged before use (kombu's default), not found dead by a
+# publish that then waits for its timeout.
+_HEALTH_CHECK_SECONDS = 25
+# Messages per LPUSH: a batch retried after an outage is pushed in parts, not as one command
+# of many megabytes.
+PUSH_CHUNK = 1000
 
 
 class RedisEventPublisher:
@@ -59,8 +72,8 @@ class RedisEventPublisher:
         """A publisher for `app`'s broker, or None where kombu's producer must stay."""
         url = str(app.conf.broker_url or "")
         options: dict[str, Any] = dict(app.conf.broker_transport_options or {})
-        if urlsplit(url).scheme not in ("redis", "rediss") or ";" in url:
-            return None  # memory, amqp, sentinel, or a failover list of brokers
+        if urlsplit(url).scheme != "redis" or ";" in url:
+            return None  # memory, amqp, sentinel, TLS, or a failover list of brokers
         if app.conf.broker_use_ssl or options.get("sep") or options.get("priority_steps"):
             return None  # TLS options and queue layouts kombu would apply, we would not
         return cls(app, url, key_prefix=str(options.get("global_keyprefix") or ""))
@@ -105,7 +118,8 @@ class RedisEventPublisher:
                 self.url,
                 socket_connect_timeout=self.timeout,
                 socket_timeout=self.timeout,
-                retry=Retry(_BACKOFF, _RETRIES),
+                retry=_retry(),
+                health_check_interval=_HEALTH_CHECK_SECONDS,
             )
             self._client = (loop, client)
         return self._client[1]
@@ -115,11 +129,14 @@ class RedisEventPublisher:
         cannot be reached (the API answers 503)."""
         if not event_ids:
             return
-        messages = [self.message(event_id) for event_id in event_ids]
         try:
-            # LPUSH a b c leaves c at the head; workers pop from the tail: a runs first.
-            await self._redis().lpush(self.key, *messages)
-        except (RedisError, OSError) as error:
+            client = self._redis()
+            for start in range(0, len(event_ids), PUSH_CHUNK):
+                messages = [self.message(i) for i in event_ids[start : start + PUSH_CHUNK]]
+                # LPUSH a b c leaves c at the head; workers pop from the tail: a runs first.
+                await client.lpush(self.key, *messages)
+        except (RedisError, OSError, ValueError) as error:
+            # ValueError: a URL redis-py cannot use, found on the first publish.
             raise BrokerError(f"could not queue events on Redis: {error}") from error
 
     async def aclose(self) -> None:
