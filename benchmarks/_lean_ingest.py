@@ -27,7 +27,9 @@ from pydantic import BaseModel
 from outage_notify.ingest.alertmanager import AlertmanagerPayload, group_digest
 
 TABLE = "lean_events"
-POOL_SIZE = 40  # at most as many connections as outage_notify's API keeps
+# At most as many connections as outage_notify's API keeps (40 threads' pool); fewer when
+# ingest.py runs several processes, so that all fit in the server's max_connections.
+POOL_SIZE = int(os.environ.get("LEAN_POOL_SIZE", "40"))
 CREATE = f"""
 CREATE TABLE IF NOT EXISTS {TABLE} (
     id BIGSERIAL PRIMARY KEY,
