@@ -257,14 +257,16 @@ def test_a_reload_in_a_frozen_process_frees_the_snapshot_it_replaced(tmp_path: P
     config = LiveConfig.load(settings, check_templates=False)
     # A Jinja environment and its templates refer to each other: only the collector frees them.
     replaced = weakref.ref(config.current().renderer._environment("en", ChannelName.SMS))
+    thresholds = gc.get_threshold()
     heap.freeze()
     try:
         edit(settings.templates_dir / UPDATE_USERS, "Email still", "Mail still")
         assert config.reload().changed
         assert replaced() is None
         assert gc.get_freeze_count() > 0  # and what is in force is frozen again
+        assert gc.get_threshold() == heap.THRESHOLDS
     finally:
-        heap.thaw()
+        heap.thaw(thresholds)
         gc.freeze()  # as tests/conftest.py left this process
 
 
@@ -279,6 +281,7 @@ def _refreeze_in_child(answer: Any) -> None:
 def test_a_prefork_child_leaves_its_parents_frozen_pages_alone() -> None:
     # A full collection in a child would write to every object it shares with its parent
     # and siblings, copying each page: the child keeps the snapshot it inherited instead.
+    thresholds = gc.get_threshold()
     heap.freeze()
     try:
         context = multiprocessing.get_context("fork")
@@ -289,5 +292,5 @@ def test_a_prefork_child_leaves_its_parents_frozen_pages_alone() -> None:
         child.join(timeout=60)
         assert child.exitcode == 0
     finally:
-        heap.thaw()
+        heap.thaw(thresholds)
         gc.freeze()  # as tests/conftest.py left this process
