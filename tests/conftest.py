@@ -78,7 +78,7 @@ SERVICE_FIXTURES = frozenset(
     | {"imap_server", "postgres_url", "postgres_proxy"}
 )
 # Fixtures that hand out the test Redis: their tests are `integration`.
-REDIS_FIXTURES = frozenset({"redis_url", "redis_server", "ratelimit_redis"})
+REDIS_FIXTURES = frozenset({"redis_url", "redis_server", "ratelimit_redis", "redis_proxy"})
 # Ports of the services a `unit` test must not reach (Redis, PostgreSQL).
 POSTGRES_PORTS = frozenset({5432})
 SERVICE_PORTS = frozenset({6379}) | POSTGRES_PORTS

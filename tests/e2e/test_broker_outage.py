@@ -10,29 +10,14 @@ reached exactly once.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from tests.fixtures.processes import TOTAL, FanOut
 from tests.fixtures.service import wait_for
-from tests.fixtures.tcp_proxy import TcpProxy
+from tests.fixtures.tcp_proxy import TcpProxy, through
 
 OUTAGE_SECONDS = 15.0
-
-
-@pytest.fixture
-def redis_proxy(redis_url: str) -> Iterator[TcpProxy]:
-    parts = urlsplit(redis_url)
-    proxy = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 6379)
-    yield proxy
-    proxy.close()
-
-
-def through(proxy: TcpProxy, redis_url: str) -> str:
-    parts = urlsplit(redis_url)
-    return urlunsplit(parts._replace(netloc=f"127.0.0.1:{proxy.port}"))
 
 
 @pytest.mark.chaos
