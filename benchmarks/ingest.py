@@ -10,8 +10,9 @@ In the same run, right after each of ours, the *ceiling*: benchmarks/_lean_inges
 a pydantic model of the payload, one INSERT … ON CONFLICT DO NOTHING RETURNING through an async
 psycopg pool) under uvicorn with as many processes, on the same database, with the same client
 and payloads. It is started for its run alone, after ours let go of its idle connections, so
-that with 4 processes both fit in PostgreSQL's default 100 connections. The table prints ours / ceiling (throughput, p99, API CPU per request) as
-medians of the per-run ratios, the commit and the machine's load average.
+that with 4 processes both fit in PostgreSQL's default 100 connections. The table prints
+ours / ceiling (throughput, p99, API CPU per request) as medians of the per-run ratios, the
+commit and the machine's load average.
 
     .venv/bin/python benchmarks/ingest.py
     .venv/bin/python benchmarks/ingest.py --api-processes 2
