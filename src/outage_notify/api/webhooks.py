@@ -1,13 +1,14 @@
-"""Monitoring webhooks: validate, commit the event, enqueue it, then answer 2xx.
+"""Monitoring webhooks: validate, commit the event, answer 2xx, and queue it for the workers.
 
 Alertmanager drops any 4xx (429 included) for good and retries only 5xx, so every failure we
 can recover from (database or broker down) answers 503, and a retry of an accepted payload is
 recognised by its dedup key and answered 2xx again without a second incident or message.
 
 The routes are async. On PostgreSQL the event is recorded from the event loop in one statement
-(store/async_events.py); on SQLite `record_event` runs in a worker thread. The enqueue after
-the commit is batched across concurrent requests (api/event_enqueue.py), one thread hop per
-batch. A thread hop and the ORM per request had cost as much CPU as the rest of the request.
+(store/async_events.py); on SQLite `record_event` runs in a worker thread. A thread hop and the
+ORM per request had cost as much CPU as the rest of the request. The enqueue after the commit
+is batched across concurrent requests (api/event_enqueue.py): while the broker is healthy the
+answer does not wait for it; otherwise it does, and a broker failure is a 503.
 """
 
 from __future__ import annotations
