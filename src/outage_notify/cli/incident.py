@@ -17,7 +17,7 @@ import typer
 from outage_notify.cli.eta_words import EtaWordsError, parse_eta
 from outage_notify.cli.http_client import ServiceError
 from outage_notify.cli.incident_preview import confirm_or_stop, print_preview
-from outage_notify.cli.output import console, fail
+from outage_notify.cli.output import console, fail, report_format, write_report
 from outage_notify.cli.staff_calls import call, service_zone, staff_client, stop
 from outage_notify.core.models import Phase, Severity
 
@@ -283,19 +283,11 @@ def report(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to FILE.")] = None,
 ) -> None:
     """The post-incident report, to stdout or a file."""
-    if format not in ("md", "html", "json"):
-        fail(f"unknown format {format!r}; give md, html or json")
+    format = report_format(format)
     try:
         with staff_client() as client:
             path = f"{INCIDENTS}/{incident_id}/report"
             text = client.request("GET", path, params={"format": format}).text
     except ServiceError as error:
         stop(error)
-    if output is None:
-        typer.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot write {output}: {error.strerror}")
-    console.print(f"Wrote the report of incident {incident_id} to {output}.", highlight=False)
+    write_report(text, output, incident_id)

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from outage_notify.cli.lazy_group import LazyGroup
-from outage_notify.cli.output import console, fail, load_settings, stderr
+from outage_notify.cli.output import (
+    console,
+    fail,
+    load_settings,
+    report_format,
+    stderr,
+    write_report,
+)
 from outage_notify.config.settings import Role, Settings
 from outage_notify.core.errors import ConfigError
 from outage_notify.observability.logs import configure_logging
@@ -264,8 +271,7 @@ def report(
     from outage_notify.store.report import incident_report
 
     renderers = {"md": to_markdown, "html": to_html}
-    if format.lower() not in {*renderers, "json"}:
-        fail(f"unknown format {format!r}; use md, html or json")
+    format = report_format(format)
     settings = load_settings()
     # Only the routing is needed: the report must not depend on the contact files validating.
     routing_path = routing_file(settings.contacts_dir)
@@ -292,17 +298,10 @@ def report(
     # Markdown and HTML speak the organisation's locale (DEFAULT_LOCALE) through the catalogs.
     text = (
         to_json_text(built)
-        if format.lower() == "json"
-        else renderers[format.lower()](built, templates_dir=settings.templates_dir)
+        if format == "json"
+        else renderers[format](built, templates_dir=settings.templates_dir)
     )
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        fail(f"cannot write {output}: {error.strerror}")
-    console.print(f"report of incident {incident_id} written to {output}", highlight=False)
+    write_report(text, output, incident_id)
 
 
 @app.command("hash-token")

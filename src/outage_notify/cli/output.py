@@ -6,6 +6,7 @@ without importing the module that imports them.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -34,3 +35,28 @@ def load_settings() -> Settings:
             for e in error.errors()
         )
         fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
+
+
+REPORT_FORMATS = ("md", "html", "json")
+
+
+def report_format(given: str) -> str:
+    """`given` as one of REPORT_FORMATS (any case), or fail naming them."""
+    if given.lower() not in REPORT_FORMATS:
+        fail(f"unknown format {given!r}; give md, html or json")
+    return given.lower()
+
+
+def write_report(text: str, output: Path | None, incident_id: int) -> None:
+    """A report to stdout (ending in one newline) or to `output`, confirmed on the console.
+
+    Both `report` commands (from the database, and `incident report` over the API) write here.
+    """
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write {output}: {error.strerror}")
+    console.print(f"Wrote the report of incident {incident_id} to {output}.", highlight=False)
