@@ -32,6 +32,7 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.core.records import IncidentRecord, UpdateScope
+from outage_notify.incidents.update_fields import update_fields
 from outage_notify.incidents.update_messages import renderer_for, update_plans
 from outage_notify.messages.budget import Budgets
 from outage_notify.messages.call_script import ScriptPart, call_script, call_words
@@ -133,32 +134,7 @@ def draft_incident(
 
 def draft_update(incident: DraftIncident, draft: UpdateDraft, *, now: datetime) -> DraftUpdate:
     """The update record `store.incidents.add_update` would write for `draft`."""
-    scope: UpdateScope | None = (
-        {"added": list(draft.added), "restored": list(draft.restored)}
-        if draft.added or draft.restored
-        else None
-    )
-    return DraftUpdate(
-        id=0,
-        incident_id=incident.id,
-        kind=draft.kind.value,
-        message=draft.message,
-        phase=(draft.phase.value if draft.phase is not None else incident.phase),
-        severity=incident.severity,
-        components=list(incident.components),
-        eta=incident.eta,
-        eta_previous=draft.eta_previous,
-        next_update_at=incident.next_update_at,
-        audiences=list(draft.audiences) if draft.audiences is not None else None,
-        created_at=now,
-        created_by=draft.actor,
-        planned_at=None,
-        recipients=list(draft.recipients) if draft.recipients is not None else None,
-        phase_change=draft.phase_change,
-        public=draft.public,
-        staff_text=draft.staff_text and bool(draft.message),
-        scope=scope,
-    )
+    return DraftUpdate(id=0, planned_at=None, **update_fields(incident, draft, now=now))
 
 
 @dataclass(frozen=True)

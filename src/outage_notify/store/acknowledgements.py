@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from outage_notify.core.models import ChannelName
 from outage_notify.messages.planning import STAFF
 from outage_notify.store.batch_sql import any_of
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.incidents import add_timeline
 from outage_notify.store.tables import (
     AttemptRow,
@@ -200,13 +201,8 @@ def opt_out(session: Session, phone: str, *, keyword: str, at: datetime) -> bool
     """Record a STOP; True when the number was not opted out before."""
     if session.scalars(select(SmsOptOutRow).where(SmsOptOutRow.phone == phone)).first():
         return False
-    try:
-        # Two STOPs at once: the second waits on the unique phone, then finds it taken.
-        with session.begin_nested():
-            session.add(SmsOptOutRow(phone=phone, keyword=keyword[:20], at=at))
-    except IntegrityError:
-        return False
-    return True
+    # Two STOPs at once: the second waits on the unique phone, then finds it taken.
+    return add_unless_duplicate(session, SmsOptOutRow(phone=phone, keyword=keyword[:20], at=at))
 
 
 def opt_in(session: Session, phone: str) -> bool:

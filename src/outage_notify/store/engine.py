@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -92,6 +92,22 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """A session whose work commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def add_unless_duplicate(session: Session, row: object) -> bool:
+    """Insert `row` now; True when it was written, False when a unique key already held it.
+
+    The INSERT runs in a SAVEPOINT so that a conflict rolls back only this row: the rest of
+    the caller's transaction (and its locks) stays usable. Two concurrent writers of the same
+    key settle here: the second waits for the first to commit, then gets False.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def retry_if_disconnected(work: Callable[[], T]) -> T:

@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import (
@@ -20,6 +19,8 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.incidents.lifecycle import Decision, phase_transition
+from outage_notify.incidents.update_fields import update_fields
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.mappers import copy_incident_state
 from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import (
@@ -79,13 +80,9 @@ _INSERT_EVENT = {
 def _record_event_savepoint(session: Session, values: dict[str, Any]) -> tuple[EventRow, bool]:
     """Any other backend: INSERT in a SAVEPOINT, the stored row on a unique violation."""
     row = EventRow(**values)
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return _event_by_key(session, values["dedup_key"]), False
-    return row, True
+    if add_unless_duplicate(session, row):
+        return row, True
+    return _event_by_key(session, values["dedup_key"]), False
 
 
 def _event_by_key(session: Session, dedup_key: str) -> EventRow:
@@ -273,29 +270,7 @@ def add_update(
     session: Session, incident: IncidentRow, draft: UpdateDraft, *, now: datetime
 ) -> UpdateRow:
     """Store an update to be planned, and put it on the timeline."""
-    update = UpdateRow(
-        incident_id=incident.id,
-        kind=draft.kind.value,
-        message=draft.message,
-        phase=(draft.phase or Phase(incident.phase)).value,
-        severity=incident.severity,
-        components=list(incident.components),
-        eta=incident.eta,
-        eta_previous=draft.eta_previous,
-        next_update_at=incident.next_update_at,
-        audiences=list(draft.audiences) if draft.audiences is not None else None,
-        created_at=now,
-        created_by=draft.actor,
-        phase_change=draft.phase_change,
-        public=draft.public,
-        staff_text=draft.staff_text and bool(draft.message),
-        recipients=list(draft.recipients) if draft.recipients is not None else None,
-        scope=(
-            {"added": list(draft.added), "restored": list(draft.restored)}
-            if draft.added or draft.restored
-            else None
-        ),
-    )
+    update = UpdateRow(**update_fields(incident, draft, now=now))
     session.add(update)
     session.flush()
     add_timeline(

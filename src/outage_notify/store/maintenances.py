@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import Phase, Severity
@@ -20,6 +19,7 @@ from outage_notify.maintenance.windows import (
     WindowState,
     silences,
 )
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.maintenance_tables import (
     MaintenanceRow,
     MaintenanceStepRow,
@@ -110,21 +110,14 @@ def take(
 ) -> bool:
     """Write the step's row; False when another tick took it already (the unique key is the
     guarantee of exactly once, the row lock only makes a conflict rare)."""
-    try:
-        with session.begin_nested():
-            session.add(
-                MaintenanceStepRow(
-                    maintenance_id=maintenance_id,
-                    key=step.key,
-                    kind=step.kind.value,
-                    at=now,
-                    announced=announced,
-                )
-            )
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    row = MaintenanceStepRow(
+        maintenance_id=maintenance_id,
+        key=step.key,
+        kind=step.kind.value,
+        at=now,
+        announced=announced,
+    )
+    return add_unless_duplicate(session, row)
 
 
 def add_timeline(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.config.settings import Settings
@@ -18,6 +17,7 @@ from outage_notify.store.clock_tables import (
     NotificationReminderRow,
     PersonalDataMarkRow,
 )
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.tables import IncidentRow
 
 
@@ -88,13 +88,7 @@ def incident_clocks(
 def add_reminder(session: Session, row: NotificationReminderRow) -> bool:
     """Write one threshold's reminder row; False when another tick already wrote it (the unique
     key is the guarantee, the incident lock only makes a conflict rare)."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return add_unless_duplicate(session, row)
 
 
 def notifications_part(

@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.tables import SeenSignatureRow
 
 
@@ -25,9 +25,6 @@ def remember(
     # Forgetting is what keeps the table small: a signature older than `keep` has a timestamp
     # the freshness check refuses anyway.
     session.execute(delete(SeenSignatureRow).where(SeenSignatureRow.seen_at < now - keep))
-    try:
-        with session.begin_nested():
-            session.add(SeenSignatureRow(source=source, signature=signature, seen_at=now))
-    except IntegrityError:
-        return False
-    return True
+    return add_unless_duplicate(
+        session, SeenSignatureRow(source=source, signature=signature, seen_at=now)
+    )

@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from outage_notify.incidents.voice_escalation import IN_FLIGHT, Call, CallState
+from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.tables import VoiceCallRow
 
 IN_FLIGHT_VALUES = tuple(state.value for state in IN_FLIGHT)
@@ -65,13 +65,7 @@ def claim(
         error="",
         claimed_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return None
-    return row
+    return row if add_unless_duplicate(session, row) else None
 
 
 def placed(session: Session, call_id: int, *, sid: str, error: str = "") -> None:

@@ -64,6 +64,13 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
         _plan_each(rt, ids)
         return len(ids)
 
+    def _enqueue_written_by(step: Callable[[WorkerRuntime], list[int]]) -> int:
+        """Run a beat step, enqueue the deliveries it wrote; how many it wrote."""
+        rt = runtime()
+        ids = step(rt)
+        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
+        return len(ids)
+
     @app.task(name=names.DISPATCH, shared=False)  # type: ignore[untyped-decorator]
     def dispatch(delivery_ids: list[int]) -> None:
         rt = runtime()
@@ -138,10 +145,7 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.DIGEST, shared=False)  # type: ignore[untyped-decorator]
     def digest() -> int:
-        rt = runtime()
-        ids = flood_steps.release_digests(rt)
-        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
-        return len(ids)
+        return _enqueue_written_by(flood_steps.release_digests)
 
     @app.task(name=names.SWEEP, shared=False)  # type: ignore[untyped-decorator]
     def sweep() -> dict[str, Any]:
@@ -160,7 +164,4 @@ def register_tasks(app: Celery, runtime: Callable[[], WorkerRuntime]) -> None:
 
     @app.task(name=names.RECLAIM, shared=False)  # type: ignore[untyped-decorator]
     def reclaim_claims() -> int:
-        rt = runtime()
-        ids = reclaim.reclaim(rt)
-        enqueue.deliveries(ids, batch_size=rt.settings.delivery.batch_size)
-        return len(ids)
+        return _enqueue_written_by(reclaim.reclaim)
