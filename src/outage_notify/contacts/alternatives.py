@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
+from outage_notify.core.locales import locale_chain
 
 # The `alternatives:` key of the public status page (not an audience: nobody is sent it).
 STATUS_PAGE = "status_page"
@@ -27,9 +28,5 @@ def alternatives_for(
         return tuple(settings.alternatives)
     if not own:
         return ()
-    wanted = locale.lower().replace("_", "-")
-    order = [k for k in own if k.lower() == wanted]
-    order += [k for k in own if k.lower().split("-")[0] == wanted.split("-")[0]]
-    order += [k for k in own if k == "en"]
-    order += list(own)
+    order = [key for key in locale_chain(own, locale, "en") if key in own] + list(own)
     return tuple(own[order[0]])

@@ -33,6 +33,7 @@ from pydantic import (
 from outage_notify.contacts.fields import check_keys, read_yaml, unknown_key
 from outage_notify.core import field_limits
 from outage_notify.core.errors import ContactsError
+from outage_notify.core.locales import locale_chain
 
 FILE = "components.yaml"
 FALLBACK_LOCALE = "en"
@@ -64,11 +65,8 @@ class ComponentEntry(BaseModel):
 
     def name(self, locale: str) -> str:
         """The name for a reader of `locale`: exact, then the same language, then en."""
-        wanted = locale.lower().replace("_", "-")
         by_key = {key.lower(): name for key, name in self.names.items()}
-        language = wanted.split("-")[0]
-        same = sorted(key for key in by_key if key.split("-")[0] == language)
-        for key in (wanted, *same, FALLBACK_LOCALE):
+        for key in locale_chain(sorted(by_key), locale, FALLBACK_LOCALE):
             if key in by_key:
                 return by_key[key]
         return self.names[FALLBACK_LOCALE]

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from outage_notify.core import field_limits as limits
 from outage_notify.core.errors import IncidentTemplateError
+from outage_notify.core.locales import locale_chain
 from outage_notify.core.models import CauseCategory, Severity, has_lone_surrogate
 from outage_notify.core.yaml_files import safe_load
 
@@ -86,15 +87,9 @@ class IncidentTemplate(BaseModel):
 
     def texts_for(self, locale: str) -> TemplateTexts:
         """The texts of `locale`, else of its language (`pt` for `pt-BR`), else English."""
-        wanted = locale.lower().replace("_", "-")
-        by_lower = {key.lower(): key for key in self.texts}
-        for candidate in (wanted, wanted.split("-")[0]):
-            if candidate in by_lower:
-                return self.texts[by_lower[candidate]]
-        for key in self.texts:
-            if key.lower().split("-")[0] == wanted.split("-")[0]:
-                return self.texts[key]
-        return self.texts[SOURCE_LOCALE]
+        # The bare language (`pt`) before its other variants, each in the file's order.
+        known = sorted(self.texts, key=lambda key: "-" in key)
+        return self.texts[locale_chain(known, locale, SOURCE_LOCALE)[0]]
 
     def declare_body(self, locale: str = SOURCE_LOCALE) -> dict[str, Any]:
         """The body of `POST /api/v1/incidents` declaring this template in `locale` (the

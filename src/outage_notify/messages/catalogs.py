@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from outage_notify.core.errors import TemplateError
+from outage_notify.core.locales import locale_chain
 
 DOMAIN = "messages"
 SOURCE_LOCALE = "en"
@@ -47,11 +48,7 @@ def locales(templates_dir: Path) -> tuple[str, ...]:
 
 def chain(templates_dir: Path, locale: str) -> list[str]:
     """The locale folders serving a reader of `locale`, best first, ending with `en`."""
-    known = locales(templates_dir)
-    wanted = locale.lower().replace("_", "-")
-    found = [k for k in known if k.lower() == wanted]
-    found += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
-    return list(dict.fromkeys([*found, SOURCE_LOCALE]))
+    return locale_chain(locales(templates_dir), locale, SOURCE_LOCALE)
 
 
 def _compiled(path: Path, locale: str) -> bytes:

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from outage_notify.contacts.components import ComponentCatalogue
 from outage_notify.core.errors import ConfigError
+from outage_notify.core.locales import locale_chain
 from outage_notify.core.yaml_files import safe_load
 from outage_notify.messages.catalogs import N_, Words
 
@@ -136,12 +137,8 @@ class PublicWords:
     def _chain(self, locale: str) -> list[LocaleWords]:
         """The files serving `locale`, best first: exact, same language, then `en`."""
         if locale not in self._chains:
-            wanted = locale.lower().replace("_", "-")
-            known = list(self.by_locale)
-            order = [k for k in known if k.lower() == wanted]
-            order += [k for k in known if k.lower().split("-")[0] == wanted.split("-")[0]]
-            order += [k for k in known if k == FALLBACK_LOCALE]
-            self._chains[locale] = [self.by_locale[k] for k in dict.fromkeys(order)]
+            order = locale_chain(self.by_locale, locale, FALLBACK_LOCALE)
+            self._chains[locale] = [self.by_locale[k] for k in order if k in self.by_locale]
         return self._chains[locale]
 
     def _entry(self, locale: str, kind: str, key: str, field: str) -> str:

@@ -37,6 +37,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from outage_notify.channels.capacity import Budget, default_budget
 from outage_notify.contacts.components import EMPTY, ComponentCatalogue
 from outage_notify.core.errors import ConfigError, TemplateError
+from outage_notify.core.locales import locale_chain
 from outage_notify.core.models import (
     SECURITY_AUDIENCE,
     STAFF_KINDS,
@@ -381,10 +382,7 @@ class Renderer:
 
     def _chain(self, locale: str) -> list[str]:
         """The locale folders serving a reader of `locale`, best first, ending with `en`."""
-        wanted = locale.lower().replace("_", "-")
-        chain = [known for known in self.locales if known.lower() == wanted]
-        chain += [k for k in self.locales if k.lower().split("-")[0] == wanted.split("-")[0]]
-        return list(dict.fromkeys([*chain, FALLBACK_LOCALE]))
+        return locale_chain(self.locales, locale, FALLBACK_LOCALE)
 
     def _phrase(
         self, folder: str, channel: ChannelName, name: str, variables: dict[str, object], *args: int
