@@ -36,7 +36,7 @@ from outage_notify.incidents.update_fields import update_fields
 from outage_notify.incidents.update_messages import renderer_for, update_plans
 from outage_notify.messages.budget import Budgets
 from outage_notify.messages.call_script import ScriptPart, call_script, call_words
-from outage_notify.messages.fitting import Fitted
+from outage_notify.messages.fitting import Cut, Fitted
 from outage_notify.messages.planning import Renderings, asks_acknowledgement, iter_deliveries
 from outage_notify.messages.rendering import Renderer
 from outage_notify.messages.sms_encoding import measure_sms
@@ -147,15 +147,6 @@ class SmsFigures:
     cost_per_message: float
     # For the readers whose first channel this is.
     cost_total: float
-
-
-@dataclass(frozen=True)
-class Cut:
-    """The staff text shortened to fit this body: `kept` characters of `of`."""
-
-    field: str
-    kept: int
-    of: int
 
 
 @dataclass(frozen=True)
@@ -330,7 +321,7 @@ def _message(
         names=tuple(first[:NAMES_LISTED]),
         fallback_recipients=group.later if group is not None else 0,
         sms=sms,
-        truncated=Cut(cut.field, cut.kept, cut.of) if cut is not None else None,
+        truncated=cut,  # the staff text shortened to fit this body, if it was
         overflow=result.overflow if result is not None else "",
     )
 
