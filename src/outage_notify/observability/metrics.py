@@ -36,7 +36,7 @@ could not get a token in time is deferred and shows in `deliveries_waiting`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.metrics_core import Metric
@@ -80,19 +80,19 @@ class StoreCollector(Collector):
                 CounterMetricFamily,
                 "outage_notify_delivery_retries",
                 "Provider calls after the first one of a delivery on the same channel.",
-                _every_channel(figures.retries_by_channel(session)),
+                figures.retries_by_channel(session),
             )
             yield _per_channel(
                 CounterMetricFamily,
                 "outage_notify_provider_rate_limited",
                 "Provider calls answered with a rate limit (HTTP 429, Twilio 20429, ratelimited).",
-                _every_channel(figures.rate_limited_by_channel(session)),
+                figures.rate_limited_by_channel(session),
             )
             yield _per_channel(
                 GaugeMetricFamily,
                 "outage_notify_deliveries_waiting",
                 "Deliveries held back until later by a retry backoff or a rate-limit deferral.",
-                _every_channel(figures.waiting_by_channel(session, now=self.clock.now())),
+                figures.waiting_by_channel(session, now=self.clock.now()),
             )
             yield _histograms(
                 "outage_notify_provider_latency_seconds",
@@ -166,25 +166,23 @@ def redis_queue_depths(broker_url: str, *, key_prefix: str = "") -> dict[str, in
 
 
 def _deliveries(counts: dict[tuple[str, str], int]) -> Metric:
-    family = GaugeMetricFamily(
+    return _counts(
         "outage_notify_deliveries",
         "Deliveries (one update to one recipient) by the channel last tried and their state.",
-        labels=["channel", "state"],
+        ("channel", "state"),
+        sorted(counts.items()),
+        blank_channel=NO_CHANNEL,
     )
-    for (channel, state), count in sorted(counts.items()):
-        family.add_metric([channel or NO_CHANNEL, state], count)
-    return family
 
 
 def _attempts(counts: dict[tuple[str, str], int]) -> Metric:
-    family = CounterMetricFamily(
+    return _counts(
         "outage_notify_delivery_attempts",
         "Provider calls by channel and outcome (sent, transient, permanent, unknown).",
-        labels=["channel", "outcome"],
+        ("channel", "outcome"),
+        sorted(counts.items()),
+        kind=CounterMetricFamily,
     )
-    for (channel, outcome), count in sorted(counts.items()):
-        family.add_metric([channel, outcome], count)
-    return family
 
 
 def _per_channel(
@@ -193,10 +191,15 @@ def _per_channel(
     documentation: str,
     counts: dict[str, int],
 ) -> Metric:
-    family = kind(name, documentation, labels=["channel"])
-    for channel, count in sorted(counts.items()):
-        family.add_metric([channel or NO_CHANNEL], count)
-    return family
+    """Counts by channel, every channel listed (`_every_channel`), in order of name."""
+    return _counts(
+        name,
+        documentation,
+        ("channel",),
+        sorted(_every_channel(counts).items()),
+        kind=kind,
+        blank_channel=NO_CHANNEL,
+    )
 
 
 def _histograms(
@@ -230,8 +233,8 @@ def _voice(session: Session) -> Iterator[Metric]:
         "Voice-escalation calls by state now: claimed and placed are in flight; acknowledged "
         "(pressed 1), completed (answered, no keypress), machine (voicemail), no-answer, busy "
         "and failed are outcomes.",
-        "state",
-        states,
+        ("state",),
+        states.items(),
     )
     yield CounterMetricFamily(
         "outage_notify_voice_calls_placed",
@@ -242,8 +245,8 @@ def _voice(session: Session) -> Iterator[Metric]:
         "outage_notify_voice_call_outcomes",
         "Voice-escalation calls by final outcome (acknowledged, completed, machine, no-answer, "
         "busy, failed).",
-        "outcome",
-        figures.voice_call_outcomes(states),
+        ("outcome",),
+        figures.voice_call_outcomes(states).items(),
         kind=CounterMetricFamily,
     )
 
@@ -251,21 +254,31 @@ def _voice(session: Session) -> Iterator[Metric]:
 def _counts(
     name: str,
     documentation: str,
-    label: str,
-    counts: dict[str, int],
+    labels: tuple[str, ...],
+    counts: Iterable[tuple[str | tuple[str, ...], int]],
     *,
     kind: type[GaugeMetricFamily] | type[CounterMetricFamily] = GaugeMetricFamily,
+    blank_channel: str | None = None,
 ) -> Metric:
-    """A gauge (or counter) of counts by one label."""
-    family = kind(name, documentation, labels=[label])
-    for value, count in counts.items():
-        family.add_metric([value], count)
+    """A gauge (or counter) of counts by `labels`: one sample per `(label value or values,
+    count)` of `counts`, in their order. With `blank_channel`, an empty `channel` label value
+    (a delivery not yet attempted) is shown as that instead."""
+    family = kind(name, documentation, labels=list(labels))
+    for key, count in counts:
+        values = list(key) if isinstance(key, tuple) else [key]
+        if blank_channel is not None:
+            at = labels.index("channel")
+            values[at] = values[at] or blank_channel
+        family.add_metric(values, count)
     return family
 
 
 def _open_incidents(counts: dict[str, int]) -> Metric:
     return _counts(
-        "outage_notify_open_incidents", "Incidents not yet resolved, by phase.", "phase", counts
+        "outage_notify_open_incidents",
+        "Incidents not yet resolved, by phase.",
+        ("phase",),
+        counts.items(),
     )
 
 
@@ -274,8 +287,8 @@ def _by_category(counts: dict[str, int]) -> Metric:
         "outage_notify_incidents",
         "Incidents stored, by cause category (hardware, software, network, security, "
         "provider, unknown).",
-        "cause_category",
-        counts,
+        ("cause_category",),
+        counts.items(),
     )
 
 
@@ -284,8 +297,8 @@ def _events(counts: dict[str, int]) -> Metric:
         "outage_notify_events",
         "Accepted events (webhook alerts) by state: pending, applied, or failed (waiting for a "
         "fix and POST /api/v1/events/{id}/retry).",
-        "state",
-        counts,
+        ("state",),
+        counts.items(),
     )
 
 
@@ -295,12 +308,12 @@ def _queues(depths: dict[str, int] | None) -> Iterator[Metric]:
     )
     up.add_metric([], 0 if depths is None else 1)
     yield up
-    family = GaugeMetricFamily(
-        "outage_notify_queue_depth", "Task messages waiting in the broker.", labels=["queue"]
+    yield _counts(
+        "outage_notify_queue_depth",
+        "Task messages waiting in the broker.",
+        ("queue",),
+        sorted((depths or {}).items()),
     )
-    for queue, depth in sorted((depths or {}).items()):
-        family.add_metric([queue], depth)
-    yield family
 
 
 def _le(bound: float) -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from outage_notify.core.models import EventState
+from outage_notify.store.metrics import _count_by
 from outage_notify.store.pages import newest_first
 from outage_notify.store.tables import EventRow
 
@@ -75,7 +76,4 @@ def make_pending(event: EventRow) -> None:
 
 def count_by_state(session: Session) -> dict[str, int]:
     """State -> events, every state present (0 when none)."""
-    counts = {state.value: 0 for state in EventState}
-    rows = session.execute(select(EventRow.state, func.count()).group_by(EventRow.state)).all()
-    counts.update({state: count for state, count in rows})
-    return counts
+    return _count_by(session, EventRow.state, EventState)

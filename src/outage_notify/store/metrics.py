@@ -8,13 +8,14 @@ incidents are purged, which Prometheus treats as a counter reset).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, case, func, not_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from outage_notify.core.models import CauseCategory, DeliveryState, Phase
@@ -123,14 +124,10 @@ def latency_by_channel(
 
 def open_incidents_by_phase(session: Session) -> dict[str, int]:
     """Phase -> incidents not resolved, every open phase present (0 when none)."""
-    rows = session.execute(
-        select(IncidentRow.phase, func.count())
-        .where(IncidentRow.phase != Phase.RESOLVED.value)
-        .group_by(IncidentRow.phase)
-    ).all()
-    counts = {phase.value: 0 for phase in Phase if phase is not Phase.RESOLVED}
-    counts.update({phase: count for phase, count in rows})
-    return counts
+    open_phases = (phase for phase in Phase if phase is not Phase.RESOLVED)
+    return _count_by(
+        session, IncidentRow.phase, open_phases, IncidentRow.phase != Phase.RESOLVED.value
+    )
 
 
 def first_message_by_audience(
@@ -138,28 +135,18 @@ def first_message_by_audience(
 ) -> dict[str, Histogram]:
     """Audience -> histogram, over incidents, of seconds from opening to its first message sent."""
     first_sent = func.min(DeliveryRow.sent_at)
-    rows = session.execute(
+    query = (
         select(DeliveryRow.audience, IncidentRow.opened_at, first_sent)
         .join(IncidentRow, IncidentRow.id == DeliveryRow.incident_id)
         .where(DeliveryRow.sent_at.is_not(None))
         .group_by(DeliveryRow.incident_id, DeliveryRow.audience, IncidentRow.opened_at)
-    ).all()
-    delays: dict[str, list[float]] = {}
-    for audience, opened_at, sent_at in rows:
-        if sent_at is None:
-            continue
-        delays.setdefault(audience, []).append(max((sent_at - opened_at).total_seconds(), 0.0))
-    return {audience: histogram(values, bounds) for audience, values in sorted(delays.items())}
+    )
+    return _gap_histograms(session.execute(query).all(), bounds)
 
 
 def incidents_by_cause_category(session: Session) -> dict[str, int]:
     """Cause category -> incidents stored (retracted ones too), every category present."""
-    rows = session.execute(
-        select(IncidentRow.cause_category, func.count()).group_by(IncidentRow.cause_category)
-    ).all()
-    counts = {category.value: 0 for category in CauseCategory}
-    counts.update({category: count for category, count in rows})
-    return counts
+    return _count_by(session, IncidentRow.cause_category, CauseCategory)
 
 
 def time_to_identify_by_category(
@@ -167,28 +154,15 @@ def time_to_identify_by_category(
 ) -> dict[str, Histogram]:
     """Category -> histogram of seconds from an incident's opening (its detection) to when its
     category was first set to something but unknown; incidents never identified are left out."""
-    rows = session.execute(
-        select(
-            IncidentRow.cause_category, IncidentRow.opened_at, IncidentRow.cause_identified_at
-        ).where(IncidentRow.cause_identified_at.is_not(None))
-    ).all()
-    seconds: dict[str, list[float]] = {}
-    for category, opened_at, identified_at in rows:
-        if identified_at is None:
-            continue
-        gap = max((identified_at - opened_at).total_seconds(), 0.0)
-        seconds.setdefault(category, []).append(gap)
-    return {category: histogram(values, bounds) for category, values in sorted(seconds.items())}
+    query = select(
+        IncidentRow.cause_category, IncidentRow.opened_at, IncidentRow.cause_identified_at
+    ).where(IncidentRow.cause_identified_at.is_not(None))
+    return _gap_histograms(session.execute(query).all(), bounds)
 
 
 def voice_calls_by_state(session: Session) -> dict[str, int]:
     """Call state -> voice-escalation calls now in it, every state present (0 when none)."""
-    rows = session.execute(
-        select(VoiceCallRow.state, func.count()).group_by(VoiceCallRow.state)
-    ).all()
-    counts = {state.value: 0 for state in CallState}
-    counts.update({state: int(count) for state, count in rows})
-    return counts
+    return _count_by(session, VoiceCallRow.state, CallState)
 
 
 def voice_calls_placed(session: Session) -> int:
@@ -207,6 +181,34 @@ def voice_calls_placed(session: Session) -> int:
 def voice_call_outcomes(counts: dict[str, int]) -> dict[str, int]:
     """The final states of `voice_calls_by_state`: outcomes only ever added to."""
     return {state: n for state, n in counts.items() if state not in {s.value for s in IN_FLIGHT}}
+
+
+def _count_by(
+    session: Session,
+    column: InstrumentedAttribute[str],
+    members: Iterable[StrEnum],
+    *where: ColumnElement[bool],
+) -> dict[str, int]:
+    """Value of `column` -> rows meeting every `where`. Every one of `members` is present, 0
+    when it has no rows, so its series exists before its first row; a stored value that is not
+    a member is kept too, after them."""
+    counts = {member.value: 0 for member in members}
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column)).all()
+    counts.update({value: int(count) for value, count in rows})
+    return counts
+
+
+def _gap_histograms(
+    rows: Iterable[tuple[str, datetime, datetime | None]], bounds: tuple[float, ...]
+) -> dict[str, Histogram]:
+    """Key -> histogram of the seconds from start to end of its `(key, start, end)` rows, keys
+    in order. A row without an end is left out; an end before its start counts as 0 s."""
+    seconds: dict[str, list[float]] = {}
+    for key, start, end in rows:
+        if end is None:
+            continue
+        seconds.setdefault(key, []).append(max((end - start).total_seconds(), 0.0))
+    return {key: histogram(values, bounds) for key, values in sorted(seconds.items())}
 
 
 def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
