@@ -34,10 +34,10 @@ from outage_notify.actions.staff_decisions import (
 )
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident
 from outage_notify.incidents.lifecycle import Decision
+from outage_notify.incidents.update_fields import draft_update
 from outage_notify.incidents.update_preview import (
     UpdatePreview,
     draft_incident,
-    draft_update,
     preview_update,
 )
 from outage_notify.messages.snapshot import Snapshot

@@ -1,20 +1,26 @@
 """A new update's fields, from its incident and the draft a decision made.
 
 One definition for what `store.incidents.add_update` stores and what
-`incidents.update_preview.draft_update` shows staff before they send: a preview that drifted
+the preview (`incidents.update_preview`) shows staff before they send: a preview that drifted
 from the stored update would promise a message other than the one that goes out.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TypedDict
+from typing import Any
 
 from outage_notify.core.models import UpdateDraft
 from outage_notify.core.records import IncidentRecord, UpdateScope
 
 
-class UpdateFields(TypedDict):
+@dataclass(frozen=True)
+class DraftUpdate:
+    """An update as `store.incidents.add_update` stores it (satisfies `UpdateRecord`); the
+    preview shows it without storing it (id 0, not planned)."""
+
+    id: int
     incident_id: int
     kind: str
     message: str
@@ -27,6 +33,7 @@ class UpdateFields(TypedDict):
     audiences: list[str] | None
     created_at: datetime
     created_by: str
+    planned_at: datetime | None
     recipients: list[str] | None
     phase_change: bool
     public: bool
@@ -34,14 +41,19 @@ class UpdateFields(TypedDict):
     scope: UpdateScope | None
 
 
-def update_fields(incident: IncidentRecord, draft: UpdateDraft, *, now: datetime) -> UpdateFields:
+# What the store assigns, not the draft.
+_ASSIGNED = frozenset({"id", "planned_at"})
+
+
+def draft_update(incident: IncidentRecord, draft: UpdateDraft, *, now: datetime) -> DraftUpdate:
     """The update `draft` makes of `incident` at `now` (the incident as the decision left it)."""
     scope: UpdateScope | None = (
         {"added": list(draft.added), "restored": list(draft.restored)}
         if draft.added or draft.restored
         else None
     )
-    return UpdateFields(
+    return DraftUpdate(
+        id=0,
         incident_id=incident.id,
         kind=draft.kind.value,
         message=draft.message,
@@ -54,6 +66,7 @@ def update_fields(incident: IncidentRecord, draft: UpdateDraft, *, now: datetime
         audiences=list(draft.audiences) if draft.audiences is not None else None,
         created_at=now,
         created_by=draft.actor,
+        planned_at=None,
         recipients=list(draft.recipients) if draft.recipients is not None else None,
         phase_change=draft.phase_change,
         public=draft.public,
@@ -61,3 +74,8 @@ def update_fields(incident: IncidentRecord, draft: UpdateDraft, *, now: datetime
         staff_text=draft.staff_text and bool(draft.message),
         scope=scope,
     )
+
+
+def stored_fields(update: DraftUpdate) -> dict[str, Any]:
+    """The columns `update` gives its stored row (all but the ones the store assigns)."""
+    return {f.name: getattr(update, f.name) for f in fields(update) if f.name not in _ASSIGNED}

@@ -2,10 +2,10 @@
 
 Staff preview a declaration or an update (the console, `outage-notify incident … --preview`,
 `POST /api/v1/incidents/preview`): the lifecycle decides as it would (`actions.preview`), the
-decision becomes draft records here (`draft_incident`, `draft_update`, never stored), and
-`preview_update` plans them exactly as the worker does (`worker/steps.py` `plan_update`: the
-same audiences, renderer, budgets and time zones), collecting each body with its readers
-instead of writing deliveries. Each SMS is measured (encoding, segments, cost).
+decision becomes draft records (`draft_incident` here, `update_fields.draft_update`; never
+stored), and `preview_update` plans them exactly as the worker does (`worker/steps.py`
+`plan_update`: the same audiences, renderer, budgets and time zones), collecting each body
+with its readers instead of writing deliveries. Each SMS is measured (encoding, segments, cost).
 
 For an audience asked to acknowledge, with voice escalation on, the body a call would read
 out carries the call's script (`call`), marked as said only if nobody acknowledged. A
@@ -28,11 +28,10 @@ from outage_notify.core.models import (
     ChannelName,
     IncidentState,
     RenderedMessage,
-    UpdateDraft,
     UpdateKind,
 )
-from outage_notify.core.records import IncidentRecord, UpdateScope
-from outage_notify.incidents.update_fields import update_fields
+from outage_notify.core.records import IncidentRecord
+from outage_notify.incidents.update_fields import DraftUpdate
 from outage_notify.incidents.update_messages import renderer_for, update_plans
 from outage_notify.messages.budget import Budgets
 from outage_notify.messages.call_script import ScriptPart, call_script, call_words
@@ -75,31 +74,6 @@ class DraftIncident:
     security_since: datetime | None
 
 
-@dataclass(frozen=True)
-class DraftUpdate:
-    """An update as `store.incidents.add_update` would store it (satisfies `UpdateRecord`)."""
-
-    id: int
-    incident_id: int
-    kind: str
-    message: str
-    phase: str
-    severity: str
-    components: list[str]
-    eta: datetime | None
-    eta_previous: datetime | None
-    next_update_at: datetime | None
-    audiences: list[str] | None
-    created_at: datetime
-    created_by: str
-    planned_at: datetime | None
-    recipients: list[str] | None
-    phase_change: bool
-    public: bool
-    staff_text: bool
-    scope: UpdateScope | None
-
-
 def draft_incident(
     state: IncidentState, *, before: IncidentRecord | None, actor: str
 ) -> DraftIncident:
@@ -130,11 +104,6 @@ def draft_incident(
         cause_identified_at=state.cause_identified_at,
         security_since=state.security_since,
     )
-
-
-def draft_update(incident: DraftIncident, draft: UpdateDraft, *, now: datetime) -> DraftUpdate:
-    """The update record `store.incidents.add_update` would write for `draft`."""
-    return DraftUpdate(id=0, planned_at=None, **update_fields(incident, draft, now=now))
 
 
 @dataclass(frozen=True)

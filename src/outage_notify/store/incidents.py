@@ -19,7 +19,7 @@ from outage_notify.core.models import (
     UpdateKind,
 )
 from outage_notify.incidents.lifecycle import Decision, phase_transition
-from outage_notify.incidents.update_fields import update_fields
+from outage_notify.incidents.update_fields import draft_update, stored_fields
 from outage_notify.store.engine import add_unless_duplicate
 from outage_notify.store.mappers import copy_incident_state
 from outage_notify.store.pages import newest_first
@@ -270,7 +270,7 @@ def add_update(
     session: Session, incident: IncidentRow, draft: UpdateDraft, *, now: datetime
 ) -> UpdateRow:
     """Store an update to be planned, and put it on the timeline."""
-    update = UpdateRow(**update_fields(incident, draft, now=now))
+    update = UpdateRow(**stored_fields(draft_update(incident, draft, now=now)))
     session.add(update)
     session.flush()
     add_timeline(
