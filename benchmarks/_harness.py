@@ -518,6 +518,8 @@ def service_env(
         }
     )
     env.update(extra)
+    if os.environ.get("BENCH_BATCH"):
+        env["OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE"] = os.environ["BENCH_BATCH"]
     return env
 
 

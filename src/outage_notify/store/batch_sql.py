@@ -20,6 +20,7 @@ what is stored is what the ORM or an executemany would have written.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -93,7 +94,22 @@ def claim_postgresql(
     """`deliveries.claim` in one statement: supersede, note which rows were `unknown`, claim
     the rest and return them with their current route's channel recorded for the recipient
     cap (what `recipient_cap.mark_capped_channel` would write next)."""
-    wanted = any_of(session, DeliveryRow.id, ids, type_=BigInteger())
+    result = session.execute(
+        _claim_statement(),
+        {"ids": list(ids), "now": now, "owner": owner},
+        execution_options={"synchronize_session": False},
+    ).all()
+    rows = sorted((row for row, _ in result), key=lambda row: row.id)
+    return rows, {row.id for row, unknown in result if unknown}
+
+
+@cache
+def _claim_statement() -> Any:
+    """The claim, built once per process with its values as parameters (`ids`, `now`,
+    `owner`): building it took a batch as long as compiling it, and the same object keeps
+    SQLAlchemy's cache key memoised."""
+    now = bindparam("now", type_=DeliveryRow.updated_at.type)
+    wanted = DeliveryRow.id == any_(bindparam("ids", type_=ARRAY(BigInteger())))
     superseded = (
         update(_DELIVERIES)
         .where(
@@ -118,7 +134,7 @@ def claim_postgresql(
     route_channel: ColumnElement[str] = literal_column(
         "(deliveries.routes -> deliveries.route_index ->> 'channel')", String()
     )
-    statement = (
+    return (
         update(DeliveryRow)
         .where(
             wanted,
@@ -128,7 +144,7 @@ def claim_postgresql(
         .values(
             state=DeliveryState.SENDING.value,
             claimed_at=now,
-            claimed_by=owner,
+            claimed_by=bindparam("owner", type_=String()),
             updated_at=now,
             channel=case(
                 (route_channel.in_(sorted(c.value for c in CAPPED_CHANNELS)), route_channel),
@@ -139,9 +155,6 @@ def claim_postgresql(
         .add_cte(superseded)
         .add_cte(was_unknown)
     )
-    result = session.execute(statement, execution_options={"synchronize_session": False}).all()
-    rows = sorted((row for row, _ in result), key=lambda row: row.id)
-    return rows, {row.id for row, unknown in result if unknown}
 
 
 def _cast(table: Table, name: str, dialect: Dialect) -> str:
