@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -110,11 +111,32 @@ def form_body(data: dict[str, Any] | None) -> bytes | dict[str, Any] | None:
     value, which FormData would send as multipart, is left to it."""
     if data is None or any(isinstance(value, _MULTIPART) for value in data.values()):
         return data
+    if all(type(value) in _SCALARS for value in data.values()):
+        return "&".join(
+            f"{_quote_plus(name)}={_quote_plus(str(value))}" for name, value in data.items()
+        ).encode()
     return urlencode(list(data.items()), doseq=True).encode()
 
 
 # What makes aiohttp's FormData switch to multipart/form-data (aiohttp/formdata.py add_field).
 _MULTIPART = (io.IOBase, bytes, bytearray, memoryview)
+# Values that `urlencode(doseq=True)` writes as `quote_plus(str(value))`; a list or any other
+# type takes urlencode itself.
+_SCALARS = frozenset({str, int, bool, float})
+# `quote_plus`'s safe characters and the space (a "+"): runs of anything else are quoted.
+_NEEDS_QUOTING = re.compile(r"[^A-Za-z0-9_.~ -]+")
+_PERCENT = [f"%{byte:02X}" for byte in range(256)]
+
+
+def _quote_run(match: re.Match[str]) -> str:
+    return "".join([_PERCENT[byte] for byte in match[0].encode()])
+
+
+def _quote_plus(text: str) -> str:
+    """`urllib.parse.quote_plus(text)`: a pt-BR body is mostly letters and spaces, which
+    quote_plus still maps one byte at a time through a Python call (a tenth of a send's CPU);
+    here only the runs that need it are quoted."""
+    return _NEEDS_QUOTING.sub(_quote_run, text).replace(" ", "+")
 
 
 def _code_in(text: str, default: int) -> int:
