@@ -518,10 +518,6 @@ def service_env(
         }
     )
     env.update(extra)
-    if os.environ.get("BENCH_BATCH"):
-        env["OUTAGE_NOTIFY_DELIVERY_BATCH_SIZE"] = os.environ["BENCH_BATCH"]
-    if os.environ.get("BENCH_CONC"):
-        env["OUTAGE_NOTIFY_DELIVERY_CONCURRENCY"] = os.environ["BENCH_CONC"]
     return env
 
 
