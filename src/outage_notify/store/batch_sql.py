@@ -14,7 +14,10 @@ one-statement form:
   each array built once, instead of an executemany of one statement per row.
 
 Values go through each column type's own bind processor (UTCDateTime's conversion to UTC), so
-what is stored is what the ORM or an executemany would have written.
+what is stored is what the ORM or an executemany would have written, with one difference: the
+arrays are cast to their columns' types, and an explicit cast cuts a text longer than its
+`VARCHAR(n)` where the ORM's INSERT would fail. A provider's over-long error code or message id
+is stored cut rather than costing the batch its outcomes.
 """
 
 from __future__ import annotations

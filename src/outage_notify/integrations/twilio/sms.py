@@ -111,7 +111,7 @@ def form_body(data: dict[str, Any] | None) -> bytes | dict[str, Any] | None:
     value, which FormData would send as multipart, is left to it."""
     if data is None or any(isinstance(value, _MULTIPART) for value in data.values()):
         return data
-    if all(type(value) in _SCALARS for value in data.values()):
+    if all(type(name) is str and type(value) in _SCALARS for name, value in data.items()):
         return "&".join(
             f"{_quote_plus(name)}={_quote_plus(str(value))}" for name, value in data.items()
         ).encode()
