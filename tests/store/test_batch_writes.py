@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from outage_notify.core.models import ChannelName, DeliveryState
-from outage_notify.delivery.send import Outcome, Step
+from outage_notify.delivery.send import Outcome, Result, Step
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import AttemptRow, DeliveryRow
@@ -27,10 +27,7 @@ from tests.store.test_store import _plan
 _TEXT = st.lists(
     st.one_of(
         st.sampled_from(["NULL", "null", '""', "{}", "\\", ",", " ", "'", "\n", "\t"]),
-        st.text(
-            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-            max_size=8,
-        ),
+        st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=8),
     ),
     max_size=5,
 ).map("".join)
@@ -43,9 +40,12 @@ _TIMES = st.datetimes(
 )
 
 
+_RESULTS: tuple[Result, ...] = ("sent", "transient", "permanent", "unknown")
+
+
 @st.composite
 def _outcome(draw: st.DrawFn, delivery_id: int) -> tuple[Outcome, Step]:
-    result = draw(st.sampled_from(["sent", "transient", "permanent", "unknown"]))
+    result = draw(st.sampled_from(_RESULTS))
     started = draw(_TIMES)
     outcome = Outcome(
         delivery_id,
