@@ -10,6 +10,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import select
 import shutil
 import signal
 import tempfile
@@ -17,7 +18,6 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -270,11 +270,36 @@ def test_a_reload_in_a_frozen_process_frees_the_snapshot_it_replaced(tmp_path: P
         gc.freeze()  # as tests/conftest.py left this process
 
 
-def _refreeze_in_child(answer: Any) -> None:
-    full = gc.get_stats()[2]["collections"]
-    frozen = gc.get_freeze_count()
-    heap.refreeze()
-    answer.put((gc.get_stats()[2]["collections"] - full, gc.get_freeze_count() == frozen))
+def _refreeze_in_forked_child() -> tuple[int, bool]:
+    """Fork; in the child, `heap.refreeze()` and report (full collections it ran, whether its
+    frozen count is unchanged). The child does no more than that and leaves by `os._exit`:
+    this test process has threads, and a child that started a queue's feeder thread or ran
+    multiprocessing's cleanup could block on a lock one of them held at the fork (a CI run
+    saw the answer never come)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        code = 1
+        try:
+            os.close(read_end)
+            full = gc.get_stats()[2]["collections"]
+            frozen = gc.get_freeze_count()
+            heap.refreeze()
+            ran = gc.get_stats()[2]["collections"] - full
+            os.write(write_end, f"{ran} {int(gc.get_freeze_count() == frozen)}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], 60)
+        text = os.read(read_end, 64).decode() if ready else ""
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child failed"
+    ran, unchanged = text.split()
+    return int(ran), unchanged == "1"
 
 
 @pytest.mark.integration
@@ -284,13 +309,7 @@ def test_a_prefork_child_leaves_its_parents_frozen_pages_alone() -> None:
     thresholds = gc.get_threshold()
     heap.freeze()
     try:
-        context = multiprocessing.get_context("fork")
-        answer = context.Queue()
-        child = context.Process(target=_refreeze_in_child, args=(answer,))
-        child.start()
-        assert answer.get(timeout=60) == (0, True)
-        child.join(timeout=60)
-        assert child.exitcode == 0
+        assert _refreeze_in_forked_child() == (0, True)
     finally:
         heap.thaw(thresholds)
         gc.freeze()  # as tests/conftest.py left this process
