@@ -4,25 +4,25 @@ statistics say and however many deliveries the fan-out planned (PostgreSQL).
 The claim runs once per batch of every fan-out. A plan that scans every planned delivery (the
 state index, when the statistics predate the fan-out) or hashes the whole table (the
 coalescing check, when they are fresh) makes each batch cost in proportion to the fan-out,
-and the fan-out quadratic. Measured with EXPLAIN ANALYZE: the rows each scan of `deliveries`
-returned or filtered out, over all its loops.
+and the fan-out quadratic (`query_plans.rows_read`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
-import pytest
-from sqlalchemy import event, text, update
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session
 
 from outage_notify.core.models import DeliveryState
 from outage_notify.store import deliveries as delivery_store
 from outage_notify.store.engine import transaction
 from outage_notify.store.tables import DeliveryRow
 from tests.fixtures.databases import Sessions
+from tests.store.query_plans import postgres_sessions, rows_read
 from tests.store.test_store import _plan
+
+__all__ = ["postgres_sessions"]  # the fixture, imported for pytest
 
 PLANNED = 4000
 BATCH = 200
@@ -31,60 +31,16 @@ BATCH = 200
 MAX_ROWS_READ = 5 * BATCH
 
 
-def _nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans", []):
-        yield from _nodes(child)
+def _claim_reads(sessions: Sessions, ids: list[int]) -> int:
+    def claim(session: Session) -> object:
+        return delivery_store.claim(session, ids, now=datetime.now(UTC), owner="test@host:1")
 
-
-def _rows_read(sessions: Sessions, ids: list[int]) -> int:
-    """The deliveries rows the claim of `ids` visited: the claim's own SQL and parameters, as
-    the store sends them, under EXPLAIN ANALYZE (rolled back: it runs the claim)."""
-    sent: list[tuple[str, Any]] = []
-
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
-        sent.append((statement, parameters))
-
-    with sessions() as session:
-        engine = session.get_bind()
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
-            delivery_store.claim(session, ids, now=datetime.now(UTC), owner="test@host:1")
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
-        session.rollback()
-        [(statement, parameters)] = [s for s in sent if "superseded" in s[0]]
-        plan = (
-            session.connection()
-            .exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters)
-            .scalar_one()
-        )
-        session.rollback()
-    return sum(
-        int(
-            (
-                node.get("Actual Rows", 0)
-                + node.get("Rows Removed by Filter", 0)
-                + node.get("Rows Removed by Index Recheck", 0)
-            )
-            * node.get("Actual Loops", 1)
-        )
-        for node in _nodes(plan[0]["Plan"])
-        # The scans, not the ModifyTable nodes that write what they found.
-        if node.get("Relation Name") == "deliveries" and node["Node Type"].endswith("Scan")
-    )
+    return rows_read(sessions, claim, marker="superseded")
 
 
 def _analyze(sessions: Sessions) -> None:
     with transaction(sessions) as session:
         session.execute(text("ANALYZE deliveries"))
-
-
-@pytest.fixture
-def postgres_sessions(sessions: Sessions, database_url: str) -> Sessions:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite's claim is three statements by id; no planner statistics")
-    return sessions
 
 
 def test_a_claim_reads_its_batch_when_the_statistics_predate_the_fan_out(
@@ -102,7 +58,7 @@ def test_a_claim_reads_its_batch_when_the_statistics_predate_the_fan_out(
         )
     _analyze(postgres_sessions)
     ids = _plan(postgres_sessions, PLANNED)
-    assert _rows_read(postgres_sessions, ids[:BATCH]) <= MAX_ROWS_READ
+    assert _claim_reads(postgres_sessions, ids[:BATCH]) <= MAX_ROWS_READ
 
 
 def test_a_claim_reads_its_batch_when_the_statistics_are_fresh(
@@ -112,4 +68,4 @@ def test_a_claim_reads_its_batch_when_the_statistics_are_fresh(
     # check must probe the index per claimed row, not hash every delivery of the table.
     ids = _plan(postgres_sessions, PLANNED)
     _analyze(postgres_sessions)
-    assert _rows_read(postgres_sessions, ids[:BATCH]) <= MAX_ROWS_READ
+    assert _claim_reads(postgres_sessions, ids[:BATCH]) <= MAX_ROWS_READ

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVarTuple
 
 from sqlalchemy import (
@@ -31,6 +31,16 @@ from outage_notify.store.batch_sql import any_of
 from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, UpdateRow
 
 _CAPPED = sorted(c.value for c in CAPPED_CHANNELS)
+# Every write that records a send, or claims or defers a delivery, sets its `updated_at` to the
+# writer's clock then, so a delivery last changed before the window cannot hold a send or a
+# slot in it. The slack covers clocks of different hosts that disagree by up to this much.
+CLOCK_SLACK = timedelta(minutes=10)
+
+
+def _changed_since(since: datetime) -> ColumnElement[bool]:
+    """Changed late enough to matter for a window from `since`: with the person, the range
+    ix_deliveries_recipient_recent reads, instead of every delivery the person ever had."""
+    return DeliveryRow.updated_at >= since - CLOCK_SLACK
 
 
 def lock_recipients(session: Session, keys: Collection[str]) -> None:
@@ -84,6 +94,7 @@ def _sent_in_window(
         query.join(AttemptRow, AttemptRow.delivery_id == DeliveryRow.id)
         .where(
             people,
+            _changed_since(since),
             AttemptRow.channel.in_(_CAPPED),
             AttemptRow.outcome == "sent",
             AttemptRow.started_at >= since,
@@ -118,7 +129,7 @@ def spent(
     )
     sent = (
         select(DeliveryRow.recipient_key, cast(func.sum(attempts), Integer))
-        .where(people)
+        .where(people, _changed_since(since))
         .group_by(DeliveryRow.recipient_key)
     )
     # Let through and not sent yet: being sent now, or claimed before and back to `planned`
@@ -129,6 +140,7 @@ def spent(
         select(DeliveryRow.recipient_key, func.count())
         .where(
             people,
+            _changed_since(since),
             or_(
                 DeliveryRow.state == DeliveryState.SENDING.value,
                 and_(

@@ -297,8 +297,9 @@ class DeliveryRow(Base):
         Index("ix_deliveries_state", "state", "updated_at"),
         # Coalescing looks up a recipient's other deliveries in the incident.
         Index("ix_deliveries_incident_recipient", "incident_id", "recipient_key"),
-        # The recipient cap counts a person's sends over all incidents.
-        Index("ix_deliveries_recipient_key", "recipient_key"),
+        # The recipient cap counts a person's recent sends over all incidents: by person, then
+        # by last change, so a batch reads the hour's deliveries, not the person's history.
+        Index("ix_deliveries_recipient_recent", "recipient_key", "updated_at"),
     )
 
 
