@@ -287,7 +287,7 @@ class Fakes:
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         argv = [sys.executable, str(BENCH_DIR / "_fakes.py"), "--port", str(self.port)]
-        processes.start("fakes", [*argv, "--limit", str(limit)], env=env)
+        self.pid = processes.start("fakes", [*argv, "--limit", str(limit)], env=env).pid
         self.http = httpx.Client(base_url=self.base_url, timeout=60)
         wait_for(self._up, timeout=30, what="the fake providers")
 
@@ -648,13 +648,29 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def group_cpu_seconds(leader: int) -> float:
-    """User + system CPU seconds used so far by a process group's live processes (a started
-    service and its pool children): less sensitive to a busy machine than a rate."""
+def named_pids(name: str) -> list[int]:
+    """The machine's processes whose command name is `name` (`postgres`: the local server's)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+    return found
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds used so far by these processes (those still alive)."""
     used = 0
-    for pid in group_pids(leader):
+    for pid in pids:
         with contextlib.suppress(OSError):
             # After the command name (which may hold spaces): utime and stime, in clock ticks.
             utime, stime = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13]
             used += int(utime) + int(stime)
     return used / os.sysconf("SC_CLK_TCK")
+
+
+def group_cpu_seconds(leader: int) -> float:
+    """User + system CPU seconds used so far by a process group's live processes (a started
+    service and its pool children): less sensitive to a busy machine than a rate."""
+    return cpu_seconds(group_pids(leader))

@@ -10,6 +10,10 @@ declare an incident through the API whose `opened` goes to N SMS-first users, th
   is the queueing before the task and the commit;
 - dispatch: messages/s between the first and the last request the fake accepted (FakeRecord.at);
 - end to end: the API call → the last message at the fake;
+- CPU milliseconds a message: the service's (API, workers, their children), the fake's and, on
+  PostgreSQL, the local server's processes alive through the run (the first run misses the
+  connections it opens). The machine is CPU-bound, so what the fake and the database spend is
+  CPU the workers cannot have; the ceiling's runs print the fake's too;
 - peak RSS (VmHWM) of every service process.
 
 Modes: `embedded` is `outage-notify serve` without BROKER_URL (memory broker, EmbeddedWorker
@@ -54,6 +58,7 @@ from _harness import (
     Database,
     Fakes,
     Processes,
+    cpu_seconds,
     database,
     epoch,
     flush_redis,
@@ -61,6 +66,7 @@ from _harness import (
     load_average,
     log,
     median,
+    named_pids,
     print_json,
     print_table,
     provenance,
@@ -181,10 +187,20 @@ def run_ours(
         for run in range(count):
             leaders = [processes.running[name].pid for name in ["api", *workers]]
             cpu = sum(group_cpu_seconds(pid) for pid in leaders)
+            # The machine is CPU-bound: what the fake and the database spend a message is CPU
+            # ours cannot have. PostgreSQL: the local server's processes alive through the
+            # run (the first run misses the connections it opens).
+            postgres = named_pids("postgres") if db.kind == "postgresql" else []
+            others = cpu_seconds([fakes.pid]), cpu_seconds(postgres)
             result = one_fanout(api, db, fakes, size, plan_only=args.plan_only)
             # The service's own CPU (API, workers and their children) per message sent.
             cpu = sum(group_cpu_seconds(pid) for pid in leaders) - cpu
             result["service_cpu_ms_per_msg"] = cpu * 1000 / size
+            if not args.plan_only:
+                fake_cpu, postgres_cpu = cpu_seconds([fakes.pid]), cpu_seconds(postgres)
+                result["fake_cpu_ms_per_msg"] = (fake_cpu - others[0]) * 1000 / size
+                if postgres:
+                    result["postgres_cpu_ms_per_msg"] = (postgres_cpu - others[1]) * 1000 / size
             if not args.no_ceiling:
                 # The machine's load drifts: compare each run with a ceiling run right after it.
                 ceiling = ceiling_once(fakes, size, args)["dispatch_per_s"]
@@ -305,7 +321,7 @@ async def post_all(url: str, size: int, concurrency: int) -> None:
 
 def ceiling_once(fakes: Fakes, size: int, args: argparse.Namespace) -> dict[str, Any]:
     fakes.reset()
-    started = time.time()
+    started, fake_cpu = time.time(), cpu_seconds([fakes.pid])
     asyncio.run(post_all(fakes.twilio_url, size, args.concurrency))
     summary = fakes.summary("sms")
     first, last, count = summary["first"], summary["last"], summary["count"]
@@ -313,6 +329,7 @@ def ceiling_once(fakes: Fakes, size: int, args: argparse.Namespace) -> dict[str,
         "dispatch_per_s": (count - 1) / (last - first) if last > first else None,
         "e2e_s": last - started,
         "messages": count,
+        "fake_cpu_ms_per_msg": (cpu_seconds([fakes.pid]) - fake_cpu) * 1000 / size,
     }
 
 
@@ -448,6 +465,8 @@ def report(
                 r.get("ours_over_adjacent_ceiling"),
                 r.get("ours_over_naive"),
                 r.get("service_cpu_ms_per_msg"),
+                r.get("fake_cpu_ms_per_msg"),
+                r.get("postgres_cpu_ms_per_msg"),
                 _load_range(r["runs"]),
                 rss.get("api_mb"),
                 worker_child,
@@ -475,6 +494,8 @@ def report(
             "/adj. ceiling",
             "/naive",
             "CPU ms/msg",
+            "fake ms/msg",
+            "PG ms/msg",
             "load",
             "api/embedded MB",
             "worker child MB",
