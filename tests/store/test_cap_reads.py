@@ -24,9 +24,9 @@ HISTORY = 20  # past deliveries a person
 KEYS = [f"contact:u{i}" for i in range(PEOPLE)]
 
 
-def _history(sessions: Sessions, now: datetime) -> None:
+def _history(sessions: Sessions, now: datetime, *, recorded: datetime | None = None) -> None:
     """HISTORY sent deliveries for each person two days ago, and one sent to u0 five minutes
-    ago: the only one in the window."""
+    ago: the only one in the window; its delivery last changed at `recorded` (default now)."""
     for _ in range(HISTORY):
         _plan(sessions, PEOPLE)
     old = now - timedelta(days=2)
@@ -38,7 +38,9 @@ def _history(sessions: Sessions, now: datetime) -> None:
             .order_by(DeliveryRow.id.desc())
             .limit(1)
         ).one()
-        session.execute(update(DeliveryRow).where(DeliveryRow.id == recent).values(updated_at=now))
+        session.execute(
+            update(DeliveryRow).where(DeliveryRow.id == recent).values(updated_at=recorded or now)
+        )
         session.execute(
             text(
                 "INSERT INTO delivery_attempts (delivery_id, channel, address, started_at,"
@@ -56,6 +58,19 @@ def test_the_cap_counts_the_hours_sends_and_nothing_older(sessions: Sessions) ->
     _history(sessions, now)
     with sessions() as session:
         spent = cap_store.spent(session, KEYS, since=now - timedelta(hours=1), exclude={-1})
+    assert spent == Counter({"contact:u0": 1})
+
+
+def test_a_send_recorded_by_a_host_whose_clock_is_behind_still_counts(
+    sessions: Sessions,
+) -> None:
+    # The worker that recorded it ran 5 minutes slow: its delivery's last change reads as
+    # before the window opened, its attempt inside it. The cap's slack (10 minutes) keeps it.
+    now = datetime.now(UTC)
+    since = now - timedelta(hours=1)
+    _history(sessions, now, recorded=since - cap_store.CLOCK_SLACK / 2)
+    with sessions() as session:
+        spent = cap_store.spent(session, KEYS, since=since, exclude={-1})
     assert spent == Counter({"contact:u0": 1})
 
 
