@@ -148,7 +148,7 @@ def _claim_statement() -> Any:
     # A plain CTE reads the rows as they were before this statement: which were `unknown`.
     was_unknown = (
         select(_DELIVERIES.c.id)
-        .where(wanted, DeliveryRow.state == DeliveryState.UNKNOWN.value)
+        .where(wanted, state == DeliveryState.UNKNOWN.value)
         .cte("was_unknown")
     )
     # Both CTEs and the claim see the same snapshot: the claim must leave the rows the first

@@ -33,7 +33,11 @@ from outage_notify.store.tables import AttemptRow, DeliveryRow, IncidentRow, Upd
 _CAPPED = sorted(c.value for c in CAPPED_CHANNELS)
 # Every write that records a send, or claims or defers a delivery, sets its `updated_at` to the
 # writer's clock then, so a delivery last changed before the window cannot hold a send or a
-# slot in it. The slack covers clocks of different hosts that disagree by up to this much.
+# slot in it. The slack covers what else may sit between the two: clocks of different hosts
+# that disagree, and a batch's sends going out after its claim (a `sending` row keeps its
+# claim's time; a batch's sends start within ceil(200 / concurrency) x the send timeout, about
+# a minute). A row still `sending` this long before the window opened holds no slot: its send,
+# if any, went out before the window.
 CLOCK_SLACK = timedelta(minutes=10)
 
 
