@@ -648,15 +648,10 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def named_pids(name: str) -> list[int]:
-    """The machine's processes whose command name is `name` (`postgres`: the local server's)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (entry / "comm").read_text().strip() == name:
-                    found.append(int(entry.name))
-    return found
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (which may hold spaces): [0] state,
+    [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (clock ticks)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
 
 
 def cpu_seconds(pids: Iterable[int]) -> float:
@@ -664,10 +659,58 @@ def cpu_seconds(pids: Iterable[int]) -> float:
     used = 0
     for pid in pids:
         with contextlib.suppress(OSError):
-            # After the command name (which may hold spaces): utime and stime, in clock ticks.
-            utime, stime = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[11:13]
-            used += int(utime) + int(stime)
+            fields = _stat(pid)
+            used += int(fields[11]) + int(fields[12])
     return used / os.sysconf("SC_CLK_TCK")
+
+
+class ServerCpu:
+    """CPU seconds a local server (`postgres`) spends between `start()` and `seconds()`: its
+    main process, every child alive at either end (one that was born meanwhile counts whole)
+    and, through the main process's reaped-children total, every child that ended meanwhile.
+    Work for other databases on the same server counts too: measure on a quiet server."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.main: int | None = None
+        self.before: dict[int, int] = {}
+        self.reaped = 0
+
+    def _snapshot(self) -> tuple[dict[int, int], int]:
+        if self.main is None:
+            return {}, 0
+        children: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    fields = _stat(int(entry.name))
+                    if int(fields[1]) == self.main:
+                        children[int(entry.name)] = int(fields[11]) + int(fields[12])
+        fields = _stat(self.main)
+        children[self.main] = int(fields[11]) + int(fields[12])
+        return children, int(fields[13]) + int(fields[14])
+
+    def start(self) -> None:
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    if (entry / "comm").read_text().strip() != self.name:
+                        continue
+                    parent = int(_stat(int(entry.name))[1])
+                    if (Path(f"/proc/{parent}/comm").read_text().strip()) != self.name:
+                        self.main = int(entry.name)
+                        break
+        self.before, self.reaped = self._snapshot()
+
+    def seconds(self) -> float | None:
+        """None when no such server runs on this machine."""
+        if self.main is None:
+            return None
+        after, reaped = self._snapshot()
+        ticks = sum(used - self.before.get(pid, 0) for pid, used in after.items())
+        # A child that ended meanwhile: its whole life is in `reaped`, its start in `before`.
+        ticks += reaped - self.reaped - sum(v for p, v in self.before.items() if p not in after)
+        return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def group_cpu_seconds(leader: int) -> float:

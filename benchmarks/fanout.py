@@ -11,9 +11,10 @@ declare an incident through the API whose `opened` goes to N SMS-first users, th
 - dispatch: messages/s between the first and the last request the fake accepted (FakeRecord.at);
 - end to end: the API call → the last message at the fake;
 - CPU milliseconds a message: the service's (API, workers, their children), the fake's and, on
-  PostgreSQL, the local server's processes alive through the run (the first run misses the
-  connections it opens). The machine is CPU-bound, so what the fake and the database spend is
-  CPU the workers cannot have; the ceiling's runs print the fake's too;
+  PostgreSQL, the local server's (`_harness.ServerCpu`: its connections, including those opened
+  or closed during the run, and its own processes; other databases' work on it counts too).
+  The machine is CPU-bound, so what the fake and the database spend is CPU the workers cannot
+  have; the ceiling's runs print the fake's too;
 - peak RSS (VmHWM) of every service process.
 
 Modes: `embedded` is `outage-notify serve` without BROKER_URL (memory broker, EmbeddedWorker
@@ -58,6 +59,7 @@ from _harness import (
     Database,
     Fakes,
     Processes,
+    ServerCpu,
     cpu_seconds,
     database,
     epoch,
@@ -66,7 +68,6 @@ from _harness import (
     load_average,
     log,
     median,
-    named_pids,
     print_json,
     print_table,
     provenance,
@@ -188,19 +189,20 @@ def run_ours(
             leaders = [processes.running[name].pid for name in ["api", *workers]]
             cpu = sum(group_cpu_seconds(pid) for pid in leaders)
             # The machine is CPU-bound: what the fake and the database spend a message is CPU
-            # ours cannot have. PostgreSQL: the local server's processes alive through the
-            # run (the first run misses the connections it opens).
-            postgres = named_pids("postgres") if db.kind == "postgresql" else []
-            others = cpu_seconds([fakes.pid]), cpu_seconds(postgres)
+            # ours cannot have.
+            postgres = ServerCpu("postgres")
+            if db.kind == "postgresql":
+                postgres.start()
+            fake_before = cpu_seconds([fakes.pid])
             result = one_fanout(api, db, fakes, size, plan_only=args.plan_only)
             # The service's own CPU (API, workers and their children) per message sent.
             cpu = sum(group_cpu_seconds(pid) for pid in leaders) - cpu
             result["service_cpu_ms_per_msg"] = cpu * 1000 / size
             if not args.plan_only:
-                fake_cpu, postgres_cpu = cpu_seconds([fakes.pid]), cpu_seconds(postgres)
-                result["fake_cpu_ms_per_msg"] = (fake_cpu - others[0]) * 1000 / size
-                if postgres:
-                    result["postgres_cpu_ms_per_msg"] = (postgres_cpu - others[1]) * 1000 / size
+                fake_cpu = cpu_seconds([fakes.pid]) - fake_before
+                result["fake_cpu_ms_per_msg"] = fake_cpu * 1000 / size
+                if (postgres_cpu := postgres.seconds()) is not None:
+                    result["postgres_cpu_ms_per_msg"] = postgres_cpu * 1000 / size
             if not args.no_ceiling:
                 # The machine's load drifts: compare each run with a ceiling run right after it.
                 ceiling = ceiling_once(fakes, size, args)["dispatch_per_s"]
