@@ -157,20 +157,24 @@ def peak_rss_mb(pid: int) -> float | None:
     return kb / 1024 if kb is not None else None
 
 
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command name (which may hold spaces): [0] state,
+    [1] ppid, [2] process group, [11] utime, [12] stime, [13] cutime, [14] cstime (ticks)."""
+    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+
+
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every process on the machine and its stat fields (`_stat`); those gone meanwhile are
+    skipped."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                yield int(entry.name), _stat(int(entry.name))
+
+
 def group_pids(leader: int) -> list[int]:
     """The processes of a process group (a started service and its pool children)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rpartition(")")[2].split()
-        if len(fields) > 2 and int(fields[2]) == leader:
-            found.append(int(entry.name))
-    return sorted(found)
+    return sorted(pid for pid, fields in _processes() if int(fields[2]) == leader)
 
 
 # --- processes --------------------------------------------------------------------------
@@ -648,12 +652,6 @@ def provenance() -> dict[str, Any]:
     }
 
 
-def _stat(pid: int) -> list[str]:
-    """/proc/<pid>/stat's fields after the command name (which may hold spaces): [0] state,
-    [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime (clock ticks)."""
-    return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-
-
 def cpu_seconds(pids: Iterable[int]) -> float:
     """User + system CPU seconds used so far by these processes (those still alive)."""
     used = 0
@@ -679,28 +677,26 @@ class ServerCpu:
     def _snapshot(self) -> tuple[dict[int, int], int]:
         if self.main is None:
             return {}, 0
-        children: dict[int, int] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, IndexError, ValueError):
-                    fields = _stat(int(entry.name))
-                    if int(fields[1]) == self.main:
-                        children[int(entry.name)] = int(fields[11]) + int(fields[12])
+        children = {
+            pid: int(fields[11]) + int(fields[12])
+            for pid, fields in _processes()
+            if int(fields[1]) == self.main
+        }
         fields = _stat(self.main)
         children[self.main] = int(fields[11]) + int(fields[12])
         return children, int(fields[13]) + int(fields[14])
 
     def start(self) -> None:
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, IndexError, ValueError):
-                    if (entry / "comm").read_text().strip() != self.name:
-                        continue
-                    parent = int(_stat(int(entry.name))[1])
-                    if (Path(f"/proc/{parent}/comm").read_text().strip()) != self.name:
-                        self.main = int(entry.name)
-                        break
+        named = {pid: fields for pid, fields in _processes() if self._named(pid)}
+        # The main process: the one whose parent is not the server itself.
+        self.main = next((pid for pid, stat in named.items() if int(stat[1]) not in named), None)
         self.before, self.reaped = self._snapshot()
+
+    def _named(self, pid: int) -> bool:
+        try:
+            return Path(f"/proc/{pid}/comm").read_text().strip() == self.name
+        except OSError:
+            return False
 
     def seconds(self) -> float | None:
         """None when no such server runs on this machine."""
