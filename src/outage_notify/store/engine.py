@@ -31,7 +31,12 @@ POOL_RECYCLE_SECONDS = 1800
 
 
 def create_store_engine(
-    url: str, *, pool_size: int = 10, max_overflow: int = 20, pre_ping: bool = True
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 20,
+    pre_ping: bool = True,
+    plan_each_time: bool = False,
 ) -> Engine:
     """An engine tuned for the backend: WAL and immediate transactions on SQLite.
 
@@ -40,6 +45,12 @@ def create_store_engine(
     more) is opened and closed per checkout. `pre_ping` tests each connection on checkout, a
     round trip that hides a server restart; without it the first use of a dropped connection
     raises a `DBAPIError` with `connection_invalidated` set (see `retry_if_disconnected`).
+
+    `plan_each_time` (PostgreSQL): no statement is prepared on the server, so each is planned
+    with its values and the tables' sizes of the moment. For the worker, whose fan-out grows
+    the tables faster than statistics follow: psycopg prepares a statement after five
+    executions, and the generic plan PostgreSQL may then keep for the connection was made for
+    the tables as they were (tests/store/test_cached_plans.py).
     """
     url = normalise_url(url)
     parsed = make_url(url)
@@ -50,6 +61,8 @@ def create_store_engine(
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_recycle=POOL_RECYCLE_SECONDS,
+            # None: psycopg never prepares (its default prepares after 5 executions).
+            connect_args={"prepare_threshold": None} if plan_each_time else {},
         )
     connect_args = {"check_same_thread": False, "timeout": 30}
     if not parsed.database or parsed.database == ":memory:":

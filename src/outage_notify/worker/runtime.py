@@ -69,7 +69,7 @@ class WorkerRuntime:
 
     @cached_property
     def engine(self) -> Engine:
-        return create_store_engine(self.settings.database_url)
+        return create_store_engine(self.settings.database_url, plan_each_time=True)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
