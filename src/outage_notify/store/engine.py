@@ -49,8 +49,9 @@ def create_store_engine(
     `plan_each_time` (PostgreSQL): no statement is prepared on the server, so each is planned
     with its values and the tables' sizes of the moment. For the worker, whose fan-out grows
     the tables faster than statistics follow: psycopg prepares a statement after five
-    executions, and the generic plan PostgreSQL may then keep for the connection was made for
-    the tables as they were (tests/store/test_cached_plans.py).
+    executions, and the generic plan PostgreSQL may then settle on (after five custom ones)
+    is kept until the table is next analyzed, made for the tables as they were
+    (tests/store/test_cached_plans.py).
     """
     url = normalise_url(url)
     parsed = make_url(url)
@@ -62,7 +63,9 @@ def create_store_engine(
             max_overflow=max_overflow,
             pool_recycle=POOL_RECYCLE_SECONDS,
             # None: psycopg never prepares (its default prepares after 5 executions).
-            connect_args={"prepare_threshold": None} if plan_each_time else {},
+            connect_args={"prepare_threshold": None}
+            if plan_each_time and parsed.get_backend_name() == "postgresql"
+            else {},
         )
     connect_args = {"check_same_thread": False, "timeout": 30}
     if not parsed.database or parsed.database == ":memory:":
