@@ -170,6 +170,7 @@ def worker(
     from outage_notify.channels.registry import preload_channels
     from outage_notify.core import heap
     from outage_notify.integrations.registry import PROVIDERS
+    from outage_notify.store.batch_sql import build_before_fork
     from outage_notify.worker import names
     from outage_notify.worker.celery_app import create_celery
     from outage_notify.worker.priority import lower_cpu_priority
@@ -196,6 +197,8 @@ def worker(
     install_sighup(celery)
     # The channels' SDKs too: each child would import them on its first message of an outage.
     preload_channels(settings, PROVIDERS)
+    # And the ORM's set-up and the claim statement, which each child built on its first batch.
+    build_before_fork(settings.database_url)
     heap.freeze()
     celery.worker_main(
         [
