@@ -86,6 +86,32 @@ def test_invalid_configuration_is_named_not_a_traceback() -> None:
     assert "delivery.batch_size" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("garbage", ["cannot be read as a database URL"]),
+        ("postgresql://bot:s3cret@db:notaport/outage", ["notaport"]),
+        ("mysql://bot@db/outage", ["mysql", "not supported"]),
+    ],
+)
+@pytest.mark.parametrize("command", [("worker",), ("serve", "--port", "1")])
+def test_a_bad_database_url_is_named_not_a_traceback(
+    url: str, words: list[str], command: tuple[str, ...]
+) -> None:
+    result = run(
+        *command,
+        env={
+            "OUTAGE_NOTIFY_DATABASE_URL": url,
+            "OUTAGE_NOTIFY_BROKER_URL": "redis://127.0.0.1:1/0",
+        },
+    )
+    message = " ".join(result.stderr.split())
+    assert result.returncode == 2, message
+    assert "Traceback" not in result.stderr
+    assert "database_url" in message and all(word in message for word in words), message
+    assert "s3cret" not in result.stderr + result.stdout
+
+
 def test_templates_check_passes_on_the_shipped_templates() -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr

@@ -28,13 +28,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as error:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
             for e in error.errors()
         )
         fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): {problems}")
+    # Here, not in Settings: the configuration layer does not import SQLAlchemy, whose parser
+    # decides what a URL is. A bad one was a traceback at the first engine.
+    from outage_notify.store.engine import url_problem
+
+    problem = url_problem(settings.database_url)
+    if problem is not None:
+        fail(f"invalid configuration (OUTAGE_NOTIFY_* / .env): database_url: {problem}")
+    return settings
 
 
 REPORT_FORMATS = ("md", "html", "json")

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -24,6 +24,25 @@ def normalise_url(url: str) -> str:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be the service's DATABASE_URL, as a sentence without the URL (it may
+    hold a password), or None. Nothing is opened."""
+    try:
+        parsed = make_url(normalise_url(url))
+        parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError) as error:
+        return f"cannot be read as a database URL ({error}); e.g. sqlite:///var/outage_notify.db"
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        return (
+            f"the {parsed.get_backend_name()} database is not supported: give a sqlite:/// "
+            "or postgresql:// URL"
+        )
+    return None
 
 
 # A server-side idle timeout (a firewall, PgBouncer) may cut a connection kept longer.
