@@ -41,14 +41,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, configure_mappers
 from sqlalchemy.types import TypeEngine
 
 from outage_notify.core.models import DeliveryState
 from outage_notify.incidents.flood_control import CAPPED_CHANNELS
-from outage_notify.store.engine import normalise_url
+from outage_notify.store.engine import store_url
 from outage_notify.store.tables import DeliveryRow
 
 CLAIMABLE = (DeliveryState.PLANNED.value, DeliveryState.UNKNOWN.value)
@@ -128,7 +127,7 @@ def build_before_fork(database_url: str) -> None:
     statement objects the children share). In a fan-out just after the workers started, these
     took a fifth of their CPU (py-spy on `benchmarks/fanout.py`'s first run)."""
     configure_mappers()
-    url = make_url(normalise_url(database_url))
+    url = store_url(database_url)
     if url.get_backend_name() == "postgresql":
         _claim_statement().compile(dialect=url.get_dialect()())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,12 +18,17 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def normalise_url(url: str) -> str:
-    """Use psycopg 3 for PostgreSQL whatever driver the URL names."""
+def store_url(url: str) -> URL:
+    """`url` parsed, with psycopg 3 as the driver of PostgreSQL whatever driver it names."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername != "postgresql+psycopg":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
+    return parsed
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL whatever driver the URL names."""
+    return store_url(url).render_as_string(hide_password=False)
 
 
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -33,7 +38,7 @@ def url_problem(url: str) -> str | None:
     """Why `url` cannot be the service's DATABASE_URL, as a sentence without the URL (it may
     hold a password), or None. Nothing is opened."""
     try:
-        parsed = make_url(normalise_url(url))
+        parsed = store_url(url)
         parsed.get_dialect()
     except (ArgumentError, NoSuchModuleError, ValueError) as error:
         return f"cannot be read as a database URL ({error}); e.g. sqlite:///var/outage_notify.db"
@@ -72,8 +77,8 @@ def create_store_engine(
     is kept until the table is next analyzed, made for the tables as they were
     (tests/store/test_cached_plans.py).
     """
-    url = normalise_url(url)
-    parsed = make_url(url)
+    parsed = store_url(url)
+    url = parsed.render_as_string(hide_password=False)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(
             url,
