@@ -1,7 +1,7 @@
 """`outage-notify worker` builds, before its pool forks, what each child built on its first
 batch of an outage: the ORM's configured mappers and the claim statement. A child forked after
-it finds both done and builds nothing (each did ~30 ms of CPU, measured in forked children;
-~8 ms is left, the child's own compile of the claim into its engine's cache)."""
+it finds both done and builds nothing (each spent 29-51 ms of CPU on them, measured in forked
+children; 7-12 ms is left, the child's own compile of the claim into its engine's cache)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
 """A fan-out grows `deliveries` and `delivery_attempts` while it runs, far faster than the
-planner's statistics follow. psycopg prepares a statement on the server after five executions,
-and PostgreSQL may then keep one generic plan for the connection, made while the tables were
-empty, for the rest of the fan-out. `benchmarks/fanout.py` under auto_explain caught the cap's
-count doing so: a sequential scan of every attempt for each of a batch's 200 people, 682 ms a
-batch by the end of a fan-out of 10,000 on a young database, and growing with the fan-out.
+planner's statistics follow. psycopg prepares a statement on the server after five executions;
+PostgreSQL then tries five custom plans and may settle on a generic one, kept until the table is
+next analyzed, made while the tables were small. `benchmarks/fanout.py` under auto_explain caught
+the cap's count doing so: a sequential scan of every attempt for each of a batch's 200 people,
+682 ms a batch by the end of a fan-out of 10,000 on a young database, and growing with it.
 
 The worker's statements are planned with their values and the tables' sizes of the moment.
-`pg_stat_xact_user_tables` counts what the statement read, whatever its plan."""
+The statistics views count what the statement read, whatever its plan."""
 
 from __future__ import annotations
 
@@ -70,13 +70,14 @@ def _prepared(session: Session) -> int:
 
 def _record_sends(runtime: WorkerRuntime, first: int, last: int, at: datetime) -> None:
     """contact:u{first}..u{last - 1} texted at `at`, as a batch's outcome write leaves them."""
+    values = {"at": at, "keys": [f"contact:u{i}" for i in range(first, last)]}
     with transaction(runtime.sessions) as session:
         session.execute(
             text(
                 "UPDATE deliveries SET state = 'sent', channel = 'sms', updated_at = :at"
                 " WHERE recipient_key = ANY(:keys)"
             ),
-            {"at": at, "keys": [f"contact:u{i}" for i in range(first, last)]},
+            values,
         )
         session.execute(
             text(
@@ -85,7 +86,7 @@ def _record_sends(runtime: WorkerRuntime, first: int, last: int, at: datetime) -
                 " SELECT id, 'sms', 'x', :at, :at, 'sent', '', '', '' FROM deliveries"
                 " WHERE recipient_key = ANY(:keys)"
             ),
-            {"at": at, "keys": [f"contact:u{i}" for i in range(first, last)]},
+            values,
         )
 
 
