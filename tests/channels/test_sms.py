@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aiohttp import FormData
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from outage_notify.channels.base import Receipt
@@ -230,13 +229,21 @@ FIELD_VALUES = st.one_of(
     st.lists(st.one_of(st.text(), st.integers()), max_size=3),
 )
 
+# FormData refuses names with control characters (tab aside); the SDK's names are its own
+# constants. Drawn without them rather than filtered: filtering failed Hypothesis's health check.
+FIELD_NAMES = st.text(
+    st.characters(
+        codec="utf-8",
+        exclude_characters="".join(map(chr, [*range(0x09), *range(0x0A, 0x20), 0x7F])),
+    ),
+    min_size=1,
+)
+
 
 @settings(max_examples=strategies.examples() * 4, deadline=None)
-@given(fields=st.dictionaries(st.text(min_size=1), FIELD_VALUES, max_size=8))
+@given(fields=st.dictionaries(FIELD_NAMES, FIELD_VALUES, max_size=8))
 def test_the_form_is_the_bytes_aiohttps_formdata_sends(fields: dict[str, Any]) -> None:
     # Twilio's form, encoded by us instead of by FormData: the request must not change.
-    # FormData refuses names with control characters; the SDK's names are its own constants.
-    assume(not any(re.search(r"[\x00-\x08\x0a-\x1f\x7f]", name) for name in fields))
     ours = form_body(fields)
     assert isinstance(ours, bytes)
     assert ours == FormData(fields)()._value
