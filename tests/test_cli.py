@@ -86,17 +86,20 @@ def test_invalid_configuration_is_named_not_a_traceback() -> None:
     assert "delivery.batch_size" in result.stderr and "Traceback" not in result.stderr
 
 
+# Both commands read the URL through `load_settings`: every kind of bad URL through one, one
+# through the other (each case is a process start, seconds on a loaded machine; the kinds
+# themselves are tests/store/test_database_url.py's).
 @pytest.mark.parametrize(
-    ("url", "words"),
+    ("command", "url", "words"),
     [
-        ("garbage", ["cannot be read as a database URL"]),
-        ("postgresql://bot:s3cret@db:notaport/outage", ["notaport"]),
-        ("mysql://bot@db/outage", ["mysql", "not supported"]),
+        (("serve", "--port", "1"), "garbage", ["cannot be read as a database URL"]),
+        (("serve", "--port", "1"), "postgresql://bot:s3cret@db:notaport/outage", ["notaport"]),
+        (("serve", "--port", "1"), "mysql://bot@db/outage", ["mysql", "not supported"]),
+        (("worker",), "postgresql://bot:s3cret@db:notaport/outage", ["notaport"]),
     ],
 )
-@pytest.mark.parametrize("command", [("worker",), ("serve", "--port", "1")])
 def test_a_bad_database_url_is_named_not_a_traceback(
-    url: str, words: list[str], command: tuple[str, ...]
+    command: tuple[str, ...], url: str, words: list[str]
 ) -> None:
     result = run(
         *command,
