@@ -128,7 +128,7 @@ def test_what_goes_wrong_is_one_sentence(
             {**staff, "OUTAGE_NOTIFY_URL": "http://127.0.0.1:9"},
             "cannot reach http://127.0.0.1:9",
         ),
-        (["incident", "update", "1", "-m", "x", "--eta", "soon"], staff, "cannot read the ETA"),
+        (["incident", "update", "1", "-m", "x", "--eta", "soon"], staff, "'soon' is not a time"),
         (
             ["incident", "declare", "--from-template", "webmial-down"],
             staff,

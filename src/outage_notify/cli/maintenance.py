@@ -31,7 +31,8 @@ Reason = Annotated[str, typer.Option("--reason", "-r", help="Why; on the window'
 
 def _moment(text: str, *, what: str, now: datetime, zone: ZoneInfo) -> datetime:
     try:
-        return parse_eta(text, now=now, zone=zone)
+        # The service judges how far past or ahead a window may be (maintenance/windows.py).
+        return parse_eta(text, now=now, zone=zone, future=False, max_ahead=None)
     except EtaWordsError as error:
         fail(f"--{what}: {str(error).replace('the ETA', 'the time')}")
 

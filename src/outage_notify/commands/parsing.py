@@ -7,8 +7,10 @@ in English (`str`) or in the reader's language (`CommandError.say(words)`: the c
 
 Command words are case-insensitive. A time is `14:30` (or `14h30`) in the service's time zone
 (the next such time: after 14:30 it means tomorrow), a duration from now (`+45m`, `+2h`, `2h`,
-`90m`, `1h30m`), or an ISO 8601 date and time (`2025-05-08T14:30`, in the service's time zone
-unless it has an offset).
+`90m`, `1h30m`, `1d`, `2d4h`), or an ISO 8601 date and time (`2025-05-08T14:30`, in the
+service's time zone unless it has an offset). `read_time` is the one reader of these words: the
+staff CLI's `--eta`, `--start` and `--end` use it too (cli/eta_words.py), so the same words
+mean the same moment in Slack, by SMS and in a terminal.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ MAX_AHEAD = timedelta(days=30)
 
 # `14:30` and the Brazilian `14h30`; a bare `2h` is a duration, like `90m`.
 _CLOCK = re.compile(r"(?P<hour>\d{1,2})(?::|h)(?P<minute>\d{2})")
-_DURATION = re.compile(r"\+?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?")
+_DURATION = re.compile(
+    r"\+?(?:(?P<days>\d{1,3})d)?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?"
+)
 _INCIDENT = re.compile(r"#(?P<id>\d{1,18})")
 
 # Catalog msgids (translated with `Words`); the command words in them stay as staff type them.
@@ -43,6 +47,8 @@ HELP = N_(
     " stakeholders); resolve [text] (it is fixed); note <text> (internal, never sent)."
     " Start with #<id> when several incidents are open, e.g. #12 status."
 )
+
+NOT_A_TIME = N_("%(word)s is not a time. Use 14:30, +45m, +2h or %(example)s.")
 
 
 class CommandError(ValueError):
@@ -135,26 +141,46 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, b
     UTC, not the zone's time: the caller compares it with the ETA stored, and in an hour a DST
     change repeats or skips a zone's time never equals (==) a UTC one (PEP 495), so the same
     ETA sent twice was announced to every stakeholder as changed."""
-    moment, next_day = _parse_time(text, now=now, zone=zone)
+    moment, next_day = read_time(text, now=now, zone=zone)
     return moment.astimezone(UTC), next_day
 
 
-def _parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
+def read_time(
+    text: str,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    future: bool = True,
+    max_ahead: timedelta | None = MAX_AHEAD,
+) -> tuple[datetime, bool]:
+    """The moment `text` means (aware; a clock time in `zone`, else UTC or the offset given)
+    and whether a clock time rolled over to a later day; CommandError says what is wrong.
+
+    An ETA (the defaults) must be ahead of `now` and at most MAX_AHEAD away, as the service
+    requires (incidents/eta_rules.py). A maintenance window's times (`future=False`,
+    `max_ahead=None`) are left to the service's own rules (maintenance/windows.py: a start a
+    few minutes past, a year ahead); a duration still counts forward from `now`."""
     word = text.strip().lower()
     clock = _CLOCK.fullmatch(word)
     if clock is not None:
         return _next_clock(int(clock["hour"]), int(clock["minute"]), now=now, zone=zone)
     duration = _DURATION.fullmatch(word)
-    if duration is not None and (duration["hours"] or duration["minutes"]):
-        delta = timedelta(hours=int(duration["hours"] or 0), minutes=int(duration["minutes"] or 0))
+    if duration is not None and (duration["days"] or duration["hours"] or duration["minutes"]):
+        delta = timedelta(
+            days=int(duration["days"] or 0),
+            hours=int(duration["hours"] or 0),
+            minutes=int(duration["minutes"] or 0),
+        )
         if not delta:
             raise CommandError(N_("An ETA must be in the future; +0m is now."))
-        return _checked(now.astimezone(UTC) + delta, now), False
+        # In UTC: `+` on a zone's time adds wall-clock time (Python keeps the tzinfo), so a
+        # duration counted from a local start across a DST change was an hour off.
+        return _checked(now.astimezone(UTC) + delta, now, max_ahead), False
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise CommandError(
-            N_("%(word)s is not a time. Use 14:30, +45m, +2h or %(example)s."),
+            NOT_A_TIME,
             word=repr(text.strip()[:40]),
             example=_example(now, zone),
         ) from None
@@ -164,11 +190,11 @@ def _parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, 
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if moment <= now:
+    if future and moment <= now:
         raise CommandError(
             N_("%(when)s has already passed; an ETA must be in the future."), when=text.strip()
         )
-    return _checked(moment, now), False
+    return _checked(moment, now, max_ahead), False
 
 
 def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
@@ -186,11 +212,11 @@ def _example(now: datetime, zone: ZoneInfo) -> str:
     return (now.astimezone(zone).date() + timedelta(days=1)).isoformat() + "T14:30"
 
 
-def _checked(moment: datetime, now: datetime) -> datetime:
-    if moment - now > MAX_AHEAD:
+def _checked(moment: datetime, now: datetime, max_ahead: timedelta | None) -> datetime:
+    if max_ahead is not None and moment - now > max_ahead:
         raise CommandError(
             N_("That ETA is more than %(days)s days away; check the number."),
-            days=MAX_AHEAD.days,
+            days=max_ahead.days,
         )
     return moment
 
