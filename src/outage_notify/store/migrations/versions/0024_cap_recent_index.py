@@ -11,6 +11,7 @@ Create Date: 2026-12-06 21:50:00.000000
 from __future__ import annotations
 
 from alembic import op
+from sqlalchemy import text
 
 revision = "0024_cap_recent_index"
 down_revision = "0023_voice"
@@ -18,12 +19,41 @@ branch_labels = None
 depends_on = None
 
 
+NEW = "ix_deliveries_recipient_recent"
+OLD = "ix_deliveries_recipient_key"
+
+
 def upgrade() -> None:
     # Built before the old one goes, so the cap is never without an index.
-    op.create_index("ix_deliveries_recipient_recent", "deliveries", ["recipient_key", "updated_at"])
-    op.drop_index("ix_deliveries_recipient_key", table_name="deliveries")
+    _replace_index(build=(NEW, ["recipient_key", "updated_at"]), drop=OLD)
 
 
 def downgrade() -> None:
-    op.create_index("ix_deliveries_recipient_key", "deliveries", ["recipient_key"])
-    op.drop_index("ix_deliveries_recipient_recent", table_name="deliveries")
+    _replace_index(build=(OLD, ["recipient_key"]), drop=NEW)
+
+
+def _replace_index(*, build: tuple[str, list[str]], drop: str) -> None:
+    name, columns = build
+    if op.get_context().dialect.name != "postgresql":
+        op.create_index(name, "deliveries", columns)
+        op.drop_index(drop, table_name="deliveries")
+        return
+    # CONCURRENTLY: a plain CREATE INDEX holds off every write to deliveries while it waits for
+    # the open ones and reads the table; a live fan-out's claims and outcomes would stop for
+    # the whole build (tests/store/test_migration_locks.py). It cannot run in a transaction.
+    with op.get_context().autocommit_block():
+        # A concurrent build that was interrupted leaves an invalid index of that name, which
+        # IF NOT EXISTS would keep: drop it and build again.
+        invalid = op.get_bind().execute(
+            text(
+                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE c.relname = :name AND NOT i.indisvalid"
+            ),
+            {"name": name},
+        )
+        if invalid.first() is not None:
+            op.drop_index(name, table_name="deliveries", postgresql_concurrently=True)
+        op.create_index(
+            name, "deliveries", columns, postgresql_concurrently=True, if_not_exists=True
+        )
+        op.drop_index(drop, table_name="deliveries", postgresql_concurrently=True, if_exists=True)
