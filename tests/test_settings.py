@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from outage_notify.config.settings import Role, Settings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import Settings
 from tests.fixtures.settings import build_settings, read_settings
 
 ROOT = Path(__file__).resolve().parents[1]

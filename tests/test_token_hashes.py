@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outage_notify.config.settings import Role
+from outage_notify.config.api_tokens import Role
 from outage_notify.config.token_hashes import Scheme, hash_token, matches, split_scheme
 from tests.fixtures.settings import build_settings
 

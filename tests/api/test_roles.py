@@ -18,7 +18,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from twilio.request_validator import RequestValidator
 
-from outage_notify.config.settings import Role, Settings, TwilioSettings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import Settings, TwilioSettings
 from outage_notify.config.token_hashes import hash_token
 from outage_notify.store import subscribers as subscriber_store
 from outage_notify.store.engine import create_store_engine, transaction, upgrade

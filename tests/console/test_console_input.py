@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from outage_notify.config.settings import Role
+from outage_notify.config.api_tokens import Role
 from outage_notify.console import session as sessions
 from outage_notify.console.forms import Form, FormError
 from outage_notify.core.models import Severity

@@ -30,8 +30,8 @@ from outage_notify.commands.replies import (
     sms_text,
 )
 from outage_notify.commands.replies import CommandReply as CommandReply
+from outage_notify.config.api_tokens import ROLE_RANK, Role
 from outage_notify.config.sections import StaffIdentity
-from outage_notify.config.settings import ROLE_RANK, Role
 from outage_notify.core.errors import InputError
 from outage_notify.core.models import STAFF_KINDS, Phase
 from outage_notify.messages.catalogs import Words

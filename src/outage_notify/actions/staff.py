@@ -26,7 +26,8 @@ from outage_notify.actions.staff_decisions import (
     declare_decision,
     update_decision,
 )
-from outage_notify.config.settings import Role, Settings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import Settings
 from outage_notify.contacts.directory import Directory
 from outage_notify.core.clock import SYSTEM_CLOCK, Clock
 from outage_notify.core.errors import AlreadyOpen, NoSuchIncident

@@ -29,7 +29,7 @@ from outage_notify.actions.staff import (
     Principal as Principal,  # routes import it from here
 )
 from outage_notify.api.auth_first import AuthenticateFirst, authenticates, once
-from outage_notify.config.settings import ROLE_RANK, Role
+from outage_notify.config.api_tokens import ROLE_RANK, Role
 from outage_notify.console.app_state import (  # routes import them from here
     client_address as client_address,
 )

@@ -36,7 +36,8 @@ from outage_notify.api.deps import (
     refuse,
     settings_of,
 )
-from outage_notify.config.settings import Role, WebhookSettings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import WebhookSettings
 from outage_notify.ingest import grafana
 from outage_notify.store import replays
 from outage_notify.store.engine import transaction

@@ -17,7 +17,8 @@ from outage_notify.cli.output import (
     stderr,
     write_report,
 )
-from outage_notify.config.settings import Role, Settings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import Settings
 from outage_notify.core.errors import ConfigError
 from outage_notify.observability.logs import configure_logging
 
@@ -320,7 +321,7 @@ def hash_token(
 ) -> None:
     """Print an API_TOKENS entry holding only a hash of a token read from stdin or a prompt."""
     from outage_notify.config import token_hashes
-    from outage_notify.config.settings import is_placeholder
+    from outage_notify.config.secrets import is_placeholder
 
     if not name or any(character in name for character in ":,;= \t"):
         fail("--name must be non-empty, without spaces, ':', ',', ';' or '='")

@@ -226,7 +226,7 @@ class WebhookSettings(BaseModel):
 class StaffIdentity(BaseModel):
     """Who a Slack user or a phone number is to the API: a role and the name that acts."""
 
-    # The API's roles (settings.Role): staff and admin may run every command, `status`
+    # The API's roles (api_tokens.Role): staff and admin may run every command, `status`
     # included; monitor (webhooks only, in the API) is refused all but `help`.
     role: Literal["monitor", "staff", "admin"]
     name: str = Field(min_length=1, max_length=100)

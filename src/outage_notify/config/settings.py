@@ -8,19 +8,19 @@ Provider settings are nested models, yet keep the flat names operators expect:
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from outage_notify.config import token_hashes
+from outage_notify.config.api_tokens import ApiToken, parse_api_tokens, unique_token_names
 from outage_notify.config.console import ConsoleSettings
 from outage_notify.config.mail import ProbeSettings
 from outage_notify.config.maintenance import DEFAULT_REMINDER_HOURS, parse_reminder_hours
 from outage_notify.config.notification_clock import NotificationClockSettings
+from outage_notify.config.secrets import production_problems
 from outage_notify.config.sections import (
     CommandSettings as CommandSettings,
 )
@@ -44,68 +44,10 @@ from outage_notify.config.sections import (
 )
 from outage_notify.config.sections import split_list as _split
 from outage_notify.config.subscribe import SubscribeSettings as SubscribeSettings
-from outage_notify.config.token_hashes import Scheme, check_hash, split_scheme
 from outage_notify.config.voice import VoiceSettings as VoiceSettings
 from outage_notify.core.models import Severity
 
 log = logging.getLogger(__name__)
-
-PLACEHOLDER_SECRETS = frozenset({"", "changethis", "changeme", "secret", "token", "xxx"})
-
-
-def _public(url: str) -> bool:
-    """Whether a base URL could be reached by Twilio (https, not this machine)."""
-    return url.startswith("https://") and not any(
-        host in url for host in ("://127.0.0.1", "://localhost", "://0.0.0.0")
-    )
-
-
-def is_placeholder(secret: str) -> bool:
-    """Empty, short, or a word people leave in example configuration."""
-    lowered = secret.lower()
-    return (
-        len(secret) < 16
-        or lowered in PLACEHOLDER_SECRETS
-        or any(word in lowered for word in ("change-me", "changeme", "changethis", "example"))
-    )
-
-
-class Role(StrEnum):
-    """What a token may do; each role includes the ones below it."""
-
-    MONITOR = "monitor"
-    STAFF = "staff"
-    ADMIN = "admin"
-
-
-ROLE_RANK = {Role.MONITOR: 0, Role.STAFF: 1, Role.ADMIN: 2}
-
-
-class ApiToken(BaseModel):
-    """One API token: `role:token` or `role:name:token`, the token plain or hashed.
-
-    `token` holds the plain token, or the hash when `scheme` is `sha256` or `scrypt` (see
-    `outage_notify.config.token_hashes`); the name is who the audit log and the timeline say acted.
-    """
-
-    role: Role
-    name: str = Field(min_length=1, max_length=100)
-    token: SecretStr
-    scheme: Scheme = "plain"
-
-    @model_validator(mode="after")
-    def _well_formed_hash(self) -> ApiToken:
-        if self.scheme != "plain":
-            check_hash(self.scheme, self.token.get_secret_value())
-        elif not self.token.get_secret_value():
-            raise ValueError(f"API token {self.name!r} is empty")
-        return self
-
-    def matches(self, presented: str) -> bool:
-        """Whether `presented` is this token; constant time whatever the scheme."""
-        return token_hashes.matches(
-            presented, scheme=self.scheme, stored=self.token.get_secret_value()
-        )
 
 
 class Settings(BaseSettings):
@@ -398,40 +340,12 @@ class Settings(BaseSettings):
     @field_validator("api_tokens", mode="before")
     @classmethod
     def _parse_tokens(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        tokens = []
-        for index, item in enumerate(_split(value)):
-            role, separator, rest = item.partition(":")
-            if not separator or not rest:
-                raise ValueError(f"API_TOKENS entry {index + 1} is not 'role:token'")
-            name = f"{role.strip()}-{index + 1}"
-            # `role:sha256:…` is an unnamed hash, not a token named "sha256".
-            if split_scheme(rest)[0] == "plain" and ":" in rest:
-                name, _, rest = rest.partition(":")
-            scheme, token = split_scheme(rest.strip())
-            try:
-                if scheme != "plain":
-                    check_hash(scheme, token)
-            except ValueError as error:
-                # Says what is wrong with the format; the value itself is never repeated.
-                raise ValueError(f"API_TOKENS entry {index + 1}: {error}") from None
-            tokens.append(
-                {"role": role.strip(), "name": name.strip(), "token": token, "scheme": scheme}
-            )
-        return tokens
+        return parse_api_tokens(value) if isinstance(value, str) else value
 
     @field_validator("api_tokens")
     @classmethod
     def _unique_token_names(cls, tokens: list[ApiToken]) -> list[ApiToken]:
-        # The name is who the audit log says acted: two holders must not share one.
-        names = [token.name for token in tokens]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(
-                f"API token name(s) {', '.join(duplicates)} used twice; names identify who acted"
-            )
-        return tokens
+        return unique_token_names(tokens)
 
     @model_validator(mode="after")
     def _map_deprecated_sms_budget(self) -> Settings:
@@ -449,62 +363,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> Settings:
-        if self.environment != "production":
-            return self
-        problems = []
-        if not self.broker_url:
-            problems.append("BROKER_URL is empty (embedded mode is not for production)")
-        if not self.api_tokens:
-            problems.append("API_TOKENS is empty")
-        for token in self.api_tokens:
-            if token.scheme == "plain" and is_placeholder(token.token.get_secret_value()):
-                problems.append(
-                    f"API token {token.name!r} is a placeholder or shorter than 16 characters"
-                )
-        for name, secret in self.webhooks.secrets().items():
-            if secret and is_placeholder(secret):
-                problems.append(
-                    f"WEBHOOKS_{name.upper()} is a placeholder or shorter than 16 characters"
-                )
-        problems += self._provider_secret_problems()
-        console_secret = self.console.secret.get_secret_value()
-        if console_secret and is_placeholder(console_secret):
-            problems.append("CONSOLE_SECRET is a placeholder or shorter than 16 characters")
-        metrics_token = self.metrics_token.get_secret_value()
-        if metrics_token and is_placeholder(metrics_token):
-            problems.append("METRICS_TOKEN is a placeholder or shorter than 16 characters")
-        if self.subscribe.enabled and is_placeholder(self.subscribe.secret.get_secret_value()):
-            # It signs the unsubscribe links: a guessable key lets anyone unsubscribe anyone.
-            problems.append(
-                "SUBSCRIBE_SECRET is empty, a placeholder or shorter than 16 characters"
-            )
-        if self.voice.enabled and not _public(self.public_base_url):
-            # Twilio posts the keypress and the call's outcome there: unreachable, every call
-            # would go unacknowledged and be repeated up to VOICE_MAX_CALLS times.
-            problems.append(
-                "VOICE_ENABLED needs PUBLIC_BASE_URL set to an https address Twilio reaches"
-            )
+        problems = production_problems(self) if self.environment == "production" else []
         if problems:
             raise ValueError("refusing to run in production: " + "; ".join(problems))
         return self
-
-    def _provider_secret_problems(self) -> list[str]:
-        """Placeholder credentials of the providers the configuration means to use."""
-        problems = []
-        twilio = self.twilio
-        wants_twilio = twilio.account_sid or twilio.from_number or twilio.messaging_service_sid
-        if wants_twilio and is_placeholder(twilio.auth_token.get_secret_value()):
-            problems.append("TWILIO_AUTH_TOKEN is empty or a placeholder")
-        slack = self.slack
-        if (slack.bot_token.get_secret_value() or slack.base_url) and is_placeholder(
-            slack.bot_token.get_secret_value()
-        ):
-            problems.append("SLACK_BOT_TOKEN is empty or a placeholder")
-        # Unset is allowed (Slack's buttons and commands are then refused); a weak one is not.
-        signing_secret = slack.signing_secret.get_secret_value()
-        if signing_secret and is_placeholder(signing_secret):
-            problems.append("SLACK_SIGNING_SECRET is a placeholder or shorter than 16 characters")
-        return problems
 
     @property
     def embedded(self) -> bool:

@@ -15,7 +15,8 @@ from ipaddress import ip_address
 
 from fastapi import Request
 
-from outage_notify.config.settings import ROLE_RANK, ApiToken, Role, Settings
+from outage_notify.config.api_tokens import ROLE_RANK, ApiToken, Role
+from outage_notify.config.settings import Settings
 from outage_notify.console import session as sessions
 from outage_notify.console.app_state import client_address
 from outage_notify.console.session import ConsoleSession

@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from outage_notify.config.settings import Role, Settings
+from outage_notify.config.api_tokens import Role
+from outage_notify.config.settings import Settings
 
 COOKIE = "outage_notify_console"
 # Before sign-in there is no session: the sign-in form's CSRF token lives in its own cookie.
