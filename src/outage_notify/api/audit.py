@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Query
 
 from outage_notify.api.deps import DB, Admin, staff_router
-from outage_notify.api.schemas import AuditEntryOut, AuditPage, PageSize
+from outage_notify.api.listing_schemas import AuditEntryOut, AuditPage
+from outage_notify.api.schemas import PageSize
 from outage_notify.store import audit as audit_store
 
 router = staff_router("/api/v1/audit", "audit")

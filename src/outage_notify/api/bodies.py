@@ -7,10 +7,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from outage_notify.actions.staff import ActionResult
+from outage_notify.api.listing_schemas import AttemptOut, DeliveryCount, DeliveryOut
 from outage_notify.api.schemas import (
-    AttemptOut,
-    DeliveryCount,
-    DeliveryOut,
     IncidentDetail,
     IncidentOut,
     RevisionOut,

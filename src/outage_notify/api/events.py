@@ -9,14 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Request, status
 
 from outage_notify.actions.staff import audit
 from outage_notify.api.deps import AUTH_RESPONSES, DB, Staff, action_context
-from outage_notify.api.schemas import (
-    MAX_ROW_ID,
-    EventOut,
-    EventPage,
-    EventRetried,
-    Offset,
-    PageSize,
-)
+from outage_notify.api.listing_schemas import EventOut, EventPage, EventRetried
+from outage_notify.api.schemas import MAX_ROW_ID, Offset, PageSize
 from outage_notify.core.models import EventState
 from outage_notify.store import events as event_store
 from outage_notify.store.engine import transaction

@@ -20,12 +20,12 @@ from outage_notify.api.deps import (
     domain_errors,
     staff_router,
 )
+from outage_notify.api.listing_schemas import DeliveryPage
 from outage_notify.api.notification_clock import personal_data
 from outage_notify.api.read_audit import audit_read
 from outage_notify.api.schemas import (
     MAX_PAGE,
     DeclareIncident,
-    DeliveryPage,
     IncidentDetail,
     IncidentId,
     IncidentPage,
