@@ -8,6 +8,9 @@ fan-out would stop for the whole build. Built CONCURRENTLY, writes go on.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -82,6 +85,59 @@ def test_a_write_goes_through_while_0024_builds_its_index(postgres_url: str) -> 
         )
     assert indexes.get("ix_deliveries_recipient_recent") is True
     assert "ix_deliveries_recipient_key" not in indexes
+    engine.dispose()
+
+
+def test_two_upgrades_at_once_both_end_with_the_index_built(postgres_url: str) -> None:
+    """`serve` migrates at start, so a restart during `db upgrade` runs a second upgrade beside
+    the first: it must not take the first one's index, still being built, for a broken one."""
+    engine = create_store_engine(postgres_url)
+    command.downgrade(alembic_config(engine), BEFORE)
+    failures: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            upgrade(engine)
+        except BaseException as error:  # reported by the test, not lost in the thread
+            failures.append(error)
+
+    in_flight = engine.connect()
+    in_flight.begin()
+    in_flight.execute(WRITE)
+    first = threading.Thread(target=migrate)
+    second: subprocess.Popen[str] | None = None
+    try:
+        first.start()
+        deadline = time.monotonic() + 30
+        while waiting_index_build(engine) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_index_build(engine) is not None, failures or "the build never waited"
+        # The second upgrade is another process, as a `serve` starting beside `db upgrade` is.
+        second = subprocess.Popen(
+            [sys.executable, "-m", "outage_notify.cli.main", "db", "upgrade"],
+            env={**os.environ, "OUTAGE_NOTIFY_DATABASE_URL": postgres_url},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        time.sleep(3)  # it reaches the index, or waits for the first upgrade
+    finally:
+        in_flight.rollback()
+        in_flight.close()
+        first.join(timeout=60)
+        output = second.communicate(timeout=60)[0] if second is not None else ""
+    assert not failures, failures
+    assert second is not None and second.returncode == 0, output
+    with engine.connect() as connection:
+        valid = connection.execute(
+            text(
+                "SELECT i.indisvalid FROM pg_index i"
+                " WHERE i.indexrelid = to_regclass('ix_deliveries_recipient_recent')"
+            )
+        ).scalar()
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert valid is True
+    assert version == "0024_cap_recent_index"
     engine.dispose()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -186,7 +187,41 @@ def alembic_config(engine: Engine) -> Any:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+    """Bring the schema to `revision` (idempotent); one upgrade at a time per database."""
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    with _one_upgrade_at_a_time(engine):
+        command.upgrade(alembic_config(engine), revision)
+
+
+# The advisory lock key of schema upgrades: any 64-bit number no other user of the database
+# takes; this one is "outage_n" in ASCII.
+UPGRADE_LOCK_KEY = 0x6F75746167655F6E
+UPGRADE_LOCK_POLL_SECONDS = 0.5
+
+
+@contextmanager
+def _one_upgrade_at_a_time(engine: Engine) -> Iterator[None]:
+    """Hold PostgreSQL's advisory lock of upgrades while one runs.
+
+    `serve` migrates at start, so a restart beside `db upgrade`, or several replicas starting
+    together, run upgrades side by side; two at once took each other's index, still being built
+    CONCURRENTLY, for a broken one and deadlocked (tests/store/test_migration_locks.py). The
+    lock is tried, not awaited: a session waiting on it would hold a snapshot, which the other
+    upgrade's concurrent index build waits for in turn. Between tries the lock's connection is
+    idle in autocommit, holding nothing but the lock. SQLite locks the whole file anyway."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as lock:
+        try_lock = text("SELECT pg_try_advisory_lock(:key)")
+        waiting = False
+        while not lock.execute(try_lock, {"key": UPGRADE_LOCK_KEY}).scalar():
+            if not waiting:
+                log.warning("another upgrade of this database is running: waiting for it")
+                waiting = True
+            time.sleep(UPGRADE_LOCK_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK_KEY})

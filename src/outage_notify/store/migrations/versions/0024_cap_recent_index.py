@@ -43,11 +43,12 @@ def _replace_index(*, build: tuple[str, list[str]], drop: str) -> None:
     # the whole build (tests/store/test_migration_locks.py). It cannot run in a transaction.
     with op.get_context().autocommit_block():
         # A concurrent build that was interrupted leaves an invalid index of that name, which
-        # IF NOT EXISTS would keep: drop it and build again.
+        # IF NOT EXISTS would keep: drop it and build again. (Not one another upgrade is still
+        # building: upgrades run one at a time, `store.engine.upgrade`.)
         invalid = op.get_bind().execute(
             text(
-                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-                " WHERE c.relname = :name AND NOT i.indisvalid"
+                "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(:name)"
+                " AND indrelid = 'deliveries'::regclass AND NOT indisvalid"
             ),
             {"name": name},
         )
