@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from outage_notify.cli.eta_words import MAX_AHEAD, EtaWordsError, parse_eta
-from outage_notify.commands.parsing import CommandError, parse_time
+from outage_notify.commands.parsing import CommandError, parse, parse_time
 from outage_notify.incidents.eta_rules import MAX_AHEAD as ETA_RULES_MAX_AHEAD
 from tests import strategies
 
@@ -185,41 +185,62 @@ DURATIONS = st.builds(
     st.sampled_from(["", "2h", "30h", "800h"]),
     st.sampled_from(["", "0m", "45m", "90min", "50000m"]),
 ).filter(bool)
-ISO_TIMES = st.builds(
-    "{}{}{}".format,
-    INSTANTS.map(lambda moment: moment.strftime("%Y-%m-%d")),
-    st.sampled_from(["", "T14:30", " 09:05", "T23:59:59"]),
-    st.sampled_from(["", "Z", "-03:00", "+05:30"]),
-)
+# Without whitespace: a terminal argument's inner spaces are the CLI's to drop (`1h 30m`), where
+# a command's first word is its time; a blank ETA has a sentence of the CLI's own.
+OTHER_WORDS = st.text(st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc", "Cs")), min_size=1)
+
+
+@st.composite
+def iso_words(draw: st.DrawFn, now: datetime, zone: ZoneInfo) -> tuple[str, datetime | None]:
+    """An ISO 8601 time from 3 days before `now` to 40 after, and the instant it names when
+    that does not depend on the zone's rules (an offset or Z given)."""
+    moment = now + timedelta(minutes=draw(st.integers(-3 * 24 * 60, 40 * 24 * 60)))
+    moment = moment.replace(second=0, microsecond=0)
+    form = draw(st.sampled_from(["local", "utc", "offset", "date"]))
+    if form == "local":
+        return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M"), None
+    if form == "utc":
+        return moment.strftime("%Y-%m-%dT%H:%MZ"), moment
+    if form == "offset":
+        return moment.astimezone(zone).isoformat(timespec="minutes"), moment
+    return moment.astimezone(zone).date().isoformat(), None
+
+
+@st.composite
+def typed_times(draw: st.DrawFn) -> tuple[str, datetime, ZoneInfo, datetime | None]:
+    """Words for an ETA, the instant and zone they are read at, and the instant they name if
+    known independently of the parsers."""
+    now, zone = draw(INSTANTS), draw(ZONES)
+    words, named = draw(
+        st.one_of(
+            st.tuples(st.one_of(CLOCKS, DURATIONS, OTHER_WORDS), st.none()),
+            iso_words(now, zone),
+        )
+    )
+    return words, now, zone, named
 
 
 @PROPERTY
-@given(
-    # Without whitespace: a terminal argument's inner spaces are the CLI's to drop (`1h 30m`),
-    # where a command's first word is its time; a blank ETA has a sentence of the CLI's own.
-    words=st.one_of(
-        CLOCKS,
-        DURATIONS,
-        ISO_TIMES,
-        st.text(st.characters(exclude_categories=("Zs", "Zl", "Zp", "Cc", "Cs")), min_size=1),
-    ),
-    now=INSTANTS,
-    zone=ZONES,
-)
+@given(typed=typed_times())
 def test_the_cli_reads_time_words_as_slack_and_sms_do(
-    words: str, now: datetime, zone: ZoneInfo
+    typed: tuple[str, datetime, ZoneInfo, datetime | None],
 ) -> None:
-    """`--eta` in a terminal and `eta` in Slack or by SMS: the same words, the same moment or
-    the same refusal (the CLI once capped ETAs at 7 days where the service takes 30, and
-    Slack and SMS did not know `1d`)."""
+    """`--eta` in a terminal and `eta <time>` in Slack or by SMS: the same words, the same
+    moment or the same refusal (the CLI once capped ETAs at 7 days where the service takes 30,
+    took a date alone and a past time, and Slack and SMS did not know `1d`)."""
+    words, now, zone, named = typed
     try:
-        command, _ = parse_time(words, now=now, zone=zone)
+        command = parse(f"eta {words}", now=now, zone=zone)
     except CommandError as refusal:
         with pytest.raises(EtaWordsError) as error:
             parse_eta(words, now=now, zone=zone)
         assert str(error.value).startswith(str(refusal))
-    else:
-        assert parse_eta(words, now=now, zone=zone).astimezone(UTC) == command
+        return
+    found = parse_eta(words, now=now, zone=zone)
+    assert command.eta is not None and found.astimezone(UTC) == command.eta
+    assert now < command.eta <= now + MAX_AHEAD
+    if named is not None:
+        assert command.eta == named
 
 
 @pytest.mark.parametrize("words", ["+2d", "1d12h", "10d"])

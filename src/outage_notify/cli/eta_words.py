@@ -11,17 +11,18 @@ spaces inside a duration or a clock time (`1h 30m`) are dropped.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from outage_notify.commands.parsing import MAX_AHEAD, NOT_A_TIME, CommandError, read_time
+from outage_notify.commands.parsing import (
+    MAX_AHEAD,
+    NOT_A_TIME,
+    CommandError,
+    is_clock_or_duration,
+    read_time,
+)
 
 __all__ = ["MAX_AHEAD", "EtaWordsError", "parse_eta"]
-
-# Only a duration's or a clock time's characters (`+1h 30m`, `14 : 30`): its spaces go. An ISO
-# time keeps its space (`2026-12-05 17:00`), which stands for the `T`.
-_SPACED = re.compile(r"[\d\s+:hdmin]+")
 
 
 class EtaWordsError(ValueError):
@@ -47,8 +48,10 @@ def parse_eta(
     words = text.strip()
     if not words:
         raise EtaWordsError("the ETA is empty; write e.g. 14:30, +90m, 2h or an ISO time")
-    if _SPACED.fullmatch(words.lower()):
-        words = words.replace(" ", "")
+    # `+1h 30m` or `14 : 30` once its spaces go; anything else (an ISO time keeps the space
+    # that stands for its `T`) is read as typed.
+    if is_clock_or_duration(compact := "".join(words.split())):
+        words = compact
     try:
         moment, _ = read_time(words, now=now, zone=zone, future=future, max_ahead=max_ahead)
         return moment.astimezone(zone)

@@ -34,7 +34,8 @@ def _moment(text: str, *, what: str, now: datetime, zone: ZoneInfo) -> datetime:
         # The service judges how far past or ahead a window may be (maintenance/windows.py).
         return parse_eta(text, now=now, zone=zone, future=False, max_ahead=None)
     except EtaWordsError as error:
-        fail(f"--{what}: {str(error).replace('the ETA', 'the time')}")
+        sentence = str(error).replace("the ETA", "the time").replace("An ETA", "A time")
+        fail(f"--{what}: {sentence.replace('That ETA', 'That time')}")
 
 
 def _print(answer: Any, as_json: bool, sentence: str) -> None:

@@ -145,6 +145,15 @@ def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, b
     return moment.astimezone(UTC), next_day
 
 
+def is_clock_or_duration(word: str) -> bool:
+    """Whether `word` has the form of a clock time (`14:30`) or a duration (`1h30m`), readable
+    or not (`25:00` has the form)."""
+    word = word.strip().lower()
+    return _CLOCK.fullmatch(word) is not None or bool(
+        (duration := _DURATION.fullmatch(word)) and any(duration.groupdict().values())
+    )
+
+
 def read_time(
     text: str,
     *,
