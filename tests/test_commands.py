@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outage_notify.commands.parsing import Command, CommandError, parse
+from outage_notify.commands.parsing import Command, CommandError, parse, read_time
 from outage_notify.commands.replies import IncidentFacts, sms_text
 from outage_notify.messages.catalogs import Words, locales
 from outage_notify.messages.sms_encoding import sms_segments
@@ -153,6 +153,49 @@ def test_an_eta_may_carry_a_message() -> None:
     )
 
 
+@pytest.mark.parametrize("gap", ["\n", "\r\n", "\t", "\u00a0", "\u3000", "  \n "])
+def test_any_whitespace_ends_the_time_of_an_eta(gap: str) -> None:
+    # An SMS `ETA 14:30` with its text on the next line: Twilio hands over the line break.
+    command = parse(f"ETA 14:30{gap}Back soon", now=NOW, zone=ZONE)
+    assert (command.eta, command.text) == (local(7, 14, 30), "Back soon")
+
+
+@pytest.mark.parametrize(
+    "text", ["eta 2026-05-08 14:30 disk swapped", "eta 2026-05-08 14h30 disk swapped"]
+)
+def test_a_date_and_a_time_as_two_words_are_one_eta(text: str) -> None:
+    # As people write it and as the CLI reads it: the date alone was refused as "no time".
+    command = parse(text, now=NOW, zone=ZONE)
+    assert (command.eta, command.text) == (local(8, 14, 30), "disk swapped")
+
+
+@pytest.mark.parametrize(
+    "zone", ["UTC", "utc", "GMT", "Z", "BST", "EST", "Europe/London", "+01:00"]
+)
+def test_a_time_followed_by_a_zone_is_refused_not_read_in_the_organisations(zone: str) -> None:
+    # `eta 14:30 UTC` set 14:30 in the organisation's zone and sent "UTC" as the update's text.
+    with pytest.raises(CommandError) as raised:
+        parse(f"eta 14:30 {zone} mail queue draining", now=NOW, zone=ZONE)
+    message = str(raised.value)
+    assert "America/Sao_Paulo" in message and "offset" in message, message
+
+
+def test_a_word_after_the_time_that_is_not_a_zone_is_the_text() -> None:
+    command = parse("eta 14:30 DNS fix under way", now=NOW, zone=ZONE)
+    assert (command.eta, command.text) == (local(7, 14, 30), "DNS fix under way")
+
+
+def test_an_iso_eta_in_the_organisations_zone_is_compared_as_an_instant() -> None:
+    # 01:45 the second time (EST): 01:50 the first time (EDT) passed 55 minutes ago. Compared
+    # as wall-clock times (same tzinfo, PEP 495) it looked 5 minutes ahead.
+    new_york = ZoneInfo("America/New_York")
+    now = datetime(2026, 11, 1, 1, 45, fold=1, tzinfo=new_york)
+    with pytest.raises(CommandError, match="has already passed"):
+        parse("eta 2026-11-01T01:50-04:00", now=now, zone=new_york)
+    with pytest.raises(CommandError, match="has already passed"):
+        read_time("2026-11-01T01:50", now=now, zone=new_york)
+
+
 @pytest.mark.parametrize(
     ("text", "says"),
     [
@@ -160,7 +203,8 @@ def test_an_eta_may_carry_a_message() -> None:
         ("eta soon", "'soon' is not a time. Use 14:30, +45m, +2h or 2026-05-08T14:30."),
         ("eta 25:00", "25:00 is not a time of day; use 00:00 to 23:59."),
         ("eta 14:75", "14:75 is not a time of day"),
-        ("eta +0m", "An ETA must be in the future"),
+        ("eta +0m", "'+0m' is now; an ETA must be in the future."),
+        ("eta 0d0h", "'0d0h' is now; an ETA must be in the future."),
         ("eta 2026-05-01T10:00", "2026-05-01T10:00 has already passed"),
         ("eta 2026-05-08", "Give a time as well as the date"),
         ("eta +2000h", "more than 30 days away"),

@@ -61,7 +61,7 @@ def test_each_form_means_a_moment_in_the_organisations_zone(words: str, expected
         ),
         ("25:00", "25:00 is not a time of day"),
         ("12:61", "12:61 is not a time of day"),
-        ("+0m", "+0m is now"),
+        ("+0m", "'+0m' is now; an ETA must be in the future."),
         ("+9000h", "more than 30 days away"),
         ("+31d", "more than 30 days away"),
         ("h", "'h' is not a time"),

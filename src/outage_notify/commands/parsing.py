@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from outage_notify.core.models import without_nul
 from outage_notify.core.times_of_day import next_time_of_day
@@ -39,6 +40,15 @@ _DURATION = re.compile(
     r"\+?(?:(?P<days>\d{1,3})d)?(?:(?P<hours>\d{1,4})h)?(?:(?P<minutes>\d{1,5})m(?:in)?)?"
 )
 _INCIDENT = re.compile(r"#(?P<id>\d{1,18})")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# `+01:00`, `UTC+2`, `GMT-03:00` after a time (not `+2`: `eta 14:30 +2 engineers on site`).
+_OFFSET = re.compile(r"(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:\d{2}", re.IGNORECASE)
+# Abbreviations people type after a time; exact and upper case, so no word of a text matches.
+_ZONE_ABBREVIATIONS = frozenset({
+    "BST", "IST", "CET", "CEST", "EET", "EEST", "WET", "WEST", "MSK", "EST", "EDT", "CST", "CDT",
+    "MST", "MDT", "PST", "PDT", "AKST", "AKDT", "HST", "BRT", "ART", "CLT", "AEST", "AEDT",
+    "ACST", "AWST", "NZST", "NZDT", "JST", "KST", "HKT", "SGT", "SAST",
+})  # fmt: skip
 
 # Catalog msgids (translated with `Words`); the command words in them stay as staff type them.
 HELP = N_(
@@ -129,9 +139,59 @@ def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -
             N_("Give the new ETA: eta 14:30, eta +45m or eta %(example)s."),
             example=_example(now, zone),
         )
-    when, _, message = rest.partition(" ")
+    # Any whitespace ends the time: an SMS puts the text on the next line as often as not.
+    when, message = _first_word(rest)
+    clock_word, after = _first_word(message)
+    if _date_and_clock(when, clock_word) is not None:
+        when, message = f"{when} {clock_word}", after
+    zone_word = _first_word(message)[0]
+    if _is_zone(zone_word):
+        # `eta 14:30 UTC` was read in the organisation's zone and "UTC" sent as the text.
+        raise CommandError(
+            N_(
+                "%(word)s after the time is a time zone, but times are read in %(zone)s. Write"
+                " the time there, or as ISO with an offset, e.g. %(example)s."
+            ),
+            word=repr(zone_word[:40]),
+            zone=zone.key,
+            example=_offset_example(now, zone),
+        )
     eta, next_day = parse_time(when, now=now, zone=zone)
-    return Command("eta", incident_id, _limited(message.strip(), MAX_MESSAGE), eta, next_day)
+    return Command("eta", incident_id, _limited(message, MAX_MESSAGE), eta, next_day)
+
+
+def _date_and_clock(date_word: str, clock_word: str) -> str | None:
+    """`2026-05-08` and `14:30` (or `14h30`) as one ISO time, as people write a date and a
+    time; None for other words (a date alone is refused as such)."""
+    clock = _CLOCK.fullmatch(clock_word.lower())
+    if not _DATE.fullmatch(date_word) or clock is None:
+        return None
+    return f"{date_word}T{int(clock['hour']):02d}:{clock['minute']}"
+
+
+def _first_word(text: str) -> tuple[str, str]:
+    """The first word of `text` and the rest, split at any whitespace (line breaks, tabs,
+    no-break spaces), the rest stripped."""
+    # Not named `words`: the catalogs' extractor takes that name for the translation call.
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
+def _is_zone(word: str) -> bool:
+    """Whether `word`, after a time, names a time zone or an offset (`UTC`, `BST`, `+01:00`,
+    `Europe/London`): ordinary words of an update's text do not."""
+    if word.upper() in ("UTC", "GMT", "Z") or word in _ZONE_ABBREVIATIONS:
+        return True
+    if _OFFSET.fullmatch(word):
+        return True
+    return "/" in word and word in _zone_names()
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
 
 
 def parse_time(text: str, *, now: datetime, zone: ZoneInfo) -> tuple[datetime, bool]:
@@ -169,6 +229,9 @@ def read_time(
     requires (incidents/eta_rules.py). A maintenance window's times (`future=False`,
     `max_ahead=None`) are left to the service's own rules (maintenance/windows.py: a start a
     few minutes past, a year ahead); a duration still counts forward from `now`."""
+    parts = text.split()
+    if len(parts) == 2 and (joined := _date_and_clock(*parts)) is not None:
+        text = joined
     word = text.strip().lower()
     clock = _CLOCK.fullmatch(word)
     if clock is not None:
@@ -181,7 +244,9 @@ def read_time(
             minutes=int(duration["minutes"] or 0),
         )
         if not delta:
-            raise CommandError(N_("An ETA must be in the future; +0m is now."))
+            raise CommandError(
+                N_("%(word)s is now; an ETA must be in the future."), word=repr(text.strip())
+            )
         # In UTC: `+` on a zone's time adds wall-clock time (Python keeps the tzinfo), so a
         # duration counted from a local start across a DST change was an hour off.
         return _checked(now.astimezone(UTC) + delta, now, max_ahead), False
@@ -193,13 +258,15 @@ def read_time(
             word=repr(text.strip()[:40]),
             example=_example(now, zone),
         ) from None
-    if "t" not in word and " " not in text.strip():
+    if _is_date_alone(text.strip()):
         raise CommandError(
             N_("Give a time as well as the date, e.g. %(example)s."), example=_example(now, zone)
         )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    if future and moment <= now:
+    # As instants: two times of the same zone compare as wall-clock times (PEP 495), so in the
+    # hour clocks go back a time that passed 55 minutes ago looked 5 minutes ahead.
+    if future and moment.timestamp() <= now.timestamp():
         raise CommandError(
             N_("%(when)s has already passed; an ETA must be in the future."), when=text.strip()
         )
@@ -216,13 +283,27 @@ def _next_clock(hour: int, minute: int, *, now: datetime, zone: ZoneInfo) -> tup
     return moment, moment.astimezone(zone).date() != now.astimezone(zone).date()
 
 
+def _is_date_alone(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _offset_example(now: datetime, zone: ZoneInfo) -> str:
+    """Tomorrow at 14:30 in `zone`, with its offset: a time no zone rule can misread."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(14, 30), tzinfo=zone).isoformat(timespec="minutes")
+
+
 def _example(now: datetime, zone: ZoneInfo) -> str:
     """An ISO 8601 example that would be accepted: tomorrow at 14:30, local time."""
     return (now.astimezone(zone).date() + timedelta(days=1)).isoformat() + "T14:30"
 
 
 def _checked(moment: datetime, now: datetime, max_ahead: timedelta | None) -> datetime:
-    if max_ahead is not None and moment - now > max_ahead:
+    if max_ahead is not None and moment.timestamp() - now.timestamp() > max_ahead.total_seconds():
         raise CommandError(
             N_("That ETA is more than %(days)s days away; check the number."),
             days=max_ahead.days,
