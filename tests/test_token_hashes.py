@@ -51,10 +51,37 @@ def test_entries_name_their_scheme(entry: str, role: Role, name: str, scheme: st
     assert not token.matches("some-other-token-0123456789abcdef")
 
 
+DIGEST = hash_token(TOKEN).partition(":")[2]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        f"admin: sha256:{DIGEST}",
+        f"admin:SHA256:{DIGEST}",
+        f"admin:alice:Sha256:{DIGEST}",
+        f"admin:alice: sha256 :{DIGEST}",
+        f"admin:alice:sha256: {DIGEST} ",
+    ],
+)
+def test_a_hash_written_loosely_is_still_a_hash_never_a_plain_token(entry: str) -> None:
+    # `admin: sha256:<hex>` became a plain admin token whose value was the hash: whoever read
+    # the configuration (which is meant to hold no usable token) could act as admin.
+    (token,) = build_settings(api_tokens=entry).api_tokens
+    assert token.scheme == "sha256"
+    assert token.matches(TOKEN)
+    assert not token.matches(DIGEST)
+    assert not token.matches(f"sha256:{DIGEST}")
+
+
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
         ("staff:alice:sha256:abc123", "entry 1: a sha256 token hash is 64 hexadecimal digits"),
+        ("staff:alice:SHA256:abc123", "entry 1: a sha256 token hash is 64 hexadecimal digits"),
+        # Two entries joined by `;` or a line break were one admin token; bob's never worked.
+        (f"admin:alice:{TOKEN};staff:bob:{TOKEN}x", "entry 1: a token holds no ';'"),
+        (f"admin:alice:{TOKEN}\nstaff:bob:{TOKEN}x", "entry 1: a token holds no "),
         ("staff:alice:sha256:" + "z" * 64, "64 hexadecimal digits"),
         ("staff:alice:scrypt:14:8:1:!!:??", "entry 1: a scrypt token hash is"),
         ("staff:alice:scrypt:30:8:1:c2FsdA==:" + "A" * 44, "log2N <= 20"),

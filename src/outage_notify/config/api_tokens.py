@@ -71,6 +71,9 @@ def parse_api_tokens(value: str) -> list[dict[str, Any]]:
         try:
             if scheme != "plain":
                 check_hash(scheme, token)
+            elif any(character.isspace() or character == ";" for character in token):
+                # Entries are separated by commas: `a;b` or a line break made two one token.
+                raise ValueError("a token holds no ';' or whitespace; separate entries with commas")
         except ValueError as error:
             # Says what is wrong with the format; the value itself is never repeated.
             raise ValueError(f"API_TOKENS entry {index + 1}: {error}") from None

@@ -41,11 +41,15 @@ def generate_token() -> str:
 
 
 def split_scheme(value: str) -> tuple[Scheme, str]:
-    """(`sha256`|`scrypt`, the hash) when `value` starts with a hash scheme, else plain."""
+    """(`sha256`|`scrypt`, the hash) when `value` starts with a hash scheme, else plain.
+
+    The scheme is read as loosely as people write it (` sha256 :`, `SHA256:`): read strictly,
+    `admin: sha256:<hex>` was a plain token whose value was the hash, and whoever could read
+    the configuration could use it."""
     scheme, separator, rest = value.partition(":")
     for known in HASH_SCHEMES:
-        if separator and scheme == known:
-            return known, rest
+        if separator and scheme.strip().lower() == known:
+            return known, rest.strip()
     return "plain", value
 
 
