@@ -115,6 +115,45 @@ def test_a_bad_database_url_is_named_not_a_traceback(
     assert "s3cret" not in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("serve", "--port", "1")])
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        # Nothing listens on port 1; the database of the second does not exist.
+        ("postgresql://bot:s3cret@127.0.0.1:1/outage", ["Connection refused"]),
+        ("postgresql://127.0.0.1:5432/outage_notify_missing_db", ["does not exist"]),
+    ],
+)
+def test_a_database_it_cannot_use_is_one_sentence_not_a_traceback(
+    command: tuple[str, ...], url: str, words: list[str]
+) -> None:
+    result = run(*command, env={"OUTAGE_NOTIFY_DATABASE_URL": url})
+    message = " ".join(result.stderr.split())
+    assert result.returncode == 2, message
+    assert "Traceback" not in result.stderr and message.count("error:") == 1, message
+    assert "DATABASE_URL" in message and all(word in message for word in words), message
+    assert "s3cret" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "shown"),
+    [
+        ({"OUTAGE_NOTIFY_TIMEZONE": "[/x]"}, "'[/x]'"),
+        (
+            {"OUTAGE_NOTIFY_API_TOKENS": "admin:[red]alice:changeme,admin:[red]alice:changeme2"},
+            "[red]alice",
+        ),
+    ],
+)
+def test_a_refusal_shows_the_setting_as_written_not_as_terminal_markup(
+    env: dict[str, str], shown: str
+) -> None:
+    result = run("contacts", "check", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert shown in " ".join(result.stderr.split())
+
+
 def test_templates_check_passes_on_the_shipped_templates() -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr

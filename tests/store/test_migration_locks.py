@@ -121,6 +121,65 @@ def test_two_upgrades_at_once_both_end_with_the_index_built(postgres_url: str) -
     assert version == "0024_cap_recent_index"
 
 
+def test_an_upgrade_waits_for_a_build_a_killed_upgrade_left_running(postgres_url: str) -> None:
+    """`kill -9` of an upgrade leaves its server session building the index without it (and
+    frees its advisory lock): the next upgrade took that index for a broken one, dropped it
+    under the build and failed with "tuple concurrently updated"."""
+    engine = create_store_engine(postgres_url)
+    command.downgrade(alembic_config(engine), BEFORE)
+    # A long transaction's snapshot keeps the orphaned build from finishing for a while.
+    snapshot = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    snapshot.begin()
+    snapshot.execute(text("SELECT count(*) FROM deliveries"))
+    failures: list[BaseException] = []
+
+    def orphaned_build() -> None:
+        try:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as session:
+                session.execute(
+                    text(
+                        f"CREATE INDEX CONCURRENTLY {NEW_INDEX}"
+                        " ON deliveries (recipient_key, updated_at)"
+                    )
+                )
+        except BaseException as error:
+            failures.append(error)
+
+    def migrate() -> None:
+        try:
+            upgrade(engine)
+        except BaseException as error:
+            failures.append(error)
+
+    build, migration = threading.Thread(target=orphaned_build), threading.Thread(target=migrate)
+    try:
+        build.start()
+        deadline = time.monotonic() + 30
+        while waiting_index_build(engine) is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert waiting_index_build(engine) is not None, failures or "the build never waited"
+        being_built = index_oid(engine)
+        migration.start()
+        time.sleep(2)  # the upgrade finds the index being built
+    finally:
+        snapshot.rollback()
+        snapshot.close()
+        build.join(timeout=60)
+        migration.join(timeout=60)
+    assert not failures, failures
+    assert new_index_is_valid(engine) is True
+    # The build was waited for and kept, not dropped under it (a race that failed) and redone.
+    assert index_oid(engine) == being_built
+    engine.dispose()
+
+
+def index_oid(engine: Engine) -> int | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            text("SELECT to_regclass(:name)::oid"), {"name": NEW_INDEX}
+        ).scalar()
+
+
 def test_an_interrupted_concurrent_build_is_built_again(postgres_url: str) -> None:
     """A CREATE INDEX CONCURRENTLY that was stopped (the upgrade killed, a deadlock) leaves an
     invalid index, which `IF NOT EXISTS` alone would keep: the cap would read without it."""

@@ -353,7 +353,10 @@ def db_upgrade() -> None:
     from outage_notify.store.engine import create_store_engine, upgrade
 
     settings = load_settings()
-    upgrade(create_store_engine(settings.database_url))
+    try:
+        upgrade(create_store_engine(settings.database_url))
+    except ConfigError as error:
+        fail(str(error))
     console.print("schema is up to date")
 
 

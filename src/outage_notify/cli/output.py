@@ -12,6 +12,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from outage_notify.config.settings import Settings
 
@@ -21,8 +22,12 @@ stderr = Console(stderr=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one sentence and exit non-zero (no traceback for bad input)."""
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False)
+    """Print one sentence and exit non-zero (no traceback for bad input).
+
+    The sentence is shown as written: it quotes what the operator typed, which rich would
+    otherwise read as markup (`[/x]` was a traceback, `[red]alice` showed as `alice`) or
+    emoji codes (`:salt:`)."""
+    stderr.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False)
     raise typer.Exit(code)
 
 

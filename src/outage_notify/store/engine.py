@@ -14,6 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from outage_notify.core.errors import ConfigError
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -187,11 +189,24 @@ def alembic_config(engine: Engine) -> Any:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent); one upgrade at a time per database."""
+    """Bring the schema to `revision` (idempotent); one upgrade at a time per database.
+
+    Raises ConfigError, a sentence naming DATABASE_URL (its password hidden) and the
+    database's answer, when the database cannot be reached or changed: `serve` and `db
+    upgrade` printed the driver's traceback instead. The traceback is logged at DEBUG."""
     from alembic import command
 
-    with _one_upgrade_at_a_time(engine):
-        command.upgrade(alembic_config(engine), revision)
+    try:
+        with _one_upgrade_at_a_time(engine):
+            command.upgrade(alembic_config(engine), revision)
+    except DBAPIError as error:
+        log.debug("schema upgrade failed", exc_info=True)
+        answer = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        raise ConfigError(
+            f"cannot migrate the database at DATABASE_URL "
+            f"({engine.url.render_as_string(hide_password=True)}): "
+            f"{answer or type(error.orig).__name__}"
+        ) from error
 
 
 # The advisory lock key of schema upgrades: any 64-bit number no other user of the database

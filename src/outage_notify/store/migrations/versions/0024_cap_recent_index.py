@@ -10,6 +10,9 @@ Create Date: 2026-12-06 21:50:00.000000
 
 from __future__ import annotations
 
+import logging
+import time
+
 from alembic import op
 from sqlalchemy import text
 
@@ -17,6 +20,7 @@ revision = "0024_cap_recent_index"
 down_revision = "0023_voice"
 branch_labels = None
 depends_on = None
+log = logging.getLogger(__name__)
 
 
 NEW = "ix_deliveries_recipient_recent"
@@ -42,9 +46,19 @@ def _replace_index(*, build: tuple[str, list[str]], drop: str) -> None:
     # the open ones and reads the table; a live fan-out's claims and outcomes would stop for
     # the whole build (tests/store/test_migration_locks.py). It cannot run in a transaction.
     with op.get_context().autocommit_block():
-        # A concurrent build that was interrupted leaves an invalid index of that name, which
-        # IF NOT EXISTS would keep: drop it and build again. (Not one another upgrade is still
-        # building: upgrades run one at a time, `store.engine.upgrade`.)
+        # An upgrade killed mid-build (kill -9) frees its advisory lock, but its server session
+        # builds on: wait for that build rather than drop the index under it (which failed
+        # with "tuple concurrently updated"). Each poll is a statement of its own, so this
+        # session holds no snapshot the build would wait for.
+        building = text(
+            "SELECT 1 FROM pg_stat_progress_create_index WHERE index_relid = to_regclass(:name)"
+        )
+        if op.get_bind().execute(building, {"name": name}).first() is not None:
+            log.warning("index %s is being built by an earlier upgrade: waiting for it", name)
+            while op.get_bind().execute(building, {"name": name}).first() is not None:
+                time.sleep(1)
+        # A concurrent build that was interrupted for good leaves an invalid index of that
+        # name, which IF NOT EXISTS would keep: drop it and build again.
         invalid = op.get_bind().execute(
             text(
                 "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass(:name)"
