@@ -154,6 +154,19 @@ def test_a_refusal_shows_the_setting_as_written_not_as_terminal_markup(
     assert shown in " ".join(result.stderr.split())
 
 
+def test_a_template_problem_quoting_markup_is_shown_as_written(tmp_path: Path) -> None:
+    # Each problem names its file: a folder called `[red]templates` printed as `templates`.
+    templates = tmp_path / "[red]templates"
+    shutil.copytree(ROOT / "templates", templates)
+    (templates / "en" / "sms" / "opened.default.j2").write_text("{% if %}")
+    result = run("templates", "check", env={"OUTAGE_NOTIFY_TEMPLATES_DIR": str(templates)})
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "[red]templates/en/sms/opened.default.j2" in "".join(result.stderr.split()), (
+        result.stderr
+    )
+
+
 def test_templates_check_passes_on_the_shipped_templates() -> None:
     result = run("templates", "check")
     assert result.returncode == 0, result.stderr

@@ -170,7 +170,7 @@ def test_a_date_and_a_time_as_two_words_are_one_eta(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "zone", ["UTC", "utc", "GMT", "Z", "BST", "EST", "Europe/London", "+01:00"]
+    "zone", ["UTC", "utc", "GMT", "Z", "BST", "EDT", "Europe/London", "+01:00", "UTC+2"]
 )
 def test_a_time_followed_by_a_zone_is_refused_not_read_in_the_organisations(zone: str) -> None:
     # `eta 14:30 UTC` set 14:30 in the organisation's zone and sent "UTC" as the update's text.
@@ -180,9 +180,28 @@ def test_a_time_followed_by_a_zone_is_refused_not_read_in_the_organisations(zone
     assert "America/Sao_Paulo" in message and "offset" in message, message
 
 
-def test_a_word_after_the_time_that_is_not_a_zone_is_the_text() -> None:
-    command = parse("eta 14:30 DNS fix under way", now=NOW, zone=ZONE)
-    assert (command.eta, command.text) == (local(7, 14, 30), "DNS fix under way")
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("eta 14:30 DNS fix under way", "DNS fix under way"),
+        # Capitals, as people text: words that are also zone abbreviations somewhere.
+        ("ETA 14:30 WEST WING POWER RESTORED", "WEST WING POWER RESTORED"),
+        ("eta 14:30 ART team on site", "ART team on site"),
+        ("eta 14:30 IST team on it", "IST team on it"),
+        ("eta 14:30 EST. cost unchanged", "EST. cost unchanged"),
+        # A duration or a time with its offset means the same moment whatever follows.
+        ("eta +2h UTC maintenance window", "UTC maintenance window"),
+    ],
+)
+def test_a_word_after_the_time_that_cannot_change_it_is_the_text(text: str, said: str) -> None:
+    command = parse(text, now=NOW, zone=ZONE)
+    assert command.text == said
+
+
+def test_a_date_and_a_time_with_its_offset_as_two_words_are_one_eta() -> None:
+    # What the refusal of `eta 14:30 UTC` suggests, written with a space.
+    command = parse("eta 2026-05-08 14:30+01:00 swap done", now=NOW, zone=ZONE)
+    assert (command.eta, command.text) == (datetime(2026, 5, 8, 13, 30, tzinfo=UTC), "swap done")
 
 
 def test_an_iso_eta_in_the_organisations_zone_is_compared_as_an_instant() -> None:

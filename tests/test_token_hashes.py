@@ -79,6 +79,12 @@ def test_a_hash_written_loosely_is_still_a_hash_never_a_plain_token(entry: str) 
     [
         ("staff:alice:sha256:abc123", "entry 1: a sha256 token hash is 64 hexadecimal digits"),
         ("staff:alice:SHA256:abc123", "entry 1: a sha256 token hash is 64 hexadecimal digits"),
+        # Meant as hashes, written so they would be plain tokens equal to the hash.
+        (f"admin:ops:sha-256:{DIGEST}", "entry 1: looks like a token hash"),
+        (f"admin:ops:sha256={DIGEST}", "entry 1: looks like a token hash"),
+        (f"admin:ops:{DIGEST}", "entry 1: looks like a token hash"),
+        (f"admin:sh256:{DIGEST}", "entry 1: looks like a token hash"),
+        (f"admin:ops:sha256\u200b:{DIGEST}", "entry 1: looks like a token hash"),
         # Two entries joined by `;` or a line break were one admin token; bob's never worked.
         (f"admin:alice:{TOKEN};staff:bob:{TOKEN}x", "entry 1: a token holds no ';'"),
         (f"admin:alice:{TOKEN}\nstaff:bob:{TOKEN}x", "entry 1: a token holds no "),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from outage_notify.core.errors import ConfigError
 from outage_notify.core.models import ChannelName, UpdateKind
@@ -25,7 +26,8 @@ def templates_check() -> None:
         fail(str(error))
     if problems:
         for problem in problems:
-            stderr.print(f"[red]{problem}[/]", highlight=False)
+            # As written: a problem quotes paths and template text, which are not markup.
+            stderr.print(Text(problem, style="red"), highlight=False)
         fail(f"{len(problems)} template problem(s) in {settings.templates_dir}")
     console.print(f"{settings.templates_dir}: OK")
 

@@ -44,10 +44,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # `+01:00`, `UTC+2`, `GMT-03:00` after a time (not `+2`: `eta 14:30 +2 engineers on site`).
 _OFFSET = re.compile(r"(?:UTC|GMT)[+-]\d{1,2}(?::?\d{2})?|[+-]\d{2}:\d{2}", re.IGNORECASE)
 # Abbreviations people type after a time; exact and upper case, so no word of a text matches.
+# Not WEST, ART, IST or EST: words (or "estimated") in updates texted in capitals.
 _ZONE_ABBREVIATIONS = frozenset({
-    "BST", "IST", "CET", "CEST", "EET", "EEST", "WET", "WEST", "MSK", "EST", "EDT", "CST", "CDT",
-    "MST", "MDT", "PST", "PDT", "AKST", "AKDT", "HST", "BRT", "ART", "CLT", "AEST", "AEDT",
-    "ACST", "AWST", "NZST", "NZDT", "JST", "KST", "HKT", "SGT", "SAST",
+    "BST", "CET", "CEST", "EET", "EEST", "WET", "MSK", "EDT", "CST", "CDT", "MST", "MDT", "PST",
+    "PDT", "AKST", "AKDT", "HST", "BRT", "CLT", "AEST", "AEDT", "ACST", "AWST", "NZST", "NZDT",
+    "JST", "KST", "HKT", "SGT", "SAST",
 })  # fmt: skip
 
 # Catalog msgids (translated with `Words`); the command words in them stay as staff type them.
@@ -145,7 +146,8 @@ def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -
     if _date_and_clock(when, clock_word) is not None:
         when, message = f"{when} {clock_word}", after
     zone_word = _first_word(message)[0]
-    if _is_zone(zone_word):
+    # Only where the zone would change the moment: a clock time, an ISO time without offset.
+    if _is_zone(zone_word) and _read_in_zone(when):
         # `eta 14:30 UTC` was read in the organisation's zone and "UTC" sent as the text.
         raise CommandError(
             N_(
@@ -161,12 +163,31 @@ def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -
 
 
 def _date_and_clock(date_word: str, clock_word: str) -> str | None:
-    """`2026-05-08` and `14:30` (or `14h30`) as one ISO time, as people write a date and a
-    time; None for other words (a date alone is refused as such)."""
-    clock = _CLOCK.fullmatch(clock_word.lower())
-    if not _DATE.fullmatch(date_word) or clock is None:
+    """`2026-05-08` and `14:30` (or `14h30`, `14:30+01:00`) as one ISO time, as people write a
+    date and a time; None for other words (a date alone is refused as such)."""
+    if not _DATE.fullmatch(date_word):
         return None
-    return f"{date_word}T{int(clock['hour']):02d}:{clock['minute']}"
+    clock = _CLOCK.fullmatch(clock_word.lower())
+    if clock is not None:
+        return f"{date_word}T{int(clock['hour']):02d}:{clock['minute']}"
+    joined = f"{date_word}T{clock_word}"
+    try:
+        datetime.fromisoformat(joined)
+    except ValueError:
+        return None
+    return joined
+
+
+def _read_in_zone(when: str) -> bool:
+    """Whether the organisation's zone decides what `when` means: a clock time or an ISO time
+    without an offset (a duration, or an offset given, means one moment anywhere)."""
+    word = when.strip().lower()
+    if _CLOCK.fullmatch(word) is not None:
+        return True
+    try:
+        return datetime.fromisoformat(when.strip()).tzinfo is None
+    except ValueError:
+        return False
 
 
 def _first_word(text: str) -> tuple[str, str]:

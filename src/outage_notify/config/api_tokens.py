@@ -7,6 +7,7 @@ timeline say acted, so two tokens may not share one.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -55,6 +56,12 @@ class ApiToken(BaseModel):
         )
 
 
+# A scheme's name anywhere in a plain token, or a bare SHA-256 digest: never a real token
+# (`hash-token --generate` makes URL-safe base64 of 32 random bytes, 43 characters).
+_LOOKS_HASHED = re.compile(r"sha-?256|scrypt", re.IGNORECASE)
+_SHA256_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+
+
 def parse_api_tokens(value: str) -> list[dict[str, Any]]:
     """`API_TOKENS` as the fields of each ApiToken; ValueError names the entry, never its
     secret."""
@@ -71,6 +78,13 @@ def parse_api_tokens(value: str) -> list[dict[str, Any]]:
         try:
             if scheme != "plain":
                 check_hash(scheme, token)
+            elif _LOOKS_HASHED.search(token) or _SHA256_DIGEST.fullmatch(token):
+                # Meant as a hash but not written as one (`sha-256:`, `sha256=`, no scheme, a
+                # typo in it): as a plain token, the hash itself would be the password.
+                raise ValueError(
+                    "looks like a token hash but is not written as one; write "
+                    "role:name:sha256:<64 hex digits> (outage-notify hash-token prints it)"
+                )
             elif any(character.isspace() or character == ";" for character in token):
                 # Entries are separated by commas: `a;b` or a line break made two one token.
                 raise ValueError("a token holds no ';' or whitespace; separate entries with commas")

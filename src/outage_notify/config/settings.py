@@ -96,7 +96,9 @@ class Settings(BaseSettings):
     hash, `role:name:sha256:<hex>` or `role:name:scrypt:<log2N>:<r>:<p>:<salt>:<hash>`
     (`outage-notify hash-token --generate` makes one and prints the entry). Roles: `monitor`,
     `staff`, `admin`. An unnamed token is called `<role>-<position>`; the name (unique) is the
-    actor on the timeline and in the audit log. Empty: every call but the health checks, the
+    actor on the timeline and in the audit log. Entries are separated by commas only; a plain
+    token holding `;` or whitespace, or that looks like a hash not written as one (`sha-256:`,
+    `sha256=`, a bare 64-hex digest), is refused. Empty: every call but the health checks, the
     status page and `/metrics` answers 401."""
 
     organisation_name: str = "Example Corp"

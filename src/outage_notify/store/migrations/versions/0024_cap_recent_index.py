@@ -51,12 +51,24 @@ def _replace_index(*, build: tuple[str, list[str]], drop: str) -> None:
         # with "tuple concurrently updated"). Each poll is a statement of its own, so this
         # session holds no snapshot the build would wait for.
         building = text(
-            "SELECT 1 FROM pg_stat_progress_create_index WHERE index_relid = to_regclass(:name)"
+            "SELECT pid, phase FROM pg_stat_progress_create_index"
+            " WHERE index_relid = to_regclass(:name)"
         )
-        if op.get_bind().execute(building, {"name": name}).first() is not None:
-            log.warning("index %s is being built by an earlier upgrade: waiting for it", name)
-            while op.get_bind().execute(building, {"name": name}).first() is not None:
-                time.sleep(1)
+        said = 0.0
+        while (running := op.get_bind().execute(building, {"name": name}).first()) is not None:
+            # Said every half minute with the server process, which an operator may cancel
+            # (pg_cancel_backend) if what it waits for, e.g. a session idle in a transaction,
+            # will not end.
+            if time.monotonic() - said > 30:
+                log.warning(
+                    "index %s is being built by an earlier upgrade (server process %s, %s):"
+                    " waiting for it",
+                    name,
+                    running.pid,
+                    running.phase,
+                )
+                said = time.monotonic()
+            time.sleep(1)
         # A concurrent build that was interrupted for good leaves an invalid index of that
         # name, which IF NOT EXISTS would keep: drop it and build again.
         invalid = op.get_bind().execute(
