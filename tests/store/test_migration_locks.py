@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -51,6 +51,27 @@ def new_index_is_valid(engine: Engine) -> bool | None:
         ).scalar()
 
 
+def in_thread(work: Callable[[], object], failures: list[BaseException]) -> threading.Thread:
+    """A started thread running `work`; what it raises goes to `failures`, not lost."""
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def wait_for_the_build_to_wait(engine: Engine, failures: list[BaseException]) -> None:
+    deadline = time.monotonic() + 30
+    while waiting_index_build(engine) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert waiting_index_build(engine) is not None, failures or "the build never waited"
+
+
 @contextmanager
 def upgrading_behind_a_batch(url: str) -> Iterator[Engine]:
     """Inside: 0024's index build started in another thread and waits for a batch's open
@@ -58,23 +79,12 @@ def upgrading_behind_a_batch(url: str) -> Iterator[Engine]:
     engine = create_store_engine(url)
     command.downgrade(alembic_config(engine), BEFORE)
     failures: list[BaseException] = []
-
-    def migrate() -> None:
-        try:
-            upgrade(engine)
-        except BaseException as error:  # reported by the test, not lost in the thread
-            failures.append(error)
-
     in_flight = engine.connect()
     in_flight.begin()
     in_flight.execute(WRITE)
-    migration = threading.Thread(target=migrate)
+    migration = in_thread(lambda: upgrade(engine), failures)
     try:
-        migration.start()
-        deadline = time.monotonic() + 30
-        while waiting_index_build(engine) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert waiting_index_build(engine) is not None, failures or "the build never waited"
+        wait_for_the_build_to_wait(engine, failures)
         yield engine
     finally:
         in_flight.rollback()
@@ -134,38 +144,27 @@ def test_an_upgrade_waits_for_a_build_a_killed_upgrade_left_running(postgres_url
     failures: list[BaseException] = []
 
     def orphaned_build() -> None:
-        try:
-            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as session:
-                session.execute(
-                    text(
-                        f"CREATE INDEX CONCURRENTLY {NEW_INDEX}"
-                        " ON deliveries (recipient_key, updated_at)"
-                    )
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as session:
+            session.execute(
+                text(
+                    f"CREATE INDEX CONCURRENTLY {NEW_INDEX}"
+                    " ON deliveries (recipient_key, updated_at)"
                 )
-        except BaseException as error:
-            failures.append(error)
+            )
 
-    def migrate() -> None:
-        try:
-            upgrade(engine)
-        except BaseException as error:
-            failures.append(error)
-
-    build, migration = threading.Thread(target=orphaned_build), threading.Thread(target=migrate)
+    build = in_thread(orphaned_build, failures)
+    migration: threading.Thread | None = None
     try:
-        build.start()
-        deadline = time.monotonic() + 30
-        while waiting_index_build(engine) is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert waiting_index_build(engine) is not None, failures or "the build never waited"
+        wait_for_the_build_to_wait(engine, failures)
         being_built = index_oid(engine)
-        migration.start()
+        migration = in_thread(lambda: upgrade(engine), failures)
         time.sleep(2)  # the upgrade finds the index being built
     finally:
         snapshot.rollback()
         snapshot.close()
         build.join(timeout=60)
-        migration.join(timeout=60)
+        if migration is not None:
+            migration.join(timeout=60)
     assert not failures, failures
     assert new_index_is_valid(engine) is True
     # The build was waited for and kept, not dropped under it (a race that failed) and redone.
