@@ -31,7 +31,10 @@ VERBS: tuple[Verb, ...] = ("status", "eta", "update", "resolve", "note", "help")
 # The limits of the HTTP API's bodies (StaffUpdate, ResolveIncident, record_schemas.NoteIn).
 MAX_MESSAGE = 2000
 MAX_NOTE = 10_000
-# Further ahead than this is a typo (an extra digit in `+450h`), not an estimate.
+
+# Further ahead than this is a typo (an extra digit in `+450h`), not an estimate: the service's
+# own limit (incidents/eta_rules.MAX_AHEAD, which this package may not import; a test holds
+# the two equal), said before anything is sent.
 MAX_AHEAD = timedelta(days=30)
 
 # `14:30` and the Brazilian `14h30`; a bare `2h` is a duration, like `90m`.
@@ -143,8 +146,8 @@ def _eta(rest: str, incident_id: int | None, *, now: datetime, zone: ZoneInfo) -
     # Any whitespace ends the time: an SMS puts the text on the next line as often as not.
     when, message = _first_word(rest)
     clock_word, after = _first_word(message)
-    if _date_and_clock(when, clock_word) is not None:
-        when, message = f"{when} {clock_word}", after
+    if (joined := _date_and_clock(when, clock_word)) is not None:
+        when, message = joined, after
     zone_word = _first_word(message)[0]
     # Only where the zone would change the moment: a clock time, an ISO time without offset.
     if _is_zone(zone_word) and _read_in_zone(when):

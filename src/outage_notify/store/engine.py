@@ -201,11 +201,11 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             command.upgrade(alembic_config(engine), revision)
     except DBAPIError as error:
         log.debug("schema upgrade failed", exc_info=True)
-        answer = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        lines = str(error.orig).strip().splitlines()
         raise ConfigError(
             f"cannot migrate the database at DATABASE_URL "
             f"({engine.url.render_as_string(hide_password=True)}): "
-            f"{answer or type(error.orig).__name__}"
+            f"{lines[0] if lines else type(error.orig).__name__}"
         ) from error
 
 
